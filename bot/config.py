@@ -1,0 +1,294 @@
+"""YAML configuration → typed, validated settings. The bot token comes from the environment only.
+
+The file is parsed with PyYAML's safe composer and turned into values by hand, so every error can
+name the key and its line, duplicate keys are caught, and no tag can construct a Python object.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+DEFAULT_API_BASE_URL = "https://discord.com/api/v10"
+DEFAULT_GATEWAY_URL = "wss://gateway.discord.gg"
+SEARCH_ENGINES = ("numpy", "rank-bm25")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+class ConfigError(Exception):
+    """A configuration problem, worded for the moderator who wrote the file."""
+
+
+def bundled_corpus_dir() -> Path:
+    """The corpus/ folder shipped beside the package (a source checkout or editable install)."""
+    beside_package = PACKAGE_DIR.parent / "corpus"
+    return beside_package if beside_package.is_dir() else Path.cwd() / "corpus"
+
+
+def default_data_dir() -> Path:
+    if env := os.environ.get("STUDYBOT_DATA_DIR"):
+        return Path(env)
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base) / "studybot"
+
+
+@dataclass(frozen=True)
+class CorpusSettings:
+    path: Path = field(default_factory=bundled_corpus_dir)
+    max_file_bytes: int = 2_000_000
+    max_passage_chars: int = 1200
+
+
+@dataclass(frozen=True)
+class SearchSettings:
+    engine: str = "numpy"
+    top_k: int = 3
+    max_results: int = 15
+    quote_chars: int = 350
+
+
+@dataclass(frozen=True)
+class StorageSettings:
+    path: Path | None = None  # None: studybot.sqlite3 in the data directory
+
+
+@dataclass(frozen=True)
+class DiscordSettings:
+    api_base_url: str = DEFAULT_API_BASE_URL
+    gateway_url: str = DEFAULT_GATEWAY_URL
+    sync_guild_ids: tuple[int, ...] = ()
+    sync_on_start: bool = True
+    shard_count: int | None = None
+    shard_ids: tuple[int, ...] | None = None
+    cooldown_seconds: float = 10.0
+    private_by_default: bool = False
+    answer_ttl_hours: float = 24.0
+    shutdown_grace_seconds: float = 8.0
+
+
+@dataclass(frozen=True)
+class LoggingSettings:
+    level: str = "INFO"
+
+
+@dataclass(frozen=True)
+class Settings:
+    corpus: CorpusSettings = field(default_factory=CorpusSettings)
+    search: SearchSettings = field(default_factory=SearchSettings)
+    data_dir: Path = field(default_factory=default_data_dir)
+    storage: StorageSettings = field(default_factory=StorageSettings)
+    discord: DiscordSettings = field(default_factory=DiscordSettings)
+    logging: LoggingSettings = field(default_factory=LoggingSettings)
+
+    @property
+    def database_path(self) -> Path:
+        return self.storage.path or self.data_dir / "studybot.sqlite3"
+
+    def with_corpus(self, path: Path) -> Settings:
+        return replace(self, corpus=replace(self.corpus, path=path))
+
+
+# ---------------------------------------------------------------- reading the file
+
+_SECTIONS = {
+    "corpus": CorpusSettings,
+    "search": SearchSettings,
+    "storage": StorageSettings,
+    "discord": DiscordSettings,
+    "logging": LoggingSettings,
+}
+
+
+def load_settings(path: Path | None) -> Settings:
+    """Read a config file; None means the documented defaults. Raises ConfigError."""
+    if path is None:
+        return Settings()
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such config file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read the config file ({exc})") from None
+    return parse_settings(text, source=str(path), base_dir=Path(path).resolve().parent)
+
+
+def parse_settings(text: str, *, source: str = "<config>", base_dir: Path | None = None) -> Settings:
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{source}: not valid YAML: {exc}") from None
+    if root is None:  # an empty file: all defaults
+        return Settings()
+    reader = _Reader(source, base_dir or Path.cwd())
+    top = reader.mapping(root, "the top level")
+    values: dict[str, Any] = {}
+    for key, (key_node, value_node) in top.items():
+        if key == "data_dir":
+            values[key] = reader.path(value_node, key)
+        elif key in _SECTIONS:
+            values[key] = reader.section(_SECTIONS[key], value_node, key)
+        else:
+            reader.unknown(key, key_node, ["data_dir", *_SECTIONS])
+    settings = Settings(**values)
+    _check_values(settings, reader, top)
+    return settings
+
+
+_TAG = "tag:yaml.org,2002:"
+_ALLOWED_TAGS = {_TAG + t for t in ("str", "int", "float", "bool", "null", "timestamp", "map", "seq")}
+
+
+class _Reader:
+    """Turns composed YAML nodes into checked Python values, naming key and line on error."""
+
+    def __init__(self, source: str, base_dir: Path):
+        self.source = source
+        self.base_dir = base_dir
+
+    def fail(self, node: yaml.Node, message: str) -> ConfigError:
+        return ConfigError(f"{self.source}, line {node.start_mark.line + 1}: {message}")
+
+    def mapping(self, node: yaml.Node, what: str) -> dict[str, tuple[yaml.Node, yaml.Node]]:
+        self.check_tag(node, what.strip("'"))
+        if not isinstance(node, yaml.MappingNode):
+            raise self.fail(node, f"{what} must be a mapping of keys to values")
+        out: dict[str, tuple[yaml.Node, yaml.Node]] = {}
+        for key_node, value_node in node.value:
+            key = self.scalar(key_node, "a key")
+            if not isinstance(key, str):
+                raise self.fail(key_node, f"key {key!r} in {what} must be a name")
+            if key in ("token", "bot_token", "discord_token"):
+                raise self.fail(
+                    key_node,
+                    f"'{key}': the bot token is never read from a config file; "
+                    "set DISCORD_TOKEN (or DISCORD_TOKEN_FILE) in the environment",
+                )
+            if key in out:
+                first = out[key][0].start_mark.line + 1
+                raise self.fail(key_node, f"duplicate key '{key}' (first defined on line {first})")
+            out[key] = (key_node, value_node)
+        return out
+
+    def scalar(self, node: yaml.Node, name: str) -> Any:
+        if not isinstance(node, yaml.ScalarNode):
+            raise self.fail(node, f"'{name}' must be a single value")
+        self.check_tag(node, name)
+        if node.tag == _TAG + "timestamp":  # dates stay text
+            return node.value
+        return yaml.SafeLoader("").construct_object(node)  # plain scalars only: str/int/float/bool/null
+
+    def check_tag(self, node: yaml.Node, name: str) -> None:
+        if node.tag not in _ALLOWED_TAGS:
+            raise self.fail(node, f"'{name}': the tag {node.tag} is not allowed in a config file")
+
+    def unknown(self, key: str, node: yaml.Node, known: list[str]) -> None:
+        raise self.fail(node, f"unknown key '{key}' (expected one of: {', '.join(known)})")
+
+    def section(self, cls: type, node: yaml.Node, name: str) -> Any:
+        if isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:null":
+            return cls()
+        known = {f.name: f for f in fields(cls)}
+        values = {}
+        for key, (key_node, value_node) in self.mapping(node, f"'{name}'").items():
+            if key not in known:
+                self.unknown(f"{name}.{key}", key_node, [f"{name}.{k}" for k in known])
+            values[key] = self.typed(value_node, f"{name}.{key}", known[key].type)
+        return cls(**values)
+
+    def typed(self, node: yaml.Node, name: str, type_: str) -> Any:
+        """Converts per the dataclass annotation (a string under `from __future__ import annotations`)."""
+        optional = type_.endswith("| None")
+        base = type_.removesuffix(" | None")
+        if optional and isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:null":
+            return None
+        if base == "tuple[int, ...]":
+            self.check_tag(node, name)
+            if not isinstance(node, yaml.SequenceNode):
+                raise self.fail(node, f"'{name}' must be a list of whole numbers")
+            return tuple(self.typed(item, f"{name} item", "int") for item in node.value)
+        if base == "Path":
+            return self.path(node, name)
+        value = self.scalar(node, name)
+        if base == "bool" and isinstance(value, bool):
+            return value
+        if base == "int" and isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if base == "float" and isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)
+        if base == "str" and isinstance(value, str):
+            return value
+        kind = {"bool": "true or false", "int": "a whole number", "float": "a number", "str": "text"}[base]
+        raise self.fail(node, f"'{name}' must be {kind}, not {value!r}")
+
+    def path(self, node: yaml.Node, name: str) -> Path:
+        value = self.scalar(node, name)
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(node, f"'{name}' must be a file or folder path")
+        path = Path(value).expanduser()
+        return path if path.is_absolute() else self.base_dir / path
+
+
+def _check_values(settings: Settings, reader: _Reader, top: dict[str, tuple[yaml.Node, yaml.Node]]) -> None:
+    """Range checks that types alone do not express."""
+
+    def node_of(section: str, key: str) -> yaml.Node:
+        section_node = top[section][1]
+        for key_node, value_node in section_node.value:
+            if key_node.value == key:
+                return value_node
+        return section_node
+
+    def require(ok: bool, section: str, key: str, message: str) -> None:
+        if not ok and section in top:
+            raise reader.fail(node_of(section, key), f"'{section}.{key}' {message}")
+
+    s = settings
+    require(s.search.engine in SEARCH_ENGINES, "search", "engine", f"must be one of {', '.join(SEARCH_ENGINES)}")
+    require(1 <= s.search.top_k <= 10, "search", "top_k", "must be between 1 and 10")
+    require(s.search.top_k <= s.search.max_results <= 50, "search", "max_results", "must be top_k..50")
+    require(120 <= s.search.quote_chars <= 1000, "search", "quote_chars", "must be between 120 and 1000")
+    require(s.corpus.max_file_bytes > 0, "corpus", "max_file_bytes", "must be positive")
+    require(200 <= s.corpus.max_passage_chars <= 5000, "corpus", "max_passage_chars", "must be 200..5000")
+    for key in ("api_base_url", "gateway_url"):
+        url = getattr(s.discord, key)
+        schemes = ("http://", "https://") if key == "api_base_url" else ("ws://", "wss://")
+        require(url.startswith(schemes), "discord", key, f"must start with {' or '.join(schemes)}")
+    require(s.discord.cooldown_seconds >= 0, "discord", "cooldown_seconds", "must not be negative")
+    require(s.discord.answer_ttl_hours > 0, "discord", "answer_ttl_hours", "must be positive")
+    require(s.discord.shutdown_grace_seconds > 0, "discord", "shutdown_grace_seconds", "must be positive")
+    count = s.discord.shard_count
+    require(count is None or count >= 1, "discord", "shard_count", "must be at least 1")
+    require(
+        s.discord.shard_ids is None or (count is not None and all(0 <= i < count for i in s.discord.shard_ids)),
+        "discord",
+        "shard_ids",
+        "needs discord.shard_count and each id in 0..shard_count-1",
+    )
+    require(s.logging.level.upper() in LOG_LEVELS, "logging", "level", f"must be one of {', '.join(LOG_LEVELS)}")
+
+
+# ---------------------------------------------------------------- the token
+
+class TokenError(Exception):
+    pass
+
+
+def read_token(environ: dict[str, str] | None = None) -> str:
+    """DISCORD_TOKEN, or the file named by DISCORD_TOKEN_FILE (container secrets)."""
+    env = os.environ if environ is None else environ
+    if token := env.get("DISCORD_TOKEN", "").strip():
+        return token
+    if token_file := env.get("DISCORD_TOKEN_FILE", "").strip():
+        try:
+            token = Path(token_file).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise TokenError(f"DISCORD_TOKEN_FILE={token_file}: cannot read it ({exc.strerror})") from None
+        if token:
+            return token
+        raise TokenError(f"DISCORD_TOKEN_FILE={token_file}: the file is empty")
+    raise TokenError("no bot token: set DISCORD_TOKEN (or DISCORD_TOKEN_FILE) in the environment")

@@ -1,0 +1,99 @@
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.config import ConfigError, Settings, TokenError, load_settings, parse_settings, read_token
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def all_keys(cls=Settings, prefix="") -> list[str]:
+    keys = []
+    for f in dataclasses.fields(cls):
+        value = f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
+        if dataclasses.is_dataclass(value):
+            keys += all_keys(type(value), f"{prefix}{f.name}.")
+        else:
+            keys.append(prefix + f.name)
+    return keys
+
+
+def test_example_config_is_valid_and_documents_every_key():
+    settings = load_settings(ROOT / "config.example.yaml")
+    assert settings.search.top_k == 3
+    text = (ROOT / "config.example.yaml").read_text()
+    readme = (ROOT / "README.md").read_text()
+    for key in all_keys():
+        assert f"{key.rsplit('.', 1)[-1]}:" in text, f"config.example.yaml does not document {key}"
+        assert f"`{key}`" in readme, f"README does not document {key}"
+
+
+def test_no_file_and_empty_file_mean_defaults(tmp_path):
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("")
+    assert load_settings(None) == Settings()
+    assert load_settings(empty) == Settings()
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "words"),
+    [
+        ("search:\n  top_k: 3\n  bogus: 1\n", 3, ["unknown key", "search.bogus"]),
+        ("search:\n  top_k: 3\n  top_k: 4\n", 3, ["duplicate key", "top_k", "line 2"]),
+        ("search:\n  top_k: three\n", 2, ["search.top_k", "whole number"]),
+        ("discord:\n  sync_on_start: 1\n", 2, ["discord.sync_on_start", "true or false"]),
+        ("discord:\n  sync_guild_ids: 5\n", 2, ["discord.sync_guild_ids", "list"]),
+        ("- a\n- b\n", 1, ["mapping"]),
+        ("just text\n", 1, ["mapping"]),
+        ("search:\n  engine: elastic\n", 2, ["search.engine", "numpy"]),
+        ("search:\n  top_k: 0\n", 2, ["search.top_k"]),
+        ("discord:\n  api_base_url: ftp://x\n", 2, ["discord.api_base_url"]),
+        ("discord:\n  token: abc.def\n", 2, ["token", "DISCORD_TOKEN"]),
+        ("logging:\n  level: LOUD\n", 2, ["logging.level"]),
+    ],
+)
+def test_bad_config_names_key_and_line(text, line, words):
+    with pytest.raises(ConfigError) as caught:
+        parse_settings(text, source="bad.yaml")
+    message = str(caught.value)
+    assert f"bad.yaml, line {line}" in message
+    for word in words:
+        assert word in message
+
+
+def test_python_tags_are_refused_and_never_executed(tmp_path):
+    marker = tmp_path / "pwned"
+    text = f"search: !!python/object/apply:os.system ['touch {marker}']\n"
+    with pytest.raises(ConfigError, match="tag"):
+        parse_settings(text, source="evil.yaml")
+    assert not marker.exists()
+
+
+def test_cli_exits_2_on_bad_config(tmp_path, capsys):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("search:\n  top_k: [1]\n")
+    assert main(["ask", "anything", "--config", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "bad.yaml, line 2" in err and "search.top_k" in err
+
+
+def test_relative_paths_resolve_beside_the_config_file(tmp_path):
+    config = tmp_path / "conf" / "c.yaml"
+    config.parent.mkdir()
+    config.write_text("corpus:\n  path: articles\nstorage:\n  path: db/bot.sqlite3\n")
+    settings = load_settings(config)
+    assert settings.corpus.path == config.parent / "articles"
+    assert settings.database_path == config.parent / "db" / "bot.sqlite3"
+
+
+def test_token_comes_from_environment_or_token_file(tmp_path):
+    assert read_token({"DISCORD_TOKEN": " abc \n"}) == "abc"
+    secret = tmp_path / "token"
+    secret.write_text("from-file\n")
+    assert read_token({"DISCORD_TOKEN_FILE": str(secret)}) == "from-file"
+    with pytest.raises(TokenError, match="DISCORD_TOKEN"):
+        read_token({})
+    with pytest.raises(TokenError, match="DISCORD_TOKEN_FILE"):
+        read_token({"DISCORD_TOKEN_FILE": str(tmp_path / "missing")})
