@@ -1,0 +1,1 @@
+"""The answer engine: files to cited answers. Never imports discord."""

@@ -1,0 +1,114 @@
+"""One analyzer for passages and questions: Unicode words → index terms.
+
+NFKC and case-folding, Unicode words (Cyrillic footnote titles are searchable), numbers kept,
+hyphenated names kept whole *and* as their parts (START-IV → start-iv, start, iv), dotted
+acronyms kept apart from words (U.S. → u.s, never the stopword "us"), English stopwords removed,
+Snowball stems (PyStemmer) in the article's language; Cyrillic words use the Russian stemmer.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from functools import cache
+
+import Stemmer
+
+# A dotted acronym (U.S., H.R.), or a word: letters/digits joined by inner hyphens or apostrophes.
+_TOKEN = re.compile(r"(?:[^\W\d_]\.){2,}|\w+(?:[-‐‑'’]\w+)*")
+_HYPHENS = re.compile(r"[-‐‑]")
+_POSSESSIVE = re.compile(r"['’]s$")
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+
+# Snowball algorithms PyStemmer ships, by ISO 639-1 code.
+SNOWBALL = {
+    "ar": "arabic", "ca": "catalan", "da": "danish", "de": "german", "el": "greek", "en": "english",
+    "es": "spanish", "eu": "basque", "fi": "finnish", "fr": "french", "ga": "irish", "hi": "hindi",
+    "hu": "hungarian", "hy": "armenian", "id": "indonesian", "it": "italian", "lt": "lithuanian",
+    "ne": "nepali", "nl": "dutch", "no": "norwegian", "pt": "portuguese", "ro": "romanian",
+    "ru": "russian", "sr": "serbian", "sv": "swedish", "ta": "tamil", "tr": "turkish", "yi": "yiddish",
+}  # fmt: skip
+
+# Function words and the words people wrap a request in ("tell me", "give me"): they carry no topic.
+ENGLISH_STOPWORDS = frozenset(
+    """a about above after again against all am an and any are aren't as at be because been before being below
+    between both but by can cannot could couldn't did didn't do does doesn't doing don't down during each
+    few for from further had hadn't has hasn't have haven't having he he'd he'll he's her here here's hers
+    herself him himself his how how's i i'd i'll i'm i've if in into is isn't it it's its itself let's me
+    more most mustn't my myself no nor not of off on once only or other ought our ours ourselves out over
+    own same shan't she she'd she'll she's should shouldn't so some such than that that's the their theirs
+    them themselves then there there's these they they'd they'll they're they've this those through to too
+    under until up very was wasn't we we'd we'll we're we've were weren't what what's when when's where
+    where's which while who who's whom why why's with won't would wouldn't you you'd you'll you're you've
+    your yours yourself yourselves also just may might must shall will s t can't tell give show explain
+    describe please
+    """.split()
+)
+STOPWORDS = {"en": ENGLISH_STOPWORDS}
+
+
+class Analyzer:
+    """Turns text into index terms. The same instance serves the index and the questions."""
+
+    def __init__(self, language: str = "en"):
+        self.language = language if language in SNOWBALL else "en"
+        self._stemmer = Stemmer.Stemmer(SNOWBALL[self.language])
+        self._russian = Stemmer.Stemmer("russian")
+        self._stopwords = STOPWORDS.get(self.language, frozenset())
+        self._cache: dict[str, tuple[str, ...]] = {}
+
+    def tokens(self, text: str) -> list[str]:
+        """The index terms of a text, in order, repeats kept (BM25 counts them)."""
+        out: list[str] = []
+        cache = self._cache
+        for word in _TOKEN.findall(unicodedata.normalize("NFKC", text).casefold()):
+            terms = cache.get(word)
+            if terms is None:
+                terms = cache[word] = self._terms(word)
+            out.extend(terms)
+        return out
+
+    def words(self, text: str) -> Iterator[tuple[str, int, int]]:
+        """(term, start, end) for each term, with [start, end) in the original text (for highlights)."""
+        for match in _TOKEN.finditer(text):
+            word = unicodedata.normalize("NFKC", match.group()).casefold()
+            terms = self._cache.get(word)
+            if terms is None:
+                terms = self._cache[word] = self._terms(word)
+            if not terms:
+                continue
+            if len(terms) == 1 or len(word) != len(match.group()):
+                for term in terms:
+                    yield term, match.start(), match.end()
+                continue
+            # A compound: the whole word, then each part at its own place.
+            yield terms[0], match.start(), match.end()
+            offset = match.start()
+            for part in _HYPHENS.split(match.group()):
+                part_terms = self._terms(unicodedata.normalize("NFKC", part).casefold())
+                if part_terms:
+                    yield part_terms[0], offset, offset + len(part)
+                offset += len(part) + 1
+
+    def _terms(self, word: str) -> tuple[str, ...]:
+        """Terms of one case-folded token (cached by the callers: vocabularies are small)."""
+        if "." in word:  # a dotted acronym keeps its dots
+            return (word.rstrip("."),)
+        word = _POSSESSIVE.sub("", word).replace("’", "'")
+        parts = [p for p in _HYPHENS.split(word) if p]
+        if len(parts) > 1:
+            whole = "-".join(parts)
+            return (whole, *(t for p in parts for t in self._terms(p)))
+        if not word or word in self._stopwords or (len(word) == 1 and not word.isdigit()):
+            return ()
+        if word.isdigit():
+            return (word,)
+        stemmer = self._russian if _CYRILLIC.search(word) else self._stemmer
+        return (stemmer.stemWord(word.replace("'", "")),)
+
+
+@cache
+def analyzer_for(language: str) -> Analyzer:
+    """One shared analyzer per language (its cache of stems is shared too)."""
+    return Analyzer(language)

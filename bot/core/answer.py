@@ -1,0 +1,134 @@
+"""Question → Answer: the evidence gate, the question-focused quote and its highlights."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from bot.core.analysis import Analyzer
+from bot.core.sentences import sentence_spans
+
+ELLIPSIS = "…"
+WEAK_SHARE = 0.5  # matched words carrying less than this share of the question's weight: a weak answer
+
+
+@dataclass(frozen=True)
+class QuestionTerms:
+    """What the evidence gate knows about a question."""
+
+    terms: tuple[str, ...]  # index terms in question order, repeats kept (BM25 counts them)
+    weights: dict[str, float]  # idf of each distinct term; an unknown term weighs as a term in no passage
+    matched: frozenset[str]  # the distinct terms the corpus knows
+    matched_words: tuple[str, ...]  # the question's own words, for people
+    unknown_words: tuple[str, ...]
+
+    @property
+    def answerable(self) -> bool:
+        return bool(self.matched)
+
+    @property
+    def matched_share(self) -> float:
+        total = sum(self.weights.values())
+        return sum(self.weights[t] for t in self.matched) / total if total else 0.0
+
+    @property
+    def weak(self) -> bool:
+        return self.matched_share < WEAK_SHARE
+
+
+def question_terms(
+    question: str, analyzers: Sequence[Analyzer], idf: Callable[[str], float | None], n_passages: int
+) -> QuestionTerms:
+    """Analyse a question with each corpus language's analyzer and weigh its terms by idf.
+
+    The first analyzer's terms keep their repeats; another language adds only terms it alone gives.
+    """
+    terms: list[str] = []
+    word_of: dict[str, str] = {}
+    for position, analyzer in enumerate(analyzers):
+        seen = set(terms)
+        for term, start, end in analyzer.words(question):
+            word_of.setdefault(term, question[start:end].casefold())
+            if position and term in seen:
+                continue
+            terms.append(term)
+            if position:
+                seen.add(term)
+    unseen_idf = math.log(n_passages + 0.5) - math.log(0.5)
+    idfs = {term: idf(term) for term in dict.fromkeys(terms)}
+    weights = {term: unseen_idf if value is None else value for term, value in idfs.items()}
+    matched = frozenset(term for term, value in idfs.items() if value is not None)
+    return QuestionTerms(
+        terms=tuple(terms),
+        weights=weights,
+        matched=matched,
+        matched_words=_unique(word_of[t] for t in weights if t in matched),
+        unknown_words=_unique(word_of[t] for t in weights if t not in matched),
+    )
+
+
+def _unique(words) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(words))
+
+
+def focused_quote(
+    text: str, analyzer: Analyzer, weights: dict[str, float], matched: set[str], limit: int
+) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """The run of whole sentences (≤ limit chars) that covers the most question weight.
+
+    Returns the quote, with an ellipsis where the passage was cut, and the spans of matched words
+    within it. A single sentence over the limit is cut around its first match.
+    """
+    words = [(t, s, e) for t, s, e in analyzer.words(text) if t in matched]
+    spans = sentence_spans(text) or [(0, len(text))]
+
+    def covered(start: int, end: int) -> float:
+        return sum(weights[t] for t in {t for t, s, e in words if start <= s and e <= end})
+
+    best: tuple[float, int, int, int] | None = None  # (weight, length, -start, end)
+    for i, (start, _) in enumerate(spans):
+        for j in range(i, len(spans)):
+            end = spans[j][1]
+            if end - start > limit:
+                break
+            candidate = (covered(start, end), end - start, -start, end)
+            if best is None or candidate[:2] > best[:2]:
+                best = candidate
+    if best is not None and best[0] > 0 or best is not None and not words:
+        start, end = -best[2], best[3]
+    else:  # the densest sentence is longer than the limit: cut a window around the first match
+        first = words[0][1] if words else 0
+        start = max(0, min(first - limit // 3, len(text) - limit))
+        end = min(len(text), start + limit)
+        start, end = _snap_to_words(text, start, end)
+    quote, offset = text[start:end].strip(), start + (len(text[start:end]) - len(text[start:end].lstrip()))
+    highlights = [(s - offset, e - offset) for t, s, e in words if start <= s and e <= end]
+    if start > 0:
+        quote = ELLIPSIS + " " + quote
+        highlights = [(s + 2, e + 2) for s, e in highlights]
+    if end < len(text.rstrip()):
+        quote = quote + " " + ELLIPSIS
+    return quote, merge_spans(highlights)
+
+
+def merge_spans(spans) -> tuple[tuple[int, int], ...]:
+    """Sorted, non-overlapping spans (a compound and its parts highlight as one)."""
+    merged: list[list[int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return tuple((s, e) for s, e in merged)
+
+
+def _snap_to_words(text: str, start: int, end: int) -> tuple[int, int]:
+    """Move a cut inward to the nearest whitespace so no word is split."""
+    if start > 0 and not text[start - 1].isspace():
+        space = text.find(" ", start)
+        start = space + 1 if 0 <= space < end else start
+    if end < len(text) and not text[end].isspace():
+        space = text.rfind(" ", start, end)
+        end = space if space > start else end
+    return start, end

@@ -1,0 +1,126 @@
+"""The answer engine: a loaded corpus, its BM25 index, and the questions and look-ups over them.
+
+Usable without Discord: the command line and the bot both call this and only this.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from bot.core.analysis import Analyzer, analyzer_for
+from bot.core.answer import QuestionTerms, focused_quote, question_terms
+from bot.core.index import BM25Index, ReferenceIndex
+from bot.core.models import Answer, Article, Corpus, Excerpt, FootnoteLookup, Passage, PassageLookup
+
+ENGINES = {"numpy": BM25Index, "rank-bm25": ReferenceIndex}
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    top_k: int = 3
+    quote_chars: int = 350
+    engine: str = "numpy"
+
+
+class Engine:
+    def __init__(self, corpus: Corpus, options: EngineOptions | None = None, index=None):
+        self.corpus = corpus
+        self.options = options or EngineOptions()
+        self.passages: tuple[Passage, ...] = corpus.passages
+        self._articles = {a.id: a for a in corpus.articles}
+        self._position = {p.id: i for i, p in enumerate(self.passages)}
+        self._by_key = {p.key: p for p in self.passages}
+        languages = list(dict.fromkeys(a.language for a in corpus.articles)) or ["en"]
+        self.analyzers: list[Analyzer] = [analyzer_for(lang) for lang in languages]
+        self.index = index if index is not None else ENGINES[self.options.engine].build(self.documents())
+
+    def documents(self) -> list[list[str]]:
+        """Index terms of each passage: its text and the sources it cites (footnote titles are searchable)."""
+        docs = []
+        for passage in self.passages:
+            analyzer = analyzer_for(self._articles[passage.article_id].language)
+            cited = " ".join(f.source for f in passage.footnotes)
+            docs.append(analyzer.tokens(f"{passage.text}\n{cited}"))
+        return docs
+
+    # ------------------------------------------------------------ questions
+
+    def understand(self, question: str) -> QuestionTerms:
+        """The evidence gate's view of a question: its terms, their weights, what the corpus knows."""
+        return question_terms(question, self.analyzers, self.index.idf, self.index.n_documents)
+
+    def ask(self, question: str, top_k: int | None = None, article_id: str | None = None) -> Answer:
+        k = top_k or self.options.top_k
+        terms = self.understand(question)
+        if not terms.answerable:
+            return self.unanswered(question, terms)
+        candidates = self._article_candidates(article_id)
+        ranked = self.index.top_k(list(terms.terms), k, candidates=candidates)
+        excerpts = tuple(self._excerpt(rank, doc, score, terms) for rank, (doc, score) in enumerate(ranked, 1))
+        if not excerpts:
+            return self.unanswered(question, terms)
+        return Answer(
+            question=question,
+            answered=True,
+            weak=terms.weak,
+            matched_terms=terms.matched_words,
+            unknown_terms=terms.unknown_words,
+            excerpts=excerpts,
+        )
+
+    def unanswered(self, question: str, terms: QuestionTerms) -> Answer:
+        return Answer(question, False, True, terms.matched_words, terms.unknown_words, ())
+
+    def _article_candidates(self, article_id: str | None) -> np.ndarray | None:
+        if article_id is None:
+            return None
+        return np.array([i for i, p in enumerate(self.passages) if p.article_id == article_id], dtype=np.int64)
+
+    def _excerpt(self, rank: int, doc: int, score: float, terms: QuestionTerms) -> Excerpt:
+        passage = self.passages[doc]
+        article = self._articles[passage.article_id]
+        quote, highlights = focused_quote(
+            passage.text,
+            analyzer_for(article.language),
+            terms.weights,
+            terms.matched,
+            self.options.quote_chars,
+        )
+        return Excerpt(rank, float(score), passage, article, quote, highlights)
+
+    # ------------------------------------------------------------ look-ups
+
+    @property
+    def articles(self) -> Sequence[Article]:
+        return self.corpus.articles
+
+    def article(self, article_id: str) -> Article | None:
+        return self._articles.get(article_id)
+
+    def footnote(self, article_id: str, marker: str) -> FootnoteLookup | None:
+        article = self._articles.get(article_id)
+        footnote = article.footnote(marker) if article else None
+        if footnote is None:
+            return None
+        cited_by = tuple(p.id for p in article.passages if any(f.marker == footnote.marker for f in p.footnotes))
+        return FootnoteLookup(article, footnote, cited_by)
+
+    def passage_by_key(self, key: str) -> Passage | None:
+        return self._by_key.get(key)
+
+    def passage(self, passage_id: str) -> PassageLookup | None:
+        position = self._position.get(passage_id.strip())
+        if position is None:
+            return None
+        passage = self.passages[position]
+        siblings = self._articles[passage.article_id].passages
+        i = passage.ordinal - 1
+        return PassageLookup(
+            article=self._articles[passage.article_id],
+            passage=passage,
+            previous=siblings[i - 1].id if i > 0 else None,
+            next=siblings[i + 1].id if i + 1 < len(siblings) else None,
+        )

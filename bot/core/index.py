@@ -1,0 +1,186 @@
+"""Exact BM25Okapi (rank-bm25 0.2.2: k1 1.5, b 0.75, epsilon 0.25) over an inverted index in numpy.
+
+Each posting stores its finished weight idf·tf·(k1+1)/(tf + k1·(1−b+b·|D|/avgdl)), computed with
+the same float operations in the same order as rank-bm25, and a question adds the weights of its
+terms' postings in question order: the scores are bit-identical to the reference, and a question
+costs work in proportion to its terms' postings, not to the number of passages.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+K1, B, EPSILON = 1.5, 0.75, 0.25
+FORMAT_VERSION = 1
+
+
+class BM25Index:
+    def __init__(
+        self,
+        vocabulary: dict[str, int],
+        idf_values: np.ndarray,
+        offsets: np.ndarray,
+        doc_ids: np.ndarray,
+        weights: np.ndarray,
+        n_documents: int,
+    ):
+        self.vocabulary = vocabulary  # term -> term id, in order of first occurrence
+        self.idf_values = idf_values  # float64 per term id, negative idf already floored
+        self.offsets = offsets  # int64, postings of term t are [offsets[t], offsets[t+1])
+        self.doc_ids = doc_ids  # int32 document ids, ascending within a term
+        self.weights = weights  # float64 finished BM25 weight of each posting
+        self.n_documents = n_documents
+
+    # ------------------------------------------------------------ building
+
+    @classmethod
+    def build(cls, documents: Sequence[Sequence[str]]) -> BM25Index:
+        vocabulary: dict[str, int] = {}
+        term_ids: list[int] = []
+        lengths = np.empty(len(documents), dtype=np.int64)
+        for d, document in enumerate(documents):
+            lengths[d] = len(document)
+            term_ids.extend([vocabulary.setdefault(t, len(vocabulary)) for t in document])
+        n, n_terms = len(documents), len(vocabulary)
+        if n == 0 or n_terms == 0:
+            empty = np.zeros(0)
+            return cls(vocabulary, empty, np.zeros(n_terms + 1, np.int64), np.zeros(0, np.int32), empty, n)
+
+        # (term, doc) pairs with their counts, sorted by term then doc.
+        doc_of_token = np.repeat(np.arange(n, dtype=np.int64), lengths)
+        keys = np.asarray(term_ids, dtype=np.int64) * n + doc_of_token
+        pairs, tf = np.unique(keys, return_counts=True)
+        posting_terms, doc_ids = np.divmod(pairs, n)
+        doc_freq = np.bincount(posting_terms, minlength=n_terms)
+        offsets = np.zeros(n_terms + 1, dtype=np.int64)
+        np.cumsum(doc_freq, out=offsets[1:])
+
+        idf_values = _idf(doc_freq.tolist(), n)
+        avgdl = int(lengths.sum()) / n
+        tf = tf.astype(np.float64)
+        dl = lengths[doc_ids].astype(np.float64)
+        # Same operations, same order as rank_bm25.BM25Okapi.get_scores.
+        ratio = tf * (K1 + 1) / (tf + K1 * (1 - B + B * dl / avgdl))
+        weights = idf_values[posting_terms] * ratio
+        return cls(vocabulary, idf_values, offsets, doc_ids.astype(np.int32), weights, n)
+
+    # ------------------------------------------------------------ scoring
+
+    def __contains__(self, term: str) -> bool:
+        return term in self.vocabulary
+
+    def idf(self, term: str) -> float | None:
+        """The term's idf as BM25 uses it, or None when no passage has it."""
+        t = self.vocabulary.get(term)
+        return None if t is None else float(self.idf_values[t])
+
+    def scores(self, query: Sequence[str]) -> np.ndarray:
+        """The score of every document, exactly as rank-bm25's get_scores."""
+        scores = np.zeros(self.n_documents)
+        for term in query:
+            t = self.vocabulary.get(term)
+            if t is not None:
+                lo, hi = self.offsets[t], self.offsets[t + 1]
+                scores[self.doc_ids[lo:hi]] += self.weights[lo:hi]
+        return scores
+
+    def top_k(self, query: Sequence[str], k: int, candidates: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """The k best documents that contain a query term: (doc, score), best first, ties by doc order."""
+        spans = [(self.offsets[t], self.offsets[t + 1]) for t in map(self.vocabulary.get, query) if t is not None]
+        if not spans or k <= 0:
+            return []
+        touched = np.unique(np.concatenate([self.doc_ids[lo:hi] for lo, hi in spans]))
+        if candidates is not None:
+            touched = touched[np.isin(touched, candidates)]
+        if touched.size == 0:
+            return []
+        scores = self.scores(query)[touched]
+        return _best(touched, scores, k)
+
+    # ------------------------------------------------------------ persistence
+
+    def save(self, folder: Path) -> None:
+        """Arrays as .npy files (memory-mappable) and the vocabulary as JSON, written then renamed."""
+        folder.mkdir(parents=True, exist_ok=True)
+        for name in ("idf_values", "offsets", "doc_ids", "weights"):
+            tmp = folder / f"{name}.npy.tmp"
+            with tmp.open("wb") as fh:
+                np.save(fh, getattr(self, name))
+            tmp.replace(folder / f"{name}.npy")
+        meta = {"format": FORMAT_VERSION, "n_documents": self.n_documents, "terms": list(self.vocabulary)}
+        tmp = folder / "vocabulary.json.tmp"
+        tmp.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+        tmp.replace(folder / "vocabulary.json")
+
+    @classmethod
+    def load(cls, folder: Path) -> BM25Index:
+        """Memory-maps the arrays: processes on one machine share one copy through the page cache."""
+        meta = json.loads((folder / "vocabulary.json").read_text(encoding="utf-8"))
+        if meta.get("format") != FORMAT_VERSION:
+            raise ValueError(f"{folder}: index format {meta.get('format')} is not {FORMAT_VERSION}")
+        names = ("idf_values", "offsets", "doc_ids", "weights")
+        arrays = {n: np.load(folder / f"{n}.npy", mmap_mode="r") for n in names}
+        vocabulary = {term: i for i, term in enumerate(meta["terms"])}
+        return cls(vocabulary, n_documents=int(meta["n_documents"]), **arrays)
+
+
+class ReferenceIndex:
+    """rank_bm25.BM25Okapi behind the same interface (`search.engine: rank-bm25`): slow, for checking."""
+
+    def __init__(self, bm25, documents: Sequence[Sequence[str]]):
+        self.bm25 = bm25
+        self.n_documents = len(documents)
+
+    @classmethod
+    def build(cls, documents: Sequence[Sequence[str]]) -> ReferenceIndex:
+        from rank_bm25 import BM25Okapi
+
+        if not documents or not any(documents):
+            return cls(None, documents)
+        return cls(BM25Okapi([list(d) for d in documents], k1=K1, b=B, epsilon=EPSILON), documents)
+
+    def __contains__(self, term: str) -> bool:
+        return self.bm25 is not None and term in self.bm25.idf
+
+    def idf(self, term: str) -> float | None:
+        return float(self.bm25.idf[term]) if term in self else None
+
+    def scores(self, query: Sequence[str]) -> np.ndarray:
+        if self.bm25 is None:
+            return np.zeros(self.n_documents)
+        return self.bm25.get_scores(list(query))
+
+    def top_k(self, query: Sequence[str], k: int, candidates: np.ndarray | None = None) -> list[tuple[int, float]]:
+        known = [q for q in query if q in self]
+        if not known or k <= 0:
+            return []
+        freqs = self.bm25.doc_freqs
+        touched = np.array([d for d in range(self.n_documents) if any(q in freqs[d] for q in known)], dtype=np.int64)
+        if candidates is not None:
+            touched = touched[np.isin(touched, candidates)]
+        if touched.size == 0:
+            return []
+        return _best(touched, self.scores(query)[touched], k)
+
+
+def _idf(doc_freq: list[int], n: int) -> np.ndarray:
+    """idf per term id, floored like rank-bm25: the average is summed in vocabulary order before flooring."""
+    values = [math.log(n - f + 0.5) - math.log(f + 0.5) for f in doc_freq]
+    total = 0.0
+    for value in values:
+        total += value
+    floor = EPSILON * (total / len(values))
+    return np.array([floor if v < 0 else v for v in values], dtype=np.float64)
+
+
+def _best(docs: np.ndarray, scores: np.ndarray, k: int) -> list[tuple[int, float]]:
+    if docs.size > k:
+        keep = np.argpartition(-scores, k - 1)[:k]
+        docs, scores = docs[keep], scores[keep]
+    order = np.lexsort((docs, -scores))
+    return [(int(docs[i]), float(scores[i])) for i in order]

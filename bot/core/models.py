@@ -1,0 +1,116 @@
+"""The data that flows from files to answers. Frozen, plain, free of Discord."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Footnote:
+    """One entry of an article's notes list, with "Ibidem" already resolved.
+
+    ``source`` is the text a reader needs (for an Ibidem entry, the source of the
+    entry it points back to); ``ibid_of`` names that entry's marker, else None.
+    """
+
+    marker: str  # normalised marker text without brackets: "iii", "12", "^3" -> "3"
+    source: str
+    ibid_of: str | None = None
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrievable unit: one paragraph, or one sentence-aligned piece of a long one."""
+
+    id: str  # f"{article_id}:{ordinal}", stable across loads of the same file
+    article_id: str
+    ordinal: int  # 1-based position among the article's passages
+    paragraph: int  # 1-based paragraph number in the article body
+    text: str  # what is quoted: the paragraph text, heading included, markers kept
+    footnotes: tuple[Footnote, ...] = ()  # sources the passage cites, in order of first citation
+
+    @property
+    def key(self) -> str:
+        """A short stable stand-in for the id (18 hex chars), e.g. for Discord's 100-char custom_ids."""
+        return hashlib.blake2s(self.id.encode(), digest_size=9).hexdigest()
+
+
+@dataclass(frozen=True)
+class Article:
+    id: str  # file name without extension
+    path: str
+    title: str
+    author: str | None = None
+    date: str | None = None  # ISO 8601 (YYYY-MM-DD) when known
+    publication: str | None = None
+    url: str | None = None
+    language: str = "en"  # ISO 639-1 code; selects the stemmer
+    passages: tuple[Passage, ...] = ()
+    footnotes: tuple[Footnote, ...] = ()  # the whole notes list, in order
+
+    def footnote(self, marker: str) -> Footnote | None:
+        wanted = normalise_marker(marker)
+        return next((f for f in self.footnotes if f.marker == wanted), None)
+
+
+@dataclass(frozen=True)
+class LoadWarning:
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Corpus:
+    articles: tuple[Article, ...]
+    warnings: tuple[LoadWarning, ...] = ()
+
+    @property
+    def passages(self) -> tuple[Passage, ...]:
+        return tuple(p for a in self.articles for p in a.passages)
+
+    def article(self, article_id: str) -> Article | None:
+        return next((a for a in self.articles if a.id == article_id), None)
+
+
+@dataclass(frozen=True)
+class Excerpt:
+    rank: int  # 1-based
+    score: float
+    passage: Passage
+    article: Article
+    quote: str  # question-focused window of the passage, "…" where cut
+    highlights: tuple[tuple[int, int], ...] = ()  # [start, end) spans of quote to show in bold
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    answered: bool
+    weak: bool
+    matched_terms: tuple[str, ...]
+    unknown_terms: tuple[str, ...]
+    excerpts: tuple[Excerpt, ...] = field(default=())
+
+
+def normalise_marker(marker: str) -> str:
+    """'[iii]' -> 'iii', '[^3]' -> '3', ' XII ' -> 'xii'."""
+    return marker.strip().strip("[]").lstrip("^").strip().lower()
+
+
+@dataclass(frozen=True)
+class FootnoteLookup:
+    article: Article
+    footnote: Footnote
+    cited_by: tuple[str, ...]  # ids of the passages citing it
+
+
+@dataclass(frozen=True)
+class PassageLookup:
+    article: Article
+    passage: Passage
+    previous: str | None  # neighbour passage ids within the article
+    next: str | None

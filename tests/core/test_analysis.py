@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+import sys
+
+from bot.core.analysis import Analyzer, analyzer_for
+
+
+def test_core_never_imports_discord():
+    import subprocess
+
+    code = "import sys, bot.core.engine, bot.core.loading, bot.core.evaluation; print('discord' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
+
+
+def test_stems_stopwords_and_case():
+    tokens = Analyzer().tokens("The Talks between the ARMIES were talking")
+    assert tokens == ["talk", "armi", "talk"]
+
+
+def test_numbers_hyphenated_names_and_acronyms():
+    tokens = Analyzer().tokens("New START-IV in 2014; U.S.-Russian mil-to-mil talks with the U.S.")
+    assert "2014" in tokens and "start-iv" in tokens and "start" in tokens
+    assert "mil-to-mil" in tokens and "u.s" in tokens and "us" not in tokens
+    assert tokens.count("u.s") == 2
+
+
+def test_unicode_words_nfkc_and_cyrillic():
+    a = Analyzer()
+    assert a.tokens("Разоружение пока подождет") == a.tokens("разоружения")[:1] + a.tokens("пока подождет")
+    assert a.tokens("ＮＡＴＯ") == ["nato"]
+    assert a.tokens("Russia’s") == a.tokens("Russia's") == ["russia"]
+
+
+def test_word_spans_point_into_the_original_text():
+    text = "Gen. Joe Dunford met START-IV talks"
+    spans = list(Analyzer().words(text))
+    assert ("dunford", 9, 16) in spans
+    assert ("start-iv", 21, 29) in spans and ("start", 21, 26) in spans and ("iv", 27, 29) in spans
+    for _term, start, end in spans:
+        assert text[start:end]
+
+
+def test_one_shared_analyzer_per_language():
+    assert analyzer_for("en") is analyzer_for("en")
+    assert analyzer_for("xx").language == "en"
+    assert analyzer_for("ru").tokens("переговоры") == analyzer_for("ru").tokens("переговоров")

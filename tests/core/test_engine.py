@@ -1,0 +1,103 @@
+"""The answer engine on the bundled corpus: the quality bar, the evidence gate, quotes, look-ups."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.config import bundled_corpus_dir
+from bot.core.engine import Engine, EngineOptions
+from bot.core.evaluation import evaluate, load_questions
+from bot.core.loading import load_corpus
+from bot.core.models import Corpus
+
+DEV_QUESTIONS = Path(__file__).resolve().parents[3] / "shared" / "eval" / "dev-questions.yaml"
+
+
+@pytest.fixture(scope="module")
+def engine() -> Engine:
+    return Engine(load_corpus(bundled_corpus_dir()))
+
+
+@pytest.mark.skipif(not DEV_QUESTIONS.exists(), reason="shared eval set not beside this checkout")
+@pytest.mark.parametrize("kind", ["numpy", "rank-bm25"])
+def test_quality_bar_on_the_dev_questions(kind):
+    engine = Engine(load_corpus(bundled_corpus_dir()), EngineOptions(engine=kind))
+    report = evaluate(engine, load_questions(DEV_QUESTIONS)).to_dict()
+    print(f"\n{kind}: hit@1 {report['hit_at_1']}/{report['answerable']} hit@3 {report['hit_at_3']} "
+          f"MRR {report['mrr']:.3f} negatives {report['negatives_unanswered']}/{report['negatives']} "
+          f"footnotes {report['footnotes_attached']}/{report['footnotes_expected']}")
+    assert report["answerable"] == 19
+    assert report["hit_at_1"] >= 18
+    assert report["hit_at_3"] == 19
+    assert report["negatives_unanswered"] == report["negatives"] == 3
+    assert report["footnotes_attached"] == report["footnotes_expected"]
+
+
+def test_answer_cites_resolved_sources_with_ibidem(engine):
+    answer = engine.ask("Who heads the Joint Chiefs of Staff?")
+    top = answer.excerpts[0]
+    assert "Joe Dunford" in top.quote
+    markers = {f.marker: f for f in top.passage.footnotes}
+    assert markers["iii"].ibid_of == "ii" and markers["iii"].source == markers["ii"].source
+    assert top.article.title.startswith("Russia and the West")
+    assert answer.matched_terms == ("heads", "joint", "chiefs", "staff") and not answer.weak
+
+
+def test_question_with_no_known_word_is_unanswered(engine):
+    answer = engine.ask("Who painted the Mona Lisa?")
+    assert not answer.answered and answer.excerpts == ()
+    assert set(answer.unknown_terms) == {"painted", "mona", "lisa"}
+
+
+def test_weak_answer_names_the_unknown_words(engine):
+    answer = engine.ask("What is the capital of France?")
+    assert answer.answered and answer.weak
+    assert answer.matched_terms == ("france",) and answer.unknown_terms == ("capital",)
+
+
+def test_quotes_are_focused_short_and_highlight_the_matched_words(engine):
+    answer = engine.ask("Which strategic competitors does the United States fear?", top_k=5)
+    ids = [e.passage.id for e in answer.excerpts]
+    assert len(ids) == len(set(ids)) == 5
+    for excerpt in answer.excerpts:
+        assert len(excerpt.quote) <= 350 + 4
+        core = excerpt.quote.strip("… ")
+        assert core in excerpt.passage.text
+        for start, end in excerpt.highlights:
+            word = excerpt.quote[start:end].casefold()
+            assert any(t in word for t in ("strateg", "competitor", "unit", "state", "fear")), word
+        spans = list(excerpt.highlights)
+        assert spans == sorted(spans) and all(a[1] < b[0] for a, b in zip(spans, spans[1:], strict=False))
+    assert "China, Iran and radical Islam" in answer.excerpts[0].quote
+
+
+def test_cut_quotes_carry_an_ellipsis(engine):
+    answer = engine.ask("When did Russian and NATO military officials hold their first direct talks?")
+    quote = answer.excerpts[0].quote
+    assert quote.startswith("…") or quote.endswith("…")
+    assert "March 3" in quote
+
+
+def test_article_filter_and_top_k(engine):
+    article = "002_845548aa095cdc9a"
+    answer = engine.ask("reset relations", top_k=2, article_id=article)
+    assert len(answer.excerpts) == 2 and all(e.article.id == article for e in answer.excerpts)
+    assert [e.rank for e in answer.excerpts] == [1, 2]
+
+
+def test_lookups(engine):
+    found = engine.footnote("000_4a78ec43d6a1d967", "[iii]")
+    assert found.footnote.ibid_of == "ii" and found.cited_by == ("000_4a78ec43d6a1d967:5",)
+    assert engine.footnote("000_4a78ec43d6a1d967", "xcix") is None
+    assert engine.footnote("nope", "i") is None
+    first = engine.passage("002_845548aa095cdc9a:1")
+    assert first.previous is None and first.next == "002_845548aa095cdc9a:2"
+    assert engine.passage("002_845548aa095cdc9a:999") is None
+    assert engine.passage_by_key(first.passage.key) == first.passage
+
+
+def test_engine_over_an_empty_corpus_answers_nothing():
+    engine = Engine(Corpus(()))
+    assert not engine.ask("anything at all").answered

@@ -1,0 +1,78 @@
+"""Our BM25 index against rank_bm25.BM25Okapi: same tokens, same scores."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+from rank_bm25 import BM25Okapi
+
+from bot.core.index import BM25Index, ReferenceIndex
+
+
+def random_corpus(rng: random.Random, n_docs: int, vocab: int):
+    words = [f"w{i}" for i in range(vocab)]
+    weights = [1 / (i + 1) for i in range(vocab)]  # Zipf-like: common words get negative idf
+    return [rng.choices(words, weights, k=rng.randint(0, 30)) for _ in range(n_docs)], words
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_scores_match_rank_bm25(seed):
+    rng = random.Random(seed)
+    docs, words = random_corpus(rng, rng.randint(1, 120), rng.randint(2, 60))
+    if not any(docs):
+        docs[0] = ["w0"]
+    ours, reference = BM25Index.build(docs), BM25Okapi(docs)
+    for _ in range(10):
+        query = rng.choices(words + ["unknown", "zzz"], k=rng.randint(1, 8))
+        query += query[:2]  # repeated tokens count every time
+        expected = reference.get_scores(query)
+        got = ours.scores(query)
+        assert np.max(np.abs(got - expected)) <= 1e-9
+        for doc, score in ours.top_k(query, 5):
+            assert score == pytest.approx(expected[doc], abs=1e-9)
+        top = ours.top_k(query, 5)
+        assert [s for _, s in top] == sorted((s for _, s in top), reverse=True)
+
+
+def test_idf_is_floored_like_the_reference():
+    docs = [["common", "a"], ["common", "b"], ["common", "c"], ["rare"]]
+    ours, reference = BM25Index.build(docs), BM25Okapi(docs)
+    for term in ("common", "a", "rare"):
+        assert ours.idf(term) == reference.idf[term]
+    assert ours.idf("missing") is None and "common" in ours and "missing" not in ours
+
+
+def test_top_k_only_returns_documents_with_a_query_term_and_respects_candidates():
+    docs = [["alpha", "beta"], ["beta"], ["gamma"], ["alpha"]]
+    index = BM25Index.build(docs)
+    assert {d for d, _ in index.top_k(["alpha"], 10)} == {0, 3}
+    assert [d for d, _ in index.top_k(["alpha"], 10, candidates=np.array([3]))] == [3]
+    assert index.top_k(["nothing"], 10) == [] and index.top_k(["alpha"], 0) == []
+
+
+def test_reference_engine_gives_the_same_ranking():
+    rng = random.Random(7)
+    docs, words = random_corpus(rng, 80, 40)
+    ours, ref = BM25Index.build(docs), ReferenceIndex.build(docs)
+    query = ["w3", "w10", "w3", "nope"]
+    assert [s for _, s in ours.top_k(query, 10)] == pytest.approx([s for _, s in ref.top_k(query, 10)], abs=1e-9)
+    assert ours.idf("w3") == ref.idf("w3")
+
+
+def test_empty_index():
+    index = BM25Index.build([])
+    assert index.n_documents == 0 and index.top_k(["x"], 3) == [] and index.idf("x") is None
+
+
+def test_save_and_load_memory_mapped(tmp_path):
+    rng = random.Random(3)
+    docs, words = random_corpus(rng, 200, 50)
+    index = BM25Index.build(docs)
+    index.save(tmp_path / "idx")
+    loaded = BM25Index.load(tmp_path / "idx")
+    assert isinstance(loaded.weights, np.memmap)
+    query = ["w1", "w7", "w1"]
+    assert np.array_equal(loaded.scores(query), index.scores(query))
+    assert loaded.top_k(query, 5) == index.top_k(query, 5)

@@ -1,0 +1,211 @@
+"""Golden tests on the seeds and fixtures for what a moderator may drop into the corpus folder."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from bot.config import bundled_corpus_dir
+from bot.core.loading import CorpusError, decode, is_boilerplate, load_corpus, parse_article
+
+SEED_000 = "000_4a78ec43d6a1d967"
+SEED_002 = "002_845548aa095cdc9a"
+BOILERPLATE = [
+    "Leave A Reply",
+    "Get Amazing Articles",
+    "Sign Up Now",
+    "Email address",
+    "Secure and Spam free",
+    "Photo credit",
+    "ZhenQianNiuNiu",
+    "do not necessarily reflect",
+    "Original url",
+]
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    return load_corpus(bundled_corpus_dir())
+
+
+def test_bundled_corpus_is_the_seeds_byte_for_byte():
+    seeds = Path(__file__).resolve().parents[3] / "shared" / "seeds"
+    if not seeds.is_dir():
+        pytest.skip("shared seeds are not beside this checkout")
+    for seed in seeds.iterdir():
+        assert (bundled_corpus_dir() / seed.name).read_bytes() == seed.read_bytes()
+
+
+def test_seed_000_has_eleven_footnotes_and_ibidem_resolves(corpus):
+    article = corpus.article(SEED_000)
+    assert len(article.footnotes) == 11
+    ii, iii = article.footnote("ii"), article.footnote("[iii]")
+    assert iii.source == ii.source and iii.ibid_of == "ii"
+    assert ii.source.startswith("U.S. Department of Defense")
+    cited = {f.marker for p in article.passages for f in p.footnotes}
+    assert cited == {f.marker for f in article.footnotes}
+
+
+def test_seed_000_metadata_from_manifest_and_bio_stays(corpus):
+    article = corpus.article(SEED_000)
+    assert article.title == "Russia and the West: the hard way to a new reset"
+    assert article.author == "Daria Mironova"
+    bio = [p for p in article.passages if "PhD student" in p.text]
+    assert len(bio) == 1 and bio[0].text.startswith("About Author")
+
+
+def test_seed_002_metadata_comes_from_the_text(corpus):
+    article = corpus.article(SEED_002)
+    assert article.title == "Rethinking the Reset"
+    assert article.author == "Andrei Tsygankov"
+    assert article.date == "2011-06-30"
+    assert article.url == "https://www.themoscowtimes.com/2011/06/30/rethinking-the-reset-a7977"
+
+
+def test_seed_002_broken_paragraph_is_rejoined(corpus):
+    texts = [p.text for p in corpus.article(SEED_002).passages]
+    assert any("The Kremlin's initiatives — from merging" in t for t in texts)
+    assert not any(t.startswith("initiatives") for t in texts)
+
+
+def test_heading_joins_the_passage_it_introduces(corpus):
+    texts = [p.text for p in corpus.article(SEED_000).passages]
+    assert any(t.startswith("What is to be done?\nA systemic crisis") for t in texts)
+    assert "What is to be done?" not in texts
+
+
+def test_no_passage_holds_boilerplate_or_the_notes_list(corpus):
+    for passage in corpus.passages:
+        for junk in BOILERPLATE:
+            assert junk.casefold() not in passage.text.casefold(), (passage.id, junk)
+        assert not re.match(r"^\[[ivx]+\]", passage.text)
+        assert "common interests than shared values.\n" not in passage.text
+    stray = "o-Atlantic security structures. common interests"
+    assert all(stray not in p.text for p in corpus.passages)
+
+
+def test_passage_ids_are_stable_and_ordered(corpus):
+    again = load_corpus(bundled_corpus_dir())
+    assert [p.id for p in again.passages] == [p.id for p in corpus.passages]
+    for article in corpus.articles:
+        assert [p.ordinal for p in article.passages] == list(range(1, len(article.passages) + 1))
+        numbers = [p.paragraph for p in article.passages]
+        assert numbers == sorted(numbers) and numbers[0] == 1
+
+
+def test_long_paragraph_splits_at_sentences_into_even_pieces():
+    sentence = "The council met again to discuss the treaty in detail. "
+    text = "Title line\n\n" + sentence * 40 + "\n"
+    article = parse_article("long", "long.txt", text, max_passage_chars=600).article
+    assert len(article.passages) == 4
+    assert all(len(p.text) <= 600 and p.text.endswith("detail.") for p in article.passages)
+    assert {p.paragraph for p in article.passages} == {1}
+    assert " ".join(p.text for p in article.passages) == (sentence * 40).strip()
+
+
+def test_markdown_metadata_and_odd_markers():
+    text = (
+        "# A Title\n\nBy [Jane Roe](https://x)\n\nPublished: 3 March 2014\n\n"
+        "The treaty was signed[^1] and later revised [ II ].\r\n\r\n"
+        "Notes\n\n[^1]: First source\n\n[ii] Ibid., p. 4\n\n[ii] A duplicate\n"
+    )
+    parsed = parse_article("md", "md.md", text)
+    article = parsed.article
+    assert (article.title, article.author, article.date) == ("A Title", "Jane Roe", "2014-03-03")
+    assert [f.marker for f in article.passages[0].footnotes] == ["1", "ii"]
+    assert article.footnote("ii").source == "First source, p. 4"
+    assert article.footnote("ii").ibid_of == "1"
+    assert any("second entry" in w for w in parsed.warnings)
+    assert all(p.text != "Notes" for p in article.passages)
+
+
+def test_marker_without_entry_warns():
+    parsed = parse_article("m", "m.txt", "Body text cites a source[7].\n\n[1] The only entry\n")
+    assert any("[7] has no entry" in w for w in parsed.warnings)
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b"", "empty file"),
+        (b"   \n\t\n", "only whitespace"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)), "binary"),
+        (b"\xff\xfeA\x00\x00\xd8", "UTF-16"),
+    ],
+)
+def test_unreadable_files_are_skipped_with_their_reason(tmp_path, data, reason):
+    (tmp_path / "bad.txt").write_bytes(data)
+    (tmp_path / "good.txt").write_text("A good article about treaties.\n", encoding="utf-8")
+    corpus = load_corpus(tmp_path)
+    assert [a.id for a in corpus.articles] == ["good"]
+    assert any(w.path == "bad.txt" and reason in w.message for w in corpus.warnings), corpus.warnings
+
+
+@pytest.mark.parametrize(
+    ("encode", "warned"),
+    [
+        (lambda s: s.encode("utf-8-sig"), False),
+        (lambda s: s.encode("utf-16"), False),
+        (lambda s: s.encode("utf-16-be"), None),
+        (lambda s: s.encode("cp1252"), True),
+    ],
+)
+def test_encodings(tmp_path, encode, warned):
+    text = "Café diplomacy in Genève.\r\n\r\nA second paragraph.\r\n"
+    try:
+        data = encode(text)
+    except UnicodeEncodeError:
+        pytest.skip("not encodable")
+    (tmp_path / "a.txt").write_bytes(data)
+    corpus = load_corpus(tmp_path)
+    if warned is None:  # UTF-16 without a BOM is not one of the supported encodings
+        assert not corpus.articles and corpus.warnings
+        return
+    assert corpus.articles[0].passages[0].text == "Café diplomacy in Genève."
+    assert any("Windows-1252" in w.message for w in corpus.warnings) is warned
+
+
+def test_oversized_file_is_skipped(tmp_path):
+    (tmp_path / "big.txt").write_text("word " * 1000, encoding="utf-8")
+    corpus = load_corpus(tmp_path, max_file_bytes=1000)
+    assert not corpus.articles
+    assert "over corpus.max_file_bytes" in corpus.warnings[0].message
+
+
+def test_all_boilerplate_file_is_skipped(tmp_path):
+    (tmp_path / "junk.txt").write_text("Leave A Reply\n\nEmail address\n\nSign Up Now.\n", encoding="utf-8")
+    corpus = load_corpus(tmp_path)
+    assert not corpus.articles and "no article text" in corpus.warnings[0].message
+
+
+def test_missing_folder_and_bad_manifest_name_the_culprit(tmp_path):
+    with pytest.raises(CorpusError, match="no such folder"):
+        load_corpus(tmp_path / "nope")
+    (tmp_path / "manifest.yaml").write_text("articles:\n  a.txt: {colour: red}\n", encoding="utf-8")
+    with pytest.raises(CorpusError, match=r"manifest.yaml: articles.a.txt: unknown key 'colour'"):
+        load_corpus(tmp_path)
+
+
+def test_decode_windows_line_endings():
+    text, warning = decode(b"One.\r\nTwo.\rThree.")
+    assert text == "One.\nTwo.\nThree." and warning is None
+
+
+@pytest.mark.parametrize("line", ["Leave A Reply", "Photo credit: AP", "Secure and Spam free...", "Email address"])
+def test_boilerplate_lines(line):
+    assert is_boilerplate(line)
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["Photos of the summit were published widely.", "The council will sign up to the treaty.", "Comments by Lavrov"],
+)
+def test_article_sentences_are_not_boilerplate(line):
+    assert not is_boilerplate(line)
+
+
+def test_a_sentence_ending_in_subscribe_is_kept():
+    assert not is_boilerplate("Moscow refused to subscribe.")
+    assert is_boilerplate("Subscribe to our newsletter")
