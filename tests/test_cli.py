@@ -11,7 +11,7 @@ import pytest
 
 from bot.cli import main
 
-DEV_QUESTIONS = Path(__file__).resolve().parents[2] / "shared" / "eval" / "dev-questions.yaml"
+DEV_QUESTIONS = Path(__file__).resolve().parent / "data" / "dev-questions.yaml"
 ARTICLE_KEYS = {"id", "title", "author", "date", "url"}
 
 
@@ -82,7 +82,6 @@ def test_missing_corpus_folder_is_a_clear_error(capsys, tmp_path):
     assert code == 2 and "nope" in err
 
 
-@pytest.mark.skipif(not DEV_QUESTIONS.exists(), reason="shared eval set not beside this checkout")
 def test_eval_json(capsys):
     code, out, _ = run(capsys, "eval", str(DEV_QUESTIONS), "--json")
     report = json.loads(out)
