@@ -15,6 +15,8 @@ from functools import cache
 
 import Stemmer
 
+ANALYZER_VERSION = 1  # bump when a change here changes the terms of any text (saved indexes rebuild)
+
 # A dotted acronym (U.S., H.R.), or a word: letters/digits joined by inner hyphens or apostrophes.
 _TOKEN = re.compile(r"(?:[^\W\d_]\.){2,}|\w+(?:[-‐‑'’]\w+)*")
 _HYPHENS = re.compile(r"[-‐‑]")

@@ -1,0 +1,71 @@
+"""The saved index: reused while the corpus is unchanged, rebuilt when it changes, never trusted blindly."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+
+from bot.config import bundled_corpus_dir, load_settings
+from bot.core import library
+
+
+@pytest.fixture
+def settings(tmp_path):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(bundled_corpus_dir(), corpus)
+    config = tmp_path / "config.yaml"
+    config.write_text(f"corpus: {{path: {corpus}}}\ndata_dir: {tmp_path / 'data'}\n", encoding="utf-8")
+    return load_settings(config)
+
+
+def _no_parsing(*args, **kwargs):
+    raise AssertionError("the corpus was parsed again")
+
+
+def test_saved_index_is_reused_memory_mapped(settings, monkeypatch):
+    first = library.open_library(settings, save=True)
+    assert (library.index_dir(settings) / "fingerprint").exists()
+    monkeypatch.setattr(library, "load_corpus", _no_parsing)
+    again = library.open_library(settings)
+    assert isinstance(again.index.weights, np.memmap)
+    question = "Who heads the Joint Chiefs of Staff?"
+    assert [e.score for e in again.ask(question).excerpts] == [e.score for e in first.ask(question).excerpts]
+
+
+def test_changed_corpus_is_rebuilt(settings):
+    library.open_library(settings, save=True)
+    extra = settings.corpus.path / "zz_new.txt"
+    extra.write_text("Quantum entanglement seminar notes.\n", encoding="utf-8")
+    engine = library.open_library(settings)
+    assert engine.ask("quantum entanglement").answered
+    extra.write_text("Now about volcanoes.\n", encoding="utf-8")
+    engine = library.open_library(settings)
+    assert not engine.ask("quantum entanglement").answered and engine.ask("volcanoes").answered
+
+
+def test_changed_loading_settings_rebuild(settings):
+    from dataclasses import replace
+
+    library.open_library(settings, save=True)
+    smaller = replace(settings, corpus=replace(settings.corpus, max_passage_chars=300))
+    assert library.fingerprint(smaller) != library.fingerprint(settings)
+    assert len(library.open_library(smaller).passages) > len(library.open_library(settings).passages)
+
+
+def test_damaged_saved_index_is_ignored(settings, caplog):
+    library.open_library(settings, save=True)
+    (library.index_dir(settings) / "corpus.pickle").write_bytes(b"not a pickle")
+    engine = library.open_library(settings)
+    assert engine.ask("reset").answered
+    assert "rebuilding" in caplog.text
+
+
+def test_unwritable_data_folder_still_answers(settings, tmp_path, caplog):
+    from dataclasses import replace
+
+    blocker = tmp_path / "file-not-folder"
+    blocker.write_text("x", encoding="utf-8")
+    engine = library.open_library(replace(settings, data_dir=blocker / "data"))
+    assert engine.ask("reset").answered and "could not save the index" in caplog.text
