@@ -1,0 +1,1 @@
+"""Discord glue: a thin adapter over bot.core and bot.storage."""

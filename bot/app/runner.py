@@ -1,0 +1,145 @@
+"""`studybot run` and `studybot sync`: endpoints, token, one process per database, signals."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import logging
+import signal
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import discord
+import yarl
+
+from bot.config import DiscordSettings, Settings, TokenError, read_token
+
+log = logging.getLogger("studybot.app")
+
+
+def point_at(discord_settings: DiscordSettings) -> None:
+    """Aim discord.py at the configured API and gateway (Discord's by default, a fake in tests)."""
+    discord.http.Route.BASE = discord_settings.api_base_url.rstrip("/")
+    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(discord_settings.gateway_url)
+
+
+class RedactToken(logging.Filter):
+    """Defence in depth: no log line may carry the token, whoever formats it."""
+
+    def __init__(self, token: str):
+        super().__init__()
+        self.token = token
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if self.token in message:
+            record.msg, record.args = message.replace(self.token, "[token]"), ()
+        return True
+
+
+def _protect_token(token: str) -> None:
+    redact = RedactToken(token)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(redact)
+
+
+class DatabaseInUse(Exception):
+    pass
+
+
+@contextlib.contextmanager
+def exclusive(database: Path):
+    """Hold a lock beside the database, so a second bot on it exits instead of answering twice."""
+    database.parent.mkdir(parents=True, exist_ok=True)
+    lock_path = database.with_name(database.name + ".lock")
+    with open(lock_path, "a+") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise DatabaseInUse(
+                f"{database} is in use by another Studybot process; run one bot per database"
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _token_or_exit() -> str | None:
+    try:
+        return read_token()
+    except TokenError as exc:
+        print(f"studybot: {exc}", file=sys.stderr)
+        return None
+
+
+def run_bot(settings: Settings) -> int:
+    token = _token_or_exit()
+    if token is None:
+        return 2
+    _protect_token(token)
+    point_at(settings.discord)
+    try:
+        with exclusive(settings.database_path):
+            return asyncio.run(_serve(settings, token))
+    except DatabaseInUse as exc:
+        print(f"studybot: {exc}", file=sys.stderr)
+        return 1
+    except discord.LoginFailure:
+        print("studybot: Discord refused the token (check DISCORD_TOKEN)", file=sys.stderr)
+        return 1
+
+
+async def _serve(settings: Settings, token: str) -> int:
+    from bot.app.client import create_client
+    from bot.cli import open_engine
+    from bot.storage.database import Database
+
+    engine = await asyncio.to_thread(open_engine, settings, report_warnings=True)
+    if engine is None:
+        return 1
+    async with await Database.open(settings.database_path) as db:
+        client = create_client(settings, engine, db)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        runner = asyncio.create_task(client.start(token), name="discord-client")
+        stopper = asyncio.create_task(stop.wait(), name="signal-wait")
+        await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        if stop.is_set():
+            log.info("stopping: finishing replies in flight")
+            await client.shutdown(settings.discord.shutdown_grace_seconds)
+        stopper.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await runner
+        log.info("stopped")
+    return 0
+
+
+def sync_commands(settings: Settings) -> int:
+    """Log in over REST only, register the commands, exit."""
+    token = _token_or_exit()
+    if token is None:
+        return 2
+    _protect_token(token)
+    point_at(settings.discord)
+    return asyncio.run(_sync(settings, token))
+
+
+async def _sync(settings: Settings, token: str) -> int:
+    from bot.app.client import StudyBot
+
+    always_sync = replace(settings, discord=replace(settings.discord, sync_on_start=True))
+    client = StudyBot(always_sync, engine=None, db=None)  # type: ignore[arg-type]
+    try:
+        await client.login(token)  # its setup_hook registers and syncs the commands
+    except discord.LoginFailure:
+        print("studybot: Discord refused the token (check DISCORD_TOKEN)", file=sys.stderr)
+        return 1
+    finally:
+        await client.close()
+    print("Commands registered.")
+    return 0

@@ -1,0 +1,209 @@
+"""The real bot, over real sockets, against the fake Discord: every command as a member uses it.
+
+The fake enforces Discord's limits, deadlines and acknowledgement rules, so any reply that real
+Discord would reject fails these tests.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from tests.e2e.conftest import GUILD, MANAGE_GUILD, OTHER_GUILD
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+EPHEMERAL = 64
+ASKER, OTHER_USER = 5555, 6666
+NOT_MANAGER = 1 << 11  # Send Messages only
+PING = re.compile(r"@(everyone|here)|<@[!&]?\d+>")
+
+
+def custom_ids(message: dict) -> list[str]:
+    return [c["custom_id"] for row in message.get("components", []) for c in row["components"] if "custom_id" in c]
+
+
+def button(message: dict, prefix: str) -> dict:
+    return next(c for row in message["components"] for c in row["components"] if c["custom_id"].startswith(prefix))
+
+
+def all_text(message: dict) -> str:
+    """What a member reads: content and embeds, markdown escapes removed."""
+    raw = json.dumps({k: message.get(k) for k in ("content", "embeds")}, ensure_ascii=False)
+    return re.sub(r"\\\\(.)", r"\1", raw)
+
+
+async def ask(fake, question: str, **kwargs) -> tuple:
+    interaction = await fake.send_command("ask", {"question": question, **kwargs.pop("options", {})}, **kwargs)
+    reply = await interaction.wait_for(timeout=15)
+    return interaction, reply
+
+
+async def test_ask_answers_with_quotes_and_sources(fake, bot):
+    interaction, reply = await ask(fake, "Who heads the Joint Chiefs of Staff?")
+    assert interaction.callback_types[0] == 5  # deferred before the work
+    embed = reply["embeds"][0]
+    assert embed["title"] == "Who heads the Joint Chiefs of Staff?"
+    first = embed["fields"][0]
+    assert first["name"].startswith("1. Russia and the West") and "Daria Mironova" in first["name"]
+    assert "¶4" in first["name"]
+    assert "**Joint**" in first["value"] and "Joe Dunford" in first["value"]
+    assert "U.S. Department of Defense" in first["value"] and "\\[iii\\]" in first["value"]  # Ibidem resolved
+    assert re.search(r"answer [0-9a-f]{12}", embed["footer"]["text"])
+    assert reply["allowed_mentions"] == {"parse": []}
+    assert not interaction.errors and interaction.first_response_after < 3
+
+
+async def test_unanswerable_question_gets_a_short_private_reply(fake, bot):
+    interaction, reply = await ask(fake, "Who painted the Mona Lisa?")
+    assert interaction.callback_types == [4]
+    assert reply["flags"] & EPHEMERAL and not reply.get("embeds")
+    assert "do not answer" in reply["content"] and "painted, mona, lisa" in reply["content"]
+
+
+async def test_weak_answer_says_so(fake, bot):
+    _, reply = await ask(fake, "What is the capital of France?")
+    embed = reply["embeds"][0]
+    assert "weak" in (embed.get("description") or "").lower()
+    assert "capital" in embed["footer"]["text"]
+
+
+async def test_more_results_pages_for_the_asker_only(fake, bot):
+    interaction, reply = await ask(fake, "Russia and the West relations reset")
+    more = button(reply, "sb:page:")
+    more = next(c for row in reply["components"] for c in row["components"] if c.get("label", "").startswith("More"))
+    assert not more["disabled"]
+    message = interaction.original
+    stranger = await fake.click(message, more["custom_id"], user_id=OTHER_USER)
+    refusal = await stranger.wait_for(timeout=10)
+    assert refusal["flags"] & EPHEMERAL and "asked" in refusal["content"]
+    turn = await fake.click(message, more["custom_id"], user_id=ASKER)
+    page2 = await turn.wait_for(timeout=10)
+    assert turn.callback_types == [7]
+    names = [f["name"] for f in page2["embeds"][0]["fields"]]
+    assert names[0].startswith("4.") and "page 2/5" in page2["embeds"][0]["footer"]["text"]
+    assert "page 1/5" in reply["embeds"][0]["footer"]["text"]
+    first_page_names = [f["name"] for f in reply["embeds"][0]["fields"]]
+    assert not set(names) & set(first_page_names)
+
+
+async def test_full_passage_and_neighbours(fake, bot):
+    interaction, reply = await ask(fake, "Which strategic competitors does the United States fear?")
+    full = await fake.click(interaction.original, "sb:full:" + custom_ids(reply)[0].split(":")[2] + ":1")
+    shown = await full.wait_for(timeout=10)
+    assert shown["flags"] & EPHEMERAL
+    embed = shown["embeds"][0]
+    assert "China, Iran and radical Islam" in embed["description"] and embed["title"] == "Rethinking the Reset"
+    assert "¶7" in embed["footer"]["text"]
+    nxt = next(c for row in shown["components"] for c in row["components"] if c["label"].startswith("Next"))
+    step = await fake.click(full.original, nxt["custom_id"])
+    moved = await step.wait_for(timeout=10)
+    assert step.callback_types == [7] and "¶8" in moved["embeds"][0]["footer"]["text"]
+
+
+async def test_feedback_is_recorded_once_per_member(fake, bot):
+    interaction, reply = await ask(fake, "Who is Andrei Tsygankov?")
+    up, down = button(reply, "sb:vote:")["custom_id"], custom_ids(reply)[3]
+    assert down.endswith(":down")
+    first = await (await fake.click(interaction.original, up)).wait_for(timeout=10)
+    assert "👍 1 · 👎 0" in first["content"] and first["flags"] & EPHEMERAL
+    changed = await (await fake.click(interaction.original, down)).wait_for(timeout=10)
+    assert "👍 0 · 👎 1" in changed["content"]
+    other = await (await fake.click(interaction.original, up, user_id=OTHER_USER)).wait_for(timeout=10)
+    assert "👍 1 · 👎 1" in other["content"]
+
+
+async def test_autocomplete_articles_and_footnotes(fake, bot):
+    typed = await fake.send_command("source", {"article": "reset"}, focused="article")
+    choices = (await typed.wait_for(timeout=10))["choices"]
+    assert typed.callback_types == [8] and {c["value"] for c in choices} == {
+        "000_4a78ec43d6a1d967",
+        "002_845548aa095cdc9a",
+    }
+    narrowed = await fake.send_command("source", {"article": "rethinking"}, focused="article")
+    assert [c["value"] for c in (await narrowed.wait_for(timeout=10))["choices"]] == ["002_845548aa095cdc9a"]
+    notes = await fake.send_command("source", {"article": "000_4a78ec43d6a1d967", "footnote": "ii"}, focused="footnote")
+    values = [c["value"] for c in (await notes.wait_for(timeout=10))["choices"]]
+    assert values[0] == "ii" and "iii" in values and all(len(c) <= 100 for c in values)
+    asked = await fake.send_command("ask", {"question": "x", "article": ""}, focused="article")
+    assert len((await asked.wait_for(timeout=10))["choices"]) == 2
+
+
+async def test_source_in_each_form(fake, bot):
+    listing = await (await fake.send_command("source")).wait_for(timeout=10)
+    text = all_text(listing)
+    assert "Rethinking the Reset" in text and "Russia and the West" in text
+    card = await (await fake.send_command("source", {"article": "002_845548aa095cdc9a"})).wait_for(timeout=10)
+    card_text = all_text(card)
+    assert "Andrei Tsygankov" in card_text and "2011-06-30" in card_text and "themoscowtimes.com" in card_text
+    note = await (
+        await fake.send_command("source", {"article": "000_4a78ec43d6a1d967", "footnote": "iii"})
+    ).wait_for(timeout=10)
+    note_text = all_text(note)
+    assert "Dunford Discusses Syria" in note_text and "000_4a78ec43d6a1d967:5" in note_text
+    passage = await (await fake.send_command("source", {"passage": "002_845548aa095cdc9a:2"})).wait_for(timeout=10)
+    assert "Anders Fogh Rasmussen" in passage["embeds"][0]["description"]
+    missing = await (await fake.send_command("source", {"passage": "nope:1"})).wait_for(timeout=10)
+    assert missing["flags"] & EPHEMERAL and "No passage" in missing["content"]
+
+
+async def test_find_sources_context_menu(fake, bot):
+    target = {"content": "What favours does the West want from Moscow?", "author_id": OTHER_USER}
+    interaction = await fake.send_command("Find sources", command_type=3, target_message=target)
+    reply = await interaction.wait_for(lambda m: m.get("embeds"), timeout=15)
+    assert "transit routes to Afghanistan" in reply["embeds"][0]["fields"][0]["value"].replace("**", "")
+
+
+async def test_settings_need_manage_server_and_apply(fake, bot):
+    refused = await fake.send_command("settings", {"excerpts": 1}, guild_id=OTHER_GUILD, permissions=NOT_MANAGER)
+    reply = await refused.wait_for(timeout=10)
+    assert reply["flags"] & EPHEMERAL and "Manage Server" in reply["content"]
+    applied = await fake.send_command("settings", {"excerpts": 1}, guild_id=OTHER_GUILD, permissions=MANAGE_GUILD)
+    shown = await applied.wait_for(timeout=10)
+    assert "Settings saved" in shown["content"] and "1" in all_text(shown)
+    _, answer = await ask(fake, "Who is Andrei Tsygankov?", guild_id=OTHER_GUILD)
+    assert len(answer["embeds"][0]["fields"]) == 1
+    _, here = await ask(fake, "reset relations", guild_id=GUILD)
+    assert len(here["embeds"][0]["fields"]) == 3  # the other server keeps its own settings
+    channel = fake.channel_ids(OTHER_GUILD)[1]
+    manage = {"guild_id": OTHER_GUILD, "permissions": MANAGE_GUILD}
+    only = await fake.send_command("settings", {"allow_channel": channel}, **manage)
+    await only.wait_for(timeout=10)
+    _, reply = await ask(fake, "reset", guild_id=OTHER_GUILD, channel_id=fake.channel_ids(OTHER_GUILD)[0])
+    assert reply["flags"] & EPHEMERAL and f"<#{channel}>" in reply["content"]
+    reset = await fake.send_command("settings", {"all_channels": True, "excerpts": 3}, **manage)
+    await reset.wait_for(timeout=10)
+
+
+async def test_stats_for_managers_of_this_server_only(fake, bot):
+    refused = await fake.send_command("stats", permissions=NOT_MANAGER)
+    assert "Manage Server" in (await refused.wait_for(timeout=10))["content"]
+    for _ in range(2):
+        await ask(fake, "How do I bake sourdough bread?")
+    stats = await fake.send_command("stats", permissions=MANAGE_GUILD)
+    text = all_text(await stats.wait_for(timeout=10))
+    assert "2× How do I bake sourdough bread?" in text
+    assert "👍" in text
+
+
+async def test_cooldown_per_member(fake, bot):
+    setting = await fake.send_command("settings", {"cooldown": 30}, guild_id=OTHER_GUILD, permissions=MANAGE_GUILD)
+    await setting.wait_for(timeout=10)
+    await ask(fake, "reset", guild_id=OTHER_GUILD, user_id=7777)
+    _, reply = await ask(fake, "reset again", guild_id=OTHER_GUILD, user_id=7777)
+    assert reply["flags"] & EPHEMERAL and re.search(r"try again in \d+ s", reply["content"])
+    _, someone_else = await ask(fake, "reset", guild_id=OTHER_GUILD, user_id=7778)
+    assert someone_else.get("embeds")
+    off = await fake.send_command("settings", {"cooldown": 0}, guild_id=OTHER_GUILD, permissions=MANAGE_GUILD)
+    await off.wait_for(timeout=10)
+
+
+async def test_nobody_gets_pinged(fake, bot):
+    question = "@everyone @here <@&123> <@!456> ＠everyone what did **Trump** say about Putin?"
+    interaction, reply = await ask(fake, question)
+    for message in interaction.messages():
+        assert not PING.search(all_text(message)), all_text(message)
+        assert message.get("allowed_mentions") == {"parse": []}
+    assert "Putin" in all_text(reply)

@@ -1,0 +1,61 @@
+"""The bot's life: restarts keep old buttons working, SIGTERM finishes replies, one process per database."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from tests.e2e.conftest import TOKEN, BotProcess
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+
+async def test_old_more_results_button_works_after_a_restart(fake, bot):
+    interaction = await fake.send_command("ask", {"question": "Russia and the West relations reset"})
+    await interaction.wait_for(timeout=15)
+    more = next(cid for cid in _custom_ids(interaction.original) if cid.startswith("sb:page:") and cid.endswith(":2"))
+    assert await bot.stop() == 0
+    await bot.start(fake)
+    turn = await fake.click(interaction.original, more)
+    page = await turn.wait_for(timeout=15)
+    assert turn.callback_types == [7] and "page 2/" in page["embeds"][0]["footer"]["text"]
+
+
+async def test_sigterm_finishes_every_reply_in_flight(fake, bot):
+    slow = 10
+    for _ in range(slow):  # each first followup is rate-limited once: the replies are in flight at SIGTERM
+        fake.fail_next("POST", "/webhooks/*", 429, {"message": "You are being rate limited.", "retry_after": 1.5,
+                                                    "global": False})  # fmt: skip
+    asked = [
+        await fake.send_command("ask", {"question": f"reset relations {n}"}, user_id=8000 + n) for n in range(slow)
+    ]
+    await asyncio.wait_for(_until(lambda: all(i.acknowledged for i in asked)), 10)
+    started = time.monotonic()
+    code = await bot.stop(timeout=12)
+    elapsed = time.monotonic() - started
+    print(f"\nSIGTERM with {slow} replies in flight: exit {code} after {elapsed:.2f} s")
+    assert code == 0 and elapsed < 9
+    for interaction in asked:
+        assert any(m.get("embeds") for m in interaction.followups), interaction
+    await bot.start(fake)
+
+
+async def test_second_process_on_the_same_database_exits_at_once(fake, bot):
+    second = BotProcess(bot.config, bot.data_dir, bot.log_path.with_name("second.log"), bot.env)
+    started = time.monotonic()
+    await second.start(fake, wait=False)
+    code = await asyncio.wait_for(second.process.wait(), 20)
+    print(f"\nsecond process: exit {code} after {time.monotonic() - started:.2f} s")
+    assert code == 1 and "in use by another Studybot process" in second.log_text()
+    assert TOKEN not in second.log_text()
+
+
+def _custom_ids(message: dict) -> list[str]:
+    return [c["custom_id"] for row in message.get("components", []) for c in row["components"] if "custom_id" in c]
+
+
+async def _until(condition) -> None:
+    while not condition():
+        await asyncio.sleep(0.05)
