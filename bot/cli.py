@@ -205,6 +205,7 @@ def cmd_eval(args, settings: Settings) -> int:
     print(f"hit@1 {r['hit_at_1']}/{r['answerable']}   hit@3 {r['hit_at_3']}/{r['answerable']}   MRR {r['mrr']:.3f}")
     print(f"negatives unanswered {r['negatives_unanswered']}/{r['negatives']}")
     print(f"footnotes attached {r['footnotes_attached']}/{r['footnotes_expected']}")
+    print(f"answer shown in the quote itself {r['gold_in_quote']}/{r['answerable']}")
     for miss in r["misses"]:
         print(f"  miss ({miss['kind']}, gold rank {miss['gold_rank']}, top {miss['top']}): {miss['q']}")
     return EXIT_OK

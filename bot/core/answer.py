@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -10,6 +11,10 @@ from bot.core.analysis import Analyzer
 from bot.core.sentences import sentence_spans
 
 ELLIPSIS = "…"
+_LEANS_BACK = re.compile(
+    r"(?:in fact,?\s+|therefore,?\s+|thus,?\s+|however,?\s+|but\s+|and\s+)?(?:it|this|these|that|they|he|she|such)\b",
+    re.IGNORECASE,
+)
 WEAK_SHARE = 0.5  # matched words carrying less than this share of the question's weight: a weak answer
 
 
@@ -86,17 +91,19 @@ def focused_quote(
     def covered(start: int, end: int) -> float:
         return sum(weights[t] for t in {t for t, s, e in words if start <= s and e <= end})
 
-    best: tuple[float, int, int, int] | None = None  # (weight, length, -start, end)
+    best: tuple[float, bool, int, int, int] | None = None  # (weight, self-contained, length, start, end)
     for i, (start, _) in enumerate(spans):
+        # A window opening on "It …"/"This …" leans on the sentence before: prefer one that includes it.
+        contained = i == 0 or not _LEANS_BACK.match(text, start)
         for j in range(i, len(spans)):
             end = spans[j][1]
             if end - start > limit:
                 break
-            candidate = (covered(start, end), end - start, -start, end)
-            if best is None or candidate[:2] > best[:2]:
+            candidate = (covered(start, end), contained, end - start, start, end)
+            if best is None or candidate[:3] > best[:3]:
                 best = candidate
-    if best is not None and best[0] > 0 or best is not None and not words:
-        start, end = -best[2], best[3]
+    if best is not None and (best[0] > 0 or not words):
+        start, end = best[3], best[4]
     else:  # the densest sentence is longer than the limit: cut a window around the first match
         first = words[0][1] if words else 0
         start = max(0, min(first - limit // 3, len(text) - limit))

@@ -34,6 +34,7 @@ class QuestionResult:
     gold_rank: int | None  # 1-based rank of the first excerpt holding a gold string
     footnotes_ok: bool | None  # None when the question lists no footnotes
     top_passage: str | None
+    gold_in_quote: bool = False  # the gold excerpt's quote (what a member reads first) shows the answer
 
 
 @dataclass
@@ -76,6 +77,7 @@ class EvalReport:
             "negatives": len(self.negatives),
             "footnotes_attached": sum(1 for r in self.with_footnotes if r.footnotes_ok),
             "footnotes_expected": len(self.with_footnotes),
+            "gold_in_quote": sum(1 for r in self.positives if r.gold_in_quote),
             "misses": [
                 {"q": r.question.q, "kind": r.question.kind, "gold_rank": r.gold_rank, "top": r.top_passage}
                 for r in self.results
@@ -140,4 +142,5 @@ def _judge(question: EvalQuestion, answer: Answer) -> QuestionResult:
         gold_rank=gold.rank if gold else None,
         footnotes_ok=footnotes_ok,
         top_passage=excerpts[0].passage.id if excerpts else None,
+        gold_in_quote=bool(gold) and any(_fold(g) in _fold(gold.quote) for g in question.gold),
     )

@@ -6,7 +6,7 @@ import re
 
 from bot.core.sentences import sentence_spans
 
-_ENDS_SENTENCE = re.compile(r"""[.!?…:;]["'”’»)\]]*(?:\[\^?\w{1,6}\])*$""")
+_ENDS_SENTENCE = re.compile(r"""[.!?…:;]["'”’»)\]]*(?:\[\s*\^?\s*\w{1,6}\s*\])*$""")
 MAX_HEADING_WORDS = 12
 
 

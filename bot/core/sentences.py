@@ -6,7 +6,7 @@ import re
 
 # A sentence ends at . ! ? or … (closing quotes, brackets and footnote markers may follow), then
 # whitespace, then something that can open a sentence.
-_BOUNDARY = re.compile(r"""[.!?…]+["'”’»)\]]*(?:\[\^?\w{1,6}\])*\s+(?=["'“‘«(\[]?[\w\d])""")
+_BOUNDARY = re.compile(r"""[.!?…]+["'”’»)\]]*(?:\[\s*\^?\s*\w{1,6}\s*\])*\s+(?=["'“‘«(\[]?[\w\d])""")
 # Words whose trailing dot is no sentence end: titles, initials, common short forms.
 _ABBREVIATIONS = frozenset(
     """mr mrs ms dr prof gen lt col maj capt sgt adm gov sen rep st jr sr vs etc e.g i.e cf al fig no

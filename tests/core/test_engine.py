@@ -26,12 +26,14 @@ def test_quality_bar_on_the_dev_questions(kind):
     report = evaluate(engine, load_questions(DEV_QUESTIONS)).to_dict()
     print(f"\n{kind}: hit@1 {report['hit_at_1']}/{report['answerable']} hit@3 {report['hit_at_3']} "
           f"MRR {report['mrr']:.3f} negatives {report['negatives_unanswered']}/{report['negatives']} "
-          f"footnotes {report['footnotes_attached']}/{report['footnotes_expected']}")
+          f"footnotes {report['footnotes_attached']}/{report['footnotes_expected']} "
+          f"answer in quote {report['gold_in_quote']}/{report['answerable']}")
     assert report["answerable"] == 19
     assert report["hit_at_1"] >= 18
     assert report["hit_at_3"] == 19
     assert report["negatives_unanswered"] == report["negatives"] == 3
     assert report["footnotes_attached"] == report["footnotes_expected"]
+    assert report["gold_in_quote"] >= 18  # the quote a member reads first shows the answer
 
 
 def test_answer_cites_resolved_sources_with_ibidem(engine):
