@@ -99,13 +99,33 @@ def _print_json(data: dict) -> None:
     print(json.dumps(data, ensure_ascii=False, indent=2))
 
 
+class ProgressBar:
+    """A one-line progress bar on stderr; silent when stderr is not a terminal."""
+
+    WIDTH = 30
+
+    def __init__(self, stream=None):
+        self.stream = stream or sys.stderr
+        self.active = self.stream.isatty()
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if not self.active:
+            return
+        share = done / total if total else 1.0
+        bar = "#" * int(share * self.WIDTH)
+        self.stream.write(f"\r{stage:<20} [{bar:<{self.WIDTH}}] {done:>9,}/{total:,}")
+        if done >= total:
+            self.stream.write("\n")
+        self.stream.flush()
+
+
 def open_engine(settings: Settings, *, report_warnings: bool = False):
     """Load the corpus and build (or load) its index. Returns None when nothing loads.
 
     Load warnings are for moderators (`studybot index`, the bot's log), not for every answer."""
     from bot.core.library import open_library
 
-    engine = open_library(settings)
+    engine = open_library(settings, progress=ProgressBar())
     if report_warnings:
         for warning in engine.corpus.warnings:
             log.warning("%s", warning)
@@ -172,7 +192,7 @@ def cmd_source(args, settings: Settings) -> int:
 def cmd_index(args, settings: Settings) -> int:
     from bot.core.library import open_library
 
-    engine = open_library(settings, save=True)
+    engine = open_library(settings, save=True, progress=ProgressBar())
     corpus = engine.corpus
     style = _style()
     print(output.articles_text(corpus.articles, style))

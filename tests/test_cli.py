@@ -7,8 +7,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from bot.cli import main
 
 DEV_QUESTIONS = Path(__file__).resolve().parent / "data" / "dev-questions.yaml"
@@ -110,3 +108,21 @@ def _config(tmp_path: Path) -> Path:
     config = tmp_path / "config.yaml"
     config.write_text(f"data_dir: {tmp_path / 'data'}\n", encoding="utf-8")
     return config
+
+
+def test_progress_bar_draws_on_a_terminal_only():
+    import io
+
+    from bot.cli import ProgressBar
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    screen, pipe = Terminal(), io.StringIO()
+    for stream in (screen, pipe):
+        bar = ProgressBar(stream)
+        bar("analysing passages", 5, 10)
+        bar("analysing passages", 10, 10)
+    assert "[###############               ]" in screen.getvalue() and screen.getvalue().endswith("10/10\n")
+    assert pipe.getvalue() == ""

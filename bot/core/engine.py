@@ -5,7 +5,7 @@ Usable without Discord: the command line and the bot both call this and only thi
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,6 +16,7 @@ from bot.core.index import BM25Index, ReferenceIndex
 from bot.core.models import Answer, Article, Corpus, Excerpt, FootnoteLookup, Passage, PassageLookup
 
 ENGINES = {"numpy": BM25Index, "rank-bm25": ReferenceIndex}
+Progress = Callable[[str, int, int], None]  # (stage, done, total): for a progress bar on a terminal
 
 
 @dataclass(frozen=True)
@@ -26,7 +27,9 @@ class EngineOptions:
 
 
 class Engine:
-    def __init__(self, corpus: Corpus, options: EngineOptions | None = None, index=None):
+    def __init__(
+        self, corpus: Corpus, options: EngineOptions | None = None, index=None, progress: Progress | None = None
+    ):
         self.corpus = corpus
         self.options = options or EngineOptions()
         self.passages: tuple[Passage, ...] = corpus.passages
@@ -35,15 +38,27 @@ class Engine:
         self._by_key = {p.key: p for p in self.passages}
         languages = list(dict.fromkeys(a.language for a in corpus.articles)) or ["en"]
         self.analyzers: list[Analyzer] = [analyzer_for(lang) for lang in languages]
-        self.index = index if index is not None else ENGINES[self.options.engine].build(self.documents())
+        if index is None:
+            documents = self.documents(progress)
+            if progress:
+                progress("indexing", 0, 1)
+            index = ENGINES[self.options.engine].build(documents)
+            if progress:
+                progress("indexing", 1, 1)
+        self.index = index
 
-    def documents(self) -> list[list[str]]:
+    def documents(self, progress: Progress | None = None) -> list[list[str]]:
         """Index terms of each passage: its text and the sources it cites (footnote titles are searchable)."""
         docs = []
-        for passage in self.passages:
+        total = len(self.passages)
+        for n, passage in enumerate(self.passages):
             analyzer = analyzer_for(self._articles[passage.article_id].language)
             cited = " ".join(f.source for f in passage.footnotes)
-            docs.append(analyzer.tokens(f"{passage.text}\n{cited}"))
+            docs.append(analyzer.tokens(f"{passage.text}\n{cited}" if cited else passage.text))
+            if progress and n % 10_000 == 0:
+                progress("analysing passages", n, total)
+        if progress:
+            progress("analysing passages", total, total)
         return docs
 
     # ------------------------------------------------------------ questions

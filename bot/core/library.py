@@ -18,7 +18,7 @@ from pathlib import Path
 
 from bot.config import Settings
 from bot.core.analysis import ANALYZER_VERSION
-from bot.core.engine import Engine, EngineOptions
+from bot.core.engine import Engine, EngineOptions, Progress
 from bot.core.index import FORMAT_VERSION, BM25Index
 from bot.core.loading import MANIFEST, TEXT_SUFFIXES, load_corpus
 
@@ -53,7 +53,7 @@ def index_dir(settings: Settings) -> Path:
     return Path(settings.data_dir) / "index"
 
 
-def open_library(settings: Settings, *, save: bool = False) -> Engine:
+def open_library(settings: Settings, *, save: bool = False, progress: Progress | None = None) -> Engine:
     """The engine for these settings. `save` (studybot index) always writes the saved copy."""
     options = engine_options(settings)
     key = fingerprint(settings)
@@ -66,8 +66,9 @@ def open_library(settings: Settings, *, save: bool = False) -> Engine:
         settings.corpus.path,
         max_file_bytes=settings.corpus.max_file_bytes,
         max_passage_chars=settings.corpus.max_passage_chars,
+        progress=progress,
     )
-    engine = Engine(corpus, options)
+    engine = Engine(corpus, options, progress=progress)
     if options.engine == "numpy" and engine.passages:
         try:
             _save(folder, key, engine)

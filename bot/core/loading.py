@@ -6,6 +6,7 @@ A file that cannot be read is skipped with a warning naming it and the reason; t
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -349,7 +350,13 @@ def read_manifest(folder: Path) -> dict[str, dict]:
     return manifest
 
 
-def load_corpus(folder: Path | str, *, max_file_bytes: int = 2_000_000, max_passage_chars: int = 1200) -> Corpus:
+def load_corpus(
+    folder: Path | str,
+    *,
+    max_file_bytes: int = 2_000_000,
+    max_passage_chars: int = 1200,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> Corpus:
     """Every .txt/.md file of a folder, in name order. Raises CorpusError only for the folder itself."""
     folder = Path(folder)
     if not folder.is_dir():
@@ -358,7 +365,9 @@ def load_corpus(folder: Path | str, *, max_file_bytes: int = 2_000_000, max_pass
     articles: list[Article] = []
     warnings: list[LoadWarning] = []
     files = sorted(p for p in folder.iterdir() if p.suffix.lower() in TEXT_SUFFIXES and p.is_file())
-    for path in files:
+    for done, path in enumerate(files):
+        if progress:
+            progress("reading articles", done, len(files))
         try:
             text, decode_warning = read_text(path, max_file_bytes)
         except SkipFile as exc:
@@ -372,6 +381,8 @@ def load_corpus(folder: Path | str, *, max_file_bytes: int = 2_000_000, max_pass
             warnings.append(LoadWarning(path.name, "skipped: no article text left after removing boilerplate"))
             continue
         articles.append(parsed.article)
+    if progress:
+        progress("reading articles", len(files), len(files))
     known = {p.name for p in files}
     for name in manifest:
         if name not in known:
