@@ -6,6 +6,7 @@ name the key and its line, duplicate keys are caught, and no tag can construct a
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -122,7 +123,7 @@ def parse_settings(text: str, *, source: str = "<config>", base_dir: Path | None
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
         raise ConfigError(f"{source}: not valid YAML: {exc}") from None
-    if root is None:  # an empty file: all defaults
+    if root is None or (root.tag == _TAG + "null" and root.value in ("", "~", "null")):  # empty: defaults
         return Settings()
     reader = _Reader(source, base_dir or Path.cwd())
     top = reader.mapping(root, "the top level")
@@ -175,9 +176,9 @@ class _Reader:
         return out
 
     def scalar(self, node: yaml.Node, name: str) -> Any:
+        self.check_tag(node, name)  # a refused tag is named, whatever the node's shape
         if not isinstance(node, yaml.ScalarNode):
             raise self.fail(node, f"'{name}' must be a single value")
-        self.check_tag(node, name)
         if node.tag == _TAG + "timestamp":  # dates stay text
             return node.value
         return yaml.SafeLoader("").construct_object(node)  # plain scalars only: str/int/float/bool/null
@@ -258,9 +259,11 @@ def _check_values(settings: Settings, reader: _Reader, top: dict[str, tuple[yaml
         url = getattr(s.discord, key)
         schemes = ("http://", "https://") if key == "api_base_url" else ("ws://", "wss://")
         require(url.startswith(schemes), "discord", key, f"must start with {' or '.join(schemes)}")
-    require(s.discord.cooldown_seconds >= 0, "discord", "cooldown_seconds", "must not be negative")
-    require(s.discord.answer_ttl_hours > 0, "discord", "answer_ttl_hours", "must be positive")
-    require(s.discord.shutdown_grace_seconds > 0, "discord", "shutdown_grace_seconds", "must be positive")
+    finite = math.isfinite
+    cooldown, ttl, grace = s.discord.cooldown_seconds, s.discord.answer_ttl_hours, s.discord.shutdown_grace_seconds
+    require(finite(cooldown) and cooldown >= 0, "discord", "cooldown_seconds", "must be a number, 0 or more")
+    require(finite(ttl) and ttl > 0, "discord", "answer_ttl_hours", "must be a positive number")
+    require(finite(grace) and grace > 0, "discord", "shutdown_grace_seconds", "must be a positive number")
     count = s.discord.shard_count
     require(count is None or count >= 1, "discord", "shard_count", "must be at least 1")
     require(

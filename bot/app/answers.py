@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import discord
 
 from bot.app import render
-from bot.app.client import StudyBotMixin, respond
+from bot.app.client import StudyBotMixin, defer, respond
 from bot.core.models import Answer, Excerpt
 from bot.storage.records import AnswerRecord, ExcerptRecord
 
@@ -114,7 +114,7 @@ async def ask(
         await respond(interaction, content=render.unanswered_message(answer), ephemeral=True)
         return
 
-    await interaction.response.defer(ephemeral=private, thinking=True)
+    await defer(interaction, ephemeral=private)
     answer = await asyncio.to_thread(client.engine.ask, question, client.settings.search.max_results, article_id)
     if not answer.answered:  # e.g. nothing in the chosen article
         await _log_question(interaction, answer)

@@ -22,12 +22,33 @@ RESTARTING = "Studybot is restarting. Please ask again in a minute."
 FAILED = "Sorry, something went wrong while answering. The error has been logged; please try again."
 
 
+UNKNOWN_INTERACTION, ALREADY_ACKNOWLEDGED = 10062, 40060  # Discord's error codes
+
+
 async def respond(interaction: discord.Interaction, **kwargs) -> None:
-    """Send through the initial response if it is still free, else as a followup."""
-    if interaction.response.is_done():
-        await interaction.followup.send(**kwargs)
-    else:
-        await interaction.response.send_message(**kwargs)
+    """Send through the initial response if it is still free, else as a followup.
+
+    40060 means Discord took an earlier acknowledgement whose answer got lost (discord.py retried
+    it): the interaction is acknowledged, so the followup route is the way to the member.
+    """
+    if not interaction.response.is_done():
+        try:
+            await interaction.response.send_message(**kwargs)
+            return
+        except discord.HTTPException as exc:
+            if exc.code != ALREADY_ACKNOWLEDGED:
+                raise
+    await interaction.followup.send(**kwargs)
+
+
+async def defer(interaction: discord.Interaction, *, ephemeral: bool) -> None:
+    """Acknowledge before slow work ("Studybot is thinking…"); an already-taken defer is fine."""
+    try:
+        await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+    except discord.HTTPException as exc:
+        if exc.code != ALREADY_ACKNOWLEDGED:
+            raise
+        log.warning("interaction %s was already acknowledged; answering by followup", interaction.id)
 
 
 class StudyTree(app_commands.CommandTree):
@@ -48,6 +69,10 @@ async def report_failure(interaction: discord.Interaction, error: BaseException)
     command = interaction.command.qualified_name if interaction.command else interaction.data and interaction.data.get(
         "custom_id"
     )
+    cause = getattr(error, "original", error)
+    if isinstance(cause, discord.NotFound) and cause.code == UNKNOWN_INTERACTION:
+        log.warning("command %r: the interaction expired before the reply (Discord's 3 s deadline)", command)
+        return
     log.error("command %r failed (guild %s)", command, interaction.guild_id, exc_info=error)
     with contextlib.suppress(discord.HTTPException):
         await respond(interaction, content=FAILED, ephemeral=True)

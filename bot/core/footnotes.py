@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from bot.core.models import Footnote, normalise_marker
 
 # A marker: [i], [12], [^3], [ IV ] — roman numerals or numbers, optionally caret-prefixed.
-_MARK = r"\[\s*\^?\s*(?:\d{1,4}|[ivxlcdm]{1,8})\s*\]"
+_MARK = r"\[\s*\^?\s*(?:\d{1,6}|[ivxlcdm]{1,8})\s*\]"
 INLINE_MARKER = re.compile(_MARK, re.IGNORECASE)
 # A notes-list entry: a marker at the start of a line, then its text ("[ii] U.S. Department…",
 # "[^3]: Source", "[12]. Source").
