@@ -92,6 +92,7 @@ class StudyBotMixin:
         self._idle = asyncio.Event()
         self._idle.set()
         self._last_question: dict[tuple[int | None, int], float] = {}
+        self._guild_cache: dict[int, GuildSettings] = {}  # read before the 3 s deadline: no database wait
 
     async def setup_hook(self) -> None:
         from bot.app import commands
@@ -110,7 +111,13 @@ class StudyBotMixin:
     async def guild_settings(self, guild_id: int | None) -> GuildSettings:
         if guild_id is None:
             return GuildSettings()
-        return await self.db.get_guild_settings(guild_id)
+        if guild_id not in self._guild_cache:
+            self._guild_cache[guild_id] = await self.db.get_guild_settings(guild_id)
+        return self._guild_cache[guild_id]
+
+    async def update_guild_settings(self, guild_id: int, **changes) -> GuildSettings:
+        self._guild_cache[guild_id] = await self.db.update_guild_settings(guild_id, **changes)
+        return self._guild_cache[guild_id]
 
     def page_size(self, guild: GuildSettings) -> int:
         return min(guild.top_k or self.settings.search.top_k, 5)  # 5 "Full passage" buttons fit a row

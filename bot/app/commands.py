@@ -172,7 +172,7 @@ async def settings_command(
         channels.remove(disallow_channel.id)
     if channels != list(current.channel_ids):
         changes["channel_ids"] = tuple(channels)
-    updated = await client.db.update_guild_settings(interaction.guild_id, **changes) if changes else current
+    updated = await client.update_guild_settings(interaction.guild_id, **changes) if changes else current
     embed = render.settings_embed(
         top_k=client.page_size(updated),
         private=client.private_default(updated),
