@@ -15,6 +15,7 @@ from functools import cache
 
 import Stemmer
 
+MAX_CACHED_CHUNKS = 500_000
 ANALYZER_VERSION = 1  # bump when a change here changes the terms of any text (saved indexes rebuild)
 
 # A dotted acronym (U.S., H.R.), or a word: letters/digits joined by inner hyphens or apostrophes.
@@ -58,18 +59,35 @@ class Analyzer:
         self._stemmer = Stemmer.Stemmer(SNOWBALL[self.language])
         self._russian = Stemmer.Stemmer("russian")
         self._stopwords = STOPWORDS.get(self.language, frozenset())
-        self._cache: dict[str, tuple[str, ...]] = {}
+        self._cache: dict[str, tuple[str, ...]] = {}  # case-folded token -> its terms
+        self._chunks: dict[str, str] = {}  # whitespace-separated chunk of raw text -> its terms, space-joined
 
     def tokens(self, text: str) -> list[str]:
-        """The index terms of a text, in order, repeats kept (BM25 counts them)."""
-        out: list[str] = []
-        cache = self._cache
-        for word in _TOKEN.findall(unicodedata.normalize("NFKC", text).casefold()):
-            terms = cache.get(word)
+        """The index terms of a text, in order, repeats kept (BM25 counts them).
+
+        No token spans whitespace, so the terms of each raw chunk ("Negotiations,") are cached:
+        most chunks of a corpus repeat, and a dict lookup is cheaper than the regex.
+        """
+        chunks = self._chunks
+        parts = []
+        for chunk in text.split():
+            terms = chunks.get(chunk)
             if terms is None:
-                terms = cache[word] = self._terms(word)
-            out.extend(terms)
-        return out
+                terms = self._chunk_terms(chunk)
+                if len(chunks) < MAX_CACHED_CHUNKS:
+                    chunks[chunk] = terms
+            if terms:
+                parts.append(terms)
+        return " ".join(parts).split()
+
+    def _chunk_terms(self, chunk: str) -> str:
+        cache, terms = self._cache, []
+        for word in _TOKEN.findall(unicodedata.normalize("NFKC", chunk).casefold()):
+            found = cache.get(word)
+            if found is None:
+                found = cache[word] = self._terms(word)
+            terms.extend(found)
+        return " ".join(terms)
 
     def words(self, text: str) -> Iterator[tuple[str, int, int]]:
         """(term, start, end) for each term, with [start, end) in the original text (for highlights)."""

@@ -8,8 +8,10 @@ costs work in proportion to its terms' postings, not to the number of passages.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
+from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -40,33 +42,39 @@ class BM25Index:
 
     @classmethod
     def build(cls, documents: Sequence[Sequence[str]]) -> BM25Index:
-        vocabulary: dict[str, int] = {}
-        term_ids: list[int] = []
-        lengths = np.empty(len(documents), dtype=np.int64)
-        for d, document in enumerate(documents):
-            lengths[d] = len(document)
-            term_ids.extend([vocabulary.setdefault(t, len(vocabulary)) for t in document])
-        n, n_terms = len(documents), len(vocabulary)
+        n = len(documents)
+        lengths = np.fromiter(map(len, documents), dtype=np.int64, count=n)
+        total = int(lengths.sum())
+        ids: defaultdict[str, int] = defaultdict(itertools.count().__next__)  # ids in order of first occurrence
+        keys = np.fromiter(map(ids.__getitem__, itertools.chain.from_iterable(documents)), np.int64, count=total)
+        vocabulary, n_terms = dict(ids), len(ids)
         if n == 0 or n_terms == 0:
             empty = np.zeros(0)
             return cls(vocabulary, empty, np.zeros(n_terms + 1, np.int64), np.zeros(0, np.int32), empty, n)
 
-        # (term, doc) pairs with their counts, sorted by term then doc.
-        doc_of_token = np.repeat(np.arange(n, dtype=np.int64), lengths)
-        keys = np.asarray(term_ids, dtype=np.int64) * n + doc_of_token
-        pairs, tf = np.unique(keys, return_counts=True)
-        posting_terms, doc_ids = np.divmod(pairs, n)
+        # (term, doc) pairs sorted by term then doc; runs of equal keys give the term frequencies.
+        keys *= n
+        keys += np.repeat(np.arange(n, dtype=np.int64), lengths)
+        keys.sort()
+        run_starts = np.empty(total, dtype=bool)
+        run_starts[0] = True
+        np.not_equal(keys[1:], keys[:-1], out=run_starts[1:])
+        starts = np.flatnonzero(run_starts)
+        tf = np.diff(starts, append=total).astype(np.float64)
+        posting_terms, doc_ids = np.divmod(keys[starts], n)
+        del keys, run_starts, starts
         doc_freq = np.bincount(posting_terms, minlength=n_terms)
         offsets = np.zeros(n_terms + 1, dtype=np.int64)
         np.cumsum(doc_freq, out=offsets[1:])
 
         idf_values = _idf(doc_freq.tolist(), n)
-        avgdl = int(lengths.sum()) / n
-        tf = tf.astype(np.float64)
-        dl = lengths[doc_ids].astype(np.float64)
-        # Same operations, same order as rank_bm25.BM25Okapi.get_scores.
-        ratio = tf * (K1 + 1) / (tf + K1 * (1 - B + B * dl / avgdl))
-        weights = idf_values[posting_terms] * ratio
+        avgdl = total / n
+        # Same operations, same order as rank_bm25.BM25Okapi.get_scores (the length term once per document).
+        norm = K1 * (1 - B + B * lengths.astype(np.float64) / avgdl)
+        ratio = tf * (K1 + 1)
+        ratio /= tf + norm[doc_ids]
+        weights = idf_values[posting_terms]
+        weights *= ratio
         return cls(vocabulary, idf_values, offsets, doc_ids.astype(np.int32), weights, n)
 
     # ------------------------------------------------------------ scoring
@@ -90,17 +98,28 @@ class BM25Index:
         return scores
 
     def top_k(self, query: Sequence[str], k: int, candidates: np.ndarray | None = None) -> list[tuple[int, float]]:
-        """The k best documents that contain a query term: (doc, score), best first, ties by doc order."""
-        spans = [(self.offsets[t], self.offsets[t + 1]) for t in map(self.vocabulary.get, query) if t is not None]
-        if not spans or k <= 0:
+        """The k best documents that contain a query term: (doc, score), best first, ties by doc order.
+
+        Work in proportion to the query terms' postings: hits are marked, never sorted.
+        """
+        terms = [t for t in map(self.vocabulary.get, query) if t is not None]
+        if not terms or k <= 0:
             return []
-        touched = np.unique(np.concatenate([self.doc_ids[lo:hi] for lo, hi in spans]))
+        scores = np.zeros(self.n_documents)
+        hit = np.zeros(self.n_documents, dtype=bool)
+        for t in terms:  # query order, repeats kept: the same additions as scores()
+            lo, hi = self.offsets[t], self.offsets[t + 1]
+            docs = self.doc_ids[lo:hi]
+            scores[docs] += self.weights[lo:hi]
+            hit[docs] = True
         if candidates is not None:
-            touched = touched[np.isin(touched, candidates)]
+            allowed = np.zeros(self.n_documents, dtype=bool)
+            allowed[candidates[(candidates >= 0) & (candidates < self.n_documents)]] = True
+            hit &= allowed
+        touched = np.flatnonzero(hit)
         if touched.size == 0:
             return []
-        scores = self.scores(query)[touched]
-        return _best(touched, scores, k)
+        return _best(touched, scores[touched], k)
 
     # ------------------------------------------------------------ persistence
 

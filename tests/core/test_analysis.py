@@ -1,8 +1,12 @@
 from __future__ import annotations
 
 import sys
+import unicodedata
 
-from bot.core.analysis import Analyzer, analyzer_for
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.core.analysis import _TOKEN, Analyzer, analyzer_for
 
 
 def test_core_never_imports_discord():
@@ -45,3 +49,13 @@ def test_one_shared_analyzer_per_language():
     assert analyzer_for("en") is analyzer_for("en")
     assert analyzer_for("xx").language == "en"
     assert analyzer_for("ru").tokens("переговоры") == analyzer_for("ru").tokens("переговоров")
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(st.sampled_from([*"aAé.-’' \u00a0\t\nＮ¨\u0301ﬁ5ДжUS", "START-IV", "U.S.", "Russia's"])).map("".join))
+def test_cached_tokens_equal_the_plain_definition(text):
+    """The chunk cache is only a cache: same terms as analysing the whole text at once."""
+    analyzer = Analyzer()
+    plain = [t for w in _TOKEN.findall(unicodedata.normalize("NFKC", text).casefold()) for t in analyzer._terms(w)]
+    assert analyzer.tokens(text) == plain
+    assert analyzer.tokens(text) == plain  # warm cache too
