@@ -75,12 +75,19 @@ def _token_or_exit() -> str | None:
         return None
 
 
-def run_bot(settings: Settings) -> int:
+def _connect_settings(settings: Settings) -> str | None:
+    """The token (None when missing, after saying so), redacted from logs, and discord.py aimed."""
     token = _token_or_exit()
+    if token is not None:
+        _protect_token(token)
+        point_at(settings.discord)
+    return token
+
+
+def run_bot(settings: Settings) -> int:
+    token = _connect_settings(settings)
     if token is None:
         return 2
-    _protect_token(token)
-    point_at(settings.discord)
     try:
         with exclusive(settings.database_path):
             return asyncio.run(_serve(settings, token))
@@ -121,11 +128,9 @@ async def _serve(settings: Settings, token: str) -> int:
 
 def sync_commands(settings: Settings) -> int:
     """Log in over REST only, register the commands, exit."""
-    token = _token_or_exit()
+    token = _connect_settings(settings)
     if token is None:
         return 2
-    _protect_token(token)
-    point_at(settings.discord)
     return asyncio.run(_sync(settings, token))
 
 

@@ -13,7 +13,7 @@ import json
 import re
 import secrets
 import sqlite3
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
@@ -200,32 +200,7 @@ class Database:
                 return None
             async with db.execute("SELECT * FROM excerpts WHERE answer_id = ? ORDER BY rank", (answer_id,)) as cursor:
                 excerpt_rows = await cursor.fetchall()
-        return AnswerRecord(
-            id=row["id"],
-            guild_id=row["guild_id"],
-            channel_id=row["channel_id"],
-            user_id=row["user_id"],
-            question=row["question"],
-            answered=bool(row["answered"]),
-            weak=bool(row["weak"]),
-            matched_terms=tuple(json.loads(row["matched_terms"])),
-            unknown_terms=tuple(json.loads(row["unknown_terms"])),
-            created_at=row["created_at"],
-            expires_at=row["expires_at"],
-            private=bool(row["private"]),
-            page_size=row["page_size"],
-            page=row["page"],
-            excerpts=tuple(
-                ExcerptRecord(
-                    rank=e["rank"],
-                    passage_id=e["passage_id"],
-                    score=e["score"],
-                    quote=e["quote"],
-                    highlights=tuple((start, end) for start, end in json.loads(e["highlights"])),
-                )
-                for e in excerpt_rows
-            ),
-        )
+        return answer_record(row, excerpt_rows)
 
     async def set_answer_page(self, answer_id: str, page: int) -> None:
         """Remember which page of an answer is on screen (unknown ids are ignored)."""
@@ -420,3 +395,33 @@ async def _migrate(db: aiosqlite.Connection, path: Path, migrations: list[Migrat
             if isinstance(exc, sqlite3.Error):
                 raise StorageError(f"{path}: migration {migration.name} failed: {exc}") from exc
             raise
+
+
+def answer_record(row: Mapping[str, Any], excerpt_rows: Iterable[Mapping[str, Any]]) -> AnswerRecord:
+    """An answers row and its excerpts rows (in rank order) as an AnswerRecord."""
+    return AnswerRecord(
+        id=row["id"],
+        guild_id=row["guild_id"],
+        channel_id=row["channel_id"],
+        user_id=row["user_id"],
+        question=row["question"],
+        answered=bool(row["answered"]),
+        weak=bool(row["weak"]),
+        matched_terms=tuple(json.loads(row["matched_terms"])),
+        unknown_terms=tuple(json.loads(row["unknown_terms"])),
+        created_at=row["created_at"],
+        expires_at=row["expires_at"],
+        private=bool(row["private"]),
+        page_size=row["page_size"],
+        page=row["page"],
+        excerpts=tuple(
+            ExcerptRecord(
+                rank=e["rank"],
+                passage_id=e["passage_id"],
+                score=e["score"],
+                quote=e["quote"],
+                highlights=tuple((start, end) for start, end in json.loads(e["highlights"])),
+            )
+            for e in excerpt_rows
+        ),
+    )

@@ -33,8 +33,8 @@ from pathlib import Path
 import pytest
 
 from bot.storage.backup import backup_database
-from bot.storage.database import Database
-from bot.storage.records import AnswerRecord, ExcerptRecord, GuildSettings
+from bot.storage.database import Database, answer_record
+from bot.storage.records import GuildSettings
 from tests.storage.crash_writer import answer_digest, answer_question, log_question
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -140,30 +140,11 @@ def read_state(path: Path) -> State:
     state = State()
     with sqlite3.connect(path) as raw:
         raw.row_factory = sqlite3.Row
-        excerpts: dict[str, list[ExcerptRecord]] = {}
+        excerpts: dict[str, list[sqlite3.Row]] = {}
         for e in raw.execute("SELECT * FROM excerpts ORDER BY answer_id, rank"):
-            highlights = tuple((start, end) for start, end in json.loads(e["highlights"]))
-            excerpts.setdefault(e["answer_id"], []).append(
-                ExcerptRecord(e["rank"], e["passage_id"], e["score"], e["quote"], highlights)
-            )
+            excerpts.setdefault(e["answer_id"], []).append(e)
         for row in raw.execute("SELECT * FROM answers"):
-            record = AnswerRecord(
-                id=row["id"],
-                guild_id=row["guild_id"],
-                channel_id=row["channel_id"],
-                user_id=row["user_id"],
-                question=row["question"],
-                answered=bool(row["answered"]),
-                weak=bool(row["weak"]),
-                matched_terms=tuple(json.loads(row["matched_terms"])),
-                unknown_terms=tuple(json.loads(row["unknown_terms"])),
-                created_at=row["created_at"],
-                expires_at=row["expires_at"],
-                private=bool(row["private"]),
-                page_size=row["page_size"],
-                page=row["page"],
-                excerpts=tuple(excerpts.get(row["id"], ())),
-            )
+            record = answer_record(row, excerpts.get(row["id"], ()))
             state.answers[record.question] = (record.id, answer_digest(record))
         for row in raw.execute("SELECT answer_id, user_id, value FROM feedback"):
             state.feedback[(row["answer_id"], row["user_id"])] = row["value"]
