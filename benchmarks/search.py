@@ -9,7 +9,7 @@ capitals and punctuation mixed in, 40-80 words a passage) and seeded questions o
 wrapped in ordinary question phrasing. Each engine is measured in its own fresh process (multiprocessing,
 spawn), one after the other, so that neither its memory nor its timings see the other engine:
 
-- build_s: text -> tokens (Analyzer) -> index; build_index_only_s: the index part of that same build;
+- build_s: text -> terms (ours: term ids, as the engine builds) -> index; build_index_only_s: the index part;
 - index_mb: resident memory (VmRSS, /proc/self/status) after building minus before it, the passages'
   text and tokens being resident both times, each after gc.collect() and glibc's malloc_trim(0) (else
   free holes left in the heap by generating the corpus would absorb the index unseen); peak_build_mb:
@@ -259,7 +259,7 @@ class Progress:
 
 def _measure(engine: str, n: int, n_questions: int, n_compared: int, seed: int, out: str, show: bool) -> None:
     """Runs in a fresh process: generates the corpus, builds one engine, times it, writes out/<engine>.json."""
-    from bot.core.analysis import Analyzer
+    from bot.core.analysis import Analyzer, TermEncoder
 
     out_dir = Path(out)
     progress = Progress(show, f"[{n:,} {engine}]")
@@ -269,10 +269,13 @@ def _measure(engine: str, n: int, n_questions: int, n_compared: int, seed: int, 
     analyzer = Analyzer("en")
     gc.collect()
 
+    # Ours analyses straight to term ids, as the engine does; rank-bm25 takes the same terms as strings.
+    encoder = TermEncoder()
+    encode = (lambda text: encoder.encode(analyzer, text)) if engine == "ours" else analyzer.tokens
     t0 = time.perf_counter()
     documents = []
     for i, text in enumerate(texts):
-        documents.append(analyzer.tokens(text))
+        documents.append(encode(text))
         if i % 10_000 == 0:
             progress(i, n, "analysing")
     analysis_s = time.perf_counter() - t0
@@ -284,7 +287,7 @@ def _measure(engine: str, n: int, n_questions: int, n_compared: int, seed: int, 
     if engine == "ours":
         from bot.core.index import BM25Index
 
-        index = BM25Index.build(documents)
+        index = BM25Index.from_term_ids(documents, encoder.vocabulary)
     else:
         from rank_bm25 import BM25Okapi
 

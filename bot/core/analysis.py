@@ -12,6 +12,7 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from functools import cache
+from itertools import chain
 
 import Stemmer
 
@@ -68,26 +69,25 @@ class Analyzer:
         No token spans whitespace, so the terms of each raw chunk ("Negotiations,") are cached:
         most chunks of a corpus repeat, and a dict lookup is cheaper than the regex.
         """
-        chunks = self._chunks
-        parts = []
-        for chunk in text.split():
-            terms = chunks.get(chunk)
-            if terms is None:
-                terms = self._chunk_terms(chunk)
-                if len(chunks) < MAX_CACHED_CHUNKS:
-                    chunks[chunk] = terms
-            if terms:
-                parts.append(terms)
-        return " ".join(parts).split()
+        raw = text.split()
+        parts = list(map(self._chunks.get, raw))  # a C loop; misses (None) are filled below
+        if None in parts:
+            for i, terms in enumerate(parts):
+                if terms is None:
+                    parts[i] = terms = " ".join(self.chunk_terms(raw[i]))
+                    if len(self._chunks) < MAX_CACHED_CHUNKS:
+                        self._chunks[raw[i]] = terms
+        return " ".join(parts).split()  # chunks without terms are "" and vanish here
 
-    def _chunk_terms(self, chunk: str) -> str:
+    def chunk_terms(self, chunk: str) -> list[str]:
+        """The terms of one whitespace-free chunk of raw text."""
         cache, terms = self._cache, []
         for word in _TOKEN.findall(unicodedata.normalize("NFKC", chunk).casefold()):
             found = cache.get(word)
             if found is None:
                 found = cache[word] = self._terms(word)
             terms.extend(found)
-        return " ".join(terms)
+        return terms
 
     def words(self, text: str) -> Iterator[tuple[str, int, int]]:
         """(term, start, end) for each term, with [start, end) in the original text (for highlights)."""
@@ -126,6 +126,32 @@ class Analyzer:
             return (word,)
         stemmer = self._russian if _CYRILLIC.search(word) else self._stemmer
         return (stemmer.stemWord(word.replace("'", "")),)
+
+
+class TermEncoder:
+    """Texts → term ids in one growing vocabulary (ids in order of first occurrence), to build an index.
+
+    The same terms as Analyzer.tokens, without a string lookup per token: each raw chunk's ids
+    are cached, and most chunks of a corpus repeat.
+    """
+
+    def __init__(self) -> None:
+        self.vocabulary: dict[str, int] = {}
+        self._chunk_ids: dict[str, dict[str, tuple[int, ...]]] = {}  # per language: chunk -> term ids
+
+    def encode(self, analyzer: Analyzer, text: str) -> list[int]:
+        cache = self._chunk_ids.setdefault(analyzer.language, {})
+        raw = text.split()
+        parts = list(map(cache.get, raw))
+        if None in parts:
+            vocabulary = self.vocabulary
+            for i, ids in enumerate(parts):
+                if ids is None:
+                    ids = tuple(vocabulary.setdefault(t, len(vocabulary)) for t in analyzer.chunk_terms(raw[i]))
+                    parts[i] = ids
+                    if len(cache) < MAX_CACHED_CHUNKS:
+                        cache[raw[i]] = ids
+        return list(chain.from_iterable(parts))
 
 
 @cache

@@ -5,12 +5,12 @@ Usable without Discord: the command line and the bot both call this and only thi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from bot.core.analysis import Analyzer, analyzer_for
+from bot.core.analysis import Analyzer, TermEncoder, analyzer_for
 from bot.core.answer import QuestionTerms, focused_quote, question_terms
 from bot.core.index import BM25Index, ReferenceIndex
 from bot.core.models import Answer, Article, Corpus, Excerpt, FootnoteLookup, Passage, PassageLookup
@@ -38,28 +38,32 @@ class Engine:
         self._by_key = {p.key: p for p in self.passages}
         languages = list(dict.fromkeys(a.language for a in corpus.articles)) or ["en"]
         self.analyzers: list[Analyzer] = [analyzer_for(lang) for lang in languages]
-        if index is None:
-            documents = self.documents(progress)
-            if progress:
-                progress("indexing", 0, 1)
-            index = ENGINES[self.options.engine].build(documents)
-            if progress:
-                progress("indexing", 1, 1)
-        self.index = index
+        self.index = index if index is not None else self._build_index(progress)
 
-    def documents(self, progress: Progress | None = None) -> list[list[str]]:
-        """Index terms of each passage: its text and the sources it cites (footnote titles are searchable)."""
-        docs = []
+    def _build_index(self, progress: Progress | None):
+        if self.options.engine != "numpy":
+            return ENGINES[self.options.engine].build([analyzer.tokens(text) for analyzer, text in self.documents()])
+        encoder = TermEncoder()  # ids straight from the analyzer: no string lookup per token
+        encoded = []
         total = len(self.passages)
-        for n, passage in enumerate(self.passages):
-            analyzer = analyzer_for(self._articles[passage.article_id].language)
-            cited = " ".join(f.source for f in passage.footnotes)
-            docs.append(analyzer.tokens(f"{passage.text}\n{cited}" if cited else passage.text))
+        for n, (analyzer, text) in enumerate(self.documents()):
+            encoded.append(encoder.encode(analyzer, text))
             if progress and n % 10_000 == 0:
                 progress("analysing passages", n, total)
         if progress:
             progress("analysing passages", total, total)
-        return docs
+            progress("indexing", 0, 1)
+        index = BM25Index.from_term_ids(encoded, encoder.vocabulary)
+        if progress:
+            progress("indexing", 1, 1)
+        return index
+
+    def documents(self) -> Iterator[tuple[Analyzer, str]]:
+        """What each passage is indexed by: its text and the sources it cites (footnote titles are searchable)."""
+        for passage in self.passages:
+            cited = " ".join(f.source for f in passage.footnotes)
+            analyzer = analyzer_for(self._articles[passage.article_id].language)
+            yield analyzer, f"{passage.text}\n{cited}" if cited else passage.text
 
     # ------------------------------------------------------------ questions
 

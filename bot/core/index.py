@@ -42,12 +42,18 @@ class BM25Index:
 
     @classmethod
     def build(cls, documents: Sequence[Sequence[str]]) -> BM25Index:
-        n = len(documents)
+        """From each document's terms (as rank-bm25 takes them)."""
+        ids: defaultdict[str, int] = defaultdict(itertools.count().__next__)  # ids in order of first occurrence
+        encoded = [list(map(ids.__getitem__, document)) for document in documents]
+        return cls.from_term_ids(encoded, dict(ids))
+
+    @classmethod
+    def from_term_ids(cls, documents: Sequence[Sequence[int]], vocabulary: dict[str, int]) -> BM25Index:
+        """From each document's term ids; ids number the vocabulary in order of first occurrence."""
+        n, n_terms = len(documents), len(vocabulary)
         lengths = np.fromiter(map(len, documents), dtype=np.int64, count=n)
         total = int(lengths.sum())
-        ids: defaultdict[str, int] = defaultdict(itertools.count().__next__)  # ids in order of first occurrence
-        keys = np.fromiter(map(ids.__getitem__, itertools.chain.from_iterable(documents)), np.int64, count=total)
-        vocabulary, n_terms = dict(ids), len(ids)
+        keys = np.fromiter(itertools.chain.from_iterable(documents), np.int64, count=total)
         if n == 0 or n_terms == 0:
             empty = np.zeros(0)
             return cls(vocabulary, empty, np.zeros(n_terms + 1, np.int64), np.zeros(0, np.int32), empty, n)

@@ -76,3 +76,18 @@ def test_save_and_load_memory_mapped(tmp_path):
     query = ["w1", "w7", "w1"]
     assert np.array_equal(loaded.scores(query), index.scores(query))
     assert loaded.top_k(query, 5) == index.top_k(query, 5)
+
+
+def test_index_from_encoder_ids_equals_index_from_tokens():
+    """The engine's fast path (term ids straight from the analyzer) builds the very same index."""
+    from bot.core.analysis import Analyzer, TermEncoder
+
+    rng = random.Random(11)
+    words = ["Talks", "talking,", "U.S.-Russian", "START-IV", "the", "Moscow's", "2014", "mil-to-mil", "Разоружение"]
+    texts = [" ".join(rng.choices(words, k=rng.randint(0, 12))) for _ in range(300)]
+    analyzer, encoder = Analyzer(), TermEncoder()
+    from_ids = BM25Index.from_term_ids([encoder.encode(analyzer, t) for t in texts], encoder.vocabulary)
+    from_tokens = BM25Index.build([analyzer.tokens(t) for t in texts])
+    assert from_ids.vocabulary == from_tokens.vocabulary
+    for name in ("idf_values", "offsets", "doc_ids", "weights"):
+        assert np.array_equal(getattr(from_ids, name), getattr(from_tokens, name)), name
