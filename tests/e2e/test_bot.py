@@ -207,3 +207,11 @@ async def test_nobody_gets_pinged(fake, bot):
         assert not PING.search(all_text(message)), all_text(message)
         assert message.get("allowed_mentions") == {"parse": []}
     assert "Putin" in all_text(reply)
+
+
+async def test_private_option_keeps_the_answer_to_the_asker(fake, bot):
+    interaction, reply = await ask(fake, "Who is Andrei Tsygankov?", options={"private": True})
+    assert interaction.callbacks[0]["type"] == 5 and interaction.callbacks[0]["data"]["flags"] & EPHEMERAL
+    assert "professor of international relations" in all_text(reply)
+    public, _ = await ask(fake, "Who is Andrei Tsygankov?")
+    assert not (public.callbacks[0].get("data") or {}).get("flags", 0) & EPHEMERAL
