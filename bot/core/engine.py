@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -34,8 +35,6 @@ class Engine:
         self.options = options or EngineOptions()
         self.passages: tuple[Passage, ...] = corpus.passages
         self._articles = {a.id: a for a in corpus.articles}
-        self._position = {p.id: i for i, p in enumerate(self.passages)}
-        self._by_key = {p.key: p for p in self.passages}
         languages = list(dict.fromkeys(a.language for a in corpus.articles)) or ["en"]
         self.analyzers: list[Analyzer] = [analyzer_for(lang) for lang in languages]
         self.index = index if index is not None else self._build_index(progress)
@@ -126,6 +125,14 @@ class Engine:
             return None
         cited_by = tuple(p.id for p in article.passages if any(f.marker == footnote.marker for f in p.footnotes))
         return FootnoteLookup(article, footnote, cited_by)
+
+    @cached_property
+    def _position(self) -> dict[str, int]:  # built on first look-up: a question never needs it
+        return {p.id: i for i, p in enumerate(self.passages)}
+
+    @cached_property
+    def _by_key(self) -> dict[str, Passage]:
+        return {p.key: p for p in self.passages}
 
     def passage_by_key(self, key: str) -> Passage | None:
         return self._by_key.get(key)
