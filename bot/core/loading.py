@@ -33,9 +33,10 @@ class SkipFile(Exception):
 # ---------------------------------------------------------------- boilerplate
 
 # Whole lines that are scraped page furniture, never article text (matched case-insensitively).
-_BOILERPLATE = [
-    re.compile(p, re.IGNORECASE)
-    for p in (
+_BOILERPLATE = re.compile(
+    "|".join(
+        f"(?:{p})"
+        for p in (
         r"^(leave a (reply|comment)|post a comment|add a comment|comments?|\d+ comments?|join the discussion)\W*$",
         r"^you must be logged in to post a comment",
         r"^(your )?e-?mail( address)?( will not be published)?\W*$",
@@ -53,17 +54,22 @@ _BOILERPLATE = [
         r"^(related|read more|recommended)( articles| posts| stories)?\W*$",
         r"^(tags?|categories|filed under)\s*:",
         r"^original url\s*:",
-    )
-]
+        )
+    ),
+    re.IGNORECASE,
+)
 _GLUED_WORD = re.compile(r"^[A-Z][a-z]+(?:[A-Z][a-z]*){2,}$")  # ZhenQianNiuNiu: spam keyword runs
+_ANY_GLUED_WORD = re.compile(r"\b[A-Z][a-z]+[A-Z][a-z]*[A-Z]")
 
 
 def is_boilerplate(line: str) -> bool:
     text = line.strip()
     if not text:
         return False
-    if len(text) <= 300 and any(p.search(text) for p in _BOILERPLATE):
+    if len(text) <= 300 and _BOILERPLATE.search(text):
         return True
+    if not _ANY_GLUED_WORD.search(text):  # the common case: no spam keyword at all
+        return False
     words = text.split()
     glued = sum(1 for w in words if _GLUED_WORD.match(w))
     return len(words) >= 4 and glued / len(words) >= 0.5
@@ -251,7 +257,7 @@ def _blocks(text: str) -> list[list[str]]:
     blocks: list[list[str]] = []
     current: list[str] = []
     for raw in text.split("\n"):
-        line = re.sub(r"[ \t\u00a0\u2000-\u200a\u202f\u3000]+", " ", raw).strip().lstrip("\ufeff")
+        line = " ".join(raw.split()).lstrip("\ufeff")  # every run of (Unicode) whitespace: one space
         if line:
             current.append(line)
         elif current:
