@@ -17,7 +17,7 @@ from itertools import chain
 import Stemmer
 
 MAX_CACHED_CHUNKS = 500_000
-ANALYZER_VERSION = 1  # bump when a change here changes the terms of any text (saved indexes rebuild)
+ANALYZER_VERSION = 2  # bump when a change here changes the terms of any text (saved indexes rebuild)
 
 # A dotted acronym (U.S., H.R.), or a word: letters/digits joined by inner hyphens or apostrophes.
 _TOKEN = re.compile(r"(?:[^\W\d_]\.){2,}|\w+(?:[-‐‑'’]\w+)*")
@@ -51,6 +51,16 @@ ENGLISH_STOPWORDS = frozenset(
 )
 STOPWORDS = {"en": ENGLISH_STOPWORDS}
 
+# British spellings meet American ones before stemming (a member writes "favours", the article "favors").
+_BRITISH_ENDINGS = [
+    (re.compile(r"(?<=\w{3})our(s?)$"), r"or\1"),  # favour, behaviour, labour
+    (re.compile(r"(?<=\w{3})is(e|es|ed|ing|ation|ations)$"), r"iz\1"),  # organise, organisation
+    (re.compile(r"(?<=\w{2})ys(e|es|ed|ing)$"), r"yz\1"),  # analyse
+    (re.compile(r"^(cen|thea|me|li|fib|spec)tre(s?)$"), r"\1ter\2"),  # centre, theatre
+    (re.compile(r"^(def|off|lic|pret)ence(s?)$"), r"\1ense\2"),  # defence
+]
+SPELLING = {"en": _BRITISH_ENDINGS}
+
 
 class Analyzer:
     """Turns text into index terms. The same instance serves the index and the questions."""
@@ -60,6 +70,7 @@ class Analyzer:
         self._stemmer = Stemmer.Stemmer(SNOWBALL[self.language])
         self._russian = Stemmer.Stemmer("russian")
         self._stopwords = STOPWORDS.get(self.language, frozenset())
+        self._spelling = SPELLING.get(self.language, [])
         self._cache: dict[str, tuple[str, ...]] = {}  # case-folded token -> its terms
         self._chunks: dict[str, str] = {}  # whitespace-separated chunk of raw text -> its terms, space-joined
 
@@ -124,8 +135,12 @@ class Analyzer:
             return ()
         if word.isdigit():
             return (word,)
-        stemmer = self._russian if _CYRILLIC.search(word) else self._stemmer
-        return (stemmer.stemWord(word.replace("'", "")),)
+        if _CYRILLIC.search(word):
+            return (self._russian.stemWord(word),)
+        word = word.replace("'", "")
+        for pattern, replacement in self._spelling:
+            word = pattern.sub(replacement, word)
+        return (self._stemmer.stemWord(word),)
 
 
 class TermEncoder:

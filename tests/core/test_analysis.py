@@ -59,3 +59,18 @@ def test_cached_tokens_equal_the_plain_definition(text):
     plain = [t for w in _TOKEN.findall(unicodedata.normalize("NFKC", text).casefold()) for t in analyzer._terms(w)]
     assert analyzer.tokens(text) == plain
     assert analyzer.tokens(text) == plain  # warm cache too
+
+
+def test_british_and_american_spellings_meet():
+    a = Analyzer()
+    for british, american in [
+        ("favours", "favors"),
+        ("behaviour", "behavior"),
+        ("organisation", "organization"),
+        ("recognised", "recognized"),
+        ("analyse", "analyze"),
+        ("centre", "center"),
+        ("defence", "defense"),
+    ]:
+        assert a.tokens(british) == a.tokens(american), (british, american)
+    assert a.tokens("hour") != a.tokens("hor") and a.tokens("four") == ["four"]
