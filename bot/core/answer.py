@@ -16,6 +16,9 @@ _LEANS_BACK = re.compile(
     re.IGNORECASE,
 )
 WEAK_SHARE = 0.5  # matched words carrying less than this share of the question's weight: a weak answer
+# Below this share the readings do not answer the question: "Which wines is France famous for?" knows
+# only "France" (0.22 of the weight), and quoting a passage about France would quote something unrelated.
+ANSWER_FLOOR = 0.25
 
 
 @dataclass(frozen=True)
@@ -30,7 +33,7 @@ class QuestionTerms:
 
     @property
     def answerable(self) -> bool:
-        return bool(self.matched)
+        return bool(self.matched) and self.matched_share >= ANSWER_FLOOR
 
     @property
     def matched_share(self) -> float:

@@ -27,6 +27,18 @@ class EngineOptions:
     engine: str = "numpy"
 
 
+def with_sources(own: list, cited: list) -> list:
+    """A passage's terms, then once each the terms of its cited sources that it lacks.
+
+    Source titles make a passage findable (Cyrillic titles included) without inflating the counts
+    of words the passage already has ("president" in a title must not outweigh the text).
+    """
+    if not cited:
+        return own
+    have = set(own)
+    return own + [t for t in dict.fromkeys(cited) if t not in have]
+
+
 class Engine:
     def __init__(
         self, corpus: Corpus, options: EngineOptions | None = None, index=None, progress: Progress | None = None
@@ -41,12 +53,13 @@ class Engine:
 
     def _build_index(self, progress: Progress | None):
         if self.options.engine != "numpy":
-            return ENGINES[self.options.engine].build([analyzer.tokens(text) for analyzer, text in self.documents()])
+            documents = [with_sources(a.tokens(text), a.tokens(cited)) for a, text, cited in self.documents()]
+            return ENGINES[self.options.engine].build(documents)
         encoder = TermEncoder()  # ids straight from the analyzer: no string lookup per token
         encoded = []
         total = len(self.passages)
-        for n, (analyzer, text) in enumerate(self.documents()):
-            encoded.append(encoder.encode(analyzer, text))
+        for n, (analyzer, text, cited) in enumerate(self.documents()):
+            encoded.append(with_sources(encoder.encode(analyzer, text), encoder.encode(analyzer, cited)))
             if progress and n % 10_000 == 0:
                 progress("analysing passages", n, total)
         if progress:
@@ -57,12 +70,11 @@ class Engine:
             progress("indexing", 1, 1)
         return index
 
-    def documents(self) -> Iterator[tuple[Analyzer, str]]:
-        """What each passage is indexed by: its text and the sources it cites (footnote titles are searchable)."""
+    def documents(self) -> Iterator[tuple[Analyzer, str, str]]:
+        """What each passage is indexed by: (its analyzer, its text, the sources it cites)."""
         for passage in self.passages:
             cited = " ".join(f.source for f in passage.footnotes)
-            analyzer = analyzer_for(self._articles[passage.article_id].language)
-            yield analyzer, f"{passage.text}\n{cited}" if cited else passage.text
+            yield analyzer_for(self._articles[passage.article_id].language), passage.text, cited
 
     # ------------------------------------------------------------ questions
 

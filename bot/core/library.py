@@ -23,7 +23,7 @@ from bot.core.index import FORMAT_VERSION, BM25Index
 from bot.core.loading import MANIFEST, TEXT_SUFFIXES, load_corpus
 
 log = logging.getLogger("studybot.library")
-CACHE_VERSION = 2  # bump when loading or passage rules change what a corpus parses into
+CACHE_VERSION = 3  # bump when loading or passage rules change what a corpus parses into
 
 
 def engine_options(settings: Settings) -> EngineOptions:

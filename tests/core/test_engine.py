@@ -46,6 +46,11 @@ def test_answer_cites_resolved_sources_with_ibidem(engine):
     assert answer.matched_terms == ("heads", "joint", "chiefs", "staff") and not answer.weak
 
 
+def test_question_knowing_only_a_sliver_is_unanswered(engine):
+    answer = engine.ask("Which wines is France famous for?")
+    assert not answer.answered and answer.excerpts == () and answer.matched_terms == ("france",)
+
+
 def test_question_with_no_known_word_is_unanswered(engine):
     answer = engine.ask("Who painted the Mona Lisa?")
     assert not answer.answered and answer.excerpts == ()
@@ -102,6 +107,18 @@ def test_lookups(engine):
 def test_engine_over_an_empty_corpus_answers_nothing():
     engine = Engine(Corpus(()))
     assert not engine.ask("anything at all").answered
+
+
+def test_held_out_questions_written_blind():
+    """A second set, written from the articles before the engine ever ran on it (see its header)."""
+    engine = Engine(load_corpus(bundled_corpus_dir()))
+    report = evaluate(engine, load_questions(DEV_QUESTIONS.with_name("heldout-questions.yaml"))).to_dict()
+    print(f"\nheld-out: hit@1 {report['hit_at_1']}/{report['answerable']} hit@3 {report['hit_at_3']} "
+          f"negatives {report['negatives_unanswered']}/{report['negatives']} "
+          f"footnotes {report['footnotes_attached']}/{report['footnotes_expected']}")
+    assert report["answerable"] == 18 and report["hit_at_3"] >= 16 and report["hit_at_1"] >= 15
+    assert report["negatives_unanswered"] == report["negatives"] == 6  # two share one word with the readings
+    assert report["footnotes_attached"] == report["footnotes_expected"]
 
 
 def test_bundled_question_set_is_the_shared_one():
