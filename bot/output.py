@@ -116,8 +116,11 @@ def footnote_line(footnote: Footnote) -> str:
 def answer_text(answer: Answer, style: Style) -> str:
     lines = [style.bold(f"Q: {answer.question}")]
     if not answer.answered:
-        unknown = ", ".join(answer.unknown_terms) or "none of its words"
-        lines.append(f"The articles do not answer this. Words the corpus does not know: {unknown}.")
+        lines.append("The articles do not answer this.")
+        if answer.unknown_terms:
+            lines.append(f"Words the articles never use: {', '.join(answer.unknown_terms)}.")
+        if answer.matched_terms:
+            lines.append(f"Words they do use ({', '.join(answer.matched_terms)}) are not enough to find an answer.")
         lines.append("Try other words, or `studybot source` to see what the articles cover.")
         return "\n".join(lines)
     if answer.weak:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import re
 import time
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from bot.storage.records import AnswerRecord, ExcerptRecord
 
 log = logging.getLogger("studybot.app")
 
+MAX_LISTED_CHANNELS = 20
 QUESTION_MAX = 300
 EXPIRED = "This answer has expired. Ask again with /ask."
 NOT_YOURS = "Only the person who asked can page through this answer."
@@ -70,6 +72,7 @@ def answer_view(record: AnswerRecord, page: int, *, disabled: bool = False) -> d
     button("👎", "vote", "down", 0)
     for excerpt in page_excerpts(record, page):
         button(f"Full passage {excerpt.rank}", "full", str(excerpt.rank), 1)
+    view.stop()  # clicks are routed by custom_id (on_interaction): discord.py must not keep every view
     return view
 
 
@@ -90,19 +93,21 @@ async def ask(
     client: StudyBotMixin = interaction.client  # type: ignore[assignment]
     question = " ".join(question.split())[:QUESTION_MAX]
     guild = await client.guild_settings(interaction.guild_id)
-    if guild.channel_ids and interaction.channel_id not in guild.channel_ids:
-        where = ", ".join(f"<#{c}>" for c in guild.channel_ids)
-        await respond(interaction, content=f"In this server I answer questions only in {where}.", ephemeral=True)
+    channel_ids = {interaction.channel_id, getattr(interaction.channel, "parent_id", None)}  # a thread counts
+    if guild.channel_ids and not channel_ids & set(guild.channel_ids):
+        where = ", ".join(f"<#{c}>" for c in guild.channel_ids[:MAX_LISTED_CHANNELS])
+        more = " and others" if len(guild.channel_ids) > MAX_LISTED_CHANNELS else ""
+        await respond(interaction, content=f"In this server I answer questions only in {where}{more}.", ephemeral=True)
         return
     if not question:
         await respond(interaction, content="The question is empty: type a question about the readings.", ephemeral=True)
         return
-    wait = client.cooldown_left(interaction.guild_id, interaction.user.id, guild)
-    if wait > 0:
-        await respond(interaction, content=f"Slow down a little: try again in {wait:.0f} s.", ephemeral=True)
-        return
     if article_id and client.engine.article(article_id) is None:
         await respond(interaction, content="I don't know that article. Pick one from the list.", ephemeral=True)
+        return
+    wait = client.cooldown_left(interaction.guild_id, interaction.user.id, guild)
+    if wait > 0:
+        await respond(interaction, content=f"Slow down a little: try again in {math.ceil(wait)} s.", ephemeral=True)
         return
 
     # The evidence gate is cheap: a question the corpus cannot answer gets a private reply at once.
@@ -110,8 +115,8 @@ async def ask(
     understood = client.engine.understand(question)
     if not understood.answerable:
         answer = client.engine.unanswered(question, understood)
-        await _log_question(interaction, answer)
         await respond(interaction, content=render.unanswered_message(answer), ephemeral=True)
+        await _log_question(interaction, answer)  # after the reply: the log never delays the deadline
         return
 
     await defer(interaction, ephemeral=private)
@@ -213,8 +218,8 @@ async def _turn_page(interaction, client: StudyBotMixin, record: AnswerRecord, a
     if not 1 <= page <= pages:
         await respond(interaction, content="There is no such page of this answer.", ephemeral=True)
         return
-    await client.db.set_answer_page(record.id, page)
     await interaction.response.edit_message(embed=page_embed(client, record, page), view=answer_view(record, page))
+    await client.db.set_answer_page(record.id, page)
 
 
 async def _vote(interaction, client: StudyBotMixin, record: AnswerRecord, arg: str) -> None:
@@ -222,6 +227,7 @@ async def _vote(interaction, client: StudyBotMixin, record: AnswerRecord, arg: s
         await respond(interaction, content="That button is not one of mine.", ephemeral=True)
         return
     value = 1 if arg == "up" else -1
+    await interaction.response.defer(ephemeral=True, thinking=True)  # the reply shows committed counts
     up, down = await client.db.record_feedback(record.id, interaction.user.id, value, time.time())
     thanks = "Thanks, glad it helped." if value > 0 else "Thanks, noted: this answer missed."
     await respond(interaction, content=f"{thanks} (👍 {up} · 👎 {down})", ephemeral=True)
@@ -258,6 +264,7 @@ async def show_passage(
                 label=label, custom_id=str(ButtonId("nav", answer_id, target.key)), disabled=neighbour is None
             )
         )
+    view.stop()  # routed by custom_id, like the answer's buttons
     embed = render.passage_embed(found)
     if edit:
         await interaction.response.edit_message(embed=embed, view=view)

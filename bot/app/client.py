@@ -23,6 +23,7 @@ FAILED = "Sorry, something went wrong while answering. The error has been logged
 
 
 UNKNOWN_INTERACTION, ALREADY_ACKNOWLEDGED = 10062, 40060  # Discord's error codes
+ANSWER_RETENTION_SECONDS = 90 * 24 * 3600  # answers (and their votes, for /stats) kept after they expire
 
 
 async def respond(interaction: discord.Interaction, **kwargs) -> None:
@@ -100,6 +101,16 @@ class StudyBotMixin:
         commands.register(self.tree)  # type: ignore[attr-defined]
         if self.settings.discord.sync_on_start:
             await sync_tree(self)
+        if self.db is not None:  # `studybot sync` logs in without a database
+            self._pruner = asyncio.create_task(self._prune_expired_answers(), name="prune-answers")
+
+    async def _prune_expired_answers(self) -> None:
+        """Once a day, forget answers whose buttons expired more than ANSWER_RETENTION ago."""
+        while True:
+            deleted = await self.db.prune(time.time() - ANSWER_RETENTION_SECONDS)
+            if deleted:
+                log.info("pruned %d expired answers", deleted)
+            await asyncio.sleep(24 * 3600)
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         from bot.app import commands
@@ -155,6 +166,8 @@ class StudyBotMixin:
     async def shutdown(self, grace: float) -> None:
         """Stop taking commands, let in-flight replies finish (bounded), then close the client."""
         self.accepting = False
+        if getattr(self, "_pruner", None):
+            self._pruner.cancel()
         try:
             await asyncio.wait_for(self._idle.wait(), grace)
         except TimeoutError:

@@ -46,15 +46,30 @@ async def footnote_choices(interaction: discord.Interaction, current: str) -> li
 
 
 async def passage_choices(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    """Passage ids starting with what was typed; else the passages the typed words find."""
     engine = _client(interaction).engine
     typed = current.strip()
-    if typed and engine.passage(typed) is None and len(typed) >= 3:
-        answer = engine.ask(typed, top_k=MAX_CHOICES)  # typed words: offer the passages they find
-        passages = [e.passage for e in answer.excerpts]
-        items = [(f"{p.id} · {p.text}", p.id) for p in passages]
-        return [app_commands.Choice(name=n, value=v) for n, v in render.choices(items, "")]
-    items = [(f"{p.id} · {p.text}", p.id) for p in engine.passages]
-    return [app_commands.Choice(name=n, value=v) for n, v in render.choices(items, typed)]
+    shown = _passages_by_id_prefix(engine, typed)
+    if typed and not shown and len(typed) >= 3:
+        shown = [e.passage for e in engine.ask(typed, top_k=MAX_CHOICES).excerpts]
+    items = [(f"{p.id} · {p.text[:120]}", p.id) for p in shown]
+    return [app_commands.Choice(name=n, value=v) for n, v in render.choices(items, "")]
+
+
+def _passages_by_id_prefix(engine, typed: str) -> list:
+    """Ids look like "<article>:<n>": look in the articles the prefix names, never scan every passage."""
+    article_part, colon, number = typed.partition(":")
+    if colon:
+        article = engine.article(article_part)
+        passages = article.passages if article else ()
+        return [p for p in passages if str(p.ordinal).startswith(number)][:MAX_CHOICES]
+    found: list = []
+    for article in engine.articles:
+        if article.id.casefold().startswith(typed.casefold()):
+            found.extend(article.passages[: MAX_CHOICES - len(found)])
+        if len(found) >= MAX_CHOICES:
+            break
+    return found
 
 
 # ---------------------------------------------------------------- commands

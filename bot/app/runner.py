@@ -15,6 +15,7 @@ import discord
 import yarl
 
 from bot.config import DiscordSettings, Settings, TokenError, read_token
+from bot.storage.database import StorageError
 
 log = logging.getLogger("studybot.app")
 
@@ -97,6 +98,12 @@ def run_bot(settings: Settings) -> int:
     except discord.LoginFailure:
         print("studybot: Discord refused the token (check DISCORD_TOKEN)", file=sys.stderr)
         return 1
+    except discord.HTTPException as exc:  # e.g. a sync_guild_ids entry the bot is not in (403)
+        print(f"studybot: Discord refused a request while starting: {exc}", file=sys.stderr)
+        return 1
+    except StorageError as exc:
+        print(f"studybot: {exc}", file=sys.stderr)
+        return 1
 
 
 async def _serve(settings: Settings, token: str) -> int:
@@ -120,8 +127,12 @@ async def _serve(settings: Settings, token: str) -> int:
             log.info("stopping: finishing replies in flight")
             await client.shutdown(settings.discord.shutdown_grace_seconds)
         stopper.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await runner
+        try:
+            with contextlib.suppress(asyncio.CancelledError):
+                await runner
+        finally:
+            if not client.is_closed():  # client.start failed: still release its HTTP session
+                await client.close()
         log.info("stopped")
     return 0
 
