@@ -215,3 +215,14 @@ async def test_private_option_keeps_the_answer_to_the_asker(fake, bot):
     assert "professor of international relations" in all_text(reply)
     public, _ = await ask(fake, "Who is Andrei Tsygankov?")
     assert not (public.callbacks[0].get("data") or {}).get("flags", 0) & EPHEMERAL
+
+
+async def test_passage_autocomplete_completes_ids_and_searches_words(fake, bot):
+    async def choices(typed: str) -> list[str]:
+        interaction = await fake.send_command("source", {"passage": typed}, focused="passage")
+        return [c["value"] for c in (await interaction.wait_for(timeout=10))["choices"]]
+
+    assert await choices("002_845548aa095cdc9a:1") == [f"002_845548aa095cdc9a:{n}" for n in (1, 10, 11)]
+    assert len(await choices("002")) == 11
+    assert (await choices("Gerasimov Dunford"))[0] == "000_4a78ec43d6a1d967:5"
+    assert len(await choices("")) == 25
