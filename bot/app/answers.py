@@ -113,15 +113,16 @@ async def ask(
     # The evidence gate is cheap: a question the corpus cannot answer gets a private reply at once.
     private = client.private_default(guild) if private is None else private
     understood = client.engine.understand(question)
-    if not understood.answerable:
+    if not understood.answerable or (article_id and not client.engine.article_mentions(article_id, understood)):
         answer = client.engine.unanswered(question, understood)
-        await respond(interaction, content=render.unanswered_message(answer), ephemeral=True)
+        article = client.engine.article(article_id) if article_id else None
+        await respond(interaction, content=render.unanswered_message(answer, article), ephemeral=True)
         await _log_question(interaction, answer)  # after the reply: the log never delays the deadline
         return
 
     await defer(interaction, ephemeral=private)
     answer = await asyncio.to_thread(client.engine.ask, question, client.settings.search.max_results, article_id)
-    if not answer.answered:  # e.g. nothing in the chosen article
+    if not answer.answered:  # a guard: the checks above make this unreachable
         await _log_question(interaction, answer)
         await interaction.followup.send(render.unanswered_message(answer), ephemeral=True)
         return

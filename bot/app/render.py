@@ -285,7 +285,11 @@ def choices(items: list[tuple[str, str]], current: str) -> list[tuple[str, str]]
 # ---------------------------------------------------------------- answers
 
 
-def unanswered_message(answer: Answer) -> str:
+def unanswered_message(answer: Answer, article: Article | None = None) -> str:
+    """The short private reply to a question the readings (or the chosen article) do not answer."""
+    if article is not None and answer.matched_terms and not answer.unknown_terms:
+        title = safe(article.title, 200)
+        return f"Nothing in *{title}* matches this question. Ask again without the `article` option."
     lines = ["The readings do not answer this question."]
     if answer.unknown_terms:
         words = ", ".join(safe(t, 60) for t in answer.unknown_terms[:30])

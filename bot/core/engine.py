@@ -101,6 +101,10 @@ class Engine:
             excerpts=excerpts,
         )
 
+    def article_mentions(self, article_id: str, terms: QuestionTerms) -> bool:
+        """Whether any passage of the article holds a matched term (a cheap check before the search)."""
+        return bool(self.index.top_k(sorted(terms.matched), 1, candidates=self._article_candidates(article_id)))
+
     def unanswered(self, question: str, terms: QuestionTerms) -> Answer:
         return Answer(question, False, True, terms.matched_words, terms.unknown_words, ())
 

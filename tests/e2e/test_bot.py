@@ -226,3 +226,11 @@ async def test_passage_autocomplete_completes_ids_and_searches_words(fake, bot):
     assert len(await choices("002")) == 11
     assert (await choices("Gerasimov Dunford"))[0] == "000_4a78ec43d6a1d967:5"
     assert len(await choices("")) == 25
+
+
+async def test_question_outside_the_chosen_article_gets_a_private_hint(fake, bot):
+    interaction, reply = await ask(
+        fake, "Who is Andrei Tsygankov?", options={"article": "000_4a78ec43d6a1d967"}
+    )
+    assert interaction.callback_types == [4] and reply["flags"] & EPHEMERAL  # never a public "thinking…"
+    assert "Russia and the West" in all_text(reply) and "without the `article` option" in reply["content"]
