@@ -462,28 +462,24 @@ class Interaction:
             f"errors={self.errors}"
         )
 
-    async def wait_acknowledged(self, timeout: float = 10) -> dict:
-        """Waits for the first accepted callback (any type) and returns its body."""
+    async def _wait_until(self, condition: Callable[[], bool], timeout: float, failure: str) -> None:
         loop = asyncio.get_running_loop()
         end = loop.time() + timeout
-        while not self.callbacks:
+        while not condition():
             remaining = end - loop.time()
             if remaining <= 0:
-                raise TimeoutError(f"interaction {self.id} not acknowledged within {timeout}s; errors={self.errors}")
+                raise TimeoutError(f"interaction {self.id}: {failure} within {timeout}s")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._changed.wait(), remaining)
+
+    async def wait_acknowledged(self, timeout: float = 10) -> dict:
+        """Waits for the first accepted callback (any type) and returns its body."""
+        await self._wait_until(lambda: bool(self.callbacks), timeout, f"not acknowledged (errors={self.errors})")
         return self.callbacks[0]
 
     async def wait_error(self, timeout: float = 10) -> tuple[int, dict]:
         """Waits until the fake has answered an error for this interaction; returns (status, body)."""
-        loop = asyncio.get_running_loop()
-        end = loop.time() + timeout
-        while not self.errors:
-            remaining = end - loop.time()
-            if remaining <= 0:
-                raise TimeoutError(f"no error for interaction {self.id} within {timeout}s")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._changed.wait(), remaining)
+        await self._wait_until(lambda: bool(self.errors), timeout, "no error")
         return self.errors[0]
 
     def __repr__(self) -> str:
