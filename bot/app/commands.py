@@ -178,15 +178,12 @@ async def settings_command(
         changes["private_default"] = private
     if cooldown is not None:
         changes["cooldown_seconds"] = cooldown
-    channels = list(current.channel_ids)
     if all_channels:
-        channels = []
-    if allow_channel is not None and allow_channel.id not in channels:
-        channels.append(allow_channel.id)
-    if disallow_channel is not None and disallow_channel.id in channels:
-        channels.remove(disallow_channel.id)
-    if channels != list(current.channel_ids):
-        changes["channel_ids"] = tuple(channels)
+        changes["all_channels"] = True
+    if allow_channel is not None:
+        changes["allow_channel"] = allow_channel.id
+    if disallow_channel is not None:
+        changes["disallow_channel"] = disallow_channel.id
     updated = await client.update_guild_settings(interaction.guild_id, **changes) if changes else current
     embed = render.settings_embed(
         top_k=client.page_size(updated),

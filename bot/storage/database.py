@@ -26,6 +26,7 @@ from bot.storage.records import AnswerRecord, ExcerptRecord, GuildSettings, Guil
 
 ANSWER_ID = re.compile(r"[0-9a-f]{12}")
 SETTING_KEYS = ("top_k", "private_default", "cooldown_seconds", "channel_ids")
+CHANNEL_EDITS = ("allow_channel", "disallow_channel", "all_channels")
 
 
 class StorageError(Exception):
@@ -307,7 +308,12 @@ class Database:
             return await _read_settings(db, guild_id)
 
     async def update_guild_settings(self, guild_id: int, **changes: Any) -> GuildSettings:
-        """Change some of top_k, private_default, cooldown_seconds, channel_ids; return the stored result."""
+        """Change some of top_k, private_default, cooldown_seconds, channel_ids; return the stored result.
+
+        allow_channel / disallow_channel (an id) and all_channels (True) edit the stored channel list
+        inside the transaction, so two moderators' concurrent edits both land.
+        """
+        edits = {key: changes.pop(key) for key in CHANNEL_EDITS if key in changes}
         unknown = sorted(set(changes) - set(SETTING_KEYS))
         if unknown:
             raise ValueError(f"unknown guild setting(s): {', '.join(unknown)}")
@@ -319,7 +325,10 @@ class Database:
         if changes.get("private_default") is not None:
             changes["private_default"] = bool(changes["private_default"])
         async with self._transaction(write=True) as db:
-            merged = dataclasses.replace(await _read_settings(db, guild_id), **changes)
+            current = await _read_settings(db, guild_id)
+            if edits:
+                changes["channel_ids"] = _edit_channels(changes.get("channel_ids", current.channel_ids), **edits)
+            merged = dataclasses.replace(current, **changes)
             await db.execute(
                 """INSERT INTO guild_settings
                        (guild_id, top_k, private_default, cooldown_seconds, channel_ids)
@@ -336,6 +345,17 @@ class Database:
                 ),
             )
             return await _read_settings(db, guild_id)
+
+
+def _edit_channels(
+    channels, allow_channel: int | None = None, disallow_channel: int | None = None, all_channels: bool = False
+) -> tuple[int, ...]:
+    edited = [] if all_channels else [int(c) for c in channels]
+    if allow_channel is not None and int(allow_channel) not in edited:
+        edited.append(int(allow_channel))
+    if disallow_channel is not None and int(disallow_channel) in edited:
+        edited.remove(int(disallow_channel))
+    return tuple(edited)
 
 
 async def _read_settings(db: aiosqlite.Connection, guild_id: int) -> GuildSettings:

@@ -334,3 +334,15 @@ async def test_a_cancelled_write_is_all_or_nothing_and_leaves_the_connection_usa
         answers = raw.execute("SELECT COUNT(*) FROM answers").fetchone()[0]
         excerpts = raw.execute("SELECT COUNT(*) FROM excerpts").fetchone()[0]
     assert excerpts == 3 * answers  # every stored answer is whole
+
+
+async def test_concurrent_channel_edits_both_land(tmp_path):
+    async with await Database.open(tmp_path / "db.sqlite3") as db:
+        await asyncio.gather(
+            db.update_guild_settings(1, allow_channel=10), db.update_guild_settings(1, allow_channel=20)
+        )
+        assert set((await db.get_guild_settings(1)).channel_ids) == {10, 20}
+        await db.update_guild_settings(1, disallow_channel=10)
+        assert (await db.get_guild_settings(1)).channel_ids == (20,)
+        await db.update_guild_settings(1, all_channels=True)
+        assert (await db.get_guild_settings(1)).channel_ids == ()
