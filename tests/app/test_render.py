@@ -321,7 +321,7 @@ def _mix(drawn: tuple[list[str], str]) -> str:
 
 hostile = st.tuples(st.lists(st.sampled_from(TOKENS), max_size=20), st.text(max_size=40)).map(_mix)
 repeated = st.tuples(hostile, st.integers(1, 80)).map(lambda t: t[0] * t[1])  # long text, cheaply
-long_hostile = st.tuples(hostile, st.sampled_from([0, 0, 50, 300, 1500])).map(
+long_hostile = st.tuples(hostile, st.sampled_from([0, 0, 50, 300, 1500, 5000])).map(
     lambda t: t[0][: len(t[0]) // 2] + "y " * t[1] + t[0][len(t[0]) // 2 :]  # sometimes long, hostile both ends
 )
 
