@@ -1,3 +1,4 @@
 from bot.cli import main
 
-raise SystemExit(main())
+if __name__ == "__main__":  # worker processes re-import this module: they must not run the CLI
+    raise SystemExit(main())

@@ -5,8 +5,12 @@ A file that cannot be read is skipped with a warning naming it and the reason; t
 
 from __future__ import annotations
 
+import contextlib
+import multiprocessing
+import os
 import re
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -364,14 +368,57 @@ def read_manifest(folder: Path) -> dict[str, dict]:
     return manifest
 
 
+PARALLEL_FROM_BYTES = 32_000_000  # below this, starting processes costs more than it saves
+
+
+def _load_file(job: tuple[Path, dict | None, int, int]) -> tuple[Article | None, list[LoadWarning]]:
+    """One file → its article (None when skipped) and its warnings. Runs in a worker process too."""
+    path, metadata, max_file_bytes, max_passage_chars = job
+    try:
+        text, decode_warning = read_text(path, max_file_bytes)
+    except SkipFile as exc:
+        return None, [LoadWarning(path.name, f"skipped: {exc}")]
+    warnings = [LoadWarning(path.name, decode_warning)] if decode_warning else []
+    parsed = parse_article(path.stem, str(path), text, metadata, max_passage_chars=max_passage_chars)
+    warnings.extend(LoadWarning(path.name, w) for w in parsed.warnings)
+    if not parsed.article.passages:
+        warnings.append(LoadWarning(path.name, "skipped: no article text left after removing boilerplate"))
+        return None, warnings
+    return parsed.article, warnings
+
+
+def _worker_count(files: list[Path]) -> int:
+    try:
+        size = sum(p.stat().st_size for p in files)
+    except OSError:
+        return 0
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return min(cores, 4, len(files)) if size >= PARALLEL_FROM_BYTES and cores > 1 else 0
+
+
+@contextlib.contextmanager
+def _pool(workers: int):
+    """A process pool (forkserver: safe from a threaded process such as the bot), or None."""
+    if workers < 2:
+        yield None
+        return
+    context = multiprocessing.get_context("forkserver")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        yield pool
+
+
 def load_corpus(
     folder: Path | str,
     *,
     max_file_bytes: int = 2_000_000,
     max_passage_chars: int = 1200,
     progress: Callable[[str, int, int], None] | None = None,
+    workers: int | None = None,
 ) -> Corpus:
-    """Every .txt/.md file of a folder, in name order. Raises CorpusError only for the folder itself."""
+    """Every .txt/.md file of a folder, in name order. Raises CorpusError only for the folder itself.
+
+    A large corpus is read by a pool of processes, one file each (`workers`: None decides by size).
+    """
     folder = Path(folder)
     if not folder.is_dir():
         raise CorpusError(f"{folder}: no such folder of articles")
@@ -379,22 +426,16 @@ def load_corpus(
     articles: list[Article] = []
     warnings: list[LoadWarning] = []
     files = sorted(p for p in folder.iterdir() if p.suffix.lower() in TEXT_SUFFIXES and p.is_file())
-    for done, path in enumerate(files):
-        if progress:
-            progress("reading articles", done, len(files))
-        try:
-            text, decode_warning = read_text(path, max_file_bytes)
-        except SkipFile as exc:
-            warnings.append(LoadWarning(path.name, f"skipped: {exc}"))
-            continue
-        if decode_warning:
-            warnings.append(LoadWarning(path.name, decode_warning))
-        parsed = parse_article(path.stem, str(path), text, manifest.get(path.name), max_passage_chars=max_passage_chars)
-        warnings.extend(LoadWarning(path.name, w) for w in parsed.warnings)
-        if not parsed.article.passages:
-            warnings.append(LoadWarning(path.name, "skipped: no article text left after removing boilerplate"))
-            continue
-        articles.append(parsed.article)
+    jobs = [(path, manifest.get(path.name), max_file_bytes, max_passage_chars) for path in files]
+    workers = _worker_count(files) if workers is None else workers
+    with _pool(workers) as pool:
+        results = pool.map(_load_file, jobs, chunksize=2) if pool else map(_load_file, jobs)
+        for done, (article, file_warnings) in enumerate(results):
+            if progress:
+                progress("reading articles", done, len(files))
+            warnings.extend(file_warnings)
+            if article is not None:
+                articles.append(article)
     if progress:
         progress("reading articles", len(files), len(files))
     known = {p.name for p in files}

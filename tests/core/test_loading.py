@@ -209,3 +209,11 @@ def test_article_sentences_are_not_boilerplate(line):
 def test_a_sentence_ending_in_subscribe_is_kept():
     assert not is_boilerplate("Moscow refused to subscribe.")
     assert is_boilerplate("Subscribe to our newsletter")
+
+
+def test_a_pool_of_processes_reads_the_same_corpus(tmp_path):
+    for n in range(6):
+        (tmp_path / f"a{n}.txt").write_text(f"Title {n}\n\nThe treaty was signed[1] in {2000 + n}.\n\n[1] Source {n}\n")
+    (tmp_path / "bad.txt").write_bytes(b"")
+    sequential, pooled = load_corpus(tmp_path, workers=0), load_corpus(tmp_path, workers=2)
+    assert pooled == sequential and len(pooled.articles) == 6 and pooled.warnings
