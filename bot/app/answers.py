@@ -52,7 +52,7 @@ def parse_button(custom_id: str) -> ButtonId | None:
 
 
 def answer_view(record: AnswerRecord, page: int, *, disabled: bool = False) -> discord.ui.View:
-    pages = max(1, -(-len(record.excerpts) // record.page_size))
+    pages = page_count(record)
     view = discord.ui.View(timeout=None)
 
     def button(label: str, action: str, arg: str, row: int, *, off: bool = False, style=None) -> None:
@@ -74,6 +74,10 @@ def answer_view(record: AnswerRecord, page: int, *, disabled: bool = False) -> d
         button(f"Full passage {excerpt.rank}", "full", str(excerpt.rank), 1)
     view.stop()  # clicks are routed by custom_id (on_interaction): discord.py must not keep every view
     return view
+
+
+def page_count(record: AnswerRecord) -> int:
+    return max(1, -(-len(record.excerpts) // record.page_size))
 
 
 def page_excerpts(record: AnswerRecord, page: int) -> list[ExcerptRecord]:
@@ -121,7 +125,8 @@ async def ask(
         return
 
     await defer(interaction, ephemeral=private)
-    answer = await asyncio.to_thread(client.engine.ask, question, client.settings.search.max_results, article_id)
+    max_results = client.settings.search.max_results
+    answer = await asyncio.to_thread(client.engine.ask, question, max_results, article_id, understood)
     if not answer.answered:  # a guard: the checks above make this unreachable
         await _log_question(interaction, answer)
         await interaction.followup.send(render.unanswered_message(answer), ephemeral=True)
@@ -214,7 +219,7 @@ async def _turn_page(interaction, client: StudyBotMixin, record: AnswerRecord, a
     if interaction.user.id != record.user_id:
         await respond(interaction, content=NOT_YOURS, ephemeral=True)
         return
-    pages = max(1, -(-len(record.excerpts) // record.page_size))
+    pages = page_count(record)
     page = int(arg) if arg.isdigit() else 0
     if not 1 <= page <= pages:
         await respond(interaction, content="There is no such page of this answer.", ephemeral=True)

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import discord
 
+from bot.core.answer import merge_spans
 from bot.core.models import Answer, Article, Excerpt, Footnote, FootnoteLookup, PassageLookup
 
 # Discord's limits (API docs, "Embed Limits" and "Message" resources); the one place they live.
@@ -126,19 +127,9 @@ def plain(text: str, limit: int | None = None) -> str:
 
 
 def _merge(spans: Iterable[Sequence[int]], length: int) -> list[tuple[int, int]]:
-    """Clamp, sort and merge overlapping, nested or touching [start, end) spans."""
-    merged: list[list[int]] = []
-    for span in sorted(
-        (max(0, int(s[0])), min(length, int(s[1]))) for s in spans if len(s) >= 2 and int(s[1]) > int(s[0])
-    ):
-        start, end = span
-        if end <= start:
-            continue
-        if merged and start <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], end)
-        else:
-            merged.append([start, end])
-    return [(s, e) for s, e in merged]
+    """Clamp to the quote (stored spans are input too), then merge like the engine does."""
+    clamped = ((max(0, int(s[0])), min(length, int(s[1]))) for s in spans if len(s) >= 2)
+    return list(merge_spans((start, end) for start, end in clamped if end > start))
 
 
 def _segments(quote: str, highlights) -> list[tuple[str, bool]]:

@@ -47,6 +47,11 @@ class Engine:
         self.options = options or EngineOptions()
         self.passages: tuple[Passage, ...] = corpus.passages
         self._articles = {a.id: a for a in corpus.articles}
+        self._span: dict[str, tuple[int, int]] = {}  # article id -> its passages' [start, end) positions
+        start = 0
+        for article in corpus.articles:
+            self._span[article.id] = (start, start + len(article.passages))
+            start += len(article.passages)
         languages = list(dict.fromkeys(a.language for a in corpus.articles)) or ["en"]
         self.analyzers: list[Analyzer] = [analyzer_for(lang) for lang in languages]
         self.index = index if index is not None else self._build_index(progress)
@@ -82,9 +87,12 @@ class Engine:
         """The evidence gate's view of a question: its terms, their weights, what the corpus knows."""
         return question_terms(question, self.analyzers, self.index.idf, self.index.n_documents)
 
-    def ask(self, question: str, top_k: int | None = None, article_id: str | None = None) -> Answer:
+    def ask(
+        self, question: str, top_k: int | None = None, article_id: str | None = None, terms: QuestionTerms | None = None
+    ) -> Answer:
+        """`terms`: the question's understand() when the caller already has it (the bot's gate does)."""
         k = top_k or self.options.top_k
-        terms = self.understand(question)
+        terms = terms or self.understand(question)
         if not terms.answerable:
             return self.unanswered(question, terms)
         candidates = self._article_candidates(article_id)
@@ -111,7 +119,7 @@ class Engine:
     def _article_candidates(self, article_id: str | None) -> np.ndarray | None:
         if article_id is None:
             return None
-        return np.array([i for i, p in enumerate(self.passages) if p.article_id == article_id], dtype=np.int64)
+        return np.arange(*self._span.get(article_id, (0, 0)), dtype=np.int64)
 
     def _excerpt(self, rank: int, doc: int, score: float, terms: QuestionTerms) -> Excerpt:
         passage = self.passages[doc]
