@@ -14,7 +14,8 @@ from pathlib import Path
 
 from bot import output
 from bot.config import ConfigError, Settings, load_settings
-from bot.core.loading import CorpusError
+from bot.core.engine import EngineUnavailable
+from bot.library import CorpusError
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 log = logging.getLogger("studybot")
@@ -79,6 +80,9 @@ def main(argv: list[str] | None = None) -> int:
     except CorpusError as exc:
         print(f"studybot: corpus error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except EngineUnavailable as exc:
+        print(f"studybot: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # `studybot ask … | head`: the reader left; say nothing more
@@ -127,9 +131,10 @@ def open_engine(settings: Settings, *, report_warnings: bool = False):
     """Load the corpus and build (or load) its index. Returns None when nothing loads.
 
     Load warnings are for moderators (`studybot index`, the bot's log), not for every answer."""
-    from bot.core.library import open_library
+    from bot.library import open_library
+    from bot.wiring import library_options
 
-    engine = open_library(settings, progress=ProgressBar())
+    engine = open_library(library_options(settings), progress=ProgressBar())
     if report_warnings:
         for warning in engine.corpus.warnings:
             log.warning("%s", warning)
@@ -194,9 +199,10 @@ def cmd_source(args, settings: Settings) -> int:
 
 
 def cmd_index(args, settings: Settings) -> int:
-    from bot.core.library import open_library
+    from bot.library import open_library
+    from bot.wiring import library_options
 
-    engine = open_library(settings, save=True, progress=ProgressBar())
+    engine = open_library(library_options(settings), save=True, progress=ProgressBar())
     corpus = engine.corpus
     style = _style()
     print(output.articles_text(corpus.articles, style))

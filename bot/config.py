@@ -14,10 +14,12 @@ from typing import Any
 
 import yaml
 
+from bot.core.engine import ENGINE_NAMES, EngineOptions
+from bot.library import LibraryOptions
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_API_BASE_URL = "https://discord.com/api/v10"
 DEFAULT_GATEWAY_URL = "wss://gateway.discord.gg"
-SEARCH_ENGINES = ("numpy", "rank-bm25")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 
@@ -41,16 +43,16 @@ def default_data_dir() -> Path:
 @dataclass(frozen=True)
 class CorpusSettings:
     path: Path = field(default_factory=bundled_corpus_dir)
-    max_file_bytes: int = 2_000_000
-    max_passage_chars: int = 1200
+    max_file_bytes: int = LibraryOptions.max_file_bytes
+    max_passage_chars: int = LibraryOptions.max_passage_chars
 
 
 @dataclass(frozen=True)
 class SearchSettings:
-    engine: str = "numpy"
-    top_k: int = 3
+    engine: str = EngineOptions.engine
+    top_k: int = EngineOptions.top_k
     max_results: int = 15
-    quote_chars: int = 350
+    quote_chars: int = EngineOptions.quote_chars
 
 
 @dataclass(frozen=True)
@@ -249,7 +251,7 @@ def _check_values(settings: Settings, reader: _Reader, top: dict[str, tuple[yaml
             raise reader.fail(node_of(section, key), f"'{section}.{key}' {message}")
 
     s = settings
-    require(s.search.engine in SEARCH_ENGINES, "search", "engine", f"must be one of {', '.join(SEARCH_ENGINES)}")
+    require(s.search.engine in ENGINE_NAMES, "search", "engine", f"must be one of {', '.join(ENGINE_NAMES)}")
     require(1 <= s.search.top_k <= 10, "search", "top_k", "must be between 1 and 10")
     require(s.search.top_k <= s.search.max_results <= 50, "search", "max_results", "must be top_k..50")
     require(120 <= s.search.quote_chars <= 1000, "search", "quote_chars", "must be between 120 and 1000")

@@ -46,14 +46,15 @@ def cli_outputs() -> dict[str, str]:
             commands.append(("source", article["id"], marker))
         for n in range(1, article["passages"] + 1):
             commands.append(("source", "--passage", f"{article['id']}:{n}"))
-    return {" ".join(c): _cli_json(*c).replace(str(DATA), "<tests/data>") for c in commands}
+    return {" ".join(c).replace(str(DATA), "<tests/data>"): _cli_json(*c).replace(str(DATA), "<tests/data>") for c in commands}
 
 
 def _markers(article_id: str) -> list[str]:
     from bot.config import Settings
-    from bot.core.library import open_library
+    from bot.library import open_library
+    from bot.wiring import library_options
 
-    article = open_library(Settings()).article(article_id)
+    article = open_library(library_options(Settings())).article(article_id)
     return [f.marker for f in article.footnotes] if article else []
 
 

@@ -8,6 +8,7 @@ asker and expiry against the stored answer.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import math
 import re
@@ -267,7 +268,9 @@ async def show_passage(
         target = client.engine.passage(neighbour).passage if neighbour else found.passage
         view.add_item(
             discord.ui.Button(
-                label=label, custom_id=str(ButtonId("nav", answer_id, target.key)), disabled=neighbour is None
+                label=label,
+                custom_id=str(ButtonId("nav", answer_id, passage_key(target.id))),
+                disabled=neighbour is None,
             )
         )
     view.stop()  # routed by custom_id, like the answer's buttons
@@ -280,8 +283,23 @@ async def show_passage(
 
 async def show_passage_by_key(interaction, key: str, *, edit: bool, answer_id: str = "-") -> None:
     client: StudyBotMixin = interaction.client  # type: ignore[assignment]
-    passage = client.engine.passage_by_key(key)
+    passage = _passage_ids_by_key(client.engine).get(key)
     if passage is None:
         await respond(interaction, content="That passage is no longer in the articles.", ephemeral=True)
         return
-    await show_passage(interaction, passage.id, answer_id=answer_id, edit=edit)
+    await show_passage(interaction, passage, answer_id=answer_id, edit=edit)
+
+
+def passage_key(passage_id: str) -> str:
+    """A short stable stand-in for a passage id (18 hex chars), for Discord's 100-char custom_ids."""
+    return hashlib.blake2s(passage_id.encode(), digest_size=9).hexdigest()
+
+
+_KEY_TABLES: dict[int, dict[str, str]] = {}
+
+
+def _passage_ids_by_key(engine) -> dict[str, str]:
+    table = _KEY_TABLES.get(id(engine))
+    if table is None:
+        table = _KEY_TABLES[id(engine)] = {passage_key(p.id): p.id for p in engine.passages}
+    return table

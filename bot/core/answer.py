@@ -92,7 +92,7 @@ def focused_quote(
     spans = sentence_spans(text) or [(0, len(text))]
 
     def covered(start: int, end: int) -> float:
-        return sum(weights[t] for t in {t for t, s, e in words if start <= s and e <= end})
+        return sum(weights[t] for t in dict.fromkeys(t for t, s, e in words if start <= s and e <= end))
 
     best: tuple[float, bool, int, int, int] | None = None  # (weight, self-contained, length, start, end)
     for i, (start, _) in enumerate(spans):

@@ -1,6 +1,6 @@
-"""From settings to a ready Engine: load the corpus and its index, from the saved copy when it is fresh.
+"""A corpus folder → a ready Engine: its index from the saved copy when that is fresh, else built.
 
-The saved copy lives in `<data_dir>/index/`: the parsed corpus (pickle) and the BM25 arrays (.npy,
+Each corpus folder has its own saved copy, `<data_dir>/index/<folder key>/`: the parsed corpus (pickle) and the BM25 arrays (.npy,
 memory-mapped on load so several bot processes share one copy). It is used only when its
 fingerprint (the bytes of every corpus file, the loading settings and the analyzer version) still
 matches; otherwise the corpus is parsed and indexed again, and the copy replaced.
@@ -14,62 +14,72 @@ import os
 import pickle
 import shutil
 import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.config import Settings
 from bot.core.analysis import ANALYZER_VERSION
 from bot.core.engine import Engine, EngineOptions, Progress
 from bot.core.index import FORMAT_VERSION, BM25Index
-from bot.core.loading import MANIFEST, TEXT_SUFFIXES, load_corpus
+from bot.library.folder import MANIFEST, corpus_files, load_corpus
 
 log = logging.getLogger("studybot.library")
-CACHE_VERSION = 3  # bump when loading or passage rules change what a corpus parses into
+CACHE_VERSION = 4  # bump when loading or passage rules change what a corpus parses into
 
 
-def engine_options(settings: Settings) -> EngineOptions:
-    return EngineOptions(
-        top_k=settings.search.top_k, quote_chars=settings.search.quote_chars, engine=settings.search.engine
-    )
+@dataclass(frozen=True)
+class LibraryOptions:
+    """Where a library's files are, where its saved index goes, and how its files become passages."""
+
+    corpus_path: Path
+    data_dir: Path
+    max_file_bytes: int = 2_000_000
+    max_passage_chars: int = 1200
+    engine: EngineOptions = field(default_factory=EngineOptions)
 
 
-def fingerprint(settings: Settings) -> str:
+def fingerprint(options: LibraryOptions) -> str:
     """Changes whenever anything that shapes the passages or their terms changes."""
     digest = hashlib.blake2b(digest_size=16)
     versions = (CACHE_VERSION, FORMAT_VERSION, ANALYZER_VERSION)
-    digest.update(repr((versions, settings.corpus.max_file_bytes, settings.corpus.max_passage_chars)).encode())
-    folder = Path(settings.corpus.path)
+    digest.update(repr((versions, options.max_file_bytes, options.max_passage_chars)).encode())
+    folder = Path(options.corpus_path)
     if folder.is_dir():
-        for path in sorted(folder.iterdir()):
-            if path.is_file() and (path.suffix.lower() in TEXT_SUFFIXES or path.name == MANIFEST):
-                digest.update(path.name.encode() + b"\0")
+        manifest = folder / MANIFEST
+        for path in [*corpus_files(folder), *([manifest] if manifest.is_file() else [])]:
+            digest.update(path.name.encode() + b"\0")
+            try:
                 with path.open("rb") as fh:
                     for chunk in iter(lambda: fh.read(1 << 20), b""):
                         digest.update(chunk)
-                digest.update(b"\0")
+            except OSError as exc:  # unreadable: loading names it in a warning; the key still changes
+                digest.update(f"unreadable: {exc.errno}".encode())
+            digest.update(b"\0")
     return digest.hexdigest()
 
 
-def index_dir(settings: Settings) -> Path:
-    return Path(settings.data_dir) / "index"
+def index_dir(options: LibraryOptions) -> Path:
+    """The saved copy of this corpus folder's index: one per folder, so switching back is instant."""
+    folder_key = hashlib.blake2b(str(Path(options.corpus_path).resolve()).encode(), digest_size=8).hexdigest()
+    return Path(options.data_dir) / "index" / folder_key
 
 
-def open_library(settings: Settings, *, save: bool = False, progress: Progress | None = None) -> Engine:
-    """The engine for these settings. `save` (studybot index) always writes the saved copy."""
-    options = engine_options(settings)
-    key = fingerprint(settings)
-    folder = index_dir(settings)
-    if options.engine == "numpy" and not save:
-        engine = _load_saved(folder, key, options)
+def open_library(options: LibraryOptions, *, save: bool = False, progress: Progress | None = None) -> Engine:
+    """The engine for this corpus folder. `save` (studybot index) always writes the saved copy."""
+    engine_options = options.engine
+    key = fingerprint(options)
+    folder = index_dir(options)
+    if engine_options.engine == "numpy" and not save:
+        engine = _load_saved(folder, key, engine_options)
         if engine is not None:
             return engine
     corpus = load_corpus(
-        settings.corpus.path,
-        max_file_bytes=settings.corpus.max_file_bytes,
-        max_passage_chars=settings.corpus.max_passage_chars,
+        options.corpus_path,
+        max_file_bytes=options.max_file_bytes,
+        max_passage_chars=options.max_passage_chars,
         progress=progress,
     )
-    engine = Engine(corpus, options, progress=progress)
-    if options.engine == "numpy" and engine.passages:
+    engine = Engine(corpus, engine_options, progress=progress)
+    if engine_options.engine == "numpy" and engine.passages:
         try:
             _save(folder, key, engine)
         except OSError as exc:  # a read-only data folder costs speed, never the answer

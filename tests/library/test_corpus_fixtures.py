@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.loading import load_corpus
+from bot.library import load_corpus
 from bot.core.models import Article
 
 CAP = 2_000_000  # corpus.max_file_bytes default
