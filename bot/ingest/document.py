@@ -2,7 +2,8 @@
 
 A reader turns a file's bytes into blocks. Plain-text formats hand over raw TEXT blocks (the
 lines between blank lines) and let the pipeline recognise headings, metadata lines and notes
-lists; formats that mark structure (Word, HTML, EPUB, PDF) say what each block is.
+lists; formats that mark structure (Word, HTML, EPUB, PDF) say what each block is
+(HEADING, PARAGRAPH, NOTE). A document is one or the other: TEXT blocks, or structured ones.
 
 Inline footnote references are written into block text as ``[marker]`` (``¹`` or a Word
 reference mark becomes ``[1]``), so every format cites its notes the same way.
@@ -49,6 +50,12 @@ class Document:
 
 @dataclass(frozen=True)
 class ReadLimits:
-    """What a reader may spend on one file; past a limit it raises SkipFile naming the limit."""
+    """What a reader may spend on one file; past a limit it raises SkipFile naming the limit (or cuts
+    and warns, where the rest is still useful). Time and memory are bounded by the worker process
+    that runs the reader, not here."""
 
-    max_bytes: int = 2_000_000
+    max_bytes: int = 2_000_000  # the file itself (per format: a PDF is larger than its text)
+    max_pages: int = 2_000  # paged formats
+    max_unpacked_bytes: int = 200_000_000  # zip-based formats (.docx, .epub): all members, uncompressed
+    max_unpack_ratio: int = 200  # zip-based formats: uncompressed / compressed size of one member
+    max_text_chars: int = 20_000_000  # text taken from one file; beyond it the rest is cut with a warning
