@@ -16,6 +16,7 @@ import yaml
 
 from bot.core.engine import ENGINE_NAMES, EngineOptions
 from bot.library import LibraryOptions
+from bot.service.rules import ServiceOptions
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_API_BASE_URL = "https://discord.com/api/v10"
@@ -51,7 +52,7 @@ class CorpusSettings:
 class SearchSettings:
     engine: str = EngineOptions.engine
     top_k: int = EngineOptions.top_k
-    max_results: int = 15
+    max_results: int = ServiceOptions.max_results
     quote_chars: int = EngineOptions.quote_chars
 
 
@@ -68,9 +69,9 @@ class DiscordSettings:
     sync_on_start: bool = True
     shard_count: int | None = None
     shard_ids: tuple[int, ...] | None = None
-    cooldown_seconds: float = 10.0
-    private_by_default: bool = False
-    answer_ttl_hours: float = 24.0
+    cooldown_seconds: float = ServiceOptions.cooldown_seconds
+    private_by_default: bool = ServiceOptions.private_by_default
+    answer_ttl_hours: float = ServiceOptions.answer_ttl_hours
     shutdown_grace_seconds: float = 8.0
 
 

@@ -169,5 +169,5 @@ def test_empty_config_means_defaults(tmp_path, capsys, monkeypatch, data):
     captured = capsys.readouterr()
     print(f"\n[config:empty {data!r}] exit {code}: {captured.out.strip().splitlines()[-1]}")
     assert code == 0, captured.err
-    assert "1 articles, 1 passages" in captured.out
+    assert "1 article, 1 passage, " in captured.out
     assert list((data_dir / "index").glob("*/fingerprint"))  # the defaults' data_dir, redirected here

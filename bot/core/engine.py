@@ -169,6 +169,20 @@ class Engine:
     def _position(self) -> dict[str, int]:  # built on first look-up: a question never needs it
         return {p.id: i for i, p in enumerate(self.passages)}
 
+    def passages_by_id_prefix(self, typed: str, limit: int) -> list[Passage]:
+        """Passages whose id starts with `typed` ("<article>:<n>"), looking only in the articles it names."""
+        article_part, colon, number = typed.partition(":")
+        if colon:
+            article = self.article(article_part)
+            return [p for p in (article.passages if article else ()) if str(p.ordinal).startswith(number)][:limit]
+        found: list[Passage] = []
+        for article in self.articles:
+            if article.id.casefold().startswith(typed.casefold()):
+                found.extend(article.passages[: limit - len(found)])
+            if len(found) >= limit:
+                break
+        return found
+
     def passage(self, passage_id: str) -> PassageLookup | None:
         position = self._position.get(passage_id.strip())
         if position is None:

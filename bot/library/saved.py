@@ -1,9 +1,9 @@
 """A corpus folder → a ready Engine: its index from the saved copy when that is fresh, else built.
 
-Each corpus folder has its own saved copy, `<data_dir>/index/<folder key>/`: the parsed corpus (pickle) and the BM25 arrays (.npy,
-memory-mapped on load so several bot processes share one copy). It is used only when its
-fingerprint (the bytes of every corpus file, the loading settings and the analyzer version) still
-matches; otherwise the corpus is parsed and indexed again, and the copy replaced.
+Each corpus folder has its own saved copy, `<data_dir>/index/<folder key>/`: the parsed corpus
+(pickle) and the BM25 arrays (.npy, memory-mapped on load so several bot processes share one copy).
+It is used only when its fingerprint (the bytes of every corpus file, the loading settings and the
+analyzer version) still matches; otherwise the corpus is parsed and indexed again, and the copy replaced.
 """
 
 from __future__ import annotations

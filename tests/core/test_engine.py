@@ -9,8 +9,8 @@ import pytest
 from bot.config import bundled_corpus_dir
 from bot.core.engine import Engine, EngineOptions
 from bot.core.evaluation import evaluate, load_questions
-from bot.library import load_corpus
 from bot.core.models import Corpus
+from bot.library import load_corpus
 
 DEV_QUESTIONS = Path(__file__).resolve().parents[1] / "data" / "dev-questions.yaml"  # copy of shared/eval/
 

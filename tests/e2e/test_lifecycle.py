@@ -7,7 +7,8 @@ import time
 
 import pytest
 
-from tests.e2e.conftest import TOKEN, BotProcess
+from testing.bot_process import TOKEN, BotProcess
+from testing.fake_discord import custom_ids
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -15,7 +16,7 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 async def test_old_more_results_button_works_after_a_restart(fake, bot):
     interaction = await fake.send_command("ask", {"question": "Russia and the West relations reset"})
     await interaction.wait_for(timeout=15)
-    more = next(cid for cid in _custom_ids(interaction.original) if cid.startswith("sb:page:") and cid.endswith(":2"))
+    more = next(cid for cid in custom_ids(interaction.original) if cid.startswith("sb:page:") and cid.endswith(":2"))
     assert await bot.stop() == 0
     await bot.start(fake)
     turn = await fake.click(interaction.original, more)
@@ -37,7 +38,7 @@ async def test_sigterm_finishes_every_reply_in_flight(fake, bot):
     print(f"\nSIGTERM with {slow} replies in flight: exit {code} after {elapsed:.2f} s")
     assert code == 0 and elapsed < 9
     for interaction in asked:
-        assert any(m.get("embeds") for m in interaction.followups), interaction
+        assert any(m.get("embeds") for m in interaction.edits), interaction
     await bot.start(fake)
 
 
@@ -50,9 +51,6 @@ async def test_second_process_on_the_same_database_exits_at_once(fake, bot):
     assert code == 1 and "in use by another Studybot process" in second.log_text()
     assert TOKEN not in second.log_text()
 
-
-def _custom_ids(message: dict) -> list[str]:
-    return [c["custom_id"] for row in message.get("components", []) for c in row["components"] if "custom_id" in c]
 
 
 async def _until(condition) -> None:
