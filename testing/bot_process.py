@@ -55,9 +55,11 @@ class BotProcess:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
 
 
-def write_config(path: Path, fake: FakeDiscord, data_dir: Path, **discord_keys) -> Path:
+def write_config(path: Path, fake: FakeDiscord, data_dir: Path, *, corpus: Path | None = None,
+                 **discord_keys) -> Path:  # fmt: skip
     lines = [
         f"data_dir: {data_dir}",
+        *([f"corpus: {{path: {corpus}}}"] if corpus else []),
         "logging: {level: DEBUG}",
         "discord:",
         f"  api_base_url: {fake.api_base_url}",

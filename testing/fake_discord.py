@@ -208,6 +208,9 @@ def _validate_component(c: Any, path: list, problems: list, custom_ids: list[str
         if style == 5:
             if not c.get("url"):
                 problems.append(([*path, "url"], "BASE_TYPE_REQUIRED", "This field is required"))
+            if "custom_id" in c:
+                problems.append(([*path, "custom_id"], "BUTTON_COMPONENT_URL_WITH_CUSTOM_ID",
+                                 "A link button cannot have a custom_id"))
         elif style != 6 and not c.get("custom_id"):
             problems.append(([*path, "custom_id"], "BASE_TYPE_REQUIRED", "This field is required"))
     elif ctype in (3, 5, 6, 7, 8):  # selects

@@ -27,8 +27,9 @@ log = logging.getLogger("studybot.app")
 def point_at(discord_settings: DiscordSettings) -> None:
     """Aim discord.py at the configured API and gateway (Discord's by default, a fake in tests).
 
-    Also silences discord.py's "PyNaCl is not installed" warning: a text bot needs no voice."""
+    Also silences discord.py's "PyNaCl / davey is not installed" warnings: a text bot needs no voice."""
     discord.VoiceClient.warn_nacl = False
+    discord.VoiceClient.warn_dave = False
     discord.http.Route.BASE = discord_settings.api_base_url.rstrip("/")
     discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(discord_settings.gateway_url)
 
