@@ -125,7 +125,7 @@ def parse_settings(text: str, *, source: str = "<config>", base_dir: Path | None
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{source}: not valid YAML: {exc}") from None
+        raise ConfigError(_yaml_error(source, exc)) from None
     if root is None or (root.tag == _TAG + "null" and root.value in ("", "~", "null")):  # empty: defaults
         return Settings()
     reader = _Reader(source, base_dir or Path.cwd())
@@ -141,6 +141,16 @@ def parse_settings(text: str, *, source: str = "<config>", base_dir: Path | None
     settings = Settings(**values)
     _check_values(settings, reader, top)
     return settings
+
+
+def _yaml_error(source: str, exc: yaml.YAMLError) -> str:
+    """PyYAML's error in words: the file, the line and the cause."""
+    mark = getattr(exc, "problem_mark", None)
+    where = f"{source}, line {mark.line + 1}" if mark else source
+    problem = ", ".join(p for p in (getattr(exc, "context", None), getattr(exc, "problem", None)) if p) or str(exc)
+    if "'\\t'" in problem or "\t" in problem:
+        problem = "tabs are not allowed for indentation in YAML; indent with spaces"
+    return f"{where}: not valid YAML: {problem}"
 
 
 _TAG = "tag:yaml.org,2002:"
