@@ -98,12 +98,17 @@ class PageButton(_AnswerButton, discord.ui.DynamicItem[discord.ui.Button], templ
         if record is None:
             return
         answers = interaction.client.services.answers  # type: ignore[attr-defined]
-        view = await answers.turn_page(record, member(interaction), self.arg)
+        view = await answers.turn_page(record, self.arg)
         if isinstance(view, Refusal):
             await respond(interaction, content=view.message, ephemeral=True)
             return
-        await interaction.response.edit_message(embed=page_embed(view), view=answer_view(record, view.page))
-        await answers.remember_page(record, view.page)
+        if interaction.user.id == record.user_id or _only_they_see(interaction):
+            await interaction.response.edit_message(embed=page_embed(view), view=answer_view(record, view.page))
+            if interaction.user.id == record.user_id:
+                await answers.remember_page(record, view.page)
+            return
+        # Someone else's public answer: a private copy of that page, theirs to page through.
+        await respond(interaction, embed=page_embed(view), view=answer_view(record, view.page), ephemeral=True)
 
 
 class VoteButton(_AnswerButton, discord.ui.DynamicItem[discord.ui.Button], template=rf"sb:vote:{_ANSWER}:{_ARG}"):
@@ -149,7 +154,32 @@ class NavButton(_AnswerButton, discord.ui.DynamicItem[discord.ui.Button], templa
         await show_passage(interaction, passage_id, answer_id=self.answer_id, edit=True)
 
 
-BUTTONS = (PageButton, VoteButton, FullButton, NavButton)
+class ShareButton(_AnswerButton, discord.ui.DynamicItem[discord.ui.Button], template=rf"sb:share:{_ANSWER}:{_ARG}"):
+    """On a private passage: post it in the channel for everyone."""
+
+    action = "share"
+
+    async def handle(self, interaction: discord.Interaction) -> None:
+        if self.answer_id != NO_ANSWER and await self.stored(interaction) is None:
+            return
+        services = interaction.client.services  # type: ignore[attr-defined]
+        who = member(interaction)
+        refusal = services.rules.channel_refusal(who, await services.rules.settings(who.guild_id))
+        passage_id = interaction.client.passage_keys(interaction.guild_id).passage_id(self.arg)  # type: ignore
+        found = services.answers.passage(interaction.guild_id, passage_id) if passage_id else None
+        if refusal or found is None:
+            await respond(interaction, content=refusal.message if refusal else messages.PASSAGE_GONE, ephemeral=True)
+            return
+        shared = messages.shared_by(render.safe(interaction.user.display_name, 80))
+        await respond(interaction, content=shared, embed=render.passage_embed(found))
+
+
+BUTTONS = (PageButton, VoteButton, FullButton, NavButton, ShareButton)
+
+
+def _only_they_see(interaction: discord.Interaction) -> bool:
+    """The clicked message is ephemeral: only the member who clicked can see it (their own copy)."""
+    return bool(interaction.message and interaction.message.flags.ephemeral)
 
 
 def is_our_button(interaction: discord.Interaction) -> bool:
@@ -166,11 +196,12 @@ def answer_view(record: AnswerRecord, page: int, *, disabled: bool = False) -> d
     pages = page_count(record)
     view = discord.ui.View(timeout=None)
     primary = discord.ButtonStyle.primary
-    view.add_item(PageButton(record.id, str(page - 1), label="◀ Previous", disabled=disabled or page <= 1, row=0))
-    view.add_item(
-        PageButton(record.id, str(page + 1), label="More results ▶", disabled=disabled or page >= pages, row=0,
-                   style=primary)  # fmt: skip
-    )
+    if pages > 1:  # paging buttons only where there is more than one page
+        view.add_item(PageButton(record.id, str(page - 1), label="◀ Previous", disabled=disabled or page <= 1, row=0))
+        view.add_item(
+            PageButton(record.id, str(page + 1), label="More results ▶", disabled=disabled or page >= pages, row=0,
+                       style=primary)  # fmt: skip
+        )
     view.add_item(VoteButton(record.id, "up", label="👍", disabled=disabled, row=0))
     view.add_item(VoteButton(record.id, "down", label="👎", disabled=disabled, row=0))
     for excerpt in page_excerpts(record, page):
@@ -183,7 +214,7 @@ def answer_view(record: AnswerRecord, page: int, *, disabled: bool = False) -> d
 def page_embed(view: PageView) -> discord.Embed:
     record = view.record
     return render.answer_embed(
-        view.answer, answer_id=record.id, page=view.page, page_size=record.page_size, excerpts=view.shown
+        view.answer, page=view.page, page_size=record.page_size, excerpts=view.shown
     )
 
 
@@ -209,7 +240,7 @@ async def ask(interaction: discord.Interaction, text: str, *, article_id: str | 
         return
     if done.record is None:  # the database is down: the answer still goes out, without buttons
         shown = done.answer.excerpts[: step.page_size]
-        embed = render.answer_embed(done.answer, answer_id=None, page=1, page_size=step.page_size, excerpts=shown)
+        embed = render.answer_embed(done.answer, page=1, page_size=step.page_size, excerpts=shown)
         await respond(interaction, content=messages.NOT_SAVED_NOTE, embed=embed)
         return
     answers = interaction.client.services.answers  # type: ignore[attr-defined]
@@ -227,6 +258,9 @@ async def show_passage(interaction: discord.Interaction, passage_id: str, *, ans
     for label, neighbour in (("◀ Previous passage", found.previous), ("Next passage ▶", found.next)):
         if neighbour is not None:
             view.add_item(NavButton(answer_id, passage_key(neighbour), label=label))
+    private = _only_they_see(interaction) if edit else ephemeral
+    if private:
+        view.add_item(ShareButton(answer_id, passage_key(found.passage.id), label="Share in channel"))
     view.stop()  # routed by custom_id, like the answer's buttons
     embed = render.passage_embed(found)
     if edit:

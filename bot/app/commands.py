@@ -62,7 +62,7 @@ async def passage_choices(interaction: discord.Interaction, current: str) -> lis
     shown = engine.passages_by_id_prefix(typed, MAX_CHOICES)
     if typed and not shown and len(typed) >= 3:
         shown = [e.passage for e in engine.ask(typed, top_k=MAX_CHOICES).excerpts]
-    items = [(f"{p.id} · {p.text[:120]}", p.id) for p in shown]
+    items = [(f"{engine.article(p.article_id).title} ¶{p.paragraph} · {p.text[:90]}", p.id) for p in shown]
     return [app_commands.Choice(name=n, value=v) for n, v in render.choices(items, "")]
 
 

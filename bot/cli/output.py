@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.core.models import Answer, Article, Footnote, FootnoteLookup, PassageLookup
 from bot.service import messages
-from bot.service.citations import byline, footnote_line, marked_quote, pages_text
+from bot.service.citations import byline, footnote_line, marked_quote, place
 
 # ------------------------------------------------------------------ the --json contract
 
@@ -102,8 +102,7 @@ def indented(text: str, prefix: str = "    ") -> str:
 
 def where(article: Article, passage) -> str:
     """`¶4, p. 12 · passage 000_…:5`: the paragraph people cite, then the id commands take."""
-    spot = ", ".join(p for p in (f"¶{passage.paragraph}", pages_text(article, passage)) if p)
-    return f"{spot} · passage {passage.id}"
+    return f"{place(article, passage)} · passage {passage.id}"
 
 
 def answer_text(answer: Answer, style: Style) -> str:

@@ -71,9 +71,9 @@ class StoredAnswers:
         on_page = {e.rank for e in page_excerpts(record, page)}
         return PageView(record, page, answer, tuple(e for e in excerpts if e.rank in on_page))
 
-    async def turn_page(self, record: AnswerRecord, member: Member, page_arg: str) -> PageView | Refusal:
-        if member.user_id != record.user_id:
-            return Refusal(messages.NOT_YOURS)
+    async def turn_page(self, record: AnswerRecord, page_arg: str) -> PageView | Refusal:
+        """A page of the answer. Who sees it is the front end's choice: the asker's shared message
+        turns; anyone else gets a private copy (a private answer never reaches anyone else)."""
         page = int(page_arg) if page_arg.isdigit() else 0
         if not 1 <= page <= page_count(record):
             return Refusal(messages.NO_SUCH_PAGE)

@@ -58,7 +58,6 @@ def pages_text(article: Article, passage: Passage) -> str | None:
     return f"p. {first}" if first == last else f"pp. {first}–{last}"
 
 
-def reference(article: Article, passage: Passage) -> str:
-    """A citation people read: author, “title”, date, ¶ and page (no internal ids)."""
-    parts = [article.author, f"“{article.title}”", article.date, f"¶{passage.paragraph}", pages_text(article, passage)]
-    return ", ".join(p for p in parts if p)
+def place(article: Article, passage: Passage) -> str:
+    """Where in the article: "¶4" or "¶4, pp. 214–215"."""
+    return ", ".join(p for p in (f"¶{passage.paragraph}", pages_text(article, passage)) if p)

@@ -60,7 +60,6 @@ def bad_option(option: str, why: str) -> str:
 # ---------------------------------------------------------------- stored answers and buttons
 NOT_MINE = "That button is not one of mine."
 EXPIRED = "This answer has expired. Ask again with /ask."
-NOT_YOURS = "Only the person who asked can page through this answer."
 PRIVATE_NOT_YOURS = "This answer is private to the person who asked."
 ELSEWHERE = "This button belongs to an answer from another server."
 GONE = "That answer is no longer available. Ask again with /ask."
@@ -71,6 +70,10 @@ PASSAGE_GONE = "That passage is no longer in the articles."
 
 def no_such_passage(passage_id: str) -> str:
     return f"No passage {passage_id} in the articles."
+
+
+def shared_by(mention: str) -> str:
+    return f"Shared by {mention}:"
 
 
 def thanks_for_vote(up_vote: bool, up: int, down: int) -> str:

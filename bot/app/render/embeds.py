@@ -16,7 +16,7 @@ from bot.app.render.limits import AUTHOR, CONTENT, DESCRIPTION, EMBED_TOTAL, FIE
 from bot.app.render.safety import ELLIPSIS, cut, plain, render_pieces, safe, segments
 from bot.core.models import Answer, Article, Excerpt, Footnote, FootnoteLookup, PassageLookup
 from bot.service import messages
-from bot.service.citations import footnote_line
+from bot.service.citations import footnote_line, place
 
 
 def unanswered_message(answer: Answer, article: Article | None = None) -> str:
@@ -47,7 +47,7 @@ def _field_name(excerpt: Excerpt, limit: int) -> str:
         tail += " — " + safe(article.author, 60) + (f", {safe(year, 12)}" if year else "")
     elif year:
         tail += f" ({safe(year, 12)})"
-    tail += f" · ¶{excerpt.passage.paragraph}"
+    tail += " · " + safe(place(article, excerpt.passage))
     head = f"{excerpt.rank}. "
     room = limit - len(head) - len(tail)
     if room < 12:  # a very small name: keep the title, drop the rest
@@ -98,7 +98,7 @@ class _Prepared:
 
 
 def answer_embed(
-    answer: Answer, *, answer_id: str | None, page: int, page_size: int, excerpts: Sequence[Excerpt]
+    answer: Answer, *, page: int, page_size: int, excerpts: Sequence[Excerpt]
 ) -> discord.Embed:
     """One page of an answer: the question, each excerpt with its bold matches and its sources."""
     shown = list(excerpts)[:FIELDS]
@@ -115,7 +115,8 @@ def answer_embed(
     footer_lines = []
     if answer.unknown_terms:
         footer_lines.append(plain("Not in the readings: " + ", ".join(answer.unknown_terms), 400))
-    footer_lines.append(plain((f"answer {answer_id} · " if answer_id else "") + f"page {page}/{pages}", 200))
+    if pages > 1:
+        footer_lines.append(f"page {page}/{pages}")
     footer = "\n".join(footer_lines)
 
     name_limit = max(40, min(FIELD_NAME, 2500 // max(1, len(shown))))
@@ -141,7 +142,7 @@ def passage_embed(found: PassageLookup) -> discord.Embed:
     article, passage = found.article, found.passage
     title = safe(article.title or article.id, TITLE)
     byline = _byline(article)
-    footer = plain(f"passage {passage.id} · ¶{passage.paragraph}", 300)
+    footer = plain(place(article, passage), 300)
     lines = [cut(_source_line(f), FIELD_VALUE - 40) for f in passage.footnotes]
     sources_natural = sum(len(line) + 1 for line in lines) + (len("Sources") if lines else 0)
     fixed = len(title) + len(byline) + len(footer)
@@ -217,7 +218,7 @@ def articles_embed(articles: Sequence[Article]) -> discord.Embed:
             safe(article.date, 20) if article.date else "",
         ]
         line = " · ".join(b for b in bits if b)
-        value = (line + "\n" if line else "") + _counts(article) + " · id: " + safe(article.id, 60)
+        value = (line + "\n" if line else "") + _counts(article)
         embed.add_field(name=safe(article.title or article.id, 90) or "—", value=value, inline=False)
     hidden = n - keep
     while embed_size(embed) + 40 > EMBED_TOTAL and embed.fields:
@@ -241,7 +242,6 @@ def article_embed(article: Article) -> discord.Embed:
         embed.add_field(name="Link", value=article.url[:FIELD_VALUE], inline=False)
     embed.add_field(name="Passages", value=str(len(article.passages)), inline=True)
     embed.add_field(name="Footnotes", value=str(len(article.footnotes)), inline=True)
-    embed.set_footer(text=plain(f"article {article.id}", 300))
     return shrink(embed)
 
 
@@ -252,10 +252,10 @@ def footnote_embed(found: FootnoteLookup) -> discord.Embed:
     embed = new_embed(title, safe(note.source, DESCRIPTION) or ELLIPSIS, article.url)
     if note.ibid_of:
         embed.add_field(name="Ibidem", value=safe(f"same as [{note.ibid_of}]", 200), inline=False)
-    cited = [safe(p, 100) for p in found.cited_by]
+    passages = {p.id: p for p in article.passages}
+    cited = [safe(place(article, passages[p])) for p in found.cited_by if p in passages]
     value = join_some(cited, FIELD_VALUE, "passages") if cited else "No passage cites it."
     embed.add_field(name="Cited by", value=value, inline=False)
-    embed.set_footer(text=plain(f"article {article.id} · footnote {note.marker}", 300))
     return shrink(embed)
 
 
