@@ -16,6 +16,7 @@ import discord
 
 from bot.service import messages
 from bot.service.rules import Member
+from bot.storage import StorageUnavailable
 
 log = logging.getLogger("studybot.app")
 
@@ -71,6 +72,10 @@ async def report_failure(interaction: discord.Interaction, error: BaseException)
     cause = getattr(error, "original", error)
     if isinstance(cause, discord.NotFound) and cause.code == UNKNOWN_INTERACTION:
         log.warning("command %r: the interaction expired before the reply (Discord's 3 s deadline)", command)
+        return
+    if isinstance(cause, StorageUnavailable):  # the store logs the outage once; no traceback per command
+        with contextlib.suppress(discord.HTTPException):
+            await respond(interaction, content=messages.STORAGE_DOWN, ephemeral=True)
         return
     log.error("command %r failed (guild %s)", command, interaction.guild_id, exc_info=error)
     with contextlib.suppress(discord.HTTPException):
