@@ -13,12 +13,11 @@ import re
 import discord
 
 from bot.app import render
-from bot.app.interactions import defer, member, report_failure, respond
+from bot.app.interactions import defer, member, refused, report_failure, respond
 from bot.core.engine import Engine
 from bot.service import messages
 from bot.service.answers import PageView, page_count, page_excerpts
 from bot.service.asking import Question, Unanswered, normalise
-from bot.service.rules import Refusal
 from bot.storage.records import AnswerRecord
 
 NO_ANSWER = "-"  # the answer id of a passage shown from /source, outside any answer
@@ -80,8 +79,7 @@ class _AnswerButton:
         """The stored answer this button belongs to, after the checks every action needs."""
         answers = interaction.client.services.answers  # type: ignore[attr-defined]
         found = await answers.find(self.answer_id, member(interaction))
-        if isinstance(found, Refusal):
-            await respond(interaction, content=found.message, ephemeral=True)
+        if await refused(interaction, found):
             return None
         if answers.expired(found) and self.action != "nav":
             await interaction.response.edit_message(view=answer_view(found, found.page, disabled=True))
@@ -99,8 +97,7 @@ class PageButton(_AnswerButton, discord.ui.DynamicItem[discord.ui.Button], templ
             return
         answers = interaction.client.services.answers  # type: ignore[attr-defined]
         view = await answers.turn_page(record, self.arg)
-        if isinstance(view, Refusal):
-            await respond(interaction, content=view.message, ephemeral=True)
+        if await refused(interaction, view):
             return
         if interaction.user.id == record.user_id or _only_they_see(interaction):
             await interaction.response.edit_message(embed=page_embed(view), view=answer_view(record, view.page))
@@ -117,8 +114,7 @@ class VoteButton(_AnswerButton, discord.ui.DynamicItem[discord.ui.Button], templ
     async def handle(self, interaction: discord.Interaction) -> None:
         answers = interaction.client.services.answers  # type: ignore[attr-defined]
         value = answers.vote_value(self.arg)
-        if isinstance(value, Refusal):
-            await respond(interaction, content=value.message, ephemeral=True)
+        if await refused(interaction, value):
             return
         record = await self.stored(interaction)
         if record is None:
@@ -135,8 +131,7 @@ class FullButton(_AnswerButton, discord.ui.DynamicItem[discord.ui.Button], templ
         if record is None:
             return
         passage_id = interaction.client.services.answers.excerpt_passage(record, self.arg)  # type: ignore[attr-defined]
-        if isinstance(passage_id, Refusal):
-            await respond(interaction, content=passage_id.message, ephemeral=True)
+        if await refused(interaction, passage_id):
             return
         await show_passage(interaction, passage_id, answer_id=record.id)
 
@@ -226,8 +221,7 @@ async def ask(interaction: discord.Interaction, text: str, *, article_id: str | 
     asking = interaction.client.services.asking  # type: ignore[attr-defined]
     question = Question(member(interaction), normalise(text), article_id, private)
     step = await asking.check(question)
-    if isinstance(step, Refusal):
-        await respond(interaction, content=step.message, ephemeral=True)
+    if await refused(interaction, step):
         return
     if isinstance(step, Unanswered):  # cheap to know: a private reply at once, no public "thinking…"
         await respond(interaction, content=render.unanswered_message(step.answer, step.article), ephemeral=True)

@@ -9,11 +9,11 @@ import discord
 from discord import app_commands
 
 from bot.app import answering, render
-from bot.app.interactions import member, respond
+from bot.app.interactions import member, refused, respond
 from bot.service import messages
 from bot.service.admin import Channel, SettingsChange
 from bot.service.asking import QUESTION_MAX
-from bot.service.rules import COOLDOWN_MAX, PAGE_SIZE_MAX, Refusal
+from bot.service.rules import COOLDOWN_MAX, PAGE_SIZE_MAX
 
 MAX_CHOICES = 25
 
@@ -160,8 +160,7 @@ async def settings_command(
         excerpts, private, cooldown, _channel(allow_channel), _channel(disallow_channel), all_channels
     )
     view = await interaction.client.services.admin.settings(member(interaction), change)  # type: ignore
-    if isinstance(view, Refusal):
-        await respond(interaction, content=view.message, ephemeral=True)
+    if await refused(interaction, view):
         return
     embed = render.settings_embed(
         top_k=view.page_size, private=view.private, cooldown=int(view.cooldown), channel_ids=list(view.channel_ids)
@@ -176,8 +175,7 @@ async def settings_command(
 @tracked
 async def stats_command(interaction: discord.Interaction) -> None:
     stats = await interaction.client.services.admin.stats(member(interaction))  # type: ignore[attr-defined]
-    if isinstance(stats, Refusal):
-        await respond(interaction, content=stats.message, ephemeral=True)
+    if await refused(interaction, stats):
         return
     embed = render.stats_embed(
         asked=stats.asked,

@@ -15,7 +15,7 @@ from collections import OrderedDict
 import discord
 
 from bot.service import messages
-from bot.service.rules import Member
+from bot.service.rules import Member, Refusal
 from bot.storage import StorageUnavailable
 
 log = logging.getLogger("studybot.app")
@@ -52,6 +52,14 @@ async def respond(interaction: discord.Interaction, **kwargs) -> None:
         await interaction.edit_original_response(**kwargs)
         return
     await interaction.followup.send(**kwargs)
+
+
+async def refused(interaction: discord.Interaction, outcome: object) -> bool:
+    """If the outcome is a Refusal, tell the member privately and say so."""
+    if not isinstance(outcome, Refusal):
+        return False
+    await respond(interaction, content=outcome.message, ephemeral=True)
+    return True
 
 
 async def defer(interaction: discord.Interaction, *, ephemeral: bool) -> None:
