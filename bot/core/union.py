@@ -103,3 +103,24 @@ class UnionScorer:
         """A global doc id → (part index, doc id within that part)."""
         part = int(np.searchsorted(self.starts, doc, side="right")) - 1
         return part, doc - int(self.starts[part])
+
+
+class UnionIndex:
+    """A UnionScorer behind the index interface the Engine uses (idf, n_documents, top_k)."""
+
+    def __init__(self, parts: Sequence[Postings]):
+        self.scorer = UnionScorer(parts)
+        self.n_documents = self.scorer.n_documents
+
+    def __contains__(self, term: str) -> bool:
+        return term in self.scorer.idf
+
+    def idf(self, term: str) -> float | None:
+        return self.scorer.idf.get(term)
+
+    def top_k(self, query: Sequence[str], k: int, candidates: np.ndarray | None = None) -> list[tuple[int, float]]:
+        if candidates is None:
+            return self.scorer.top_k(query, k)
+        allowed = set(candidates.tolist())
+        ranked = self.scorer.top_k(query, self.n_documents)
+        return [(doc, score) for doc, score in ranked if doc in allowed][:k]

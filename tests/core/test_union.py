@@ -43,3 +43,33 @@ def test_an_empty_library_changes_nothing():
     docs = [["x", "y"], ["y"], ["z"]]
     alone, with_empty = UnionScorer([Postings.build(docs)]), UnionScorer([Postings.build(docs), Postings.build([])])
     assert alone.top_k(["y", "z"], 3) == with_empty.top_k(["y", "z"], 3)
+
+
+def test_an_engine_over_two_libraries_answers_from_both_with_union_scores():
+    from bot.core.engine import Engine
+    from bot.core.models import Article, Corpus, Passage
+    from bot.core.union import UnionIndex
+
+    def article(article_id: str, texts: list[str]) -> Article:
+        passages = tuple(Passage(f"{article_id}:{i}", article_id, i, i, text) for i, text in enumerate(texts, 1))
+        return Article(article_id, f"{article_id}.txt", article_id, passages=passages)
+
+    shared = Corpus((article("shared", ["Volcanoes erupt when magma rises.", "Glaciers carve valleys."]),))
+    own = Corpus((article("week1", ["Our seminar on volcanoes met on Monday."]),))
+    together = Corpus(shared.articles + own.articles)
+    reference = Engine(together)  # the two as one corpus, indexed from scratch
+    parts = [Postings.build([a for _, a in _documents(Engine(c))]) for c in (shared, own)]
+    union = Engine(together, index=UnionIndex(parts))
+    question = "When do volcanoes erupt?"
+    expected = [(e.passage.id, e.score) for e in reference.ask(question, top_k=3).excerpts]
+    assert [(e.passage.id, e.score) for e in union.ask(question, top_k=3).excerpts] == expected
+    assert {p for p, _ in expected} == {"shared:1", "week1:1"}
+    only_week1 = union.ask(question, article_id="week1")
+    assert [e.passage.id for e in only_week1.excerpts] == ["week1:1"]
+
+
+def _documents(engine):
+    from bot.core.engine import with_sources
+
+    for passage, (analyzer, text, cited) in zip(engine.passages, engine.documents(), strict=True):
+        yield passage, with_sources(analyzer.tokens(text), analyzer.tokens(cited))
