@@ -34,7 +34,6 @@ class PassageKeys:
     """passage key → passage id, built once per engine (at start, off the event loop)."""
 
     def __init__(self, engine: Engine):
-        self.engine = engine
         self._ids = {passage_key(p.id): p.id for p in engine.passages}
 
     def passage_id(self, key: str) -> str | None:
@@ -142,7 +141,8 @@ class NavButton(_AnswerButton, discord.ui.DynamicItem[discord.ui.Button], templa
     async def handle(self, interaction: discord.Interaction) -> None:
         if self.answer_id != NO_ANSWER and await self.stored(interaction) is None:
             return
-        passage_id = interaction.client.passage_keys(interaction.guild_id).passage_id(self.arg)  # type: ignore
+        keys = await interaction.client.passage_keys(interaction.guild_id)  # type: ignore[attr-defined]
+        passage_id = keys.passage_id(self.arg)
         if passage_id is None:
             await respond(interaction, content=messages.PASSAGE_GONE, ephemeral=True)
             return
@@ -160,8 +160,9 @@ class ShareButton(_AnswerButton, discord.ui.DynamicItem[discord.ui.Button], temp
         services = interaction.client.services  # type: ignore[attr-defined]
         who = member(interaction)
         refusal = services.rules.channel_refusal(who, await services.rules.settings(who.guild_id))
-        passage_id = interaction.client.passage_keys(interaction.guild_id).passage_id(self.arg)  # type: ignore
-        found = services.answers.passage(interaction.guild_id, passage_id) if passage_id else None
+        keys = await interaction.client.passage_keys(interaction.guild_id)  # type: ignore[attr-defined]
+        passage_id = keys.passage_id(self.arg)
+        found = await services.answers.passage(interaction.guild_id, passage_id) if passage_id else None
         if refusal or found is None:
             await respond(interaction, content=refusal.message if refusal else messages.PASSAGE_GONE, ephemeral=True)
             return
@@ -238,13 +239,13 @@ async def ask(interaction: discord.Interaction, text: str, *, article_id: str | 
         await respond(interaction, content=messages.NOT_SAVED_NOTE, embed=embed)
         return
     answers = interaction.client.services.answers  # type: ignore[attr-defined]
-    await respond(interaction, embed=page_embed(answers.view(done.record, 1)), view=answer_view(done.record, 1))
+    await respond(interaction, embed=page_embed(await answers.view(done.record, 1)), view=answer_view(done.record, 1))
 
 
 async def show_passage(interaction: discord.Interaction, passage_id: str, *, answer_id: str = NO_ANSWER,
                        edit: bool = False, ephemeral: bool = True) -> None:  # fmt: skip
     """A whole passage with its sources, and buttons to its neighbours (none where it has none)."""
-    found = interaction.client.services.answers.passage(interaction.guild_id, passage_id)  # type: ignore
+    found = await interaction.client.services.answers.passage(interaction.guild_id, passage_id)  # type: ignore
     if found is None:
         await respond(interaction, content=messages.no_such_passage(render.safe(passage_id[:100])), ephemeral=True)
         return

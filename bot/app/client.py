@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import logging
 import time
+import weakref
 from collections.abc import AsyncIterator
 
 import discord
@@ -44,7 +45,7 @@ class StudyBotMixin:
         self._idle = asyncio.Event()
         self._idle.set()
         self._seen = SeenInteractions()
-        self._passage_keys: dict[int, answering.PassageKeys] = {}
+        self._passage_keys: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # engine → its keys
         self._pruner: asyncio.Task | None = None
 
     async def setup_hook(self) -> None:
@@ -52,8 +53,7 @@ class StudyBotMixin:
             self.tree.add_command(command)  # type: ignore[attr-defined]
         self.add_dynamic_items(*answering.BUTTONS)  # type: ignore[attr-defined]
         if self.services is not None:
-            engine = self.services.libraries.shared
-            self._passage_keys[id(engine)] = await asyncio.to_thread(answering.PassageKeys, engine)
+            await self.passage_keys(None)  # the shared library's keys, built off the event loop at start
             self._pruner = asyncio.create_task(self._prune_expired_answers(), name="prune-answers")
         if self.sync_on_start:
             await sync_tree(self)
@@ -66,11 +66,11 @@ class StudyBotMixin:
                 log.info("pruned %d expired answers", deleted)
             await asyncio.sleep(24 * 3600)
 
-    def passage_keys(self, guild_id: int | None) -> answering.PassageKeys:
-        engine = self.services.libraries.engine_for(guild_id)
-        keys = self._passage_keys.get(id(engine))
-        if keys is None or keys.engine is not engine:
-            keys = self._passage_keys[id(engine)] = answering.PassageKeys(engine)
+    async def passage_keys(self, guild_id: int | None) -> answering.PassageKeys:
+        engine = await self.services.libraries.engine_for(guild_id)
+        keys = self._passage_keys.get(engine)
+        if keys is None:
+            keys = self._passage_keys[engine] = await asyncio.to_thread(answering.PassageKeys, engine)
         return keys
 
     async def admit(self, interaction: discord.Interaction) -> bool:

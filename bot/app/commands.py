@@ -29,8 +29,8 @@ def tracked(handler):
     return wrapper
 
 
-def _engine(interaction: discord.Interaction):
-    return interaction.client.services.libraries.engine_for(interaction.guild_id)  # type: ignore[attr-defined]
+async def _engine(interaction: discord.Interaction):
+    return await interaction.client.services.libraries.engine_for(interaction.guild_id)  # type: ignore
 
 
 async def _private_default(interaction: discord.Interaction) -> bool:
@@ -42,7 +42,7 @@ async def _private_default(interaction: discord.Interaction) -> bool:
 
 async def article_choices(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
     items = []
-    for article in _engine(interaction).articles:
+    for article in (await _engine(interaction)).articles:
         year = f", {article.date[:4]}" if article.date else ""
         author = f" — {article.author}" if article.author else ""
         items.append((f"{article.title}{author}{year}", article.id))
@@ -50,14 +50,14 @@ async def article_choices(interaction: discord.Interaction, current: str) -> lis
 
 
 async def footnote_choices(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-    article = _engine(interaction).article(str(interaction.namespace.article or ""))
+    article = (await _engine(interaction)).article(str(interaction.namespace.article or ""))
     items = [(f"[{f.marker}] {f.source}", f.marker) for f in article.footnotes] if article else []
     return [app_commands.Choice(name=n, value=v) for n, v in render.choices(items, current)]
 
 
 async def passage_choices(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
     """Passage ids starting with what was typed; else the passages the typed words find."""
-    engine = _engine(interaction)
+    engine = await _engine(interaction)
     typed = current.strip()
     shown = engine.passages_by_id_prefix(typed, MAX_CHOICES)
     if typed and not shown and len(typed) >= 3:
@@ -107,7 +107,7 @@ async def source_command(
     passage: str | None = None,
 ) -> None:
     private = await _private_default(interaction)
-    engine = _engine(interaction)
+    engine = await _engine(interaction)
     if passage:
         await answering.show_passage(interaction, passage.strip(), ephemeral=private)
         return

@@ -58,8 +58,8 @@ class StoredAnswers:
     def expired(record: AnswerRecord) -> bool:
         return time.time() > record.expires_at
 
-    def view(self, record: AnswerRecord, page: int) -> PageView:
-        engine = self.libraries.engine_for(record.guild_id)
+    async def view(self, record: AnswerRecord, page: int) -> PageView:
+        engine = await self.libraries.engine_for(record.guild_id)
         excerpts = []
         for stored in record.excerpts:
             found = engine.passage(stored.passage_id)
@@ -77,7 +77,7 @@ class StoredAnswers:
         page = int(page_arg) if page_arg.isdigit() else 0
         if not 1 <= page <= page_count(record):
             return Refusal(messages.NO_SUCH_PAGE)
-        return self.view(record, page)
+        return await self.view(record, page)
 
     async def remember_page(self, record: AnswerRecord, page: int) -> None:
         await self.store.set_answer_page(record.id, page)
@@ -95,5 +95,5 @@ class StoredAnswers:
         stored = next((e for e in record.excerpts if str(e.rank) == rank_arg), None)
         return stored.passage_id if stored else Refusal(messages.NO_SUCH_EXCERPT)
 
-    def passage(self, guild_id: int | None, passage_id: str) -> PassageLookup | None:
-        return self.libraries.engine_for(guild_id).passage(passage_id)
+    async def passage(self, guild_id: int | None, passage_id: str) -> PassageLookup | None:
+        return (await self.libraries.engine_for(guild_id)).passage(passage_id)

@@ -13,7 +13,6 @@ import time
 from dataclasses import dataclass
 
 from bot.core.answer import QuestionTerms
-from bot.core.engine import Engine
 from bot.core.models import Answer, Article
 from bot.service import messages
 from bot.service.rules import Member, Refusal, ServerRules
@@ -73,13 +72,10 @@ class Asking:
         self.store = store
         self.rules = rules
 
-    def engine(self, guild_id: int | None) -> Engine:
-        return self.libraries.engine_for(guild_id)
-
     async def check(self, question: Question) -> Refusal | Unanswered | Ready:
         member = question.member
         guild = await self.rules.settings(member.guild_id)
-        engine = self.engine(member.guild_id)
+        engine = await self.libraries.engine_for(member.guild_id)
         if refusal := self.rules.channel_refusal(member, guild):
             return refusal
         if not question.text:
@@ -98,7 +94,7 @@ class Asking:
 
     async def answer(self, ready: Ready) -> Answered:
         question = ready.question
-        engine = self.engine(question.member.guild_id)
+        engine = await self.libraries.engine_for(question.member.guild_id)
         max_results = self.rules.options.max_results
         answer = await asyncio.to_thread(engine.ask, question.text, max_results, question.article_id, ready.terms)
         record = None
