@@ -133,7 +133,7 @@ def _client_options(settings: Settings) -> dict:
 
 
 async def _serve(settings: Settings, token: str) -> int:
-    engine = await asyncio.to_thread(open_shared_library, settings)
+    engine = await asyncio.to_thread(lambda: open_shared_library(settings).prepare_lookups())
     for warning in engine.corpus.warnings:
         log.warning("%s", warning)
     if not engine.passages:

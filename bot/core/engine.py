@@ -165,6 +165,11 @@ class Engine:
         cited_by = tuple(p.id for p in article.passages if any(f.marker == footnote.marker for f in p.footnotes))
         return FootnoteLookup(article, footnote, cited_by)
 
+    def prepare_lookups(self) -> Engine:
+        """Build the look-up tables now (the bot does it off its event loop) instead of on first use."""
+        _ = self._position
+        return self
+
     @cached_property
     def _position(self) -> dict[str, int]:  # built on first look-up: a question never needs it
         return {p.id: i for i, p in enumerate(self.passages)}

@@ -83,8 +83,9 @@ class Libraries:
     def _build(self, articles: tuple[Article, ...], shared: Engine) -> Engine:
         own = Engine(Corpus(articles), shared.options)
         if shared is self.empty or not self.policy.search_shared_beside_own or not shared.passages:
-            return own
+            return own.prepare_lookups()
         if self._shared_postings is None:
             self._shared_postings = postings_of(shared)
         together = Corpus(shared.articles + articles)
-        return Engine(together, shared.options, index=UnionIndex([self._shared_postings, postings_of(own)]))
+        index = UnionIndex([self._shared_postings, postings_of(own)])
+        return Engine(together, shared.options, index=index).prepare_lookups()
