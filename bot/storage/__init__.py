@@ -1,1 +1,55 @@
-"""SQLite storage through aiosqlite: the only place with SQL."""
+"""Storage: the only place with SQL. `open_store(StorageOptions(url))` gives a `Store` (bot.storage.protocol)
+on SQLite (bot.storage.sqlite, the embedded default) or PostgreSQL (bot.storage.postgres)."""
+
+from __future__ import annotations
+
+from bot.storage.common import MigrationResult
+from bot.storage.errors import StorageError, StorageUnavailable
+from bot.storage.options import StorageOptions, sqlite_url
+from bot.storage.protocol import Store
+from bot.storage.records import AnswerRecord, Change, ExcerptRecord, GuildSettings, GuildStats
+
+__all__ = [
+    "AnswerRecord",
+    "Change",
+    "ExcerptRecord",
+    "GuildSettings",
+    "GuildStats",
+    "MigrationResult",
+    "StorageError",
+    "StorageOptions",
+    "StorageUnavailable",
+    "Store",
+    "migrate",
+    "open_store",
+    "sqlite_url",
+]
+
+
+def _backend(options: StorageOptions) -> str:
+    try:
+        return options.backend
+    except ValueError as exc:
+        raise StorageError(f"storage url {options.url.split('@')[-1]!r}: {exc}") from None
+
+
+async def open_store(options: StorageOptions) -> Store:
+    """Open (creating and migrating as needed) the database `options.url` names."""
+    if _backend(options) == "sqlite":
+        from bot.storage.sqlite import SqliteStore
+
+        return await SqliteStore.open(options.sqlite_path)
+    from bot.storage.postgres import PostgresStore
+
+    return await PostgresStore.open(options)
+
+
+async def migrate(options: StorageOptions) -> MigrationResult:
+    """Apply pending migrations and close (`studybot migrate`); StorageError if the database is newer."""
+    if _backend(options) == "sqlite":
+        from bot.storage.sqlite import migrate as migrate_sqlite
+
+        return await migrate_sqlite(options.sqlite_path)
+    from bot.storage.postgres import migrate as migrate_postgres
+
+    return await migrate_postgres(options)

@@ -1,81 +1,19 @@
-"""`studybot backup DEST`: a consistent copy of the live database, safe while the bot writes."""
+"""Compatibility for `studybot backup` until the CLI prints `bot.storage.sqlite.backup_sqlite`'s result."""
 
 from __future__ import annotations
 
-import contextlib
-import os
-import secrets
-import sqlite3
 import sys
 from pathlib import Path
 
+from bot.storage.sqlite.backup import BackupError, backup_sqlite
+
 
 def backup_database(db_path: Path, dest: Path) -> int:
-    """Copy the database at `db_path` to the new file `dest`; return a process exit code.
-
-    Uses SQLite's online backup API, so it works while the bot has the database open (WAL)
-    and is writing. The copy is built in a temp file beside `dest` and then moved into place,
-    so a failed backup leaves nothing half-written; an existing `dest` is never overwritten.
-    """
-    db_path, dest = Path(db_path), Path(dest)
-    if not db_path.is_file():
-        print(f"studybot: no database at {db_path}", file=sys.stderr)
-        return 1
-    if dest.is_dir():
-        print(f"studybot: {dest} is a folder; give the backup a file name", file=sys.stderr)
-        return 1
-    if dest.exists():
-        print(f"studybot: {dest} already exists; not overwriting it", file=sys.stderr)
-        return 1
+    """backup_sqlite, reported on stdout/stderr as an exit code."""
     try:
-        dest.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        print(f"studybot: cannot create {dest.parent}: {exc}", file=sys.stderr)
+        result = backup_sqlite(db_path, dest)
+    except BackupError as exc:
+        print(f"studybot: {exc}", file=sys.stderr)
         return 1
-    partial = dest.with_name(f".{dest.name}.{secrets.token_hex(4)}.partial")
-    try:
-        answers = _copy(db_path, partial)
-        _move_into_place(partial, dest)
-    except FileExistsError:
-        print(f"studybot: {dest} already exists; not overwriting it", file=sys.stderr)
-        return 1
-    except (sqlite3.Error, OSError) as exc:
-        print(f"studybot: backup of {db_path} failed: {exc}", file=sys.stderr)
-        return 1
-    finally:
-        for leftover in (partial, Path(f"{partial}-journal"), Path(f"{partial}-wal"), Path(f"{partial}-shm")):
-            with contextlib.suppress(FileNotFoundError):
-                leftover.unlink()
-    print(f"Backed up {db_path} to {dest} ({answers} answers).")
+    print(f"Backed up {result.source} to {result.dest} ({result.answers} answers).")
     return 0
-
-
-def _copy(source_path: Path, target_path: Path) -> int:
-    """Snapshot `source_path` into `target_path` as a self-contained file; return its answer count."""
-    source = sqlite3.connect(source_path, timeout=10)
-    try:
-        target = sqlite3.connect(target_path)
-        try:
-            source.backup(target)  # all pages in one step: a consistent snapshot
-            target.execute("PRAGMA journal_mode = DELETE")  # one file, no -wal beside it
-            try:
-                (answers,) = target.execute("SELECT COUNT(*) FROM answers").fetchone()
-            except sqlite3.OperationalError:  # a database the bot never set up
-                answers = 0
-        finally:
-            target.close()
-    finally:
-        source.close()
-    return answers
-
-
-def _move_into_place(partial: Path, dest: Path) -> None:
-    """Give `partial` the name `dest` without ever replacing an existing file."""
-    try:
-        os.link(partial, dest)  # fails with FileExistsError if dest appeared meanwhile
-    except FileExistsError:
-        raise
-    except OSError:  # a filesystem without hard links
-        if dest.exists():
-            raise FileExistsError(dest) from None
-        os.replace(partial, dest)

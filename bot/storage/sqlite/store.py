@@ -1,0 +1,431 @@
+"""SQLite through aiosqlite: one connection, numbered migrations, durable writes.
+
+Every write runs in a `BEGIN IMMEDIATE` transaction under one `asyncio.Lock` and returns only
+after COMMIT, so the bot can reply knowing the write is on disk. After each COMMIT the file at
+the path is checked (one stat) to still be the file that is open: a deleted folder or a replaced
+file makes writes fail loudly instead of being acknowledged into a file nobody will read again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import json
+import logging
+import os
+import re
+import secrets
+import sqlite3
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import aiosqlite
+
+from bot.storage import common
+from bot.storage.common import Migration, MigrationResult, Outage
+from bot.storage.errors import StorageError, StorageUnavailable
+from bot.storage.records import AnswerRecord, Change, GuildSettings, GuildStats
+
+log = logging.getLogger("studybot.storage")
+
+# Primary result codes of faults that pass (busy after busy_timeout, read-only, I/O, disk full, cannot open).
+PASSING_FAULTS = {
+    sqlite3.SQLITE_BUSY,
+    sqlite3.SQLITE_LOCKED,
+    sqlite3.SQLITE_READONLY,
+    sqlite3.SQLITE_IOERR,
+    sqlite3.SQLITE_FULL,
+    sqlite3.SQLITE_CANTOPEN,
+}
+
+
+def load_migrations() -> list[Migration]:
+    return common.load_migrations("bot.storage.sqlite")
+
+
+def split_statements(script: str) -> Iterator[str]:
+    """Split an SQL script into complete statements (semicolons in strings, comments, triggers are safe)."""
+    pending = ""
+    for piece in script.split(";"):
+        pending += piece + ";"
+        if sqlite3.complete_statement(pending):
+            if _has_code(pending):
+                yield pending.strip()
+            pending = ""
+    if _has_code(pending[:-1]):
+        yield pending[:-1].strip()  # an unterminated last statement: let SQLite judge it
+
+
+def _has_code(sql: str) -> bool:
+    """True unless `sql` is only whitespace, `;` and `--` comments."""
+    without_comments = re.sub(r"--[^\n]*", "", sql)
+    return bool(without_comments.replace(";", "").strip())
+
+
+def _file_identity(path: Path) -> tuple[int, int] | None:
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return found.st_dev, found.st_ino
+
+
+class SqliteStore:
+    """The Store on one SQLite file. Open with `async with await SqliteStore.open(path) as db:`."""
+
+    backend = "sqlite"
+
+    def __init__(self, path: Path, connection: aiosqlite.Connection) -> None:
+        self.path = path
+        self.where = str(path)
+        self._connection: aiosqlite.Connection | None = connection
+        self._lock = asyncio.Lock()
+        self._identity = _file_identity(path)
+        self._lost_file = False
+        self._outage = Outage(f"the database {path}")
+        self._feed = common.ChangeFeed()
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    @classmethod
+    async def open(cls, path: Path) -> SqliteStore:
+        """Connect to (or create) the database at `path` and bring its schema up to date."""
+        path = Path(path)
+        connection, _result = await _connect_and_migrate(path)
+        return cls(path, connection)
+
+    async def close(self) -> None:
+        """Close the connection after any write in flight; calling it again does nothing."""
+        async with self._lock:
+            connection, self._connection = self._connection, None
+            if connection is not None:
+                await connection.close()
+
+    async def __aenter__(self) -> SqliteStore:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
+
+    @asynccontextmanager
+    async def _transaction(self, write: bool) -> AsyncIterator[aiosqlite.Connection]:
+        """One transaction on the shared connection; `write` takes the write lock at BEGIN."""
+        async with self._lock:
+            connection = self._connection
+            if connection is None:
+                raise StorageError(f"{self.path}: the database is closed")
+            if write and self._lost_file:
+                raise self._file_gone()
+            try:
+                await connection.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+                yield connection
+                await connection.execute("COMMIT")
+            except BaseException as exc:
+                await _rollback(connection)
+                if isinstance(exc, sqlite3.Error) and (exc.sqlite_errorcode & 0xFF) in PASSING_FAULTS:
+                    raise self._outage.failed(f"{exc} ({exc.sqlite_errorname})") from exc
+                raise
+            if write and _file_identity(self.path) != self._identity:
+                self._lost_file = True
+                raise self._file_gone()
+            self._outage.ok()
+
+    def _file_gone(self) -> StorageUnavailable:
+        return self._outage.failed(
+            "it is no longer the file at that path (its folder was deleted or the file replaced); "
+            "refusing writes that would be lost: put the file back or restore a backup, then restart Studybot"
+        )
+
+    # -- answers ---------------------------------------------------------------------------
+
+    async def save_answer(self, record: AnswerRecord) -> AnswerRecord:
+        async with self._transaction(write=True) as db:
+            while True:
+                answer_id = secrets.token_hex(6)
+                async with db.execute("SELECT 1 FROM answers WHERE id = ?", (answer_id,)) as cursor:
+                    if await cursor.fetchone() is None:
+                        break
+            await db.execute(
+                f"INSERT INTO answers ({common.INSERT_ANSWER_COLUMNS}) VALUES ({', '.join('?' * 14)})",
+                common.answer_values(answer_id, record),
+            )
+            await db.executemany(
+                """INSERT INTO excerpts (answer_id, rank, passage_id, score, quote, highlights)
+                   VALUES (?, ?, ?, ?, ?, ?)""",
+                common.excerpt_values(answer_id, record),
+            )
+        return dataclasses.replace(record, id=answer_id)
+
+    async def get_answer(self, answer_id: str) -> AnswerRecord | None:
+        if not common.is_answer_id(answer_id):
+            return None
+        async with self._transaction(write=False) as db:
+            async with db.execute("SELECT * FROM answers WHERE id = ?", (answer_id,)) as cursor:
+                row = await cursor.fetchone()
+            if row is None:
+                return None
+            async with db.execute("SELECT * FROM excerpts WHERE answer_id = ? ORDER BY rank", (answer_id,)) as cursor:
+                excerpt_rows = await cursor.fetchall()
+        return common.answer_record(row, excerpt_rows)
+
+    async def set_answer_page(self, answer_id: str, page: int) -> None:
+        if not common.is_answer_id(answer_id):
+            return
+        async with self._transaction(write=True) as db:
+            await db.execute("UPDATE answers SET page = ? WHERE id = ?", (int(page), answer_id))
+
+    async def record_feedback(self, answer_id: str, user_id: int, value: int, at: float) -> tuple[int, int]:
+        common.check_vote(value)
+        async with self._transaction(write=True) as db:
+            async with db.execute("SELECT 1 FROM answers WHERE id = ?", (answer_id,)) as cursor:
+                if await cursor.fetchone() is None:
+                    raise LookupError(f"no answer {answer_id!r}")
+            await db.execute(
+                """INSERT INTO feedback (answer_id, user_id, value, at) VALUES (?, ?, ?, ?)
+                   ON CONFLICT (answer_id, user_id) DO UPDATE SET value = excluded.value, at = excluded.at""",
+                (answer_id, user_id, value, at),
+            )
+            async with db.execute(
+                """SELECT COALESCE(SUM(value = 1), 0), COALESCE(SUM(value = -1), 0)
+                   FROM feedback WHERE answer_id = ?""",
+                (answer_id,),
+            ) as cursor:
+                up, down = await cursor.fetchone()
+        return up, down
+
+    async def prune(self, before: float) -> int:
+        async with self._transaction(write=True) as db:
+            cursor = await db.execute("DELETE FROM answers WHERE expires_at < ?", (before,))
+            deleted = cursor.rowcount
+            await cursor.close()
+        return deleted
+
+    # -- question log and stats ---------------------------------------------------------------
+
+    async def log_question(
+        self,
+        guild_id: int | None,
+        user_id: int,
+        question: str,
+        answered: bool,
+        weak: bool,
+        answer_id: str | None,
+        at: float,
+    ) -> None:
+        async with self._transaction(write=True) as db:
+            await db.execute(
+                """INSERT INTO question_log
+                       (guild_id, user_id, question, normalized, answered, weak, answer_id, at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+                (guild_id, user_id, question, common.normalize_question(question), bool(answered), bool(weak),
+                 answer_id, at),
+            )
+
+    async def guild_stats(self, guild_id: int, top: int = 5) -> GuildStats:
+        async with self._transaction(write=False) as db:
+            async with db.execute(
+                "SELECT COUNT(*), COALESCE(SUM(answered), 0) FROM question_log WHERE guild_id = ?",
+                (guild_id,),
+            ) as cursor:
+                asked, answered = await cursor.fetchone()
+            # SQLite takes the bare column `question` from the row holding MAX(at): the latest wording.
+            async with db.execute(
+                """SELECT question, COUNT(*) AS times, MAX(at) AS latest FROM question_log
+                   WHERE guild_id = ? AND answered = 0
+                   GROUP BY normalized ORDER BY times DESC, latest DESC LIMIT ?""",
+                (guild_id, max(0, int(top))),
+            ) as cursor:
+                unanswered = tuple((row["question"], row["times"]) for row in await cursor.fetchall())
+            async with db.execute(
+                """SELECT COALESCE(SUM(f.value = 1), 0), COALESCE(SUM(f.value = -1), 0)
+                   FROM feedback AS f JOIN answers AS a ON a.id = f.answer_id WHERE a.guild_id = ?""",
+                (guild_id,),
+            ) as cursor:
+                up, down = await cursor.fetchone()
+        return GuildStats(asked, answered, unanswered, up, down)
+
+    # -- guild settings ------------------------------------------------------------------------
+
+    async def get_guild_settings(self, guild_id: int) -> GuildSettings:
+        async with self._transaction(write=False) as db:
+            return await _read_settings(db, guild_id)
+
+    async def update_guild_settings(self, guild_id: int, **changes: Any) -> GuildSettings:
+        changes, edits = common.split_setting_changes(changes)
+        async with self._transaction(write=True) as db:
+            merged = common.merge_settings(await _read_settings(db, guild_id), changes, edits)
+            await db.execute(
+                """INSERT INTO guild_settings
+                       (guild_id, top_k, private_default, cooldown_seconds, channel_ids)
+                   VALUES (?, ?, ?, ?, ?)
+                   ON CONFLICT (guild_id) DO UPDATE SET top_k = excluded.top_k,
+                       private_default = excluded.private_default,
+                       cooldown_seconds = excluded.cooldown_seconds, channel_ids = excluded.channel_ids""",
+                (guild_id, merged.top_k, merged.private_default, merged.cooldown_seconds,
+                 json.dumps(list(merged.channel_ids))),
+            )
+            stored = await _read_settings(db, guild_id)
+        self._feed.dispatch(Change(common.SETTINGS_CHANGED, guild_id))
+        return stored
+
+    # -- one process: notices stay in it, every job is ours ------------------------------------
+
+    async def publish(self, kind: str, guild_id: int | None) -> None:
+        common.check_kind(kind)
+        self._feed.dispatch(Change(kind, guild_id))
+
+    def on_change(self, callback: Callable[[Change], object]) -> None:
+        self._feed.add(callback)
+
+    @asynccontextmanager
+    async def exclusive_job(self, name: str) -> AsyncIterator[bool]:
+        """Always True: one bot process per SQLite file (see bot.storage.sqlite.lock)."""
+        yield True
+
+    # -- transfer --------------------------------------------------------------------------------
+
+    async def schema_version(self) -> int:
+        async with self._transaction(write=False) as db:
+            return await _user_version(db)
+
+    async def tables(self) -> dict[str, list[str]]:
+        async with self._transaction(write=False) as db:
+            return await _tables(db)
+
+    async def read_rows(self, table: str, batch: int = 500) -> AsyncIterator[list[tuple]]:
+        columns = (await self.tables())[table]
+        order = ", ".join(f'"{c}"' for c in columns)
+        offset = 0
+        while True:  # one short read transaction per batch, so writers are never held up for long
+            async with self._transaction(write=False) as db:
+                async with db.execute(
+                    f'SELECT {order} FROM "{table}" ORDER BY {order} LIMIT ? OFFSET ?', (batch, offset)
+                ) as cursor:
+                    rows = [tuple(row) for row in await cursor.fetchall()]
+            if not rows:
+                return
+            yield rows
+            offset += len(rows)
+
+    @asynccontextmanager
+    async def bulk_load(self) -> AsyncIterator[_Loader]:
+        async with self._transaction(write=True) as db:
+            for table in await _tables(db):
+                async with db.execute(f'SELECT 1 FROM "{table}" LIMIT 1') as cursor:
+                    if await cursor.fetchone() is not None:
+                        raise StorageError(f"{self.path} already holds data (table {table}); import into a new one")
+            yield _Loader(db)
+
+
+class _Loader:
+    def __init__(self, db: aiosqlite.Connection):
+        self._db = db
+
+    async def insert(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        names = ", ".join(f'"{c}"' for c in columns)
+        marks = ", ".join("?" * len(columns))
+        await self._db.executemany(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', rows)
+
+
+async def _tables(db: aiosqlite.Connection) -> dict[str, list[str]]:
+    async with db.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+    ) as cursor:
+        names = [row[0] for row in await cursor.fetchall()]
+    references, columns = {}, {}
+    for name in names:
+        async with db.execute(f'PRAGMA foreign_key_list("{name}")') as cursor:
+            references[name] = {row["table"] for row in await cursor.fetchall()}
+        async with db.execute(f'PRAGMA table_info("{name}")') as cursor:
+            columns[name] = [row["name"] for row in await cursor.fetchall()]
+    return {name: columns[name] for name in common.dependency_order(references)}
+
+
+async def _read_settings(db: aiosqlite.Connection, guild_id: int) -> GuildSettings:
+    async with db.execute("SELECT * FROM guild_settings WHERE guild_id = ?", (guild_id,)) as cursor:
+        return common.settings_record(await cursor.fetchone())
+
+
+async def _rollback(db: aiosqlite.Connection) -> None:
+    """Undo the open transaction, if any.
+
+    Always queued, never skipped on `in_transaction`: after a cancellation the BEGIN or a
+    statement may still be waiting in aiosqlite's queue, and this ROLLBACK runs after it.
+    """
+    with contextlib.suppress(sqlite3.Error):  # "no transaction is active", or the fault itself
+        await db.execute("ROLLBACK")
+
+
+async def _user_version(db: aiosqlite.Connection) -> int:
+    async with db.execute("PRAGMA user_version") as cursor:
+        (version,) = await cursor.fetchone()
+    return version
+
+
+async def _connect_and_migrate(path: Path) -> tuple[aiosqlite.Connection, MigrationResult]:
+    """A configured connection to `path` with every migration applied (StorageError naming the file)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StorageError(f"cannot create the folder of the database {path}: {exc}") from exc
+    # isolation_level=None: no implicit transactions; every BEGIN/COMMIT is explicit.
+    try:
+        connection = await aiosqlite.connect(path, isolation_level=None)
+    except sqlite3.Error as exc:
+        raise StorageError(f"cannot open the database {path}: {exc}") from exc
+    connection.row_factory = aiosqlite.Row
+    try:
+        await connection.execute("PRAGMA busy_timeout = 10000")
+        await connection.execute("PRAGMA journal_mode = WAL")
+        await connection.execute("PRAGMA foreign_keys = ON")
+        await connection.execute("PRAGMA synchronous = FULL")
+        result = await _migrate(connection, path, load_migrations())
+    except sqlite3.Error as exc:
+        await connection.close()
+        raise StorageError(f"{path} is not a usable SQLite database: {exc}") from exc
+    except BaseException:
+        await connection.close()
+        raise
+    return connection, result
+
+
+async def migrate(path: Path) -> MigrationResult:
+    """Apply pending migrations to the file at `path` and close it (`studybot migrate`)."""
+    connection, result = await _connect_and_migrate(Path(path))
+    await connection.close()
+    return result
+
+
+async def _migrate(db: aiosqlite.Connection, path: Path, migrations: list[Migration]) -> MigrationResult:
+    """Apply each migration newer than the file's user_version, each in one transaction."""
+    found, known = await _user_version(db), len(migrations)
+    if found > known:
+        raise common.too_new(str(path), found, known)
+    for migration in migrations:
+        if migration.version <= found:
+            continue  # already applied: reopening an up-to-date file writes nothing
+        await db.execute("BEGIN IMMEDIATE")
+        try:
+            # Re-read inside the lock: another process may have migrated meanwhile.
+            current = await _user_version(db)
+            if current >= migration.version:
+                await db.execute("COMMIT")
+                continue
+            if current != migration.version - 1:
+                raise StorageError(f"{path} is at version {current}; cannot apply {migration.name}")
+            for statement in split_statements(migration.sql):
+                await db.execute(statement)
+            await db.execute(f"PRAGMA user_version = {int(migration.version)}")
+            await db.execute("COMMIT")
+        except BaseException as exc:
+            await _rollback(db)
+            if isinstance(exc, sqlite3.Error):
+                raise StorageError(f"{path}: migration {migration.name} failed: {exc}") from exc
+            raise
+    return MigrationResult(str(path), found, max(found, known))
