@@ -14,7 +14,7 @@ import pytest
 
 from bot.storage.backup import backup_database
 from bot.storage.database import Database
-from tests.storage.test_database import make_answer
+from tests.storage.samples import make_answer
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 

@@ -182,7 +182,8 @@ class PostgresStore:
     async def record_feedback(self, answer_id: str, user_id: int, value: int, at: float) -> tuple[int, int]:
         common.check_vote(value)
         async with self._transaction() as db:
-            if await db.fetchval("SELECT 1 FROM answers WHERE id = $1", answer_id) is None:
+            # The row lock queues votes on one answer, so each returns counts that include the ones before it.
+            if await db.fetchval("SELECT 1 FROM answers WHERE id = $1 FOR UPDATE", answer_id) is None:
                 raise LookupError(f"no answer {answer_id!r}")
             await db.execute(
                 """INSERT INTO feedback (answer_id, user_id, value, at) VALUES ($1, $2, $3, $4)
