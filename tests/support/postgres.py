@@ -25,6 +25,7 @@ from pathlib import Path
 import asyncpg
 
 USER = "studybot"
+PASSWORD_USER = "studybot_pw"  # connects over 127.0.0.1 only with a password
 START_TIMEOUT = 30  # seconds for pg_ctl start/stop
 
 
@@ -73,6 +74,8 @@ class PostgresServer:
         try:
             server._run("initdb", "-D", str(root / "data"), "--auth=trust", f"--username={USER}", "-E", "UTF8",
                         "--no-instructions", "--locale=C.UTF-8")
+            hba = root / "data" / "pg_hba.conf"  # one role that must give a password, for the password tests
+            hba.write_text(f"host all {PASSWORD_USER} 127.0.0.1/32 scram-sha-256\n" + hba.read_text())
             server.start_again()
         except BaseException:
             server.close()
@@ -108,6 +111,18 @@ class PostgresServer:
         finally:
             await admin.close()
         return self.url(name)
+
+    async def create_password_role(self, password: str) -> str:
+        """The url of a database owned by PASSWORD_USER, who logs in with `password` (never in the url)."""
+        url = await self.create_database()
+        admin = await asyncpg.connect(self.url(), timeout=10)
+        try:
+            await admin.execute(f"DROP ROLE IF EXISTS {PASSWORD_USER}")
+            await admin.execute(f"CREATE ROLE {PASSWORD_USER} LOGIN PASSWORD '{password}'")
+            await admin.execute(f"ALTER DATABASE {url.rsplit('/', 1)[1]} OWNER TO {PASSWORD_USER}")
+        finally:
+            await admin.close()
+        return url.replace(f"//{USER}@", f"//{PASSWORD_USER}@")
 
     def close(self) -> None:
         if (self.root / "data" / "postmaster.pid").exists():
