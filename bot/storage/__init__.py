@@ -30,7 +30,7 @@ def _backend(options: StorageOptions) -> str:
     try:
         return options.backend
     except ValueError as exc:
-        raise StorageError(f"storage url {options.url.split('@')[-1]!r}: {exc}") from None
+        raise StorageError(f"the storage url {exc}") from None  # never the url: it may hold a password
 
 
 async def open_store(options: StorageOptions) -> Store:

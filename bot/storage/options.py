@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 SQLITE_PREFIX = "sqlite://"
+PASSWORD_ENV = "STUDYBOT_DATABASE_PASSWORD"
 POSTGRES_SCHEMES = ("postgresql", "postgres")
 
 
@@ -47,14 +50,20 @@ def url_backend(url: str) -> str:
     """Which backend a storage url names; ValueError with the reason when it names none or has a password."""
     if url.startswith(SQLITE_PREFIX):
         if not url[len(SQLITE_PREFIX) :].startswith("/") or url == SQLITE_PREFIX + "/":
-            raise ValueError("an SQLite url is sqlite:///PATH with an absolute PATH")
+            raise ValueError("must be sqlite:///PATH with an absolute PATH")
         return "sqlite"
     parts = urlsplit(url)
     if parts.scheme in POSTGRES_SCHEMES:
         if parts.password is not None or "password" in parse_qs(parts.query):
             raise ValueError(
-                "the url carries a password; put the password in STUDYBOT_DATABASE_PASSWORD "
+                "carries a password; put the password in STUDYBOT_DATABASE_PASSWORD "
                 "(or PGPASSWORD / a passfile) instead"
             )
         return "postgresql"
     raise ValueError("must start with sqlite:/// or postgresql://")
+
+
+def database_password(environ: Mapping[str, str] | None = None) -> str | None:
+    """STUDYBOT_DATABASE_PASSWORD, or None to let the driver read PGPASSWORD or the passfile as libpq does."""
+    env = os.environ if environ is None else environ
+    return env.get(PASSWORD_ENV) or None
