@@ -301,17 +301,16 @@ class SqliteStore:
     async def read_rows(self, table: str, batch: int = 500) -> AsyncIterator[list[tuple]]:
         columns = (await self.tables())[table]
         order = ", ".join(f'"{c}"' for c in columns)
-        offset = 0
-        while True:  # one short read transaction per batch, so writers are never held up for long
-            async with self._transaction(write=False) as db:
-                async with db.execute(
-                    f'SELECT {order} FROM "{table}" ORDER BY {order} LIMIT ? OFFSET ?', (batch, offset)
-                ) as cursor:
-                    rows = [tuple(row) for row in await cursor.fetchall()]
-            if not rows:
-                return
-            yield rows
-            offset += len(rows)
+        # A second connection: one consistent snapshot (WAL lets writers go on), and the store stays
+        # free for other calls while the caller works through the batches.
+        try:
+            async with aiosqlite.connect(self.path, isolation_level=None) as reader:
+                await reader.execute("BEGIN")
+                async with reader.execute(f'SELECT {order} FROM "{table}" ORDER BY {order}') as cursor:
+                    while rows := await cursor.fetchmany(batch):
+                        yield [tuple(row) for row in rows]
+        except sqlite3.Error as exc:
+            raise StorageError(f"{self.path}: cannot read table {table}: {exc}") from exc
 
     @asynccontextmanager
     async def bulk_load(self) -> AsyncIterator[_Loader]:
