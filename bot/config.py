@@ -304,7 +304,8 @@ def _check_storage(storage: StorageSettings, require) -> None:
     require(2 <= storage.pool_size <= 100, "storage", "pool_size", "must be between 2 and 100")
     for key in ("connect_timeout", "acquire_timeout", "statement_timeout"):
         value = getattr(storage, key)
-        require(math.isfinite(value) and 0 < value <= 60, "storage", key, "must be a number of seconds, above 0, at most 60")
+        ok = math.isfinite(value) and 0 < value <= 60
+        require(ok, "storage", key, "must be a number of seconds, above 0, at most 60")
 
 
 # ---------------------------------------------------------------- the token

@@ -333,7 +333,8 @@ async def test_kill_9_at_random_moments_loses_no_acknowledged_write(tmp_path: Pa
     elapsed = time.perf_counter() - started
     rounds = round_no + 1
     print(
-        f"{'sqlite' if sqlite else 'postgresql'}: kill -9 at {rounds} random moments: integrity ok {integrity_ok}/{rounds}, "
+        f"{'sqlite' if sqlite else 'postgresql'}: kill -9 at {rounds} random moments: "
+        f"integrity ok {integrity_ok}/{rounds}, "
         f"acknowledged writes lost {lost_total} of {acked_total}"
     )
     print(

@@ -87,9 +87,12 @@ async def test_a_rolled_back_settings_change_is_not_announced(pg_url: str):
 
 async def test_a_daily_job_runs_in_one_process_at_a_time(pg_url: str):
     async with await open_store(StorageOptions(pg_url)) as first, await open_store(StorageOptions(pg_url)) as second:
-        async with first.exclusive_job("prune") as mine:
-            async with second.exclusive_job("prune") as theirs, second.exclusive_job("digest") as other_job:
-                assert (mine, theirs, other_job) == (True, False, True)
+        async with (
+            first.exclusive_job("prune") as mine,
+            second.exclusive_job("prune") as theirs,
+            second.exclusive_job("digest") as other_job,
+        ):
+            assert (mine, theirs, other_job) == (True, False, True)
         async with second.exclusive_job("prune") as theirs_now:
             assert theirs_now is True
         # a process that dies mid-job (its connections drop without unlocking) releases the lock
@@ -102,6 +105,7 @@ async def test_a_daily_job_runs_in_one_process_at_a_time(pg_url: str):
         await asyncio.sleep(0.2)  # let the server notice the dropped connections
         async with first.exclusive_job("prune") as after_death:
             assert after_death is True
+        await dying.close()
 
 
 async def test_server_stopped_and_restarted_unavailable_fast_then_recovers(

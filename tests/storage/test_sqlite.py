@@ -14,7 +14,8 @@ import pytest
 
 from bot.storage import StorageError, StorageUnavailable
 from bot.storage.common import Migration
-from bot.storage.sqlite import DatabaseInUse, SqliteStore, exclusive, store as sqlite_store
+from bot.storage.sqlite import DatabaseInUse, SqliteStore, exclusive
+from bot.storage.sqlite import store as sqlite_store
 from bot.storage.sqlite.store import load_migrations, split_statements
 from tests.storage.samples import GUILD, make_answer
 

@@ -11,6 +11,7 @@ root (CI), the server runs as the unprivileged `postgres` user, since initdb ref
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import itertools
 import os
@@ -88,7 +89,8 @@ class PostgresServer:
             timeout=START_TIMEOUT + 10, cwd=self.root,
         )
         if done.returncode != 0:
-            raise PostgresUnavailable(f"{tool} failed ({done.returncode}): {done.stderr.strip() or done.stdout.strip()}")
+            output = done.stderr.strip() or done.stdout.strip()
+            raise PostgresUnavailable(f"{tool} failed ({done.returncode}): {output}")
 
     def start_again(self) -> None:
         # fsync off: tests kill clients, never the server; max_connections covers pool tests.
@@ -126,8 +128,6 @@ class PostgresServer:
 
     def close(self) -> None:
         if (self.root / "data" / "postmaster.pid").exists():
-            try:
+            with contextlib.suppress(PostgresUnavailable):
                 self.stop("immediate")
-            except PostgresUnavailable:
-                pass
         shutil.rmtree(self.root, ignore_errors=True)

@@ -47,7 +47,8 @@ def load_migrations() -> list[Migration]:
 def describe(url: str) -> str:
     """user@host:port/db for messages (the url never holds a password; see StorageOptions)."""
     parts = urlsplit(url)
-    return f"{parts.username or ''}{'@' if parts.username else ''}{parts.hostname or ''}:{parts.port or 5432}{parts.path}"
+    user = f"{parts.username}@" if parts.username else ""
+    return f"{user}{parts.hostname or ''}:{parts.port or 5432}{parts.path}"
 
 
 def job_key(name: str) -> int:
@@ -246,7 +247,8 @@ class PostgresStore:
 
     async def get_guild_settings(self, guild_id: int) -> GuildSettings:
         async with self._transaction() as db:
-            return common.settings_record(await db.fetchrow("SELECT * FROM guild_settings WHERE guild_id = $1", guild_id))
+            row = await db.fetchrow("SELECT * FROM guild_settings WHERE guild_id = $1", guild_id)
+        return common.settings_record(row)
 
     async def update_guild_settings(self, guild_id: int, **changes: Any) -> GuildSettings:
         changes, edits = common.split_setting_changes(changes)
@@ -296,7 +298,7 @@ class PostgresStore:
             try:
                 connection = await asyncpg.connect(**_connect_args(self.options))
                 lost = asyncio.Event()
-                connection.add_termination_listener(lambda _c: lost.set())
+                connection.add_termination_listener(lambda _c, lost=lost: lost.set())
                 await connection.add_listener(CHANNEL, self._notified)
                 if not first:
                     log.warning("change feed on %s is back; reloading everything", self.where)
@@ -379,7 +381,7 @@ class _Loader:
         """Rows from either backend: SQLite's 0/1 become booleans here, by the column's type."""
         if table not in self._types:
             raise StorageError(f"the export has a table {table!r} this database does not have")
-        converts = [_CONVERT.get(self._types[table].get(column, ""), None) for column in columns]
+        converts = [_CONVERT.get(self._types[table].get(column, "")) for column in columns]
         records = [
             tuple(v if v is None or f is None else f(v) for v, f in zip(row, converts, strict=True)) for row in rows
         ]
@@ -409,7 +411,8 @@ async def _tables(db: asyncpg.Connection) -> dict[str, list[tuple[str, str]]]:
 
 
 async def _notify(db: asyncpg.Connection, change: Change) -> None:
-    await db.execute("SELECT pg_notify($1, $2)", CHANNEL, json.dumps({"kind": change.kind, "guild_id": change.guild_id}))
+    payload = json.dumps({"kind": change.kind, "guild_id": change.guild_id})
+    await db.execute("SELECT pg_notify($1, $2)", CHANNEL, payload)
 
 
 def _connect_args(options: StorageOptions) -> dict[str, Any]:
