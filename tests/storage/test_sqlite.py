@@ -121,6 +121,7 @@ async def test_deleted_folder_refuses_writes_loudly_once(db: SqliteStore, db_pat
     for _ in range(3):
         with pytest.raises(StorageUnavailable, match=f"{db_path}.*no longer the file"):
             await db.update_guild_settings(GUILD, top_k=4)
+        await db.get_guild_settings(GUILD)  # a read in between is no recovery
     with pytest.raises(StorageUnavailable):
         await db.save_answer(make_answer())
     assert len(storage_errors(caplog)) == 1

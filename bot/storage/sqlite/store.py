@@ -131,10 +131,11 @@ class SqliteStore:
                 if isinstance(exc, sqlite3.Error) and (exc.sqlite_errorcode & 0xFF) in PASSING_FAULTS:
                     raise self._outage.failed(f"{exc} ({exc.sqlite_errorname})") from exc
                 raise
-            if write and _file_identity(self.path) != self._identity:
-                self._lost_file = True
-                raise self._file_gone()
-            self._outage.ok()
+            if write:
+                if _file_identity(self.path) != self._identity:
+                    self._lost_file = True
+                    raise self._file_gone()
+                self._outage.ok()  # only a write proves that writes work again
 
     def _file_gone(self) -> StorageUnavailable:
         return self._outage.failed(
