@@ -17,6 +17,7 @@ import yaml
 from bot.core.engine import ENGINE_NAMES, EngineOptions
 from bot.library import LibraryOptions
 from bot.service.rules import ServiceOptions
+from bot.storage.options import StorageOptions, url_backend
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_API_BASE_URL = "https://discord.com/api/v10"
@@ -59,6 +60,11 @@ class SearchSettings:
 @dataclass(frozen=True)
 class StorageSettings:
     path: Path | None = None  # None: studybot.sqlite3 in the data directory
+    url: str | None = None  # sqlite:///PATH or postgresql://USER@HOST:PORT/DB (no password); None: `path`
+    pool_size: int = StorageOptions.pool_size
+    connect_timeout: float = StorageOptions.connect_timeout
+    acquire_timeout: float = StorageOptions.acquire_timeout
+    statement_timeout: float = StorageOptions.statement_timeout
 
 
 @dataclass(frozen=True)
@@ -91,6 +97,9 @@ class Settings:
 
     @property
     def database_path(self) -> Path:
+        """The SQLite file (storage.url when it names one, else storage.path, else in data_dir)."""
+        if self.storage.url and url_backend(self.storage.url) == "sqlite":
+            return StorageOptions(self.storage.url).sqlite_path
         return self.storage.path or self.data_dir / "studybot.sqlite3"
 
     def with_corpus(self, path: Path) -> Settings:
@@ -181,6 +190,12 @@ class _Reader:
                     key_node,
                     f"'{key}': the bot token is never read from a config file; "
                     "set DISCORD_TOKEN (or DISCORD_TOKEN_FILE) in the environment",
+                )
+            if key in ("password", "database_password"):
+                raise self.fail(
+                    key_node,
+                    f"'{key}': the database password is never read from a config file; "
+                    "set STUDYBOT_DATABASE_PASSWORD (or PGPASSWORD, or use a passfile) in the environment",
                 )
             if key in out:
                 first = out[key][0].start_mark.line + 1
@@ -285,7 +300,24 @@ def _check_values(settings: Settings, reader: _Reader, top: dict[str, tuple[yaml
         "shard_ids",
         "needs discord.shard_count and each id in 0..shard_count-1",
     )
+    _check_storage(s.storage, require)
     require(s.logging.level.upper() in LOG_LEVELS, "logging", "level", f"must be one of {', '.join(LOG_LEVELS)}")
+
+
+def _check_storage(storage: StorageSettings, require) -> None:
+    if storage.url is not None:
+        try:
+            url_backend(storage.url)
+            problem = ""
+        except ValueError as exc:
+            problem = str(exc)  # never the url itself: it may hold a password
+        require(not problem, "storage", "url", problem)
+        require(storage.path is None, "storage", "url", "and 'storage.path' both name the database; keep one")
+    require(2 <= storage.pool_size <= 100, "storage", "pool_size", "must be between 2 and 100")
+    for key in ("connect_timeout", "acquire_timeout", "statement_timeout"):
+        value = getattr(storage, key)
+        ok = math.isfinite(value) and 0 < value <= 60
+        require(ok, "storage", key, "must be a number of seconds, above 0, at most 60")
 
 
 # ---------------------------------------------------------------- the token

@@ -7,6 +7,8 @@ from bot.config import Settings
 from bot.core.engine import Engine, EngineOptions, Progress
 from bot.library import LibraryOptions, open_library
 from bot.service.rules import ServiceOptions
+from bot.storage import StorageOptions, sqlite_url
+from bot.storage.options import database_password
 
 
 def engine_options(settings: Settings) -> EngineOptions:
@@ -21,6 +23,19 @@ def library_options(settings: Settings) -> LibraryOptions:
         max_file_bytes=settings.corpus.max_file_bytes,
         max_passage_chars=settings.corpus.max_passage_chars,
         engine=engine_options(settings),
+    )
+
+
+def storage_options(settings: Settings) -> StorageOptions:
+    """The database: storage.url, else the SQLite file; the password only from the environment."""
+    s = settings.storage
+    return StorageOptions(
+        url=s.url or sqlite_url(settings.database_path),
+        pool_size=s.pool_size,
+        connect_timeout=s.connect_timeout,
+        acquire_timeout=s.acquire_timeout,
+        statement_timeout=s.statement_timeout,
+        password=database_password(),
     )
 
 

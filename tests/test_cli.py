@@ -205,3 +205,20 @@ def test_bash_completion_script_knows_the_commands(capsys):
     assert "complete -o filenames -F _studybot studybot" in script and "ask" in script and "--top-k" in script
     checked = subprocess.run(["bash", "-n"], input=script, capture_output=True, text=True, timeout=30)
     assert checked.returncode == 0, checked.stderr
+
+
+def test_migrate_export_and_import_round_trip(capsys, tmp_path):
+    first, second = tmp_path / "first.yaml", tmp_path / "second.yaml"
+    first.write_text(f"storage: {{path: {tmp_path / 'a.sqlite3'}}}\n", encoding="utf-8")
+    second.write_text(f"storage: {{url: 'sqlite:///{tmp_path / 'b.sqlite3'}'}}\n", encoding="utf-8")
+    code, out, _ = run(capsys, "migrate", "--config", str(first))
+    assert code == 0 and re.search(r"(Migrated|up to date)", out)
+    code, out, _ = run(capsys, "migrate", "--config", str(first))
+    assert code == 0 and "is up to date" in out
+    dump = tmp_path / "dump.jsonl"
+    code, out, _ = run(capsys, "export", str(dump), "--config", str(first))
+    assert code == 0 and out.startswith("Exported") and dump.exists()
+    code, out, _ = run(capsys, "import", str(dump), "--config", str(second))
+    assert code == 0 and out.startswith("Imported")
+    code, _, err = run(capsys, "export", str(dump), "--config", str(first))
+    assert code == 1 and "already exists" in err

@@ -1,4 +1,5 @@
 import dataclasses
+import re
 from pathlib import Path
 
 import pytest
@@ -97,3 +98,36 @@ def test_token_comes_from_environment_or_token_file(tmp_path):
         read_token({})
     with pytest.raises(TokenError, match="DISCORD_TOKEN_FILE"):
         read_token({"DISCORD_TOKEN_FILE": str(tmp_path / "missing")})
+
+
+def test_storage_url_names_sqlite_or_postgresql_and_defaults_come_from_storage_options():
+    from bot.storage import StorageOptions
+
+    default = parse_settings("storage:\n  path: /srv/bot.sqlite3\n").storage
+    assert (default.url, default.pool_size, default.acquire_timeout) == (
+        None, StorageOptions.pool_size, StorageOptions.acquire_timeout
+    )
+    sqlite = parse_settings("storage:\n  url: sqlite:///srv/studybot/bot.sqlite3\n")
+    assert sqlite.database_path == Path("/srv/studybot/bot.sqlite3")
+    postgres = parse_settings("storage:\n  url: postgresql://bot@db.internal:5432/studybot\n  pool_size: 4\n")
+    assert (postgres.storage.url, postgres.storage.pool_size) == ("postgresql://bot@db.internal:5432/studybot", 4)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("storage:\n  url: mysql://bot@db/studybot\n", "line 2: 'storage.url' must start with sqlite:/// or postgresql://"),
+        ("storage:\n  url: sqlite://relative.db\n", "'storage.url' must be sqlite:///PATH"),
+        ("storage:\n  url: postgresql://bot:hunter2@db/studybot\n", "'storage.url' carries a password"),
+        ("storage:\n  url: postgresql://bot@db/s?password=hunter2\n", "'storage.url' carries a password"),
+        ("storage:\n  password: hunter2\n", "STUDYBOT_DATABASE_PASSWORD"),
+        ("storage:\n  path: a.db\n  url: sqlite:///b.db\n", "both name the database"),
+        ("storage:\n  pool_size: 1\n", "'storage.pool_size' must be between 2 and 100"),
+        ("storage:\n  acquire_timeout: 0\n", "'storage.acquire_timeout' must be a number of seconds"),
+        ("storage:\n  statement_timeout: .nan\n", "'storage.statement_timeout' must be a number of seconds"),
+    ],
+)
+def test_bad_storage_settings_name_the_key_and_never_echo_a_password(text: str, message: str):
+    with pytest.raises(ConfigError, match=re.escape(message)) as caught:
+        parse_settings(text, source="bot.yaml")
+    assert "hunter2" not in str(caught.value)

@@ -60,10 +60,13 @@ class StudyBotMixin:
 
     async def _prune_expired_answers(self) -> None:
         """Once a day, forget answers whose buttons expired more than ANSWER_RETENTION ago."""
+        store = self.services.answers.store
         while True:
-            deleted = await self.services.answers.store.prune(time.time() - ANSWER_RETENTION_SECONDS)
-            if deleted:
-                log.info("pruned %d expired answers", deleted)
+            async with store.exclusive_job("prune-answers") as mine:  # one process of many does it
+                if mine:
+                    deleted = await store.prune(time.time() - ANSWER_RETENTION_SECONDS)
+                    if deleted:
+                        log.info("pruned %d expired answers", deleted)
             await asyncio.sleep(24 * 3600)
 
     async def passage_keys(self, guild_id: int | None) -> answering.PassageKeys:

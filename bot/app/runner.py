@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import fcntl
 import logging
 import signal
 import sys
-from pathlib import Path
 
 import aiohttp
 import discord
@@ -18,8 +16,9 @@ from bot.app.client import create_client
 from bot.config import DiscordSettings, Settings, TokenError, read_token
 from bot.library.registry import Libraries
 from bot.service.services import Services
-from bot.storage.database import Database, StorageError
-from bot.wiring import open_shared_library, service_options
+from bot.storage import StorageError, open_store
+from bot.storage.sqlite import DatabaseInUse, exclusive
+from bot.wiring import open_shared_library, service_options, storage_options
 
 log = logging.getLogger("studybot.app")
 
@@ -54,28 +53,6 @@ def _protect_token(token: str) -> None:
         handler.addFilter(redact)
 
 
-class DatabaseInUse(Exception):
-    pass
-
-
-@contextlib.contextmanager
-def exclusive(database: Path):
-    """Hold a lock beside the database, so a second bot on it exits instead of answering twice."""
-    database.parent.mkdir(parents=True, exist_ok=True)
-    lock_path = database.with_name(database.name + ".lock")
-    with open(lock_path, "a+") as lock:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise DatabaseInUse(
-                f"{database} is in use by another Studybot process; run one bot per database"
-            ) from None
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
-
-
 def _token_or_exit() -> str | None:
     try:
         return read_token()
@@ -102,8 +79,10 @@ def run_bot(settings: Settings) -> int:
     token = _connect_settings(settings)
     if token is None:
         return 2
+    options = storage_options(settings)
+    one_process = exclusive(options.sqlite_path) if options.backend == "sqlite" else contextlib.nullcontext()
     try:
-        with exclusive(settings.database_path):
+        with one_process:  # SQLite: one bot process per database file; PostgreSQL: any number
             return asyncio.run(_serve(settings, token))
     except (aiohttp.ClientConnectionError, OSError) as exc:
         print(_unreachable(settings, exc), file=sys.stderr)
@@ -139,8 +118,9 @@ async def _serve(settings: Settings, token: str) -> int:
     if not engine.passages:
         log.error("no article with text could be loaded from %s", settings.corpus.path)
         return 1
-    async with await Database.open(settings.database_path) as db:
-        services = Services.create(Libraries(engine), db, service_options(settings))
+    async with await open_store(storage_options(settings)) as store:
+        services = Services.create(Libraries(engine), store, service_options(settings))
+        store.on_change(services.apply_change)
         client = create_client(services, **_client_options(settings))
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()

@@ -55,6 +55,11 @@ def build_parser() -> argparse.ArgumentParser:
     command("sync", "register the slash commands with Discord, then exit")
     backup = command("backup", "copy the bot's database safely, even while the bot runs")
     backup.add_argument("dest", type=Path, metavar="DEST")
+    command("migrate", "apply the database's pending schema migrations, then exit")
+    export = command("export", "write everything the database holds to FILE (to move between SQLite and PostgreSQL)")
+    export.add_argument("file", type=Path, metavar="FILE")
+    import_ = command("import", "load a FILE written by `studybot export` into an empty database")
+    import_.add_argument("file", type=Path, metavar="FILE")
     completion = sub.add_parser("completion", help="print a shell completion script (bash or zsh)")
     completion.add_argument("shell", choices=("bash", "zsh"))
     return parser

@@ -173,13 +173,65 @@ def cmd_sync(args, settings: Settings) -> int:
 
 
 def cmd_backup(args, settings: Settings) -> int:
-    from bot.storage.backup import BackupError, backup_database
+    from bot.storage.sqlite import BackupError, backup_sqlite
+    from bot.wiring import storage_options
 
+    if storage_options(settings).backend != "sqlite":
+        raise CommandError("studybot backup copies SQLite databases; back PostgreSQL up with pg_dump (see the README)")
     try:
-        summary = backup_database(settings.database_path, Path(args.dest))
+        done = backup_sqlite(settings.database_path, Path(args.dest))
     except BackupError as exc:
         raise CommandError(str(exc), EXIT_FAILURE) from None
-    print(summary)
+    print(f"Backed up {done.source} to {done.dest} ({messages.plural(done.answers, 'answer')}).")
+    return EXIT_OK
+
+
+def cmd_migrate(args, settings: Settings) -> int:
+    import asyncio
+
+    from bot.storage import StorageError, migrate
+    from bot.wiring import storage_options
+
+    try:
+        done = asyncio.run(migrate(storage_options(settings)))
+    except StorageError as exc:
+        raise CommandError(str(exc), EXIT_FAILURE) from None
+    if done.before == done.after:
+        print(f"{done.where} is up to date (schema version {done.after}).")
+    else:
+        print(f"Migrated {done.where} from schema version {done.before} to {done.after}.")
+    return EXIT_OK
+
+
+def _transfer(settings: Settings, move, path: Path):
+    import asyncio
+
+    from bot.storage import StorageError, open_store
+    from bot.wiring import storage_options
+
+    async def run():
+        async with await open_store(storage_options(settings)) as store:
+            return await move(store, path)
+
+    try:
+        return asyncio.run(run())
+    except (StorageError, OSError, ValueError) as exc:
+        raise CommandError(f"{path}: {exc}", EXIT_FAILURE) from None
+
+
+def cmd_export(args, settings: Settings) -> int:
+    from bot.storage.transfer import export_store
+
+    done = _transfer(settings, export_store, Path(args.file))
+    print(f"Exported {messages.plural(sum(done.rows.values()), 'row')} to {done.path} (schema version {done.schema_version}).")
+    return EXIT_OK
+
+
+def cmd_import(args, settings: Settings) -> int:
+    from bot.storage.transfer import import_store
+
+    done = _transfer(settings, import_store, Path(args.file))
+    print(f"Imported {messages.plural(sum(done.rows.values()), 'row')} from {done.path} (schema version {done.schema_version}).")
     return EXIT_OK
 
 
@@ -191,4 +243,7 @@ COMMANDS = {
     "run": cmd_run,
     "sync": cmd_sync,
     "backup": cmd_backup,
+    "migrate": cmd_migrate,
+    "export": cmd_export,
+    "import": cmd_import,
 }

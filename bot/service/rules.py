@@ -75,6 +75,9 @@ class ServerRules:
         """Another process changed this server's settings: read them again on next use."""
         self._cache.pop(guild_id, None)
 
+    def forget_all(self) -> None:
+        self._cache.clear()
+
     def page_size(self, guild: GuildSettings) -> int:
         return min(guild.top_k or self.options.top_k, PAGE_SIZE_MAX)
 

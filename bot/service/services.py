@@ -20,6 +20,14 @@ class Services:
     answers: StoredAnswers
     admin: Admin
 
+    def apply_change(self, change) -> None:
+        """A change another process (or this one) published: forget what it makes stale."""
+        if change.kind in ("settings", "*"):
+            if change.guild_id is None:
+                self.rules.forget_all()
+            else:
+                self.rules.forget(change.guild_id)
+
     @classmethod
     def create(cls, libraries, store, options: ServiceOptions) -> Services:
         rules = ServerRules(store, options)

@@ -56,3 +56,14 @@ class GuildStats:
     top_unanswered: tuple[tuple[str, int], ...]
     feedback_up: int
     feedback_down: int
+
+
+@dataclass(frozen=True)
+class Change:
+    """A notice that stored data changed: `kind` such as "settings", for one guild.
+
+    Kind "*" with guild_id None means "notices may have been missed (the feed reconnected): reload all".
+    """
+
+    kind: str
+    guild_id: int | None

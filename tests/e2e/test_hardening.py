@@ -13,7 +13,7 @@ import pytest_asyncio
 from bot.config import bundled_corpus_dir
 from bot.service import messages
 from testing.bot_process import GUILD, MANAGE_GUILD, TOKEN, BotProcess, bot_env, write_config
-from testing.fake_discord import APPLICATION_COMMAND, EPHEMERAL, FakeDiscord, custom_ids
+from testing.fake_discord import APPLICATION_COMMAND, EPHEMERAL, custom_ids
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 

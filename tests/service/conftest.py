@@ -8,7 +8,7 @@ from bot.config import Settings
 from bot.library.registry import Libraries
 from bot.service.rules import Member, ServiceOptions
 from bot.service.services import Services
-from bot.storage import Database
+from bot.storage.sqlite import SqliteStore
 from bot.wiring import open_shared_library
 
 GUILD, OTHER_GUILD = 9001, 9002
@@ -24,7 +24,7 @@ def engine(tmp_path_factory):
 
 @pytest.fixture
 async def store(tmp_path):
-    async with await Database.open(tmp_path / "studybot.sqlite3") as db:
+    async with await SqliteStore.open(tmp_path / "studybot.sqlite3") as db:
         yield db
 
 

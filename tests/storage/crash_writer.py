@@ -1,6 +1,6 @@
 """A stand-in for the bot's write path, to be killed with SIGKILL by tests/storage/test_crash.py.
 
-    python -m tests.storage.crash_writer DB_PATH SEED
+    python -m tests.storage.crash_writer STORAGE_URL SEED
 
 Opens the database and does a random mix of the bot's writes (save an answer with 3-15 excerpts,
 vote on a saved answer, change a guild's settings, log a question), one at a time. Around each
@@ -28,12 +28,10 @@ import dataclasses
 import hashlib
 import json
 import random
-import sqlite3
 import sys
 import time
-from pathlib import Path
 
-from bot.storage.database import Database
+from bot.storage import StorageOptions, open_store
 from bot.storage.records import AnswerRecord, ExcerptRecord
 
 GUILDS = (11, 22, 33)
@@ -103,12 +101,11 @@ def say(line: str) -> None:
     sys.stdout.flush()
 
 
-async def run(path: Path, seed: int) -> None:
+async def run(url: str, seed: int) -> None:
     rng = random.Random(seed)
-    async with await Database.open(path) as db:
-        with sqlite3.connect(path) as raw:  # answers saved by earlier (killed) writers can be voted on too
-            answer_ids = [row[0] for row in raw.execute("SELECT id FROM answers ORDER BY id")]
-        raw.close()
+    async with await open_store(StorageOptions(url)) as db:
+        # answers saved by earlier (killed) writers can be voted on too
+        answer_ids = [row[0] async for rows in db.read_rows("answers") for row in rows]
         answers = logs = 0
         deadline = time.monotonic() + MAX_SECONDS
         for _ in range(MAX_WRITES):
@@ -154,9 +151,9 @@ async def run(path: Path, seed: int) -> None:
 
 def main(argv: list[str]) -> int:
     if len(argv) != 2:
-        print("usage: python -m tests.storage.crash_writer DB_PATH SEED", file=sys.stderr)
+        print("usage: python -m tests.storage.crash_writer STORAGE_URL SEED", file=sys.stderr)
         return 2
-    asyncio.run(run(Path(argv[0]), int(argv[1])))
+    asyncio.run(run(argv[0], int(argv[1])))
     return 0
 
 

@@ -13,9 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.storage.backup import BackupError, backup_database
-from bot.storage.database import Database
-from tests.storage.test_database import make_answer
+from bot.storage.sqlite import BackupError, SqliteStore, backup_sqlite
+from tests.storage.samples import make_answer
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -24,10 +23,10 @@ WRITER = textwrap.dedent(
     """
     import asyncio, sys
     from pathlib import Path
-    from bot.storage.database import Database
+    from bot.storage.sqlite import SqliteStore
 
     async def main(path, stop):
-        async with await Database.open(path) as db:
+        async with await SqliteStore.open(path) as db:
             n = 0
             while not stop.exists():
                 await db.log_question(1, 1, f"busy {n}", False, False, None, float(n))
@@ -46,7 +45,7 @@ def db_path(tmp_path: Path) -> Path:
 
 
 async def save_answers(db_path: Path, count: int) -> list[str]:
-    async with await Database.open(db_path) as db:
+    async with await SqliteStore.open(db_path) as db:
         return [(await db.save_answer(make_answer(question=f"q{n}"))).id for n in range(count)]
 
 
@@ -54,9 +53,10 @@ async def test_backup_copies_every_answer_and_reports(db_path: Path, tmp_path: P
     ids = await save_answers(db_path, 5)
     dest = tmp_path / "backups" / "copy.sqlite3"
     dest.parent.mkdir()
-    assert backup_database(db_path, dest) == f"Backed up {db_path} to {dest} (5 answers)."
+    result = backup_sqlite(db_path, dest)
+    assert (result.source, result.dest, result.answers) == (db_path, dest, 5)
     assert sorted(p.name for p in dest.parent.iterdir()) == ["copy.sqlite3"]  # no temp or -wal files
-    async with await Database.open(dest) as copy:
+    async with await SqliteStore.open(dest) as copy:
         for answer_id in ids:
             assert (await copy.get_answer(answer_id)).excerpts[0].rank == 1
 
@@ -74,13 +74,13 @@ async def test_backup_while_another_process_is_writing(db_path: Path, tmp_path: 
         assert writer.stdout.readline().strip() == "ready"
         dest = tmp_path / "copy.sqlite3"
         started = time.perf_counter()
-        assert (await asyncio.to_thread(backup_database, db_path, dest)).startswith("Backed up")
+        assert (await asyncio.to_thread(backup_sqlite, db_path, dest)).dest == dest
         print(f"backup under load took {time.perf_counter() - started:.2f} s")
         time.sleep(0.1)  # the writer keeps going after the backup
     finally:
         stop.touch()
         assert writer.wait(timeout=10) == 0
-    async with await Database.open(dest) as copy:
+    async with await SqliteStore.open(dest) as copy:
         for answer_id in ids:
             assert await copy.get_answer(answer_id) is not None
     with sqlite3.connect(dest) as raw:
@@ -99,7 +99,7 @@ async def test_backup_refuses_to_overwrite(db_path: Path, tmp_path: Path, capsys
     dest = tmp_path / "existing.sqlite3"
     dest.write_text("keep me")
     with pytest.raises(BackupError, match="already exists"):
-        backup_database(db_path, dest)
+        backup_sqlite(db_path, dest)
     assert dest.read_text() == "keep me"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["existing.sqlite3", "live"]
 
@@ -108,7 +108,7 @@ def test_backup_of_missing_database(tmp_path: Path, capsys):
     missing = tmp_path / "nowhere.sqlite3"
     dest = tmp_path / "copy.sqlite3"
     with pytest.raises(BackupError, match=f"^no database at {re.escape(str(missing))}$"):
-        backup_database(missing, dest)
+        backup_sqlite(missing, dest)
     assert not dest.exists()
 
 
@@ -116,7 +116,7 @@ async def test_backup_into_a_missing_folder_is_refused_not_created(db_path: Path
     await save_answers(db_path, 1)
     typo = tmp_path / "bakups" / "nightly" / "copy.sqlite3"
     with pytest.raises(BackupError, match=f"{re.escape(str(typo.parent))} is not a folder"):
-        backup_database(db_path, typo)
+        backup_sqlite(db_path, typo)
     assert not (tmp_path / "bakups").exists()
 
 
@@ -126,11 +126,11 @@ def test_failed_backup_leaves_nothing_behind(tmp_path: Path, capsys):
     out = tmp_path / "out"
     out.mkdir()
     with pytest.raises(BackupError, match="failed"):
-        backup_database(source, out / "copy.sqlite3")
+        backup_sqlite(source, out / "copy.sqlite3")
     assert list(out.iterdir()) == []
 
 
 async def test_backup_into_a_folder_is_refused(db_path: Path, tmp_path: Path, capsys):
     await save_answers(db_path, 1)
     with pytest.raises(BackupError, match="folder"):
-        backup_database(db_path, tmp_path)
+        backup_sqlite(db_path, tmp_path)

@@ -1,4 +1,4 @@
-"""`studybot backup DEST`: a consistent copy of the live database, safe while the bot writes."""
+"""A consistent copy of a live SQLite database, safe while the bot writes (`studybot backup DEST`)."""
 
 from __future__ import annotations
 
@@ -6,15 +6,25 @@ import contextlib
 import os
 import secrets
 import sqlite3
+from dataclasses import dataclass
 from pathlib import Path
 
-
-class BackupError(Exception):
-    """The backup was not made; the message says why."""
+from bot.storage.errors import StorageError
 
 
-def backup_database(db_path: Path, dest: Path) -> str:
-    """Copy the database at `db_path` to the new file `dest`; return a one-line summary.
+class BackupError(StorageError):
+    """The backup was not made; the message says why and names the file."""
+
+
+@dataclass(frozen=True)
+class BackupResult:
+    source: Path
+    dest: Path
+    answers: int
+
+
+def backup_sqlite(db_path: Path, dest: Path) -> BackupResult:
+    """Copy the database at `db_path` to the new file `dest`; BackupError when that cannot be done.
 
     Uses SQLite's online backup API, so it works while the bot has the database open (WAL)
     and is writing. The copy is built in a temp file beside `dest` and then moved into place,
@@ -27,7 +37,7 @@ def backup_database(db_path: Path, dest: Path) -> str:
         raise BackupError(f"{dest} is a folder; give the backup a file name")
     if dest.exists():
         raise BackupError(f"{dest} already exists; not overwriting it")
-    if not dest.parent.is_dir():
+    if not dest.parent.is_dir():  # a typo'd path must not grow a tree of folders
         raise BackupError(f"{dest.parent} is not a folder; create it first")
     partial = dest.with_name(f".{dest.name}.{secrets.token_hex(4)}.partial")
     try:
@@ -36,12 +46,12 @@ def backup_database(db_path: Path, dest: Path) -> str:
     except FileExistsError:
         raise BackupError(f"{dest} already exists; not overwriting it") from None
     except (sqlite3.Error, OSError) as exc:
-        raise BackupError(f"backup of {db_path} failed: {exc}") from None
+        raise BackupError(f"backup of {db_path} failed: {exc}") from exc
     finally:
         for leftover in (partial, Path(f"{partial}-journal"), Path(f"{partial}-wal"), Path(f"{partial}-shm")):
             with contextlib.suppress(FileNotFoundError):
                 leftover.unlink()
-    return f"Backed up {db_path} to {dest} ({answers} answers)."
+    return BackupResult(db_path, dest, answers)
 
 
 def _copy(source_path: Path, target_path: Path) -> int:

@@ -1,7 +1,9 @@
-"""The bot's database: one aiosqlite connection, numbered migrations, durable writes.
+"""SQLite through aiosqlite: one connection, numbered migrations, durable writes.
 
-Every write runs in a `BEGIN IMMEDIATE` transaction under one `asyncio.Lock` and returns
-only after COMMIT, so the bot can reply to the user knowing the write is on disk.
+Every write runs in a `BEGIN IMMEDIATE` transaction under one `asyncio.Lock` and returns only
+after COMMIT, so the bot can reply knowing the write is on disk. After each COMMIT the file at
+the path is checked (one stat) to still be the file that is open: a deleted folder or a replaced
+file makes writes fail loudly instead of being acknowledged into a file nobody will read again.
 """
 
 from __future__ import annotations
@@ -10,47 +12,39 @@ import asyncio
 import contextlib
 import dataclasses
 import json
+import logging
+import os
 import re
 import secrets
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager
-from importlib import resources
 from pathlib import Path
 from types import TracebackType
-from typing import Any, NamedTuple
+from typing import Any
 
 import aiosqlite
 
-from bot.storage.records import AnswerRecord, ExcerptRecord, GuildSettings, GuildStats
+from bot.storage import common
+from bot.storage.common import Migration, MigrationResult, Outage
+from bot.storage.errors import StorageError, StorageUnavailable
+from bot.storage.records import AnswerRecord, Change, GuildSettings, GuildStats
 
-ANSWER_ID = re.compile(r"[0-9a-f]{12}")
-SETTING_KEYS = ("top_k", "private_default", "cooldown_seconds", "channel_ids")
-CHANNEL_EDITS = ("allow_channel", "disallow_channel", "all_channels")
+log = logging.getLogger("studybot.storage")
 
-
-class StorageError(Exception):
-    """The database file cannot be used (not SQLite, too new, migration failed, closed)."""
-
-
-class Migration(NamedTuple):
-    version: int
-    name: str
-    sql: str
+# Primary result codes of faults that pass (busy after busy_timeout, read-only, I/O, disk full, cannot open).
+PASSING_FAULTS = {
+    sqlite3.SQLITE_BUSY,
+    sqlite3.SQLITE_LOCKED,
+    sqlite3.SQLITE_READONLY,
+    sqlite3.SQLITE_IOERR,
+    sqlite3.SQLITE_FULL,
+    sqlite3.SQLITE_CANTOPEN,
+}
 
 
 def load_migrations() -> list[Migration]:
-    """The packaged `migrations/NNNN_name.sql` files, in order; versions must run 1..N."""
-    folder = resources.files("bot.storage").joinpath("migrations")
-    found = []
-    for entry in folder.iterdir():
-        match = re.fullmatch(r"(\d+)_\w+\.sql", entry.name)
-        if match:
-            found.append(Migration(int(match.group(1)), entry.name, entry.read_text(encoding="utf-8")))
-    found.sort()
-    if [m.version for m in found] != list(range(1, len(found) + 1)):
-        raise StorageError(f"migration files are not numbered 1..N: {[m.name for m in found]}")
-    return found
+    return common.load_migrations("bot.storage.sqlite")
 
 
 def split_statements(script: str) -> Iterator[str]:
@@ -72,44 +66,36 @@ def _has_code(sql: str) -> bool:
     return bool(without_comments.replace(";", "").strip())
 
 
-def normalize_question(question: str) -> str:
-    """The grouping key for "the same question": casefolded, whitespace collapsed."""
-    return " ".join(question.split()).casefold()
+def _file_identity(path: Path) -> tuple[int, int] | None:
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return found.st_dev, found.st_ino
 
 
-class Database:
-    """The bot's storage. Open with `async with await Database.open(path) as db:`."""
+class SqliteStore:
+    """The Store on one SQLite file. Open with `async with await SqliteStore.open(path) as db:`."""
+
+    backend = "sqlite"
 
     def __init__(self, path: Path, connection: aiosqlite.Connection) -> None:
         self.path = path
+        self.where = str(path)
         self._connection: aiosqlite.Connection | None = connection
         self._lock = asyncio.Lock()
+        self._identity = _file_identity(path)
+        self._lost_file = False
+        self._outage = Outage(f"the database {path}")
+        self._feed = common.ChangeFeed()
 
     # -- lifecycle -------------------------------------------------------------------------
 
     @classmethod
-    async def open(cls, path: Path) -> Database:
+    async def open(cls, path: Path) -> SqliteStore:
         """Connect to (or create) the database at `path` and bring its schema up to date."""
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # isolation_level=None: no implicit transactions; every BEGIN/COMMIT below is explicit.
-        try:
-            connection = await aiosqlite.connect(path, isolation_level=None)
-        except sqlite3.Error as exc:
-            raise StorageError(f"cannot open the database {path}: {exc}") from exc
-        connection.row_factory = aiosqlite.Row
-        try:
-            await connection.execute("PRAGMA busy_timeout = 10000")
-            await connection.execute("PRAGMA journal_mode = WAL")
-            await connection.execute("PRAGMA foreign_keys = ON")
-            await connection.execute("PRAGMA synchronous = FULL")
-            await _migrate(connection, path, load_migrations())
-        except sqlite3.Error as exc:
-            await connection.close()
-            raise StorageError(f"{path} is not a usable SQLite database: {exc}") from exc
-        except BaseException:
-            await connection.close()
-            raise
+        connection, _result = await _connect_and_migrate(path)
         return cls(path, connection)
 
     async def close(self) -> None:
@@ -119,7 +105,7 @@ class Database:
             if connection is not None:
                 await connection.close()
 
-    async def __aenter__(self) -> Database:
+    async def __aenter__(self) -> SqliteStore:
         return self
 
     async def __aexit__(
@@ -134,18 +120,32 @@ class Database:
             connection = self._connection
             if connection is None:
                 raise StorageError(f"{self.path}: the database is closed")
+            if write and self._lost_file:
+                raise self._file_gone()
             try:
                 await connection.execute("BEGIN IMMEDIATE" if write else "BEGIN")
                 yield connection
                 await connection.execute("COMMIT")
-            except BaseException:
+            except BaseException as exc:
                 await _rollback(connection)
+                if isinstance(exc, sqlite3.Error) and (exc.sqlite_errorcode & 0xFF) in PASSING_FAULTS:
+                    raise self._outage.failed(f"{exc} ({exc.sqlite_errorname})") from exc
                 raise
+            if write:
+                if _file_identity(self.path) != self._identity:
+                    self._lost_file = True
+                    raise self._file_gone()
+                self._outage.ok()  # only a write proves that writes work again
+
+    def _file_gone(self) -> StorageUnavailable:
+        return self._outage.failed(
+            "it is no longer the file at that path (its folder was deleted or the file replaced); "
+            "refusing writes that would be lost: put the file back or restore a backup, then restart Studybot"
+        )
 
     # -- answers ---------------------------------------------------------------------------
 
     async def save_answer(self, record: AnswerRecord) -> AnswerRecord:
-        """Store an answer and its excerpts under a new random id; return it with the id set."""
         async with self._transaction(write=True) as db:
             while True:
                 answer_id = secrets.token_hex(6)
@@ -153,46 +153,18 @@ class Database:
                     if await cursor.fetchone() is None:
                         break
             await db.execute(
-                """INSERT INTO answers (id, guild_id, channel_id, user_id, question, answered, weak,
-                       matched_terms, unknown_terms, created_at, expires_at, private, page_size, page)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                (
-                    answer_id,
-                    record.guild_id,
-                    record.channel_id,
-                    record.user_id,
-                    record.question,
-                    bool(record.answered),
-                    bool(record.weak),
-                    json.dumps(list(record.matched_terms)),
-                    json.dumps(list(record.unknown_terms)),
-                    record.created_at,
-                    record.expires_at,
-                    bool(record.private),
-                    record.page_size,
-                    record.page,
-                ),
+                f"INSERT INTO answers ({common.INSERT_ANSWER_COLUMNS}) VALUES ({', '.join('?' * 14)})",
+                common.answer_values(answer_id, record),
             )
             await db.executemany(
                 """INSERT INTO excerpts (answer_id, rank, passage_id, score, quote, highlights)
                    VALUES (?, ?, ?, ?, ?, ?)""",
-                [
-                    (
-                        answer_id,
-                        e.rank,
-                        e.passage_id,
-                        e.score,
-                        e.quote,
-                        json.dumps([[int(start), int(end)] for start, end in e.highlights]),
-                    )
-                    for e in record.excerpts
-                ],
+                common.excerpt_values(answer_id, record),
             )
         return dataclasses.replace(record, id=answer_id)
 
     async def get_answer(self, answer_id: str) -> AnswerRecord | None:
-        """The stored answer, excerpts in rank order; None for an unknown or malformed id."""
-        if not isinstance(answer_id, str) or not ANSWER_ID.fullmatch(answer_id):
+        if not common.is_answer_id(answer_id):
             return None
         async with self._transaction(write=False) as db:
             async with db.execute("SELECT * FROM answers WHERE id = ?", (answer_id,)) as cursor:
@@ -201,23 +173,16 @@ class Database:
                 return None
             async with db.execute("SELECT * FROM excerpts WHERE answer_id = ? ORDER BY rank", (answer_id,)) as cursor:
                 excerpt_rows = await cursor.fetchall()
-        return answer_record(row, excerpt_rows)
+        return common.answer_record(row, excerpt_rows)
 
     async def set_answer_page(self, answer_id: str, page: int) -> None:
-        """Remember which page of an answer is on screen (unknown ids are ignored)."""
-        if not isinstance(answer_id, str) or not ANSWER_ID.fullmatch(answer_id):
+        if not common.is_answer_id(answer_id):
             return
         async with self._transaction(write=True) as db:
             await db.execute("UPDATE answers SET page = ? WHERE id = ?", (int(page), answer_id))
 
     async def record_feedback(self, answer_id: str, user_id: int, value: int, at: float) -> tuple[int, int]:
-        """A 👍 (+1) or 👎 (-1) vote, one per user per answer (a later vote replaces an earlier).
-
-        Returns the answer's (up, down) counts. Raises ValueError for another value and
-        LookupError when the answer no longer exists.
-        """
-        if isinstance(value, bool) or value not in (1, -1):
-            raise ValueError(f"feedback must be +1 or -1, not {value!r}")
+        common.check_vote(value)
         async with self._transaction(write=True) as db:
             async with db.execute("SELECT 1 FROM answers WHERE id = ?", (answer_id,)) as cursor:
                 if await cursor.fetchone() is None:
@@ -236,10 +201,6 @@ class Database:
         return up, down
 
     async def prune(self, before: float) -> int:
-        """Delete answers (with their excerpts and votes) that expired before `before`; return how many.
-
-        The question log is kept.
-        """
         async with self._transaction(write=True) as db:
             cursor = await db.execute("DELETE FROM answers WHERE expires_at < ?", (before,))
             deleted = cursor.rowcount
@@ -258,26 +219,16 @@ class Database:
         answer_id: str | None,
         at: float,
     ) -> None:
-        """Record that a question was asked, and whether it was answered."""
         async with self._transaction(write=True) as db:
             await db.execute(
                 """INSERT INTO question_log
                        (guild_id, user_id, question, normalized, answered, weak, answer_id, at)
                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
-                (
-                    guild_id,
-                    user_id,
-                    question,
-                    normalize_question(question),
-                    bool(answered),
-                    bool(weak),
-                    answer_id,
-                    at,
-                ),
+                (guild_id, user_id, question, common.normalize_question(question), bool(answered), bool(weak),
+                 answer_id, at),
             )
 
     async def guild_stats(self, guild_id: int, top: int = 5) -> GuildStats:
-        """Questions asked/answered, the `top` most frequent unanswered questions and votes, for one guild."""
         async with self._transaction(write=False) as db:
             async with db.execute(
                 "SELECT COUNT(*), COALESCE(SUM(answered), 0) FROM question_log WHERE guild_id = ?",
@@ -303,32 +254,13 @@ class Database:
     # -- guild settings ------------------------------------------------------------------------
 
     async def get_guild_settings(self, guild_id: int) -> GuildSettings:
-        """The guild's stored overrides, or all defaults when none are stored."""
         async with self._transaction(write=False) as db:
             return await _read_settings(db, guild_id)
 
     async def update_guild_settings(self, guild_id: int, **changes: Any) -> GuildSettings:
-        """Change some of top_k, private_default, cooldown_seconds, channel_ids; return the stored result.
-
-        allow_channel / disallow_channel (an id) and all_channels (True) edit the stored channel list
-        inside the transaction, so two moderators' concurrent edits both land.
-        """
-        edits = {key: changes.pop(key) for key in CHANNEL_EDITS if key in changes}
-        unknown = sorted(set(changes) - set(SETTING_KEYS))
-        if unknown:
-            raise ValueError(f"unknown guild setting(s): {', '.join(unknown)}")
-        if "channel_ids" in changes:
-            changes["channel_ids"] = tuple(int(c) for c in changes["channel_ids"] or ())
-        for key in ("top_k", "cooldown_seconds"):
-            if changes.get(key) is not None:
-                changes[key] = int(changes[key])
-        if changes.get("private_default") is not None:
-            changes["private_default"] = bool(changes["private_default"])
+        changes, edits = common.split_setting_changes(changes)
         async with self._transaction(write=True) as db:
-            current = await _read_settings(db, guild_id)
-            if edits:
-                changes["channel_ids"] = _edit_channels(changes.get("channel_ids", current.channel_ids), **edits)
-            merged = dataclasses.replace(current, **changes)
+            merged = common.merge_settings(await _read_settings(db, guild_id), changes, edits)
             await db.execute(
                 """INSERT INTO guild_settings
                        (guild_id, top_k, private_default, cooldown_seconds, channel_ids)
@@ -336,39 +268,88 @@ class Database:
                    ON CONFLICT (guild_id) DO UPDATE SET top_k = excluded.top_k,
                        private_default = excluded.private_default,
                        cooldown_seconds = excluded.cooldown_seconds, channel_ids = excluded.channel_ids""",
-                (
-                    guild_id,
-                    merged.top_k,
-                    merged.private_default,
-                    merged.cooldown_seconds,
-                    json.dumps(list(merged.channel_ids)),
-                ),
+                (guild_id, merged.top_k, merged.private_default, merged.cooldown_seconds,
+                 json.dumps(list(merged.channel_ids))),
             )
-            return await _read_settings(db, guild_id)
+            stored = await _read_settings(db, guild_id)
+        self._feed.dispatch(Change(common.SETTINGS_CHANGED, guild_id))
+        return stored
+
+    # -- one process: notices stay in it, every job is ours ------------------------------------
+
+    async def publish(self, kind: str, guild_id: int | None) -> None:
+        common.check_kind(kind)
+        self._feed.dispatch(Change(kind, guild_id))
+
+    def on_change(self, callback: Callable[[Change], object]) -> None:
+        self._feed.add(callback)
+
+    @asynccontextmanager
+    async def exclusive_job(self, name: str) -> AsyncIterator[bool]:
+        """Always True: one bot process per SQLite file (see bot.storage.sqlite.lock)."""
+        yield True
+
+    # -- transfer --------------------------------------------------------------------------------
+
+    async def schema_version(self) -> int:
+        async with self._transaction(write=False) as db:
+            return await _user_version(db)
+
+    async def tables(self) -> dict[str, list[str]]:
+        async with self._transaction(write=False) as db:
+            return await _tables(db)
+
+    async def read_rows(self, table: str, batch: int = 500) -> AsyncIterator[list[tuple]]:
+        columns = (await self.tables())[table]
+        order = ", ".join(f'"{c}"' for c in columns)
+        # A second connection: one consistent snapshot (WAL lets writers go on), and the store stays
+        # free for other calls while the caller works through the batches.
+        try:
+            async with aiosqlite.connect(self.path, isolation_level=None) as reader:
+                await reader.execute("BEGIN")
+                async with reader.execute(f'SELECT {order} FROM "{table}" ORDER BY {order}') as cursor:
+                    while rows := await cursor.fetchmany(batch):
+                        yield [tuple(row) for row in rows]
+        except sqlite3.Error as exc:
+            raise StorageError(f"{self.path}: cannot read table {table}: {exc}") from exc
+
+    @asynccontextmanager
+    async def bulk_load(self) -> AsyncIterator[_Loader]:
+        async with self._transaction(write=True) as db:
+            for table in await _tables(db):
+                async with db.execute(f'SELECT 1 FROM "{table}" LIMIT 1') as cursor:
+                    if await cursor.fetchone() is not None:
+                        raise StorageError(f"{self.path} already holds data (table {table}); import into a new one")
+            yield _Loader(db)
 
 
-def _edit_channels(
-    channels, allow_channel: int | None = None, disallow_channel: int | None = None, all_channels: bool = False
-) -> tuple[int, ...]:
-    edited = [] if all_channels else [int(c) for c in channels]
-    if allow_channel is not None and int(allow_channel) not in edited:
-        edited.append(int(allow_channel))
-    if disallow_channel is not None and int(disallow_channel) in edited:
-        edited.remove(int(disallow_channel))
-    return tuple(edited)
+class _Loader:
+    def __init__(self, db: aiosqlite.Connection):
+        self._db = db
+
+    async def insert(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        names = ", ".join(f'"{c}"' for c in columns)
+        marks = ", ".join("?" * len(columns))
+        await self._db.executemany(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', rows)
+
+
+async def _tables(db: aiosqlite.Connection) -> dict[str, list[str]]:
+    async with db.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+    ) as cursor:
+        names = [row[0] for row in await cursor.fetchall()]
+    references, columns = {}, {}
+    for name in names:
+        async with db.execute(f'PRAGMA foreign_key_list("{name}")') as cursor:
+            references[name] = {row["table"] for row in await cursor.fetchall()}
+        async with db.execute(f'PRAGMA table_info("{name}")') as cursor:
+            columns[name] = [row["name"] for row in await cursor.fetchall()]
+    return {name: columns[name] for name in common.dependency_order(references)}
 
 
 async def _read_settings(db: aiosqlite.Connection, guild_id: int) -> GuildSettings:
     async with db.execute("SELECT * FROM guild_settings WHERE guild_id = ?", (guild_id,)) as cursor:
-        row = await cursor.fetchone()
-    if row is None:
-        return GuildSettings()
-    return GuildSettings(
-        top_k=row["top_k"],
-        private_default=None if row["private_default"] is None else bool(row["private_default"]),
-        cooldown_seconds=row["cooldown_seconds"],
-        channel_ids=tuple(json.loads(row["channel_ids"])),
-    )
+        return common.settings_record(await cursor.fetchone())
 
 
 async def _rollback(db: aiosqlite.Connection) -> None:
@@ -377,7 +358,7 @@ async def _rollback(db: aiosqlite.Connection) -> None:
     Always queued, never skipped on `in_transaction`: after a cancellation the BEGIN or a
     statement may still be waiting in aiosqlite's queue, and this ROLLBACK runs after it.
     """
-    with contextlib.suppress(sqlite3.OperationalError):  # "no transaction is active"
+    with contextlib.suppress(sqlite3.Error):  # "no transaction is active", or the fault itself
         await db.execute("ROLLBACK")
 
 
@@ -387,13 +368,45 @@ async def _user_version(db: aiosqlite.Connection) -> int:
     return version
 
 
-async def _migrate(db: aiosqlite.Connection, path: Path, migrations: list[Migration]) -> None:
+async def _connect_and_migrate(path: Path) -> tuple[aiosqlite.Connection, MigrationResult]:
+    """A configured connection to `path` with every migration applied (StorageError naming the file)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StorageError(f"cannot create the folder of the database {path}: {exc}") from exc
+    # isolation_level=None: no implicit transactions; every BEGIN/COMMIT is explicit.
+    try:
+        connection = await aiosqlite.connect(path, isolation_level=None)
+    except sqlite3.Error as exc:
+        raise StorageError(f"cannot open the database {path}: {exc}") from exc
+    connection.row_factory = aiosqlite.Row
+    try:
+        await connection.execute("PRAGMA busy_timeout = 10000")
+        await connection.execute("PRAGMA journal_mode = WAL")
+        await connection.execute("PRAGMA foreign_keys = ON")
+        await connection.execute("PRAGMA synchronous = FULL")
+        result = await _migrate(connection, path, load_migrations())
+    except sqlite3.Error as exc:
+        await connection.close()
+        raise StorageError(f"{path} is not a usable SQLite database: {exc}") from exc
+    except BaseException:
+        await connection.close()
+        raise
+    return connection, result
+
+
+async def migrate(path: Path) -> MigrationResult:
+    """Apply pending migrations to the file at `path` and close it (`studybot migrate`)."""
+    connection, result = await _connect_and_migrate(Path(path))
+    await connection.close()
+    return result
+
+
+async def _migrate(db: aiosqlite.Connection, path: Path, migrations: list[Migration]) -> MigrationResult:
     """Apply each migration newer than the file's user_version, each in one transaction."""
     found, known = await _user_version(db), len(migrations)
     if found > known:
-        raise StorageError(
-            f"{path} has schema version {found}, newer than this Studybot knows ({known}); upgrade Studybot"
-        )
+        raise common.too_new(str(path), found, known)
     for migration in migrations:
         if migration.version <= found:
             continue  # already applied: reopening an up-to-date file writes nothing
@@ -415,33 +428,4 @@ async def _migrate(db: aiosqlite.Connection, path: Path, migrations: list[Migrat
             if isinstance(exc, sqlite3.Error):
                 raise StorageError(f"{path}: migration {migration.name} failed: {exc}") from exc
             raise
-
-
-def answer_record(row: Mapping[str, Any], excerpt_rows: Iterable[Mapping[str, Any]]) -> AnswerRecord:
-    """An answers row and its excerpts rows (in rank order) as an AnswerRecord."""
-    return AnswerRecord(
-        id=row["id"],
-        guild_id=row["guild_id"],
-        channel_id=row["channel_id"],
-        user_id=row["user_id"],
-        question=row["question"],
-        answered=bool(row["answered"]),
-        weak=bool(row["weak"]),
-        matched_terms=tuple(json.loads(row["matched_terms"])),
-        unknown_terms=tuple(json.loads(row["unknown_terms"])),
-        created_at=row["created_at"],
-        expires_at=row["expires_at"],
-        private=bool(row["private"]),
-        page_size=row["page_size"],
-        page=row["page"],
-        excerpts=tuple(
-            ExcerptRecord(
-                rank=e["rank"],
-                passage_id=e["passage_id"],
-                score=e["score"],
-                quote=e["quote"],
-                highlights=tuple((start, end) for start, end in json.loads(e["highlights"])),
-            )
-            for e in excerpt_rows
-        ),
-    )
+    return MigrationResult(str(path), found, max(found, known))

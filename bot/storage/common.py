@@ -1,0 +1,244 @@
+"""What every backend shares: argument checks, row → record, migrations on disk, outages, the change feed."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import re
+from collections.abc import Callable, Iterable, Mapping
+from importlib import resources
+from typing import Any, NamedTuple
+
+from bot.storage.errors import StorageError, StorageUnavailable
+from bot.storage.records import AnswerRecord, Change, ExcerptRecord, GuildSettings
+
+log = logging.getLogger("studybot.storage")
+
+ANSWER_ID = re.compile(r"[0-9a-f]{12}")
+SETTING_KEYS = ("top_k", "private_default", "cooldown_seconds", "channel_ids")
+CHANNEL_EDITS = ("allow_channel", "disallow_channel", "all_channels")
+SETTINGS_CHANGED = "settings"
+
+
+def is_answer_id(answer_id: object) -> bool:
+    return isinstance(answer_id, str) and ANSWER_ID.fullmatch(answer_id) is not None
+
+
+def check_vote(value: object) -> None:
+    if isinstance(value, bool) or value not in (1, -1):
+        raise ValueError(f"feedback must be +1 or -1, not {value!r}")
+
+
+def normalize_question(question: str) -> str:
+    """The grouping key for "the same question": casefolded, whitespace collapsed."""
+    return " ".join(question.split()).casefold()
+
+
+def split_setting_changes(changes: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(plain settings with their types fixed, channel edits); ValueError naming unknown keys."""
+    changes = dict(changes)
+    edits = {key: changes.pop(key) for key in CHANNEL_EDITS if key in changes}
+    unknown = sorted(set(changes) - set(SETTING_KEYS))
+    if unknown:
+        raise ValueError(f"unknown guild setting(s): {', '.join(unknown)}")
+    if "channel_ids" in changes:
+        changes["channel_ids"] = tuple(int(c) for c in changes["channel_ids"] or ())
+    for key in ("top_k", "cooldown_seconds"):
+        if changes.get(key) is not None:
+            changes[key] = int(changes[key])
+    if changes.get("private_default") is not None:
+        changes["private_default"] = bool(changes["private_default"])
+    return changes, edits
+
+
+def merge_settings(current: GuildSettings, changes: dict[str, Any], edits: dict[str, Any]) -> GuildSettings:
+    """`current` with the checked `changes` and channel `edits` (from split_setting_changes) applied."""
+    if edits:
+        changes = {**changes, "channel_ids": _edit_channels(changes.get("channel_ids", current.channel_ids), **edits)}
+    return dataclasses.replace(current, **changes)
+
+
+def _edit_channels(
+    channels, allow_channel: int | None = None, disallow_channel: int | None = None, all_channels: bool = False
+) -> tuple[int, ...]:
+    edited = [] if all_channels else [int(c) for c in channels]
+    if allow_channel is not None and int(allow_channel) not in edited:
+        edited.append(int(allow_channel))
+    if disallow_channel is not None and int(disallow_channel) in edited:
+        edited.remove(int(disallow_channel))
+    return tuple(edited)
+
+
+def settings_record(row: Mapping[str, Any] | None) -> GuildSettings:
+    if row is None:
+        return GuildSettings()
+    return GuildSettings(
+        top_k=row["top_k"],
+        private_default=None if row["private_default"] is None else bool(row["private_default"]),
+        cooldown_seconds=row["cooldown_seconds"],
+        channel_ids=tuple(json.loads(row["channel_ids"])),
+    )
+
+
+def answer_values(answer_id: str, record: AnswerRecord) -> tuple:
+    """The answers row for `record`, in the column order of INSERT_ANSWER_COLUMNS."""
+    return (
+        answer_id,
+        record.guild_id,
+        record.channel_id,
+        record.user_id,
+        record.question,
+        bool(record.answered),
+        bool(record.weak),
+        json.dumps(list(record.matched_terms)),
+        json.dumps(list(record.unknown_terms)),
+        record.created_at,
+        record.expires_at,
+        bool(record.private),
+        record.page_size,
+        record.page,
+    )
+
+
+INSERT_ANSWER_COLUMNS = (
+    "id, guild_id, channel_id, user_id, question, answered, weak, matched_terms, unknown_terms, "
+    "created_at, expires_at, private, page_size, page"
+)
+
+
+def excerpt_values(answer_id: str, record: AnswerRecord) -> list[tuple]:
+    """The excerpts rows for `record`: (answer_id, rank, passage_id, score, quote, highlights)."""
+    return [
+        (answer_id, e.rank, e.passage_id, e.score, e.quote, json.dumps([[int(a), int(b)] for a, b in e.highlights]))
+        for e in record.excerpts
+    ]
+
+
+def answer_record(row: Mapping[str, Any], excerpt_rows: Iterable[Mapping[str, Any]]) -> AnswerRecord:
+    """An answers row and its excerpts rows (in rank order) as an AnswerRecord."""
+    return AnswerRecord(
+        id=row["id"],
+        guild_id=row["guild_id"],
+        channel_id=row["channel_id"],
+        user_id=row["user_id"],
+        question=row["question"],
+        answered=bool(row["answered"]),
+        weak=bool(row["weak"]),
+        matched_terms=tuple(json.loads(row["matched_terms"])),
+        unknown_terms=tuple(json.loads(row["unknown_terms"])),
+        created_at=row["created_at"],
+        expires_at=row["expires_at"],
+        private=bool(row["private"]),
+        page_size=row["page_size"],
+        page=row["page"],
+        excerpts=tuple(
+            ExcerptRecord(
+                rank=e["rank"],
+                passage_id=e["passage_id"],
+                score=e["score"],
+                quote=e["quote"],
+                highlights=tuple((start, end) for start, end in json.loads(e["highlights"])),
+            )
+            for e in excerpt_rows
+        ),
+    )
+
+
+# -- migrations -------------------------------------------------------------------------------
+
+
+class Migration(NamedTuple):
+    version: int
+    name: str
+    sql: str
+
+
+def load_migrations(package: str) -> list[Migration]:
+    """The `migrations/NNNN_name.sql` files of a backend package, in order; versions must run 1..N."""
+    folder = resources.files(package).joinpath("migrations")
+    found = []
+    for entry in folder.iterdir():
+        match = re.fullmatch(r"(\d+)_\w+\.sql", entry.name)
+        if match:
+            found.append(Migration(int(match.group(1)), entry.name, entry.read_text(encoding="utf-8")))
+    found.sort()
+    if [m.version for m in found] != list(range(1, len(found) + 1)):
+        raise StorageError(f"migration files are not numbered 1..N: {[m.name for m in found]}")
+    return found
+
+
+def too_new(where: str, found: int, known: int) -> StorageError:
+    return StorageError(
+        f"{where} has schema version {found}, newer than this Studybot knows ({known}); upgrade Studybot"
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class MigrationResult:
+    """What `migrate` did: the schema version before and after, for the database named `where`."""
+
+    where: str
+    before: int
+    after: int
+
+
+# -- faults and notices -----------------------------------------------------------------------
+
+
+class Outage:
+    """Logs a fault once when it starts and once when it ends, not a traceback per call."""
+
+    def __init__(self, what: str):
+        self.what = what
+        self.cause: str | None = None
+
+    def failed(self, cause: str) -> StorageUnavailable:
+        """Note the fault (logged when it is new); return the error for the caller to raise."""
+        if self.cause is None:
+            log.error("%s is unavailable: %s (until it recovers, further failures are not logged)", self.what, cause)
+        self.cause = cause
+        return StorageUnavailable(f"{self.what} is unavailable: {cause}")
+
+    def ok(self) -> None:
+        if self.cause is not None:
+            log.warning("%s works again (after: %s)", self.what, self.cause)
+            self.cause = None
+
+
+class ChangeFeed:
+    """The callbacks registered with `on_change`, called on the event loop for every Change."""
+
+    def __init__(self) -> None:
+        self._callbacks: list[Callable[[Change], object]] = []
+
+    def add(self, callback: Callable[[Change], object]) -> None:
+        self._callbacks.append(callback)
+
+    def dispatch(self, change: Change) -> None:
+        for callback in list(self._callbacks):
+            try:
+                callback(change)
+            except Exception:
+                log.exception("a change callback failed for %s", change)
+
+
+def check_kind(kind: str) -> None:
+    if not isinstance(kind, str) or not re.fullmatch(r"[a-z][a-z0-9_-]{0,39}|\*", kind):
+        raise ValueError(f"a change kind is a short lower-case name, not {kind!r}")
+
+
+def dependency_order(references: dict[str, set[str]]) -> list[str]:
+    """Table names with every referenced table before the tables that reference it (then by name)."""
+    ordered: list[str] = []
+    placed: set[str] = set()
+    pending = dict(sorted(references.items()))
+    while pending:
+        ready = [t for t, refs in pending.items() if refs - {t} <= placed]
+        if not ready:
+            raise StorageError(f"tables reference each other in a cycle: {sorted(pending)}")
+        for table in ready:
+            ordered.append(table)
+            placed.add(table)
+            del pending[table]
+    return ordered
