@@ -19,6 +19,29 @@ WEAK_SHARE = 0.5  # matched words carrying less than this share of the question'
 # Below this share the readings do not answer the question: "Which wines is France famous for?" knows
 # only "France" (0.22 of the weight), and quoting a passage about France would quote something unrelated.
 ANSWER_FLOOR = 0.25
+# The passage-level gate (Engine's passage_gate): an answer is weak unless one shown passage's own text
+# holds PASSAGE_FLOOR of the question's weight and every rare name the question uses ("Stanford" asked
+# of an article that names Stanford once, elsewhere). Rare: in under RARE_NAME_SHARE of the passages.
+PASSAGE_FLOOR = 0.3
+RARE_NAME_SHARE = 0.1
+_NAME = re.compile(r"\b(?:[A-Z][\w'’-]*|\d{3,4})")
+
+
+# The frame a question is asked in, not its topic: "How many …" is weak only if "many" counts as a
+# missing word. Blanked out of the question (offsets kept) before it is analysed, in every language's
+# analyzer; the words stay in passages. English frames; other languages' stopword lists cover theirs.
+QUESTION_FRAME = re.compile(
+    r"\b(?:how\s+(?:many|much|long|often|far|old|large|big|tall|high)"
+    r"|(?:in\s+)?(?:what|which)\s+(?:year|years|kind\s+of|type\s+of|sort\s+of|percentage\s+of|number\s+of|amount\s+of)"
+    r"|(?:what|who)\s+(?:is|was|are|were)\s+the\s+name\s+of|name\s+(?:the|a|an)"
+    r"|(?:is|was|are|were)\s+(?:called|named|known\s+as)|called|named)\b",
+    re.IGNORECASE,
+)
+
+
+def without_frame(question: str) -> str:
+    """The question with its frame words blanked by spaces (offsets unchanged, for highlights)."""
+    return QUESTION_FRAME.sub(lambda m: " " * len(m.group()), question)
 
 
 @dataclass(frozen=True)
@@ -30,15 +53,26 @@ class QuestionTerms:
     matched: frozenset[str]  # the distinct terms the corpus knows
     matched_words: tuple[str, ...]  # the question's own words, for people
     unknown_words: tuple[str, ...]
+    names: frozenset[str] = frozenset()  # terms of capitalised words and numbers past the first word
+
+    def rare_names(self, n_passages: int) -> frozenset[str]:
+        """Names the corpus rarely (or never) uses: an answer about them must say them."""
+        share = max(1.0, RARE_NAME_SHARE * n_passages)
+        rare = math.log(n_passages - share + 0.5) - math.log(share + 0.5)
+        return frozenset(t for t in self.names if self.weights.get(t, math.inf) > rare)
 
     @property
     def answerable(self) -> bool:
         return bool(self.matched) and self.matched_share >= ANSWER_FLOOR
 
     @property
+    def total_weight(self) -> float:
+        return sum(self.weights.values())
+
+    @property
     def matched_share(self) -> float:
-        total = sum(self.weights.values())
-        return sum(self.weights[t] for t in self.matched) / total if total else 0.0
+        total = self.total_weight
+        return sum(self.weights[t] for t in self.weights if t in self.matched) / total if total else 0.0
 
     @property
     def weak(self) -> bool:
@@ -54,6 +88,7 @@ def question_terms(
     """
     terms: list[str] = []
     word_of: dict[str, str] = {}
+    question = without_frame(question)
     for position, analyzer in enumerate(analyzers):
         seen = set(terms)
         for term, start, end in analyzer.words(question):
@@ -63,6 +98,7 @@ def question_terms(
             terms.append(term)
             if position:
                 seen.add(term)
+    names = {t for m in _NAME.finditer(question) if m.start() for a in analyzers for t, _, _ in a.words(m.group())}
     unseen_idf = math.log(n_passages + 0.5) - math.log(0.5)
     idfs = {term: idf(term) for term in dict.fromkeys(terms)}
     weights = {term: unseen_idf if value is None else value for term, value in idfs.items()}
@@ -73,7 +109,15 @@ def question_terms(
         matched=matched,
         matched_words=_unique(word_of[t] for t in weights if t in matched),
         unknown_words=_unique(word_of[t] for t in weights if t not in matched),
+        names=frozenset(names & weights.keys()),
     )
+
+
+def passage_evidence(text: str, analyzer: Analyzer, terms: QuestionTerms) -> tuple[float, frozenset[str]]:
+    """(share of the question's weight the text holds, the question terms it holds)."""
+    present = frozenset(t for t, _, _ in analyzer.words(text) if t in terms.weights)
+    total = terms.total_weight
+    return (sum(w for t, w in terms.weights.items() if t in present) / total if total else 0.0), present
 
 
 def _unique(words) -> tuple[str, ...]:
@@ -91,8 +135,8 @@ def focused_quote(
     words = [(t, s, e) for t, s, e in analyzer.words(text) if t in matched]
     spans = sentence_spans(text) or [(0, len(text))]
 
-    def covered(start: int, end: int) -> float:
-        return sum(weights[t] for t in {t for t, s, e in words if start <= s and e <= end})
+    def covered(start: int, end: int) -> float:  # summed in text order: the same float on every run
+        return sum(weights[t] for t in dict.fromkeys(t for t, s, e in words if start <= s and e <= end))
 
     best: tuple[float, bool, int, int, int] | None = None  # (weight, self-contained, length, start, end)
     for i, (start, _) in enumerate(spans):
