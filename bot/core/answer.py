@@ -15,7 +15,7 @@ _LEANS_BACK = re.compile(
     r"(?:in fact,?\s+|therefore,?\s+|thus,?\s+|however,?\s+|but\s+|and\s+)?(?:it|this|these|that|they|he|she|such)\b",
     re.IGNORECASE,
 )
-WEAK_SHARE = 0.5  # matched words carrying less than this share of the question's weight: a weak answer
+WEAK_SHARE = 0.4  # matched words carrying less than this share of the question's weight: a weak answer
 # Below this share the readings do not answer the question: "Which wines is France famous for?" knows
 # only "France" (0.22 of the weight), and quoting a passage about France would quote something unrelated.
 ANSWER_FLOOR = 0.25
@@ -24,7 +24,10 @@ ANSWER_FLOOR = 0.25
 # of an article that names Stanford once, elsewhere). Rare: in under RARE_NAME_SHARE of the passages.
 PASSAGE_FLOOR = 0.3
 RARE_NAME_SHARE = 0.1
-_NAME = re.compile(r"\b(?:[A-Z][\w'’-]*|\d{3,4})")
+# A name's word: capitalised, short all-capitals acronyms (US, BA) left out since texts spell them out.
+# (Requiring a name's words in a row, "Stanford University" against "Stanford Hall", was measured: real
+# questions write names loosely, "Father Josh Carrier", and it doubled the weak answers.)
+_NAME = re.compile(r"\b(?![A-Z]{1,3}\b)[A-Z][\w'’-]*")
 
 
 # The frame a question is asked in, not its topic: "How many …" is weak only if "many" counts as a
@@ -39,9 +42,49 @@ QUESTION_FRAME = re.compile(
 )
 
 
+# What kind of words the answer is made of, from the question's frame: a number (dates included) or a name.
+_EXPECTS = (
+    ("number", re.compile(
+        r"\b(?:when|what\s+(?:year|date|percentage|number)|which\s+year|how\s+(?:many|much|long|old|often|far|large|big))\b",
+        re.IGNORECASE)),
+    ("name", re.compile(r"\b(?:who|whom|whose)\b", re.IGNORECASE)),
+)
+_NUMBER = re.compile(
+    r"\b(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty"
+    r"|hundred|thousand|million|billion|once|twice|dozen|first|second|third|century|decade)\b",
+    re.IGNORECASE,
+)
+_CAPITALISED = re.compile(r"(?<=[\w,;:] )[A-Z][\w'’-]+")  # a capitalised word inside a sentence
+
+
+def expected_answer(question: str) -> str | None:
+    """"number" or "name" when the question's frame asks for one, else None."""
+    for kind, pattern in _EXPECTS:
+        if pattern.search(question):
+            return kind
+    return None
+
+
+def holds_answer_kind(text: str, kind: str | None, question_words: frozenset[str]) -> bool:
+    """Whether the text has a word of the expected kind that the question itself does not say."""
+    if kind is None:
+        return False
+    pattern = _NUMBER if kind == "number" else _CAPITALISED
+    return any(m.group().casefold() not in question_words for m in pattern.finditer(text))
+
+
 def without_frame(question: str) -> str:
     """The question with its frame words blanked by spaces (offsets unchanged, for highlights)."""
     return QUESTION_FRAME.sub(lambda m: " " * len(m.group()), question)
+
+
+# The gate's weights must not depend on the corpus's size: in a one-article corpus the article's topic
+# words occur in most passages, where BM25's idf floors them near zero, while a word the corpus never
+# uses would weigh ln(2N+1). A word the corpus uses weighs at least as one in a third of the passages
+# (ln 2), and a word it never uses as one in one passage of a hundred (ln 99): for a term in a share p
+# of the passages idf ≈ ln((1-p)/p) whatever N, so these two keep the balance fixed.
+KNOWN_FLOOR = math.log(2)
+UNKNOWN_WEIGHT = math.log(99)
 
 
 @dataclass(frozen=True)
@@ -49,14 +92,16 @@ class QuestionTerms:
     """What the evidence gate knows about a question."""
 
     terms: tuple[str, ...]  # index terms in question order, repeats kept (BM25 counts them)
-    weights: dict[str, float]  # idf of each distinct term; an unknown term weighs as a term in no passage
+    weights: dict[str, float]  # gate weight of each distinct term: idf, floored (see KNOWN_FLOOR)
     matched: frozenset[str]  # the distinct terms the corpus knows
     matched_words: tuple[str, ...]  # the question's own words, for people
     unknown_words: tuple[str, ...]
-    names: frozenset[str] = frozenset()  # terms of capitalised words and numbers past the first word
+    names: frozenset[str] = frozenset()  # terms of the capitalised words past the question's first word
+    expects: str | None = None  # expected_answer() of the question
+    question_words: frozenset[str] = frozenset()  # the question's case-folded words, as written
 
     def rare_names(self, n_passages: int) -> frozenset[str]:
-        """Names the corpus rarely (or never) uses: an answer about them must say them."""
+        """Name terms the corpus rarely (or never) uses: an answer about them must say them."""
         share = max(1.0, RARE_NAME_SHARE * n_passages)
         rare = math.log(n_passages - share + 0.5) - math.log(share + 0.5)
         return frozenset(t for t in self.names if self.weights.get(t, math.inf) > rare)
@@ -88,6 +133,8 @@ def question_terms(
     """
     terms: list[str] = []
     word_of: dict[str, str] = {}
+    expects = expected_answer(question)
+    question_words = frozenset(w.casefold() for w in re.findall(r"[\w'’-]+", question))
     question = without_frame(question)
     for position, analyzer in enumerate(analyzers):
         seen = set(terms)
@@ -99,9 +146,8 @@ def question_terms(
             if position:
                 seen.add(term)
     names = {t for m in _NAME.finditer(question) if m.start() for a in analyzers for t, _, _ in a.words(m.group())}
-    unseen_idf = math.log(n_passages + 0.5) - math.log(0.5)
     idfs = {term: idf(term) for term in dict.fromkeys(terms)}
-    weights = {term: unseen_idf if value is None else value for term, value in idfs.items()}
+    weights = {term: UNKNOWN_WEIGHT if value is None else max(value, KNOWN_FLOOR) for term, value in idfs.items()}
     matched = frozenset(term for term, value in idfs.items() if value is not None)
     return QuestionTerms(
         terms=tuple(terms),
@@ -110,14 +156,18 @@ def question_terms(
         matched_words=_unique(word_of[t] for t in weights if t in matched),
         unknown_words=_unique(word_of[t] for t in weights if t not in matched),
         names=frozenset(names & weights.keys()),
+        expects=expects,
+        question_words=question_words,
     )
 
 
-def passage_evidence(text: str, analyzer: Analyzer, terms: QuestionTerms) -> tuple[float, frozenset[str]]:
-    """(share of the question's weight the text holds, the question terms it holds)."""
-    present = frozenset(t for t, _, _ in analyzer.words(text) if t in terms.weights)
+def carries(text: str, analyzer: Analyzer, terms: QuestionTerms, n_passages: int) -> bool:
+    """The passage-level gate: the text holds PASSAGE_FLOOR of the question's weight and every rare name
+    the question uses (the best passage, not just the corpus somewhere, must carry the question)."""
+    present = set(analyzer.tokens(text))
     total = terms.total_weight
-    return (sum(w for t, w in terms.weights.items() if t in present) / total if total else 0.0), present
+    share = sum(w for t, w in terms.weights.items() if t in present) / total if total else 0.0
+    return share >= PASSAGE_FLOOR and terms.rare_names(n_passages) <= present
 
 
 def _unique(words) -> tuple[str, ...]:

@@ -12,9 +12,9 @@ from functools import cached_property
 import numpy as np
 
 from bot.core.analysis import Analyzer, TermEncoder, analyzer_for
-from bot.core.answer import PASSAGE_FLOOR, QuestionTerms, focused_quote, passage_evidence, question_terms
+from bot.core.answer import QuestionTerms, carries, focused_quote, question_terms
 from bot.core.index import BM25Index, ReferenceIndex
-from bot.core.ranking import RerankOptions, posting_weight_of, rerank
+from bot.core.ranking import RerankOptions, rerank
 from bot.core.models import Answer, Article, Corpus, Excerpt, FootnoteLookup, Passage, PassageLookup
 
 ENGINES = {"numpy": BM25Index, "rank-bm25": ReferenceIndex}
@@ -107,14 +107,14 @@ class Engine:
         if not ranked:
             return self.unanswered(question, terms)
         if depth:
-            scored = rerank(ranked, self.passages, self._analyzer_of, terms, self._posting_weight, self.options.rerank)
+            scored = rerank(ranked, self.passages, self._analyzer_of, terms, self.index, self.options.rerank)
             ranked = [(s.doc, s.score) for s in scored]
         ranked = ranked[:k]
         excerpts = tuple(self._excerpt(rank, doc, score, terms) for rank, (doc, score) in enumerate(ranked, 1))
         return Answer(
             question=question,
             answered=True,
-            weak=not self._carried(excerpts, terms) if self.options.passage_gate else terms.weak,
+            weak=terms.weak or (self.options.passage_gate and not self._carried(excerpts, terms)),
             matched_terms=terms.matched_words,
             unknown_terms=terms.unknown_words,
             excerpts=excerpts,
@@ -123,15 +123,10 @@ class Engine:
     def _analyzer_of(self, passage: Passage) -> Analyzer:
         return analyzer_for(self._articles[passage.article_id].language)
 
-    @cached_property
-    def _posting_weight(self):
-        return posting_weight_of(self.index)
-
     def _carried(self, excerpts: Sequence[Excerpt], terms: QuestionTerms) -> bool:
-        """Whether the top passage's own text holds PASSAGE_FLOOR of the question's weight and its rare names."""
+        """The passage-level gate (answer.carries) on the top passage."""
         top = excerpts[0].passage
-        share, present = passage_evidence(top.text, self._analyzer_of(top), terms)
-        return share >= PASSAGE_FLOOR and terms.rare_names(self.index.n_documents) <= present
+        return carries(top.text, self._analyzer_of(top), terms, self.index.n_documents)
 
     def article_mentions(self, article_id: str, terms: QuestionTerms) -> bool:
         """Whether any passage of the article holds a matched term (a cheap check before the search)."""
