@@ -80,10 +80,11 @@ def without_frame(question: str) -> str:
 
 # The gate's weights must not depend on the corpus's size: in a one-article corpus the article's topic
 # words occur in most passages, where BM25's idf floors them near zero, while a word the corpus never
-# uses would weigh ln(2N+1). A word the corpus uses weighs at least as one in a third of the passages
-# (ln 2), and a word it never uses as one in one passage of a hundred (ln 99): for a term in a share p
-# of the passages idf ≈ ln((1-p)/p) whatever N, so these two keep the balance fixed.
-KNOWN_FLOOR = math.log(2)
+# uses would weigh ln(2N+1). For a term in a share p of the passages idf ≈ ln((1-p)/p) whatever N, so
+# the gate weighs a word the corpus uses at least as one in a fifth of the passages (ln 4: measured
+# against ln 2 and ln 9, see the README's quality table), and a word it never uses as one in one
+# passage of a hundred (ln 99). Ranking (quotes, second stage) keeps BM25's own idf.
+KNOWN_FLOOR = math.log(4)
 UNKNOWN_WEIGHT = math.log(99)
 
 
@@ -93,6 +94,7 @@ class QuestionTerms:
 
     terms: tuple[str, ...]  # index terms in question order, repeats kept (BM25 counts them)
     weights: dict[str, float]  # gate weight of each distinct term: idf, floored (see KNOWN_FLOOR)
+    idf: dict[str, float]  # ranking weight of each distinct term (quotes, second stage): BM25's idf
     matched: frozenset[str]  # the distinct terms the corpus knows
     matched_words: tuple[str, ...]  # the question's own words, for people
     unknown_words: tuple[str, ...]
@@ -148,10 +150,12 @@ def question_terms(
     names = {t for m in _NAME.finditer(question) if m.start() for a in analyzers for t, _, _ in a.words(m.group())}
     idfs = {term: idf(term) for term in dict.fromkeys(terms)}
     weights = {term: UNKNOWN_WEIGHT if value is None else max(value, KNOWN_FLOOR) for term, value in idfs.items()}
+    ranking = {term: UNKNOWN_WEIGHT if value is None else value for term, value in idfs.items()}
     matched = frozenset(term for term, value in idfs.items() if value is not None)
     return QuestionTerms(
         terms=tuple(terms),
         weights=weights,
+        idf=ranking,
         matched=matched,
         matched_words=_unique(word_of[t] for t in weights if t in matched),
         unknown_words=_unique(word_of[t] for t in weights if t not in matched),

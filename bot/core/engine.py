@@ -146,7 +146,7 @@ class Engine:
         quote, highlights = focused_quote(
             passage.text,
             analyzer_for(article.language),
-            terms.weights,
+            terms.idf,
             terms.matched,
             self.options.quote_chars,
         )

@@ -56,7 +56,8 @@ def text_coverage(
 ) -> tuple[float, float, bool, frozenset[str]]:
     """(coverage, best two-sentence-window coverage, whether that window holds the expected kind of
     answer, the question terms present) for one passage text."""
-    weights, total = terms.weights, terms.total_weight
+    weights = terms.idf
+    total = sum(weights.values())
     words = [(t, s) for t, s, _ in analyzer.words(text) if t in weights]
     present = frozenset(t for t, _ in words)
     if not total:
