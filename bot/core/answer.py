@@ -131,24 +131,36 @@ def question_terms(
 ) -> QuestionTerms:
     """Analyse a question with each corpus language's analyzer and weigh its terms by idf.
 
-    The first analyzer's terms keep their repeats; another language adds only terms it alone gives.
+    Word by word: the terms the corpus knows, from any language (the first analyzer's keep their
+    repeats, another language adds only terms it alone gives); a word no language finds is one
+    unknown word, the first analyzer's term, unless some corpus language calls it a stopword ("who"
+    stays no unknown word because a German article's analyzer does not drop it).
     """
     terms: list[str] = []
     word_of: dict[str, str] = {}
     expects = expected_answer(question)
     question_words = frozenset(w.casefold() for w in re.findall(r"[\w'’-]+", question))
     question = without_frame(question)
+    spans: dict[tuple[int, int], list[tuple[int, str]]] = {}
     for position, analyzer in enumerate(analyzers):
-        seen = set(terms)
         for term, start, end in analyzer.words(question):
-            word_of.setdefault(term, question[start:end].casefold())
-            if position and term in seen:
+            spans.setdefault((start, end), []).append((position, term))
+    known: dict[str, float | None] = {}
+    for (start, end), found in spans.items():  # the first analyzer's order
+        for _, term in found:
+            if term not in known:
+                known[term] = idf(term)
+        keep = [(p, t) for p, t in found if known[t] is not None]
+        if not keep:
+            if len(analyzers) > 1 and any(a.is_stopword(question[start:end]) for a in analyzers):
                 continue
-            terms.append(term)
-            if position:
-                seen.add(term)
+            keep = [found[0]]
+        for position, term in keep:
+            word_of.setdefault(term, question[start:end].casefold())
+            if position == 0 or term not in terms:
+                terms.append(term)
     names = {t for m in _NAME.finditer(question) if m.start() for a in analyzers for t, _, _ in a.words(m.group())}
-    idfs = {term: idf(term) for term in dict.fromkeys(terms)}
+    idfs = {term: known[term] for term in dict.fromkeys(terms)}
     weights = {term: UNKNOWN_WEIGHT if value is None else max(value, KNOWN_FLOOR) for term, value in idfs.items()}
     ranking = {term: UNKNOWN_WEIGHT if value is None else value for term, value in idfs.items()}
     matched = frozenset(term for term, value in idfs.items() if value is not None)
