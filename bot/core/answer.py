@@ -82,7 +82,7 @@ def without_frame(question: str) -> str:
 # words occur in most passages, where BM25's idf floors them near zero, while a word the corpus never
 # uses would weigh ln(2N+1). For a term in a share p of the passages idf ≈ ln((1-p)/p) whatever N, so
 # the gate weighs a word the corpus uses at least as one in a fifth of the passages (ln 4: measured
-# against ln 2 and ln 9, see the README's quality table), and a word it never uses as one in one
+# against ln 2 and ln 9 on the SQuAD and seed sets), and a word it never uses as one in one
 # passage of a hundred (ln 99). Ranking (quotes, second stage) keeps BM25's own idf.
 KNOWN_FLOOR = math.log(4)
 UNKNOWN_WEIGHT = math.log(99)

@@ -51,7 +51,7 @@ def test_german_questions_find_the_german_article_in_a_mixed_corpus(tmp_path):
 
 def test_every_snowball_language_with_a_known_list_has_stopwords():
     without = sorted(code for code in SNOWBALL if not stopwords_for(code))
-    assert without == ["ne", "sr", "ta", "yi"]  # no list in either package; see the README
+    assert without == ["ne", "sr", "ta", "yi"]  # no list in either package
     assert Analyzer("de").tokens("und die Stadt") == Analyzer("de").tokens("Stadt")
     assert Analyzer("fr").tokens("le pont de la ville") == Analyzer("fr").tokens("pont ville")
     assert Analyzer("ru").tokens("и в городе") == Analyzer("ru").tokens("городе")

@@ -1,0 +1,1 @@
+"""bytes → Document → Article: readers, cleaning, metadata, language."""
