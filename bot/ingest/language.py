@@ -3,9 +3,16 @@
 Script first (Greek, Armenian, Tamil, Hebrew letters name one Snowball language each), then stopword
 ratios over the analyzer's own lists (analysis.stopwords_for): the language whose stopwords make up
 the largest share of the text's words wins, if that share is clear (a stopword k languages share
-counts 1/k for each). No model, nothing fetched; about
-0.1 ms for a paragraph. Returns None when the text is too short or no language stands out, so the
-caller keeps its default.
+counts 1/k for each). No model, nothing fetched; about 0.15 ms a text. When that is unsure and the
+optional `py3langid` is installed (`pip install studybot[langid]`: 4.5 MB, its model loads in about
+2 s once per process), its verdict is taken instead if it is confident.
+
+Measured on real translated sentences (gettext catalogues of 24 Snowball languages; 200 single
+messages of 6+ words and 20 texts of 15 messages each per language):
+- stopwords alone: long texts 94% right, 0% wrong (6% None: Danish and Catalan, near Norwegian and
+  Spanish); single messages 71% right, 5% wrong;
+- py3langid alone: long 100% right; single messages 98% right, 2% wrong.
+Returns None when the text is too short or no language stands out, so the caller keeps its default.
 """
 
 from __future__ import annotations
@@ -67,8 +74,29 @@ def detect_language(text: str) -> str | None:
         for code in owners.get(word, ()):
             score[code] += 1 / len(owners[word])
     shares = sorted(((value / len(words), code) for code, value in score.items()), reverse=True)
-    if not shares or shares[0][0] < MIN_SHARE:
+    if shares and shares[0][0] >= MIN_SHARE and (len(shares) == 1 or shares[0][0] >= MIN_LEAD * shares[1][0]):
+        return shares[0][1]
+    return _model_verdict(text)
+
+
+MIN_CONFIDENCE = 0.9  # py3langid's probability (normalised over the Snowball languages) to be trusted
+
+
+@cache
+def _identifier():
+    """py3langid's identifier limited to the Snowball languages, or None when it is not installed."""
+    try:
+        from py3langid.langid import MODEL_FILE, LanguageIdentifier
+    except ImportError:
         return None
-    if len(shares) > 1 and shares[0][0] < MIN_LEAD * shares[1][0]:
+    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    identifier.set_languages([code for code in SNOWBALL if code in identifier.nb_classes])
+    return identifier
+
+
+def _model_verdict(text: str) -> str | None:
+    identifier = _identifier()
+    if identifier is None:
         return None
-    return shares[0][1]
+    code, confidence = identifier.classify(text[: MAX_WORDS * 12])
+    return code if confidence >= MIN_CONFIDENCE else None

@@ -38,3 +38,21 @@ def test_a_long_text_mostly_in_one_language(code):
 @pytest.mark.parametrize("text", ["", "1984", "Notre Dame", "ok", "12 34 56 78", "Brexit, COVID-19, NATO, G20"])
 def test_too_little_to_tell_is_none(text):
     assert detect_language(text) is None
+
+
+class _Identifier:
+    def __init__(self, verdict):
+        self.verdict = verdict
+
+    def classify(self, text):
+        return self.verdict
+
+
+@pytest.mark.parametrize(("verdict", "expected"), [(("da", 0.97), "da"), (("da", 0.6), None)])
+def test_an_unsure_stopword_verdict_asks_the_optional_model(monkeypatch, verdict, expected):
+    from bot.ingest import language
+
+    monkeypatch.setattr(language, "_identifier", lambda: _Identifier(verdict))
+    text = "Brexit, COVID-19, NATO, G20 and the Bundesbank"  # no stopword of any language stands out
+    assert language.detect_language(text) == expected
+    assert language.detect_language(SAMPLES["de"]) == "de"  # a clear stopword verdict needs no model
