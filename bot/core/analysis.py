@@ -97,6 +97,7 @@ class Analyzer:
         self._spelling = SPELLING.get(self.language, [])
         self._cache: dict[str, tuple[str, ...]] = {}  # case-folded token -> its terms
         self._chunks: dict[str, str] = {}  # whitespace-separated chunk of raw text -> its terms, space-joined
+        self._word_spans: dict[str, tuple[tuple[str, int, int], ...]] = {}  # raw token -> words() of it
 
     def tokens(self, text: str) -> list[str]:
         """The index terms of a text, in order, repeats kept (BM25 counts them).
@@ -126,25 +127,37 @@ class Analyzer:
 
     def words(self, text: str) -> Iterator[tuple[str, int, int]]:
         """(term, start, end) for each term, with [start, end) in the original text (for highlights)."""
+        cache = self._word_spans
         for match in _TOKEN.finditer(text):
-            word = unicodedata.normalize("NFKC", match.group()).casefold()
-            terms = self._cache.get(word)
-            if terms is None:
-                terms = self._cache[word] = self._terms(word)
-            if not terms:
-                continue
-            if len(terms) == 1 or len(word) != len(match.group()):
-                for term in terms:
-                    yield term, match.start(), match.end()
-                continue
-            # A compound: the whole word, then each part at its own place.
-            yield terms[0], match.start(), match.end()
-            offset = match.start()
-            for part in _HYPHENS.split(match.group()):
-                part_terms = self._terms(unicodedata.normalize("NFKC", part).casefold())
-                if part_terms:
-                    yield part_terms[0], offset, offset + len(part)
-                offset += len(part) + 1
+            raw = match.group()
+            spans = cache.get(raw)
+            if spans is None:
+                spans = self._word_terms(raw)
+                if len(cache) < MAX_CACHED_CHUNKS:
+                    cache[raw] = spans
+            start = match.start()
+            for term, a, b in spans:
+                yield term, start + a, start + b
+
+    def _word_terms(self, raw: str) -> tuple[tuple[str, int, int], ...]:
+        """(term, start, end) of one raw token's terms, offsets within the token."""
+        word = unicodedata.normalize("NFKC", raw).casefold()
+        terms = self._cache.get(word)
+        if terms is None:
+            terms = self._cache[word] = self._terms(word)
+        if not terms:
+            return ()
+        if len(terms) == 1 or len(word) != len(raw):
+            return tuple((term, 0, len(raw)) for term in terms)
+        # A compound: the whole word, then each part at its own place.
+        spans = [(terms[0], 0, len(raw))]
+        offset = 0
+        for part in _HYPHENS.split(raw):
+            part_terms = self._terms(unicodedata.normalize("NFKC", part).casefold())
+            if part_terms:
+                spans.append((part_terms[0], offset, offset + len(part)))
+            offset += len(part) + 1
+        return tuple(spans)
 
     def is_stopword(self, word: str) -> bool:
         """Whether this language drops the word (any case) as a stopword."""
