@@ -22,7 +22,7 @@ spawn), one after the other, so that neither its memory nor its timings see the 
 - max_abs_diff: the largest |ours.scores(q) - BM25Okapi.get_scores(q)| over every passage of every
   question timed on both engines;
 - ours also: ask_plain p50/p99 and ask_rerank p50/p99, a whole Engine.ask for the top 10 (gate, first
-  stage, quotes) without and with the second stage (ranking.py, over the top 30) and the passage gate,
+  stage, quotes) without and with the second stage (ranking.py, over the top 10) and the passage gate,
   the passages grouped a thousand to an article.
 
 rank-bm25 costs about a second a question and several GB at 1M passages, so it is timed on fewer

@@ -30,7 +30,7 @@ WINDOW_SENTENCES = 2
 
 @dataclass(frozen=True)
 class RerankOptions:
-    depth: int = 30  # first-stage passages re-ordered; 0 turns the second stage off
+    depth: int = 10  # first-stage passages re-ordered (10, 20 and 30 measured alike); 0: BM25 order
     # Measured on the SQuAD development set: coverage of the whole passage cost hit@1 (.740 -> .732 at
     # weight 1), the two-sentence window gained it (.740 -> .755 at weight 1); coverage stays switchable.
     coverage_weight: float = 0.0
