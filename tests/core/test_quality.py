@@ -160,3 +160,35 @@ def test_the_gate_does_not_depend_on_the_corpus_size(tmp_path):
     assert one.answered and six.answered
     assert one.weak == six.weak
     assert one.excerpts[0].passage.text == six.excerpts[0].passage.text
+
+
+def test_studybot_eval_reads_a_squad_style_set_and_reports_every_figure(capsys, tmp_path):
+    from bot.cli import main
+
+    subset = tmp_path / "squad.yaml"
+    lines = (SQUAD / "questions.yaml").read_text(encoding="utf-8").split("\n- q: ")
+    subset.write_text("\n- q: ".join(lines[:21]) + "\n", encoding="utf-8")  # the header and 20 questions
+    assert main(["eval", str(subset), "--corpus", str(SQUAD / "corpus"), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["answerable"] == 20 and report["negatives"] == 0
+    assert 0 < report["hit_at_1"] <= report["hit_at_3"] <= report["hit_at_5"] <= 20
+    assert {"mrr", "gold_in_quote_rate", "refused_rate", "weak_rate", "negatives_answered_confidently_rate"} <= set(report)
+    assert main(["eval", str(subset), "--corpus", str(SQUAD / "corpus")]) == 0
+    text = capsys.readouterr().out
+    for label in ("hit@1", "hit@3", "hit@5", "MRR@10", "top quote", "refused", "weak", "answered without weak"):
+        assert label in text
+
+
+@pytest.mark.parametrize(("item", "complaint"), [
+    ("{q: 'Who?', article: x}", "'article' and 'paragraph' go together"),
+    ("{q: 'Who?', article: x, paragraph: -1}", "an index from 0"),
+    ("{q: 'Who?', kind: lexical}", "needs 'gold' strings or 'article' and 'paragraph'"),
+])
+def test_a_bad_squad_style_entry_is_named(tmp_path, item, complaint):
+    from bot.core.evaluation import QuestionSetError
+
+    path = tmp_path / "bad.yaml"
+    path.write_text(f"questions:\n  - {item}\n", encoding="utf-8")
+    with pytest.raises(QuestionSetError, match="bad.yaml: questions\\[1\\]") as error:
+        load_questions(path)
+    assert complaint in str(error.value)
