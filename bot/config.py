@@ -14,10 +14,13 @@ from typing import Any
 
 import yaml
 
+from bot.core.engine import ENGINE_NAMES, EngineOptions
+from bot.library import LibraryOptions
+from bot.service.rules import ServiceOptions
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_API_BASE_URL = "https://discord.com/api/v10"
 DEFAULT_GATEWAY_URL = "wss://gateway.discord.gg"
-SEARCH_ENGINES = ("numpy", "rank-bm25")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 
@@ -41,16 +44,16 @@ def default_data_dir() -> Path:
 @dataclass(frozen=True)
 class CorpusSettings:
     path: Path = field(default_factory=bundled_corpus_dir)
-    max_file_bytes: int = 2_000_000
-    max_passage_chars: int = 1200
+    max_file_bytes: int = LibraryOptions.max_file_bytes
+    max_passage_chars: int = LibraryOptions.max_passage_chars
 
 
 @dataclass(frozen=True)
 class SearchSettings:
-    engine: str = "numpy"
-    top_k: int = 3
-    max_results: int = 15
-    quote_chars: int = 350
+    engine: str = EngineOptions.engine
+    top_k: int = EngineOptions.top_k
+    max_results: int = ServiceOptions.max_results
+    quote_chars: int = EngineOptions.quote_chars
 
 
 @dataclass(frozen=True)
@@ -66,9 +69,9 @@ class DiscordSettings:
     sync_on_start: bool = True
     shard_count: int | None = None
     shard_ids: tuple[int, ...] | None = None
-    cooldown_seconds: float = 10.0
-    private_by_default: bool = False
-    answer_ttl_hours: float = 24.0
+    cooldown_seconds: float = ServiceOptions.cooldown_seconds
+    private_by_default: bool = ServiceOptions.private_by_default
+    answer_ttl_hours: float = ServiceOptions.answer_ttl_hours
     shutdown_grace_seconds: float = 8.0
 
 
@@ -122,7 +125,7 @@ def parse_settings(text: str, *, source: str = "<config>", base_dir: Path | None
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{source}: not valid YAML: {exc}") from None
+        raise ConfigError(_yaml_error(source, exc)) from None
     if root is None or (root.tag == _TAG + "null" and root.value in ("", "~", "null")):  # empty: defaults
         return Settings()
     reader = _Reader(source, base_dir or Path.cwd())
@@ -138,6 +141,16 @@ def parse_settings(text: str, *, source: str = "<config>", base_dir: Path | None
     settings = Settings(**values)
     _check_values(settings, reader, top)
     return settings
+
+
+def _yaml_error(source: str, exc: yaml.YAMLError) -> str:
+    """PyYAML's error in words: the file, the line and the cause."""
+    mark = getattr(exc, "problem_mark", None)
+    where = f"{source}, line {mark.line + 1}" if mark else source
+    problem = ", ".join(p for p in (getattr(exc, "context", None), getattr(exc, "problem", None)) if p) or str(exc)
+    if "'\\t'" in problem or "\t" in problem:
+        problem = "tabs are not allowed for indentation in YAML; indent with spaces"
+    return f"{where}: not valid YAML: {problem}"
 
 
 _TAG = "tag:yaml.org,2002:"
@@ -249,7 +262,7 @@ def _check_values(settings: Settings, reader: _Reader, top: dict[str, tuple[yaml
             raise reader.fail(node_of(section, key), f"'{section}.{key}' {message}")
 
     s = settings
-    require(s.search.engine in SEARCH_ENGINES, "search", "engine", f"must be one of {', '.join(SEARCH_ENGINES)}")
+    require(s.search.engine in ENGINE_NAMES, "search", "engine", f"must be one of {', '.join(ENGINE_NAMES)}")
     require(1 <= s.search.top_k <= 10, "search", "top_k", "must be between 1 and 10")
     require(s.search.top_k <= s.search.max_results <= 50, "search", "max_results", "must be top_k..50")
     require(120 <= s.search.quote_chars <= 1000, "search", "quote_chars", "must be between 120 and 1000")

@@ -18,6 +18,7 @@ from bot.core.ranking import RerankOptions, rerank
 from bot.core.models import Answer, Article, Corpus, Excerpt, FootnoteLookup, Passage, PassageLookup
 
 ENGINES = {"numpy": BM25Index, "rank-bm25": ReferenceIndex}
+ENGINE_NAMES = tuple(ENGINES)
 Progress = Callable[[str, int, int], None]  # (stage, done, total): for a progress bar on a terminal
 
 
@@ -45,6 +46,19 @@ def with_sources(own: list, cited: list) -> list:
     return own + [t for t in dict.fromkeys(cited) if t not in have]
 
 
+class EngineUnavailable(Exception):
+    """The configured search engine cannot run here (an optional package is missing)."""
+
+
+def _require_reference_engine() -> None:
+    try:
+        import rank_bm25  # noqa: F401
+    except ImportError:
+        raise EngineUnavailable(
+            "search.engine: rank-bm25 needs the rank-bm25 package: pip install 'studybot[reference]'"
+        ) from None
+
+
 class Engine:
     def __init__(
         self, corpus: Corpus, options: EngineOptions | None = None, index=None, progress: Progress | None = None
@@ -64,6 +78,7 @@ class Engine:
 
     def _build_index(self, progress: Progress | None):
         if self.options.engine != "numpy":
+            _require_reference_engine()
             documents = [with_sources(a.tokens(text), a.tokens(cited)) for a, text, cited in self.documents()]
             return ENGINES[self.options.engine].build(documents)
         encoder = TermEncoder()  # ids straight from the analyzer: no string lookup per token
@@ -173,12 +188,19 @@ class Engine:
     def _position(self) -> dict[str, int]:  # built on first look-up: a question never needs it
         return {p.id: i for i, p in enumerate(self.passages)}
 
-    @cached_property
-    def _by_key(self) -> dict[str, Passage]:
-        return {p.key: p for p in self.passages}
-
-    def passage_by_key(self, key: str) -> Passage | None:
-        return self._by_key.get(key)
+    def passages_by_id_prefix(self, typed: str, limit: int) -> list[Passage]:
+        """Passages whose id starts with `typed` ("<article>:<n>"), looking only in the articles it names."""
+        article_part, colon, number = typed.partition(":")
+        if colon:
+            article = self.article(article_part)
+            return [p for p in (article.passages if article else ()) if str(p.ordinal).startswith(number)][:limit]
+        found: list[Passage] = []
+        for article in self.articles:
+            if article.id.casefold().startswith(typed.casefold()):
+                found.extend(article.passages[: limit - len(found)])
+            if len(found) >= limit:
+                break
+        return found
 
     def passage(self, passage_id: str) -> PassageLookup | None:
         position = self._position.get(passage_id.strip())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 
 
@@ -29,11 +28,7 @@ class Passage:
     paragraph: int  # 1-based paragraph number in the article body
     text: str  # what is quoted: the paragraph text, heading included, markers kept
     footnotes: tuple[Footnote, ...] = ()  # sources the passage cites, in order of first citation
-
-    @property
-    def key(self) -> str:
-        """A short stable stand-in for the id (18 hex chars), e.g. for Discord's 100-char custom_ids."""
-        return hashlib.blake2s(self.id.encode(), digest_size=9).hexdigest()
+    pages: tuple[int, ...] = ()  # 1-based physical pages it lies on, for paged formats (PDF)
 
 
 @dataclass(frozen=True)
@@ -48,6 +43,10 @@ class Article:
     language: str = "en"  # ISO 639-1 code; selects the stemmer
     passages: tuple[Passage, ...] = ()
     footnotes: tuple[Footnote, ...] = ()  # the whole notes list, in order
+    page_labels: tuple[str, ...] = ()  # printed label of each physical page ("xii", "214"); () unpaged
+
+    def page_label(self, page: int) -> str:
+        return self.page_labels[page - 1] if 0 < page <= len(self.page_labels) else str(page)
 
     def footnote(self, marker: str) -> Footnote | None:
         wanted = normalise_marker(marker)

@@ -12,7 +12,7 @@ from bot.core.analysis import _TOKEN, Analyzer, analyzer_for
 def test_core_never_imports_discord():
     import subprocess
 
-    code = "import sys, bot.core.engine, bot.core.loading, bot.core.evaluation; print('discord' in sys.modules)"
+    code = "import sys, bot.core.engine, bot.ingest, bot.library, bot.core.evaluation; print('discord' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
 

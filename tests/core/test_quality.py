@@ -13,7 +13,7 @@ import pytest
 
 from bot.core.engine import Engine, EngineOptions
 from bot.core.evaluation import evaluate, load_questions
-from bot.core.loading import load_corpus
+from bot.library import load_corpus
 from bot.core.ranking import RerankOptions
 
 DATA = Path(__file__).resolve().parents[1] / "data"

@@ -9,7 +9,7 @@ import pytest
 
 from bot.core.analysis import SNOWBALL, Analyzer, stopwords_for
 from bot.core.engine import Engine
-from bot.core.loading import load_corpus
+from bot.library import load_corpus
 
 ENGLISH = (
     "The Marshall Plan\n\n"

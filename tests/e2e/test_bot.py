@@ -11,7 +11,8 @@ import re
 
 import pytest
 
-from tests.e2e.conftest import GUILD, MANAGE_GUILD, OTHER_GUILD
+from testing.bot_process import GUILD, MANAGE_GUILD, OTHER_GUILD
+from testing.fake_discord import custom_ids
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -20,9 +21,6 @@ ASKER, OTHER_USER = 5555, 6666
 NOT_MANAGER = 1 << 11  # Send Messages only
 PING = re.compile(r"@(everyone|here)|<@[!&]?\d+>")
 
-
-def custom_ids(message: dict) -> list[str]:
-    return [c["custom_id"] for row in message.get("components", []) for c in row["components"] if "custom_id" in c]
 
 
 def button(message: dict, prefix: str) -> dict:
@@ -107,8 +105,9 @@ async def test_feedback_is_recorded_once_per_member(fake, bot):
     interaction, reply = await ask(fake, "Who is Andrei Tsygankov?")
     up, down = button(reply, "sb:vote:")["custom_id"], custom_ids(reply)[3]
     assert down.endswith(":down")
-    first = await (await fake.click(interaction.original, up)).wait_for(timeout=10)
-    assert "👍 1 · 👎 0" in first["content"] and first["flags"] & EPHEMERAL
+    vote = await fake.click(interaction.original, up)
+    first = await vote.wait_for(timeout=10)
+    assert "👍 1 · 👎 0" in first["content"] and vote.original["flags"] & EPHEMERAL
     changed = await (await fake.click(interaction.original, down)).wait_for(timeout=10)
     assert "👍 0 · 👎 1" in changed["content"]
     other = await (await fake.click(interaction.original, up, user_id=OTHER_USER)).wait_for(timeout=10)

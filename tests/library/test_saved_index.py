@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from bot.config import bundled_corpus_dir, load_settings
-from bot.core import library
+from bot.library import saved as library
+from bot.wiring import library_options
 
 
 @pytest.fixture
@@ -17,7 +18,7 @@ def settings(tmp_path):
     shutil.copytree(bundled_corpus_dir(), corpus)
     config = tmp_path / "config.yaml"
     config.write_text(f"corpus: {{path: {corpus}}}\ndata_dir: {tmp_path / 'data'}\n", encoding="utf-8")
-    return load_settings(config)
+    return library_options(load_settings(config))
 
 
 def _no_parsing(*args, **kwargs):
@@ -36,7 +37,7 @@ def test_saved_index_is_reused_memory_mapped(settings, monkeypatch):
 
 def test_changed_corpus_is_rebuilt(settings):
     library.open_library(settings, save=True)
-    extra = settings.corpus.path / "zz_new.txt"
+    extra = settings.corpus_path / "zz_new.txt"
     extra.write_text("Quantum entanglement seminar notes.\n", encoding="utf-8")
     engine = library.open_library(settings)
     assert engine.ask("quantum entanglement").answered
@@ -49,7 +50,7 @@ def test_changed_loading_settings_rebuild(settings):
     from dataclasses import replace
 
     library.open_library(settings, save=True)
-    smaller = replace(settings, corpus=replace(settings.corpus, max_passage_chars=300))
+    smaller = replace(settings, max_passage_chars=300)
     assert library.fingerprint(smaller) != library.fingerprint(settings)
     assert len(library.open_library(smaller).passages) > len(library.open_library(settings).passages)
 
@@ -69,3 +70,18 @@ def test_unwritable_data_folder_still_answers(settings, tmp_path, caplog):
     blocker.write_text("x", encoding="utf-8")
     engine = library.open_library(replace(settings, data_dir=blocker / "data"))
     assert engine.ask("reset").answered and "could not save the index" in caplog.text
+
+
+def test_each_corpus_folder_keeps_its_own_saved_index(settings, tmp_path, monkeypatch):
+    from dataclasses import replace
+
+    other_folder = tmp_path / "other"
+    other_folder.mkdir()
+    (other_folder / "volcanoes.txt").write_text("Volcanoes erupt when magma rises.\n", encoding="utf-8")
+    other = replace(settings, corpus_path=other_folder)
+    library.open_library(settings, save=True)
+    library.open_library(other, save=True)
+    assert library.index_dir(settings) != library.index_dir(other)
+    monkeypatch.setattr(library, "load_corpus", _no_parsing)  # switching back and forth parses nothing
+    assert library.open_library(settings).ask("reset").answered
+    assert library.open_library(other).ask("volcanoes").answered

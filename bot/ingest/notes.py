@@ -57,3 +57,35 @@ def resolve(entries: list[Entry]) -> tuple[tuple[Footnote, ...], list[str]]:
 def cited_markers(text: str) -> list[str]:
     """Normalised markers cited in a text, in order of first citation."""
     return list(dict.fromkeys(normalise_marker(m) for m in INLINE_MARKER.findall(text)))
+
+
+def take_notes(blocks: list[list[str]]) -> tuple[list[Entry], list[list[str]], int]:
+    """Split off the notes list: the run of blocks from the first entry to the last one.
+
+    Inside that run, text that is no entry (a stray pull-quote) is dropped; a "Notes" heading right
+    before it goes too. Returns (entries, the body blocks, how many stray lines were dropped).
+    """
+    entry_rows = [i for i, block in enumerate(blocks) if parse_entry(block[0])]
+    if not entry_rows:
+        return [], blocks, 0
+    first, last = entry_rows[0], entry_rows[-1]
+    entries: list[Entry] = []
+    stray = 0
+    for block in blocks[first : last + 1]:
+        current: Entry | None = None
+        for line in block:
+            entry = parse_entry(line)
+            if entry:
+                if current:
+                    entries.append(current)
+                current = entry
+            elif current:
+                current = Entry(current.marker, f"{current.text} {line.strip()}")
+            else:
+                stray += 1
+        if current:
+            entries.append(current)
+    head = blocks[:first]
+    if head and len(head[-1]) == 1 and head[-1][0].strip().strip("#*: ").casefold() in NOTES_HEADINGS:
+        head = head[:-1]
+    return entries, head + blocks[last + 1 :], stray

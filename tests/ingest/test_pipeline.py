@@ -8,7 +8,10 @@ from pathlib import Path
 import pytest
 
 from bot.config import bundled_corpus_dir
-from bot.core.loading import CorpusError, decode, is_boilerplate, load_corpus, parse_article
+from bot.ingest import build_article
+from bot.ingest.cleaning import is_boilerplate
+from bot.ingest.formats.text import decode, text_document
+from bot.library import CorpusError, load_corpus
 
 SEED_000 = "000_4a78ec43d6a1d967"
 SEED_002 = "002_845548aa095cdc9a"
@@ -30,12 +33,16 @@ def corpus():
     return load_corpus(bundled_corpus_dir())
 
 
-def test_bundled_corpus_is_the_seeds_byte_for_byte():
-    seeds = Path(__file__).resolve().parents[3] / "shared" / "seeds"
-    if not seeds.is_dir():
-        pytest.skip("shared seeds are not beside this checkout")
-    for seed in seeds.iterdir():
-        assert (bundled_corpus_dir() / seed.name).read_bytes() == seed.read_bytes()
+def test_verbatim_copies_are_unchanged():
+    """The bundled seeds and the dev question set, against the checksums taken when they were copied."""
+    import hashlib
+
+    root = Path(__file__).resolve().parents[2]
+    lines = (root / "tests" / "data" / "upstream.sha256").read_text(encoding="utf-8").splitlines()
+    expected = dict(reversed(line.split()) for line in lines if line and not line.startswith("#"))
+    assert len(expected) == 3 and set(expected) >= {f"corpus/{p.name}" for p in bundled_corpus_dir().glob("*.txt")}
+    for name, digest in expected.items():
+        assert hashlib.sha256((root / name).read_bytes()).hexdigest() == digest, name
 
 
 def test_seed_000_has_eleven_footnotes_and_ibidem_resolves(corpus):
@@ -98,7 +105,7 @@ def test_passage_ids_are_stable_and_ordered(corpus):
 def test_long_paragraph_splits_at_sentences_into_even_pieces():
     sentence = "The council met again to discuss the treaty in detail. "
     text = "Title line\n\n" + sentence * 40 + "\n"
-    article = parse_article("long", "long.txt", text, max_passage_chars=600).article
+    article = build_article("long", "long.txt", text_document(text), max_passage_chars=600).article
     assert len(article.passages) == 4
     assert all(len(p.text) <= 600 and p.text.endswith("detail.") for p in article.passages)
     assert {p.paragraph for p in article.passages} == {1}
@@ -111,7 +118,7 @@ def test_markdown_metadata_and_odd_markers():
         "The treaty was signed[^1] and later revised [ II ].\r\n\r\n"
         "Notes\n\n[^1]: First source\n\n[ii] Ibid., p. 4\n\n[ii] A duplicate\n"
     )
-    parsed = parse_article("md", "md.md", text)
+    parsed = build_article("md", "md.md", text_document(text))
     article = parsed.article
     assert (article.title, article.author, article.date) == ("A Title", "Jane Roe", "2014-03-03")
     assert [f.marker for f in article.passages[0].footnotes] == ["1", "ii"]
@@ -122,7 +129,7 @@ def test_markdown_metadata_and_odd_markers():
 
 
 def test_marker_without_entry_warns():
-    parsed = parse_article("m", "m.txt", "Body text cites a source[7].\n\n[1] The only entry\n")
+    parsed = build_article("m", "m.txt", text_document("Body text cites a source[7].\n\n[1] The only entry\n"))
     assert any("[7] has no entry" in w for w in parsed.warnings)
 
 

@@ -8,8 +8,10 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.core.loading import SkipFile, decode, load_corpus, parse_article
 from bot.core.sentences import sentence_spans, split_sentences
+from bot.ingest import SkipFile, build_article
+from bot.ingest.formats.text import decode, text_document
+from bot.library import load_corpus
 
 SETTINGS = settings(max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -149,7 +151,7 @@ def test_decode_returns_text_or_raises_skipfile(data: bytes) -> None:
 @SETTINGS
 @given(text=texts, max_chars=st.integers(200, 1500))
 def test_parse_article_never_raises(text: str, max_chars: int) -> None:
-    parsed = parse_article("doc", "doc.txt", text, max_passage_chars=max_chars)
+    parsed = build_article("doc", "doc.txt", text_document(text), max_passage_chars=max_chars)
     article = parsed.article
     assert article.title
     assert all(isinstance(w, str) and w for w in parsed.warnings)
@@ -175,7 +177,7 @@ def test_load_corpus_never_raises_on_a_file(data: bytes) -> None:
 @given(article=articles, max_chars=st.just(200) | st.integers(200, 1500))
 def test_every_sentence_lands_in_exactly_one_passage_in_order(article, max_chars: int) -> None:
     text, body = article
-    parsed = parse_article("gen", "gen.txt", text, max_passage_chars=max_chars)
+    parsed = build_article("gen", "gen.txt", text_document(text), max_passage_chars=max_chars)
     passages = parsed.article.passages
     assert parsed.article.title == TITLE
     assert (parsed.article.author, parsed.article.date) == (None, None)
@@ -209,8 +211,8 @@ def test_every_sentence_lands_in_exactly_one_passage_in_order(article, max_chars
     max_chars=st.just(200) | st.integers(200, 1500),
 )
 def test_passage_ids_are_stable_and_numbered(article: str, article_id: str, max_chars: int) -> None:
-    first = parse_article(article_id, "a.txt", article, max_passage_chars=max_chars).article
-    second = parse_article(article_id, "a.txt", article, max_passage_chars=max_chars).article
+    first = build_article(article_id, "a.txt", text_document(article), max_passage_chars=max_chars).article
+    second = build_article(article_id, "a.txt", text_document(article), max_passage_chars=max_chars).article
     assert [(p.id, p.text) for p in first.passages] == [(p.id, p.text) for p in second.passages]
     assert [p.id for p in first.passages] == [f"{article_id}:{n}" for n in range(1, len(first.passages) + 1)]
     assert all(p.article_id == article_id for p in first.passages)
@@ -244,7 +246,7 @@ def test_spaced_marker_after_full_stop_ends_a_sentence() -> None:
     """Regression (fixed in 673d0f4): '.[ ii ]' ends a sentence like '.[ii]' does."""
     assert split_sentences("One.[ ii ] Two.") == ["One.[ ii ]", "Two."]
     text = f"{TITLE}\n\nAlpha beta gamma delta epsilon.[ iv ] Kappa lambda mu nu xi omicron pi rho sigma tau.\n"
-    passages = parse_article("x", "x.txt", text, max_passage_chars=60).article.passages
+    passages = build_article("x", "x.txt", text_document(text), max_passage_chars=60).article.passages
     assert [p.text for p in passages] == [
         "Alpha beta gamma delta epsilon.[ iv ]",
         "Kappa lambda mu nu xi omicron pi rho sigma tau.",

@@ -1,4 +1,4 @@
-"""Paragraphs → passages: rejoin broken paragraphs, attach headings, split long paragraphs."""
+"""Blocks → paragraphs → passages: rejoin broken paragraphs, attach headings, split long paragraphs."""
 
 from __future__ import annotations
 
@@ -10,29 +10,53 @@ _ENDS_SENTENCE = re.compile(r"""[.!?…:;]["'”’»)\]]*(?:\[\s*\^?\s*\w{1,6}\
 MAX_HEADING_WORDS = 12
 
 
+PageMarks = tuple[tuple[int, int], ...]  # (offset in the text, physical page), as in Block.pages
+Unit = tuple[str, PageMarks, bool | None]  # text, its pages, heading? (None: guess from the text)
+
+
 def paragraphs(blocks: list[str]) -> list[str]:
     """Blocks (text between blank lines) → paragraphs.
 
     A block that stops mid-sentence is rejoined with a next block that goes on in lowercase
     ("The Kremlin's" / "initiatives — …"); a heading joins the paragraph it introduces.
     """
-    joined: list[str] = []
-    for block in blocks:
-        if joined and _broken_off(joined[-1], block):
-            joined[-1] = f"{joined[-1]} {block}"
+    return [text for text, _ in attach_headings(rejoin_broken([(b, (), None) for b in blocks]))]
+
+
+def rejoin_broken(units: list[Unit]) -> list[tuple[str, PageMarks, bool]]:
+    """Join a unit that stops mid-sentence with a next one going on in lowercase (never a heading)."""
+    joined: list[list] = []
+    for text, marks, heading in units:
+        last = joined[-1] if joined else None
+        if last and last[2] is not True and heading is not True and _broken_off(last[0], text):
+            shift = len(last[0]) + 1
+            last[0], last[1] = f"{last[0]} {text}", last[1] + tuple((o + shift, p) for o, p in marks)
         else:
-            joined.append(block)
-    result: list[str] = []
-    pending: list[str] = []  # headings waiting for their paragraph
-    for block in joined:
-        if is_heading(block):
-            pending.append(block)
+            joined.append([text, tuple(marks), heading])
+    return [(text, marks, is_heading(text) if heading is None else heading) for text, marks, heading in joined]
+
+
+def attach_headings(units: list[tuple[str, PageMarks, bool]]) -> list[tuple[str, PageMarks]]:
+    """Headings join the paragraph they introduce (a line each); headings at the very end stand alone."""
+    result: list[tuple[str, PageMarks]] = []
+    pending: list[tuple[str, PageMarks]] = []
+    for text, marks, heading in units:
+        if heading:
+            pending.append((text, marks))
             continue
-        result.append("\n".join([*pending, block]))
+        result.append(_lines([*pending, (text, marks)]))
         pending = []
-    if pending:  # headings at the very end stand alone
-        result.append("\n".join(pending))
+    if pending:
+        result.append(_lines(pending))
     return result
+
+
+def _lines(parts: list[tuple[str, PageMarks]]) -> tuple[str, PageMarks]:
+    text, marks = parts[0][0], parts[0][1]
+    for part, part_marks in parts[1:]:
+        shift = len(text) + 1
+        text, marks = f"{text}\n{part}", marks + tuple((o + shift, p) for o, p in part_marks)
+    return text, tuple(dict.fromkeys(marks))
 
 
 def is_heading(block: str) -> bool:

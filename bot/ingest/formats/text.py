@@ -1,0 +1,79 @@
+"""Plain text (.txt): bytes → decoded text → TEXT blocks (the lines between blank lines)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from bot.ingest.document import TEXT, Block, Document, ReadLimits, SkipFile
+
+
+class TextReader:
+    name = "plain text"
+    suffixes = (".txt",)
+
+    def sniff(self, head: bytes) -> bool:
+        return True  # decode() judges whether it is text, with a precise reason
+
+
+    def read(self, data: bytes, limits: ReadLimits) -> Document:
+        text, warning = decode(data)
+        if not text.strip():
+            raise SkipFile("empty file" if not data else "no text (only whitespace)")
+        document = text_document(text)
+        return replace(document, warnings=(warning,)) if warning else document
+
+
+def text_document(text: str) -> Document:
+    """Decoded text → a Document of TEXT blocks."""
+    return Document(tuple(Block(TEXT, "\n".join(lines)) for lines in text_blocks(text)))
+
+
+def decode(data: bytes) -> tuple[str, str | None]:
+    """Bytes → text. Returns (text, a warning or None); raises SkipFile for what is no text."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        encoding = "utf-8-sig"
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encoding = "utf-16"
+    else:
+        encoding = "utf-8"
+        if b"\x00" in data[:8192]:
+            raise SkipFile("binary file (NUL bytes), not text")
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError:
+        if encoding != "utf-8":
+            raise SkipFile(f"not valid {encoding.upper()} text") from None
+        text = data.decode("cp1252", errors="replace")
+        if _control_share(text) > 0.01 or text.count("\ufffd") > len(text) // 100:
+            raise SkipFile("not text in UTF-8 or UTF-16 (looks binary)") from None
+        return _normalise_newlines(text), "not UTF-8: read as Windows-1252 (Latin-1); save it as UTF-8"
+    if _control_share(text) > 0.01:
+        raise SkipFile("binary file (control characters), not text")
+    return _normalise_newlines(text), None
+
+
+def _control_share(text: str) -> float:
+    if not text:
+        return 0.0
+    controls = sum(1 for c in text[:20000] if ord(c) < 32 and c not in "\n\r\t\f")
+    return controls / min(len(text), 20000)
+
+
+def _normalise_newlines(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def text_blocks(text: str) -> list[list[str]]:
+    """Text → blocks of non-blank lines (whitespace runs and no-break spaces folded)."""
+    blocks: list[list[str]] = []
+    current: list[str] = []
+    for raw in text.split("\n"):
+        line = " ".join(raw.split()).lstrip("\ufeff")  # every run of (Unicode) whitespace: one space
+        if line:
+            current.append(line)
+        elif current:
+            blocks.append(current)
+            current = []
+    if current:
+        blocks.append(current)
+    return blocks

@@ -1,0 +1,124 @@
+"""Document → Article: the steps every format shares.
+
+    TEXT blocks:  boilerplate lines dropped → metadata lines taken → notes list taken
+                  → broken paragraphs rejoined, headings recognised
+    other blocks: HEADING / PARAGRAPH as the reader marked them; NOTE blocks are the notes list
+    then, for all: Ibidem resolved → headings joined to their paragraph → long paragraphs split
+                  → passages with the footnotes they cite and the pages they lie on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.core.models import Article, Passage
+from bot.ingest import notes
+from bot.ingest.cleaning import is_boilerplate
+from bot.ingest.document import HEADING, NOTE, PARAGRAPH, TEXT, Block, Document, ReadLimits
+from bot.ingest.formats import read_bytes
+from bot.ingest.metadata import URL_LINE, take_metadata
+from bot.ingest.passages import attach_headings, rejoin_broken, split_long
+
+PageMarks = tuple[tuple[int, int], ...]  # (offset, physical page), as in Block.pages
+
+
+@dataclass
+class ParsedArticle:
+    article: Article
+    warnings: list[str] = field(default_factory=list)
+
+
+def read_document(name: str, data: bytes, limits: ReadLimits | None = None) -> Document:
+    """A file's bytes → Document by its format's reader. Raises SkipFile."""
+    return read_bytes(name, data, limits or ReadLimits())
+
+
+def build_article(
+    article_id: str,
+    path: str,
+    document: Document,
+    manifest_entry: dict | None = None,
+    *,
+    max_passage_chars: int = 1200,
+) -> ParsedArticle:
+    """One document → an Article with its passages and footnotes, plus warnings about it.
+
+    Metadata: what the text shows, overridden by what the format says, overridden by the manifest.
+    """
+    warnings: list[str] = list(document.warnings)
+    text_blocks = [_text_lines(b) for b in document.blocks if b.kind == TEXT]
+    text_blocks = [lines for lines in text_blocks if lines]
+    meta, text_blocks = take_metadata(text_blocks)
+    entries, text_blocks, stray = notes.take_notes(text_blocks)
+    if stray:
+        warnings.append(f"dropped {stray} line(s) in the notes list that are no footnote entry")
+    entries += [notes.Entry(b.marker or "", b.text) for b in document.blocks if b.kind == NOTE]
+    structured = [b for b in document.blocks if b.kind in (HEADING, PARAGRAPH)]
+    if not meta.title and structured and structured[0].kind == HEADING and not document.metadata.get("title"):
+        meta.title, structured = structured[0].text, structured[1:]
+    meta = meta.updated(document.metadata).updated(manifest_entry or {})
+    footnotes, footnote_warnings = notes.resolve(entries)
+    warnings.extend(footnote_warnings)
+    by_marker = {f.marker: f for f in footnotes}
+
+    units = rejoin_broken([(" ".join(b) if len(b) > 1 else b[0], (), None) for b in text_blocks])
+    units += rejoin_broken([(b.text, b.pages, b.kind == HEADING) for b in structured])
+    passages: list[Passage] = []
+    missing: set[str] = set()
+    for number, (paragraph, marks) in enumerate(attach_headings(units), 1):
+        for piece, pages in _pieces(paragraph, marks, max_passage_chars):
+            cited = notes.cited_markers(piece)
+            missing.update(m for m in cited if m not in by_marker)
+            ordinal = len(passages) + 1
+            passages.append(
+                Passage(
+                    id=f"{article_id}:{ordinal}",
+                    article_id=article_id,
+                    ordinal=ordinal,
+                    paragraph=number,
+                    text=piece,
+                    footnotes=tuple(by_marker[m] for m in cited if m in by_marker),
+                    pages=pages,
+                )
+            )
+    for marker in sorted(missing):
+        warnings.append(f"footnote marker [{marker}] has no entry in the notes list")
+    article = Article(
+        id=article_id,
+        path=path,
+        title=meta.title or article_id.replace("_", " "),
+        author=meta.author,
+        date=meta.date,
+        publication=meta.publication,
+        url=meta.url,
+        language=meta.language,
+        passages=tuple(passages),
+        footnotes=footnotes,
+        page_labels=tuple(document.page_labels.get(n, str(n)) for n in range(1, _last_page(passages) + 1)),
+    )
+    return ParsedArticle(article, warnings)
+
+
+def _text_lines(block: Block) -> list[str]:
+    """A TEXT block's lines without page furniture (an `Original url:` line is metadata, kept)."""
+    return [line for line in block.text.split("\n") if not is_boilerplate(line) or URL_LINE.match(line)]
+
+
+def _pieces(paragraph: str, marks: PageMarks, max_chars: int) -> list[tuple[str, tuple[int, ...]]]:
+    """The paragraph's passages, each with the physical pages its text lies on."""
+    pieces = split_long(paragraph, max_chars)
+    if not marks:
+        return [(piece, ()) for piece in pieces]
+    out, position = [], 0
+    for piece in pieces:
+        start = paragraph.find(piece, position)
+        start = position if start < 0 else start
+        end = position = start + len(piece)
+        pages = [page for offset, page in marks if offset < end]
+        first = max((i for i, (offset, _) in enumerate(marks) if offset <= start), default=0)
+        out.append((piece, tuple(dict.fromkeys(pages[first:]))))
+    return out
+
+
+def _last_page(passages: list[Passage]) -> int:
+    return max((max(p.pages) for p in passages if p.pages), default=0)

@@ -1,0 +1,119 @@
+"""A corpus folder → a ready Engine: its index from the saved copy when that is fresh, else built.
+
+Each corpus folder has its own saved copy, `<data_dir>/index/<folder key>/`: the parsed corpus
+(pickle) and the BM25 arrays (.npy, memory-mapped on load so several bot processes share one copy).
+It is used only when its fingerprint (the bytes of every corpus file, the loading settings and the
+analyzer version) still matches; otherwise the corpus is parsed and indexed again, and the copy replaced.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import pickle
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.core.analysis import ANALYZER_VERSION
+from bot.core.engine import Engine, EngineOptions, Progress
+from bot.core.index import FORMAT_VERSION, BM25Index
+from bot.library.folder import MANIFEST, corpus_files, load_corpus
+
+log = logging.getLogger("studybot.library")
+CACHE_VERSION = 4  # bump when loading or passage rules change what a corpus parses into
+
+
+@dataclass(frozen=True)
+class LibraryOptions:
+    """Where a library's files are, where its saved index goes, and how its files become passages."""
+
+    corpus_path: Path
+    data_dir: Path
+    max_file_bytes: int = 2_000_000
+    max_passage_chars: int = 1200
+    engine: EngineOptions = field(default_factory=EngineOptions)
+
+
+def fingerprint(options: LibraryOptions) -> str:
+    """Changes whenever anything that shapes the passages or their terms changes."""
+    digest = hashlib.blake2b(digest_size=16)
+    versions = (CACHE_VERSION, FORMAT_VERSION, ANALYZER_VERSION)
+    digest.update(repr((versions, options.max_file_bytes, options.max_passage_chars)).encode())
+    folder = Path(options.corpus_path)
+    if folder.is_dir():
+        manifest = folder / MANIFEST
+        for path in [*corpus_files(folder), *([manifest] if manifest.is_file() else [])]:
+            digest.update(path.name.encode() + b"\0")
+            try:
+                with path.open("rb") as fh:
+                    for chunk in iter(lambda: fh.read(1 << 20), b""):
+                        digest.update(chunk)
+            except OSError as exc:  # unreadable: loading names it in a warning; the key still changes
+                digest.update(f"unreadable: {exc.errno}".encode())
+            digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def index_dir(options: LibraryOptions) -> Path:
+    """The saved copy of this corpus folder's index: one per folder, so switching back is instant."""
+    folder_key = hashlib.blake2b(str(Path(options.corpus_path).resolve()).encode(), digest_size=8).hexdigest()
+    return Path(options.data_dir) / "index" / folder_key
+
+
+def open_library(options: LibraryOptions, *, save: bool = False, progress: Progress | None = None) -> Engine:
+    """The engine for this corpus folder. `save` (studybot index) always writes the saved copy."""
+    engine_options = options.engine
+    key = fingerprint(options)
+    folder = index_dir(options)
+    if engine_options.engine == "numpy" and not save:
+        engine = _load_saved(folder, key, engine_options)
+        if engine is not None:
+            return engine
+    corpus = load_corpus(
+        options.corpus_path,
+        max_file_bytes=options.max_file_bytes,
+        max_passage_chars=options.max_passage_chars,
+        progress=progress,
+    )
+    engine = Engine(corpus, engine_options, progress=progress)
+    if engine_options.engine == "numpy" and engine.passages:
+        try:
+            _save(folder, key, engine)
+        except OSError as exc:  # a read-only data folder costs speed, never the answer
+            log.warning("could not save the index in %s: %s", folder, exc)
+    return engine
+
+
+def _load_saved(folder: Path, key: str, options: EngineOptions) -> Engine | None:
+    try:
+        if (folder / "fingerprint").read_text(encoding="ascii").strip() != key:
+            return None
+        with (folder / "corpus.pickle").open("rb") as fh:
+            corpus = pickle.load(fh)  # our own cache file in our own data folder
+        return Engine(corpus, options, index=BM25Index.load(folder))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, EOFError, pickle.UnpicklingError, AttributeError, KeyError) as exc:
+        log.warning("ignoring the saved index in %s (%s); rebuilding", folder, exc)
+        return None
+
+
+def _save(folder: Path, key: str, engine: Engine) -> None:
+    """Write beside, then swap in: a reader never sees half an index."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".index-", dir=folder.parent))
+    try:
+        engine.index.save(staging)
+        with (staging / "corpus.pickle").open("wb") as fh:
+            pickle.dump(engine.corpus, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        (staging / "fingerprint").write_text(key + "\n", encoding="ascii")
+        old = folder.with_name(f".index-old-{os.getpid()}")
+        if folder.exists():
+            folder.rename(old)
+        staging.rename(folder)
+        shutil.rmtree(old, ignore_errors=True)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
