@@ -20,7 +20,10 @@ spawn), one after the other, so that neither its memory nor its timings see the 
 - p50_ms / p99_ms: one question = analysing its text + scoring + the top 10 (ours: BM25Index.top_k;
   rank-bm25: get_scores + argsort, as its get_top_n does), one untimed warm-up question first;
 - max_abs_diff: the largest |ours.scores(q) - BM25Okapi.get_scores(q)| over every passage of every
-  question timed on both engines.
+  question timed on both engines;
+- ours also: ask_plain p50/p99 and ask_rerank p50/p99, a whole Engine.ask for the top 10 (gate, first
+  stage, quotes) without and with the second stage (ranking.py, over the top 10) and the passage gate,
+  the passages grouped a thousand to an article.
 
 rank-bm25 costs about a second a question and several GB at 1M passages, so it is timed on fewer
 questions at large sizes (all of them below 100k, 20 below 1M, 5 from 1M; --reference-questions sets it)
@@ -358,10 +361,41 @@ def _measure(engine: str, n: int, n_questions: int, n_compared: int, seed: int, 
         result["p50_loaded_ms"] = _percentile(loaded_latencies, 50)
         result["p99_loaded_ms"] = _percentile(loaded_latencies, 99)
         result["loaded_rss_mb"] = _settle() - rss_pre_load  # mapped pages the questions touched, and vocabulary
+        progress.step("engine questions")
+        result.update(_engine_latencies(texts, index, timed))
     progress.step("scoring for comparison")
     np.save(out_dir / f"{engine}-scores.npy", np.stack([scores(q) for q in questions[:n_compared]]))
     (out_dir / f"{engine}.json").write_text(json.dumps(result), encoding="utf-8")
     progress.clear()
+
+
+def _engine_latencies(texts: list[str], index, questions: list[str]) -> dict:
+    """Engine.ask p50/p99 without and with the second stage, over the index just built."""
+    from bot.core.engine import Engine, EngineOptions
+    from bot.core.models import Article, Corpus, Passage
+    from bot.core.ranking import RerankOptions
+
+    articles = []
+    for start in range(0, len(texts), 1000):
+        article_id = f"a{start // 1000}"
+        passages = tuple(
+            Passage(f"{article_id}:{i}", article_id, i, i, text) for i, text in enumerate(texts[start : start + 1000], 1)
+        )
+        articles.append(Article(article_id, article_id, article_id, passages=passages))
+    corpus = Corpus(tuple(articles))
+    result = {}
+    plain = EngineOptions(rerank=RerankOptions(depth=0), passage_gate=False)
+    for label, options in (("plain", plain), ("rerank", EngineOptions())):
+        engine = Engine(corpus, options, index=index)
+        engine.ask(questions[0], top_k=TOP_K)
+        latencies = []
+        for question in questions:
+            t0 = time.perf_counter()
+            engine.ask(question, top_k=TOP_K)
+            latencies.append((time.perf_counter() - t0) * 1000)
+        result[f"ask_{label}_p50_ms"] = _percentile(latencies, 50)
+        result[f"ask_{label}_p99_ms"] = _percentile(latencies, 99)
+    return result
 
 
 def _run_child(engine: str, n: int, args: argparse.Namespace, n_compared: int, out: Path) -> dict:
@@ -459,22 +493,25 @@ def table(records: list[dict], facts: dict) -> str:
         f"numpy {facts['numpy']}, rank-bm25 {facts['rank_bm25']}, {facts['platform']}",
         f"memory: {MEMORY_METHOD}",
         "latency: analysing the question + scoring + top 10, per question; load_s with a warm page cache",
+        "ask/rerank: a whole Engine.ask for the top 10 (gate, search, quotes) without / with the second stage",
         "",
     ]
     head = ("passages", "engine", "build_s", "index_s", "index_MB", "peak_MB", "disk_MB", "load_s",
-            "p50_ms", "p99_ms", "questions")  # fmt: skip
+            "p50_ms", "p99_ms", "questions", "ask_p50", "ask_p99", "rerank_p50", "rerank_p99")  # fmt: skip
     rows = [head]
     for r in records:
         for engine in ("ours", "rank_bm25"):
             e = r[engine]
             if e is None:
-                rows.append((f"{r['passages']:,}", "rank-bm25", "skipped", *[""] * 8))
+                rows.append((f"{r['passages']:,}", "rank-bm25", "skipped", *[""] * 12))
                 continue
             rows.append((
                 f"{r['passages']:,}", "ours" if engine == "ours" else "rank-bm25",
                 _fmt(e["build_s"], ".2f"), _fmt(e["build_index_only_s"], ".2f"), _fmt(e["index_mb"], ".0f"),
                 _fmt(e["peak_build_mb"], ".0f"), _fmt(e.get("disk_mb"), ".0f"), _fmt(e.get("load_s"), ".3f"),
                 _fmt(e["p50_ms"], ".3f"), _fmt(e["p99_ms"], ".3f"), str(e["questions"]),
+                _fmt(e.get("ask_plain_p50_ms"), ".3f"), _fmt(e.get("ask_plain_p99_ms"), ".3f"),
+                _fmt(e.get("ask_rerank_p50_ms"), ".3f"), _fmt(e.get("ask_rerank_p99_ms"), ".3f"),
             ))  # fmt: skip
     widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
     for i, row in enumerate(rows):

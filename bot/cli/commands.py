@@ -140,7 +140,7 @@ def cmd_index(args, settings: Settings) -> int:
 
 
 def cmd_eval(args, settings: Settings) -> int:
-    from bot.core.evaluation import QuestionSetError, evaluate, load_questions
+    from bot.core.evaluation import QuestionSetError, evaluate, load_questions, report_text
 
     try:
         questions = load_questions(args.questions)
@@ -149,14 +149,8 @@ def cmd_eval(args, settings: Settings) -> int:
     report = evaluate(open_engine(settings), questions).to_dict()
     if args.json:
         _print_json(report)
-        return EXIT_OK
-    r = report
-    print(f"hit@1 {r['hit_at_1']}/{r['answerable']}   hit@3 {r['hit_at_3']}/{r['answerable']}   MRR {r['mrr']:.3f}")
-    print(f"negatives unanswered {r['negatives_unanswered']}/{r['negatives']}")
-    print(f"footnotes attached {r['footnotes_attached']}/{r['footnotes_expected']}")
-    print(f"answer shown in the quote itself {r['gold_in_quote']}/{r['answerable']}")
-    for miss in r["misses"]:
-        print(f"  miss ({miss['kind']}, gold rank {miss['gold_rank']}, top {miss['top']}): {miss['q']}")
+    else:
+        print(report_text(report))
     return EXIT_OK
 
 

@@ -4,6 +4,8 @@ NFKC and case-folding, Unicode words (Cyrillic footnote titles are searchable), 
 hyphenated names kept whole *and* as their parts (START-IV → start-iv, start, iv), dotted
 acronyms kept apart from words (U.S. → u.s, never the stopword "us"), English stopwords removed,
 Snowball stems (PyStemmer) in the article's language; Cyrillic words use the Russian stemmer.
+Stopwords per language: our English list; for the other Snowball languages the `stop-words`
+package's lists (Snowball's own where they exist), else `stopwordsiso`'s.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from itertools import chain
 import Stemmer
 
 MAX_CACHED_CHUNKS = 500_000
-ANALYZER_VERSION = 2  # bump when a change here changes the terms of any text (saved indexes rebuild)
+ANALYZER_VERSION = 3  # bump when a change here changes the terms of any text (saved indexes rebuild)
 
 # A dotted acronym (U.S., H.R.), or a word: letters/digits joined by inner hyphens or apostrophes.
 _TOKEN = re.compile(r"(?:[^\W\d_]\.){2,}|\w+(?:[-‐‑'’]\w+)*")
@@ -49,7 +51,29 @@ ENGLISH_STOPWORDS = frozenset(
     describe please
     """.split()
 )
-STOPWORDS = {"en": ENGLISH_STOPWORDS}
+# ISO 639-1 code -> the `stop-words` package's name, where it has a list (its Norwegian is "nb").
+_STOP_WORDS_NAMES = {
+    "ar": "arabic", "ca": "catalan", "da": "danish", "de": "german", "el": "greek", "es": "spanish",
+    "fi": "finnish", "fr": "french", "hi": "hindi", "hu": "hungarian", "id": "indonesian", "it": "italian",
+    "nl": "dutch", "no": "norwegian", "pt": "portuguese", "ro": "romanian", "ru": "russian", "sv": "swedish",
+    "tr": "turkish",
+}  # fmt: skip
+
+
+@cache
+def stopwords_for(language: str) -> frozenset[str]:
+    """The stopwords of a language (case-folded, NFKC): empty for a language no list covers."""
+    if language == "en":
+        return ENGLISH_STOPWORDS
+    if language in _STOP_WORDS_NAMES:
+        from stop_words import get_stop_words
+
+        words = get_stop_words(_STOP_WORDS_NAMES[language])
+    else:
+        import stopwordsiso
+
+        words = stopwordsiso.stopwords(language) if stopwordsiso.has_lang(language) else ()
+    return frozenset(unicodedata.normalize("NFKC", w).casefold().replace("’", "'") for w in words)
 
 # British spellings meet American ones before stemming (a member writes "favours", the article "favors").
 _BRITISH_ENDINGS = [
@@ -69,10 +93,11 @@ class Analyzer:
         self.language = language if language in SNOWBALL else "en"
         self._stemmer = Stemmer.Stemmer(SNOWBALL[self.language])
         self._russian = Stemmer.Stemmer("russian")
-        self._stopwords = STOPWORDS.get(self.language, frozenset())
+        self._stopwords = stopwords_for(self.language)
         self._spelling = SPELLING.get(self.language, [])
         self._cache: dict[str, tuple[str, ...]] = {}  # case-folded token -> its terms
         self._chunks: dict[str, str] = {}  # whitespace-separated chunk of raw text -> its terms, space-joined
+        self._word_spans: dict[str, tuple[tuple[str, int, int], ...]] = {}  # raw token -> words() of it
 
     def tokens(self, text: str) -> list[str]:
         """The index terms of a text, in order, repeats kept (BM25 counts them).
@@ -102,25 +127,41 @@ class Analyzer:
 
     def words(self, text: str) -> Iterator[tuple[str, int, int]]:
         """(term, start, end) for each term, with [start, end) in the original text (for highlights)."""
+        cache = self._word_spans
         for match in _TOKEN.finditer(text):
-            word = unicodedata.normalize("NFKC", match.group()).casefold()
-            terms = self._cache.get(word)
-            if terms is None:
-                terms = self._cache[word] = self._terms(word)
-            if not terms:
-                continue
-            if len(terms) == 1 or len(word) != len(match.group()):
-                for term in terms:
-                    yield term, match.start(), match.end()
-                continue
-            # A compound: the whole word, then each part at its own place.
-            yield terms[0], match.start(), match.end()
-            offset = match.start()
-            for part in _HYPHENS.split(match.group()):
-                part_terms = self._terms(unicodedata.normalize("NFKC", part).casefold())
-                if part_terms:
-                    yield part_terms[0], offset, offset + len(part)
-                offset += len(part) + 1
+            raw = match.group()
+            spans = cache.get(raw)
+            if spans is None:
+                spans = self._word_terms(raw)
+                if len(cache) < MAX_CACHED_CHUNKS:
+                    cache[raw] = spans
+            start = match.start()
+            for term, a, b in spans:
+                yield term, start + a, start + b
+
+    def _word_terms(self, raw: str) -> tuple[tuple[str, int, int], ...]:
+        """(term, start, end) of one raw token's terms, offsets within the token."""
+        word = unicodedata.normalize("NFKC", raw).casefold()
+        terms = self._cache.get(word)
+        if terms is None:
+            terms = self._cache[word] = self._terms(word)
+        if not terms:
+            return ()
+        if len(terms) == 1 or len(word) != len(raw):
+            return tuple((term, 0, len(raw)) for term in terms)
+        # A compound: the whole word, then each part at its own place.
+        spans = [(terms[0], 0, len(raw))]
+        offset = 0
+        for part in _HYPHENS.split(raw):
+            part_terms = self._terms(unicodedata.normalize("NFKC", part).casefold())
+            if part_terms:
+                spans.append((part_terms[0], offset, offset + len(part)))
+            offset += len(part) + 1
+        return tuple(spans)
+
+    def is_stopword(self, word: str) -> bool:
+        """Whether this language drops the word (any case) as a stopword."""
+        return unicodedata.normalize("NFKC", word).casefold().replace("’", "'") in self._stopwords
 
     def _terms(self, word: str) -> tuple[str, ...]:
         """Terms of one case-folded token (cached by the callers: vocabularies are small)."""

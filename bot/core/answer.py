@@ -15,10 +15,77 @@ _LEANS_BACK = re.compile(
     r"(?:in fact,?\s+|therefore,?\s+|thus,?\s+|however,?\s+|but\s+|and\s+)?(?:it|this|these|that|they|he|she|such)\b",
     re.IGNORECASE,
 )
-WEAK_SHARE = 0.5  # matched words carrying less than this share of the question's weight: a weak answer
+WEAK_SHARE = 0.4  # matched words carrying less than this share of the question's weight: a weak answer
 # Below this share the readings do not answer the question: "Which wines is France famous for?" knows
 # only "France" (0.22 of the weight), and quoting a passage about France would quote something unrelated.
 ANSWER_FLOOR = 0.25
+# The passage-level gate (Engine's passage_gate): an answer is weak unless one shown passage's own text
+# holds PASSAGE_FLOOR of the question's weight and every rare name the question uses ("Stanford" asked
+# of an article that names Stanford once, elsewhere). Rare: in under RARE_NAME_SHARE of the passages.
+PASSAGE_FLOOR = 0.3
+RARE_NAME_SHARE = 0.1
+# A name's word: capitalised, short all-capitals acronyms (US, BA) left out since texts spell them out.
+# (Requiring a name's words in a row, "Stanford University" against "Stanford Hall", was measured: real
+# questions write names loosely, "Father Josh Carrier", and it doubled the weak answers.)
+_NAME = re.compile(r"\b(?![A-Z]{1,3}\b)[A-Z][\w'’-]*")
+
+
+# The frame a question is asked in, not its topic: "How many …" is weak only if "many" counts as a
+# missing word. Blanked out of the question (offsets kept) before it is analysed, in every language's
+# analyzer; the words stay in passages. English frames; other languages' stopword lists cover theirs.
+QUESTION_FRAME = re.compile(
+    r"\b(?:how\s+(?:many|much|long|often|far|old|large|big|tall|high)"
+    r"|(?:in\s+)?(?:what|which)\s+(?:year|years|kind\s+of|type\s+of|sort\s+of|percentage\s+of|number\s+of|amount\s+of)"
+    r"|(?:what|who)\s+(?:is|was|are|were)\s+the\s+name\s+of|name\s+(?:the|a|an)"
+    r"|(?:is|was|are|were)\s+(?:called|named|known\s+as)|called|named)\b",
+    re.IGNORECASE,
+)
+
+
+# What kind of words the answer is made of, from the question's frame: a number (dates included) or a name.
+_EXPECTS = (
+    ("number", re.compile(
+        r"\b(?:when|what\s+(?:year|date|percentage|number)|which\s+year|how\s+(?:many|much|long|old|often|far|large|big))\b",
+        re.IGNORECASE)),
+    ("name", re.compile(r"\b(?:who|whom|whose)\b", re.IGNORECASE)),
+)
+_NUMBER = re.compile(
+    r"\b(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty"
+    r"|hundred|thousand|million|billion|once|twice|dozen|first|second|third|century|decade)\b",
+    re.IGNORECASE,
+)
+_CAPITALISED = re.compile(r"(?<=[\w,;:] )[A-Z][\w'’-]+")  # a capitalised word inside a sentence
+
+
+def expected_answer(question: str) -> str | None:
+    """"number" or "name" when the question's frame asks for one, else None."""
+    for kind, pattern in _EXPECTS:
+        if pattern.search(question):
+            return kind
+    return None
+
+
+def holds_answer_kind(text: str, kind: str | None, question_words: frozenset[str]) -> bool:
+    """Whether the text has a word of the expected kind that the question itself does not say."""
+    if kind is None:
+        return False
+    pattern = _NUMBER if kind == "number" else _CAPITALISED
+    return any(m.group().casefold() not in question_words for m in pattern.finditer(text))
+
+
+def without_frame(question: str) -> str:
+    """The question with its frame words blanked by spaces (offsets unchanged, for highlights)."""
+    return QUESTION_FRAME.sub(lambda m: " " * len(m.group()), question)
+
+
+# The gate's weights must not depend on the corpus's size: in a one-article corpus the article's topic
+# words occur in most passages, where BM25's idf floors them near zero, while a word the corpus never
+# uses would weigh ln(2N+1). For a term in a share p of the passages idf ≈ ln((1-p)/p) whatever N, so
+# the gate weighs a word the corpus uses at least as one in a fifth of the passages (ln 4: measured
+# against ln 2 and ln 9 on the SQuAD and seed sets), and a word it never uses as one in one
+# passage of a hundred (ln 99). Ranking (quotes, second stage) keeps BM25's own idf.
+KNOWN_FLOOR = math.log(4)
+UNKNOWN_WEIGHT = math.log(99)
 
 
 @dataclass(frozen=True)
@@ -26,19 +93,33 @@ class QuestionTerms:
     """What the evidence gate knows about a question."""
 
     terms: tuple[str, ...]  # index terms in question order, repeats kept (BM25 counts them)
-    weights: dict[str, float]  # idf of each distinct term; an unknown term weighs as a term in no passage
+    weights: dict[str, float]  # gate weight of each distinct term: idf, floored (see KNOWN_FLOOR)
+    idf: dict[str, float]  # ranking weight of each distinct term (quotes, second stage): BM25's idf
     matched: frozenset[str]  # the distinct terms the corpus knows
     matched_words: tuple[str, ...]  # the question's own words, for people
     unknown_words: tuple[str, ...]
+    names: frozenset[str] = frozenset()  # terms of the capitalised words past the question's first word
+    expects: str | None = None  # expected_answer() of the question
+    question_words: frozenset[str] = frozenset()  # the question's case-folded words, as written
+
+    def rare_names(self, n_passages: int) -> frozenset[str]:
+        """Name terms the corpus rarely (or never) uses: an answer about them must say them."""
+        share = max(1.0, RARE_NAME_SHARE * n_passages)
+        rare = math.log(n_passages - share + 0.5) - math.log(share + 0.5)
+        return frozenset(t for t in self.names if self.weights.get(t, math.inf) > rare)
 
     @property
     def answerable(self) -> bool:
         return bool(self.matched) and self.matched_share >= ANSWER_FLOOR
 
     @property
+    def total_weight(self) -> float:
+        return sum(self.weights.values())
+
+    @property
     def matched_share(self) -> float:
-        total = sum(self.weights.values())
-        return sum(self.weights[t] for t in self.matched) / total if total else 0.0
+        total = self.total_weight
+        return sum(self.weights[t] for t in self.weights if t in self.matched) / total if total else 0.0
 
     @property
     def weak(self) -> bool:
@@ -50,30 +131,59 @@ def question_terms(
 ) -> QuestionTerms:
     """Analyse a question with each corpus language's analyzer and weigh its terms by idf.
 
-    The first analyzer's terms keep their repeats; another language adds only terms it alone gives.
+    Word by word: the terms the corpus knows, from any language (the first analyzer's keep their
+    repeats, another language adds only terms it alone gives); a word no language finds is one
+    unknown word, the first analyzer's term, unless some corpus language calls it a stopword ("who"
+    stays no unknown word because a German article's analyzer does not drop it).
     """
     terms: list[str] = []
     word_of: dict[str, str] = {}
+    expects = expected_answer(question)
+    question_words = frozenset(w.casefold() for w in re.findall(r"[\w'’-]+", question))
+    question = without_frame(question)
+    spans: dict[tuple[int, int], list[tuple[int, str]]] = {}
     for position, analyzer in enumerate(analyzers):
-        seen = set(terms)
         for term, start, end in analyzer.words(question):
-            word_of.setdefault(term, question[start:end].casefold())
-            if position and term in seen:
+            spans.setdefault((start, end), []).append((position, term))
+    known: dict[str, float | None] = {}
+    for (start, end), found in spans.items():  # the first analyzer's order
+        for _, term in found:
+            if term not in known:
+                known[term] = idf(term)
+        keep = [(p, t) for p, t in found if known[t] is not None]
+        if not keep:
+            if len(analyzers) > 1 and any(a.is_stopword(question[start:end]) for a in analyzers):
                 continue
-            terms.append(term)
-            if position:
-                seen.add(term)
-    unseen_idf = math.log(n_passages + 0.5) - math.log(0.5)
-    idfs = {term: idf(term) for term in dict.fromkeys(terms)}
-    weights = {term: unseen_idf if value is None else value for term, value in idfs.items()}
+            keep = [found[0]]
+        for position, term in keep:
+            word_of.setdefault(term, question[start:end].casefold())
+            if position == 0 or term not in terms:
+                terms.append(term)
+    names = {t for m in _NAME.finditer(question) if m.start() for a in analyzers for t, _, _ in a.words(m.group())}
+    idfs = {term: known[term] for term in dict.fromkeys(terms)}
+    weights = {term: UNKNOWN_WEIGHT if value is None else max(value, KNOWN_FLOOR) for term, value in idfs.items()}
+    ranking = {term: UNKNOWN_WEIGHT if value is None else value for term, value in idfs.items()}
     matched = frozenset(term for term, value in idfs.items() if value is not None)
     return QuestionTerms(
         terms=tuple(terms),
         weights=weights,
+        idf=ranking,
         matched=matched,
         matched_words=_unique(word_of[t] for t in weights if t in matched),
         unknown_words=_unique(word_of[t] for t in weights if t not in matched),
+        names=frozenset(names & weights.keys()),
+        expects=expects,
+        question_words=question_words,
     )
+
+
+def carries(text: str, analyzer: Analyzer, terms: QuestionTerms, n_passages: int) -> bool:
+    """The passage-level gate: the text holds PASSAGE_FLOOR of the question's weight and every rare name
+    the question uses (the best passage, not just the corpus somewhere, must carry the question)."""
+    present = set(analyzer.tokens(text))
+    total = terms.total_weight
+    share = sum(w for t, w in terms.weights.items() if t in present) / total if total else 0.0
+    return share >= PASSAGE_FLOOR and terms.rare_names(n_passages) <= present
 
 
 def _unique(words) -> tuple[str, ...]:
@@ -91,7 +201,7 @@ def focused_quote(
     words = [(t, s, e) for t, s, e in analyzer.words(text) if t in matched]
     spans = sentence_spans(text) or [(0, len(text))]
 
-    def covered(start: int, end: int) -> float:
+    def covered(start: int, end: int) -> float:  # summed in text order: the same float on every run
         return sum(weights[t] for t in dict.fromkeys(t for t, s, e in words if start <= s and e <= end))
 
     best: tuple[float, bool, int, int, int] | None = None  # (weight, self-contained, length, start, end)

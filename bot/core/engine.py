@@ -12,8 +12,9 @@ from functools import cached_property
 import numpy as np
 
 from bot.core.analysis import Analyzer, TermEncoder, analyzer_for
-from bot.core.answer import QuestionTerms, focused_quote, question_terms
+from bot.core.answer import QuestionTerms, carries, focused_quote, question_terms
 from bot.core.index import BM25Index, ReferenceIndex
+from bot.core.ranking import RerankOptions, rerank
 from bot.core.models import Answer, Article, Corpus, Excerpt, FootnoteLookup, Passage, PassageLookup
 
 ENGINES = {"numpy": BM25Index, "rank-bm25": ReferenceIndex}
@@ -26,6 +27,11 @@ class EngineOptions:
     top_k: int = 3
     quote_chars: int = 350
     engine: str = "numpy"
+    # The second stage over BM25's best passages (ranking.py); depth 0 keeps BM25's order exactly.
+    rerank: RerankOptions = RerankOptions()
+    # The passage-level evidence gate (answer.PASSAGE_FLOOR): weak unless one shown passage's own
+    # text carries the question, not just the corpus somewhere.
+    passage_gate: bool = True
 
 
 def with_sources(own: list, cited: list) -> list:
@@ -111,18 +117,31 @@ class Engine:
         if not terms.answerable:
             return self.unanswered(question, terms)
         candidates = self._article_candidates(article_id)
-        ranked = self.index.top_k(list(terms.terms), k, candidates=candidates)
-        excerpts = tuple(self._excerpt(rank, doc, score, terms) for rank, (doc, score) in enumerate(ranked, 1))
-        if not excerpts:
+        depth = self.options.rerank.depth
+        ranked = self.index.top_k(list(terms.terms), max(k, depth), candidates=candidates)
+        if not ranked:
             return self.unanswered(question, terms)
+        if depth:
+            scored = rerank(ranked, self.passages, self._analyzer_of, terms, self.index, self.options.rerank)
+            ranked = [(s.doc, s.score) for s in scored]
+        ranked = ranked[:k]
+        excerpts = tuple(self._excerpt(rank, doc, score, terms) for rank, (doc, score) in enumerate(ranked, 1))
         return Answer(
             question=question,
             answered=True,
-            weak=terms.weak,
+            weak=terms.weak or (self.options.passage_gate and not self._carried(excerpts, terms)),
             matched_terms=terms.matched_words,
             unknown_terms=terms.unknown_words,
             excerpts=excerpts,
         )
+
+    def _analyzer_of(self, passage: Passage) -> Analyzer:
+        return analyzer_for(self._articles[passage.article_id].language)
+
+    def _carried(self, excerpts: Sequence[Excerpt], terms: QuestionTerms) -> bool:
+        """The passage-level gate (answer.carries) on the top passage."""
+        top = excerpts[0].passage
+        return carries(top.text, self._analyzer_of(top), terms, self.index.n_documents)
 
     def article_mentions(self, article_id: str, terms: QuestionTerms) -> bool:
         """Whether any passage of the article holds a matched term (a cheap check before the search)."""
@@ -142,7 +161,7 @@ class Engine:
         quote, highlights = focused_quote(
             passage.text,
             analyzer_for(article.language),
-            terms.weights,
+            terms.idf,
             terms.matched,
             self.options.quote_chars,
         )

@@ -1,0 +1,194 @@
+"""Answer quality beyond plain BM25: the SQuAD development set, neighbouring-topic negatives, and the
+known defects (each reproduced on a small corpus written here)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.core.engine import Engine, EngineOptions
+from bot.core.evaluation import evaluate, load_questions
+from bot.library import load_corpus
+from bot.core.ranking import RerankOptions
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+SQUAD = DATA / "squad-notre-dame"  # a copy of shared/eval/squad-notre-dame (CC BY-SA, see its LICENSE.md)
+PLAIN = EngineOptions(rerank=RerankOptions(depth=0), passage_gate=False)  # BM25's order, corpus-level gate
+
+
+@pytest.fixture(scope="module")
+def squad_corpus():
+    return load_corpus(SQUAD / "corpus")
+
+
+@pytest.fixture(scope="module")
+def squad_questions():
+    return load_questions(SQUAD / "questions.yaml")
+
+
+def test_squad_quality_with_the_second_stage_beats_plain_bm25(squad_corpus, squad_questions):
+    plain = evaluate(Engine(squad_corpus, PLAIN), squad_questions).to_dict()
+    ranked = evaluate(Engine(squad_corpus), squad_questions).to_dict()
+    print(f"\nSQuAD plain {plain['hit_at_1_rate']}/{plain['hit_at_3_rate']}/{plain['mrr']} "
+          f"reranked {ranked['hit_at_1_rate']}/{ranked['hit_at_3_rate']}/{ranked['mrr']} "
+          f"weak {plain['weak_rate']} -> {ranked['weak_rate']}")
+    assert ranked["answerable"] == 269
+    assert ranked["hit_at_1"] > plain["hit_at_1"] and ranked["mrr"] > plain["mrr"]
+    assert ranked["hit_at_1_rate"] >= 0.75 and ranked["hit_at_3_rate"] >= 0.88
+    assert ranked["refused_rate"] <= 0.01
+
+
+def test_question_frame_words_never_count_as_missing_content(tmp_path):
+    _write(tmp_path, "college.txt", (
+        "A small college\n\nAbout 12,000 students attend the college, most of them from the state.\n\n"
+        "The library opened in 1921 and holds two million volumes.\n\nThe rowing club is the oldest club.\n"
+    ))
+    engine = Engine(load_corpus(tmp_path))
+    for question in ("How many students attend the college?", "In what year did the library open?",
+                     "What is the oldest club called?"):
+        answer = engine.ask(question)
+        assert answer.answered and not answer.weak, question
+        assert not {"many", "year", "called"} & set(answer.unknown_terms + answer.matched_terms), question
+
+
+def test_neighbouring_topic_questions_are_mostly_marked_weak(squad_corpus):
+    """Questions about other universities and college football in general (written blind)."""
+    negatives = load_questions(DATA / "neighbour-negatives-questions.yaml")
+    gated = evaluate(Engine(squad_corpus), negatives).to_dict()
+    corpus_gate_only = evaluate(Engine(squad_corpus, PLAIN), negatives).to_dict()
+    print(f"\nneighbours answered without weak: {corpus_gate_only['negatives_answered_confidently_rate']} "
+          f"-> {gated['negatives_answered_confidently_rate']}")
+    assert gated["negatives"] == 40
+    assert gated["negatives_answered_confidently"] < corpus_gate_only["negatives_answered_confidently"] / 1.5
+
+
+def test_a_rare_name_the_best_passage_lacks_makes_the_answer_weak(tmp_path):
+    _write(tmp_path, "college.txt", (
+        "A small college\n\nThe library opened in 1921 and holds two million volumes of books.\n\n"
+        "The rowing club races Yale every spring.\n\nThe college has four libraries and a museum.\n\n"
+        + "\n\n".join(f"Hall {n} houses students of the college." for n in range(12)) + "\n"
+    ))
+    engine = Engine(load_corpus(tmp_path))
+    assert not engine.ask("When did the library open?").weak
+    answer = engine.ask("When did the Yale library open?")  # the library paragraph is not about Yale
+    assert answer.answered and answer.weak
+    assert not Engine(load_corpus(tmp_path), PLAIN).ask("When did the Yale library open?").weak
+
+
+def _write(folder: Path, name: str, text: str) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text(text, encoding="utf-8")
+
+
+def test_cited_sources_do_not_outweigh_what_a_passage_says(tmp_path):
+    """A footnote titled The Marshall Plan must not beat the paragraph that quotes Eichengreen."""
+    _write(tmp_path, "aid.txt", (
+        "Aid to Europe\n\n"
+        "Growth in Western Europe returned quickly after 1948, faster than anyone had hoped.[1]\n\n"
+        "Barry Eichengreen argues that the Marshall Plan mattered less for the dollars it delivered than for "
+        "the cooperation it demanded of European governments, which had to agree on how to share the aid "
+        "among themselves and to open their markets to one another, and this habit outlived the programme.\n\n"
+        "Trade between the recipients grew faster than their trade with the rest of the world.\n\n"
+        "Notes\n\n"
+        "[1] Barry Eichengreen, The Marshall Plan: Economic Effects and Implications for Eastern Europe, 1992.\n"
+    ))
+    corpus = load_corpus(tmp_path)
+    question = "What did Eichengreen say about the Marshall Plan?"
+    plain = Engine(corpus, PLAIN).ask(question)
+    assert plain.excerpts[0].passage.text.startswith("Growth")  # the defect, with the second stage off
+    top = Engine(corpus).ask(question).excerpts[0]
+    assert top.passage.text.startswith("Barry Eichengreen argues")
+
+
+@pytest.mark.parametrize("question", [
+    "How many BS level degrees are offered at Notre Dame?",
+    "What is the daily student paper at Notre Dame called?",
+    "When did the Scholastic Magazine of Notre dame begin publishing?",
+])
+def test_cli_output_is_the_same_under_every_string_hash_seed(question, tmp_path):
+    outputs = set()
+    for seed in ("0", "1", "2", "12345"):
+        env = {**os.environ, "PYTHONHASHSEED": seed, "STUDYBOT_DATA_DIR": str(tmp_path / seed)}
+        result = subprocess.run(
+            [sys.executable, "-m", "bot", "ask", question, "--json", "--top-k", "5", "--corpus", str(SQUAD / "corpus")],
+            capture_output=True, text=True, timeout=60, env=env,
+        )
+        assert result.returncode == 0, result.stderr
+        assert json.loads(result.stdout)["excerpts"]
+        outputs.add(result.stdout)
+    assert len(outputs) == 1
+
+
+def test_a_split_paragraph_competes_as_a_whole_when_asked(tmp_path):
+    """A piece of a long paragraph must not beat the whole paragraph that answers, on length alone."""
+    filler = " ".join(f"Sentence {i} of the history tells of tolls, treaties and the engineers who built the locks."
+                      for i in range(13))
+    answer_paragraph = "The canal opened to ships in 1869, after ten years of digging by tens of thousands of labourers. " + (
+        " ".join(f"Chapter {i} of its story adds merchants, bankers, harbour masters and many quarrels." for i in range(10)))
+    _write(tmp_path, "canal.txt", (
+        "The canal\n\n" + filler + " Later the canal gates could open for ships at night.\n\n" + answer_paragraph
+        + "\n\n" + "\n\n".join(f"Town {n} lies on the river and trades in cotton and grain." for n in range(6)) + "\n"
+    ))
+    corpus = load_corpus(tmp_path)
+    assert corpus.passages[0].paragraph == corpus.passages[1].paragraph  # the long paragraph was split
+    question = "When did the canal open to ships?"
+    assert not Engine(corpus, PLAIN).ask(question).excerpts[0].passage.text.startswith("The canal opened")
+    whole = EngineOptions(rerank=RerankOptions(whole_paragraphs=True))
+    assert Engine(corpus, whole).ask(question).excerpts[0].passage.text.startswith("The canal opened")
+
+
+def test_the_gate_does_not_depend_on_the_corpus_size(tmp_path):
+    """A question one article answers is answered whether that article is alone or among others."""
+    aid = (
+        "The aid programme\n\n"
+        + "\n\n".join(f"In year {n} of the programme the aid went to Europe, and the countries that received "
+                      f"aid in year {n} rebuilt their ports." for n in range(1, 5))
+        + "\n\nBritain and France received the most aid of all the countries in the programme.\n"
+    )
+    _write(tmp_path / "one", "aid.txt", aid)
+    _write(tmp_path / "six", "aid.txt", aid)
+    for n, topic in enumerate(["rivers", "mountains", "music", "painting", "chess"]):
+        _write(tmp_path / "six", f"other{n}.txt", f"On {topic}\n\n" + "\n\n".join(
+            f"Paragraph {i} on {topic} tells something else entirely about {topic}." for i in range(5)) + "\n")
+    question = "Which countries received the most aid money?"  # "money" is in no article
+    one, six = (Engine(load_corpus(tmp_path / folder)).ask(question) for folder in ("one", "six"))
+    assert one.answered and six.answered
+    assert one.weak == six.weak
+    assert one.excerpts[0].passage.text == six.excerpts[0].passage.text
+
+
+def test_studybot_eval_reads_a_squad_style_set_and_reports_every_figure(capsys, tmp_path):
+    from bot.cli import main
+
+    subset = tmp_path / "squad.yaml"
+    lines = (SQUAD / "questions.yaml").read_text(encoding="utf-8").split("\n- q: ")
+    subset.write_text("\n- q: ".join(lines[:21]) + "\n", encoding="utf-8")  # the header and 20 questions
+    assert main(["eval", str(subset), "--corpus", str(SQUAD / "corpus"), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["answerable"] == 20 and report["negatives"] == 0
+    assert 0 < report["hit_at_1"] <= report["hit_at_3"] <= report["hit_at_5"] <= 20
+    assert {"mrr", "gold_in_quote_rate", "refused_rate", "weak_rate", "negatives_answered_confidently_rate"} <= set(report)
+    assert main(["eval", str(subset), "--corpus", str(SQUAD / "corpus")]) == 0
+    text = capsys.readouterr().out
+    for label in ("hit@1", "hit@3", "hit@5", "MRR@10", "top quote", "refused", "weak", "answered without weak"):
+        assert label in text
+
+
+@pytest.mark.parametrize(("item", "complaint"), [
+    ("{q: 'Who?', article: x}", "'article' and 'paragraph' go together"),
+    ("{q: 'Who?', article: x, paragraph: -1}", "an index from 0"),
+    ("{q: 'Who?', kind: lexical}", "needs 'gold' strings or 'article' and 'paragraph'"),
+])
+def test_a_bad_squad_style_entry_is_named(tmp_path, item, complaint):
+    from bot.core.evaluation import QuestionSetError
+
+    path = tmp_path / "bad.yaml"
+    path.write_text(f"questions:\n  - {item}\n", encoding="utf-8")
+    with pytest.raises(QuestionSetError, match="bad.yaml: questions\\[1\\]") as error:
+        load_questions(path)
+    assert complaint in str(error.value)
