@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from bot.core.engine import ENGINE_NAMES, EngineOptions
+from bot.core.ranking import RerankOptions
 from bot.library import LibraryOptions
 from bot.service.rules import ServiceOptions
 from bot.storage.options import StorageOptions, url_backend
@@ -55,6 +56,9 @@ class SearchSettings:
     top_k: int = EngineOptions.top_k
     max_results: int = ServiceOptions.max_results
     quote_chars: int = EngineOptions.quote_chars
+    rerank_depth: int = RerankOptions.depth  # the second stage over BM25's best passages; 0: BM25's order
+    rerank_whole_paragraphs: bool = RerankOptions.whole_paragraphs
+    passage_gate: bool = EngineOptions.passage_gate  # weak unless a shown passage itself carries the question
 
 
 @dataclass(frozen=True)
@@ -281,6 +285,7 @@ def _check_values(settings: Settings, reader: _Reader, top: dict[str, tuple[yaml
     require(1 <= s.search.top_k <= 10, "search", "top_k", "must be between 1 and 10")
     require(s.search.top_k <= s.search.max_results <= 50, "search", "max_results", "must be top_k..50")
     require(120 <= s.search.quote_chars <= 1000, "search", "quote_chars", "must be between 120 and 1000")
+    require(0 <= s.search.rerank_depth <= 100, "search", "rerank_depth", "must be between 0 and 100")
     require(s.corpus.max_file_bytes > 0, "corpus", "max_file_bytes", "must be positive")
     require(200 <= s.corpus.max_passage_chars <= 5000, "corpus", "max_passage_chars", "must be 200..5000")
     for key in ("api_base_url", "gateway_url"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from bot.config import Settings
 from bot.core.engine import Engine, EngineOptions, Progress
+from bot.core.ranking import RerankOptions
 from bot.library import LibraryOptions, open_library
 from bot.service.rules import ServiceOptions
 from bot.storage import StorageOptions, sqlite_url
@@ -13,7 +14,10 @@ from bot.storage.options import database_password
 
 def engine_options(settings: Settings) -> EngineOptions:
     s = settings.search
-    return EngineOptions(top_k=s.top_k, quote_chars=s.quote_chars, engine=s.engine)
+    rerank = RerankOptions(depth=s.rerank_depth, whole_paragraphs=s.rerank_whole_paragraphs)
+    return EngineOptions(
+        top_k=s.top_k, quote_chars=s.quote_chars, engine=s.engine, rerank=rerank, passage_gate=s.passage_gate
+    )
 
 
 def library_options(settings: Settings) -> LibraryOptions:
