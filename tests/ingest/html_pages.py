@@ -86,6 +86,12 @@ WIKI_PARAGRAPHS: list[list[tuple[str, list[str]]]] = [
     ],
 ]
 WIKI_REFERENCE_COUNT = 40
+WIKI_LINKED = (  # words the page links to their own articles, as Wikipedia does
+    "Johannes Gutenberg", "Mainz", "movable type", "screw presses", "Bi Sheng", "Jikji", "Gutenberg Bible",
+    "vellum", "Venice", "Aldus Manutius", "Protestant Reformation", "Martin Luther", "New Testament",
+    "William Caxton", "Lord Stanhope", "cast iron", "rotary press", "Richard Hoe", "Literacy", "catechisms",
+    "Offset lithography", "Digital printing", "printing on demand",
+)
 
 
 def wiki_reference_names() -> list[str]:
@@ -104,6 +110,13 @@ def wiki_reference_text(name: str) -> str:
     authors = ["Eisenstein, Elizabeth", "Febvre, Lucien", "Needham, Joseph", "Pettegree, Andrew", "Man, John"]
     return (f"{rng.choice(authors)} ({rng.randint(1958, 2015)}). The printing press, study of {name}. "
             f"Cambridge University Press. p. {rng.randint(3, 400)}.")
+
+
+def _linked(sentence: str) -> str:
+    for term in WIKI_LINKED:
+        link = f'<a href="/wiki/{term.replace(" ", "_")}" title="{term}">{term}</a>'
+        sentence = sentence.replace(term, link, 1)
+    return sentence
 
 
 def wikipedia_page() -> str:
@@ -135,7 +148,7 @@ def wikipedia_page() -> str:
         if index == 3:
             body.append('<figure typeof="mw:File/Thumb"><a href="/wiki/File:Bible.jpg"><img src="b.jpg" alt="">'
                         '</a><figcaption>A page of the Gutenberg Bible, c.&#160;1455</figcaption></figure>')
-        sentences = " ".join(f"{s}{''.join(ref(n) for n in names)}" for s, names in para)
+        sentences = " ".join(f"{_linked(s)}{''.join(ref(n) for n in names)}" for s, names in para)
         body.append(f"<p>{sentences}\n</p>")
     items = []
     for name in names:

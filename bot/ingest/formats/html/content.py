@@ -45,7 +45,7 @@ _JUNK_HINT = re.compile(
     r"sponsored|footer|sidebar|widget|widgets|popup|modal|overlay|toolbar|pagination|pager|tags|tag-list|"
     r"byline|author|authors|author-bio|bio|dateline|timestamp|date|meta|copyright|legal|disclaimer|"
     r"caption|credits?|print|infobox|navbox|vertical-navbox|catlinks|editsection|mw-editsection|toc|"
-    r"hatnote|noprint|mw-jump-link|printfooter|ambox|sistersitebox|authority-control|"
+    r"hatnote|noprint|mw-jump-link|printfooter|ambox|sistersitebox|authority-control|refbegin|"
     r"sr-only|visually-hidden|screen-reader-text|read-more|readmore|more-link|post-navigation|rating"
     r")(?=$|[\s_-])"
 )
@@ -53,6 +53,7 @@ _CONTENT_HINT = re.compile(r"article|content|body|entry|main|post|story|text|pro
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden")
 _MAX_HIDDEN_TEXT = 300  # a hidden element longer than this may be the article a script reveals: kept
 _MIN_PARAGRAPH = 25  # characters of text outside links for a paragraph to score its container
+_LINKED_PARAGRAPH = 300  # a shorter block more than half of whose text is links is a list of links
 _BR = "\x1e"  # a <br> while a paragraph's text is gathered
 _PARAGRAPH_BREAK = re.compile(rf"{_BR}\s*{_BR}[\s{_BR}]*")
 # Page furniture that no class named; matched against the whole of a short block.
@@ -69,11 +70,12 @@ _FURNITURE = re.compile(
     r"|(show|view|load) (\d+ )?comments\b.*|comments are closed\W*"
     r"|.*\bnewsletter\b.*\b(sign up|subscribe|inbox|e-?mail)\b.*|.*\b(sign up|subscribe)\b.*\bnewsletter\b.*"
     r"|advertisement\W*|skip to (main )?content\W*|back to top\W*|share( this)?( article| story| post)?\W*"
-    r"|(published|updated|posted)\b.{0,40}\d{4}.{0,20}",
+    r"|(published|updated|posted|last (updated|modified))( on| at)?\b[^.!?]{0,40}\d{4}([^.!?]|[ap]\.m\.){0,25}",
     re.IGNORECASE,
 )
 _BYLINE = re.compile(r"(By|BY|by)\s+[A-ZÀ-Þ][\w.'’-]*(\s+(and\s+)?[A-ZÀ-Þ][\w.'’-]*){0,5}(\s*[|,·—-].{0,60})?")
 _MAX_FURNITURE = 220  # a block longer than this is text, whatever it starts with
+_MAX_DATE = 60  # a block this short that is a date (a dateline) is no text
 
 
 def prune(body: etree._Element) -> None:
@@ -81,7 +83,8 @@ def prune(body: etree._Element) -> None:
 
     Headings and what is inside them are judged by tag only: their ids are made of their words
     (Wikipedia's "Social_effects" is no share bar)."""
-    total = max(1, len("".join(body.itertext())))
+    stats = _stats(body)
+    total = max(1, stats[body][0])
     doomed = []
     in_heading: set = set()
     for element in elements(body):
@@ -91,11 +94,10 @@ def prune(body: etree._Element) -> None:
             in_heading.add(element)
         if element.tag in _DROP_TAGS or element.get("role", "") in _JUNK_ROLES:
             doomed.append(element)
-        elif _hidden(element) and len("".join(element.itertext())) <= _MAX_HIDDEN_TEXT:
+        elif _hidden(element) and stats[element][0] <= _MAX_HIDDEN_TEXT:
             doomed.append(element)
         elif element not in in_heading and _JUNK_HINT.search(hints(element)):
-            hinted = hints(element)
-            if not (_CONTENT_HINT.search(hinted) and len("".join(element.itertext())) > total / 2):
+            if not (_CONTENT_HINT.search(hints(element)) and stats[element][0] > total / 2):
                 doomed.append(element)
     for element in doomed:
         drop(element)
@@ -124,6 +126,8 @@ def choose_roots(body: etree._Element) -> list[etree._Element]:
     threshold = max(10.0, scores[top] * 0.2)
     roots = []
     for sibling in parent:
+        if not isinstance(sibling.tag, str):
+            continue
         if sibling is top or scores.get(sibling, 0.0) >= threshold or _good_paragraph(sibling, stats):
             roots.append(sibling)
     return roots
@@ -213,7 +217,8 @@ class _Gatherer:
         pieces = [" ".join(p.replace(_BR, " ").split()) for p in _PARAGRAPH_BREAK.split(raw)]
         pieces = [p for p in pieces if p]
         total = sum(len(p) for p in pieces)
-        if not pieces or (total and link_chars / total > (0.5 if kind == PARAGRAPH else 0.8)):
+        density = link_chars / max(1, total)
+        if not pieces or density > 0.8 or (density > 0.5 and total < _LINKED_PARAGRAPH):
             return  # nothing, or mostly links (related stories, "Read more: …", tag lists)
         for piece in pieces:
             self._keep(kind if len(pieces) == 1 else PARAGRAPH, piece, in_table)
@@ -236,7 +241,9 @@ def is_furniture(text: str) -> bool:
     """A short block that is page furniture: a copyright line, a cookie notice, a comment count…"""
     if len(text) > _MAX_FURNITURE:
         return False
-    return bool(_FURNITURE.fullmatch(text) or _BYLINE.fullmatch(text) or is_boilerplate(text) or parse_date(text))
+    if _FURNITURE.fullmatch(text) or _BYLINE.fullmatch(text) or is_boilerplate(text):
+        return True
+    return len(text) <= _MAX_DATE and any(c.isdigit() for c in text) and parse_date(text) is not None
 
 
 def read_blocks(roots: list[etree._Element], max_chars: int) -> tuple[list[Block], bool]:

@@ -26,6 +26,7 @@ _ENTRY_CLASSES = frozenset(("footnote", "endnote"))
 _REF_HINT = re.compile(r"footnote|fnref|noteref|reference|\bref\b|\bfn\b|cite")
 _TARGET_HINT = re.compile(r"^(fn|ftn|_ftn|footnote|note|endnote|cite_note|en|n)[\W_]?\d|footnote|endnote|cite_note|^fn")
 _MARKER_TEXT = re.compile(r"^\[?\s*(\d{1,4}|[ivxlcdm]{1,7}|[a-z]|[*†‡§¶]{1,3})\s*\]?$", re.IGNORECASE)
+_LEADING_MARKER = re.compile(r"^\[?\s*([^\s\].):]{1,8})\s*[\].):]?\s+")
 _BACKLINK_HINT = re.compile(r"backlink|footnote-back|fn-back|footnote-return|cite-backlink|reversefootnote")
 _BACK_SIGNS = re.compile(r"^[\s↑^↩︎⤴↵⮌🔙]+|[\s↑^↩︎⤴↵⮌]+$")
 _LIST_ROLES = ("doc-endnotes", "doc-footnotes", "doc-bibliography")
@@ -93,7 +94,7 @@ def _explicit_entries(root: etree._Element) -> list:
     entries: list = []
     covered: set = set()  # inside a notes list or an entry already taken
     for element in elements(root):
-        if element in covered:
+        if element in covered or not _may_mark_notes(element):
             continue
         role, epub, classes = element.get("role", ""), epub_type(element), _classes(element)
         if role in _LIST_ROLES or any(t in _LIST_EPUB for t in epub) or (
@@ -110,6 +111,11 @@ def _explicit_entries(root: etree._Element) -> list:
             entries.append(element)
             covered.update(elements(element))
     return entries
+
+
+def _may_mark_notes(element: etree._Element) -> bool:
+    attributes = element.attrib
+    return "class" in attributes or "id" in attributes or "role" in attributes or bool(epub_type(element))
 
 
 def _classes(element: etree._Element) -> set[str]:
@@ -207,8 +213,10 @@ def _entry_text(entry: etree._Element, marker: str) -> str:
         if backlink and element is not entry:
             drop(element)
     text = _BACK_SIGNS.sub("", text_of(entry))
-    leading = re.match(rf"^\[?\s*{re.escape(marker)}\s*[\].):]?\s+", text, re.IGNORECASE)
-    return _BACK_SIGNS.sub("", text[leading.end() :] if leading else text).strip()
+    leading = _LEADING_MARKER.match(text)
+    if leading and normalise_marker(leading.group(1)) == marker:
+        text = text[leading.end() :]
+    return _BACK_SIGNS.sub("", text).strip()
 
 
 def _remove_all(entries: list) -> None:

@@ -3,7 +3,7 @@
 Parsing never resolves a declared entity and never fetches anything: HTML goes through libxml2's
 HTML parser (it knows only the HTML named entities and ignores a DTD's internal subset), XHTML
 through an XML parser with entity resolution, DTD loading and network off. libxml2 caps nesting
-at 256 levels without `huge_tree`; deeper markup is cut there (and said in a warning).
+at 256 levels without `huge_tree`; the page is read up to there (and a warning says so).
 """
 
 from __future__ import annotations
@@ -11,17 +11,17 @@ from __future__ import annotations
 import codecs
 import re
 
-from lxml import etree, html
+from lxml import etree
 
 from bot.ingest.document import SkipFile
 
-MAX_DEPTH = 255  # libxml2's nesting cap without huge_tree; content below it is not in the tree
+MAX_DEPTH = 255  # libxml2's nesting cap without huge_tree; it stops reading the page there
 _HEAD = 4096  # where a charset declaration must be
 _CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9._:-]{1,40})""", re.IGNORECASE)
 _XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]{0,200}?encoding\s*=\s*["']([A-Za-z0-9._:-]{1,40})""")
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]{0,300}\?>")
 _DOCTYPE_SUBSET = re.compile(r"<!DOCTYPE[^>\[]{0,500}\[", re.IGNORECASE)
-_CONTROLS = dict.fromkeys(c for c in range(32) if c not in (9, 10, 13))
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]+")
 _XHTML = "http://www.w3.org/1999/xhtml"
 _EPUB = "{http://www.idpf.org/2007/ops}"
 
@@ -41,7 +41,7 @@ def decode(data: bytes) -> tuple[str, list[str]]:
         if declared not in (None, "utf-8"):
             return data.decode(declared, errors="replace"), [f"not valid {declared} text as it declares; bad bytes replaced"]
     text = data.decode("cp1252", errors="replace")
-    return text, ["not UTF-8 and no charset declared: read as Windows-1252 (Latin-1); save it as UTF-8"]
+    return text, ["not valid UTF-8: read as Windows-1252 (Latin-1); save it as UTF-8"]
 
 
 def _declared_charset(head: bytes) -> str | None:
@@ -62,15 +62,17 @@ def parse(text: str) -> tuple[etree._Element, list[str]]:
     if not text.strip():
         raise SkipFile("empty web page")
     root = _parse_xhtml(text) if _looks_xhtml(text) else None
+    warnings = []
     if root is None:
-        parser = html.HTMLParser(no_network=True, remove_comments=True, remove_pis=True, huge_tree=False)
+        parser = etree.HTMLParser(no_network=True, remove_comments=True, remove_pis=True, huge_tree=False)
         try:
-            root = html.document_fromstring(text, parser=parser)
+            root = etree.fromstring(text, parser=parser)
         except (etree.ParserError, etree.XMLSyntaxError, ValueError) as exc:
             raise SkipFile(f"not a readable web page ({exc})") from None
-    warnings = []
-    if _max_depth(root) >= MAX_DEPTH:
-        warnings.append(f"markup nested deeper than {MAX_DEPTH} levels: the text below that depth is left out")
+        if root is None:
+            raise SkipFile("empty web page")
+        if any("Excessive depth" in error.message for error in parser.error_log):
+            warnings.append(f"markup nested deeper than {MAX_DEPTH} levels: the page is read only up to there")
     return root, warnings
 
 
@@ -106,15 +108,6 @@ def _strip_doctype_subset(text: str) -> str:
     return text if end < 0 else text[: match.start()] + text[end + 2 :]
 
 
-def _max_depth(root: etree._Element) -> int:
-    deepest, stack = 0, [(root, 0)]
-    while stack:
-        element, depth = stack.pop()
-        deepest = max(deepest, depth)
-        stack.extend((child, depth + 1) for child in element)
-    return deepest
-
-
 def elements(root: etree._Element, *tags: str):
     """The elements under root (root included) in document order; comments and entities left out."""
     return (e for e in root.iter(*tags) if isinstance(e.tag, str))
@@ -137,7 +130,7 @@ def text_of(element: etree._Element) -> str:
 
 def clean(text: str) -> str:
     """Without control characters (`&#1;` is parsed into one)."""
-    return text.translate(_CONTROLS)
+    return _CONTROLS.sub("", text) if _CONTROLS.search(text) else text
 
 
 def drop(element: etree._Element) -> None:
