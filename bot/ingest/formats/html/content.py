@@ -5,7 +5,7 @@
     choose       the container holding the article: paragraphs score their parent and grandparent
                  (text length, commas, low link density, readability-style); an <article> holding
                  the best-scored container (or held by it) wins; well-scored siblings join it
-    read         headings from h1–h6, paragraphs from p/li/blockquote and text runs in other blocks;
+    read         headings from h1–h6 (and dt), paragraphs from p/li/blockquote and text runs in other blocks;
                  link-dense and furniture blocks dropped; each paragraph once
 """
 
@@ -30,6 +30,7 @@ _BLOCK_TAGS = frozenset(
     "address article blockquote body center dd details dir div dl dt fieldset figure form header hgroup hr "
     "li main ol p pre section summary table tbody thead tfoot tr td th ul caption legend html".split()
 ) | HEADINGS
+_HEADING_TAGS = HEADINGS | {"dt"}  # a term of a definition list heads its definition
 _PARAGRAPH_TAGS = frozenset(("p", "pre", "blockquote", "li", "td", "dd"))
 _JUNK_ROLES = frozenset(
     "navigation banner contentinfo complementary search dialog alertdialog menu menubar toolbar form".split()
@@ -46,7 +47,8 @@ _JUNK_HINT = re.compile(
     r"byline|author|authors|author-bio|bio|dateline|timestamp|date|meta|copyright|legal|disclaimer|"
     r"caption|credits?|print|infobox|navbox|vertical-navbox|catlinks|editsection|mw-editsection|toc|"
     r"hatnote|noprint|mw-jump-link|printfooter|ambox|sistersitebox|authority-control|refbegin|"
-    r"sr-only|visually-hidden|screen-reader-text|read-more|readmore|more-link|post-navigation|rating"
+    r"sr-only|visually-hidden|screen-reader-text|read-more|readmore|more-link|post-navigation|rating|"
+    r"headerlink|permalink|anchorjs-link|header-anchor|heading-anchor"
     r")(?=$|[\s_-])"
 )
 _CONTENT_HINT = re.compile(r"article|content|body|entry|main|post|story|text|prose")
@@ -81,8 +83,8 @@ _MAX_DATE = 60  # a block this short that is a date (a dateline) is no text
 def prune(body: etree._Element) -> None:
     """Remove page furniture; an element that says it is content and holds most of the text stays.
 
-    Headings and what is inside them are judged by tag only: their ids are made of their words
-    (Wikipedia's "Social_effects" is no share bar)."""
+    Headings and what is inside them are judged by tag and class only: their ids are made of their
+    words (Wikipedia's "Social_effects" is no share bar)."""
     stats = _stats(body)
     total = max(1, stats[body][0])
     doomed = []
@@ -96,8 +98,9 @@ def prune(body: etree._Element) -> None:
             doomed.append(element)
         elif _hidden(element) and stats[element][0] <= _MAX_HIDDEN_TEXT:
             doomed.append(element)
-        elif element not in in_heading and _JUNK_HINT.search(hints(element)):
-            if not (_CONTENT_HINT.search(hints(element)) and stats[element][0] > total / 2):
+        else:
+            hinted = element.get("class", "").lower() if element in in_heading else hints(element)
+            if _JUNK_HINT.search(hinted) and not (_CONTENT_HINT.search(hinted) and stats[element][0] > total / 2):
                 doomed.append(element)
     for element in doomed:
         drop(element)
@@ -201,12 +204,13 @@ class _Gatherer:
         self._link_chars = 0
         self._seen: set[str] = set()
 
-    def add(self, text: str | None, in_link: bool) -> None:
+    def add(self, text: str | None, link: str | None, in_heading: bool) -> None:
+        """Text of the block being gathered; `link` is the href of the link it is in, if any."""
         if text:
             text = clean(text)
             self._parts.append(text)
-            if in_link:
-                self._link_chars += len(text.strip())
+            if link is not None and not (in_heading and link.startswith("#")):
+                self._link_chars += len(text.strip())  # a heading's link to itself is no link away
 
     def br(self) -> None:
         self._parts.append(_BR)
@@ -256,33 +260,34 @@ def read_blocks(roots: list[etree._Element], max_chars: int) -> tuple[list[Block
 
 def _walk(root: etree._Element, gatherer: _Gatherer) -> None:
     """Document order without recursion: (element, entering?) on a stack."""
-    heading_depth = link_depth = table_depth = 0
+    headings = tables = 0
+    links: list[str] = []  # hrefs of the links we are in
     stack: list[tuple[etree._Element, bool]] = [(root, True)]
     while stack:
         element, entering = stack.pop()
         tag = element.tag if isinstance(element.tag, str) else None
+        if entering and tag is None:  # a comment or an entity: only its tail is text
+            gatherer.add(element.tail, links[-1] if links else None, headings > 0)
+            continue
+        if tag in _BLOCK_TAGS:
+            gatherer.flush(HEADING if headings else PARAGRAPH, tables > 0)
         if entering:
-            if tag is None:  # a comment or an entity: only its tail is text
-                gatherer.add(element.tail, link_depth > 0)
-                continue
-            if tag in _BLOCK_TAGS:
-                gatherer.flush(HEADING if heading_depth else PARAGRAPH, table_depth > 0)
-            heading_depth += tag in HEADINGS
-            link_depth += tag == "a"
-            table_depth += tag == "table"
+            headings += tag in _HEADING_TAGS
+            tables += tag == "table"
+            if tag == "a":
+                links.append(element.get("href", ""))
             if tag == "br":
                 gatherer.br()
-            gatherer.add(element.text, link_depth > 0)
+            gatherer.add(element.text, links[-1] if links else None, headings > 0)
             stack.append((element, False))
             stack.extend((child, True) for child in reversed(element))
             continue
-        if tag in _BLOCK_TAGS:
-            gatherer.flush(HEADING if heading_depth else PARAGRAPH, table_depth > 0)
-        heading_depth -= tag in HEADINGS
-        link_depth -= tag == "a"
-        table_depth -= tag == "table"
+        headings -= tag in _HEADING_TAGS
+        tables -= tag == "table"
+        if tag == "a":
+            links.pop()
         if element is not root:
-            gatherer.add(element.tail, link_depth > 0)
+            gatherer.add(element.tail, links[-1] if links else None, headings > 0)
     gatherer.flush(PARAGRAPH, False)
 
 

@@ -174,19 +174,19 @@ def _title(root, meta, article, site: str | None) -> tuple[str | None, str | Non
     """The article's title and, when the page title shows it, the site's name.
 
     `<title>` often ends in " | Site": the end goes when it is the site's name (og:site_name,
-    JSON-LD publisher) or when the rest repeats og:title, the JSON-LD headline or the first <h1>.
+    JSON-LD publisher) or when the rest repeats og:title, the JSON-LD headline or an <h1>.
     """
     page_title = next((text_of(t) for t in elements(root, "title")), "") or None
-    h1 = next((text_of(h) for h in elements(root, "h1")), None)
+    h1s = [text_of(h) for _, h in zip(range(5), elements(root, "h1"))]  # a site's menu may hold one too
     stated = [t for t in (_first(meta, "title"), article.get("title")) if t]
     for candidate in [*stated, page_title]:
         if candidate:
-            return _without_site(candidate, site, [*stated, *([h1] if h1 else [])])
-    return h1, None
+            return _without_site(candidate, site, stated + h1s)
+    return next(iter(h1s), None), None
 
 
 def _without_site(title: str, site: str | None, known: list[str]) -> tuple[str, str | None]:
-    folded = {k.casefold() for k in known}
+    folded = {_fold(k) for k in known}
     for separator in _TITLE_SEPARATORS:
         if separator not in title:
             continue
@@ -196,6 +196,11 @@ def _without_site(title: str, site: str | None, known: list[str]) -> tuple[str, 
             return head.strip(), None
         if site and first.strip().casefold() == site.casefold():
             return rest.strip(), None
-        if head.strip().casefold() in folded:
+        if _fold(head) in folded:
             return head.strip(), tail.strip()
     return title, None
+
+
+def _fold(title: str) -> str:
+    """For comparing titles: words only ("IDLE¶" is "IDLE"), case folded."""
+    return " ".join(re.findall(r"\w+", title)).casefold()
