@@ -342,3 +342,46 @@ def test_mutated_and_truncated_pages_only_ever_skip(data):
         if mutated:
             mutated[data.draw(st.integers(0, len(mutated) - 1))] = data.draw(st.integers(0, 255))
     _only_skip_or_document("page.html", bytes(mutated))
+
+
+def test_without_article_markup_the_best_scored_container_is_the_text():
+    story = "".join(
+        f"<p>In {1700 + i}, the harbour master wrote that the tide had risen higher than in any year before, "
+        f"and that the town, once again, had paid for the repairs itself.</p>"
+        for i in range(4)
+    )
+    teasers = "".join(f'<div class="x{i}"><a href="/s/{i}">Storm story {i}</a><span>2 min</span></div>' for i in range(6))
+    body = f'<div id="wrap"><div id="c1">{story}</div><div id="c2"><b>Elsewhere</b>{teasers}</div></div>'
+    everything = " ".join(p.text for p in article_of("harbour.html", page(body)).article.passages)
+    assert everything.count("the harbour master wrote") == 4
+    assert "Storm story" not in everything and "Elsewhere" not in everything and "2 min" not in everything
+
+
+def test_documentation_pages_keep_headings_and_definition_terms():
+    body = (
+        '<div class="body"><h2>Menus<a class="headerlink" href="#menus" title="Permalink">¶</a></h2>'
+        "<p>IDLE has two main window types, the Shell window and the Editor window, and menus for both.</p>"
+        '<h2 id="context"><a class="header" href="#context">Context menus</a></h2>'
+        "<p>Open a context menu by right-clicking in a window; it has the standard clipboard functions.</p>"
+        "<dl><dt>Cut</dt><dd>Copy the selection into the system-wide clipboard, then delete the selection.</dd></dl></div>"
+    )
+    texts = [p.text for p in article_of("idle.html", page(body)).article.passages]
+    assert texts == [
+        "Menus\nIDLE has two main window types, the Shell window and the Editor window, and menus for both.",
+        "Context menus\nOpen a context menu by right-clicking in a window; it has the standard clipboard functions.",
+        "Cut\nCopy the selection into the system-wide clipboard, then delete the selection.",
+    ]
+
+
+def test_old_pages_with_line_breaks_and_layout_tables():
+    body = (
+        '<table width="100%"><tr><td width="20%"><a href="/">Home</a><br><a href="/links">Links</a></td><td>'
+        "<font size=2>The mill on the river was built in 1820 by the Ashworth family, who ran it for ninety years."
+        "<br><br>After the flood of 1911 it was rebuilt higher up the bank, and it still stands there today."
+        "</font></td></tr></table>"
+    )
+    texts = [p.text for p in article_of("mill.htm", page(body)).article.passages]
+    assert texts == [
+        "The mill on the river was built in 1820 by the Ashworth family, who ran it for ninety years.",
+        "After the flood of 1911 it was rebuilt higher up the bank, and it still stands there today.",
+    ]
