@@ -48,7 +48,15 @@ def _spans(target_bytes: int) -> bytes:
 
 
 def _deep(levels: int) -> bytes:
-    return ("<html><body>" + "<div>" * levels + "<p>deep</p>" + "</div>" * levels + "<p>" + "Near the top. " * 5 + "</p></body></html>").encode()
+    return (
+        "<html><body>"
+        + "<div>" * levels
+        + "<p>deep</p>"
+        + "</div>" * levels
+        + "<p>"
+        + "Near the top. " * 5
+        + "</p></body></html>"
+    ).encode()
 
 
 def _measure(name: str, data: bytes, repeat: int) -> None:

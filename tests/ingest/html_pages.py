@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (the page template keeps the long lines a saved page has)
 """Web pages for the HTML reader's tests, made like the real ones (a Wikipedia article with 40
 references), and the text the reader must find in them."""
 
@@ -9,88 +10,159 @@ import random
 # A name cited in more than one place is a named reference (one entry, several back-links).
 WIKI_PARAGRAPHS: list[list[tuple[str, list[str]]]] = [
     [
-        ("A printing press is a mechanical device for applying pressure to an inked surface resting upon a print "
-         "medium, thereby transferring the ink.", ["def"]),
-        ("It marked a dramatic improvement on earlier printing methods in which the cloth, paper or other medium "
-         "was brushed or rubbed repeatedly to achieve the transfer of ink.", ["rub", "eisen"]),
+        (
+            "A printing press is a mechanical device for applying pressure to an inked surface resting upon a print "
+            "medium, thereby transferring the ink.",
+            ["def"],
+        ),
+        (
+            "It marked a dramatic improvement on earlier printing methods in which the cloth, paper or other medium "
+            "was brushed or rubbed repeatedly to achieve the transfer of ink.",
+            ["rub", "eisen"],
+        ),
     ],
     [
-        ("Johannes Gutenberg, a goldsmith from Mainz, developed a hand mould to create metal movable type around "
-         "1440.", ["gut1", "mould"]),
-        ("He adapted screw presses already in use for pressing grapes and olives to the needs of printing.",
-         ["screw"]),
-        ("The combination of these elements made the mass production of books possible in Europe for the first "
-         "time.", ["eisen"]),
+        (
+            "Johannes Gutenberg, a goldsmith from Mainz, developed a hand mould to create metal movable type around "
+            "1440.",
+            ["gut1", "mould"],
+        ),
+        ("He adapted screw presses already in use for pressing grapes and olives to the needs of printing.", ["screw"]),
+        (
+            "The combination of these elements made the mass production of books possible in Europe for the first "
+            "time.",
+            ["eisen"],
+        ),
     ],
     [
-        ("Earlier, printing from carved wooden blocks had spread across East Asia, and Bi Sheng had made movable "
-         "type from baked clay in the eleventh century.", ["bi", "needham"]),
-        ("Korean printers cast bronze type in the thirteenth century, and the Jikji of 1377 is the oldest surviving "
-         "book printed that way.", ["jikji"]),
+        (
+            "Earlier, printing from carved wooden blocks had spread across East Asia, and Bi Sheng had made movable "
+            "type from baked clay in the eleventh century.",
+            ["bi", "needham"],
+        ),
+        (
+            "Korean printers cast bronze type in the thirteenth century, and the Jikji of 1377 is the oldest surviving "
+            "book printed that way.",
+            ["jikji"],
+        ),
     ],
     [
-        ("The Gutenberg Bible, finished in Mainz in about 1455, was printed in an edition of perhaps 180 copies.",
-         ["bible", "copies"]),
+        (
+            "The Gutenberg Bible, finished in Mainz in about 1455, was printed in an edition of perhaps 180 copies.",
+            ["bible", "copies"],
+        ),
         ("About 49 copies survive, some on vellum and most on paper.", ["survive"]),
         ("Its quality convinced contemporaries that the new art could rival the work of scribes.", ["scribes"]),
     ],
     [
-        ("Within a few decades printing spread from Mainz to more than two hundred cities in a dozen European "
-         "countries.", ["spread", "febvre"]),
+        (
+            "Within a few decades printing spread from Mainz to more than two hundred cities in a dozen European "
+            "countries.",
+            ["spread", "febvre"],
+        ),
         ("By 1500, presses across Western Europe had produced more than twenty million volumes.", ["volumes"]),
-        ("Venice became the capital of the trade, with Aldus Manutius issuing small octavo editions of the "
-         "classics.", ["venice", "aldus"]),
+        (
+            "Venice became the capital of the trade, with Aldus Manutius issuing small octavo editions of the "
+            "classics.",
+            ["venice", "aldus"],
+        ),
     ],
     [
-        ("The spread of printing changed how scholars worked, since identical copies allowed readers in different "
-         "cities to cite the same page.", ["eisen", "cite"]),
+        (
+            "The spread of printing changed how scholars worked, since identical copies allowed readers in different "
+            "cities to cite the same page.",
+            ["eisen", "cite"],
+        ),
         ("Errors could now be corrected in a later edition rather than copied by every scribe.", ["errata"]),
     ],
     [
-        ("The Protestant Reformation was among the first movements to use the press for mass persuasion.",
-         ["ref1", "pettegree"]),
-        ("Martin Luther's pamphlets were reprinted in many towns at once, and his German translation of the New "
-         "Testament sold thousands of copies within weeks.", ["luther", "nt"]),
-        ("Catholic authorities answered with printed works of their own and, in 1559, with an index of forbidden "
-         "books.", ["index"]),
+        (
+            "The Protestant Reformation was among the first movements to use the press for mass persuasion.",
+            ["ref1", "pettegree"],
+        ),
+        (
+            "Martin Luther's pamphlets were reprinted in many towns at once, and his German translation of the New "
+            "Testament sold thousands of copies within weeks.",
+            ["luther", "nt"],
+        ),
+        (
+            "Catholic authorities answered with printed works of their own and, in 1559, with an index of forbidden "
+            "books.",
+            ["index"],
+        ),
     ],
     [
-        ("Printing also standardised vernacular languages, as printers chose one spelling and one dialect for a "
-         "whole market.", ["vernacular", "febvre"]),
+        (
+            "Printing also standardised vernacular languages, as printers chose one spelling and one dialect for a "
+            "whole market.",
+            ["vernacular", "febvre"],
+        ),
         ("William Caxton's editions did much to fix the forms of written English.", ["caxton"]),
     ],
     [
         ("The hand press changed little for three and a half centuries.", ["hand"]),
-        ("In 1800 Lord Stanhope built a press entirely of cast iron, which needed less force and printed a larger "
-         "sheet.", ["stanhope"]),
-        ("Friedrich Koenig's steam-powered cylinder press of 1814 could print more than a thousand sheets an "
-         "hour.", ["koenig", "times"]),
+        (
+            "In 1800 Lord Stanhope built a press entirely of cast iron, which needed less force and printed a larger "
+            "sheet.",
+            ["stanhope"],
+        ),
+        (
+            "Friedrich Koenig's steam-powered cylinder press of 1814 could print more than a thousand sheets an hour.",
+            ["koenig", "times"],
+        ),
     ],
     [
-        ("The rotary press, in which the type or plates are curved around a cylinder, made daily newspapers with "
-         "large circulations possible.", ["rotary", "hoe"]),
+        (
+            "The rotary press, in which the type or plates are curved around a cylinder, made daily newspapers with "
+            "large circulations possible.",
+            ["rotary", "hoe"],
+        ),
         ("Richard Hoe's machine of 1843 could produce millions of pages a day.", ["hoe"]),
         ("Cheap newspapers in turn widened the reading public and the market for advertising.", ["penny"]),
     ],
     [
-        ("Literacy rose in the centuries after Gutenberg, though historians disagree about how much printing "
-         "itself caused the rise.", ["literacy", "houston"]),
+        (
+            "Literacy rose in the centuries after Gutenberg, though historians disagree about how much printing "
+            "itself caused the rise.",
+            ["literacy", "houston"],
+        ),
         ("Printed primers and catechisms were used to teach reading in schools and homes.", ["primers"]),
     ],
     [
-        ("Offset lithography, developed in the early twentieth century, transfers the inked image from a plate to "
-         "a rubber blanket and then to paper.", ["offset", "rubel"]),
+        (
+            "Offset lithography, developed in the early twentieth century, transfers the inked image from a plate to "
+            "a rubber blanket and then to paper.",
+            ["offset", "rubel"],
+        ),
         ("It remains the most common method for printing books and magazines in large runs.", ["rubel"]),
-        ("Digital printing, which needs no plates at all, now serves short runs and printing on demand.",
-         ["digital"]),
+        ("Digital printing, which needs no plates at all, now serves short runs and printing on demand.", ["digital"]),
     ],
 ]
 WIKI_REFERENCE_COUNT = 40
 WIKI_LINKED = (  # words the page links to their own articles, as Wikipedia does
-    "Johannes Gutenberg", "Mainz", "movable type", "screw presses", "Bi Sheng", "Jikji", "Gutenberg Bible",
-    "vellum", "Venice", "Aldus Manutius", "Protestant Reformation", "Martin Luther", "New Testament",
-    "William Caxton", "Lord Stanhope", "cast iron", "rotary press", "Richard Hoe", "Literacy", "catechisms",
-    "Offset lithography", "Digital printing", "printing on demand",
+    "Johannes Gutenberg",
+    "Mainz",
+    "movable type",
+    "screw presses",
+    "Bi Sheng",
+    "Jikji",
+    "Gutenberg Bible",
+    "vellum",
+    "Venice",
+    "Aldus Manutius",
+    "Protestant Reformation",
+    "Martin Luther",
+    "New Testament",
+    "William Caxton",
+    "Lord Stanhope",
+    "cast iron",
+    "rotary press",
+    "Richard Hoe",
+    "Literacy",
+    "catechisms",
+    "Offset lithography",
+    "Digital printing",
+    "printing on demand",
 )
 
 
@@ -108,8 +180,10 @@ def wiki_paragraph_texts() -> list[str]:
 def wiki_reference_text(name: str) -> str:
     rng = random.Random(name)
     authors = ["Eisenstein, Elizabeth", "Febvre, Lucien", "Needham, Joseph", "Pettegree, Andrew", "Man, John"]
-    return (f"{rng.choice(authors)} ({rng.randint(1958, 2015)}). The printing press, study of {name}. "
-            f"Cambridge University Press. p. {rng.randint(3, 400)}.")
+    return (
+        f"{rng.choice(authors)} ({rng.randint(1958, 2015)}). The printing press, study of {name}. "
+        f"Cambridge University Press. p. {rng.randint(3, 400)}."
+    )
 
 
 def _linked(sentence: str) -> str:
@@ -129,25 +203,37 @@ def wikipedia_page() -> str:
     def ref(name: str) -> str:
         n, use = number[name], uses.get(name, 0)
         uses[name] = use + 1
-        return (f'<sup id="cite_ref-{name}_{n}-{use}" class="reference"><a href="#cite_note-{name}-{n}">'
-                f'<span class="cite-bracket">&#91;</span>{n}<span class="cite-bracket">&#93;</span></a></sup>')
+        return (
+            f'<sup id="cite_ref-{name}_{n}-{use}" class="reference"><a href="#cite_note-{name}-{n}">'
+            f'<span class="cite-bracket">&#91;</span>{n}<span class="cite-bracket">&#93;</span></a></sup>'
+        )
 
     def heading(title: str) -> str:
         anchor = title.replace(" ", "_")
-        return (f'<div class="mw-heading mw-heading2"><h2 id="{anchor}">{title}</h2><span class="mw-editsection">'
-                f'<span class="mw-editsection-bracket">[</span><a href="/w/index.php?title=Printing_press&amp;'
-                f'action=edit&amp;section=1" title="Edit section: {title}"><span>edit</span></a>'
-                f'<span class="mw-editsection-bracket">]</span></span></div>')
+        return (
+            f'<div class="mw-heading mw-heading2"><h2 id="{anchor}">{title}</h2><span class="mw-editsection">'
+            f'<span class="mw-editsection-bracket">[</span><a href="/w/index.php?title=Printing_press&amp;'
+            f'action=edit&amp;section=1" title="Edit section: {title}"><span>edit</span></a>'
+            f'<span class="mw-editsection-bracket">]</span></span></div>'
+        )
 
     body = []
-    sections = {0: None, 2: "Precursors", 3: "Gutenberg's press", 6: "Social effects", 8: "Industrial presses",
-                11: "Modern printing"}
+    sections = {
+        0: None,
+        2: "Precursors",
+        3: "Gutenberg's press",
+        6: "Social effects",
+        8: "Industrial presses",
+        11: "Modern printing",
+    }
     for index, para in enumerate(WIKI_PARAGRAPHS):
         if sections.get(index):
             body.append(heading(sections[index]))
         if index == 3:
-            body.append('<figure typeof="mw:File/Thumb"><a href="/wiki/File:Bible.jpg"><img src="b.jpg" alt="">'
-                        '</a><figcaption>A page of the Gutenberg Bible, c.&#160;1455</figcaption></figure>')
+            body.append(
+                '<figure typeof="mw:File/Thumb"><a href="/wiki/File:Bible.jpg"><img src="b.jpg" alt="">'
+                "</a><figcaption>A page of the Gutenberg Bible, c.&#160;1455</figcaption></figure>"
+            )
         sentences = " ".join(f"{_linked(s)}{''.join(ref(n) for n in names)}" for s, names in para)
         body.append(f"<p>{sentences}\n</p>")
     items = []
@@ -156,12 +242,15 @@ def wikipedia_page() -> str:
         if count == 1:
             back = f'<b><a href="#cite_ref-{name}_{n}-0">^</a></b>'
         else:
-            letters = " ".join(f'<a href="#cite_ref-{name}_{n}-{u}"><sup><i><b>{chr(97 + u)}</b></i></sup></a>'
-                               for u in range(count))
+            letters = " ".join(
+                f'<a href="#cite_ref-{name}_{n}-{u}"><sup><i><b>{chr(97 + u)}</b></i></sup></a>' for u in range(count)
+            )
             back = f"^ {letters}"
-        items.append(f'<li id="cite_note-{name}-{n}"><span class="mw-cite-backlink">{back}</span> '
-                     f'<span class="reference-text"><cite class="citation book cs1">{wiki_reference_text(name)}'
-                     f'</cite><span title="ctx_ver=Z39.88-2004" class="Z3988"></span></span></li>')
+        items.append(
+            f'<li id="cite_note-{name}-{n}"><span class="mw-cite-backlink">{back}</span> '
+            f'<span class="reference-text"><cite class="citation book cs1">{wiki_reference_text(name)}'
+            f'</cite><span title="ctx_ver=Z39.88-2004" class="Z3988"></span></span></li>'
+        )
     return f"""<!DOCTYPE html>
 <html class="client-nojs vector-feature-language-in-header-enabled" lang="en" dir="ltr">
 <head>

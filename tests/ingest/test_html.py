@@ -42,12 +42,46 @@ NEWS_PARAGRAPHS = [
 ]
 NEWS_HEADINGS = ["Four winters of work", "A chronicle nobody had read"]
 NEWS_JUNK = [
-    "cookies", "Accept", "Skip to", "Sign in", "Subscribe", "Opinion", "Lifestyle", "Share on", "Share via",
-    "87 comments", "comments", "Join the discussion", "What do you think", "riverwatcher", "What a wonderful story",
-    "grandmother", "Related stories", "archives at risk", "chained libraries", "Read more", "newsletter",
-    "inbox", "spam free", "Advertisement", "Photograph", "By Margaret", "correspondent", "Mon 12 Apr",
-    "©", "All rights reserved", "Registered in England", "Most viewed", "Rovers", "Privacy", "Terms of use",
-    "Libraries", "Notes", "↩", "wheelbarrows", "The Northern Ledger",
+    "cookies",
+    "Accept",
+    "Skip to",
+    "Sign in",
+    "Subscribe",
+    "Opinion",
+    "Lifestyle",
+    "Share on",
+    "Share via",
+    "87 comments",
+    "comments",
+    "Join the discussion",
+    "What do you think",
+    "riverwatcher",
+    "What a wonderful story",
+    "grandmother",
+    "Related stories",
+    "archives at risk",
+    "chained libraries",
+    "Read more",
+    "newsletter",
+    "inbox",
+    "spam free",
+    "Advertisement",
+    "Photograph",
+    "By Margaret",
+    "correspondent",
+    "Mon 12 Apr",
+    "©",
+    "All rights reserved",
+    "Registered in England",
+    "Most viewed",
+    "Rovers",
+    "Privacy",
+    "Terms of use",
+    "Libraries",
+    "Notes",
+    "↩",
+    "wheelbarrows",
+    "The Northern Ledger",
 ]
 NEWS_NOTES = {
     "1": "The library's foundation charter of 1497 survives in the county record office.",
@@ -58,6 +92,10 @@ NEWS_NOTES = {
 
 def article_of(name: str, data: bytes, limits: ReadLimits | None = None):
     return build_article(name.rsplit(".", 1)[0], name, read_document(name, data, limits))
+
+
+def passage_texts(name: str, body: str) -> list[str]:
+    return [p.text for p in article_of(name, page(body)).article.passages]
 
 
 def page(body: str, head: str = "<title>A page</title>") -> bytes:
@@ -99,11 +137,37 @@ def test_news_page_metadata():
 
 
 WIKI_JUNK = [
-    "Jump to content", "Main page", "Search Wikipedia", "Create account", "Log in", "98 languages", "View history",
-    "Talk", "From Wikipedia", "For other uses", "disambiguation", "Inventor", "craftsmen", "edit", "[", "]",
-    "page of the Gutenberg Bible, c.", "See also", "History of printing", "References", "Cambridge University Press",
-    "External links", "in pictures", "Letterpress", "Retrieved from", "Categories", "German inventions",
-    "last edited", "Creative Commons", "About Wikipedia", "^",
+    "Jump to content",
+    "Main page",
+    "Search Wikipedia",
+    "Create account",
+    "Log in",
+    "98 languages",
+    "View history",
+    "Talk",
+    "From Wikipedia",
+    "For other uses",
+    "disambiguation",
+    "Inventor",
+    "craftsmen",
+    "edit",
+    "[",
+    "]",
+    "page of the Gutenberg Bible, c.",
+    "See also",
+    "History of printing",
+    "References",
+    "Cambridge University Press",
+    "External links",
+    "in pictures",
+    "Letterpress",
+    "Retrieved from",
+    "Categories",
+    "German inventions",
+    "last edited",
+    "Creative Commons",
+    "About Wikipedia",
+    "^",
 ]
 
 
@@ -140,7 +204,11 @@ def test_wikipedia_references_all_forty_linked_where_cited():
 def test_wikipedia_metadata_takes_the_site_off_the_title():
     article = article_of("printing_press.html", wikipedia_page().encode()).article
     assert (article.title, article.publication, article.url, article.date, article.language) == (
-        "Printing press", "Wikipedia", "https://en.wikipedia.org/wiki/Printing_press", "2001-09-27", "en",
+        "Printing press",
+        "Wikipedia",
+        "https://en.wikipedia.org/wiki/Printing_press",
+        "2001-09-27",
+        "en",
     )
 
 
@@ -167,7 +235,8 @@ FOOTNOTE_STYLES = {
     ),
     "word export": (
         BODY.format(ref='<a href="#_ftn1" name="_ftnref1" title=""><span class="MsoFootnoteReference">[1]</span></a>')
-        + f'<div style="mso-element:footnote-list"><div style="mso-element:footnote" id="ftn1"><p class="MsoFootnoteText">'
+        + '<div style="mso-element:footnote-list"><div style="mso-element:footnote" id="ftn1">'
+        + f'<p class="MsoFootnoteText">'
         f'<a href="#_ftnref1" name="_ftn1" title="">[1]</a> {NOTE}</p></div></div>'
     ),
     "substack": (
@@ -186,7 +255,10 @@ FOOTNOTE_STYLES = {
 def test_footnote_styles_are_linked(style):
     parsed = article_of("harbour.html", page(FOOTNOTE_STYLES[style]))
     [passage] = parsed.article.passages
-    assert passage.text == "The harbour was rebuilt in stone after the storm of 1703, at the town's own charge.[1] It stood."
+    assert (
+        passage.text
+        == "The harbour was rebuilt in stone after the storm of 1703, at the town's own charge.[1] It stood."
+    )
     assert [(f.marker, f.source) for f in passage.footnotes] == [("1", NOTE)]
     assert parsed.warnings == []
 
@@ -210,10 +282,16 @@ def test_xhtml_with_noterefs_and_self_closing_anchors():
 @pytest.mark.parametrize(
     ("head", "title", "publication"),
     [
-        ('<title>The long tide - Harbour Notes</title><meta property="og:site_name" content="Harbour Notes">',
-         "The long tide", "Harbour Notes"),
-        ("<title>Harbour Notes | The long tide</title><meta property=\"og:site_name\" content=\"Harbour Notes\">",
-         "The long tide", "Harbour Notes"),
+        (
+            '<title>The long tide - Harbour Notes</title><meta property="og:site_name" content="Harbour Notes">',
+            "The long tide",
+            "Harbour Notes",
+        ),
+        (
+            '<title>Harbour Notes | The long tide</title><meta property="og:site_name" content="Harbour Notes">',
+            "The long tide",
+            "Harbour Notes",
+        ),
         ("<title>The long tide | Harbour Notes</title>", "The long tide", "Harbour Notes"),  # the <h1> repeats it
         ("<title>Tides - a history</title>", "Tides - a history", None),  # nothing shows a site: kept whole
     ],
@@ -227,15 +305,18 @@ def test_title_loses_the_site_name_only_when_the_page_shows_it(head, title, publ
 
 def test_json_ld_metadata_when_the_head_has_no_meta():
     head = (
-        "<title>x</title><script type=\"application/ld+json\">{\"@context\": \"https://schema.org\", \"@graph\": ["
-        "{\"@type\": \"WebSite\", \"name\": \"Site\"}, {\"@type\": [\"NewsArticle\"], \"headline\": \"Storm season\","
-        " \"author\": [{\"name\": \"Ana Ruiz\"}, {\"name\": \"Li Wei\"}], \"datePublished\": \"2019-11-09\","
-        " \"publisher\": {\"name\": \"Coast Daily\"}}]}</script>"
+        '<title>x</title><script type="application/ld+json">{"@context": "https://schema.org", "@graph": ['
+        '{"@type": "WebSite", "name": "Site"}, {"@type": ["NewsArticle"], "headline": "Storm season",'
+        ' "author": [{"name": "Ana Ruiz"}, {"name": "Li Wei"}], "datePublished": "2019-11-09",'
+        ' "publisher": {"name": "Coast Daily"}}]}</script>'
     )
     body = "<p>Storms come in autumn and stay until the spring, every year the same way as before.</p>"
     article = article_of("storm.html", page(body, head)).article
     assert (article.title, article.author, article.date, article.publication) == (
-        "Storm season", "Ana Ruiz, Li Wei", "2019-11-09", "Coast Daily",
+        "Storm season",
+        "Ana Ruiz, Li Wei",
+        "2019-11-09",
+        "Coast Daily",
     )
 
 
@@ -299,8 +380,13 @@ def test_control_characters_and_bad_numeric_entities_never_reach_the_text():
 
 @pytest.mark.parametrize(
     "data",
-    [b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", b"PK\x03\x04\x14\x00\x00\x00",
-     bytes(range(256)) * 4, b"Just a plain note with no markup at all."],
+    [
+        b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj",
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
+        b"PK\x03\x04\x14\x00\x00\x00",
+        bytes(range(256)) * 4,
+        b"Just a plain note with no markup at all.",
+    ],
 )
 def test_a_file_whose_name_lies_is_refused_by_sniffing(data):
     with pytest.raises(SkipFile, match="its name says HTML"):
@@ -350,9 +436,11 @@ def test_without_article_markup_the_best_scored_container_is_the_text():
         f"and that the town, once again, had paid for the repairs itself.</p>"
         for i in range(4)
     )
-    teasers = "".join(f'<div class="x{i}"><a href="/s/{i}">Storm story {i}</a><span>2 min</span></div>' for i in range(6))
+    teasers = "".join(
+        f'<div class="x{i}"><a href="/s/{i}">Storm story {i}</a><span>2 min</span></div>' for i in range(6)
+    )
     body = f'<div id="wrap"><div id="c1">{story}</div><div id="c2"><b>Elsewhere</b>{teasers}</div></div>'
-    everything = " ".join(p.text for p in article_of("harbour.html", page(body)).article.passages)
+    everything = " ".join(passage_texts("harbour.html", body))
     assert everything.count("the harbour master wrote") == 4
     assert "Storm story" not in everything and "Elsewhere" not in everything and "2 min" not in everything
 
@@ -363,10 +451,10 @@ def test_documentation_pages_keep_headings_and_definition_terms():
         "<p>IDLE has two main window types, the Shell window and the Editor window, and menus for both.</p>"
         '<h2 id="context"><a class="header" href="#context">Context menus</a></h2>'
         "<p>Open a context menu by right-clicking in a window; it has the standard clipboard functions.</p>"
-        "<dl><dt>Cut</dt><dd>Copy the selection into the system-wide clipboard, then delete the selection.</dd></dl></div>"
+        "<dl><dt>Cut</dt><dd>Copy the selection into the system-wide clipboard, then delete the selection.</dd></dl>"
+        "</div>"
     )
-    texts = [p.text for p in article_of("idle.html", page(body)).article.passages]
-    assert texts == [
+    assert passage_texts("idle.html", body) == [
         "Menus\nIDLE has two main window types, the Shell window and the Editor window, and menus for both.",
         "Context menus\nOpen a context menu by right-clicking in a window; it has the standard clipboard functions.",
         "Cut\nCopy the selection into the system-wide clipboard, then delete the selection.",
@@ -380,8 +468,7 @@ def test_old_pages_with_line_breaks_and_layout_tables():
         "<br><br>After the flood of 1911 it was rebuilt higher up the bank, and it still stands there today."
         "</font></td></tr></table>"
     )
-    texts = [p.text for p in article_of("mill.htm", page(body)).article.passages]
-    assert texts == [
+    assert passage_texts("mill.htm", body) == [
         "The mill on the river was built in 1820 by the Ashworth family, who ran it for ninety years.",
         "After the flood of 1911 it was rebuilt higher up the bank, and it still stands there today.",
     ]

@@ -1,9 +1,9 @@
 """Saved web pages (.html, .htm, .xhtml): the article's text, its footnotes and what the page says about it.
 
-    tree.py       bytes → text → a safe lxml tree (no entity expansion, no network); tree helpers
-    meta.py       title, author, date, publication, url, language from <head> and JSON-LD
-    footnotes.py  notes and their references, taken out of the tree before the main text is chosen
-    content.py    page furniture pruned, the article's container chosen, its headings and paragraphs
+tree.py       bytes → text → a safe lxml tree (no entity expansion, no network); tree helpers
+meta.py       title, author, date, publication, url, language from <head> and JSON-LD
+footnotes.py  notes and their references, taken out of the tree before the main text is chosen
+content.py    page furniture pruned, the article's container chosen, its headings and paragraphs
 """
 
 from __future__ import annotations

@@ -1,12 +1,12 @@
 """The main text of a web page: page furniture pruned, the article's container chosen, its blocks read.
 
-    prune        scripts, forms, hidden parts, nav/aside/footer, and elements whose class, id or role
-                 says what they are (cookie, share, related, comments, newsletter, login, copyright…)
-    choose       the container holding the article: paragraphs score their parent and grandparent
-                 (text length, commas, low link density, readability-style); an <article> holding
-                 the best-scored container (or held by it) wins; well-scored siblings join it
-    read         headings from h1–h6 (and dt), paragraphs from p/li/blockquote and text runs in other blocks;
-                 link-dense and furniture blocks dropped; each paragraph once
+prune        scripts, forms, hidden parts, nav/aside/footer, and elements whose class, id or role
+             says what they are (cookie, share, related, comments, newsletter, login, copyright…)
+choose       the container holding the article: paragraphs score their parent and grandparent
+             (text length, commas, low link density, readability-style); an <article> holding
+             the best-scored container (or held by it) wins; well-scored siblings join it
+read         headings from h1–h6 (and dt), paragraphs from p/li/blockquote and text runs in other blocks;
+             link-dense and furniture blocks dropped; each paragraph once
 """
 
 from __future__ import annotations
@@ -26,10 +26,13 @@ _DROP_TAGS = frozenset(
     "source track button input select textarea option optgroup label datalist output meter progress map area "
     "head title link meta base nav aside footer dialog figcaption menu".split()
 )
-_BLOCK_TAGS = frozenset(
-    "address article blockquote body center dd details dir div dl dt fieldset figure form header hgroup hr "
-    "li main ol p pre section summary table tbody thead tfoot tr td th ul caption legend html".split()
-) | HEADINGS
+_BLOCK_TAGS = (
+    frozenset(
+        "address article blockquote body center dd details dir div dl dt fieldset figure form header hgroup hr "
+        "li main ol p pre section summary table tbody thead tfoot tr td th ul caption legend html".split()
+    )
+    | HEADINGS
+)
 _HEADING_TAGS = HEADINGS | {"dt"}  # a term of a definition list heads its definition
 _PARAGRAPH_TAGS = frozenset(("p", "pre", "blockquote", "li", "td", "dd"))
 _JUNK_ROLES = frozenset(
@@ -62,7 +65,8 @@ _PARAGRAPH_BREAK = re.compile(rf"{_BR}\s*{_BR}[\s{_BR}]*")
 _FURNITURE = re.compile(
     r"(©|\(c\)|copyright\s*(©|\(c\))?\s*\d{4}).*|.*\ball rights reserved\b.*"
     r"|.*\b(we|this (site|website)) uses? cookies\b.*|.*\b(accept|reject|allow) (all )?cookies\b.*"
-    r"|.*\bcookie (settings|preferences|policy)\b.*|(privacy|cookie) policy\W*|terms (of (use|service)|and conditions)\W*"
+    r"|.*\bcookie (settings|preferences|policy)\b.*|(privacy|cookie) policy\W*"
+    r"|terms (of (use|service)|and conditions)\W*"
     r"|read (more|also|next)\b.{0,120}|see (also|more)\W*|continue reading\b.{0,120}"
     r"|(more|related) (on|from|stories|articles|coverage)\b.{0,80}"
     r"|(log ?in|sign ?in|log ?out)( to| or| with| \|).{0,60}|(log ?in|sign ?in|register|subscribe)\W*"
@@ -94,9 +98,8 @@ def prune(body: etree._Element) -> None:
             continue
         if element.tag in HEADINGS or element.getparent() in in_heading:
             in_heading.add(element)
-        if element.tag in _DROP_TAGS or element.get("role", "") in _JUNK_ROLES:
-            doomed.append(element)
-        elif _hidden(element) and stats[element][0] <= _MAX_HIDDEN_TEXT:
+        furniture = element.tag in _DROP_TAGS or element.get("role", "") in _JUNK_ROLES
+        if furniture or (_hidden(element) and stats[element][0] <= _MAX_HIDDEN_TEXT):
             doomed.append(element)
         else:
             hinted = element.get("class", "").lower() if element in in_heading else hints(element)

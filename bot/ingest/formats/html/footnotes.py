@@ -18,10 +18,12 @@ from urllib.parse import unquote
 from lxml import etree
 
 from bot.core.models import normalise_marker
-from bot.ingest.notes import INLINE_MARKER
 from bot.ingest.formats.html.tree import drop, elements, epub_type, hints, is_inside, replace_with_text, text_of
+from bot.ingest.notes import INLINE_MARKER
 
-_LIST_CLASSES = frozenset("footnotes endnotes references reflist notes notelist footnote-list fn-list references-list".split())
+_LIST_CLASSES = frozenset(
+    "footnotes endnotes references reflist notes notelist footnote-list fn-list references-list".split()
+)
 _ENTRY_CLASSES = frozenset(("footnote", "endnote"))
 _REF_HINT = re.compile(r"footnote|fnref|noteref|reference|\bref\b|\bfn\b|cite")
 _TARGET_HINT = re.compile(r"^(fn|ftn|_ftn|footnote|note|endnote|cite_note|en|n)[\W_]?\d|footnote|endnote|cite_note|^fn")
@@ -97,16 +99,20 @@ def _explicit_entries(root: etree._Element) -> list:
         if element in covered or not _may_mark_notes(element):
             continue
         role, epub, classes = element.get("role", ""), epub_type(element), _classes(element)
-        if role in _LIST_ROLES or any(t in _LIST_EPUB for t in epub) or (
-            element.tag in ("ol", "ul", "section", "div", "aside", "footer", "dl") and classes & _LIST_CLASSES
+        if (
+            role in _LIST_ROLES
+            or any(t in _LIST_EPUB for t in epub)
+            or (element.tag in ("ol", "ul", "section", "div", "aside", "footer", "dl") and classes & _LIST_CLASSES)
         ):
             for item in elements(element):
                 if item.tag == "li" and item not in covered:
                     entries.append(item)
                     covered.update(elements(item))
                 covered.add(item)
-        elif role in _ENTRY_ROLES or any(t in _ENTRY_EPUB for t in epub) or (
-            element.tag in ("div", "aside", "li", "p", "section") and classes & _ENTRY_CLASSES
+        elif (
+            role in _ENTRY_ROLES
+            or any(t in _ENTRY_EPUB for t in epub)
+            or (element.tag in ("div", "aside", "li", "p", "section") and classes & _ENTRY_CLASSES)
         ):
             entries.append(element)
             covered.update(elements(element))
@@ -181,8 +187,10 @@ def _ordinals(entries: list) -> dict:
         parent = entry.getparent()
         if entry.tag == "li" and parent is not None:
             start = parent.get("start", "1")
-            number = int(entry.get("value")) if entry.get("value", "").isdigit() else numbers.get(
-                parent, int(start) if start.isdigit() else 1
+            number = (
+                int(entry.get("value"))
+                if entry.get("value", "").isdigit()
+                else numbers.get(parent, int(start) if start.isdigit() else 1)
             )
             numbers[parent] = number + 1
             ordinals[entry] = str(number)
@@ -248,7 +256,11 @@ def _heading_before(element: etree._Element) -> etree._Element | None:
     if previous is None:
         return None
     headings = [e for e in elements(previous) if e.tag in ("h1", "h2", "h3", "h4", "h5", "h6")]
-    if len(headings) == 1 and _is_notes_heading(headings[0]) and len(text_of(previous)) <= len(text_of(headings[0])) + 12:
+    if (
+        len(headings) == 1
+        and _is_notes_heading(headings[0])
+        and len(text_of(previous)) <= len(text_of(headings[0])) + 12
+    ):
         return previous
     return None
 

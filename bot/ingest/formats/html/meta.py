@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import date
+from itertools import islice
 
 from lxml import etree
 
@@ -21,8 +22,17 @@ _META_KEYS = {  # meta name/property → metadata key, the more specific first
     "title": ("og:title", "twitter:title", "citation_title", "dc.title"),
     "author": ("author", "article:author", "citation_author", "dc.creator", "parsely-author", "sailthru.author"),
     "date": (
-        "article:published_time", "citation_publication_date", "citation_date", "dc.date.issued", "dc.date",
-        "date", "pubdate", "publish-date", "parsely-pub-date", "sailthru.date", "og:published_time",
+        "article:published_time",
+        "citation_publication_date",
+        "citation_date",
+        "dc.date.issued",
+        "dc.date",
+        "date",
+        "pubdate",
+        "publish-date",
+        "parsely-pub-date",
+        "sailthru.date",
+        "og:published_time",
     ),
     "publication": ("og:site_name", "citation_journal_title", "application-name"),
     "url": ("og:url",),
@@ -177,7 +187,7 @@ def _title(root, meta, article, site: str | None) -> tuple[str | None, str | Non
     JSON-LD publisher) or when the rest repeats og:title, the JSON-LD headline or an <h1>.
     """
     page_title = next((text_of(t) for t in elements(root, "title")), "") or None
-    h1s = [text_of(h) for _, h in zip(range(5), elements(root, "h1"))]  # a site's menu may hold one too
+    h1s = [text_of(h) for h in islice(elements(root, "h1"), 5)]  # a site's menu may hold one too
     stated = [t for t in (_first(meta, "title"), article.get("title")) if t]
     for candidate in [*stated, page_title]:
         if candidate:

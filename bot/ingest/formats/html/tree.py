@@ -39,7 +39,9 @@ def decode(data: bytes) -> tuple[str, list[str]]:
         return data.decode(declared or "utf-8"), []
     except UnicodeDecodeError:
         if declared not in (None, "utf-8"):
-            return data.decode(declared, errors="replace"), [f"not valid {declared} text as it declares; bad bytes replaced"]
+            return data.decode(declared, errors="replace"), [
+                f"not valid {declared} text as it declares; bad bytes replaced"
+            ]
     text = data.decode("cp1252", errors="replace")
     return text, ["not valid UTF-8: read as Windows-1252 (Latin-1); save it as UTF-8"]
 
