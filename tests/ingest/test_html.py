@@ -263,6 +263,16 @@ def test_footnote_styles_are_linked(style):
     assert parsed.warnings == []
 
 
+def test_a_notes_heading_leaves_with_its_notes_even_mid_page():
+    body = (
+        FOOTNOTE_STYLES["plain sup link"]
+        + "<h2>Afterword</h2><p>The harbour was extended again in 1850, when the railway reached the town.</p>"
+    )
+    texts = passage_texts("harbour.html", body)
+    assert texts[1] == "Afterword\nThe harbour was extended again in 1850, when the railway reached the town."
+    assert not any("Notes" in t or NOTE in t for t in texts)
+
+
 def test_xhtml_with_noterefs_and_self_closing_anchors():
     xhtml = (
         '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE html>\n'

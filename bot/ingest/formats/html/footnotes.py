@@ -230,8 +230,9 @@ def _entry_text(entry: etree._Element, marker: str) -> str:
 def _remove_all(entries: list) -> None:
     """Remove the entries, then each container left without text, and a notes heading right above it."""
     parents = list(dict.fromkeys(e.getparent() for e in entries if e.getparent() is not None))
-    for entry in entries:
-        drop(entry)
+    headings = [h for h in map(_heading_before, entries) if h is not None]  # notes that stand right under one
+    for element in entries + headings:
+        drop(element)
     for parent in parents:
         while parent is not None and parent.tag not in _NEVER_ENTRY and not _has_text_beyond_headings(parent):
             above, heading = parent.getparent(), _heading_before(parent)
