@@ -112,7 +112,7 @@ def _strip_doctype_subset(text: str) -> str:
 
 def elements(root: etree._Element, *tags: str):
     """The elements under root (root included) in document order; comments and entities left out."""
-    return (e for e in root.iter(*tags) if isinstance(e.tag, str))
+    return root.iter(*tags) if tags else root.iter(etree.Element)
 
 
 def epub_type(element: etree._Element) -> list[str]:
