@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import discord
-from hypothesis import HealthCheck, given, settings
+from hypothesis import example, HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.app import render
@@ -348,6 +348,7 @@ def test_safe_neutralises_mentions_and_markdown(text, limit):
     spans=st.lists(st.tuples(st.integers(-5, 400), st.integers(-5, 400)), max_size=4),
     limit=st.integers(1, 400),
 )
+@example(quote="*" + " ".join(["y"] * 50) + " *`", spans=[(0, 102)], limit=108)  # a cut on an escape's edge
 def test_highlighted_quotes_fit_and_stay_balanced(quote, spans, limit):
     out = render.quote_with_highlights(quote, spans, limit)
     assert len(out) <= limit

@@ -76,11 +76,14 @@ def cut(escaped: str, limit: int) -> str:
         return ""
     if len(escaped) <= limit:
         return escaped
-    head = escaped[: limit - 1]
+    return head_of(escaped, limit - 1) + ELLIPSIS
+
+
+def head_of(escaped: str, limit: int) -> str:
+    """At most ``limit`` chars of already-escaped text, never ending in half an escape."""
+    head = escaped[: max(0, limit)]
     backslashes = len(head) - len(head.rstrip("\\"))
-    if backslashes % 2:  # the last backslash escaped a character that was cut off
-        head = head[:-1]
-    return head + ELLIPSIS
+    return head[:-1] if backslashes % 2 else head  # an odd last backslash escaped a char cut off
 
 
 def safe(text: str, limit: int | None = None) -> str:
@@ -124,7 +127,7 @@ def render_pieces(pieces: list[tuple[str, bool]], limit: int) -> str:
             continue
         room = budget - extra
         if room >= 2:  # at least one character and no dangling backslash
-            part = cut(text, room + 1)[:-1]  # cut without its own "…"
+            part = head_of(text, room)
             part = part.rstrip() if bold else part
             if part.strip():
                 out.append(f"**{part}**" if bold else part)
