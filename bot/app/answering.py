@@ -129,7 +129,7 @@ class FullButton(_AnswerButton, discord.ui.DynamicItem[discord.ui.Button], templ
         record = await self.stored(interaction)
         if record is None:
             return
-        passage_id = interaction.client.services.answers.excerpt_passage(record, self.arg)  # type: ignore[attr-defined]
+        passage_id = await interaction.client.services.answers.excerpt_passage(record, self.arg)  # type: ignore
         if await refused(interaction, passage_id):
             return
         await show_passage(interaction, passage_id, answer_id=record.id)
@@ -209,9 +209,10 @@ def answer_view(record: AnswerRecord, page: int, *, disabled: bool = False) -> d
 
 def page_embed(view: PageView) -> discord.Embed:
     record = view.record
-    return render.answer_embed(
-        view.answer, page=view.page, page_size=record.page_size, excerpts=view.shown
-    )
+    embed = render.answer_embed(view.answer, page=view.page, page_size=record.page_size, excerpts=view.shown)
+    if view.note:  # excerpts whose document was removed: say so instead of showing less without a word
+        embed.description = f"{embed.description}\n{view.note}" if view.shown and embed.description else view.note
+    return embed
 
 
 # ---------------------------------------------------------------- asking
