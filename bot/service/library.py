@@ -18,7 +18,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
-import aiohttp
 
 from bot.core.models import Article
 from bot.ingest import ReadLimits, SkipFile, build_article, read_document
@@ -36,7 +35,7 @@ AUTOCOMPLETE_CHOICES = 25
 
 
 @dataclass(frozen=True)
-class LibraryOptions:
+class ServerLibraryOptions:
     """Limits of every server's own library (bot.wiring fills them from the `library:` section)."""
 
     max_documents: int = 50
@@ -80,12 +79,12 @@ Download = Callable[[str, int, float], Awaitable[bytes]]
 
 
 class Library:
-    def __init__(self, store, libraries, rules: ServerRules, options: LibraryOptions | None = None,
+    def __init__(self, store, libraries, rules: ServerRules, options: ServerLibraryOptions | None = None,
                  download: Download | None = None):  # fmt: skip
         self.store = store
         self.libraries = libraries
         self.rules = rules
-        self.options = options or LibraryOptions()
+        self.options = options or ServerLibraryOptions()
         self.download = download or download_attachment
         self._last_upload: dict[int, float] = {}
 
@@ -226,7 +225,7 @@ class Library:
                 )
             except ValueError:
                 return Refusal(messages.file_too_large(upload.filename, self.options.max_file_bytes))
-            except (aiohttp.ClientError, TimeoutError) as exc:
+            except Exception as exc:  # aiohttp's errors, a timeout, a refused connection: all "try again"
                 log.warning("download of attachment %s failed: %s", upload.filename, exc)
                 return Refusal(messages.download_failed(upload.filename))
         if len(data) > self.options.max_file_bytes:
@@ -256,6 +255,8 @@ def _loopback(host: str) -> bool:
 async def download_attachment(url: str, max_bytes: int, timeout: float) -> bytes:
     """The body at `url`, read in chunks; ValueError as soon as it passes `max_bytes`. No redirects:
     a redirect could lead off the allowed hosts."""
+    import aiohttp  # here: the command line reads this module without needing the network
+
     limit = aiohttp.ClientTimeout(total=timeout)
     async with aiohttp.ClientSession(timeout=limit) as session:
         async with session.get(url, allow_redirects=False) as response:
@@ -270,7 +271,7 @@ async def download_attachment(url: str, max_bytes: int, timeout: float) -> bytes
             return bytes(body)
 
 
-async def parse_upload(filename: str, data: bytes, options: LibraryOptions) -> ParsedArticle | Refusal:
+async def parse_upload(filename: str, data: bytes, options: ServerLibraryOptions) -> ParsedArticle | Refusal:
     """The file as an article, parsed off the event loop; a Refusal naming the file when it cannot be read.
 
     TODO(worker): parse in a worker process with the formats' time and memory limits once

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from bot.service.admin import Admin
 from bot.service.answers import StoredAnswers
 from bot.service.asking import Asking
-from bot.service.library import Library, LibraryOptions
+from bot.service.library import Library, ServerLibraryOptions
 from bot.service.rules import ServerRules, ServiceOptions
 
 
@@ -36,7 +36,7 @@ class Services:
                 self.libraries.forget(change.guild_id)
 
     @classmethod
-    def create(cls, libraries, store, options: ServiceOptions, library: LibraryOptions | None = None) -> Services:
+    def create(cls, libraries, store, options: ServiceOptions, library: ServerLibraryOptions | None = None) -> Services:
         rules = ServerRules(store, options)
         asking, answers = Asking(libraries, store, rules), StoredAnswers(libraries, store)
         return cls(libraries, rules, asking, answers, Admin(store, rules), Library(store, libraries, rules, library))

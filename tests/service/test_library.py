@@ -11,7 +11,7 @@ from aiohttp import web
 from bot.library.registry import Libraries
 from bot.service import messages
 from bot.service.asking import Answered, Question, Ready, Unanswered, normalise
-from bot.service.library import DocumentEdit, LibraryOptions, Upload, allowed_host
+from bot.service.library import DocumentEdit, ServerLibraryOptions, Upload, allowed_host
 from bot.service.rules import Refusal
 from bot.service.services import Services
 from bot.storage import DocumentRecord
@@ -33,8 +33,8 @@ def upload(text: str = READING, name: str = "quokkas.md") -> Upload:
 
 
 @pytest.fixture
-def limits() -> LibraryOptions:
-    return LibraryOptions(upload_cooldown_seconds=0)
+def limits() -> ServerLibraryOptions:
+    return ServerLibraryOptions(upload_cooldown_seconds=0)
 
 
 @pytest.fixture
@@ -121,7 +121,7 @@ async def test_edit_changes_what_answers_cite_and_checks_its_options(services):
     )
 
 
-@pytest.mark.parametrize("limits", [LibraryOptions(max_documents=1, upload_cooldown_seconds=0)])
+@pytest.mark.parametrize("limits", [ServerLibraryOptions(max_documents=1, upload_cooldown_seconds=0)])
 async def test_a_full_library_refuses_with_the_limit_named(services):
     await services.library.add(MANAGER, upload())
     second = await services.library.add(MANAGER, upload(READING + "\nMore.\n", "more.md"))
@@ -130,14 +130,14 @@ async def test_a_full_library_refuses_with_the_limit_named(services):
     assert len(await services.library.list(member())) == 1
 
 
-@pytest.mark.parametrize("limits", [LibraryOptions(max_passages=3, upload_cooldown_seconds=0)])
+@pytest.mark.parametrize("limits", [ServerLibraryOptions(max_passages=3, upload_cooldown_seconds=0)])
 async def test_the_passage_quota_is_checked_when_storing(services):
     await services.library.add(MANAGER, upload())
     second = await services.library.add(MANAGER, upload(READING + "\nMore here.\n", "more.md"))
     assert second == Refusal(messages.library_full("passages", 3))
 
 
-@pytest.mark.parametrize("limits", [LibraryOptions(upload_cooldown_seconds=600)])
+@pytest.mark.parametrize("limits", [ServerLibraryOptions(upload_cooldown_seconds=600)])
 async def test_uploads_have_a_cooldown_per_server(services):
     assert isinstance(await services.library.add(MANAGER, upload()), DocumentRecord)
     again = await services.library.add(MANAGER, upload(READING + "x", "two.md"))
@@ -174,7 +174,7 @@ async def test_an_attachment_is_fetched_only_from_an_allowed_host_and_never_over
         return READING.encode()
 
     libraries = Libraries(engine, store.guild_articles)
-    limits = LibraryOptions(upload_cooldown_seconds=0, max_file_bytes=10_000)
+    limits = ServerLibraryOptions(upload_cooldown_seconds=0, max_file_bytes=10_000)
     services = Services.create(libraries, store, options, limits)
     services.library.download = fake_download
     typed_link = Upload("quokkas.md", 100, attachment_url="https://evil.example/quokkas.md")
@@ -198,7 +198,7 @@ def test_allowed_hosts_are_exact_and_https():
     assert not allowed_host("https://[::1/", hosts)
 
 
-async def test_a_download_larger_than_it_declared_is_refused(engine, store, options, aiohttp_port=None):
+async def test_a_download_larger_than_it_declared_is_refused(engine, store, options):
     body = READING.encode() * 200
 
     async def serve(_request):
@@ -212,17 +212,20 @@ async def test_a_download_larger_than_it_declared_is_refused(engine, store, opti
     await site.start()
     port = site._server.sockets[0].getsockname()[1]
     try:
-        limits = LibraryOptions(upload_cooldown_seconds=0, max_file_bytes=len(body) - 1, attachment_hosts=("127.0.0.1",))
+        limits = ServerLibraryOptions(
+            upload_cooldown_seconds=0, max_file_bytes=len(body) - 1, attachment_hosts=("127.0.0.1",)
+        )
         services = Services.create(Libraries(engine, store.guild_articles), store, options, limits)
         url = f"http://127.0.0.1:{port}/attachments/quokkas.md"
         lying = Upload("quokkas.md", 100, attachment_url=url)  # declares 100 bytes, serves more
         refused = await asyncio.wait_for(services.library.add(MANAGER, lying), 30)
         assert refused == Refusal(messages.file_too_large("quokkas.md", len(body) - 1))
         assert await services.library.list(member()) == ()
-        services.library.options = LibraryOptions(
+        services.library.options = ServerLibraryOptions(
             upload_cooldown_seconds=0, max_file_bytes=len(body), attachment_hosts=("127.0.0.1",)
         )
-        added = await asyncio.wait_for(services.library.add(MANAGER, Upload("quokkas.md", len(body), attachment_url=url)), 30)
+        whole = Upload("quokkas.md", len(body), attachment_url=url)
+        added = await asyncio.wait_for(services.library.add(MANAGER, whole), 30)
         assert isinstance(added, DocumentRecord) and added.size == len(body)
     finally:
         await runner.cleanup()
@@ -249,4 +252,7 @@ async def test_autocomplete_offers_only_this_servers_documents(services):
 
 def test_the_upload_reply_reads_as_promised():
     text = messages.document_added("Title", 214, 38, 1, 30, ("page 3: a table was skipped", "no date found"))
-    assert text == "Added ‘Title’ — 214 passages, 38 footnotes, pages 1–30; 2 warnings: page 3: a table was skipped; no date found."
+    assert text == (
+        "Added ‘Title’ — 214 passages, 38 footnotes, pages 1–30; "
+        "2 warnings: page 3: a table was skipped; no date found."
+    )
