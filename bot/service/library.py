@@ -175,7 +175,7 @@ class Library:
         except QuotaExceeded as exc:
             return Refusal(messages.library_full(exc.what, exc.limit))
         self.libraries.forget(guild_id)
-        log.info("guild %s: added document %s (%s, %d passages)", guild_id, saved.id, upload.filename, saved.passages)
+        log.info("guild %s: added document %s (%s, passages: %d)", guild_id, saved.id, upload.filename, saved.passages)
         return saved
 
     async def edit(self, member: Member, document_id: str, metadata: DocumentEdit) -> DocumentRecord | Refusal:
