@@ -175,27 +175,39 @@ async def fake():
         await f.stop()
 
 
-@pytest.fixture
-async def bot(fake: FakeDiscord):
-    old_base = discord.http.Route.BASE
-    old_gateway = discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
+@contextlib.asynccontextmanager
+async def running(fake: FakeDiscord, *clients: discord.Client):
+    """Points discord.py at the fake; closes the clients started with ``start`` on the way out."""
+    old_base, old_gateway = discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
     discord.http.Route.BASE = fake.api_base_url
     discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(fake.gateway_url)
-    b = build_bot(fake)
-    task = asyncio.create_task(b.client.start(fake.token))
+    tasks: list[asyncio.Task] = []
+
+    def start(client: discord.Client) -> None:
+        tasks.append(asyncio.create_task(client.start(fake.token)))
+
     try:
+        yield start
+    finally:
+        for client in clients:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(client.close(), WAIT)
+        for task in tasks:
+            task.cancel()
+            with contextlib.suppress(BaseException):
+                await asyncio.wait_for(task, WAIT)
+        discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = old_base, old_gateway
+
+
+@pytest.fixture
+async def bot(fake: FakeDiscord):
+    b = build_bot(fake)
+    async with running(fake, b.client) as start:
+        start(b.client)
         await fake.wait_connected(WAIT)
         await asyncio.wait_for(b.client.wait_until_ready(), WAIT)
         await asyncio.wait_for(b.tree.sync(guild=discord.Object(GUILD)), WAIT)
         yield b
-    finally:
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(b.client.close(), WAIT)
-        task.cancel()
-        with contextlib.suppress(BaseException):
-            await asyncio.wait_for(task, WAIT)
-        discord.http.Route.BASE = old_base
-        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = old_gateway
 
 
 async def test_login_and_sync(bot: Bot, fake: FakeDiscord) -> None:
@@ -456,6 +468,38 @@ def test_limits_validation() -> None:
             validate_choices({"choices": bad_choices})
 
 
+def test_component_rules() -> None:
+    from testing.fake_discord import FakeHTTPError, validate_message
+
+    def row(*components):
+        return {"type": 1, "components": list(components)}
+
+    def button(custom_id="a", **kw):
+        return {"type": 2, "style": 1, "custom_id": custom_id, "label": "l", **kw}
+
+    link = {"type": 2, "style": 5, "label": "Read", "url": "https://example.org"}
+    select = {"type": 3, "custom_id": "s", "options": [{"label": "o", "value": "o"}]}
+    validate_message({"components": [row(*(button(f"r{r}b{b}") for b in range(5))) for r in range(5)]})
+    validate_message({"components": [row(link, button("c" * 100)), row(select)]})
+    for bad, code in (
+        ([row(button("same")), row(button("same"))], "COMPONENT_CUSTOM_ID_DUPLICATED"),
+        ([row(button(""))], "BASE_TYPE_REQUIRED"),
+        ([row(button("c" * 101))], "BASE_TYPE_MAX_LENGTH"),
+        ([row(button(f"b{i}")) for i in range(6)], "BASE_TYPE_MAX_LENGTH"),
+        ([row(*(button(f"b{i}") for i in range(6)))], "BASE_TYPE_MAX_LENGTH"),
+        ([row(button(label="l" * 81))], "BASE_TYPE_MAX_LENGTH"),
+        ([row({**link, "custom_id": "x"})], "BUTTON_COMPONENT_URL_WITH_CUSTOM_ID"),
+        ([row({k: v for k, v in link.items() if k != "url"})], "BASE_TYPE_REQUIRED"),
+        ([row({"type": 2, "style": 1, "label": "no id"})], "BASE_TYPE_REQUIRED"),
+        ([row(select, button())], "COMPONENT_LAYOUT_WIDTH_EXCEEDED"),
+        ([button()], "COMPONENT_LAYOUT_WIDTH_EXCEEDED"),  # top level must be action rows
+        ([row()], "BASE_TYPE_BAD_LENGTH"),
+    ):
+        with pytest.raises(FakeHTTPError) as ei:
+            validate_message({"content": "x", "components": bad})
+        assert ei.value.body["code"] == 50035 and code in str(ei.value.body["errors"]), bad
+
+
 async def _until(cond, interval: float = 0.02) -> None:
     while not cond():
         await asyncio.sleep(interval)
@@ -655,3 +699,80 @@ async def test_thread_rules_raw(fake: FakeDiscord) -> None:
     assert [m["content"] for m in fake.thread_messages(thread["id"])] == ["in"]
     assert [t["id"] for t in fake.threads[GUILD]] == [thread["id"]] == [message["id"]]
     assert fake.thread(thread["id"])["message_count"] == 1
+
+
+# ----------------------------------------------------------------------------------------------- shards
+
+
+def _shard_client(shard_id: int, answered: list[tuple[int, int]]) -> tuple[discord.Client, app_commands.CommandTree]:
+    client = discord.Client(intents=discord.Intents.default(), guild_ready_timeout=0, shard_id=shard_id,
+                            shard_count=2)
+    tree = app_commands.CommandTree(client)
+
+    @tree.command(name="where", description="Names the shard that answered")
+    async def where(interaction: discord.Interaction) -> None:
+        answered.append((shard_id, interaction.guild_id or 0))
+        await interaction.response.send_message(f"shard {shard_id}")
+
+    return client, tree
+
+
+async def test_shards_get_their_own_guilds_and_interactions() -> None:
+    from testing.fake_discord import guild_on_shard
+
+    other = guild_on_shard(1, 2)
+    assert other == 4203305
+    answered: list[tuple[int, int]] = []
+    (first, tree), (second, _) = _shard_client(0, answered), _shard_client(1, answered)
+    async with FakeDiscord(guilds=(GUILD, other), shard_count=2, connect_timeout=WAIT) as fake:
+        async with running(fake, first, second) as start:
+            start(first)
+            await fake.wait_connected(WAIT, shard_id=0)
+            await asyncio.wait_for(tree.sync(), WAIT)
+            assert not fake.connected.is_set() and fake.connected_shards() == [0]
+            assert [g.id for g in first.guilds] == [GUILD]
+            waiting = asyncio.create_task(fake.send_command("where", guild_id=other))  # waits for shard 1
+            await asyncio.sleep(0.1)
+            assert not waiting.done()
+            start(second)
+            await fake.wait_connected(WAIT)
+            assert fake.connected_shards() == [0, 1] and [g.id for g in second.guilds] == [other]
+            late = await asyncio.wait_for(waiting, WAIT)
+            assert (await late.wait_for(timeout=WAIT))["content"] == "shard 1"
+            here = await fake.send_command("where", guild_id=GUILD)
+            assert (await here.wait_for(timeout=WAIT))["content"] == "shard 0"
+            dm = await fake.send_command("where", guild_id=None)
+            assert (await dm.wait_for(timeout=WAIT))["content"] == "shard 0"
+            assert answered == [(1, other), (0, GUILD), (0, 0)]
+            identifies = [p["d"]["shard"] for p in fake.gateway_received if p.get("op") == 2]
+            assert sorted(identifies) == [[0, 2], [1, 2]]
+
+            await asyncio.wait_for(second.close(), WAIT)
+            await fake.wait_until(lambda: fake.connected_shards() == [0], WAIT, "shard 1 gone")
+            fake.connect_timeout = 0.2
+            with pytest.raises(TimeoutError, match=f"guild {other} belongs to shard 1 of 2"):
+                await fake.send_command("where", guild_id=other)
+            assert len(answered) == 3
+
+
+async def test_auto_sharded_client_learns_the_shard_count() -> None:
+    from testing.fake_discord import guild_on_shard
+
+    other = guild_on_shard(1, 2)
+    client = discord.AutoShardedClient(intents=discord.Intents.default(), guild_ready_timeout=0)
+
+    async def no_identify_delay(shard_id: int | None, *, initial: bool = False) -> None:
+        return None  # discord.py sleeps 5 s before every IDENTIFY but the first
+
+    client.before_identify_hook = no_identify_delay  # type: ignore[method-assign]
+    async with FakeDiscord(guilds=(GUILD, other), shard_count=2) as fake:
+        async with running(fake, client) as start:
+            start(client)
+            await fake.wait_connected(WAIT)
+            await asyncio.wait_for(client.wait_until_ready(), WAIT)
+            assert client.shard_count == 2 and fake.connected_shards() == [0, 1]
+            assert {g.id: g.shard_id for g in client.guilds} == {GUILD: 0, other: 1}
+            assert any(r.path == "/gateway/bot" for r in fake.requests)
+            await fake.drop_gateway(shard_id=1)  # one shard resumes on its own session
+            await fake.wait_connected(WAIT)
+            assert fake.resume_count == 1 and fake.identify_count == 2
