@@ -15,7 +15,33 @@ code 50035, the 3 s first-response deadline -> 404 code 10062, a second acknowle
 followups before any acknowledgement -> 404 code 10015) so that tests catch what Discord would reject.
 
 Everything it receives is recorded in ``FakeDiscord.requests``; requests to routes it does not know are
-answered 404 and also listed in ``FakeDiscord.unexpected``.
+answered 404 and also listed in ``FakeDiscord.unexpected``.  The limits themselves live in
+``testing.discord_limits`` (``validate_message``, ``validate_modal``, ... re-exported here).
+
+Beyond commands, autocomplete and buttons (``send_command``, ``click``):
+
+- Attachments: ``send_command(..., attachments={"file": (filename, bytes, content_type[, size])})`` fills an
+  attachment option (type 11): ``data.options`` carries its id, ``data.resolved.attachments[id]`` the object
+  (``id, filename, size, url, proxy_url, content_type``; ``size`` and ``content_type`` as given, so they may
+  lie).  A message command's ``target_message["attachments"]`` takes the same tuples.  The fake serves the
+  bytes at ``{attachment_base_url}/attachments/{channel}/{id}/{filename}`` (``/proxy/attachments/...`` for
+  ``proxy_url``; the base defaults to the fake's own URL: set ``attachment_base_url`` to e.g.
+  ``http://localhost:{port}`` to test host checks) and records every download in ``downloads``.
+  ``add_attachment()`` makes one directly.
+- Modals: callback type 9 is accepted only as the first answer to a command or component interaction
+  (after a defer it is 400 code 40060), validated by ``validate_modal`` and kept in ``Interaction.modal``
+  (``await inter.wait_modal()``); ``submit_modal(inter, {custom_id: text})`` sends the MODAL_SUBMIT.
+- Threads: POST ``/channels/{channel}/messages/{message}/threads`` starts a thread (type 11, its id the
+  message's) from a non-ephemeral message of that channel; ``threads[guild_id]``, ``thread(id)``,
+  ``thread_messages(id)``; GET ``/channels/{thread}`` and POST ``/channels/{thread}/messages`` work as for
+  text channels, and THREAD_CREATE is dispatched.
+- Shards: clients IDENTIFY with ``"shard": [id, count]``; each guild's events (GUILD_CREATE after READY,
+  interactions, ``dispatch()``) go to shard ``(guild_id >> 22) % count`` (``shard_of``; DMs to shard 0).
+  ``/gateway/bot`` advertises ``shard_count``.  ``connected`` is set while every shard is connected;
+  ``wait_connected(shard_id=...)`` waits for one, ``connected_shards()`` lists them.  An interaction for a
+  guild whose shard is not connected waits up to ``connect_timeout`` seconds, then raises TimeoutError
+  naming the shard.  Guilds 9001 and 9002 (the tests' usual ids) both land on shard 0; ``guild_on_shard(1, 2)``
+  (4203305) is a guild id on shard 1 of 2.
 
 Typical use::
 

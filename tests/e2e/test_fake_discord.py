@@ -669,6 +669,20 @@ async def test_thread_from_a_reply(bot: Bot, fake: FakeDiscord) -> None:
     assert len(fake.threads[GUILD]) == 1
 
 
+async def test_no_thread_from_an_ephemeral_reply(bot: Bot, fake: FakeDiscord) -> None:
+    import aiohttp
+
+    inter = await fake.send_command("silent")
+    async with aiohttp.ClientSession(headers={"Authorization": f"Bot {fake.token}"}) as http:
+        url = f"{fake.api_base_url}/interactions/{inter.id}/{inter.token}/callback"
+        async with http.post(url, json={"type": 4, "data": {"content": "only you", "flags": 64}}) as r:
+            assert r.status == 200
+        start = f"{fake.api_base_url}/channels/{inter.payload['channel_id']}/messages/{inter.original['id']}/threads"
+        async with http.post(start, json={"name": "private"}) as r:
+            assert r.status == 404 and (await r.json())["code"] == 10008
+    assert fake.threads == {}
+
+
 async def test_thread_rules_raw(fake: FakeDiscord) -> None:
     import aiohttp
 
