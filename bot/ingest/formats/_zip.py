@@ -59,12 +59,16 @@ class ZipPackage:
                 while chunk := member.read(CHUNK):
                     out += chunk
                     self._check(name, len(out), info.compress_size, budget, declared=False)
-        except RuntimeError as error:  # zipfile: an encrypted member
-            raise SkipFile(f"{self.kind} is password-protected ({name} is encrypted); save it without a password") from None
+        except RuntimeError:  # zipfile: an encrypted member
+            raise SkipFile(
+                f"{self.kind} is password-protected ({name} is encrypted): save it without a password"
+            ) from None
         except NotImplementedError as error:
             raise SkipFile(f"{self.kind} uses a zip compression Studybot cannot unpack ({name}: {error})") from None
         except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, OSError) as error:
-            raise SkipFile(f"damaged {self.kind}: {name} in the zip archive is truncated or corrupt ({error})") from None
+            raise SkipFile(
+                f"damaged {self.kind}: {name} in the zip archive is truncated or corrupt ({error})"
+            ) from None
         self.unpacked += len(out)
         return bytes(out)
 

@@ -1,0 +1,329 @@
+"""Word (.docx): paragraphs and headings by their styles, footnotes and endnotes, core properties.
+
+    word/document.xml   the body: each w:p a PARAGRAPH, or a HEADING when its style is a heading
+                        (Heading 1…9, Title, Subtitle, or any style with an outline level);
+                        deleted revisions, field codes, text boxes and tables of contents left out
+    word/footnotes.xml  the notes a w:footnoteReference cites, numbered in order of citation
+    word/endnotes.xml   likewise for w:endnoteReference; when both kinds exist their markers differ
+                        (by the document's own number formats, else footnotes 1, 2… endnotes i, ii…)
+    docProps/core.xml   title, author (dc:creator), date (dcterms:created, else modified)
+
+The Title paragraph is the article's title, not a passage; the core title wins when both exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from lxml import etree
+
+from bot.ingest.document import HEADING, NOTE, PARAGRAPH, Block, Document, ReadLimits, SkipFile
+from bot.ingest.formats._blocks import cut_at_text_limit, fold_spaces
+from bot.ingest.formats._xml import parse_xml
+from bot.ingest.formats._zip import ZipPackage, looks_like_zip
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_CORE = {
+    "title": "{http://purl.org/dc/elements/1.1/}title",
+    "author": "{http://purl.org/dc/elements/1.1/}creator",
+    "created": "{http://purl.org/dc/terms/}created",
+    "modified": "{http://purl.org/dc/terms/}modified",
+    "language": "{http://purl.org/dc/elements/1.1/}language",
+}
+KIND = "Word document"
+# Never text of the reading: deleted or moved-away revisions, field codes, drawings and text boxes
+# (pull quotes repeat the body), embedded objects, the reference mark inside a note itself.
+_SKIPPED = frozenset(
+    W + tag
+    for tag in (
+        "del",
+        "moveFrom",
+        "delText",
+        "instrText",
+        "delInstrText",
+        "drawing",
+        "pict",
+        "object",
+        "txbxContent",
+        "footnoteRef",
+        "endnoteRef",
+        "separator",
+        "continuationSeparator",
+        "rPr",
+        "pPr",
+    )
+) | {"{http://schemas.openxmlformats.org/markup-compatibility/2006}AlternateContent"}
+_SPACES = {W + "tab": " ", W + "br": " ", W + "cr": " ", W + "noBreakHyphen": "-", W + "ptab": " "}
+_ROMAN = ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"),
+          (50, "l"), (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i"))  # fmt: skip
+
+
+class DocxReader:
+    name = "Word (.docx)"
+    suffixes = (".docx",)
+
+    def sniff(self, head: bytes) -> bool:
+        return looks_like_zip(head)  # a zip that is no Word document is told apart by read()
+
+    def read(self, data: bytes, limits: ReadLimits) -> Document:
+        package = ZipPackage(data, limits, KIND)
+        if "word/document.xml" not in package:
+            raise SkipFile(f"not a {KIND}: a zip archive without word/document.xml")
+        styles = _Styles.of(package)
+        body = parse_xml(package.read("word/document.xml"), "word/document.xml").find(W + "body")
+        if body is None:
+            raise SkipFile("word/document.xml has no body")
+        settings = _part(package, "word/settings.xml")
+        citations = _Citations()
+        paragraphs = [
+            (styles.kind(p), text)
+            for p in _body_paragraphs(body, styles)
+            if (text := fold_spaces(_paragraph_text(p, citations)))
+        ]
+        notes = _notes(package, settings, body, citations)
+        metadata = _core_properties(package)
+        titles = [text for kind, text in paragraphs if kind == _TITLE]
+        if titles and not metadata.get("title"):
+            metadata["title"] = titles[0]
+        blocks, warnings = cut_at_text_limit(
+            [Block(HEADING if k == _HEADING else PARAGRAPH, t) for k, t in paragraphs if k != _TITLE], limits
+        )
+        blocks = [_with_markers(b, notes.markers) for b in blocks]
+        if not blocks:
+            raise SkipFile(f"{KIND} without text (no paragraph has any)")
+        return Document(tuple(blocks + notes.blocks), metadata=metadata, warnings=tuple(warnings))
+
+
+_TITLE, _HEADING, _BODY = "title", "heading", "body"
+
+
+@dataclass
+class _Styles:
+    """Paragraph styles by id: what each is (title, heading, body), following basedOn."""
+
+    names: dict[str, str] = field(default_factory=dict)  # style id → name, lower case
+    based_on: dict[str, str] = field(default_factory=dict)
+    outlined: set[str] = field(default_factory=set)  # styles with an outline level (0–8: a heading)
+
+    @classmethod
+    def of(cls, package: ZipPackage) -> _Styles:
+        styles = cls()
+        root = _part(package, "word/styles.xml")
+        for style in root.iter(W + "style") if root is not None else ():
+            style_id = style.get(W + "styleId")
+            if not style_id:
+                continue
+            name = style.find(W + "name")
+            styles.names[style_id] = ((name.get(W + "val") if name is not None else None) or style_id).lower()
+            base = style.find(W + "basedOn")
+            if base is not None and base.get(W + "val"):
+                styles.based_on[style_id] = base.get(W + "val")
+            if _outline_level(style.find(W + "pPr")) is not None:
+                styles.outlined.add(style_id)
+        return styles
+
+    def chain(self, style_id: str | None) -> Iterator[str]:
+        """The style and the styles it is based on (a loop in basedOn ends the chain)."""
+        seen: set[str] = set()
+        while style_id and style_id not in seen:
+            seen.add(style_id)
+            yield style_id
+            style_id = self.based_on.get(style_id)
+
+    def name(self, style_id: str) -> str:
+        return self.names.get(style_id, style_id.lower())
+
+    def kind(self, paragraph: etree._Element) -> str:
+        properties = paragraph.find(W + "pPr")
+        level = _outline_level(properties)
+        for style_id in self.chain(_style_id(properties)):
+            name = self.name(style_id).replace(" ", "")
+            if name == "title":
+                return _TITLE
+            if name == "subtitle" or (name.startswith("heading") and name[7:].isdigit()) or style_id in self.outlined:
+                return _HEADING
+        return _HEADING if level is not None else _BODY
+
+    def is_contents(self, paragraph: etree._Element) -> bool:
+        """A table-of-contents entry or heading ("toc 1", "TOC Heading"): furniture, not text."""
+        style_id = _style_id(paragraph.find(W + "pPr"))
+        return any(self.name(s).replace(" ", "").startswith("toc") for s in self.chain(style_id))
+
+
+def _style_id(properties: etree._Element | None) -> str | None:
+    style = properties.find(W + "pStyle") if properties is not None else None
+    return style.get(W + "val") if style is not None else None
+
+
+def _outline_level(properties: etree._Element | None) -> int | None:
+    level = properties.find(W + "outlineLvl") if properties is not None else None
+    value = level.get(W + "val", "") if level is not None else ""
+    return int(value) if value.isdigit() and int(value) < 9 else None  # 9 is body text
+
+
+def _body_paragraphs(body: etree._Element, styles: _Styles) -> Iterator[etree._Element]:
+    """The body's w:p in reading order (table cells included), without skipped parts or contents."""
+    walker = etree.iterwalk(body, events=("start",))
+    for _, element in walker:
+        if element.tag in _SKIPPED or _is_contents_block(element):
+            walker.skip_subtree()
+        elif element.tag == W + "p":
+            walker.skip_subtree()
+            if not styles.is_contents(element):
+                yield element
+
+
+def _is_contents_block(element: etree._Element) -> bool:
+    """A content control holding the table of contents (w:docPartGallery "Table of Contents")."""
+    if element.tag != W + "sdt":
+        return False
+    gallery = element.find(f"{W}sdtPr/{W}docPartObj/{W}docPartGallery")
+    return gallery is not None and "contents" in (gallery.get(W + "val") or "").lower()
+
+
+class _Citations:
+    """Note references in order of first citation: ("footnote" | "endnote", note id) → placeholder."""
+
+    def __init__(self) -> None:
+        self.order: dict[tuple[str, str], int] = {}
+
+    def placeholder(self, kind: str, note_id: str) -> str:
+        number = self.order.setdefault((kind, note_id), len(self.order))
+        return f"\x00{number}\x00"  # replaced by the note's marker once all notes are numbered
+
+
+def _paragraph_text(paragraph: etree._Element, citations: _Citations | None) -> str:
+    """A paragraph's text: its runs' w:t, tabs and breaks as spaces, note references as placeholders."""
+    parts: list[str] = []
+    walker = etree.iterwalk(paragraph, events=("start",))
+    custom_mark_run = None
+    for _, element in walker:
+        tag = element.tag
+        if tag in _SKIPPED:
+            walker.skip_subtree()
+        elif tag == W + "t":
+            if custom_mark_run is None or element.getparent() is not custom_mark_run:
+                parts.append(element.text or "")
+        elif tag in _SPACES:
+            parts.append(_SPACES[tag])
+        elif tag in (W + "footnoteReference", W + "endnoteReference") and citations is not None:
+            kind = "footnote" if tag == W + "footnoteReference" else "endnote"
+            parts.append(citations.placeholder(kind, element.get(W + "id", "")))
+            # A custom mark ("*") follows in the same run as text; the marker replaces it.
+            custom_mark_run = element.getparent() if element.get(W + "customMarkFollows") in ("1", "true") else None
+    return "".join(parts)
+
+
+@dataclass
+class _Notes:
+    markers: dict[int, str]  # citation number → marker
+    blocks: list[Block]
+
+
+def _notes(package: ZipPackage, settings: etree._Element | None, body: etree._Element, citations: _Citations) -> _Notes:
+    """The cited footnotes and endnotes as NOTE blocks, each with its marker (uncited notes Word never shows)."""
+    kinds = {kind for kind, _ in citations.order}
+    formats = {kind: _number_format(kind, settings, body) for kind in kinds}
+    if len(kinds) == 2 and formats["footnote"][0] == formats["endnote"][0]:
+        formats["endnote"] = ("roman" if formats["footnote"][0] == "decimal" else "decimal", formats["endnote"][1])
+    texts = {kind: _note_texts(package, kind) for kind in kinds}
+    markers: dict[int, str] = {}
+    blocks: list[Block] = []
+    for kind in ("footnote", "endnote"):
+        cited = [(number, note_id) for (k, note_id), number in citations.order.items() if k == kind]
+        style, start = formats.get(kind, ("decimal", 1))
+        for position, (number, note_id) in enumerate(cited):
+            markers[number] = _format(start + position, style)
+            text = texts[kind].get(note_id)
+            if text:
+                blocks.append(Block(NOTE, text, marker=markers[number]))
+    return _Notes(markers, blocks)
+
+
+def _note_texts(package: ZipPackage, kind: str) -> dict[str, str]:
+    """word/footnotes.xml or endnotes.xml → {note id: text}, without separators and empty notes."""
+    part = f"word/{kind}s.xml"
+    root = _part(package, part)
+    texts: dict[str, str] = {}
+    for note in root.iter(W + kind) if root is not None else ():
+        if note.get(W + "type", "normal") != "normal":
+            continue  # separator, continuationSeparator, continuationNotice
+        text = fold_spaces(" ".join(_paragraph_text(p, None) for p in note.iter(W + "p")))
+        if text:
+            texts[note.get(W + "id", "")] = text
+    return texts
+
+
+def _number_format(kind: str, settings: etree._Element | None, body: etree._Element) -> tuple[str, int]:
+    """How the document numbers this kind of note: ("decimal" | "roman", first number).
+
+    Word's defaults are 1, 2, 3 for footnotes and i, ii, iii for endnotes; the last section's
+    properties, then the document settings, may say otherwise. Formats the markers cannot carry
+    (letters, symbols) keep the default.
+    """
+    style, start = ("decimal" if kind == "footnote" else "roman"), 1
+    for holder in (settings, body.find(W + "sectPr")):
+        properties = holder.find(f"{W}{kind}Pr") if holder is not None else None
+        if properties is None:
+            continue
+        number_format = properties.find(W + "numFmt")
+        value = number_format.get(W + "val", "") if number_format is not None else ""
+        if value == "decimal" or value.endswith("Roman"):
+            style = "decimal" if value == "decimal" else "roman"
+        first = properties.find(W + "numStart")
+        if first is not None and (first.get(W + "val") or "").isdigit():
+            start = max(1, min(int(first.get(W + "val")), 100_000))
+    return style, start
+
+
+def _format(number: int, style: str) -> str:
+    if style == "decimal":
+        return str(number)
+    roman = ""
+    for value, letters in _ROMAN:
+        count, number = divmod(number, value)
+        roman += letters * count
+    return roman
+
+
+def _with_markers(block: Block, markers: dict[int, str]) -> Block:
+    if "\x00" not in block.text:
+        return block
+    pieces = block.text.split("\x00")  # text, number, text, number, …, text
+    text = "".join(piece if i % 2 == 0 else f"[{markers[int(piece)]}]" for i, piece in enumerate(pieces))
+    return Block(block.kind, text, block.marker, block.pages)
+
+
+def _core_properties(package: ZipPackage) -> dict[str, str]:
+    root = _part(package, "docProps/core.xml")
+    if root is None:
+        return {}
+    values = {
+        key: fold_spaces(element.text or "") for key, tag in _CORE.items() if (element := root.find(tag)) is not None
+    }
+    metadata = {key: values[key] for key in ("title", "author") if values.get(key)}
+    date = next((d for d in (values.get("created"), values.get("modified")) if _is_iso_date(d)), None)
+    if date:
+        metadata["date"] = date[:10]
+    if values.get("language"):
+        metadata["language"] = values["language"].split("-")[0].lower()
+    return metadata
+
+
+def _is_iso_date(value: str | None) -> bool:
+    if not value or len(value) < 10:
+        return False
+    year, month, day = value[:4], value[5:7], value[8:10]
+    return (
+        value[4] == value[7] == "-"
+        and (year + month + day).isdigit()
+        and 1 <= int(month) <= 12
+        and 1 <= int(day) <= 31
+        and year not in ("1601", "1900")  # Word's placeholder for "no date"
+    )
+
+
+def _part(package: ZipPackage, name: str) -> etree._Element | None:
+    """An optional part, parsed; None when the archive lacks it."""
+    return parse_xml(package.read(name), name) if name in package else None
