@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from bot.ingest.document import HEADING, NOTE, PARAGRAPH, Block, Document, ReadLimits, SkipFile
-from bot.ingest.formats._blocks import cut_at_text_limit, fold_spaces
+from bot.ingest.formats._blocks import Citations, cut_at_text_limit, fill_markers, fold_spaces, iso_date, language_code
 from bot.ingest.formats._xml import parse_xml
 from bot.ingest.formats._zip import ZipPackage, looks_like_zip
 
@@ -75,7 +75,7 @@ class DocxReader:
         if body is None:
             raise SkipFile("word/document.xml has no body")
         settings = _part(package, "word/settings.xml")
-        citations = _Citations()
+        citations = Citations()
         paragraphs = [
             (styles.kind(p), text)
             for p in _body_paragraphs(body, styles)
@@ -89,7 +89,7 @@ class DocxReader:
         blocks, warnings = cut_at_text_limit(
             [Block(HEADING if k == _HEADING else PARAGRAPH, t) for k, t in paragraphs if k != _TITLE], limits
         )
-        blocks = [_with_markers(b, notes.markers) for b in blocks]
+        blocks = [fill_markers(b, notes.markers) for b in blocks]
         if not blocks:
             raise SkipFile(f"{KIND} without text (no paragraph has any)")
         return Document(tuple(blocks + notes.blocks), metadata=metadata, warnings=tuple(warnings))
@@ -182,18 +182,7 @@ def _is_contents_block(element: etree._Element) -> bool:
     return gallery is not None and "contents" in (gallery.get(W + "val") or "").lower()
 
 
-class _Citations:
-    """Note references in order of first citation: ("footnote" | "endnote", note id) → placeholder."""
-
-    def __init__(self) -> None:
-        self.order: dict[tuple[str, str], int] = {}
-
-    def placeholder(self, kind: str, note_id: str) -> str:
-        number = self.order.setdefault((kind, note_id), len(self.order))
-        return f"\x00{number}\x00"  # replaced by the note's marker once all notes are numbered
-
-
-def _paragraph_text(paragraph: etree._Element, citations: _Citations | None) -> str:
+def _paragraph_text(paragraph: etree._Element, citations: Citations | None) -> str:
     """A paragraph's text: its runs' w:t, tabs and breaks as spaces, note references as placeholders."""
     parts: list[str] = []
     walker = etree.iterwalk(paragraph, events=("start",))
@@ -209,7 +198,7 @@ def _paragraph_text(paragraph: etree._Element, citations: _Citations | None) -> 
             parts.append(_SPACES[tag])
         elif tag in (W + "footnoteReference", W + "endnoteReference") and citations is not None:
             kind = "footnote" if tag == W + "footnoteReference" else "endnote"
-            parts.append(citations.placeholder(kind, element.get(W + "id", "")))
+            parts.append(citations.placeholder((kind, element.get(W + "id", ""))))
             # A custom mark ("*") follows in the same run as text; the marker replaces it.
             custom_mark_run = element.getparent() if element.get(W + "customMarkFollows") in ("1", "true") else None
     return "".join(parts)
@@ -217,26 +206,26 @@ def _paragraph_text(paragraph: etree._Element, citations: _Citations | None) -> 
 
 @dataclass
 class _Notes:
-    markers: dict[int, str]  # citation number → marker
+    markers: list[str]  # by citation number
     blocks: list[Block]
 
 
-def _notes(package: ZipPackage, settings: etree._Element | None, body: etree._Element, citations: _Citations) -> _Notes:
+def _notes(package: ZipPackage, settings: etree._Element | None, body: etree._Element, citations: Citations) -> _Notes:
     """The cited footnotes and endnotes as NOTE blocks, each with its marker (uncited notes Word never shows)."""
-    kinds = {kind for kind, _ in citations.order}
+    cited = citations.notes()
+    kinds = {kind for kind, _ in cited}
     formats = {kind: _number_format(kind, settings, body) for kind in kinds}
     if len(kinds) == 2 and formats["footnote"][0] == formats["endnote"][0]:
         formats["endnote"] = ("roman" if formats["footnote"][0] == "decimal" else "decimal", formats["endnote"][1])
     texts = {kind: _note_texts(package, kind) for kind in kinds}
-    markers: dict[int, str] = {}
+    markers = [""] * len(cited)
     blocks: list[Block] = []
     for kind in ("footnote", "endnote"):
-        cited = [(number, note_id) for (k, note_id), number in citations.order.items() if k == kind]
         style, start = formats.get(kind, ("decimal", 1))
-        for position, (number, note_id) in enumerate(cited):
+        numbers = [number for number, (k, _) in enumerate(cited) if k == kind]
+        for position, number in enumerate(numbers):
             markers[number] = _format(start + position, style)
-            text = texts[kind].get(note_id)
-            if text:
+            if text := texts[kind].get(cited[number][1]):
                 blocks.append(Block(NOTE, text, marker=markers[number]))
     return _Notes(markers, blocks)
 
@@ -287,14 +276,6 @@ def _format(number: int, style: str) -> str:
     return roman
 
 
-def _with_markers(block: Block, markers: dict[int, str]) -> Block:
-    if "\x00" not in block.text:
-        return block
-    pieces = block.text.split("\x00")  # text, number, text, number, …, text
-    text = "".join(piece if i % 2 == 0 else f"[{markers[int(piece)]}]" for i, piece in enumerate(pieces))
-    return Block(block.kind, text, block.marker, block.pages)
-
-
 def _core_properties(package: ZipPackage) -> dict[str, str]:
     root = _part(package, "docProps/core.xml")
     if root is None:
@@ -303,25 +284,12 @@ def _core_properties(package: ZipPackage) -> dict[str, str]:
         key: fold_spaces(element.text or "") for key, tag in _CORE.items() if (element := root.find(tag)) is not None
     }
     metadata = {key: values[key] for key in ("title", "author") if values.get(key)}
-    date = next((d for d in (values.get("created"), values.get("modified")) if _is_iso_date(d)), None)
+    date = iso_date(values.get("created")) or iso_date(values.get("modified"))
     if date:
-        metadata["date"] = date[:10]
-    if values.get("language"):
-        metadata["language"] = values["language"].split("-")[0].lower()
+        metadata["date"] = date
+    if language := language_code(values.get("language")):
+        metadata["language"] = language
     return metadata
-
-
-def _is_iso_date(value: str | None) -> bool:
-    if not value or len(value) < 10:
-        return False
-    year, month, day = value[:4], value[5:7], value[8:10]
-    return (
-        value[4] == value[7] == "-"
-        and (year + month + day).isdigit()
-        and 1 <= int(month) <= 12
-        and 1 <= int(day) <= 31
-        and year not in ("1601", "1900")  # Word's placeholder for "no date"
-    )
 
 
 def _part(package: ZipPackage, name: str) -> etree._Element | None:
