@@ -8,6 +8,8 @@ Word, EPUB or web page needs one. Every failure is a SkipFile naming the part at
 
 from __future__ import annotations
 
+from html.entities import html5
+
 from lxml import etree
 
 from bot.ingest.document import SkipFile
@@ -31,6 +33,7 @@ def parse_xml(data: bytes, part: str) -> etree._Element:
     except etree.XMLSyntaxError as error:
         raise SkipFile(f"{part} is not well-formed XML ({_reason(error)})") from None
     _refuse_entities(root, part)
+    _inline_named_entities(root)
     return root
 
 
@@ -52,15 +55,17 @@ def parse_xhtml(data: bytes, part: str) -> etree._Element:
         if root is None:
             raise SkipFile(f"{part} is neither XHTML nor HTML ({_reason(error)})") from None
     _refuse_entities(root, part)
+    _inline_named_entities(root)
     return root
 
 
 def local_name(element: etree._Element) -> str:
-    """The tag without its namespace ("{http://www.w3.org/1999/xhtml}p" → "p"); "" for comments."""
+    """The tag without its namespace, in lower case ("{http://www.w3.org/1999/xhtml}P" → "p");
+    "" for entity references and the like."""
     tag = element.tag
     if not isinstance(tag, str):
         return ""
-    return tag.rsplit("}", 1)[-1]
+    return tag.rsplit("}", 1)[-1].lower()
 
 
 def _refuse_entities(root: etree._Element, part: str) -> None:
@@ -70,6 +75,21 @@ def _refuse_entities(root: etree._Element, part: str) -> None:
             f"{part} declares XML entities (<!ENTITY …>); they are never expanded or fetched, "
             "so the file is refused (entity expansion and external entities are a known attack)"
         )
+
+
+def _inline_named_entities(root: etree._Element) -> None:
+    """References such as `&nbsp;` that a DTD would define (XHTML 1.1 names one, never loaded) are
+    left as references by the parser: each becomes its HTML character, an unknown one nothing."""
+    for entity in list(root.iter(etree.Entity)):
+        text = html5.get(f"{entity.name};", "") + (entity.tail or "")
+        parent, previous = entity.getparent(), entity.getprevious()
+        if parent is None:
+            continue
+        if previous is not None:
+            previous.tail = (previous.tail or "") + text
+        else:
+            parent.text = (parent.text or "") + text
+        parent.remove(entity)
 
 
 def _reason(error: etree.XMLSyntaxError) -> str:
