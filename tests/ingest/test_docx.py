@@ -544,3 +544,53 @@ def test_markers_in_text_are_only_the_documents_own():
     body = " ".join(b.text for b in document.blocks if b.kind != "note")
     assert "\x00" not in body
     assert len(re.findall(r"\[(\d+|[ivx]+)\]", body)) == len(FOOTNOTES) + len(ENDNOTES)
+
+
+# ---------------------------------------------------------------- more of what Word writes
+
+
+def body_document(inner: str) -> str:
+    return f"<w:document {NAMESPACES}><w:body>{inner}<w:sectPr/></w:body></w:document>"
+
+
+def test_a_title_paragraph_other_than_the_core_title_stays_as_a_heading():
+    document = read_document("t.docx", make_docx(title_paragraph="The Hanse in Twelve Pages"))
+    parsed = build_article("t", "t.docx", document)
+    assert parsed.article.title == TITLE
+    assert parsed.article.passages[0].text.startswith("The Hanse in Twelve Pages\nMerchants of the Baltic\n")
+
+
+def test_a_custom_reference_mark_is_replaced_by_the_marker():
+    inner = (
+        "<w:p>" + run("The charter was sealed in 1358.")
+        + '<w:r><w:footnoteReference w:customMarkFollows="1" w:id="5"/><w:t>*</w:t></w:r>'
+        + run(" Nobody recorded by whom.") + "</w:p>"
+    )  # fmt: skip
+    document = read_document("c.docx", make_docx(parts={"word/document.xml": body_document(inner)}))
+    assert [b.text for b in document.blocks] == [
+        "The charter was sealed in 1358.[1] Nobody recorded by whom.",
+        FOOTNOTES[1],
+    ]
+
+
+def test_table_rows_hyperlinks_and_tabs_are_text_in_reading_order():
+    cell = "<w:tc><w:p>{}</w:p></w:tc>"
+    inner = (
+        '<w:p><w:hyperlink r:id="rId9" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+        + run("The Lübeck archive") + "</w:hyperlink>" + run(" lists the members.") + "</w:p>"
+        + "<w:tbl><w:tr>" + cell.format(run("Town")) + cell.format(run("Joined")) + "</w:tr>"
+        + "<w:tr>" + cell.format(run("Visby")) + cell.format(run("1358")) + "</w:tr></w:tbl>"
+        + "<w:p>" + run("Cargo") + "<w:r><w:tab/></w:r>" + run("herring\u00adbarrels") + "</w:p>"
+    )  # fmt: skip
+    document = read_document("t.docx", make_docx(parts={"word/document.xml": body_document(inner)}))
+    assert [b.text for b in document.blocks] == [
+        "The Lübeck archive lists the members.", "Town | Joined", "Visby | 1358", "Cargo herringbarrels",
+    ]  # fmt: skip
+
+
+def test_a_layout_table_gives_its_cells_paragraphs_one_by_one():
+    column = ["Salt came from Lüneburg.", "Herring came from Scania."]
+    cell = "<w:tc>" + "".join(f"<w:p>{run(text)}</w:p>" for text in column) + "</w:tc>"
+    inner = f"<w:tbl><w:tr>{cell}<w:tc><w:p>{run('Sidebar: the cog')}</w:p></w:tc></w:tr></w:tbl>"
+    document = read_document("t.docx", make_docx(parts={"word/document.xml": body_document(inner)}))
+    assert [b.text for b in document.blocks] == [*column, "Sidebar: the cog"]

@@ -457,3 +457,71 @@ def test_a_mangled_package_document_or_chapter_is_a_skip_at_worst(member, data):
         assert str(skip)
     else:
         build_article("x", "x.epub", document)
+
+
+# ---------------------------------------------------------------- the ways books mark notes
+
+
+def chapter(body: str) -> str:
+    return f'<?xml version="1.0" encoding="utf-8"?>{XHTML}<head><title>Return</title></head><body>{body}</body></html>'
+
+
+def read_chapter_three(body: str):
+    return parse(make_epub(parts={"OEBPS/chapter3.xhtml": chapter(body)}))
+
+
+def test_notes_that_link_back_with_ids_of_their_own_leave_the_body_whole():
+    # Each side links to the other by id, with no epub:type: the note starts with its link back.
+    parsed = read_chapter_three(
+        '<p>The caravan returned in October<a id="r70" href="#n70"><sup>70</sup></a> with all its wagons.</p>'
+        '<div class="notes"><p><a id="n70" href="#r70"><sup>70</sup></a> Its log is lost.</p></div>'
+    )
+    (passage,) = [p for p in parsed.article.passages if "caravan returned" in p.text]
+    assert passage.text.endswith("The caravan returned in October[70] with all its wagons.")
+    assert [f.source for f in passage.footnotes] == ["Its log is lost."]
+    assert all("log is lost" not in p.text for p in parsed.article.passages)
+
+
+def test_a_link_to_its_own_paragraph_or_a_chapter_cites_no_note():
+    parsed = read_chapter_three(
+        '<p id="p5">Paragraph five says it twice.<sup><a href="#p5">5</a></sup></p>'
+        '<p>See chapter <a href="chapter1.xhtml">1</a> and the start of this one<sup><a href="#top">2</a></sup>.</p>'
+    )
+    texts = [p.text for p in parsed.article.passages]
+    assert any("Paragraph five says it twice.5" in t for t in texts)
+    assert any("See chapter 1 and the start of this one2." in t for t in texts)
+
+
+def test_a_footnote_nothing_cites_is_kept_as_a_note_and_the_cited_keep_their_markers():
+    extra = '<aside epub:type="footnote" id="lost"><p>A note whose reference the editor deleted.</p></aside>'
+    parsed = parse(make_epub(parts={"OEBPS/chapter3.xhtml": chapter_three(NOTES, str).replace("<hr/>", extra)}))
+    markers = {f.marker: f.source for f in parsed.article.footnotes}
+    assert markers["10"] == "A note whose reference the editor deleted."
+    assert [markers[str(n)] for n in NOTES if n != 3] == [v for k, v in NOTES.items() if k != 3]
+    assert all("editor deleted" not in p.text for p in parsed.article.passages)
+
+
+def test_pages_the_landmarks_call_furniture_stay_out():
+    copyright_page = chapter("<p>Copyright 2019 Steppe Press. All rights reserved. Printed in Kazakhstan.</p>")
+    nav = NAV.replace(
+        "</ol></nav></body>",
+        '<li><a epub:type="copyright-page" href="rights.xhtml">Copyright</a></li></ol></nav></body>',
+    )
+    opf = OPF.replace(
+        '<item id="css"', '<item id="rights" href="rights.xhtml" media-type="application/xhtml+xml"/><item id="css"'
+    ).replace('<itemref idref="c1"/>', '<itemref idref="rights"/><itemref idref="c1"/>')
+    parsed = parse(make_epub(opf=opf, parts={"OEBPS/rights.xhtml": copyright_page, "OEBPS/nav.xhtml": nav}))
+    assert all("rights reserved" not in p.text for p in parsed.article.passages)
+    assert len(parsed.article.passages) == len(BODY_PARAGRAPHS)
+
+
+def test_an_html_chapter_with_epub_attributes_is_read_like_xhtml():
+    # Not well-formed XML (an unclosed <br>), so parsed as HTML: epub:type is then a plain attribute.
+    html = (
+        "<html><body><h1>Return</h1><p>The wagons came back<a epub:type='noteref' href='#x1'>1</a>.<br>"
+        "Nobody was missing.</p><aside epub:type='footnote' id='x1'><p>Except the camel.</p></aside></body></html>"
+    )
+    parsed = parse(make_epub(parts={"OEBPS/chapter3.xhtml": html}))
+    (passage,) = [p for p in parsed.article.passages if "wagons came back" in p.text]
+    assert passage.text == "Return\nThe wagons came back[7]. Nobody was missing."
+    assert [f.source for f in passage.footnotes] == ["Except the camel."]

@@ -8,7 +8,8 @@
                         (by the document's own number formats, else footnotes 1, 2… endnotes i, ii…)
     docProps/core.xml   title, author (dc:creator), date (dcterms:created, else modified)
 
-The Title paragraph is the article's title, not a passage; the core title wins when both exist.
+The Title paragraph is the article's title, not a passage; when the core properties name another
+title, theirs is the article's and the Title paragraph stays as a heading (no text is lost).
 """
 
 from __future__ import annotations
@@ -76,18 +77,20 @@ class DocxReader:
             raise SkipFile("word/document.xml has no body")
         settings = _part(package, "word/settings.xml")
         citations = Citations()
-        paragraphs = [
-            (styles.kind(p), text)
-            for p in _body_paragraphs(body, styles)
-            if (text := fold_spaces(_paragraph_text(p, citations)))
-        ]
+        paragraphs = list(_body_paragraphs(body, styles, citations))
         notes = _notes(package, settings, body, citations)
         metadata = _core_properties(package)
         titles = [text for kind, text in paragraphs if kind == _TITLE]
         if titles and not metadata.get("title"):
             metadata["title"] = titles[0]
+        title = metadata.get("title", "").casefold()
         blocks, warnings = cut_at_text_limit(
-            [Block(HEADING if k == _HEADING else PARAGRAPH, t) for k, t in paragraphs if k != _TITLE], limits
+            [
+                Block(PARAGRAPH if k == _BODY else HEADING, t)
+                for k, t in paragraphs
+                if k != _TITLE or t.casefold() != title
+            ],
+            limits,
         )
         blocks = [fill_markers(b, notes.markers) for b in blocks]
         if not blocks:
@@ -162,16 +165,30 @@ def _outline_level(properties: etree._Element | None) -> int | None:
     return int(value) if value.isdigit() and int(value) < 9 else None  # 9 is body text
 
 
-def _body_paragraphs(body: etree._Element, styles: _Styles) -> Iterator[etree._Element]:
-    """The body's w:p in reading order (table cells included), without skipped parts or contents."""
-    walker = etree.iterwalk(body, events=("start",))
-    for _, element in walker:
-        if element.tag in _SKIPPED or _is_contents_block(element):
+def _body_paragraphs(element: etree._Element, styles: _Styles, citations: Citations) -> Iterator[tuple[str, str]]:
+    """(kind, text) of the non-empty paragraphs in reading order, without skipped parts or contents.
+
+    A table row whose cells hold a paragraph each is one paragraph, its cells joined by " | "; a
+    row of longer cells (a layout table) gives their paragraphs one by one.
+    """
+    walker = etree.iterwalk(element, events=("start",))
+    for _, child in walker:
+        if child is element:
+            continue
+        if child.tag in _SKIPPED or _is_contents_block(child):
             walker.skip_subtree()
-        elif element.tag == W + "p":
+        elif child.tag == W + "p":
             walker.skip_subtree()
-            if not styles.is_contents(element):
-                yield element
+            if not styles.is_contents(child) and (text := fold_spaces(_paragraph_text(child, citations))):
+                yield styles.kind(child), text
+        elif child.tag == W + "tr":
+            walker.skip_subtree()
+            cells = [list(_body_paragraphs(cell, styles, citations)) for cell in child.iter(W + "tc")]
+            if all(len(cell) <= 1 for cell in cells):
+                if row := " | ".join(text for cell in cells for _, text in cell):
+                    yield _BODY, row
+            else:
+                yield from (paragraph for cell in cells for paragraph in cell)
 
 
 def _is_contents_block(element: etree._Element) -> bool:

@@ -191,8 +191,16 @@ def _join(base: str, href: str) -> str:
 
 
 def _furniture_paths(book: _Book, base: str, items: dict, chapters: list[str]) -> set[str]:
-    """Spine documents that are no reading: the navigation document, covers, title and copyright pages."""
-    paths = {path for path, _, item in items.values() if "nav" in (item.get("properties") or "").split()}
+    """Spine documents that are no reading: the navigation document, covers, title and copyright pages
+    (by the EPUB 2 guide, the EPUB 3 landmarks, or the page's own epub:type)."""
+    navs = [path for path, _, item in items.values() if "nav" in (item.get("properties") or "").split()]
+    paths = set(navs)
+    for nav_path in navs:
+        nav = book.document(nav_path)
+        for landmarks in (n for n in _elements(nav.root, "nav") if "landmarks" in _types(n)) if nav else ():
+            for link in _elements(landmarks, "a"):
+                if _types(link) & _FURNITURE_PAGES and (file := urldefrag(link.get("href") or "")[0]):
+                    paths.add(_join(posixpath.dirname(nav_path), file))
     for reference in book.opf.iter(OPF + "reference"):  # EPUB 2 guide
         if (reference.get("type") or "").lower() in _FURNITURE_PAGES and reference.get("href"):
             paths.add(_join(base, urldefrag(reference.get("href"))[0]))
