@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from bot.ingest import ReadLimits, SkipFile, build_article, read_document
 from bot.ingest.formats.docx import DocxReader
+from bot.library import load_corpus
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 ROMAN = {1: "i", 2: "ii", 3: "iii"}
@@ -594,3 +595,14 @@ def test_a_layout_table_gives_its_cells_paragraphs_one_by_one():
     inner = f"<w:tbl><w:tr>{cell}<w:tc><w:p>{run('Sidebar: the cog')}</w:p></w:tc></w:tr></w:tbl>"
     document = read_document("t.docx", make_docx(parts={"word/document.xml": body_document(inner)}))
     assert [b.text for b in document.blocks] == [*column, "Sidebar: the cog"]
+
+
+def test_a_docx_in_the_corpus_folder_loads_with_its_footnotes(tmp_path):
+    (tmp_path / "hanse.docx").write_bytes(make_docx())
+    (tmp_path / "broken.docx").write_bytes(b"PK\x03\x04 not really")
+    corpus = load_corpus(tmp_path)
+    (article,) = corpus.articles
+    assert article.id == "hanse" and article.title == TITLE and len(article.footnotes) == 18
+    assert [str(w) for w in corpus.warnings] == [
+        "broken.docx: skipped: damaged Word document: the zip archive is truncated or corrupt"
+    ]

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from bot.ingest import ReadLimits, SkipFile, build_article, read_document
 from bot.ingest.formats.epub import EpubReader
+from bot.library import load_corpus
 
 TITLE = "Letters from the Steppe"
 CHAPTERS = [
@@ -525,3 +526,14 @@ def test_an_html_chapter_with_epub_attributes_is_read_like_xhtml():
     (passage,) = [p for p in parsed.article.passages if "wagons came back" in p.text]
     assert passage.text == "Return\nThe wagons came back[7]. Nobody was missing."
     assert [f.source for f in passage.footnotes] == ["Except the camel."]
+
+
+def test_an_epub_in_the_corpus_folder_loads_with_its_notes(tmp_path):
+    (tmp_path / "steppe.epub").write_bytes(make_epub())
+    (tmp_path / "fake.epub").write_bytes(b"%PDF-1.4 a PDF renamed")
+    corpus = load_corpus(tmp_path)
+    (article,) = corpus.articles
+    assert article.id == "steppe" and article.title == TITLE and len(article.footnotes) == len(NOTES)
+    assert [str(w) for w in corpus.warnings] == [
+        "fake.epub: skipped: its name says EPUB (.epub), but its content is not"
+    ]
