@@ -46,9 +46,11 @@ _BLOCKS = _HEADINGS | frozenset(
     "ol ul dl table tr tbody thead tfoot figure hr address body center".split()
 )
 _NEVER_TEXT = frozenset("head script style nav svg math object iframe noscript template button form select".split())
+_NO_TYPES: frozenset[str] = frozenset()
 _NOTE_TYPES = frozenset({"footnote", "endnote", "rearnote", "note"})
 _NOTES_TYPES = frozenset({"footnotes", "endnotes", "rearnotes"})
 _NOTE_ROLES = frozenset({"doc-footnote", "doc-endnote"})
+_NOT_TEXT_ROLES = frozenset({"doc-endnotes", "doc-pagebreak", "doc-toc"})
 _FURNITURE_TYPES = frozenset({"pagebreak", "toc", "landmarks", "page-list", "loi", "lot"})
 # Whole documents that are no reading: by the guide (EPUB 2), landmarks or epub:type (EPUB 3).
 _FURNITURE_PAGES = frozenset(
@@ -56,6 +58,7 @@ _FURNITURE_PAGES = frozenset(
 )
 _MARKER_TEXT = re.compile(r"^[\[(]?\s*(\d{1,4}|[ivxlcdm]{1,7}|[a-z]|[*†‡§¶#]{1,3})\s*[\])]?\.?$", re.IGNORECASE)
 _NUMBERED = re.compile(r"^(\d{1,4}|[ivxlcdm]{1,7})$", re.IGNORECASE)
+_LEADING_MARKER = re.compile(r"^[\[(]?(\d{1,4}|[ivxlcdm]{1,7})[\])]?[.:]?(?=\s|$)", re.IGNORECASE)
 _BACK_TEXT = frozenset({"↩", "↩︎", "^", "↑", "back", "return", "[back]"})
 
 
@@ -211,7 +214,7 @@ def _furniture_paths(book: _Book, base: str, items: dict, chapters: list[str]) -
     return paths
 
 
-def _page_types(body: etree._Element) -> set[str]:
+def _page_types(body: etree._Element) -> frozenset[str]:
     """epub:type of the body and of its first section (where EPUB 3 books mark a page's role)."""
     first = next((child for child in body if isinstance(child.tag, str)), None)
     return _types(body) | (_types(first) if first is not None and local_name(first) == "section" else set())
@@ -385,8 +388,9 @@ def _note_text(note: _Note, book: _Book) -> str:
         elif element is not note.element:
             parts.append(element.tail or "")
     text = fold_spaces("".join(parts))
-    if note.shown:
-        text = re.sub(rf"^[\[(]?{re.escape(note.shown)}[\])]?[.:]?(?=\s|$)", "", text, flags=re.IGNORECASE)
+    leading = _LEADING_MARKER.match(text)
+    if leading and note.shown and leading.group(1).lower() == note.shown:
+        text = text[leading.end() :]
     return re.sub(r"^[.:)\]]\s*", "", text.strip()).strip()
 
 
@@ -421,7 +425,7 @@ def _chapter_blocks(book: _Book, path: str, notes: dict, citations: Citations) -
     for event, element in walker:
         name = local_name(element)
         if event == "start":
-            if name in _NEVER_TEXT or element in notes or _is_notes_section(element) or _furniture(element):
+            if name in _NEVER_TEXT or element in notes or (element.attrib and _not_text(element)):
                 skipped.add(element)
                 walker.skip_subtree()
             elif element in book.references:
@@ -446,8 +450,10 @@ def _chapter_blocks(book: _Book, path: str, notes: dict, citations: Citations) -
     return blocks
 
 
-def _furniture(element: etree._Element) -> bool:
-    return bool(_types(element) & _FURNITURE_TYPES) or element.get("role") in ("doc-pagebreak", "doc-toc")
+def _not_text(element: etree._Element) -> bool:
+    """A notes section, a page-break number, a table of contents: never body text."""
+    types = _types(element)
+    return bool(types & (_NOTES_TYPES | _FURNITURE_TYPES)) or element.get("role") in _NOT_TEXT_ROLES
 
 
 def _without_lone_notes_headings(blocks: list[Block]) -> list[Block]:
@@ -462,10 +468,10 @@ def _without_lone_notes_headings(blocks: list[Block]) -> list[Block]:
     return kept[::-1]
 
 
-def _types(element: etree._Element) -> set[str]:
+def _types(element: etree._Element) -> frozenset[str]:
     """The epub:type tokens of an element (namespaced, or a plain "epub:type" attribute of HTML)."""
-    value = element.get(OPS + "type") or element.get("epub:type") or ""
-    return set(value.lower().split())
+    value = element.get(OPS + "type") or element.get("epub:type")
+    return frozenset(value.lower().split()) if value else _NO_TYPES
 
 
 def _elements(root: etree._Element, name: str) -> Iterator[etree._Element]:
