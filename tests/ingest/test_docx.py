@@ -606,3 +606,31 @@ def test_a_docx_in_the_corpus_folder_loads_with_its_footnotes(tmp_path):
     assert [str(w) for w in corpus.warnings] == [
         "broken.docx: skipped: damaged Word document: the zip archive is truncated or corrupt"
     ]
+
+
+def test_a_password_protected_docx_says_so():
+    # Word encrypts the whole file into an OLE2 compound file; an old .doc renamed looks the same.
+    encrypted = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504) + b"EncryptedPackage".ljust(512, b"\x00")
+    assert skip_message(encrypted).startswith("a password-protected Word document")
+
+
+def test_strict_open_xml_and_a_main_part_named_by_the_relationships():
+    # The fixture rewritten in the strict namespace, its body under another name.
+    with zipfile.ZipFile(io.BytesIO(make_docx())) as archive:
+        members = {info.filename: archive.read(info) for info in archive.infolist()}
+    strict_ns = b"http://purl.oclc.org/ooxml/wordprocessingml/main"
+    members = {name: body.replace(W_NS.encode(), strict_ns) for name, body in members.items()}
+    members["word/main.xml"] = members.pop("word/document.xml")
+    members["_rels/.rels"] = (
+        b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        b'<Relationship Id="rId1" Type="http://purl.oclc.org/ooxml/officeDocument/relationships/officeDocument" '
+        b'Target="word/main.xml"/></Relationships>'
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, body in members.items():
+            archive.writestr(name, body)
+    parsed = build_article("s", "s.docx", read_document("s.docx", buffer.getvalue()))
+    joined = "\n".join(p.text for p in parsed.article.passages)
+    assert all(joined.count(text) == 1 for text in BODY_PARAGRAPHS)
+    assert len(parsed.article.footnotes) == 18

@@ -537,3 +537,22 @@ def test_an_epub_in_the_corpus_folder_loads_with_its_notes(tmp_path):
     assert [str(w) for w in corpus.warnings] == [
         "fake.epub: skipped: its name says EPUB (.epub), but its content is not"
     ]
+
+
+def encryption(algorithm: str, uri: str) -> str:
+    return (
+        '<encryption xmlns="urn:oasis:names:tc:opendocument:xmlns:container" '
+        'xmlns:enc="http://www.w3.org/2001/04/xmlenc#"><enc:EncryptedData>'
+        f'<enc:EncryptionMethod Algorithm="{algorithm}"/>'
+        f'<enc:CipherData><enc:CipherReference URI="{uri}"/></enc:CipherData></enc:EncryptedData></encryption>'
+    )
+
+
+def test_a_drm_protected_book_is_named_and_obfuscated_fonts_are_no_obstacle():
+    drm = encryption("http://www.w3.org/2001/04/xmlenc#aes128-cbc", "OEBPS/chapter2.xhtml")
+    garbled = bytes(range(256)) * 40  # what an encrypted chapter looks like to a reader without the key
+    data = make_epub(parts={"META-INF/encryption.xml": drm, "OEBPS/chapter2.xhtml": garbled})
+    assert skip_message(data) == "EPUB is DRM-protected (its chapters are encrypted): use a DRM-free copy"
+    fonts = encryption("http://www.idpf.org/2008/embedding", "OEBPS/fonts/serif.otf")
+    parsed = parse(make_epub(parts={"META-INF/encryption.xml": fonts}))
+    assert len(parsed.article.passages) == len(BODY_PARAGRAPHS)

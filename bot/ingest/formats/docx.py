@@ -33,6 +33,10 @@ _CORE = {
     "language": "{http://purl.org/dc/elements/1.1/}language",
 }
 KIND = "Word document"
+_COMPOUND_FILE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # OLE2: an encrypted .docx, or a .doc
+_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_STRICT_W = b"http://purl.oclc.org/ooxml/wordprocessingml/main"
+_TRANSITIONAL_W = W[1:-1].encode()
 # Never text of the reading: deleted or moved-away revisions, field codes, drawings and text boxes
 # (pull quotes repeat the body), embedded objects, the reference mark inside a note itself.
 _SKIPPED = frozenset(
@@ -65,16 +69,21 @@ class DocxReader:
     suffixes = (".docx",)
 
     def sniff(self, head: bytes) -> bool:
-        return looks_like_zip(head)  # a zip that is no Word document is told apart by read()
+        # A zip that is no Word document, and an encrypted one, are told apart by read().
+        return looks_like_zip(head) or head.startswith(_COMPOUND_FILE)
 
     def read(self, data: bytes, limits: ReadLimits) -> Document:
+        if data.startswith(_COMPOUND_FILE):
+            raise SkipFile(
+                "a password-protected Word document (Word encrypts the whole file) or an old .doc renamed "
+                "to .docx: save it as a .docx without a password"
+            )
         package = ZipPackage(data, limits, KIND)
-        if "word/document.xml" not in package:
-            raise SkipFile(f"not a {KIND}: a zip archive without word/document.xml")
+        main = _main_part(package)
         styles = _Styles.of(package)
-        body = parse_xml(package.read("word/document.xml"), "word/document.xml").find(W + "body")
+        body = _part(package, main).find(W + "body")
         if body is None:
-            raise SkipFile("word/document.xml has no body")
+            raise SkipFile(f"{main} has no body (w:body)")
         settings = _part(package, "word/settings.xml")
         citations = Citations()
         paragraphs = list(_body_paragraphs(body, styles, citations))
@@ -309,6 +318,21 @@ def _core_properties(package: ZipPackage) -> dict[str, str]:
     return metadata
 
 
+def _main_part(package: ZipPackage) -> str:
+    """word/document.xml, or wherever the package relationships (_rels/.rels) say the body is."""
+    if "word/document.xml" in package:
+        return "word/document.xml"
+    relationships = _part(package, "_rels/.rels")
+    for relation in relationships.iter(_REL + "Relationship") if relationships is not None else ():
+        target = (relation.get("Target") or "").lstrip("/")
+        if relation.get("Type", "").endswith("/officeDocument") and target in package:
+            return target
+    raise SkipFile(f"not a {KIND}: a zip archive without word/document.xml")
+
+
 def _part(package: ZipPackage, name: str) -> etree._Element | None:
-    """An optional part, parsed; None when the archive lacks it."""
-    return parse_xml(package.read(name), name) if name in package else None
+    """An optional part, parsed; None when the archive lacks it. A document saved as "Strict Open
+    XML" names its elements in another namespace; they are read as the usual ones."""
+    if name not in package:
+        return None
+    return parse_xml(package.read(name).replace(_STRICT_W, _TRANSITIONAL_W), name)

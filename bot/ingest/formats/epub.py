@@ -38,6 +38,8 @@ OPF = "{http://www.idpf.org/2007/opf}"
 DC = "{http://purl.org/dc/elements/1.1/}"
 CONTAINER = "{urn:oasis:names:tc:opendocument:xmlns:container}"
 NCX = "{http://www.daisy.org/z3986/2005/ncx/}"
+XMLENC = "{http://www.w3.org/2001/04/xmlenc#}"
+_FONT_OBFUSCATION = frozenset({"http://www.idpf.org/2008/embedding", "http://ns.adobe.com/pdf/enc#RC"})
 XHTML_TYPES = ("application/xhtml+xml", "text/html", "application/xml")
 
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
@@ -131,6 +133,7 @@ class _Book:
                 self.warnings.append(f"chapter {path} is listed in the spine but missing from the file")
         furniture = _furniture_paths(self, base, items, [p for p in chapters if p in self.package])
         self.chapters = [p for p in chapters if p in self.package and p not in furniture]
+        _refuse_encrypted(self.package, self.chapters)
         if not self.chapters:
             raise SkipFile(f"{KIND} without chapters: the spine of {opf_path} lists no XHTML document of the book")
         self.titles = _toc_titles(self, items, spine.get("toc"))
@@ -187,6 +190,22 @@ def _package_document_path(package: ZipPackage) -> str:
         named = f" ({paths[0]})" if paths else ""
         raise SkipFile(f"damaged {KIND}: the package document{named} named by META-INF/container.xml is missing")
     return path
+
+
+def _refuse_encrypted(package: ZipPackage, chapters: list[str]) -> None:
+    """A book whose chapters META-INF/encryption.xml lists as encrypted (DRM) cannot be read.
+    Fonts obfuscated the way EPUB allows are no obstacle."""
+    if "META-INF/encryption.xml" not in package:
+        return
+    encryption = parse_xml(package.read("META-INF/encryption.xml"), "META-INF/encryption.xml")
+    encrypted = set()
+    for data in encryption.iter(XMLENC + "EncryptedData"):
+        method = data.find(XMLENC + "EncryptionMethod")
+        if method is not None and method.get("Algorithm") in _FONT_OBFUSCATION:
+            continue
+        encrypted |= {_join("", r.get("URI") or "") for r in data.iter(XMLENC + "CipherReference")}
+    if encrypted & set(chapters):
+        raise SkipFile(f"{KIND} is DRM-protected (its chapters are encrypted): use a DRM-free copy")
 
 
 def _join(base: str, href: str) -> str:
