@@ -111,7 +111,8 @@ def chapter_one(notes: dict[int, str], shown) -> str:
     )
     return (
         f'<?xml version="1.0" encoding="utf-8"?>{XHTML}<head><title>{title}</title></head><body>'
-        f'<section epub:type="chapter"><h1>{title}</h1>{body}</section>{asides}</body></html>'
+        f'<section epub:type="chapter"><span epub:type="pagebreak" id="page11" title="11"/><h1>{title}</h1>{body}'
+        f"</section>{asides}</body></html>"
     )
 
 
@@ -123,6 +124,7 @@ def chapter_two(shown) -> str:
         return f'<a role="doc-noteref" href="notes.xhtml#note{n}" id="c2ref{n}">{shown(n)}</a>'
 
     body = "".join(f"<p>{cited(t, ns, link)}</p>" for t, ns in paragraphs)
+    body = body.replace("yurt, and", 'yurt, <span role="doc-pagebreak" aria-label="13"></span>and')  # mid-paragraph
     return (
         f'<?xml version="1.0" encoding="utf-8"?>{XHTML}<head><title>{title}</title></head><body>'
         f'<h2 class="chapter">{title}</h2>{body}</body></html>'
@@ -289,6 +291,21 @@ def test_chapter_titles_join_their_chapters_first_passage(parsed):
     for title, first in zip(titles, firsts, strict=True):
         (passage,) = [p for p in passages if first in p.text]
         assert passage.text.split("\n") == [title, first]
+
+
+def test_passages_know_the_print_pages_their_page_breaks_mark(parsed):
+    article = parsed.article
+    assert article.page_labels == ("11", "12", "13")
+
+    def labels(fragment: str) -> list[str]:
+        (passage,) = [p for p in article.passages if fragment in p.text]
+        return [article.page_labels[page - 1] for page in passage.pages]
+
+    assert labels("In the spring of 1891") == ["11"]
+    assert labels("Nobody in the party") == ["12"]  # after the break between paragraphs
+    assert labels("The herders received") == ["12"]  # the next chapter goes on on the same page
+    assert labels("Milk, mutton and tea") == ["12", "13"]  # a break inside the paragraph
+    assert labels("one camel more") == ["13"]
 
 
 def test_metadata_from_the_package_document(parsed):

@@ -61,6 +61,7 @@ _FURNITURE_PAGES = frozenset(
 _MARKER_TEXT = re.compile(r"^[\[(]?\s*(\d{1,4}|[ivxlcdm]{1,7}|[a-z]|[*†‡§¶#]{1,3})\s*[\])]?\.?$", re.IGNORECASE)
 _NUMBERED = re.compile(r"^(\d{1,4}|[ivxlcdm]{1,7})$", re.IGNORECASE)
 _LEADING_MARKER = re.compile(r"^[\[(]?(\d{1,4}|[ivxlcdm]{1,7})[\])]?[.:]?(?=\s|$)", re.IGNORECASE)
+PAGE_BREAK = "\x01"  # where a print page begins, in a block's text until it is folded
 _BACK_TEXT = frozenset({"↩", "↩︎", "^", "↑", "back", "return", "[back]"})
 
 
@@ -91,6 +92,7 @@ class EpubReader:
         return Document(
             tuple([fill_markers(b, ordered) for b in blocks] + note_blocks),
             metadata=book.metadata(),
+            page_labels=book.page_labels,
             warnings=tuple(book.warnings + warnings),
         )
 
@@ -111,6 +113,7 @@ class _Book:
     media: dict[str, str] = field(init=False)  # manifest: path → media type
     titles: dict[str, str] = field(init=False)  # document path → its title in the table of contents
     references: dict[etree._Element, etree._Element] = field(default_factory=dict)  # note link → note
+    page_labels: dict[int, str] = field(default_factory=dict)  # print pages by their page breaks, in order
     warnings: list[str] = field(default_factory=list)
     _documents: dict[str, _Chapter | None] = field(default_factory=dict)
 
@@ -433,9 +436,13 @@ def _chapter_blocks(book: _Book, path: str, notes: dict, citations: Citations) -
     heading_depth = 0
 
     def flush() -> None:
-        if text := fold_spaces("".join(parts)):
-            blocks.append(Block(HEADING if heading_depth else PARAGRAPH, text))
+        nonlocal page
+        text, pages, page = _fold_with_page_breaks("".join(parts), page)
+        if text:
+            blocks.append(Block(HEADING if heading_depth else PARAGRAPH, text, pages=pages))
         parts.clear()
+
+    page = len(book.page_labels)  # the print page this chapter begins on (0: before the first one)
 
     skipped: set[etree._Element] = set()
     root = book.document(path).root
@@ -444,7 +451,12 @@ def _chapter_blocks(book: _Book, path: str, notes: dict, citations: Citations) -
     for event, element in walker:
         name = local_name(element)
         if event == "start":
-            if name in _NEVER_TEXT or element in notes or (element.attrib and _not_text(element)):
+            if element.attrib and _is_page_break(element):
+                book.page_labels[len(book.page_labels) + 1] = _page_label(element, len(book.page_labels) + 1)
+                parts.append(PAGE_BREAK)
+                skipped.add(element)
+                walker.skip_subtree()
+            elif name in _NEVER_TEXT or element in notes or (element.attrib and _not_text(element)):
                 skipped.add(element)
                 walker.skip_subtree()
             elif element in book.references:
@@ -467,6 +479,47 @@ def _chapter_blocks(book: _Book, path: str, notes: dict, citations: Citations) -
     if (title := book.titles.get(path)) and not any(b.kind == HEADING for b in blocks):
         blocks.insert(0, Block(HEADING, title))
     return blocks
+
+
+def _is_page_break(element: etree._Element) -> bool:
+    return "pagebreak" in _types(element) or element.get("role") == "doc-pagebreak"
+
+
+def _page_label(element: etree._Element, physical: int) -> str:
+    """The printed page number a page break marks: its title, aria-label, or text ("214", "xii")."""
+    for label in (element.get("title"), element.get("aria-label"), "".join(element.itertext())):
+        if label := fold_spaces(label or "").removeprefix("Page ").removeprefix("page "):
+            return label[:20]
+    return str(physical)
+
+
+def _fold_with_page_breaks(raw: str, page: int) -> tuple[str, tuple[tuple[int, int], ...], int]:
+    """Text folded as by fold_spaces, each PAGE_BREAK taken out: (text, Block.pages, the page after).
+
+    A page begins at the word after its break; a block before the book's first break has no pages,
+    and the one holding it is taken to begin on that page.
+    """
+    if PAGE_BREAK not in raw:
+        text = fold_spaces(raw)
+        return text, (((0, page),) if page and text else ()), page
+    first, text, marks, pending, space = page, "", [], None, False  # first: the page the block begins on
+    for index, piece in enumerate(raw.replace("\u00ad", "").split(PAGE_BREAK)):
+        if index:
+            page = pending = page + 1
+        space = space or piece[:1].isspace()
+        if words := piece.split():
+            if text and space:
+                text += " "
+            if pending is not None:
+                marks.append((len(text), pending))
+                pending = None
+            text += " ".join(words)
+            space = piece[-1:].isspace()
+    if first and text and (not marks or marks[0][0] > 0):
+        marks.insert(0, (0, first))
+    elif marks:
+        marks[0] = (0, marks[0][1])
+    return text, tuple(marks), page
 
 
 def _not_text(element: etree._Element) -> bool:
