@@ -188,6 +188,8 @@ OPF = f"""<?xml version="1.0" encoding="UTF-8"?>
     <dc:creator opf:role="aut">Anna Petrova</dc:creator>
     <dc:creator opf:role="aut">Ivan Sokolov</dc:creator>
     <dc:creator opf:role="edt">Olga Edit</dc:creator>
+    <dc:creator id="trl">Tom Translator</dc:creator>
+    <meta refines="#trl" property="role" scheme="marc:relators">trl</meta>
     <dc:date>2019-05-12</dc:date>
     <dc:language>en-GB</dc:language>
     <dc:publisher>Steppe Press</dc:publisher>

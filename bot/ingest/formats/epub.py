@@ -134,9 +134,10 @@ class _Book:
         for path in chapters:
             if path not in self.package:
                 self.warnings.append(f"chapter {path} is listed in the spine but missing from the file")
-        furniture = _furniture_paths(self, base, items, [p for p in chapters if p in self.package])
-        self.chapters = [p for p in chapters if p in self.package and p not in furniture]
-        _refuse_encrypted(self.package, self.chapters)
+        chapters = [p for p in chapters if p in self.package]
+        _refuse_encrypted(self.package, chapters)
+        furniture = _furniture_paths(self, base, items, chapters)
+        self.chapters = [p for p in chapters if p not in furniture]
         if not self.chapters:
             raise SkipFile(f"{KIND} without chapters: the spine of {opf_path} lists no XHTML document of the book")
         self.titles = _toc_titles(self, items, spine.get("toc"))
@@ -170,7 +171,15 @@ class _Book:
         metadata: dict[str, str] = {}
         if titles := values("title"):
             metadata["title"] = titles[0]
-        authors = [el for el in block.iter(DC + "creator") if el.get(OPF + "role", "aut") == "aut"]
+        # A creator's role: opf:role (EPUB 2), or a <meta refines="#id" property="role"> (EPUB 3).
+        roles = {
+            m.get("refines", "").lstrip("#"): m.text for m in block.iter(OPF + "meta") if m.get("property") == "role"
+        }
+        authors = [
+            el
+            for el in block.iter(DC + "creator")
+            if (el.get(OPF + "role") or roles.get(el.get("id", "")) or "aut") == "aut"
+        ]
         if creators := list(dict.fromkeys(t for el in authors if (t := fold_spaces("".join(el.itertext()))))):
             metadata["author"] = creators[0] if len(creators) == 1 else f"{', '.join(creators[:-1])} and {creators[-1]}"
         dates = sorted(block.iter(DC + "date"), key=lambda d: d.get(OPF + "event", "publication") != "publication")
@@ -271,7 +280,7 @@ def _toc_titles(book: _Book, items: dict, ncx_id: str | None) -> dict[str, str]:
 class _Note:
     element: etree._Element
     shown: str | None  # the marker the book shows, when it is one markers can carry ("3", "iv")
-    backlinks: frozenset[str] = frozenset()  # ids of the references that point at it
+    backlinks: set[str] = field(default_factory=set)  # ids of the references that point at it
 
 
 def _find_notes(book: _Book) -> dict[etree._Element, _Note]:
@@ -291,7 +300,7 @@ def _find_notes(book: _Book) -> dict[etree._Element, _Note]:
             elif notes[note].shown != shown:
                 notes[note].shown = None  # cited under two markers: renumbered
             if link.get("id"):
-                notes[note].backlinks |= {link.get("id")}
+                notes[note].backlinks.add(link.get("id"))
     for path in book.chapters:
         for element in book.document(path).root.iter():
             if _is_note(element) and element not in notes and not _inside(element, notes):
