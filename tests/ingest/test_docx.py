@@ -10,12 +10,13 @@ import zipfile
 from xml.sax.saxutils import escape
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.ingest import ReadLimits, SkipFile, build_article, read_document
 from bot.ingest.formats.docx import DocxReader
 from bot.library import load_corpus
+from tests.ingest.reader_checks import PROPERTY, mangled_member, mutations, read_or_skip
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 ROMAN = {1: "i", 2: "ii", 3: "iii"}
@@ -513,31 +514,20 @@ def test_text_past_the_limit_is_cut_with_a_warning():
 # ---------------------------------------------------------------- property tests
 
 FIXTURE = make_docx()
-PROPERTY = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @PROPERTY
 @given(st.binary(max_size=2000))
 def test_arbitrary_bytes_are_a_skip_at_worst(data):
     for head in (b"", b"PK\x03\x04"):
-        try:
-            DocxReader().read(head + data, ReadLimits())
-        except SkipFile as skip:
-            assert str(skip)
+        read_or_skip(DocxReader(), head + data, "x.docx")
 
 
 @PROPERTY
 @given(st.integers(0, len(FIXTURE)), st.integers(0, len(FIXTURE) - 1), st.integers(0, 255))
 def test_truncated_or_mutated_docx_is_a_skip_at_worst(cut, position, byte):
-    mutated = bytearray(FIXTURE)
-    mutated[position] = byte
-    for data in (FIXTURE[:cut], bytes(mutated)):
-        try:
-            document = DocxReader().read(data, ReadLimits())
-        except SkipFile as skip:
-            assert str(skip)
-        else:
-            build_article("x", "x.docx", document)  # whatever was read goes through the pipeline
+    for data in mutations(FIXTURE, cut, position, byte):
+        read_or_skip(DocxReader(), data, "x.docx")
 
 
 def test_markers_in_text_are_only_the_documents_own():
@@ -634,3 +624,23 @@ def test_strict_open_xml_and_a_main_part_named_by_the_relationships():
     joined = "\n".join(p.text for p in parsed.article.passages)
     assert all(joined.count(text) == 1 for text in BODY_PARAGRAPHS)
     assert len(parsed.article.footnotes) == 18
+
+
+XML_INSERTS = [
+    b"",
+    b"<",
+    b"&",
+    b"</w:p>",
+    b'"',
+    b"<w:p>",
+    b"\x00",
+    b'<w:footnoteReference w:id="9"/>',
+    b"<w:tbl><w:tr>",
+]
+
+
+@PROPERTY
+@given(st.sampled_from(["word/document.xml", "word/footnotes.xml", "word/styles.xml", "docProps/core.xml"]), st.data())
+def test_a_mangled_part_is_a_skip_at_worst(member, data):
+    part = mangled_member(FIXTURE, member, data, XML_INSERTS)
+    read_or_skip(DocxReader(), make_docx(parts={member: part}), "x.docx")
