@@ -425,6 +425,14 @@ def test_entity_expansion_and_external_entities_are_refused(part):
     assert message.startswith(part) and "entit" in message
 
 
+def test_entities_in_a_chapter_that_is_no_xml_are_refused_too():
+    # Not well-formed (an unclosed <br>): the HTML parser would show the declaration as text.
+    hostile = '<!DOCTYPE html [<!ENTITY x SYSTEM "file:///etc/hostname">]><html><body><p>a&x;b<br></p></body></html>'
+    assert skip_message(make_epub(parts={"OEBPS/chapter2.xhtml": hostile})).startswith(
+        "OEBPS/chapter2.xhtml declares XML entities"
+    )
+
+
 def test_text_past_the_limit_is_cut_with_a_warning():
     document = read_document("book.epub", make_epub(), ReadLimits(max_text_chars=500))
     assert any("max_text_chars" in w for w in document.warnings)

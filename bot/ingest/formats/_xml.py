@@ -48,6 +48,8 @@ def parse_xhtml(data: bytes, part: str) -> etree._Element:
     except etree.XMLSyntaxError as error:
         if "amplification" in str(error) or "entity reference loop" in str(error):
             raise SkipFile(f"{part} is not well-formed XML ({_reason(error)})") from None
+        if b"<!ENTITY" in data:
+            raise SkipFile(_declares_entities(part)) from None
         try:
             root = etree.fromstring(data, _HTML_PARSER)
         except (etree.XMLSyntaxError, etree.ParserError, ValueError):
@@ -71,10 +73,14 @@ def local_name(element: etree._Element) -> str:
 def _refuse_entities(root: etree._Element, part: str) -> None:
     dtd = root.getroottree().docinfo.internalDTD
     if dtd is not None and any(True for _ in dtd.iterentities()):
-        raise SkipFile(
-            f"{part} declares XML entities (<!ENTITY …>); they are never expanded or fetched, "
-            "so the file is refused (entity expansion and external entities are a known attack)"
-        )
+        raise SkipFile(_declares_entities(part))
+
+
+def _declares_entities(part: str) -> str:
+    return (
+        f"{part} declares XML entities (<!ENTITY …>); they are never expanded or fetched, "
+        "so the file is refused (entity expansion and external entities are a known attack)"
+    )
 
 
 def _inline_named_entities(root: etree._Element) -> None:
