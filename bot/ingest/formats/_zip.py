@@ -33,7 +33,7 @@ class ZipPackage:
         self.limits = limits
         self.unpacked = 0  # bytes unpacked so far, all members
         if not looks_like_zip(data):
-            raise SkipFile(f"not a {kind}: the content is not a zip archive")
+            raise SkipFile(f"its content is no zip archive (every {kind} is one)")
         try:
             self._zip = zipfile.ZipFile(io.BytesIO(data))
             self._members = {info.filename: info for info in self._zip.infolist()}
@@ -42,9 +42,6 @@ class ZipPackage:
 
     def __contains__(self, name: str) -> bool:
         return name in self._members
-
-    def names(self) -> list[str]:
-        return list(self._members)
 
     def read(self, name: str) -> bytes:
         """One member's bytes. Raises SkipFile if it is missing, damaged or unpacks past a limit."""
