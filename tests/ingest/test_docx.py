@@ -644,3 +644,25 @@ XML_INSERTS = [
 def test_a_mangled_part_is_a_skip_at_worst(member, data):
     part = mangled_member(FIXTURE, member, data, XML_INSERTS)
     read_or_skip(DocxReader(), make_docx(parts={member: part}), "x.docx")
+
+
+def test_author_and_date_paragraphs_are_metadata_over_the_core_properties():
+    # As pandoc and many templates write a title block: the core properties name whoever made the
+    # file and when; the page shows the reading's author and date.
+    styles = STYLES.replace(
+        "</w:styles>",
+        '<w:style w:type="paragraph" w:styleId="Author"><w:name w:val="Author"/></w:style>'
+        '<w:style w:type="paragraph" w:styleId="Date"><w:name w:val="Date"/></w:style></w:styles>',
+    )
+    body = [("Author", ["Karl Weber"]), ("Author", ["Ines Kahl"]), ("Date", ["12 March 2019"]), *BODY]
+    body.insert(3, ("Date", ["Revised in spring"]))
+    document = read_document("a.docx", make_docx(body=body, parts={"word/styles.xml": styles}))
+    parsed = build_article("a", "a.docx", document)
+    assert (parsed.article.author, parsed.article.date, parsed.article.title) == (
+        "Karl Weber and Ines Kahl",
+        "2019-03-12",
+        TITLE,
+    )
+    texts = [p.text for p in parsed.article.passages]
+    assert not any("Karl Weber" in t or "12 March 2019" in t for t in texts)
+    assert "Revised in spring" in texts  # a Date paragraph that is no date stays as text

@@ -8,8 +8,7 @@
                         (by the document's own number formats, else footnotes 1, 2… endnotes i, ii…)
     docProps/core.xml   title, author (dc:creator), date (dcterms:created, else modified)
 
-The Title paragraph is the article's title, not a passage; when the core properties name another
-title, theirs is the article's and the Title paragraph stays as a heading (no text is lost).
+Title, Author and Date paragraphs (by style) are metadata, not passages; see _take_shown_metadata.
 """
 
 from __future__ import annotations
@@ -23,6 +22,7 @@ from bot.ingest.document import HEADING, NOTE, PARAGRAPH, Block, Document, ReadL
 from bot.ingest.formats._blocks import Citations, cut_at_text_limit, fill_markers, fold_spaces, iso_date, language_code
 from bot.ingest.formats._xml import parse_xml
 from bot.ingest.formats._zip import ZipPackage, looks_like_zip
+from bot.ingest.metadata import parse_date
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _CORE = {
@@ -88,18 +88,9 @@ class DocxReader:
         citations = Citations()
         paragraphs = list(_body_paragraphs(body, styles, citations))
         notes = _notes(package, settings, body, citations)
-        metadata = _core_properties(package)
-        titles = [text for kind, text in paragraphs if kind == _TITLE]
-        if titles and not metadata.get("title"):
-            metadata["title"] = titles[0]
-        title = metadata.get("title", "").casefold()
+        metadata, paragraphs = _take_shown_metadata(_core_properties(package), paragraphs)
         blocks, warnings = cut_at_text_limit(
-            [
-                Block(PARAGRAPH if k == _BODY else HEADING, t)
-                for k, t in paragraphs
-                if k != _TITLE or t.casefold() != title
-            ],
-            limits,
+            [Block(PARAGRAPH if kind == _BODY else HEADING, text) for kind, text in paragraphs], limits
         )
         blocks = [fill_markers(b, notes.markers) for b in blocks]
         if not blocks:
@@ -107,7 +98,35 @@ class DocxReader:
         return Document(tuple(blocks + notes.blocks), metadata=metadata, warnings=tuple(warnings))
 
 
-_TITLE, _HEADING, _BODY = "title", "heading", "body"
+_TITLE, _AUTHOR, _DATE, _HEADING, _BODY = "title", "author", "date", "heading", "body"
+
+
+def _take_shown_metadata(core: dict[str, str], paragraphs: list[tuple[str, str]]) -> tuple[dict, list]:
+    """Metadata from the Title, Author and Date paragraphs (as pandoc and many templates write them)
+    over the core properties, and the paragraphs without those it took.
+
+    The page's author and date win over the core properties (those name whoever made the file, and
+    when); a core title wins over the Title paragraph, which then stays as a heading. A Date
+    paragraph that is no date stays as text.
+    """
+    metadata = dict(core)
+    authors = [text for kind, text in paragraphs if kind == _AUTHOR]
+    if authors:
+        metadata["author"] = authors[0] if len(authors) == 1 else f"{', '.join(authors[:-1])} and {authors[-1]}"
+    dates = [(text, date) for kind, text in paragraphs if kind == _DATE and (date := parse_date(text))]
+    if dates:
+        metadata["date"] = dates[0][1]
+    titles = [text for kind, text in paragraphs if kind == _TITLE]
+    metadata.setdefault("title", titles[0] if titles else None)
+    if not metadata["title"]:
+        del metadata["title"]
+    taken = {(_TITLE, metadata.get("title", "").casefold()), *((_DATE, text.casefold()) for text, _ in dates)}
+    kept = [
+        (_BODY if kind == _DATE else kind, text)
+        for kind, text in paragraphs
+        if kind != _AUTHOR and (kind, text.casefold()) not in taken
+    ]
+    return metadata, kept
 
 
 @dataclass
@@ -151,8 +170,8 @@ class _Styles:
         level = _outline_level(properties)
         for style_id in self.chain(_style_id(properties)):
             name = self.name(style_id).replace(" ", "")
-            if name == "title":
-                return _TITLE
+            if name in (_TITLE, _AUTHOR, _DATE):
+                return name
             if name == "subtitle" or (name.startswith("heading") and name[7:].isdigit()) or style_id in self.outlined:
                 return _HEADING
         return _HEADING if level is not None else _BODY
