@@ -564,3 +564,31 @@ def test_a_drm_protected_book_is_named_and_obfuscated_fonts_are_no_obstacle():
     fonts = encryption("http://www.idpf.org/2008/embedding", "OEBPS/fonts/serif.otf")
     parsed = parse(make_epub(parts={"META-INF/encryption.xml": fonts}))
     assert len(parsed.article.passages) == len(BODY_PARAGRAPHS)
+
+
+def test_a_title_page_without_semantics_is_known_by_repeating_the_metadata():
+    # As pandoc writes an EPUB 2 title page: classes only, the title, author, publisher and date.
+    plain = (
+        f'<?xml version="1.0"?>{XHTML}<head><title>{TITLE}</title></head><body>'
+        f'<h1 class="title">{TITLE}</h1><p class="author">by Anna Petrova</p><p class="publisher">Steppe Press</p>'
+        '<p class="date">2019-05-12</p></body></html>'
+    )
+    parsed = parse(make_epub(parts={"OEBPS/title.xhtml": plain}))
+    assert len(parsed.article.passages) == len(BODY_PARAGRAPHS)
+    assert all("Anna Petrova" not in p.text for p in parsed.article.passages)
+
+
+def test_table_rows_of_plain_cells_are_one_line_and_layout_cells_give_paragraphs():
+    parsed = read_chapter_three(
+        "<p>The wagons carried:</p><table><tr><th>Goods</th><th>Weight</th></tr>"
+        "<tr><td>Tea</td><td>40 <i>puds</i></td></tr></table>"
+        "<table><tr><td><p>A whole paragraph laid out in a table.</p><p>And another one.</p></td></tr></table>"
+    )
+    texts = [p.text for p in parsed.article.passages]
+    assert texts[-5:] == [
+        "3. Return\nThe wagons carried:",
+        "Goods | Weight",
+        "Tea | 40 puds",
+        "A whole paragraph laid out in a table.",
+        "And another one.",
+    ]

@@ -47,6 +47,7 @@ _BLOCKS = _HEADINGS | frozenset(
     "p div li blockquote pre dd dt td th caption figcaption section article header footer aside main "
     "ol ul dl table tr tbody thead tfoot figure hr address body center".split()
 )
+_CELLS = frozenset({"td", "th"})
 _NEVER_TEXT = frozenset("head script style nav svg math object iframe noscript template button form select".split())
 _NO_TYPES: frozenset[str] = frozenset()
 _NOTE_TYPES = frozenset({"footnote", "endnote", "rearnote", "note"})
@@ -77,8 +78,11 @@ class EpubReader:
         notes = _find_notes(book)
         citations = Citations()
         blocks: list[Block] = []
+        shown = book.metadata_texts()
         for path in book.chapters:
-            blocks += _chapter_blocks(book, path, notes, citations)
+            chapter = _chapter_blocks(book, path, notes, citations)
+            if not all(_plain(b.text).removeprefix("by ") in shown for b in chapter):
+                blocks += chapter  # else a title page: nothing but the book's title, author, publisher
         blocks, warnings = cut_at_text_limit(_without_lone_notes_headings(blocks), limits)
         if not blocks:
             raise SkipFile(f"{KIND} without text (no chapter has any)")
@@ -159,6 +163,12 @@ class _Book:
         file, fragment = urldefrag(href)
         chapter = self.document(_join(posixpath.dirname(path), file) if file else path)
         return chapter.ids.get(unquote(fragment)) if chapter and fragment else None
+
+    def metadata_texts(self) -> set[str]:
+        """Every value of the package metadata (titles, creators, publisher, date…), for comparison."""
+        block = self.opf.find(OPF + "metadata")
+        elements = block.iter(f"{DC}*") if block is not None else ()
+        return {_plain("".join(el.itertext())) for el in elements if el.tag != DC + "identifier"} - {""}
 
     def metadata(self) -> dict[str, str]:
         block = self.opf.find(OPF + "metadata")
@@ -454,6 +464,8 @@ def _chapter_blocks(book: _Book, path: str, notes: dict, citations: Citations) -
     page = len(book.page_labels)  # the print page this chapter begins on (0: before the first one)
 
     skipped: set[etree._Element] = set()
+    simple_rows: set[etree._Element] = set()  # table rows read as one line, cells joined by " | "
+    inline_cells: set[etree._Element] = set()
     root = book.document(path).root
     body = next(_elements(root, "body"), root)
     walker = etree.iterwalk(body, events=("start", "end"))
@@ -472,14 +484,20 @@ def _chapter_blocks(book: _Book, path: str, notes: dict, citations: Citations) -
                 parts.append(citations.placeholder(book.references[element]))
                 skipped.add(element)
                 walker.skip_subtree()
+            elif name in _CELLS and element.getparent() in simple_rows:
+                inline_cells.add(element)
+                parts.append(" | " if element.getprevious() is not None else "")
+                parts.append(element.text or "")
             elif name in _BLOCKS:
                 flush()
                 heading_depth += name in _HEADINGS
+                if name == "tr" and _is_simple_row(element):
+                    simple_rows.add(element)
                 parts.append(element.text or "")
             else:
                 parts.append(" " if name == "br" else element.text or "")
             continue
-        if element not in skipped and name in _BLOCKS:
+        if element not in skipped and element not in inline_cells and name in _BLOCKS:
             flush()
             heading_depth -= name in _HEADINGS
         if element is not body:
@@ -488,6 +506,13 @@ def _chapter_blocks(book: _Book, path: str, notes: dict, citations: Citations) -
     if (title := book.titles.get(path)) and not any(b.kind == HEADING for b in blocks):
         blocks.insert(0, Block(HEADING, title))
     return blocks
+
+
+def _is_simple_row(row: etree._Element) -> bool:
+    """A table row of cells without paragraphs or lists in them: one line of text, not a layout."""
+    return all(local_name(cell) in _CELLS for cell in row if isinstance(cell.tag, str)) and not any(
+        local_name(element) in _BLOCKS for cell in row for element in cell.iterdescendants()
+    )
 
 
 def _is_page_break(element: etree._Element) -> bool:
@@ -547,6 +572,10 @@ def _without_lone_notes_headings(blocks: list[Block]) -> list[Block]:
         kept.append(block)
         next_is_paragraph = block.kind == PARAGRAPH
     return kept[::-1]
+
+
+def _plain(text: str) -> str:
+    return fold_spaces(text).casefold()
 
 
 def _types(element: etree._Element) -> frozenset[str]:
