@@ -98,7 +98,7 @@ class DocxReader:
         return Document(tuple(blocks + notes.blocks), metadata=metadata, warnings=tuple(warnings))
 
 
-_TITLE, _AUTHOR, _DATE, _HEADING, _BODY = "title", "author", "date", "heading", "body"
+_TITLE, _AUTHOR, _DATE, _HEADING, _BODY, _CONTENTS = "title", "author", "date", "heading", "body", "contents"
 
 
 def _take_shown_metadata(core: dict[str, str], paragraphs: list[tuple[str, str]]) -> tuple[dict, list]:
@@ -136,6 +136,7 @@ class _Styles:
     names: dict[str, str] = field(default_factory=dict)  # style id → name, lower case
     based_on: dict[str, str] = field(default_factory=dict)
     outlined: set[str] = field(default_factory=set)  # styles with an outline level (0–8: a heading)
+    kinds: dict[str | None, str] = field(default_factory=dict)  # style id → its kind, once known
 
     @classmethod
     def of(cls, package: ZipPackage) -> _Styles:
@@ -167,19 +168,28 @@ class _Styles:
 
     def kind(self, paragraph: etree._Element) -> str:
         properties = paragraph.find(W + "pPr")
-        level = _outline_level(properties)
-        for style_id in self.chain(_style_id(properties)):
-            name = self.name(style_id).replace(" ", "")
-            if name in (_TITLE, _AUTHOR, _DATE):
-                return name
-            if name == "subtitle" or (name.startswith("heading") and name[7:].isdigit()) or style_id in self.outlined:
-                return _HEADING
-        return _HEADING if level is not None else _BODY
+        kind = self._style_kind(_style_id(properties))
+        return _HEADING if kind == _BODY and _outline_level(properties) is not None else kind
 
     def is_contents(self, paragraph: etree._Element) -> bool:
         """A table-of-contents entry or heading ("toc 1", "TOC Heading"): furniture, not text."""
-        style_id = _style_id(paragraph.find(W + "pPr"))
-        return any(self.name(s).replace(" ", "").startswith("toc") for s in self.chain(style_id))
+        return self._style_kind(_style_id(paragraph.find(W + "pPr"))) == _CONTENTS
+
+    def _style_kind(self, style_id: str | None) -> str:
+        """What paragraphs of this style are; each style's basedOn chain is walked once."""
+        if style_id not in self.kinds:
+            self.kinds[style_id] = next(filter(None, map(self._own_kind, self.chain(style_id))), _BODY)
+        return self.kinds[style_id]
+
+    def _own_kind(self, style_id: str) -> str | None:
+        name = self.name(style_id).replace(" ", "")
+        if name.startswith("toc"):
+            return _CONTENTS
+        if name in (_TITLE, _AUTHOR, _DATE):
+            return name
+        if name == "subtitle" or (name.startswith("heading") and name[7:].isdigit()) or style_id in self.outlined:
+            return _HEADING
+        return None
 
 
 def _style_id(properties: etree._Element | None) -> str | None:
