@@ -592,3 +592,13 @@ def test_table_rows_of_plain_cells_are_one_line_and_layout_cells_give_paragraphs
         "A whole paragraph laid out in a table.",
         "And another one.",
     ]
+
+
+def test_a_note_marked_by_a_symbol_gets_a_free_number_and_the_others_keep_theirs():
+    # Notes 1-4 and 6-9 keep the book's numbers; the "*" note takes the first number none of them has.
+    parsed = parse(make_epub(shown=lambda n: {5: "*", 2: "12"}.get(n, str(n))))
+    markers = {f.marker: f.source for f in parsed.article.footnotes}
+    assert markers["2"] == NOTES[5] and markers["12"] == NOTES[2]
+    assert all(markers[str(n)] == NOTES[n] for n in NOTES if n not in (2, 3, 5))
+    passage = next(p for p in parsed.article.passages if "refusing any of them" in p.text)
+    assert passage.text.endswith("prevent[2].") and [f.marker for f in passage.footnotes] == ["2"]

@@ -394,17 +394,18 @@ def _marker_text(link: etree._Element) -> str | None:
 
 
 def _markers(notes: dict[etree._Element, _Note], citations: Citations) -> dict[etree._Element, str]:
-    """Each note's marker: the book's own when every cited note has one no other note shares, else
-    1, 2, 3… in order of citation; notes nothing cites come after, on numbers no note uses."""
+    """Each note's marker: the book's own ("3", "iv") when no two cited notes share one, else 1, 2, 3…
+    in order of citation. Notes marked by a symbol ("*") or that nothing cites get numbers no other
+    note uses (markers in the text are numbers or roman numerals)."""
     cited = citations.notes()
-    shown = [notes[n].shown for n in cited]
-    if all(shown) and len(set(shown)) == len(shown):
-        markers = dict(zip(cited, shown, strict=True))
+    shown = [notes[n].shown for n in cited if notes[n].shown]
+    if len(set(shown)) == len(shown):
+        markers = {n: notes[n].shown for n in cited if notes[n].shown}
     else:
         markers = {note: str(number) for number, note in enumerate(cited, 1)}
     used = set(markers.values())
     free = (str(n) for n in count(1) if str(n) not in used)
-    for note in notes:
+    for note in [*cited, *notes]:
         if note not in markers:
             markers[note] = next(free)
     return markers
