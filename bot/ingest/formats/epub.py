@@ -11,8 +11,10 @@
                               "*") to a note element (epub:type footnote/endnote, role doc-footnote/
                               doc-endnote, an aside, an entry of a notes section) or from a <sup>.
 
-Markers are the book's own when each note has one of its own; books that number their notes
-afresh in each chapter are numbered 1, 2, 3… through the book, so that no two notes share one.
+Markers are the book's own numbers when no two notes share one; books that number their notes
+afresh in each chapter are numbered 1, 2, 3… through the book instead. A note marked by a symbol
+("*") takes a number no other note has. Print page breaks (epub:type "pagebreak", role
+"doc-pagebreak") give the blocks their pages and the document its page labels.
 """
 
 from __future__ import annotations
