@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from bot.ingest import ReadLimits, SkipFile, build_article, read_document
 from bot.ingest.formats.docx import DocxReader
 from bot.library import load_corpus
-from tests.ingest.reader_checks import PROPERTY, mangled_member, mutations, read_or_skip
+from tests.ingest.reader_checks import PROPERTY, byte_property_tests, mangled_member, read_or_skip
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 ROMAN = {1: "i", 2: "ii", 3: "iii"}
@@ -516,18 +516,9 @@ def test_text_past_the_limit_is_cut_with_a_warning():
 FIXTURE = make_docx()
 
 
-@PROPERTY
-@given(st.binary(max_size=2000))
-def test_arbitrary_bytes_are_a_skip_at_worst(data):
-    for head in (b"", b"PK\x03\x04"):
-        read_or_skip(DocxReader(), head + data, "x.docx")
-
-
-@PROPERTY
-@given(st.integers(0, len(FIXTURE)), st.integers(0, len(FIXTURE) - 1), st.integers(0, 255))
-def test_truncated_or_mutated_docx_is_a_skip_at_worst(cut, position, byte):
-    for data in mutations(FIXTURE, cut, position, byte):
-        read_or_skip(DocxReader(), data, "x.docx")
+test_arbitrary_bytes_are_a_skip_at_worst, test_truncated_or_mutated_docx_is_a_skip_at_worst = byte_property_tests(
+    DocxReader(), FIXTURE, "x.docx"
+)
 
 
 def test_markers_in_text_are_only_the_documents_own():

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from bot.ingest import ReadLimits, SkipFile, build_article, read_document
 from bot.ingest.formats.epub import EpubReader
 from bot.library import load_corpus
-from tests.ingest.reader_checks import PROPERTY, mangled_member, mutations, read_or_skip
+from tests.ingest.reader_checks import PROPERTY, byte_property_tests, mangled_member, read_or_skip
 
 TITLE = "Letters from the Steppe"
 CHAPTERS = [
@@ -444,18 +444,9 @@ def test_text_past_the_limit_is_cut_with_a_warning():
 FIXTURE = make_epub()
 
 
-@PROPERTY
-@given(st.binary(max_size=2000))
-def test_arbitrary_bytes_are_a_skip_at_worst(data):
-    for head in (b"", b"PK\x03\x04"):
-        read_or_skip(EpubReader(), head + data, "x.epub")
-
-
-@PROPERTY
-@given(st.integers(0, len(FIXTURE)), st.integers(0, len(FIXTURE) - 1), st.integers(0, 255))
-def test_truncated_or_mutated_epub_is_a_skip_at_worst(cut, position, byte):
-    for data in mutations(FIXTURE, cut, position, byte):
-        read_or_skip(EpubReader(), data, "x.epub")
+test_arbitrary_bytes_are_a_skip_at_worst, test_truncated_or_mutated_epub_is_a_skip_at_worst = byte_property_tests(
+    EpubReader(), FIXTURE, "x.epub"
+)
 
 
 INSERTS = [b"", b"<", b"&", b"</p>", b'"', b"<a href='#", b"\x00", b"<body>", b"<sup><a href='#fn1'>1</a></sup>"]
