@@ -187,8 +187,11 @@ ROWS = {
         "SHOUTY.TXT", lambda: b"Shouty\n\nAn upper-case suffix is still a text file.\n", "loads", None
     ),
     "unsupported-pdf": Row("paper.pdf", lambda: b"%PDF-1.4\n1 0 obj\n<< >>\nendobj\n", "ignored", None),
-    "unsupported-docx-with-text": Row(
-        "notes.docx", lambda: b"Plain text in a docx-named file is still not an article.\n", "ignored", None
+    "text-named-docx": Row(
+        "notes.docx",
+        lambda: b"Plain text in a docx-named file is still not an article.\n",
+        "skipped",
+        "its name says Word (.docx), but its content is not",
     ),
 }
 

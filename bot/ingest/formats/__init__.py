@@ -10,6 +10,8 @@ from __future__ import annotations
 from typing import Protocol
 
 from bot.ingest.document import Document, ReadLimits, SkipFile
+from bot.ingest.formats.docx import DocxReader
+from bot.ingest.formats.epub import EpubReader
 from bot.ingest.formats.html import HtmlReader
 from bot.ingest.formats.markdown import MarkdownReader
 from bot.ingest.formats.text import TextReader
@@ -24,7 +26,7 @@ class Reader(Protocol):
     def read(self, data: bytes, limits: ReadLimits) -> Document: ...
 
 
-READERS: tuple[Reader, ...] = (TextReader(), MarkdownReader(), HtmlReader())
+READERS: tuple[Reader, ...] = (TextReader(), MarkdownReader(), HtmlReader(), DocxReader(), EpubReader())
 SNIFF_BYTES = 8192
 
 

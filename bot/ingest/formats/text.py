@@ -14,7 +14,6 @@ class TextReader:
     def sniff(self, head: bytes) -> bool:
         return True  # decode() judges whether it is text, with a precise reason
 
-
     def read(self, data: bytes, limits: ReadLimits) -> Document:
         text, warning = decode(data)
         if not text.strip():
