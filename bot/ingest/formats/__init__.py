@@ -11,6 +11,7 @@ from typing import Protocol
 
 from bot.ingest.document import Document, ReadLimits, SkipFile
 from bot.ingest.formats.markdown import MarkdownReader
+from bot.ingest.formats.pdf import PdfReader
 from bot.ingest.formats.text import TextReader
 
 
@@ -23,7 +24,7 @@ class Reader(Protocol):
     def read(self, data: bytes, limits: ReadLimits) -> Document: ...
 
 
-READERS: tuple[Reader, ...] = (TextReader(), MarkdownReader())
+READERS: tuple[Reader, ...] = (TextReader(), MarkdownReader(), PdfReader())
 SNIFF_BYTES = 8192
 
 
