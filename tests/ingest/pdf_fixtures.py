@@ -261,15 +261,17 @@ class _Typesetter:
             c.addPageLabel(0, style="ARABIC", start=self.first_label)
 
     def _draw(self, c, line: _Line) -> None:
-        x = line.x
+        """One text object per line, as typesetters write them: word spacing justifies, rise sets
+        superscripts."""
+        text = c.beginText(line.x, line.y)
         space = getattr(line, "space", None)
-        for text, font, size, rise in line.parts:
-            if text == " ":
-                x += space if space is not None else stringWidth(" ", font, size)
-                continue
-            c.setFont(font, size)
-            c.drawString(x, line.y + rise, text)
-            x += stringWidth(text, font, size)
+        for part, font, size, rise in line.parts:
+            text.setFont(font, size)
+            text.setRise(rise)
+            if part == " " and space is not None:
+                text.setWordSpace(space - stringWidth(" ", font, size))
+            text.textOut(part)
+        c.drawText(text)
 
 
 # --- contents -------------------------------------------------------------------------------------

@@ -15,9 +15,9 @@ import logging
 import re
 from itertools import islice
 
-from pdfminer.converter import PDFPageAggregator
-from pdfminer.layout import LTChar, LTContainer, LTImage
+from pdfminer.converter import PDFLayoutAnalyzer
 from pdfminer.pdfdocument import PDFDocument, PDFEncryptionError, PDFNoPageLabels, PDFPasswordIncorrect
+from pdfminer.pdffont import PDFUnicodeNotDefined
 from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
 from pdfminer.pdfpage import PDFPage
 from pdfminer.pdfparser import PDFParser
@@ -88,7 +88,7 @@ def _page_count(document: PDFDocument) -> int:
 def _read_pages(document: PDFDocument, limits: ReadLimits) -> tuple[list[Page], list[str], int]:
     """Every page's lines. Returns (pages, warnings, how many pages hold only images)."""
     resources = PDFResourceManager(caching=True)
-    device = PDFPageAggregator(resources, laparams=None)
+    device = _CharCollector(resources)
     interpreter = PDFPageInterpreter(resources, device)
     pages: list[Page] = []
     failed: list[int] = []
@@ -97,16 +97,13 @@ def _read_pages(document: PDFDocument, limits: ReadLimits) -> tuple[list[Page], 
         for number, pdf_page in enumerate(islice(PDFPage.create_pages(document), limits.max_pages + 1), 1):
             if number > limits.max_pages:
                 raise SkipFile(f"PDF has more than {limits.max_pages:,} pages (max_pages)")
+            device.chars, device.images = [], 0
             try:
                 interpreter.process_page(pdf_page)
-                layout = device.get_result()
-            except RecursionError:
+            except Exception:  # RecursionError included: a page nested too deeply is a damaged page
                 failed.append(number)
                 continue
-            except Exception:
-                failed.append(number)
-                continue
-            chars, images = _chars(layout)
+            chars, images = device.chars, device.images
             x0, y0, x1, y1 = pdf_page.mediabox if len(pdf_page.mediabox) == 4 else (0, 0, 612, 792)
             pages.append(page_lines(number, chars, x1 - x0, y1 - y0))
             if images and not chars:
@@ -129,24 +126,36 @@ def _read_pages(document: PDFDocument, limits: ReadLimits) -> tuple[list[Page], 
     return pages, warnings, len(image_only)
 
 
-def _chars(layout: LTContainer) -> tuple[list[Char], int]:
-    """The upright characters of a page in content-stream order, and how many images it shows."""
-    chars: list[Char] = []
-    images = 0
-    stack = [iter(layout)]
-    while stack:
-        item = next(stack[-1], None)
-        if item is None:
-            stack.pop()
-        elif isinstance(item, LTChar):
-            a, b, c, d, e, f = item.matrix
-            if item.upright and item.get_text().strip() and item.size > 0:
-                chars.append(Char(item.get_text(), item.x0, item.x1, f, item.size, bool(_BOLD.search(item.fontname))))
-        elif isinstance(item, LTImage):
-            images += 1
-        elif isinstance(item, LTContainer) and len(stack) < 32:
-            stack.append(iter(item))
-    return chars, images
+class _CharCollector(PDFLayoutAnalyzer):
+    """A pdfminer device that keeps only what the layout needs: each upright character's text, x
+    extent, baseline (text rise included), size and boldness; and a count of images."""
+
+    def __init__(self, resources: PDFResourceManager) -> None:
+        super().__init__(resources, laparams=None)
+        self.chars: list[Char] = []
+        self.images = 0
+
+    def render_char(self, matrix, font, fontsize, scaling, rise, cid, ncs, graphicstate) -> float:
+        advance = font.char_width(cid) * fontsize * scaling
+        a, b, c, d, e, f = matrix
+        if b or c or a * d * scaling <= 0 or font.is_vertical():
+            return advance  # rotated or vertical text: not body text
+        try:
+            text = font.to_unichr(cid)
+        except PDFUnicodeNotDefined:
+            return advance
+        if text.strip():
+            x0, x1 = e, e + a * advance
+            chars = self.chars
+            chars.append(Char(text, min(x0, x1), max(x0, x1), f + d * rise, abs(d) * fontsize,
+                              bool(_BOLD.search(font.fontname or ""))))
+        return advance
+
+    def render_image(self, name, stream) -> None:
+        self.images += 1
+
+    def paint_path(self, graphicstate, stroke, fill, evenodd, path) -> None:
+        pass  # rules and boxes carry no text
 
 
 def _metadata(document: PDFDocument) -> dict[str, str]:
