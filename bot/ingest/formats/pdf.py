@@ -56,9 +56,9 @@ class PdfReader:
         if cut:
             warnings.append(f"text cut at {limits.max_text_chars:,} characters (max_text_chars)")
         metadata = _metadata(document)
-        if metadata.get("title") and blocks and blocks[0].kind == HEADING:
-            if " ".join(blocks[0].text.split()).casefold() == metadata["title"].casefold():
-                blocks = blocks[1:]  # the title printed on the first page is the document's title
+        title = metadata.get("title", "").casefold()
+        if title and blocks and blocks[0].kind == HEADING and " ".join(blocks[0].text.split()).casefold() == title:
+            blocks = blocks[1:]  # the title printed on the first page is the document's title
         return Document(tuple(blocks), metadata, _page_labels(document, len(pages)), tuple(warnings))
 
 
@@ -185,7 +185,7 @@ def _page_labels(document: PDFDocument, count: int) -> dict[int, str]:
         labels = list(islice(document.get_page_labels(), count))
     except PDFNoPageLabels:
         return {}
-    except Exception:
+    except Exception:  # a broken label tree: physical numbers serve
         return {}
     return {number: str(label) for number, label in enumerate(labels, 1) if str(label) and str(label) != str(number)}
 
