@@ -261,14 +261,20 @@ class _Typesetter:
             c.addPageLabel(0, style="ARABIC", start=self.first_label)
 
     def _draw(self, c, line: _Line) -> None:
-        """One text object per line, as typesetters write them: word spacing justifies, rise sets
-        superscripts."""
+        """One text object per line, as typesetters write them: the words of one type in one string,
+        word spacing (Tw) justifies, text rise (Ts) sets superscripts."""
         text = c.beginText(line.x, line.y)
         space = getattr(line, "space", None)
+        runs: list[list] = []
         for part, font, size, rise in line.parts:
+            if runs and (runs[-1][1:] == [font, size, rise] or part == " " and not runs[-1][3]):
+                runs[-1][0] += part
+            else:
+                runs.append([part, font, size, rise])
+        for part, font, size, rise in runs:
             text.setFont(font, size)
             text.setRise(rise)
-            if part == " " and space is not None:
+            if space is not None:
                 text.setWordSpace(space - stringWidth(" ", font, size))
             text.textOut(part)
         c.drawText(text)
