@@ -167,7 +167,7 @@ def test_truncated_pdf_gives_what_it_can_or_says_it_is_damaged(journal):
     try:
         document = read_document("cut.pdf", data[: len(data) * 2 // 3])
     except SkipFile as error:
-        assert "damaged PDF" in str(error)
+        assert "damaged PDF: the file is cut short" in str(error)
     else:
         assert document.blocks  # partial text is usable
 
@@ -203,13 +203,28 @@ def test_a_page_tree_declaring_100000_pages_is_refused_at_once():
         read_document("huge.pdf", data)
 
 
-def test_deeply_nested_objects_are_refused_not_crashed():
+_FONT = b"<< /Type /Font /Subtype /Type1 /BaseFont /Times-Roman >>"
+_CONTENT = b"<< /Length 39 >>\nstream\nBT /F1 12 Tf 72 700 Td (Nested.) Tj ET\nendstream"
+
+
+def test_deeply_nested_arrays_cost_bounded_work():
     nested = b"[" * 50_000 + b"]" * 50_000
-    data = _raw_pdf([b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-                     b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /X " + nested + b" >>",
-                     b"<< /Length 44 >>\nstream\nBT /F1 12 Tf 72 700 Td (Nested.) Tj ET\nendstream"])
-    with pytest.raises(SkipFile):
-        read_document("nested.pdf", data)
+    page = b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 5 0 R >> >> " \
+           b"/Contents 4 0 R /X " + nested + b" >>"
+    data = _raw_pdf([b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>", page,
+                     _CONTENT, _FONT])
+    assert [b.text for b in read_document("nested.pdf", data).blocks] == ["Nested."]
+
+
+def test_a_page_tree_nested_thousands_deep_is_refused_saying_so():
+    depth = 5000
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>"]
+    objects += [b"<< /Type /Pages /Kids [%d 0 R] /Count 1 >>" % (i + 3) for i in range(depth)]
+    objects.append(b"<< /Type /Page /MediaBox [0 0 612 792] /Resources << /Font << /F1 %d 0 R >> >> "
+                   b"/Contents %d 0 R >>" % (depth + 4, depth + 3))
+    objects += [_CONTENT, _FONT]
+    with pytest.raises(SkipFile, match="nested too deeply"):
+        read_document("deep.pdf", _raw_pdf(objects))
 
 
 @pytest.fixture(scope="module")

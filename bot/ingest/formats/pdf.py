@@ -72,6 +72,8 @@ def _open(data: bytes) -> PDFDocument:
     except RecursionError:
         raise SkipFile("damaged PDF: its objects are nested too deeply to read") from None
     except Exception as error:  # pdfminer raises many kinds of error on broken input
+        if b"%%EOF" not in data[-2048:]:
+            raise SkipFile("damaged PDF: the file is cut short (no end-of-file marker: a broken download?)") from None
         raise SkipFile(f"damaged PDF: {_reason(error)}") from None
 
 
