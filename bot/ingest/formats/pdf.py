@@ -136,21 +136,30 @@ class _CharCollector(PDFLayoutAnalyzer):
         super().__init__(resources, laparams=None)
         self.chars: list[Char] = []
         self.images = 0
+        self._glyphs: dict[int, tuple[bool, bool, dict[int, tuple[str, float]]]] = {}  # per font
+
+    def _font(self, font) -> tuple[bool, bool, dict[int, tuple[str, float]]]:
+        """(vertical?, bold?, cid → (text, width)) of a font, looked up once per font."""
+        known = self._glyphs.get(id(font))
+        if known is None:
+            known = self._glyphs[id(font)] = (font.is_vertical(), bool(_BOLD.search(font.fontname or "")), {})
+        return known
 
     def render_char(self, matrix, font, fontsize, scaling, rise, cid, ncs, graphicstate) -> float:
-        advance = font.char_width(cid) * fontsize * scaling
+        vertical, bold, glyphs = self._font(font)
+        glyph = glyphs.get(cid)
+        if glyph is None:
+            try:
+                text = font.to_unichr(cid)
+            except PDFUnicodeNotDefined:
+                text = ""
+            glyph = glyphs[cid] = (text if text.strip() else "", font.char_width(cid))
+        text, width = glyph
+        advance = width * fontsize * scaling
         a, b, c, d, e, f = matrix
-        if b or c or a * d * scaling <= 0 or font.is_vertical():
-            return advance  # rotated or vertical text: not body text
-        try:
-            text = font.to_unichr(cid)
-        except PDFUnicodeNotDefined:
-            return advance
-        if text.strip():
-            x0, x1 = e, e + a * advance
-            chars = self.chars
-            chars.append(Char(text, min(x0, x1), max(x0, x1), f + d * rise, abs(d) * fontsize,
-                              bool(_BOLD.search(font.fontname or ""))))
+        if text and not (b or c or vertical) and a * d * scaling > 0:  # rotated text is no body text
+            x1 = e + a * advance
+            self.chars.append(Char(text, min(e, x1), max(e, x1), f + d * rise, abs(d) * fontsize, bold))
         return advance
 
     def render_image(self, name, stream) -> None:
