@@ -14,6 +14,7 @@ from reportlab.pdfgen import canvas
 
 from bot.ingest import ReadLimits, SkipFile, build_article, read_document
 from bot.ingest.document import Document
+from bot.library import load_corpus
 from tests.ingest.pdf_fixtures import book_chapter, journal_article
 
 
@@ -129,6 +130,15 @@ def test_hyphen_rule_keeps_real_hyphens_and_rejoins_broken_words(journal):
     text = " ".join(p.text for p in article.passages)
     assert "international" in text and "interna-" not in text and "interna tional" not in text
     assert "mil-to-mil" in text and "milto" not in text.casefold()
+
+
+def test_a_corpus_folder_loads_its_pdfs(tmp_path, journal, chapter):
+    (tmp_path / "journal.pdf").write_bytes(journal[0])
+    (tmp_path / "chapter.pdf").write_bytes(chapter[0])
+    corpus = load_corpus(tmp_path, workers=0)
+    assert {a.title for a in corpus.articles} == {"Treaties and Trade on the Northern Frontier", "The Harbour Towns"}
+    assert corpus.warnings == ()
+    assert all(p.pages for a in corpus.articles for p in a.passages)
 
 
 # --- files a reader must refuse ----------------------------------------------------------------------

@@ -50,24 +50,23 @@ class Line:
 @dataclass
 class Page:
     number: int  # physical, 1-based
-    height: float
-    width: float
+    box: tuple[float, float, float, float]  # the media box: x0, y0, x1, y1
     segments: list[list[Line]] = field(default_factory=list)  # in reading order
 
 
 # --- characters → lines ----------------------------------------------------------------------------
 
 
-def page_lines(number: int, chars: list[Char], width: float, height: float) -> Page:
+def page_lines(number: int, chars: list[Char], box: tuple[float, float, float, float]) -> Page:
     """One page's characters (in content-stream order) → its lines grouped in reading-order segments."""
     runs = _runs(chars)
-    gutter = _gutter(runs, width)
+    gutter = _gutter(runs, box[0], box[2])
     groups: dict[int, list[Line]] = {0: [], 1: [], 2: []}
     for run in runs:
         column = 0 if gutter is None or (run.x0 < gutter < run.x1) else (1 if run.x1 <= gutter else 2)
         groups[column].append(run)
     lines = [line for column, group in groups.items() for line in _merge_runs(group, column)]
-    return Page(number, height, width, _segments(lines))
+    return Page(number, box, _segments(lines))
 
 
 def _runs(chars: list[Char]) -> list[Line]:
@@ -128,13 +127,13 @@ def _marker(chars: list[str]) -> str:
     return "".join(f"[{m}]" for m in "".join(chars).split(",") if m)
 
 
-def _gutter(runs: list[Line], width: float) -> float | None:
+def _gutter(runs: list[Line], left: float, right: float) -> float | None:
     """The x of a vertical gap between two columns of text, or None for a one-column page."""
     if len(runs) < 6:
         return None
     best, best_count = None, len(runs)
     for step in range(30, 71):
-        x = width * step / 100
+        x = left + (right - left) * step / 100
         count = sum(1 for r in runs if r.x0 < x < r.x1)
         if count < best_count:
             best, best_count = x, count
@@ -365,7 +364,8 @@ def _footnote_area(seg: list[Line], page: Page, size: float) -> list[Line]:
     """The trailing lines in smaller type in the lower part of a column, if a note marker begins one
     (the lines before the first marker go on a note from the page before)."""
     start = len(seg)
-    while start > 0 and seg[start - 1].size < 0.9 * size and seg[start - 1].baseline < 0.6 * page.height:
+    _, bottom, _, top = page.box
+    while start > 0 and seg[start - 1].size < 0.9 * size and seg[start - 1].baseline < bottom + 0.6 * (top - bottom):
         start -= 1
     area = seg[start:]
     return area if any(_NOTE_START.match(line.text) for line in area) else []

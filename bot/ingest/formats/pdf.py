@@ -106,8 +106,8 @@ def _read_pages(document: PDFDocument, limits: ReadLimits) -> tuple[list[Page], 
                 failed.append(number)
                 continue
             chars, images = device.chars, device.images
-            x0, y0, x1, y1 = pdf_page.mediabox if len(pdf_page.mediabox) == 4 else (0, 0, 612, 792)
-            pages.append(page_lines(number, chars, x1 - x0, y1 - y0))
+            box = tuple(pdf_page.mediabox) if len(pdf_page.mediabox or ()) == 4 else (0, 0, 612, 792)
+            pages.append(page_lines(number, chars, box))
             if images and not chars:
                 image_only.append(number)
     except SkipFile:
