@@ -141,6 +141,41 @@ def test_a_corpus_folder_loads_its_pdfs(tmp_path, journal, chapter):
     assert all(p.pages for a in corpus.articles for p in a.passages)
 
 
+def test_a_footnote_running_over_to_the_next_page_is_one_note():
+    body = ("The harbour registers of the northern towns were kept by the magistrates in every season "
+            "of the year, and the councils read them aloud at the yearly assembly of the merchants.").split()
+
+    def page(c, marker: str, note_lines: list[str]) -> None:
+        for row in range(16):
+            words = body[(row * 3) % 20 : (row * 3) % 20 + 9]
+            text = c.beginText(72, 700 - 14 * row)
+            text.setFont("Times-Roman", 11)
+            text.textOut(" ".join(words) + (" row" if row < 15 else " row."))
+            if row == 7 and marker:
+                text.setFont("Times-Roman", 7)
+                text.setRise(4)
+                text.textOut(marker)
+                text.setRise(0)
+            c.drawText(text)
+        for number, line in enumerate(note_lines):
+            c.setFont("Times-Roman", 8)
+            c.drawString(72, 120 - 10 * number, line)
+        c.setFont("Times-Roman", 9)
+        c.drawCentredString(306, 40, str(c.getPageNumber()))
+
+    def draw(c):
+        page(c, "1", ["1 A long note on the registers of the harbour towns, which the council kept"])
+        c.showPage()
+        page(c, "", ["in a chest at the town hall until the fire of 1791."])
+
+    article = _article(_pdf(draw))
+    assert {f.marker: f.source for f in article.footnotes} == {
+        "1": "A long note on the registers of the harbour towns, which the council kept in a chest at the "
+             "town hall until the fire of 1791.",
+    }
+    assert not any("chest" in p.text or "note" in p.text for p in article.passages)
+
+
 # --- files a reader must refuse ----------------------------------------------------------------------
 
 

@@ -309,8 +309,11 @@ def build_blocks(pages: list[Page], size: float) -> list[Block]:
         return current
 
     for page in pages:
+        # a note left open at the foot of the last page may go on at the foot of this one, unmarked
+        open_note = last_note is not None and last_note.marks[-1][1] == page.number - 1
         for seg in page.segments:
-            footnotes = _footnote_area(seg, page, size)
+            footnotes = _footnote_area(seg, page, size, open_note)
+            open_note = open_note and not footnotes
             body = seg[: len(seg) - len(footnotes)]
             left = min((ln.x0 for ln in seg), default=0)
             right = max((ln.x1 for ln in seg), default=0)
@@ -360,15 +363,17 @@ def _is_heading(line: Line, size: float) -> bool:
     return line.size >= 1.15 * size or (line.bold and line.size >= 0.95 * size)
 
 
-def _footnote_area(seg: list[Line], page: Page, size: float) -> list[Line]:
+def _footnote_area(seg: list[Line], page: Page, size: float, open_note: bool) -> list[Line]:
     """The trailing lines in smaller type in the lower part of a column, if a note marker begins one
-    (the lines before the first marker go on a note from the page before)."""
+    or a note from the page before is still open (lines before the first marker go on with it)."""
     start = len(seg)
     _, bottom, _, top = page.box
     while start > 0 and seg[start - 1].size < 0.9 * size and seg[start - 1].baseline < bottom + 0.6 * (top - bottom):
         start -= 1
     area = seg[start:]
-    return area if any(_NOTE_START.match(line.text) for line in area) else []
+    if not area or start == 0:  # a column all in small type is no foot of a column
+        return []
+    return area if open_note or any(_NOTE_START.match(line.text) for line in area) else []
 
 
 def _starts_paragraph(
