@@ -89,37 +89,29 @@ def _runs(chars: list[Char]) -> list[Line]:
 
 
 def _run(chars: list[Char]) -> Line:
-    sizes = Counter()
-    for c in chars:
-        sizes[round(c.size, 1)] += 1
+    sizes = Counter(round(c.size, 1) for c in chars)
     main = max(sizes, key=lambda s: (sizes[s], s))
     baseline = next(c.baseline for c in chars if round(c.size, 1) == main)
+    small, raised = 0.85 * main, baseline + 0.15 * main  # a superscript: smaller and above the baseline
     parts: list[str] = []
     superscript: list[str] = []
     previous: Char | None = None
     for c in chars:
-        if previous is not None and c.x0 - previous.x1 > 0.2 * min(c.size, previous.size) and c.text != " ":
-            if superscript and not _is_superscript(c, main, baseline):
-                parts.append(_marker(superscript))
-                superscript = []
+        is_mark = c.size < small and c.baseline > raised and (c.text.isdigit() or c.text in SUPERSCRIPT_MARKS + ",")
+        if superscript and not is_mark:
+            parts.append(_marker(superscript))
+            superscript = []
+        if previous is not None and c.x0 - previous.x1 > 0.2 * min(c.size, previous.size):
             parts.append(" ")
-        if _is_superscript(c, main, baseline) and (c.text.isdigit() or c.text in SUPERSCRIPT_MARKS + ","):
+        if is_mark:
             superscript.append(c.text)
         else:
-            if superscript:
-                parts.append(_marker(superscript))
-                superscript = []
             parts.append(c.text)
         previous = c
     if superscript:
         parts.append(_marker(superscript))
     text = re.sub(r"\s+", " ", "".join(parts).translate(_LIGATURES)).strip()
-    bold = all(c.bold for c in chars if c.text.strip())
-    return Line(text, chars[0].x0, max(c.x1 for c in chars), baseline, main, bold)
-
-
-def _is_superscript(c: Char, main: float, baseline: float) -> bool:
-    return c.size < 0.85 * main and c.baseline - baseline > 0.15 * main
+    return Line(text, chars[0].x0, max(c.x1 for c in chars), baseline, main, all(c.bold for c in chars))
 
 
 def _marker(chars: list[str]) -> str:
