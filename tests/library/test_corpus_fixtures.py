@@ -186,7 +186,7 @@ ROWS = {
     "upper-case-suffix": Row(
         "SHOUTY.TXT", lambda: b"Shouty\n\nAn upper-case suffix is still a text file.\n", "loads", None
     ),
-    "unsupported-pdf": Row("paper.pdf", lambda: b"%PDF-1.4\n1 0 obj\n<< >>\nendobj\n", "ignored", None),
+    "broken-pdf": Row("paper.pdf", lambda: b"%PDF-1.4\n1 0 obj\n<< >>\nendobj\n", "skipped", "damaged PDF"),
     "text-named-docx": Row(
         "notes.docx",
         lambda: b"Plain text in a docx-named file is still not an article.\n",

@@ -14,6 +14,7 @@ from bot.ingest.formats.docx import DocxReader
 from bot.ingest.formats.epub import EpubReader
 from bot.ingest.formats.html import HtmlReader
 from bot.ingest.formats.markdown import MarkdownReader
+from bot.ingest.formats.pdf import PdfReader
 from bot.ingest.formats.text import TextReader
 
 
@@ -26,7 +27,7 @@ class Reader(Protocol):
     def read(self, data: bytes, limits: ReadLimits) -> Document: ...
 
 
-READERS: tuple[Reader, ...] = (TextReader(), MarkdownReader(), HtmlReader(), DocxReader(), EpubReader())
+READERS: tuple[Reader, ...] = (TextReader(), MarkdownReader(), HtmlReader(), DocxReader(), EpubReader(), PdfReader())
 SNIFF_BYTES = 8192
 
 
