@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from bot.core.models import Article, Passage
@@ -20,6 +21,7 @@ from bot.ingest.metadata import URL_LINE, Metadata, take_metadata
 from bot.ingest.passages import attach_headings, rejoin_broken, split_long
 
 PageMarks = tuple[tuple[int, int], ...]  # (offset, physical page), as in Block.pages
+_HASHES = re.compile(r"#{1,6}\s+(?=\S)")
 
 
 @dataclass
@@ -53,6 +55,8 @@ def build_article(
     if stray:
         warnings.append(f"dropped {stray} line(s) in the notes list that are no footnote entry")
     entries += [notes.Entry(b.marker or "", b.text) for b in document.blocks if b.kind == NOTE]
+    known = {e.marker for e in entries}
+    text_blocks = [[notes.link_plain_markers(line, known) for line in b] for b in text_blocks]
     structured = [b for b in document.blocks if b.kind in (HEADING, PARAGRAPH)]
     if not meta.title and structured and structured[0].kind == HEADING and not document.metadata.get("title"):
         meta.title, structured = structured[0].text, structured[1:]
@@ -61,13 +65,13 @@ def build_article(
     warnings.extend(footnote_warnings)
     by_marker = {f.marker: f for f in footnotes}
 
-    units = rejoin_broken([(" ".join(b) if len(b) > 1 else b[0], (), None) for b in text_blocks])
+    units = [_without_hashes(u) for u in rejoin_broken([(" ".join(b) if len(b) > 1 else b[0], (), None) for b in text_blocks])]
     units += rejoin_broken([(b.text, b.pages, b.kind == HEADING) for b in structured])
     passages: list[Passage] = []
     missing: set[str] = set()
     for number, (paragraph, marks) in enumerate(attach_headings(units), 1):
         for piece, pages in _pieces(paragraph, marks, max_passage_chars):
-            cited = notes.cited_markers(piece)
+            cited = notes.cited_markers(piece, by_marker)
             missing.update(m for m in cited if m not in by_marker)
             ordinal = len(passages) + 1
             passages.append(
@@ -102,6 +106,13 @@ def build_article(
 def _text_lines(block: Block) -> list[str]:
     """A TEXT block's lines without page furniture (an `Original url:` line is metadata, kept)."""
     return [line for line in block.text.split("\n") if not is_boilerplate(line) or URL_LINE.match(line)]
+
+
+def _without_hashes(unit: tuple[str, PageMarks, bool]) -> tuple[str, PageMarks, bool]:
+    """A `## Heading` of a text file is shown as "Heading"."""
+    text, marks, heading = unit
+    hashes = _HASHES.match(text) if heading else None
+    return (text[hashes.end() :], marks, heading) if hashes else unit
 
 
 def _pieces(paragraph: str, marks: PageMarks, max_chars: int) -> list[tuple[str, tuple[int, ...]]]:
