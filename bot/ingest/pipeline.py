@@ -16,7 +16,7 @@ from bot.core.models import Article, Passage
 from bot.ingest import notes
 from bot.ingest.cleaning import is_boilerplate
 from bot.ingest.document import HEADING, NOTE, PARAGRAPH, TEXT, Block, Document, ReadLimits
-from bot.ingest.formats import read_bytes
+from bot.ingest.formats import Reader, read_bytes
 from bot.ingest.metadata import URL_LINE, Metadata, take_metadata
 from bot.ingest.passages import attach_headings, rejoin_broken, split_long
 
@@ -30,9 +30,9 @@ class ParsedArticle:
     warnings: list[str] = field(default_factory=list)
 
 
-def read_document(name: str, data: bytes, limits: ReadLimits | None = None) -> Document:
-    """A file's bytes → Document by its format's reader. Raises SkipFile."""
-    return read_bytes(name, data, limits or ReadLimits())
+def read_document(name: str, data: bytes, limits: ReadLimits | None = None, reader: Reader | None = None) -> Document:
+    """A file's bytes → Document by its format's reader (or the one given). Raises SkipFile."""
+    return read_bytes(name, data, limits or ReadLimits(), reader)
 
 
 def build_article(

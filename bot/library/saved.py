@@ -46,7 +46,7 @@ def fingerprint(options: LibraryOptions) -> str:
     if folder.is_dir():
         manifest = folder / MANIFEST
         for path in [*corpus_files(folder), *([manifest] if manifest.is_file() else [])]:
-            digest.update(path.name.encode() + b"\0")
+            digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
             try:
                 with path.open("rb") as fh:
                     for chunk in iter(lambda: fh.read(1 << 20), b""):
