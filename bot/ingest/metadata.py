@@ -114,11 +114,12 @@ def _plain(text: str) -> str:
     return _MD_LINK.sub(r"\1", text).strip().strip("*_").strip()
 
 
-def take_metadata(blocks: list[list[str]]) -> tuple[Metadata, list[list[str]]]:
+def take_metadata(blocks: list[list[str]], *, guess_title: bool = True) -> tuple[Metadata, list[list[str]]]:
     """Metadata the text shows, and the blocks without the lines that showed it.
 
-    The head of the file (before the first real paragraph) may hold a title (`# Title` or a lone
-    short first line), a `By …` line and a date line; an `Original url:` line may be anywhere.
+    The head of the file (before the first real paragraph) may hold a title (`# Title` or, when
+    `guess_title`, a lone short first line), a `By …` line and a date line; an `Original url:` line
+    may be anywhere. (When the format states the title, a short first line is a heading: kept.)
     """
     meta = Metadata()
     kept: list[list[str]] = []
@@ -143,7 +144,7 @@ def take_metadata(blocks: list[list[str]]) -> tuple[Metadata, list[list[str]]]:
                 if meta.date is None and found_date:
                     meta.date = found_date
                     continue
-                if meta.title is None and not kept and len(text) <= 200 and not re.search(r"[.!?]$", text):
+                if guess_title and meta.title is None and not kept and len(text) <= 200 and not re.search(r"[.!?]$", text):
                     meta.title = _plain(text.lstrip("#"))
                     continue
             lines.append(line)

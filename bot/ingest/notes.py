@@ -20,7 +20,9 @@ NAMED_MARKER = re.compile(r"\[\^?([^\W_][\w.-]{0,59})\]")  # [wilson2009]: count
 SUPERSCRIPTS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
 _SUPER_DIGITS = str.maketrans(SUPERSCRIPTS, "0123456789")
 _SUPERSCRIPT_RUN = re.compile(f"[{SUPERSCRIPTS}]+")
-_PARENTHESISED = re.compile(r"(?<=[^\s:;(])(\s?)\((\d{1,3})\)")  # after a word, not "…: (1) first"
+_UNIT_BEFORE = re.compile(r"(?:^|[\s(/])(?:m|cm|mm|km|ft|in|mi|yd|s|x|y|n|a|b|r)$")  # m², km³, x²: exponents
+# "(3)" right after a word or a sentence's end ("Geneva (3)", "Vienna.(3)"), not "…: (1) first, (2) …"
+_PARENTHESISED = re.compile(r"(?:(?<=[\w.!?\"”’»])|(?<=\w ))\((\d{1,3})\)")
 # A notes-list entry: a marker at the start of a line, then its text ("[ii] U.S. Department…",
 # "[^3]: Source", "[12]. Source", "¹ Source").
 ENTRY = re.compile(rf"^\s*({_MARK}|[{SUPERSCRIPTS}]{{1,4}})\s*[:.]?\s*(\S.*)$", re.IGNORECASE)
@@ -138,22 +140,22 @@ def cited_markers(text: str, known: Collection[str] = ()) -> list[str]:
 
 def link_plain_markers(text: str, known: Collection[str]) -> str:
     """Plain-text citations of known entries as `[n]`: superscripts ("treaty.¹²" → "treaty.[12]") and
-    parenthesised numbers after a word ("treaty (3)" → "treaty [3]"). Unknown numbers stay as written
-    (m², an enumeration "(1) first…" without a notes list)."""
+    parenthesised numbers after a word ("treaty (3)" → "treaty [3]"). Unknown numbers, exponents (m²)
+    and enumerations ("…: (1) first") stay as written."""
     if not known:
         return text
     if any(c in SUPERSCRIPTS for c in text):
 
         def superscript(match: re.Match) -> str:
             number = match.group(0).translate(_SUPER_DIGITS)
-            return f"[{number}]" if number in known else match.group(0)
+            exponent = _UNIT_BEFORE.search(match.string, 0, match.start())
+            return f"[{number}]" if number in known and not exponent else match.group(0)
 
         text = _SUPERSCRIPT_RUN.sub(superscript, text)
     if "(" in text:
 
         def parenthesised(match: re.Match) -> str:
-            space, number = match.groups()
-            return f"{space}[{number}]" if number in known else match.group(0)
+            return f"[{match.group(1)}]" if match.group(1) in known else match.group(0)
 
         text = _PARENTHESISED.sub(parenthesised, text)
     return text

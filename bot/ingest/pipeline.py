@@ -21,6 +21,7 @@ from bot.ingest.metadata import URL_LINE, Metadata, take_metadata
 from bot.ingest.passages import attach_headings, rejoin_broken, split_long
 
 PageMarks = tuple[tuple[int, int], ...]  # (offset, physical page), as in Block.pages
+_CITING_SENTENCE_END = re.compile(r"""[.!?…]["'”’»)]*(?:\[[^\]\s]{1,60}\])+$""")
 _HASHES = re.compile(r"#{1,6}\s+(?=\S)")
 
 
@@ -50,7 +51,7 @@ def build_article(
     warnings: list[str] = list(document.warnings)
     text_blocks = [_text_lines(b) for b in document.blocks if b.kind == TEXT]
     text_blocks = [lines for lines in text_blocks if lines]
-    meta, text_blocks = take_metadata(text_blocks)
+    meta, text_blocks = take_metadata(text_blocks, guess_title=not document.metadata.get("title"))
     entries, text_blocks, stray = notes.take_notes(text_blocks)
     if stray:
         warnings.append(f"dropped {stray} line(s) in the notes list that are no footnote entry")
@@ -65,7 +66,8 @@ def build_article(
     warnings.extend(footnote_warnings)
     by_marker = {f.marker: f for f in footnotes}
 
-    units = [_without_hashes(u) for u in rejoin_broken([(" ".join(b) if len(b) > 1 else b[0], (), None) for b in text_blocks])]
+    text_units = [(" ".join(b) if len(b) > 1 else b[0], (), _never_heading(b)) for b in text_blocks]
+    units = [_without_hashes(u) for u in rejoin_broken(text_units)]
     units += rejoin_broken([(b.text, b.pages, b.kind == HEADING) for b in structured])
     passages: list[Passage] = []
     missing: set[str] = set()
@@ -106,6 +108,11 @@ def build_article(
 def _text_lines(block: Block) -> list[str]:
     """A TEXT block's lines without page furniture (an `Original url:` line is metadata, kept)."""
     return [line for line in block.text.split("\n") if not is_boilerplate(line) or URL_LINE.match(line)]
+
+
+def _never_heading(lines: list[str]) -> bool | None:
+    """False for a line that ends a sentence and cites a note ("…in 1648.[1]"); else None (guess)."""
+    return False if len(lines) == 1 and _CITING_SENTENCE_END.search(lines[0]) else None
 
 
 def _without_hashes(unit: tuple[str, PageMarks, bool]) -> tuple[str, PageMarks, bool]:
