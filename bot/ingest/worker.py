@@ -15,10 +15,13 @@ capped at a few MB, and a process costs more than the parsing).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import multiprocessing
 import os
+import sys
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -35,6 +38,7 @@ except ImportError:  # not on this platform: only the wall-time limit applies
 log = logging.getLogger("studybot.ingest")
 _CONTEXT = multiprocessing.get_context("forkserver")
 _CONTEXT.set_forkserver_preload(["bot.ingest.worker"])  # each child forks with the readers imported
+_MAIN_LOCK = threading.Lock()
 
 
 def format_key(reader: Reader) -> str:
@@ -110,7 +114,8 @@ def run_limited(function: Callable[..., Any], *args: Any, timeout_seconds: float
     process = _CONTEXT.Process(target=_child, args=(sender, max_memory_mb, function, args), daemon=True)
     try:
         try:
-            process.start()
+            with _main_not_reimported():
+                process.start()
         except (TypeError, AttributeError, ValueError) as exc:  # pickling the job failed
             raise _Unpicklable(str(exc)) from None
         sender.close()
@@ -139,6 +144,24 @@ def run_limited(function: Callable[..., Any], *args: Any, timeout_seconds: float
     if status == "memory":
         raise SkipFile(f"needed more than {max_memory_mb} MB (ingest.max_memory_mb); reading stopped")
     raise SkipFile(value)
+
+
+@contextlib.contextmanager
+def _main_not_reimported():
+    """Start a child without it re-importing the program's __main__ (for the bot, its whole command
+    line and discord.py: ~0.4 s a file). Jobs never live in __main__, so the child needs nothing there."""
+    main = sys.modules.get("__main__")
+    if main is None:
+        yield
+        return
+    with _MAIN_LOCK:
+        hidden = {key: main.__dict__.pop(key) for key in ("__file__",) if key in main.__dict__}
+        spec, main.__spec__ = getattr(main, "__spec__", None), None
+        try:
+            yield
+        finally:
+            main.__spec__ = spec
+            main.__dict__.update(hidden)
 
 
 def _child(sender: Any, max_memory_mb: int, function: Callable[..., Any], args: tuple) -> None:

@@ -23,7 +23,7 @@ from bot.core.index import FORMAT_VERSION, BM25Index
 from bot.library.folder import MANIFEST, corpus_files, load_corpus
 
 log = logging.getLogger("studybot.library")
-CACHE_VERSION = 4  # bump when loading or passage rules change what a corpus parses into
+CACHE_VERSION = 5  # bump when loading or passage rules change what a corpus parses into
 
 
 @dataclass(frozen=True)
