@@ -45,7 +45,8 @@ def main() -> None:
             lambda job=job: worker.run_limited(worker.read_and_build, *job, timeout_seconds=60, max_memory_mb=512),
             runs,
         )
-        print(f"{path.name} ({len(data):,} bytes): in process {inline * 1000:6.1f} ms, in a worker {isolated * 1000:6.1f} ms")
+        print(f"{path.name} ({len(data):,} bytes): in process {inline * 1000:6.1f} ms, "
+              f"in a worker {isolated * 1000:6.1f} ms")
 
 
 if __name__ == "__main__":

@@ -144,7 +144,8 @@ def take_metadata(blocks: list[list[str]], *, guess_title: bool = True) -> tuple
                 if meta.date is None and found_date:
                     meta.date = found_date
                     continue
-                if guess_title and meta.title is None and not kept and len(text) <= 200 and not re.search(r"[.!?]$", text):
+                title_like = len(text) <= 200 and not re.search(r"[.!?]$", text)
+                if guess_title and meta.title is None and not kept and title_like:
                     meta.title = _plain(text.lstrip("#"))
                     continue
             lines.append(line)

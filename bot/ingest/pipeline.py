@@ -17,7 +17,7 @@ from bot.ingest import notes
 from bot.ingest.cleaning import is_boilerplate
 from bot.ingest.document import HEADING, NOTE, PARAGRAPH, TEXT, Block, Document, ReadLimits
 from bot.ingest.formats import Reader, read_bytes
-from bot.ingest.metadata import URL_LINE, Metadata, take_metadata
+from bot.ingest.metadata import URL_LINE, take_metadata
 from bot.ingest.passages import attach_headings, rejoin_broken, split_long
 
 PageMarks = tuple[tuple[int, int], ...]  # (offset, physical page), as in Block.pages

@@ -242,7 +242,8 @@ def load_corpus(
     with ThreadPoolExecutor(max_workers=max(1, _cores())) as waiters, _pool(workers) as pool:
         pending = {i: waiters.submit(_load_file, jobs[i]) for i in isolated}
         mapped = pool.map(_load_file, [jobs[i] for i in in_process], chunksize=2) if pool else None
-        for done, (i, result) in enumerate(zip(in_process, mapped or map(_load_file, (jobs[i] for i in in_process)))):
+        mapped = mapped or map(_load_file, (jobs[i] for i in in_process))
+        for done, (i, result) in enumerate(zip(in_process, mapped, strict=True)):
             results[i] = result
             if progress:
                 progress("reading articles", done, len(jobs))

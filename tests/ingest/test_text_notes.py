@@ -31,7 +31,10 @@ def test_superscript_markers_are_cited_and_shown_as_brackets():
     assert parsed.warnings == []
 
 
-@pytest.mark.parametrize("heading", ["Notes", "References", "Endnotes", "Sources", "Anmerkungen", "Примечания", "Notes et références"])
+HEADINGS = ["Notes", "References", "Endnotes", "Sources", "Anmerkungen", "Примечания", "Notes et références"]
+
+
+@pytest.mark.parametrize("heading", HEADINGS)
 @pytest.mark.parametrize("style", ["{n}.", "{n})"])
 def test_a_numbered_notes_list_under_a_heading_is_the_notes_list_never_a_passage(heading, style):
     entries = "\n".join(f"{style.format(n=n)} Source number {n}, p. {n * 10}." for n in range(1, 7))
@@ -46,7 +49,8 @@ def test_a_numbered_notes_list_under_a_heading_is_the_notes_list_never_a_passage
 def test_parenthesised_markers_count_only_where_the_notes_list_has_them():
     with_notes = _parse(
         "A reading\n\nThe council met in Geneva (1) and again in Vienna.(2)\n\n"
-        "It decided three things: (1) peace, (2) trade, (3) borders.\n\nNotes\n\n1. Smith, Geneva, p. 3.\n2. Jones, Vienna.\n"
+        "It decided three things: (1) peace, (2) trade, (3) borders.\n\n"
+        "Notes\n\n1. Smith, Geneva, p. 3.\n2. Jones, Vienna.\n"
     )
     assert _cites(with_notes) == [
         ("The council met in Geneva [1] and again in Vienna.[2]", ["1", "2"]),
@@ -59,7 +63,8 @@ def test_parenthesised_markers_count_only_where_the_notes_list_has_them():
 
 def test_a_numbered_list_without_a_notes_heading_stays_text():
     parsed = _parse("Steps\n\nThe plan had steps.\n\n1. Meet in Geneva.\n2. Sign the treaty.\n")
-    assert [p.text for p in parsed.article.passages] == ["The plan had steps.", "1. Meet in Geneva. 2. Sign the treaty."]
+    texts = [p.text for p in parsed.article.passages]
+    assert texts == ["The plan had steps.", "1. Meet in Geneva. 2. Sign the treaty."]
     assert parsed.article.footnotes == ()
 
 
@@ -122,7 +127,9 @@ def test_metadata_lines_beyond_english(head, author, date):
     parsed = _parse(f"A Title\n\n{head}\n\nThe body of the article begins here and says something of substance.\n")
     article = parsed.article
     assert (article.title, article.author, article.date) == ("A Title", author, date)
-    assert [p.text for p in article.passages] == ["The body of the article begins here and says something of substance."]
+    assert [p.text for p in article.passages] == [
+        "The body of the article begins here and says something of substance."
+    ]
 
 
 def test_a_sentence_starting_with_von_is_no_byline():

@@ -13,13 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.ingest import SkipFile
-from bot.ingest import formats
+from bot.ingest import SkipFile, formats
 from bot.ingest.options import IngestOptions
 from bot.ingest.worker import ingest_file, ingest_file_async
 from bot.library import load_corpus
 from tests.ingest.hostile_readers import BuggyReader, GreedyReader, IsolatedMarkdownReader, SleepyReader
-
 
 LIMITS = IngestOptions(timeout_seconds=1.5, max_memory_mb=64)
 ESSAY = (

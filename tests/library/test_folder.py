@@ -86,40 +86,39 @@ def test_ids_stay_unique_and_free_of_colons(tmp_path):
     ids = [a.id for a in corpus.articles]
     assert ids == ["notes_ week 3", "reading", "reading.txt"]  # path order: reading.md comes first
     assert all(p.id.count(":") == 1 for p in corpus.passages)
-    assert [str(w) for w in corpus.warnings] == ["reading.txt: another file has its name; its article id is reading.txt"]
+    assert [str(w) for w in corpus.warnings] == [
+        "reading.txt: another file has its name; its article id is reading.txt"
+    ]
+
+
+def _refuse(monkeypatch, method: str, locked: Path) -> None:
+    """Path.<method> raises PermissionError for one file, as for a mode-000 file (which root can read)."""
+    real = getattr(pathlib.Path, method)
+
+    def refusing(self, *args, **kwargs):
+        if Path(self) == locked:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(pathlib.Path, method, refusing)
 
 
 def test_a_file_that_cannot_be_opened_is_a_warning_never_a_crash(weeks, monkeypatch, tmp_path):
-    """Root reads a mode-000 file, so the refusal is simulated where every reader opens files."""
-    locked = weeks / "week1" / "reading.md"
-    real_open = pathlib.Path.open
-
-    def refusing_open(self, *args, **kwargs):
-        if Path(self) == locked:
-            raise PermissionError(13, "Permission denied", str(self))
-        return real_open(self, *args, **kwargs)
-
-    monkeypatch.setattr(pathlib.Path, "open", refusing_open)
+    """Refused where every reader and the fingerprint open files (Path.open; read_bytes uses it)."""
+    _refuse(monkeypatch, "open", weeks / "week1" / "reading.md")
     options = LibraryOptions(corpus_path=weeks, data_dir=tmp_path / "data")
     key = fingerprint(options)  # the saved-index fingerprint does not crash either
     corpus = load_corpus(weeks)
     assert [str(w) for w in corpus.warnings] == ["week1/reading.md: skipped: cannot be read: Permission denied"]
     assert len(corpus.articles) == 3
-    monkeypatch.setattr(pathlib.Path, "open", real_open)
+    monkeypatch.undo()
     assert fingerprint(options) != key  # readable again: the saved index is rebuilt
 
 
 def test_an_unreadable_manifest_is_a_warning_and_the_corpus_loads(weeks, monkeypatch):
     manifest = weeks / "manifest.yaml"
     manifest.write_text("articles: {}\n", encoding="utf-8")
-    real_read_text = pathlib.Path.read_text
-
-    def refusing(self, *args, **kwargs):
-        if Path(self) == manifest:
-            raise PermissionError(13, "Permission denied", str(self))
-        return real_read_text(self, *args, **kwargs)
-
-    monkeypatch.setattr(pathlib.Path, "read_text", refusing)
+    _refuse(monkeypatch, "read_text", manifest)
     corpus = load_corpus(weeks)
     assert len(corpus.articles) == 4
     assert [str(w) for w in corpus.warnings] == [

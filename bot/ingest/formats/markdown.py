@@ -9,13 +9,12 @@ Footnote references `[^id]` are written `[id]`; each definition `[^id]: …` is 
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from datetime import date, datetime
 
 import yaml
 
-from bot.ingest.document import NOTE, TEXT, Block, Document, ReadLimits, SkipFile
-from bot.ingest.formats.text import TextReader, decode, text_blocks
+from bot.ingest.document import NOTE, TEXT, Block, Document
+from bot.ingest.formats.text import TextReader, text_blocks
 from bot.ingest.metadata import METADATA_KEYS, parse_date
 from bot.ingest.notes import INLINE_MARKER, is_notes_heading
 
@@ -48,12 +47,8 @@ class MarkdownReader(TextReader):
     name = "Markdown"
     suffixes = (".md", ".markdown")
 
-    def read(self, data: bytes, limits: ReadLimits) -> Document:
-        text, warning = decode(data)
-        if not text.strip():
-            raise SkipFile("empty file" if not data else "no text (only whitespace)")
-        document = markdown_document(text)
-        return replace(document, warnings=((warning,) if warning else ()) + document.warnings)
+    def document(self, text: str) -> Document:
+        return markdown_document(text)
 
 
 def markdown_document(text: str) -> Document:
@@ -151,7 +146,8 @@ def _plain_lines(body: str) -> tuple[list[str], list[tuple[str, str]]]:
             out.append("")
             continue
         if in_note:  # continuation: indented lines, or lazy lines right after the definition
-            if line.strip() and (line.startswith(("    ", "\t")) or (out and out[-1] == "" and source[index - 1].strip())):
+            lazy = out and out[-1] == "" and source[index - 1].strip()
+            if line.strip() and (line.startswith(("    ", "\t")) or lazy):
                 marker, text = notes[-1]
                 notes[-1] = (marker, f"{text} {inline_plain(line.strip())}")
                 continue
