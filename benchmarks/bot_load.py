@@ -14,7 +14,7 @@ is drained between the halves so its memory after each half can be compared.
 Measured:
 - acknowledged in time: interactions whose first response (the defer) reached the fake < 3 s after the
   INTERACTION_CREATE dispatch; 10062 (expired) and 50035 (invalid form) errors the fake answered;
-- latency from the dispatch to the final reply (the followup carrying the answer embed): p50/p99/max;
+- latency from the dispatch to the final reply (the deferred message filled with the answer embed): p50/p99/max;
 - event-loop stalls in the bot: asyncio's slow-callback warnings in its log while the load ran (those from
   start-up are counted apart), their count and the worst;
 - memory: the bot's VmRSS (/proc/<pid>/status) before the load, sampled every 50 ms during it, after each
@@ -49,8 +49,8 @@ from pathlib import Path
 
 import numpy as np
 
-from tests.e2e.conftest import GUILD, OTHER_GUILD, TOKEN, BotProcess, bot_env
-from tests.e2e.fake_discord import FakeDiscord, Interaction
+from testing.bot_process import GUILD, OTHER_GUILD, TOKEN, BotProcess, bot_env
+from testing.fake_discord import FakeDiscord, Interaction
 
 ROOT = Path(__file__).resolve().parent.parent
 DEADLINE_S = 3.0
@@ -201,8 +201,8 @@ async def build_index(config: Path, env: dict) -> tuple[float, int]:
     text = out.decode("utf-8", "replace")
     if proc.returncode != 0:
         raise RuntimeError(f"studybot index failed ({proc.returncode}):\n{text[-3000:]}")
-    found = re.search(r"(\d+) articles, (\d+) passages", text)
-    return elapsed, int(found.group(2)) if found else -1
+    found = re.search(r"([\d,]+) articles?, ([\d,]+) passages?", text)
+    return elapsed, int(found.group(2).replace(",", "")) if found else -1
 
 
 def proc_status(pid: int) -> dict[str, float]:
@@ -230,9 +230,9 @@ def percentile(values: Sequence[float], q: float) -> float:
 
 
 def final_reply_s(inter: Interaction) -> float | None:
-    """Seconds from dispatch to the followup (or type-4 reply) that carries an embed."""
+    """Seconds from dispatch to the edit, followup or type-4 reply that carries an embed."""
     for reply in inter.replies:
-        if reply.payload.get("embeds") and (reply.kind == "followup" or reply.type == 4):
+        if reply.payload.get("embeds") and (reply.kind in ("edit", "followup") or reply.type == 4):
             return reply.at
     return None
 

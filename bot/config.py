@@ -16,6 +16,7 @@ import yaml
 
 from bot.core.engine import ENGINE_NAMES, EngineOptions
 from bot.library import LibraryOptions
+from bot.service.rules import ServiceOptions
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_API_BASE_URL = "https://discord.com/api/v10"
@@ -51,7 +52,7 @@ class CorpusSettings:
 class SearchSettings:
     engine: str = EngineOptions.engine
     top_k: int = EngineOptions.top_k
-    max_results: int = 15
+    max_results: int = ServiceOptions.max_results
     quote_chars: int = EngineOptions.quote_chars
 
 
@@ -68,9 +69,9 @@ class DiscordSettings:
     sync_on_start: bool = True
     shard_count: int | None = None
     shard_ids: tuple[int, ...] | None = None
-    cooldown_seconds: float = 10.0
-    private_by_default: bool = False
-    answer_ttl_hours: float = 24.0
+    cooldown_seconds: float = ServiceOptions.cooldown_seconds
+    private_by_default: bool = ServiceOptions.private_by_default
+    answer_ttl_hours: float = ServiceOptions.answer_ttl_hours
     shutdown_grace_seconds: float = 8.0
 
 
@@ -124,7 +125,7 @@ def parse_settings(text: str, *, source: str = "<config>", base_dir: Path | None
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{source}: not valid YAML: {exc}") from None
+        raise ConfigError(_yaml_error(source, exc)) from None
     if root is None or (root.tag == _TAG + "null" and root.value in ("", "~", "null")):  # empty: defaults
         return Settings()
     reader = _Reader(source, base_dir or Path.cwd())
@@ -140,6 +141,16 @@ def parse_settings(text: str, *, source: str = "<config>", base_dir: Path | None
     settings = Settings(**values)
     _check_values(settings, reader, top)
     return settings
+
+
+def _yaml_error(source: str, exc: yaml.YAMLError) -> str:
+    """PyYAML's error in words: the file, the line and the cause."""
+    mark = getattr(exc, "problem_mark", None)
+    where = f"{source}, line {mark.line + 1}" if mark else source
+    problem = ", ".join(p for p in (getattr(exc, "context", None), getattr(exc, "problem", None)) if p) or str(exc)
+    if "'\\t'" in problem or "\t" in problem:
+        problem = "tabs are not allowed for indentation in YAML; indent with spaces"
+    return f"{where}: not valid YAML: {problem}"
 
 
 _TAG = "tag:yaml.org,2002:"

@@ -4,8 +4,9 @@ services take (nothing below this module sees Settings)."""
 from __future__ import annotations
 
 from bot.config import Settings
-from bot.core.engine import EngineOptions
-from bot.library import LibraryOptions
+from bot.core.engine import Engine, EngineOptions, Progress
+from bot.library import LibraryOptions, open_library
+from bot.service.rules import ServiceOptions
 
 
 def engine_options(settings: Settings) -> EngineOptions:
@@ -21,3 +22,19 @@ def library_options(settings: Settings) -> LibraryOptions:
         max_passage_chars=settings.corpus.max_passage_chars,
         engine=engine_options(settings),
     )
+
+
+def service_options(settings: Settings) -> ServiceOptions:
+    d = settings.discord
+    return ServiceOptions(
+        top_k=settings.search.top_k,
+        max_results=settings.search.max_results,
+        cooldown_seconds=d.cooldown_seconds,
+        private_by_default=d.private_by_default,
+        answer_ttl_hours=d.answer_ttl_hours,
+    )
+
+
+def open_shared_library(settings: Settings, *, save: bool = False, progress: Progress | None = None) -> Engine:
+    """The host's corpus folder as an engine (from its saved index when fresh)."""
+    return open_library(library_options(settings), save=save, progress=progress)

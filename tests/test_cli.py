@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from bot.cli import main
 
@@ -126,3 +129,79 @@ def test_progress_bar_draws_on_a_terminal_only():
         bar("analysing passages", 10, 10)
     assert "[###############               ]" in screen.getvalue() and screen.getvalue().endswith("10/10\n")
     assert pipe.getvalue() == ""
+
+
+# ---------------------------------------------------------------- what a newcomer meets first
+
+
+def test_version(capsys):
+    from bot import __version__
+
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0 and capsys.readouterr().out.strip() == f"studybot {__version__}"
+
+
+def test_index_says_where_it_saved_and_speaks_in_proper_plurals(capsys, tmp_path):
+    one = tmp_path / "one"
+    one.mkdir()
+    (one / "quokkas.txt").write_text("Quokkas live on Rottnest Island.\n", encoding="utf-8")
+    code, out, _ = run(capsys, "index", "--corpus", str(one), "--config", str(_config(tmp_path)))
+    assert code == 0 and "1 article, 1 passage, 0 footnotes, 0 warnings" in out
+    saved = re.search(r"Saved the index in (\S+) \((.*)\)\.", out)
+    assert saved and Path(saved.group(1)).is_dir() and (Path(saved.group(1)) / "fingerprint").exists()
+    assert re.search(r"reading articles \d+\.\d s", saved.group(2)) and "in all" in saved.group(2)
+
+
+def test_source_article_is_the_articles_card(capsys):
+    code, out, _ = run(capsys, "source", "002_845548aa095cdc9a")
+    assert code == 0 and "Publication: The Moscow Times" in out and "Language:    en" in out
+    code, out, _ = run(capsys, "source", "000_4a78ec43d6a1d967")
+    assert "Footnotes:   11" in out and "[iii] Ibid. = [ii]" in out and out.count("000_4a78ec43d6a1d967") == 1
+
+
+def test_a_question_without_words_is_told_so(capsys):
+    code, out, _ = run(capsys, "ask", "?!?! 🤔🙏🔥")
+    assert code == 0 and "no words to search for" in out and "do not answer" not in out
+
+
+def test_paragraph_and_passage_id_are_named_plainly(capsys):
+    code, out, _ = run(capsys, "ask", "Who heads the Joint Chiefs of Staff?", "--top-k", "1")
+    assert re.search(r"¶\d+ · passage 000_4a78ec43d6a1d967:\d+", out)
+
+
+def test_multi_line_quotes_keep_their_indentation(capsys, tmp_path):
+    folder = tmp_path / "c"
+    folder.mkdir()
+    (folder / "q.txt").write_text("Title line here\n\nQuokkas habitat\n\nQuokkas live on Rottnest Island.\n", "utf-8")
+    code, out, _ = run(capsys, "ask", "Where do quokkas live?", "--corpus", str(folder), "--config",
+                       str(_config(tmp_path)))  # fmt: skip
+    quote = out[out.index("“") - 4 :].splitlines()[:2]
+    assert quote[0].startswith("    “") and quote[1].startswith("    ") and "Rottnest" in quote[1]
+
+
+def test_a_tab_in_the_config_is_named_in_words(capsys, tmp_path):
+    config = tmp_path / "tabbed.yaml"
+    config.write_text("discord:\n\tcooldown_seconds: 3\n", encoding="utf-8")
+    code, _, err = run(capsys, "ask", "reset", "--config", str(config))
+    assert code == 2 and f"{config}, line 2" in err and "tabs are not allowed for indentation" in err
+
+
+def test_backup_refuses_a_destination_whose_folder_is_missing(capsys, tmp_path):
+    typo = tmp_path / "bakups" / "nightly" / "copy.sqlite3"
+    config = tmp_path / "config.yaml"
+    database = tmp_path / "db.sqlite3"
+    config.write_text(f"storage: {{path: {database}}}\n", encoding="utf-8")
+    import sqlite3
+
+    sqlite3.connect(database).close()
+    code, _, err = run(capsys, "backup", str(typo), "--config", str(config))
+    assert code == 1 and f"{typo.parent} is not a folder" in err and not (tmp_path / "bakups").exists()
+
+
+def test_bash_completion_script_knows_the_commands(capsys):
+    assert main(["completion", "bash"]) == 0
+    script = capsys.readouterr().out
+    assert "complete -o filenames -F _studybot studybot" in script and "ask" in script and "--top-k" in script
+    checked = subprocess.run(["bash", "-n"], input=script, capture_output=True, text=True, timeout=30)
+    assert checked.returncode == 0, checked.stderr

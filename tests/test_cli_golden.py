@@ -46,7 +46,10 @@ def cli_outputs() -> dict[str, str]:
             commands.append(("source", article["id"], marker))
         for n in range(1, article["passages"] + 1):
             commands.append(("source", "--passage", f"{article['id']}:{n}"))
-    return {" ".join(c).replace(str(DATA), "<tests/data>"): _cli_json(*c).replace(str(DATA), "<tests/data>") for c in commands}
+    def relative(text: str) -> str:
+        return text.replace(str(DATA), "<tests/data>")
+
+    return {relative(" ".join(c)): relative(_cli_json(*c)) for c in commands}
 
 
 def _markers(article_id: str) -> list[str]:

@@ -1,4 +1,5 @@
-"""The Discord client: command tree, error handling, cooldowns, in-flight tracking and shutdown."""
+"""The Discord client: services attached, commands and buttons registered, the process lifecycle
+(accepting, in-flight replies, shutdown, the daily prune)."""
 
 from __future__ import annotations
 
@@ -6,149 +7,89 @@ import asyncio
 import contextlib
 import logging
 import time
+import weakref
 from collections.abc import AsyncIterator
 
 import discord
 from discord import app_commands
 
-from bot.config import Settings
-from bot.core.engine import Engine
-from bot.storage.database import Database
-from bot.storage.records import GuildSettings
+from bot.app import answering, commands
+from bot.app.interactions import SeenInteractions, report_failure, respond
+from bot.service import messages
+from bot.service.services import Services
 
 log = logging.getLogger("studybot.app")
 
-RESTARTING = "Studybot is restarting. Please ask again in a minute."
-FAILED = "Sorry, something went wrong while answering. The error has been logged; please try again."
-
-
-UNKNOWN_INTERACTION, ALREADY_ACKNOWLEDGED = 10062, 40060  # Discord's error codes
 ANSWER_RETENTION_SECONDS = 90 * 24 * 3600  # answers (and their votes, for /stats) kept after they expire
-
-
-async def respond(interaction: discord.Interaction, **kwargs) -> None:
-    """Send through the initial response if it is still free, else as a followup.
-
-    40060 means Discord took an earlier acknowledgement whose answer got lost (discord.py retried
-    it): the interaction is acknowledged, so the followup route is the way to the member.
-    """
-    if not interaction.response.is_done():
-        try:
-            await interaction.response.send_message(**kwargs)
-            return
-        except discord.HTTPException as exc:
-            if exc.code != ALREADY_ACKNOWLEDGED:
-                raise
-    await interaction.followup.send(**kwargs)
-
-
-async def defer(interaction: discord.Interaction, *, ephemeral: bool) -> None:
-    """Acknowledge before slow work ("Studybot is thinking…"); an already-taken defer is fine."""
-    try:
-        await interaction.response.defer(ephemeral=ephemeral, thinking=True)
-    except discord.HTTPException as exc:
-        if exc.code != ALREADY_ACKNOWLEDGED:
-            raise
-        log.warning("interaction %s was already acknowledged; answering by followup", interaction.id)
 
 
 class StudyTree(app_commands.CommandTree):
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        client: StudyBotMixin = interaction.client  # type: ignore[assignment]
-        if not client.accepting:
-            if interaction.type is discord.InteractionType.application_command:
-                await respond(interaction, content=RESTARTING, ephemeral=True)
-            return False
-        return True
+        return await interaction.client.admit(interaction)  # type: ignore[attr-defined]
 
     async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
         await report_failure(interaction, error)
 
 
-async def report_failure(interaction: discord.Interaction, error: BaseException) -> None:
-    """Log the traceback; tell the user briefly, unless the interaction can no longer be answered."""
-    command = interaction.command.qualified_name if interaction.command else interaction.data and interaction.data.get(
-        "custom_id"
-    )
-    cause = getattr(error, "original", error)
-    if isinstance(cause, discord.NotFound) and cause.code == UNKNOWN_INTERACTION:
-        log.warning("command %r: the interaction expired before the reply (Discord's 3 s deadline)", command)
-        return
-    log.error("command %r failed (guild %s)", command, interaction.guild_id, exc_info=error)
-    with contextlib.suppress(discord.HTTPException):
-        await respond(interaction, content=FAILED, ephemeral=True)
-
-
 class StudyBotMixin:
-    """What the commands need from the client: engine, database, settings, cooldowns, shutdown."""
+    """What handlers reach through `interaction.client`: services, passage keys, the lifecycle."""
 
-    settings: Settings
-    engine: Engine
-    db: Database
+    services: Services
 
-    def _setup_study(self, settings: Settings, engine: Engine, db: Database) -> None:
-        self.settings, self.engine, self.db = settings, engine, db
+    def _setup_study(self, services: Services | None, *, sync_guild_ids=(), sync_on_start: bool = True) -> None:
+        self.services = services  # None for `studybot sync`, which only registers commands
+        self.sync_guild_ids = tuple(sync_guild_ids)
+        self.sync_on_start = sync_on_start
         self.accepting = True
         self._in_flight = 0
         self._idle = asyncio.Event()
         self._idle.set()
-        self._last_question: dict[tuple[int | None, int], float] = {}
-        self._guild_cache: dict[int, GuildSettings] = {}  # read before the 3 s deadline: no database wait
+        self._seen = SeenInteractions()
+        self._passage_keys: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # engine → its keys
+        self._pruner: asyncio.Task | None = None
 
     async def setup_hook(self) -> None:
-        from bot.app import commands
-
-        commands.register(self.tree)  # type: ignore[attr-defined]
-        if self.settings.discord.sync_on_start:
-            await sync_tree(self)
-        if self.db is not None:  # `studybot sync` logs in without a database
+        for command in commands.COMMANDS:
+            self.tree.add_command(command)  # type: ignore[attr-defined]
+        self.add_dynamic_items(*answering.BUTTONS)  # type: ignore[attr-defined]
+        if self.services is not None:
+            await self.passage_keys(None)  # the shared library's keys, built off the event loop at start
             self._pruner = asyncio.create_task(self._prune_expired_answers(), name="prune-answers")
+        if self.sync_on_start:
+            await sync_tree(self)
 
     async def _prune_expired_answers(self) -> None:
         """Once a day, forget answers whose buttons expired more than ANSWER_RETENTION ago."""
         while True:
-            deleted = await self.db.prune(time.time() - ANSWER_RETENTION_SECONDS)
+            deleted = await self.services.answers.store.prune(time.time() - ANSWER_RETENTION_SECONDS)
             if deleted:
                 log.info("pruned %d expired answers", deleted)
             await asyncio.sleep(24 * 3600)
 
+    async def passage_keys(self, guild_id: int | None) -> answering.PassageKeys:
+        engine = await self.services.libraries.engine_for(guild_id)
+        keys = self._passage_keys.get(engine)
+        if keys is None:
+            keys = self._passage_keys[engine] = await asyncio.to_thread(answering.PassageKeys, engine)
+        return keys
+
+    async def admit(self, interaction: discord.Interaction) -> bool:
+        """Whether to handle this interaction: once each, and not while shutting down."""
+        if not self._seen.first_time(interaction.id):
+            log.warning("interaction %s delivered twice; handled once", interaction.id)
+            return False
+        if not self.accepting:
+            if interaction.type is not discord.InteractionType.autocomplete:
+                await respond(interaction, content=messages.RESTARTING, ephemeral=True)
+            return False
+        return True
+
     async def on_interaction(self, interaction: discord.Interaction) -> None:
-        from bot.app import commands
-
-        await commands.on_interaction(interaction)
-
-    # ---------------------------------------------------------------- per-guild settings
-
-    async def guild_settings(self, guild_id: int | None) -> GuildSettings:
-        if guild_id is None:
-            return GuildSettings()
-        if guild_id not in self._guild_cache:
-            self._guild_cache[guild_id] = await self.db.get_guild_settings(guild_id)
-        return self._guild_cache[guild_id]
-
-    async def update_guild_settings(self, guild_id: int, **changes) -> GuildSettings:
-        self._guild_cache[guild_id] = await self.db.update_guild_settings(guild_id, **changes)
-        return self._guild_cache[guild_id]
-
-    def page_size(self, guild: GuildSettings) -> int:
-        return min(guild.top_k or self.settings.search.top_k, 5)  # 5 "Full passage" buttons fit a row
-
-    def private_default(self, guild: GuildSettings) -> bool:
-        return self.settings.discord.private_by_default if guild.private_default is None else guild.private_default
-
-    def cooldown_left(self, guild_id: int | None, user_id: int, guild: GuildSettings) -> float:
-        """Seconds this user must still wait; records the question when none."""
-        cooldown = self.settings.discord.cooldown_seconds if guild.cooldown_seconds is None else guild.cooldown_seconds
-        now = time.monotonic()
-        key = (guild_id, user_id)
-        left = self._last_question.get(key, -1e9) + cooldown - now
-        if left > 0:
-            return left
-        self._last_question[key] = now
-        if len(self._last_question) > 50_000:  # forget long-idle users
-            horizon = now - 3600
-            self._last_question = {k: t for k, t in self._last_question.items() if t > horizon}
-        return 0.0
+        """A click discord.py routes nowhere (a crafted or foreign custom_id) still gets an answer."""
+        if interaction.type is not discord.InteractionType.component or answering.is_our_button(interaction):
+            return
+        if await self.admit(interaction):
+            await respond(interaction, content=messages.NOT_MINE, ephemeral=True)
 
     # ---------------------------------------------------------------- shutdown
 
@@ -166,7 +107,7 @@ class StudyBotMixin:
     async def shutdown(self, grace: float) -> None:
         """Stop taking commands, let in-flight replies finish (bounded), then close the client."""
         self.accepting = False
-        if getattr(self, "_pruner", None):
+        if self._pruner:
             self._pruner.cancel()
         try:
             await asyncio.wait_for(self._idle.wait(), grace)
@@ -176,17 +117,17 @@ class StudyBotMixin:
 
 
 class StudyBot(StudyBotMixin, discord.Client):
-    def __init__(self, settings: Settings, engine: Engine, db: Database, **options):
+    def __init__(self, services: Services | None, *, sync_guild_ids=(), sync_on_start=True, **options):
         super().__init__(**_client_options(), **options)
         self.tree = StudyTree(self)
-        self._setup_study(settings, engine, db)
+        self._setup_study(services, sync_guild_ids=sync_guild_ids, sync_on_start=sync_on_start)
 
 
 class ShardedStudyBot(StudyBotMixin, discord.AutoShardedClient):
-    def __init__(self, settings: Settings, engine: Engine, db: Database, **options):
+    def __init__(self, services: Services | None, *, sync_guild_ids=(), sync_on_start=True, **options):
         super().__init__(**_client_options(), **options)
         self.tree = StudyTree(self)
-        self._setup_study(settings, engine, db)
+        self._setup_study(services, sync_guild_ids=sync_guild_ids, sync_on_start=sync_on_start)
 
 
 def _client_options() -> dict:
@@ -197,19 +138,17 @@ def _client_options() -> dict:
     }
 
 
-def create_client(settings: Settings, engine: Engine, db: Database) -> discord.Client:
-    d = settings.discord
-    if d.shard_count is None:
-        return StudyBot(settings, engine, db)
-    shard_ids = list(d.shard_ids) if d.shard_ids is not None else None
-    return ShardedStudyBot(settings, engine, db, shard_count=d.shard_count, shard_ids=shard_ids)
+def create_client(services: Services | None, *, shard_count=None, shard_ids=None, **options) -> discord.Client:
+    if shard_count is None:
+        return StudyBot(services, **options)
+    ids = list(shard_ids) if shard_ids is not None else None
+    return ShardedStudyBot(services, shard_count=shard_count, shard_ids=ids, **options)
 
 
 async def sync_tree(client) -> None:
     """Register the commands: in the configured guilds (instant) or globally."""
-    guild_ids = client.settings.discord.sync_guild_ids
-    if guild_ids:
-        for guild_id in guild_ids:
+    if client.sync_guild_ids:
+        for guild_id in client.sync_guild_ids:
             guild = discord.Object(id=guild_id)
             client.tree.copy_global_to(guild=guild)
             synced = await client.tree.sync(guild=guild)

@@ -8,20 +8,28 @@ import fcntl
 import logging
 import signal
 import sys
-from dataclasses import replace
 from pathlib import Path
 
+import aiohttp
 import discord
 import yarl
 
+from bot.app.client import create_client
 from bot.config import DiscordSettings, Settings, TokenError, read_token
-from bot.storage.database import StorageError
+from bot.library.registry import Libraries
+from bot.service.services import Services
+from bot.storage.database import Database, StorageError
+from bot.wiring import open_shared_library, service_options
 
 log = logging.getLogger("studybot.app")
 
 
 def point_at(discord_settings: DiscordSettings) -> None:
-    """Aim discord.py at the configured API and gateway (Discord's by default, a fake in tests)."""
+    """Aim discord.py at the configured API and gateway (Discord's by default, a fake in tests).
+
+    Also silences discord.py's "PyNaCl / davey is not installed" warnings: a text bot needs no voice."""
+    discord.VoiceClient.warn_nacl = False
+    discord.VoiceClient.warn_dave = False
     discord.http.Route.BASE = discord_settings.api_base_url.rstrip("/")
     discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(discord_settings.gateway_url)
 
@@ -85,6 +93,11 @@ def _connect_settings(settings: Settings) -> str | None:
     return token
 
 
+def _unreachable(settings: Settings, exc: BaseException) -> str:
+    cause = getattr(exc, "os_error", None) or exc
+    return f"studybot: cannot reach Discord at {settings.discord.api_base_url}: {cause}"
+
+
 def run_bot(settings: Settings) -> int:
     token = _connect_settings(settings)
     if token is None:
@@ -92,6 +105,9 @@ def run_bot(settings: Settings) -> int:
     try:
         with exclusive(settings.database_path):
             return asyncio.run(_serve(settings, token))
+    except (aiohttp.ClientConnectionError, OSError) as exc:
+        print(_unreachable(settings, exc), file=sys.stderr)
+        return 1
     except DatabaseInUse as exc:
         print(f"studybot: {exc}", file=sys.stderr)
         return 1
@@ -106,16 +122,26 @@ def run_bot(settings: Settings) -> int:
         return 1
 
 
-async def _serve(settings: Settings, token: str) -> int:
-    from bot.app.client import create_client
-    from bot.cli import open_engine
-    from bot.storage.database import Database
+def _client_options(settings: Settings) -> dict:
+    d = settings.discord
+    return {
+        "shard_count": d.shard_count,
+        "shard_ids": d.shard_ids,
+        "sync_guild_ids": d.sync_guild_ids,
+        "sync_on_start": d.sync_on_start,
+    }
 
-    engine = await asyncio.to_thread(open_engine, settings, report_warnings=True)
-    if engine is None:
+
+async def _serve(settings: Settings, token: str) -> int:
+    engine = await asyncio.to_thread(lambda: open_shared_library(settings).prepare_lookups())
+    for warning in engine.corpus.warnings:
+        log.warning("%s", warning)
+    if not engine.passages:
+        log.error("no article with text could be loaded from %s", settings.corpus.path)
         return 1
     async with await Database.open(settings.database_path) as db:
-        client = create_client(settings, engine, db)
+        services = Services.create(Libraries(engine), db, service_options(settings))
+        client = create_client(services, **_client_options(settings))
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
@@ -142,14 +168,15 @@ def sync_commands(settings: Settings) -> int:
     token = _connect_settings(settings)
     if token is None:
         return 2
-    return asyncio.run(_sync(settings, token))
+    try:
+        return asyncio.run(_sync(settings, token))
+    except (aiohttp.ClientConnectionError, OSError) as exc:
+        print(_unreachable(settings, exc), file=sys.stderr)
+        return 1
 
 
 async def _sync(settings: Settings, token: str) -> int:
-    from bot.app.client import StudyBot
-
-    always_sync = replace(settings, discord=replace(settings.discord, sync_on_start=True))
-    client = StudyBot(always_sync, engine=None, db=None)  # type: ignore[arg-type]
+    client = create_client(None, sync_guild_ids=settings.discord.sync_guild_ids, sync_on_start=True)
     try:
         await client.login(token)  # its setup_hook registers and syncs the commands
     except discord.LoginFailure:

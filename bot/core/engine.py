@@ -165,9 +165,28 @@ class Engine:
         cited_by = tuple(p.id for p in article.passages if any(f.marker == footnote.marker for f in p.footnotes))
         return FootnoteLookup(article, footnote, cited_by)
 
+    def prepare_lookups(self) -> Engine:
+        """Build the look-up tables now (the bot does it off its event loop) instead of on first use."""
+        _ = self._position
+        return self
+
     @cached_property
     def _position(self) -> dict[str, int]:  # built on first look-up: a question never needs it
         return {p.id: i for i, p in enumerate(self.passages)}
+
+    def passages_by_id_prefix(self, typed: str, limit: int) -> list[Passage]:
+        """Passages whose id starts with `typed` ("<article>:<n>"), looking only in the articles it names."""
+        article_part, colon, number = typed.partition(":")
+        if colon:
+            article = self.article(article_part)
+            return [p for p in (article.passages if article else ()) if str(p.ordinal).startswith(number)][:limit]
+        found: list[Passage] = []
+        for article in self.articles:
+            if article.id.casefold().startswith(typed.casefold()):
+                found.extend(article.passages[: limit - len(found)])
+            if len(found) >= limit:
+                break
+        return found
 
     def passage(self, passage_id: str) -> PassageLookup | None:
         position = self._position.get(passage_id.strip())

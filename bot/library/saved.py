@@ -1,13 +1,16 @@
 """A corpus folder → a ready Engine: its index from the saved copy when that is fresh, else built.
 
-Each corpus folder has its own saved copy, `<data_dir>/index/<folder key>/`: the parsed corpus (pickle) and the BM25 arrays (.npy,
-memory-mapped on load so several bot processes share one copy). It is used only when its
-fingerprint (the bytes of every corpus file, the loading settings and the analyzer version) still
-matches; otherwise the corpus is parsed and indexed again, and the copy replaced.
+Each corpus folder has its own saved copy, `<data_dir>/index/<folder key>/`: the parsed corpus
+(pickle) and the BM25 arrays (.npy, memory-mapped on load so several bot processes share one copy).
+It is used only when its fingerprint (the bytes of every corpus file, the loading settings and the
+analyzer version) still matches; otherwise the corpus is parsed and indexed again, and the copy
+replaced. At each start only the files' sizes, modification times and inodes are compared; their
+bytes are hashed again only when those changed, and always by `studybot index`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -37,16 +40,36 @@ class LibraryOptions:
     engine: EngineOptions = field(default_factory=EngineOptions)
 
 
-def fingerprint(options: LibraryOptions) -> str:
-    """Changes whenever anything that shapes the passages or their terms changes."""
+def _inputs(options: LibraryOptions) -> tuple[hashlib.blake2b, list[Path]]:
+    """A digest seeded with what shapes passages and terms, and the files that feed the library."""
     digest = hashlib.blake2b(digest_size=16)
     versions = (CACHE_VERSION, FORMAT_VERSION, ANALYZER_VERSION)
     digest.update(repr((versions, options.max_file_bytes, options.max_passage_chars)).encode())
     folder = Path(options.corpus_path)
-    if folder.is_dir():
-        manifest = folder / MANIFEST
-        for path in [*corpus_files(folder), *([manifest] if manifest.is_file() else [])]:
-            digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
+    if not folder.is_dir():
+        return digest, []
+    manifest = folder / MANIFEST
+    return digest, [*corpus_files(folder), *([manifest] if manifest.is_file() else [])]
+
+
+def stat_key(options: LibraryOptions) -> str:
+    """Cheap at every start: names, sizes, modification times and inodes, no byte read."""
+    digest, files = _inputs(options)
+    for path in files:
+        try:
+            st = path.stat()
+            digest.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ino}\0".encode())
+        except OSError as exc:
+            digest.update(f"{path}\0unreadable {exc.errno}\0".encode())
+    return digest.hexdigest()
+
+
+def fingerprint(options: LibraryOptions) -> str:
+    """Changes whenever anything that shapes the passages or their terms changes (every byte read)."""
+    digest, files = _inputs(options)
+    if files:
+        for path in files:
+            digest.update(path.relative_to(Path(options.corpus_path)).as_posix().encode() + b"\0")
             try:
                 with path.open("rb") as fh:
                     for chunk in iter(lambda: fh.read(1 << 20), b""):
@@ -66,12 +89,12 @@ def index_dir(options: LibraryOptions) -> Path:
 def open_library(options: LibraryOptions, *, save: bool = False, progress: Progress | None = None) -> Engine:
     """The engine for this corpus folder. `save` (studybot index) always writes the saved copy."""
     engine_options = options.engine
-    key = fingerprint(options)
     folder = index_dir(options)
     if engine_options.engine == "numpy" and not save:
-        engine = _load_saved(folder, key, engine_options)
+        engine = _load_saved(folder, options)
         if engine is not None:
             return engine
+    key = fingerprint(options)
     corpus = load_corpus(
         options.corpus_path,
         max_file_bytes=options.max_file_bytes,
@@ -81,19 +104,24 @@ def open_library(options: LibraryOptions, *, save: bool = False, progress: Progr
     engine = Engine(corpus, engine_options, progress=progress)
     if engine_options.engine == "numpy" and engine.passages:
         try:
-            _save(folder, key, engine)
+            _save(folder, key, stat_key(options), engine)
         except OSError as exc:  # a read-only data folder costs speed, never the answer
             log.warning("could not save the index in %s: %s", folder, exc)
     return engine
 
 
-def _load_saved(folder: Path, key: str, options: EngineOptions) -> Engine | None:
+def _load_saved(folder: Path, options: LibraryOptions) -> Engine | None:
+    """The saved engine while the corpus is unchanged: the files' stat key matches, or else (a touch,
+    a copy) their bytes still hash to the saved fingerprint."""
     try:
-        if (folder / "fingerprint").read_text(encoding="ascii").strip() != key:
-            return None
+        quick = stat_key(options)
+        if _read_key(folder / "stat") != quick:
+            if _read_key(folder / "fingerprint") != fingerprint(options):
+                return None
+            _write_key(folder / "stat", quick)
         with (folder / "corpus.pickle").open("rb") as fh:
             corpus = pickle.load(fh)  # our own cache file in our own data folder
-        return Engine(corpus, options, index=BM25Index.load(folder))
+        return Engine(corpus, options.engine, index=BM25Index.load(folder))
     except FileNotFoundError:
         return None
     except (OSError, ValueError, EOFError, pickle.UnpicklingError, AttributeError, KeyError) as exc:
@@ -101,7 +129,21 @@ def _load_saved(folder: Path, key: str, options: EngineOptions) -> Engine | None
         return None
 
 
-def _save(folder: Path, key: str, engine: Engine) -> None:
+def _read_key(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        return None
+
+
+def _write_key(path: Path, key: str) -> None:
+    with contextlib.suppress(OSError):  # a read-only data folder: hash again next time
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(key + "\n", encoding="ascii")
+        tmp.replace(path)
+
+
+def _save(folder: Path, key: str, quick: str, engine: Engine) -> None:
     """Write beside, then swap in: a reader never sees half an index."""
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".index-", dir=folder.parent))
@@ -110,6 +152,7 @@ def _save(folder: Path, key: str, engine: Engine) -> None:
         with (staging / "corpus.pickle").open("wb") as fh:
             pickle.dump(engine.corpus, fh, protocol=pickle.HIGHEST_PROTOCOL)
         (staging / "fingerprint").write_text(key + "\n", encoding="ascii")
+        (staging / "stat").write_text(quick + "\n", encoding="ascii")
         old = folder.with_name(f".index-old-{os.getpid()}")
         if folder.exists():
             folder.rename(old)

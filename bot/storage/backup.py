@@ -6,12 +6,15 @@ import contextlib
 import os
 import secrets
 import sqlite3
-import sys
 from pathlib import Path
 
 
-def backup_database(db_path: Path, dest: Path) -> int:
-    """Copy the database at `db_path` to the new file `dest`; return a process exit code.
+class BackupError(Exception):
+    """The backup was not made; the message says why."""
+
+
+def backup_database(db_path: Path, dest: Path) -> str:
+    """Copy the database at `db_path` to the new file `dest`; return a one-line summary.
 
     Uses SQLite's online backup API, so it works while the bot has the database open (WAL)
     and is writing. The copy is built in a temp file beside `dest` and then moved into place,
@@ -19,35 +22,26 @@ def backup_database(db_path: Path, dest: Path) -> int:
     """
     db_path, dest = Path(db_path), Path(dest)
     if not db_path.is_file():
-        print(f"studybot: no database at {db_path}", file=sys.stderr)
-        return 1
+        raise BackupError(f"no database at {db_path}")
     if dest.is_dir():
-        print(f"studybot: {dest} is a folder; give the backup a file name", file=sys.stderr)
-        return 1
+        raise BackupError(f"{dest} is a folder; give the backup a file name")
     if dest.exists():
-        print(f"studybot: {dest} already exists; not overwriting it", file=sys.stderr)
-        return 1
-    try:
-        dest.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        print(f"studybot: cannot create {dest.parent}: {exc}", file=sys.stderr)
-        return 1
+        raise BackupError(f"{dest} already exists; not overwriting it")
+    if not dest.parent.is_dir():
+        raise BackupError(f"{dest.parent} is not a folder; create it first")
     partial = dest.with_name(f".{dest.name}.{secrets.token_hex(4)}.partial")
     try:
         answers = _copy(db_path, partial)
         _move_into_place(partial, dest)
     except FileExistsError:
-        print(f"studybot: {dest} already exists; not overwriting it", file=sys.stderr)
-        return 1
+        raise BackupError(f"{dest} already exists; not overwriting it") from None
     except (sqlite3.Error, OSError) as exc:
-        print(f"studybot: backup of {db_path} failed: {exc}", file=sys.stderr)
-        return 1
+        raise BackupError(f"backup of {db_path} failed: {exc}") from None
     finally:
         for leftover in (partial, Path(f"{partial}-journal"), Path(f"{partial}-wal"), Path(f"{partial}-shm")):
             with contextlib.suppress(FileNotFoundError):
                 leftover.unlink()
-    print(f"Backed up {db_path} to {dest} ({answers} answers).")
-    return 0
+    return f"Backed up {db_path} to {dest} ({answers} answers)."
 
 
 def _copy(source_path: Path, target_path: Path) -> int:

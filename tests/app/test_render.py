@@ -97,7 +97,7 @@ def test_answer_embed_shows_question_articles_bold_matches_and_sources():
         excerpt(3, anonymous, p3, highlights=[(0, 10)]),
     ]
     ans = answer("What makes deterrence work?", excerpts)
-    embed = render.answer_embed(ans, answer_id="abc123", page=1, page_size=3, excerpts=excerpts)
+    embed = render.answer_embed(ans, page=1, page_size=3, excerpts=excerpts)
 
     assert_fits(embed)
     assert embed.title == "What makes deterrence work?"
@@ -112,7 +112,7 @@ def test_answer_embed_shows_question_articles_bold_matches_and_sources():
     assert "https://www.defense.gov/a_b" in values[0]  # links stay clickable
     assert "\\[iii\\] Ibid. = \\[ii\\] U.S. Department of Defense" in values[0]  # Ibidem resolved
     assert "\\*fails\\*" in values[2] and "@everyone" not in values[2]
-    assert "abc123" in embed.footer.text and "page 1/1" in embed.footer.text
+    assert not embed.footer.text  # one page: no page count, and never an internal id
     assert embed.description is None  # a strong answer needs no warning
 
 
@@ -121,7 +121,7 @@ def test_weak_answer_and_unknown_words_are_said():
     psg = passage(art)
     exs = [excerpt(1, art, psg)]
     ans = answer("deterrence and flibbertigibbet", exs, weak=True, unknown=("flibbertigibbet",))
-    embed = render.answer_embed(ans, answer_id="x1", page=1, page_size=5, excerpts=exs)
+    embed = render.answer_embed(ans, page=1, page_size=5, excerpts=exs)
     assert "weak" in embed.description.lower()
     assert "flibbertigibbet" in embed.footer.text
     assert_fits(embed)
@@ -137,7 +137,7 @@ def test_fifteen_long_excerpts_paged_five_at_a_time_fit():
     ans = answer("q" * 400, exs, weak=True, unknown=tuple("u" * 50 for _ in range(40)))
     for page in (1, 2, 3):
         shown = exs[(page - 1) * 5 : page * 5]
-        embed = render.answer_embed(ans, answer_id="id", page=page, page_size=5, excerpts=shown)
+        embed = render.answer_embed(ans, page=page, page_size=5, excerpts=shown)
         assert_fits(embed)
         assert len(embed.fields) == 5
         assert [f.name.split(".")[0] for f in embed.fields] == [str(e.rank) for e in shown]
@@ -150,7 +150,7 @@ def test_fifteen_long_excerpts_paged_five_at_a_time_fit():
 def test_page_count_comes_from_the_whole_answer():
     art = article()
     exs = [excerpt(r, art, passage(art, r)) for r in range(1, 8)]
-    embed = render.answer_embed(answer("q", exs), answer_id="id", page=2, page_size=3, excerpts=exs[3:6])
+    embed = render.answer_embed(answer("q", exs), page=2, page_size=3, excerpts=exs[3:6])
     assert "page 2/3" in embed.footer.text
 
 
@@ -177,7 +177,7 @@ def test_huge_passage_with_fifty_footnotes_fits_every_limit():
     assert embed.description.endswith("…")
     assert embed.fields and embed.fields[0].name == "Sources"
     assert "more sources" in embed.fields[-1].value
-    assert "kaplan:9" in embed.footer.text and "¶12" in embed.footer.text
+    assert embed.footer.text == "¶12"  # where in the article, not the internal passage id
     assert embed.url == "https://example.org/a"
 
 
@@ -211,13 +211,16 @@ def test_article_and_footnote_cards():
     assert_fits(card)
     assert card.title == "The Pacific Balance"
     assert {f.name for f in card.fields} >= {"Author", "Date", "Publication", "Passages", "Footnotes"}
-    note = render.footnote_embed(FootnoteLookup(art, IBID, ("kaplan:1", "kaplan:4")))
+    bare = article()
+    cited = article(footnotes=(DOD, IBID), passages=(passage(bare, 1, 1), passage(bare, 4, 3)))
+    note = render.footnote_embed(FootnoteLookup(cited, IBID, ("kaplan:1", "kaplan:4")))
     assert_fits(note)
     assert note.title.startswith("\\[iii\\]")
     assert "U.S. Department of Defense" in note.description
     assert any(f.name == "Ibidem" and "same as \\[ii\\]" in f.value for f in note.fields)
-    assert "kaplan:1, kaplan:4" in note.fields[-1].value
-    many = render.footnote_embed(FootnoteLookup(art, DOD, tuple(f"kaplan:{i}" for i in range(500))))
+    assert note.fields[-1].value == "¶1, ¶3"  # paragraphs people can find, not internal ids
+    long = article(footnotes=(DOD,), passages=tuple(passage(bare, i, i) for i in range(1, 501)))
+    many = render.footnote_embed(FootnoteLookup(long, DOD, tuple(f"kaplan:{i}" for i in range(1, 501))))
     assert_fits(many)
     assert "more passages" in many.fields[-1].value
 
@@ -368,7 +371,7 @@ def test_answer_embed_from_hostile_text_fits_and_never_pings(question, body, cou
         for r, q in enumerate(quotes, 1)
     ]
     ans = answer(question, exs, weak=bool(unknown), unknown=unknown)
-    embed = render.answer_embed(ans, answer_id="abc", page=1, page_size=5, excerpts=exs)
+    embed = render.answer_embed(ans, page=1, page_size=5, excerpts=exs)
     assert_fits(embed)
     for text in texts(embed):
         assert not MENTION.search(text)

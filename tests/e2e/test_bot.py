@@ -11,7 +11,8 @@ import re
 
 import pytest
 
-from tests.e2e.conftest import GUILD, MANAGE_GUILD, OTHER_GUILD
+from testing.bot_process import GUILD, MANAGE_GUILD, OTHER_GUILD
+from testing.fake_discord import custom_ids
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -20,9 +21,6 @@ ASKER, OTHER_USER = 5555, 6666
 NOT_MANAGER = 1 << 11  # Send Messages only
 PING = re.compile(r"@(everyone|here)|<@[!&]?\d+>")
 
-
-def custom_ids(message: dict) -> list[str]:
-    return [c["custom_id"] for row in message.get("components", []) for c in row["components"] if "custom_id" in c]
 
 
 def button(message: dict, prefix: str) -> dict:
@@ -51,7 +49,7 @@ async def test_ask_answers_with_quotes_and_sources(fake, bot):
     assert "¶4" in first["name"]
     assert "**Joint**" in first["value"] and "Joe Dunford" in first["value"]
     assert "U.S. Department of Defense" in first["value"] and "\\[iii\\]" in first["value"]  # Ibidem resolved
-    assert re.search(r"answer [0-9a-f]{12}", embed["footer"]["text"])
+    assert "footer" not in embed or "answer" not in embed["footer"]["text"]  # no internal ids
     assert reply["allowed_mentions"] == {"parse": []}
     assert not interaction.errors and interaction.first_response_after < 3
 
@@ -70,23 +68,55 @@ async def test_weak_answer_says_so(fake, bot):
     assert "capital" in embed["footer"]["text"]
 
 
-async def test_more_results_pages_for_the_asker_only(fake, bot):
+async def test_more_results_turns_the_askers_message_and_gives_others_a_private_copy(fake, bot):
     interaction, reply = await ask(fake, "Russia and the West relations reset")
-    more = button(reply, "sb:page:")
     more = next(c for row in reply["components"] for c in row["components"] if c.get("label", "").startswith("More"))
     assert not more["disabled"]
     message = interaction.original
     stranger = await fake.click(message, more["custom_id"], user_id=OTHER_USER)
-    refusal = await stranger.wait_for(timeout=10)
-    assert refusal["flags"] & EPHEMERAL and "asked" in refusal["content"]
+    copy = await stranger.wait_for(timeout=10)
+    assert stranger.callback_types == [4] and copy["flags"] & EPHEMERAL  # a new message only they see
+    assert "page 2/5" in copy["embeds"][0]["footer"]["text"] and "page 1/5" in message["embeds"][0]["footer"]["text"]
+    their_more = next(c for c in custom_ids(copy) if c.endswith(":3"))
+    onward = await fake.click(stranger.original, their_more, user_id=OTHER_USER)  # their copy turns in place
+    page3 = await onward.wait_for(timeout=10)
+    assert onward.callback_types == [7] and "page 3/5" in page3["embeds"][0]["footer"]["text"]
     turn = await fake.click(message, more["custom_id"], user_id=ASKER)
     page2 = await turn.wait_for(timeout=10)
     assert turn.callback_types == [7]
     names = [f["name"] for f in page2["embeds"][0]["fields"]]
     assert names[0].startswith("4.") and "page 2/5" in page2["embeds"][0]["footer"]["text"]
-    assert "page 1/5" in reply["embeds"][0]["footer"]["text"]
     first_page_names = [f["name"] for f in reply["embeds"][0]["fields"]]
     assert not set(names) & set(first_page_names)
+
+
+async def test_members_read_citations_not_internal_ids(fake, bot):
+    interaction, reply = await ask(fake, "Who is Andrei Tsygankov?")
+    text = all_text(reply)
+    assert not re.search(r"answer [0-9a-f]{12}|[0-9a-f]{16}:\d", text), text
+    name = reply["embeds"][0]["fields"][0]["name"]
+    assert re.search(r" · ¶\d+$", name)
+    card = await (await fake.send_command("source", {"article": "000_4a78ec43d6a1d967", "footnote": "iii"})).wait_for()
+    assert "¶" in all_text(card) and "000_4a78ec43d6a1d967" not in all_text(card)
+
+
+async def test_a_single_page_answer_has_no_paging_buttons(fake, bot):
+    _, reply = await ask(fake, "Who is Andrei Tsygankov?")  # the readings hold one passage about him
+    ids = custom_ids(reply)
+    assert len(reply["embeds"][0]["fields"]) == 1 and "page" not in reply["embeds"][0].get("footer", {}).get("text", "")
+    assert not any(c.startswith("sb:page:") for c in ids) and any(c.startswith("sb:vote:") for c in ids)
+
+
+async def test_a_private_full_passage_can_be_shared_in_the_channel(fake, bot):
+    interaction, reply = await ask(fake, "Which strategic competitors does the United States fear?")
+    full = await fake.click(interaction.original, next(c for c in custom_ids(reply) if c.startswith("sb:full:")))
+    shown = await full.wait_for(timeout=10)
+    share = next(c for c in custom_ids(shown) if c.startswith("sb:share:"))
+    shared = await fake.click(full.original, share)
+    posted = await shared.wait_for(timeout=10)
+    assert shared.callback_types == [4] and not (posted.get("flags", 0) & EPHEMERAL)
+    assert "China, Iran and radical Islam" in posted["embeds"][0]["description"] and "Shared by" in posted["content"]
+    assert not any(c.startswith("sb:share:") for c in custom_ids(interaction.original))  # public: nothing to share
 
 
 async def test_full_passage_and_neighbours(fake, bot):
@@ -105,10 +135,11 @@ async def test_full_passage_and_neighbours(fake, bot):
 
 async def test_feedback_is_recorded_once_per_member(fake, bot):
     interaction, reply = await ask(fake, "Who is Andrei Tsygankov?")
-    up, down = button(reply, "sb:vote:")["custom_id"], custom_ids(reply)[3]
+    up, down = [c for c in custom_ids(reply) if c.startswith("sb:vote:")]
     assert down.endswith(":down")
-    first = await (await fake.click(interaction.original, up)).wait_for(timeout=10)
-    assert "👍 1 · 👎 0" in first["content"] and first["flags"] & EPHEMERAL
+    vote = await fake.click(interaction.original, up)
+    first = await vote.wait_for(timeout=10)
+    assert "👍 1 · 👎 0" in first["content"] and vote.original["flags"] & EPHEMERAL
     changed = await (await fake.click(interaction.original, down)).wait_for(timeout=10)
     assert "👍 0 · 👎 1" in changed["content"]
     other = await (await fake.click(interaction.original, up, user_id=OTHER_USER)).wait_for(timeout=10)
@@ -142,7 +173,7 @@ async def test_source_in_each_form(fake, bot):
         await fake.send_command("source", {"article": "000_4a78ec43d6a1d967", "footnote": "iii"})
     ).wait_for(timeout=10)
     note_text = all_text(note)
-    assert "Dunford Discusses Syria" in note_text and "000_4a78ec43d6a1d967:5" in note_text
+    assert "Dunford Discusses Syria" in note_text and "\"value\": \"¶4\"" in note_text  # cited by ¶4, not by an id
     passage = await (await fake.send_command("source", {"passage": "002_845548aa095cdc9a:2"})).wait_for(timeout=10)
     assert "Anders Fogh Rasmussen" in passage["embeds"][0]["description"]
     missing = await (await fake.send_command("source", {"passage": "nope:1"})).wait_for(timeout=10)

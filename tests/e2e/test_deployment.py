@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from tests.e2e.conftest import GUILD, OTHER_GUILD, TOKEN, BotProcess, bot_env, write_config
+from testing.bot_process import GUILD, OTHER_GUILD, TOKEN, BotProcess, bot_env, write_config
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 

@@ -12,7 +12,7 @@ import pytest
 import yarl
 from discord import app_commands
 
-from tests.e2e.fake_discord import FakeDiscord
+from testing.fake_discord import FakeDiscord
 
 GUILD = 9001
 WAIT = 20
@@ -373,7 +373,7 @@ async def test_wrong_token_rejected(fake: FakeDiscord) -> None:
 
 
 def test_limits_validation() -> None:
-    from tests.e2e.fake_discord import _FakeHTTPError, validate_choices, validate_message
+    from testing.fake_discord import FakeHTTPError, validate_choices, validate_message
 
     validate_message({"content": "x" * 2000})
     for bad in (
@@ -392,10 +392,10 @@ def test_limits_validation() -> None:
         {"components": [{"type": 1, "components": [{"type": 2, "style": 1, "custom_id": "c" * 101}]}]},
         {"components": [{"type": 1, "components": [{"type": 2, "style": 1, "custom_id": "c", "label": "l" * 81}]}]},
     ):
-        with pytest.raises(_FakeHTTPError) as ei:
+        with pytest.raises(FakeHTTPError) as ei:
             validate_message(bad)
         assert ei.value.status == 400 and ei.value.body["code"] == 50035, bad
-    with pytest.raises(_FakeHTTPError) as ei:
+    with pytest.raises(FakeHTTPError) as ei:
         validate_message({"content": ""})
     assert ei.value.body["code"] == 50006
     validate_choices({"choices": [{"name": "n", "value": "v"}] * 25})
@@ -404,7 +404,7 @@ def test_limits_validation() -> None:
         [{"name": "n" * 101, "value": "v"}],
         [{"name": "n", "value": "v" * 101}],
     ):
-        with pytest.raises(_FakeHTTPError):
+        with pytest.raises(FakeHTTPError):
             validate_choices({"choices": bad_choices})
 
 

@@ -18,9 +18,9 @@ import time
 
 import pytest
 
-from bot.app.answers import ELSEWHERE, GONE, NOT_YOURS
-from tests.e2e.conftest import GUILD, MANAGE_GUILD, OTHER_GUILD, TOKEN
-from tests.e2e.fake_discord import ALL_BUT_ADMIN, APPLICATION_COMMAND, _FakeHTTPError
+from bot.service.messages import ELSEWHERE, GONE
+from testing.bot_process import GUILD, MANAGE_GUILD, OTHER_GUILD, TOKEN
+from testing.fake_discord import ALL_BUT_ADMIN, APPLICATION_COMMAND, FakeHTTPError, custom_ids
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -47,13 +47,10 @@ PING = re.compile(r"@(everyone|here)|<@[!&]?\d+>")
 def _no_leftover_injection(fake):
     """A fail_next() the bot never consumed would hit the next test's requests."""
     yield
-    leftover = list(fake._injections)
-    fake._injections.clear()
+    leftover = fake.pending_injections()
+    fake.clear_injections()
     assert not leftover, f"injections never consumed: {leftover}"
 
-
-def custom_ids(message: dict) -> list[str]:
-    return [c["custom_id"] for row in message.get("components", []) for c in row["components"] if "custom_id" in c]
 
 
 def button_message(custom_id: str) -> dict:
@@ -108,16 +105,17 @@ def requests_for(fake, interaction) -> list:
 async def test_rate_limited_callback_and_followup_are_retried_once(fake, bot):
     mark = log_mark(bot)
     fake.fail_next("POST", "/interactions/*/callback", 429, RATE_LIMITED)
-    fake.fail_next("POST", "/webhooks/*", 429, RATE_LIMITED)
+    fake.fail_next("PATCH", "/webhooks/*/messages/@original", 429, RATE_LIMITED)
     deferred = await fake.send_command("ask", {"question": ANSWERABLE})
     reply = await deferred.wait_for(lambda m: bool(m.get("embeds")), timeout=15)
     await settle()
     assert deferred.callback_types == [5]
-    assert len(deferred.followups) == 1 and [m for m in deferred.messages() if m.get("embeds")] == [reply]
+    assert len(deferred.edits) == 1 and not deferred.followups
+    assert [m for m in deferred.messages() if m.get("embeds")] == [reply]
     assert [status for status, _ in deferred.errors] == [429, 429]
     injected = [r for r in requests_for(fake, deferred) if r.injected]
     assert [r.path.split("/")[1] for r in injected] == ["interactions", "webhooks"]
-    followup_at = next(r.at for r in deferred.replies if r.kind == "followup")
+    followup_at = next(r.at for r in deferred.replies if r.kind == "edit")
 
     fake.fail_next("POST", "/interactions/*/callback", 429, RATE_LIMITED)
     direct = await fake.send_command("ask", {"question": UNANSWERABLE})
@@ -173,7 +171,7 @@ async def test_gateway_dropped_right_after_an_interaction_answers_it_once(fake, 
         f"\ngateway dropped right after INTERACTION_CREATE: answered once, deferred after "
         f"{interaction.first_response_after:.3f} s, answer after {interaction.replies[-1].at:.2f} s"
     )
-    assert interaction.callback_types == [5] and len(interaction.followups) == 1 and not interaction.errors
+    assert interaction.callback_types == [5] and len(interaction.edits) == 1 and not interaction.errors
     assert reply.get("embeds")
     assert_log_clean(bot, mark)
 
@@ -203,15 +201,15 @@ async def test_server_error_on_callback_is_retried_without_a_second_reply(fake, 
     fake.fail_next("POST", "/interactions/*/callback", 500, SERVER_ERROR)
     interaction, reply = await ask(fake, ANSWERABLE)
     await settle(1.0)
-    assert interaction.callback_types == [5] and len(interaction.followups) == 1 and reply.get("embeds")
+    assert interaction.callback_types == [5] and len(interaction.edits) == 1 and reply.get("embeds")
     assert [status for status, _ in interaction.errors] == [500]
     callback_tries = [r for r in requests_for(fake, interaction) if r.path.endswith("/callback")]
     assert [r.status for r in callback_tries] == [500, 200]
 
-    fake.fail_next("POST", "/webhooks/*", 500, SERVER_ERROR)
+    fake.fail_next("PATCH", "/webhooks/*/messages/@original", 500, SERVER_ERROR)
     later, later_reply = await ask(fake, ANSWERABLE)
     await settle(1.0)
-    assert later.callback_types == [5] and len(later.followups) == 1 and later_reply.get("embeds")
+    assert later.callback_types == [5] and len(later.edits) == 1 and later_reply.get("embeds")
 
     print(
         f"\n500 on callback: retried, deferred after {interaction.first_response_after:.2f} s, 1 answer; "
@@ -234,7 +232,7 @@ async def test_unknown_or_acknowledged_interaction_is_handled(fake, bot, status,
     await settle(1.0)
     # The defer failed, so the answer is never sent; at most the short "something went wrong" note gets through.
     assert not any(m.get("embeds") for m in interaction.messages()), interaction.messages()
-    assert len(interaction.callbacks) <= 1 and not interaction.followups
+    assert len(interaction.callbacks) <= 1 and not interaction.followups and not interaction.edits
     failed_line = "command 'ask' failed" in bot.log_text()[mark:]
 
     _, answer = await ask(fake, ANSWERABLE)
@@ -245,7 +243,7 @@ async def test_unknown_or_acknowledged_interaction_is_handled(fake, bot, status,
     )
     await click.wait_error(timeout=10)
     await settle(0.5)
-    assert len(click.callbacks) <= 1 and not click.followups
+    assert len(click.callbacks) <= 1 and not click.followups and not click.edits
     print(
         f"\n{body['code']} injected on /ask's callback: replies {len(interaction.replies)} "
         f"(callbacks {interaction.callback_types}), error logged: {failed_line}; on a vote click: "
@@ -267,7 +265,7 @@ async def test_interaction_past_its_deadline(fake, bot):
         fake.response_deadline = deadline
     codes = [err.get("code") for _, err in late.errors]
     print(f"\ninteraction past its deadline: {len(codes)} attempt(s), all {set(codes)}; no reply, bot alive")
-    assert late.callbacks == [] and late.followups == [] and set(codes) == {10062}
+    assert late.callbacks == [] and late.followups == late.edits == [] and set(codes) == {10062}
     assert len(codes) <= 2  # the defer, then at most one "something went wrong"
     await assert_still_answers(fake, bot)
     assert_log_clean(bot, mark)
@@ -283,44 +281,44 @@ async def test_server_errors_outlasting_the_deadline(fake, bot):
     statuses = [status for status, _ in interaction.errors]
     print(f"\ntwo 500s on the callback: answers {statuses}, then no reply; bot alive")
     assert statuses[:3] == [500, 500, 404] and len(statuses) <= 4
-    assert interaction.callbacks == [] and interaction.followups == []
+    assert interaction.callbacks == [] and interaction.followups == interaction.edits == []
     await assert_still_answers(fake, bot)
     assert_log_clean(bot, mark)
 
 
 async def test_defer_accepted_but_answered_500_still_gets_the_answer_out(fake, bot):
     """Discord processed the defer, but the response got lost as a 500: discord.py retries, and Discord answers
-    40060 "already acknowledged". The interaction *is* acknowledged, so the answer can still go out as a followup."""
+    40060 "already acknowledged". The interaction *is* acknowledged, so the answer fills the deferred message."""
     mark = log_mark(bot)
-    accept = fake._accept_callback
+    accept = fake.accept_callback
     lost: list[str] = []
 
     def accept_but_lose_the_response(interaction, body, uploads):
         result = accept(interaction, body, uploads)  # the fake's own rules: accepted, recorded as acknowledged
         if not lost:
             lost.append(interaction.id)
-            raise _FakeHTTPError(500, 0, "500: Internal Server Error")
+            raise FakeHTTPError(500, 0, "500: Internal Server Error")
         return result
 
-    fake._accept_callback = accept_but_lose_the_response
+    fake.accept_callback = accept_but_lose_the_response
     try:
         interaction = await fake.send_command("ask", {"question": ANSWERABLE})
         await fake.wait_until(lambda: any(e.get("code") == 40060 for _, e in interaction.errors), 10, "40060")
     finally:
-        fake._accept_callback = accept
+        fake.accept_callback = accept
     with contextlib.suppress(TimeoutError):
         await interaction.wait_for(timeout=5)
     codes = [e.get("code") for _, e in interaction.errors]
     print(
         f"\ndefer accepted but answered 500: then {codes}; callbacks {interaction.callback_types}, "
-        f"followups {len(interaction.followups)} -> the member sees "
-        f"{'an answer' if interaction.followups else 'thinking… forever'}"
+        f"edits {len(interaction.edits)} -> the member sees "
+        f"{'an answer' if interaction.original.get('embeds') else 'thinking… forever'}"
     )
     assert_alive(bot)
     assert_log_clean(bot, mark)
     assert interaction.callback_types == [5]
-    assert interaction.followups, "nothing but 'Studybot is thinking…' ever reaches the member"
-    assert any(m.get("embeds") for m in interaction.followups)
+    assert interaction.original.get("embeds"), "nothing but 'Studybot is thinking…' ever reaches the member"
+    assert not interaction.followups
 
 
 # ---------------------------------------------------------------- 5. crafted custom_ids, permissions
@@ -338,7 +336,6 @@ async def test_crafted_custom_ids_are_refused_politely(fake, bot):
     garbage = "".join(rng.choice(string.printable.strip()) for _ in range(100))
 
     cases = [  # (custom_id, clicking user, guild, what the reply says)
-        (f"sb:page:{answer_id}:2", OTHER_USER, GUILD, NOT_YOURS),
         (f"sb:page:{other_id}:2", ASKER, GUILD, ELSEWHERE),
         (f"sb:vote:{other_id}:up", ASKER, GUILD, ELSEWHERE),
         (f"sb:full:{other_id}:1", ASKER, GUILD, ELSEWHERE),
@@ -389,7 +386,7 @@ async def dm_command(fake, name: str, options: dict | None = None, user_id: int 
     data: dict = {"id": cmd["id"], "name": name, "type": 1}
     if options:
         data["options"] = [{"name": k, "type": 4 if isinstance(v, int) else 3, "value": v} for k, v in options.items()]
-    payload = fake._base_interaction(
+    payload = fake.interaction_payload(
         APPLICATION_COMMAND,
         data,
         guild_id=None,
@@ -399,7 +396,7 @@ async def dm_command(fake, name: str, options: dict | None = None, user_id: int 
         member_roles=(),
         locale="en-US",
     )
-    return await fake._inject(payload)
+    return await fake.deliver(payload)
 
 
 async def test_settings_and_stats_check_manage_server_themselves(fake, bot):

@@ -8,10 +8,10 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.core.sentences import sentence_spans, split_sentences
 from bot.ingest import SkipFile, build_article
 from bot.ingest.formats.text import decode, text_document
 from bot.library import load_corpus
-from bot.core.sentences import sentence_spans, split_sentences
 
 SETTINGS = settings(max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

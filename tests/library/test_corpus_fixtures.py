@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.library import load_corpus
 from bot.core.models import Article
+from bot.library import load_corpus
 
 CAP = 2_000_000  # corpus.max_file_bytes default
 GOOD_NAME = "good.txt"

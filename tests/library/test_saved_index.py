@@ -85,3 +85,21 @@ def test_each_corpus_folder_keeps_its_own_saved_index(settings, tmp_path, monkey
     monkeypatch.setattr(library, "load_corpus", _no_parsing)  # switching back and forth parses nothing
     assert library.open_library(settings).ask("reset").answered
     assert library.open_library(other).ask("volcanoes").answered
+
+
+def test_an_unchanged_corpus_is_not_hashed_again(settings, monkeypatch):
+    library.open_library(settings, save=True)
+    monkeypatch.setattr(library, "fingerprint", _no_parsing)  # reading every byte is not needed
+    assert library.open_library(settings).ask("reset").answered
+
+
+def test_a_touched_but_unchanged_file_is_hashed_once_then_trusted(settings, monkeypatch):
+    import os
+
+    library.open_library(settings, save=True)
+    some_file = next(settings.corpus_path.glob("*.txt"))
+    os.utime(some_file, ns=(1, 1))
+    monkeypatch.setattr(library, "load_corpus", _no_parsing)
+    assert library.open_library(settings).ask("reset").answered  # hashed: same bytes, saved copy used
+    monkeypatch.setattr(library, "fingerprint", _no_parsing)
+    assert library.open_library(settings).ask("reset").answered  # the new stat key was remembered

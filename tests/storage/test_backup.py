@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import sqlite3
 import subprocess
 import sys
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.storage.backup import backup_database
+from bot.storage.backup import BackupError, backup_database
 from bot.storage.database import Database
 from tests.storage.test_database import make_answer
 
@@ -52,8 +53,8 @@ async def save_answers(db_path: Path, count: int) -> list[str]:
 async def test_backup_copies_every_answer_and_reports(db_path: Path, tmp_path: Path, capsys):
     ids = await save_answers(db_path, 5)
     dest = tmp_path / "backups" / "copy.sqlite3"
-    assert backup_database(db_path, dest) == 0
-    assert capsys.readouterr().out.strip() == f"Backed up {db_path} to {dest} (5 answers)."
+    dest.parent.mkdir()
+    assert backup_database(db_path, dest) == f"Backed up {db_path} to {dest} (5 answers)."
     assert sorted(p.name for p in dest.parent.iterdir()) == ["copy.sqlite3"]  # no temp or -wal files
     async with await Database.open(dest) as copy:
         for answer_id in ids:
@@ -73,7 +74,7 @@ async def test_backup_while_another_process_is_writing(db_path: Path, tmp_path: 
         assert writer.stdout.readline().strip() == "ready"
         dest = tmp_path / "copy.sqlite3"
         started = time.perf_counter()
-        assert await asyncio.to_thread(backup_database, db_path, dest) == 0
+        assert (await asyncio.to_thread(backup_database, db_path, dest)).startswith("Backed up")
         print(f"backup under load took {time.perf_counter() - started:.2f} s")
         time.sleep(0.1)  # the writer keeps going after the backup
     finally:
@@ -97,8 +98,8 @@ async def test_backup_refuses_to_overwrite(db_path: Path, tmp_path: Path, capsys
     await save_answers(db_path, 1)
     dest = tmp_path / "existing.sqlite3"
     dest.write_text("keep me")
-    assert backup_database(db_path, dest) == 1
-    assert "already exists" in capsys.readouterr().err
+    with pytest.raises(BackupError, match="already exists"):
+        backup_database(db_path, dest)
     assert dest.read_text() == "keep me"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["existing.sqlite3", "live"]
 
@@ -106,9 +107,17 @@ async def test_backup_refuses_to_overwrite(db_path: Path, tmp_path: Path, capsys
 def test_backup_of_missing_database(tmp_path: Path, capsys):
     missing = tmp_path / "nowhere.sqlite3"
     dest = tmp_path / "copy.sqlite3"
-    assert backup_database(missing, dest) == 1
-    assert capsys.readouterr().err.strip() == f"studybot: no database at {missing}"
+    with pytest.raises(BackupError, match=f"^no database at {re.escape(str(missing))}$"):
+        backup_database(missing, dest)
     assert not dest.exists()
+
+
+async def test_backup_into_a_missing_folder_is_refused_not_created(db_path: Path, tmp_path: Path):
+    await save_answers(db_path, 1)
+    typo = tmp_path / "bakups" / "nightly" / "copy.sqlite3"
+    with pytest.raises(BackupError, match=f"{re.escape(str(typo.parent))} is not a folder"):
+        backup_database(db_path, typo)
+    assert not (tmp_path / "bakups").exists()
 
 
 def test_failed_backup_leaves_nothing_behind(tmp_path: Path, capsys):
@@ -116,12 +125,12 @@ def test_failed_backup_leaves_nothing_behind(tmp_path: Path, capsys):
     source.write_bytes(b"not a database at all\n" * 500)
     out = tmp_path / "out"
     out.mkdir()
-    assert backup_database(source, out / "copy.sqlite3") == 1
-    assert "failed" in capsys.readouterr().err
+    with pytest.raises(BackupError, match="failed"):
+        backup_database(source, out / "copy.sqlite3")
     assert list(out.iterdir()) == []
 
 
 async def test_backup_into_a_folder_is_refused(db_path: Path, tmp_path: Path, capsys):
     await save_answers(db_path, 1)
-    assert backup_database(db_path, tmp_path) == 1
-    assert "folder" in capsys.readouterr().err
+    with pytest.raises(BackupError, match="folder"):
+        backup_database(db_path, tmp_path)

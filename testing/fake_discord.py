@@ -55,7 +55,10 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-__all__ = ["FakeDiscord", "Interaction", "Recorded", "Reply", "ALL_BUT_ADMIN"]
+__all__ = [
+    "ALL_BUT_ADMIN", "APPLICATION_COMMAND", "EPHEMERAL", "FakeDiscord", "FakeHTTPError", "Interaction", "Recorded",
+    "Reply", "custom_ids",
+]
 
 _log = logging.getLogger("fake_discord")
 
@@ -118,7 +121,7 @@ class Reply:
     at: float  # seconds since the interaction was dispatched
 
 
-class _FakeHTTPError(Exception):
+class FakeHTTPError(Exception):
     def __init__(self, status: int, code: int, message: str, errors: dict | None = None):
         super().__init__(f"{status} {code} {message}")
         self.status = status
@@ -127,7 +130,7 @@ class _FakeHTTPError(Exception):
             self.body["errors"] = errors
 
 
-def _invalid_form(problems: list[tuple[list, str, str]], prefix: Sequence[Any] = ()) -> _FakeHTTPError:
+def _invalid_form(problems: list[tuple[list, str, str]], prefix: Sequence[Any] = ()) -> FakeHTTPError:
     """Builds Discord's 50035 'Invalid Form Body' error from (path, code, message) problems."""
     errors: dict[str, Any] = {}
     for path, code, message in problems:
@@ -135,7 +138,7 @@ def _invalid_form(problems: list[tuple[list, str, str]], prefix: Sequence[Any] =
         for part in [*prefix, *path]:
             node = node.setdefault(str(part), {})
         node.setdefault("_errors", []).append({"code": code, "message": message})
-    return _FakeHTTPError(400, 50035, "Invalid Form Body", errors)
+    return FakeHTTPError(400, 50035, "Invalid Form Body", errors)
 
 
 # ------------------------------------------------------------------------------------------- validation
@@ -205,6 +208,9 @@ def _validate_component(c: Any, path: list, problems: list, custom_ids: list[str
         if style == 5:
             if not c.get("url"):
                 problems.append(([*path, "url"], "BASE_TYPE_REQUIRED", "This field is required"))
+            if "custom_id" in c:
+                problems.append(([*path, "custom_id"], "BUTTON_COMPONENT_URL_WITH_CUSTOM_ID",
+                                 "A link button cannot have a custom_id"))
         elif style != 6 and not c.get("custom_id"):
             problems.append(([*path, "custom_id"], "BASE_TYPE_REQUIRED", "This field is required"))
     elif ctype in (3, 5, 6, 7, 8):  # selects
@@ -264,7 +270,7 @@ def _validate_components(components: Any, flags: int, problems: list) -> None:
 
 def validate_message(payload: dict, *, partial: bool = False, has_files: bool = False,
                      prefix: Sequence[Any] = ()) -> None:
-    """Raises _FakeHTTPError for what Discord would reject in a message create/edit payload."""
+    """Raises FakeHTTPError for what Discord would reject in a message create/edit payload."""
     if not isinstance(payload, dict):
         raise _invalid_form([([], "DICT_TYPE_CONVERT", "Only dictionaries may be used in a DictType")], prefix)
     problems: list[tuple[list, str, str]] = []
@@ -290,7 +296,7 @@ def validate_message(payload: dict, *, partial: bool = False, has_files: bool = 
         empty = not (content or payload.get("embeds") or payload.get("components") or payload.get("sticker_ids")
                      or payload.get("poll") or payload.get("attachments") or has_files)
         if empty:
-            raise _FakeHTTPError(400, 50006, "Cannot send an empty message")
+            raise FakeHTTPError(400, 50006, "Cannot send an empty message")
 
 
 def validate_choices(data: Any) -> None:
@@ -419,7 +425,7 @@ class Interaction:
         self._changed.set()
         self._changed = asyncio.Event()
 
-    def _add_error(self, kind: str, body: Any, err: _FakeHTTPError) -> None:
+    def _add_error(self, kind: str, body: Any, err: FakeHTTPError) -> None:
         self.errors.append((err.status, err.body))
         self.rejected.append((kind, body if isinstance(body, dict) else None, err.status, err.body))
         self._changed.set()
@@ -896,7 +902,7 @@ class FakeDiscord:
                 return self._respond(rec, 401, {"message": "401: Unauthorized", "code": 0})
         try:
             status, payload = await route.handler(rec, files=uploads, **params)
-        except _FakeHTTPError as e:
+        except FakeHTTPError as e:
             return self._respond(rec, e.status, e.body)
         return self._respond(rec, status, payload)
 
@@ -909,7 +915,7 @@ class FakeDiscord:
         elif "token" in params:
             inter = self._by_token.get(params["token"])
         if inter is not None:
-            e = _FakeHTTPError(status, 0, "")
+            e = FakeHTTPError(status, 0, "")
             e.body = err
             inter._add_error("injected", body, e)
 
@@ -972,14 +978,14 @@ class FakeDiscord:
 
     def _check_app(self, app: str) -> None:
         if app != str(self.application_id):
-            raise _FakeHTTPError(403, 50001, "Missing Access")
+            raise FakeHTTPError(403, 50001, "Missing Access")
 
     def _cmd_key(self, guild: str | None) -> Any:
         if guild is None:
             return "global"
         gid = int(guild)
         if gid not in self.guild_ids:
-            raise _FakeHTTPError(403, 50001, "Missing Access")
+            raise FakeHTTPError(403, 50001, "Missing Access")
         return gid
 
     def _store_command(self, cmd: dict, key: Any, existing: list[dict]) -> dict:
@@ -1026,7 +1032,7 @@ class FakeDiscord:
         for c in self.commands.get(self._cmd_key(guild), []):
             if c["id"] == cmd:
                 return 200, c
-        raise _FakeHTTPError(404, 10063, "Unknown application command")
+        raise FakeHTTPError(404, 10063, "Unknown application command")
 
     async def _delete_command(self, rec, app, cmd, guild=None, **_):
         self._check_app(app)
@@ -1035,7 +1041,7 @@ class FakeDiscord:
             if c["id"] == cmd:
                 lst.remove(c)
                 return 204, None
-        raise _FakeHTTPError(404, 10063, "Unknown application command")
+        raise FakeHTTPError(404, 10063, "Unknown application command")
 
     async def _get_permissions(self, rec, app, guild, **_):
         self._check_app(app)
@@ -1045,7 +1051,7 @@ class FakeDiscord:
         for g in self.guild_ids:
             if int(cid) in self.channel_ids(g):
                 return g
-        raise _FakeHTTPError(404, 10003, "Unknown Channel")
+        raise FakeHTTPError(404, 10003, "Unknown Channel")
 
     async def _get_channel(self, rec, cid, **_):
         return 200, self.channel(self._known_channel(cid), int(cid))
@@ -1068,20 +1074,20 @@ class FakeDiscord:
         inter = self._by_id.get(iid)
         body = rec.json
         if inter is None or inter.token != token:
-            raise _FakeHTTPError(404, 10062, "Unknown interaction")
+            raise FakeHTTPError(404, 10062, "Unknown interaction")
         try:
-            return 200, self._accept_callback(inter, body, files)
-        except _FakeHTTPError as e:
+            return 200, self.accept_callback(inter, body, files)
+        except FakeHTTPError as e:
             inter._add_error("callback", body, e)
             raise
 
-    def _accept_callback(self, inter: Interaction, body: Any, uploads: Sequence[dict]) -> dict:
+    def accept_callback(self, inter: Interaction, body: Any, uploads: Sequence[dict]) -> dict:
         if inter.acknowledged:
-            raise _FakeHTTPError(400, 40060, "Interaction has already been acknowledged.")
+            raise FakeHTTPError(400, 40060, "Interaction has already been acknowledged.")
         elapsed = inter._elapsed()
         if inter.expired or elapsed > inter.deadline:
             inter.expired = True
-            raise _FakeHTTPError(404, 10062, "Unknown interaction")
+            raise FakeHTTPError(404, 10062, "Unknown interaction")
         if not isinstance(body, dict) or not isinstance(body.get("type"), int):
             raise _invalid_form([(["type"], "BASE_TYPE_REQUIRED", "This field is required")])
         cb_type = body["type"]
@@ -1153,11 +1159,11 @@ class FakeDiscord:
     def _webhook_interaction(self, app: str, token: str) -> Interaction:
         inter = self._by_token.get(token)
         if app != str(self.application_id) or inter is None:
-            raise _FakeHTTPError(404, 10015, "Unknown Webhook")
+            raise FakeHTTPError(404, 10015, "Unknown Webhook")
         if not inter.acknowledged:
-            raise _FakeHTTPError(404, 10015, "Unknown Webhook")
+            raise FakeHTTPError(404, 10015, "Unknown Webhook")
         if inter._elapsed() > self.followup_window:
-            raise _FakeHTTPError(401, 50027, "Invalid Webhook Token")
+            raise FakeHTTPError(401, 50027, "Invalid Webhook Token")
         return inter
 
     async def _followup(self, rec: Recorded, app: str, token: str, files=(), **_):
@@ -1166,7 +1172,7 @@ class FakeDiscord:
         try:
             inter = self._webhook_interaction(app, token)
             validate_message(body if isinstance(body, dict) else {}, has_files=bool(files))
-        except _FakeHTTPError as e:
+        except FakeHTTPError as e:
             if inter is not None:
                 inter._add_error("followup", body, e)
             raise
@@ -1191,7 +1197,7 @@ class FakeDiscord:
     def _find_sent(self, inter: Interaction, mid: str) -> dict:
         msg = inter.original if mid == "@original" else inter.sent.get(mid)
         if msg is None:
-            raise _FakeHTTPError(404, 10008, "Unknown Message")
+            raise FakeHTTPError(404, 10008, "Unknown Message")
         return msg
 
     async def _get_webhook_message(self, rec: Recorded, app: str, token: str, mid: str, **_):
@@ -1205,7 +1211,7 @@ class FakeDiscord:
             inter = self._webhook_interaction(app, token)
             msg = self._find_sent(inter, mid)
             validate_message(body, partial=True)
-        except _FakeHTTPError as e:
+        except FakeHTTPError as e:
             if inter is not None:
                 inter._add_error("edit", rec.json, e)
             raise
@@ -1406,6 +1412,24 @@ class FakeDiscord:
             payload.update(user=self.user(user_id), authorizing_integration_owners={"1": str(user_id)}, context=1)
         return payload
 
+    def interaction_payload(self, itype: int, data: dict | None, *, guild_id: int | None, channel_id: int | None = None,
+                            user_id: int, permissions: int = ALL_BUT_ADMIN, member_roles: Iterable[int] = (),
+                            locale: str = "en-US") -> dict:  # fmt: skip
+        """An INTERACTION_CREATE payload as Discord would build it, for interactions no helper sends (a DM)."""
+        return self._base_interaction(itype, data, guild_id=guild_id, channel_id=channel_id, user_id=user_id,
+                                      permissions=permissions, member_roles=member_roles, locale=locale)  # fmt: skip
+
+    async def deliver(self, payload: dict) -> Interaction:
+        """Dispatch an INTERACTION_CREATE payload (again, to test a duplicate delivery) and track it."""
+        return await self._inject(payload)
+
+    def pending_injections(self) -> list:
+        """The fail_next() answers the bot has not met yet."""
+        return list(self._injections)
+
+    def clear_injections(self) -> None:
+        self._injections.clear()
+
     async def _inject(self, payload: dict) -> Interaction:
         await self.wait_connected()
         inter = Interaction(self, payload, self.response_deadline)
@@ -1555,9 +1579,9 @@ class FakeDiscord:
         if "id" not in message:
             message = self._find_full_message(message) or message
         full = self._full_message(message, guild_id, channel_id)
-        if custom_id not in _custom_ids(full.get("components") or []):
+        if custom_id not in custom_ids(full.get("components") or []):
             raise ValueError(f"no component with custom_id {custom_id!r} in message; "
-                             f"has {_custom_ids(full.get('components') or [])}")
+                             f"has {custom_ids(full.get('components') or [])}")
         data: dict[str, Any] = {"custom_id": custom_id, "component_type": component_type}
         if component_type != 2:
             data["values"] = list(values or [])
@@ -1590,14 +1614,17 @@ def _path_matches(pattern: str, *candidates: str) -> bool:
     return False
 
 
-def _custom_ids(components: list) -> list[str]:
+def custom_ids(components: list | dict) -> list[str]:
+    """Every custom_id of a message (or of a list of components), rows and accessories included."""
+    if isinstance(components, dict):
+        components = components.get("components") or []
     out: list[str] = []
     for c in components:
         if not isinstance(c, dict):
             continue
         if c.get("custom_id"):
             out.append(c["custom_id"])
-        out.extend(_custom_ids(c.get("components") or []))
+        out.extend(custom_ids(c.get("components") or []))
         if isinstance(c.get("accessory"), dict):
-            out.extend(_custom_ids([c["accessory"]]))
+            out.extend(custom_ids([c["accessory"]]))
     return out

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from bot.core.models import Answer, Article, Excerpt, Footnote, FootnoteLookup, PassageLookup
+from bot.core.models import Answer, Article, Footnote, FootnoteLookup, PassageLookup
+from bot.service import messages
+from bot.service.citations import byline, footnote_line, marked_quote, place
 
 # ------------------------------------------------------------------ the --json contract
 
@@ -21,16 +23,6 @@ def footnote_dict(footnote: Footnote) -> dict:
     return {"marker": footnote.marker, "source": footnote.source, "ibid_of": footnote.ibid_of}
 
 
-def marked_quote(excerpt: Excerpt, open_mark: str = "**", close_mark: str = "**") -> str:
-    """The quote with each highlighted span wrapped in marks (markdown bold by default)."""
-    out, last = [], 0
-    for start, end in excerpt.highlights:
-        out += [excerpt.quote[last:start], open_mark, excerpt.quote[start:end], close_mark]
-        last = end
-    out.append(excerpt.quote[last:])
-    return "".join(out)
-
-
 def answer_dict(answer: Answer) -> dict:
     return {
         "question": answer.question,
@@ -46,7 +38,7 @@ def answer_dict(answer: Answer) -> dict:
                 "paragraph": e.passage.paragraph,
                 "article": article_ref(e.article),
                 "text": e.passage.text,
-                "quote": marked_quote(e),
+                "quote": marked_quote(e.quote, e.highlights),
                 "footnotes": [footnote_dict(f) for f in e.passage.footnotes],
             }
             for e in answer.excerpts
@@ -103,42 +95,45 @@ class Style:
         return self._wrap("2", text)
 
 
-def byline(article: Article) -> str:
-    parts = [article.author, article.date]
-    return ", ".join(p for p in parts if p) or "author and date unknown"
+def indented(text: str, prefix: str = "    ") -> str:
+    """Every line of a (possibly multi-line) text indented alike."""
+    return "\n".join(prefix + line for line in text.split("\n"))
 
 
-def footnote_line(footnote: Footnote) -> str:
-    ibid = f" (Ibidem: [{footnote.ibid_of}])" if footnote.ibid_of else ""
-    return f"[{footnote.marker}] {footnote.source}{ibid}"
+def where(article: Article, passage) -> str:
+    """`¶4, p. 12 · passage 000_…:5`: the paragraph people cite, then the id commands take."""
+    return f"{place(article, passage)} · passage {passage.id}"
 
 
 def answer_text(answer: Answer, style: Style) -> str:
     lines = [style.bold(f"Q: {answer.question}")]
     if not answer.answered:
-        lines.append("The articles do not answer this.")
+        if not answer.matched_terms and not answer.unknown_terms:
+            lines.append(messages.NO_SEARCHABLE_WORDS)
+            return "\n".join(lines)
+        lines.append(messages.NOT_ANSWERED)
         if answer.unknown_terms:
-            lines.append(f"Words the articles never use: {', '.join(answer.unknown_terms)}.")
+            lines.append(messages.unknown_words(", ".join(answer.unknown_terms)))
         if answer.matched_terms:
-            lines.append(f"Words they do use ({', '.join(answer.matched_terms)}) are not enough to find an answer.")
-        lines.append("Try other words, or `studybot source` to see what the articles cover.")
+            lines.append(messages.known_words_not_enough(", ".join(answer.matched_terms)))
+        lines.append(messages.TRY_OTHER_WORDS_CLI)
         return "\n".join(lines)
     if answer.weak:
-        lines.append(style.dim("A weak answer: most of the question's words are not in the articles."))
+        lines.append(style.dim(messages.WEAK_ANSWER))
     lines.append(style.dim(f"Matched: {', '.join(answer.matched_terms)}"))
     if answer.unknown_terms:
-        lines.append(style.dim(f"Not in the corpus: {', '.join(answer.unknown_terms)}"))
+        lines.append(style.dim(f"Not in the readings: {', '.join(answer.unknown_terms)}"))
+    bold_on, bold_off = ("\x1b[1m", "\x1b[0m") if style.enabled else ("*", "*")
     for e in answer.excerpts:
         lines.append("")
         lines.append(
             style.bold(f"[{e.rank}] {e.article.title}")
-            + f" — {byline(e.article)}, ¶{e.passage.paragraph}  "
-            + style.dim(f"({e.passage.id}, score {e.score:.2f})")
+            + f" — {byline(e.article)}, "
+            + style.dim(f"{where(e.article, e.passage)}, score {e.score:.2f}")
         )
-        bold_on, bold_off = ("\x1b[1m", "\x1b[0m") if style.enabled else ("*", "*")
-        lines.append(f"    “{marked_quote(e, bold_on, bold_off)}”")
+        lines.append(indented(f"“{marked_quote(e.quote, e.highlights, bold_on, bold_off)}”"))
         for footnote in e.passage.footnotes:
-            lines.append("    " + style.dim(footnote_line(footnote)))
+            lines.append(indented(style.dim(footnote_line(footnote))))
     return "\n".join(lines)
 
 
@@ -147,8 +142,27 @@ def articles_text(articles, style: Style) -> str:
     for a in articles:
         lines.append(style.bold(a.id) + f"  {a.title}")
         lines.append(f"    {byline(a)}" + (f"  {a.url}" if a.url else ""))
-        lines.append(style.dim(f"    {len(a.passages)} passages, {len(a.footnotes)} footnotes"))
+        counts = f"{messages.plural(len(a.passages), 'passage')}, {messages.plural(len(a.footnotes), 'footnote')}"
+        lines.append(style.dim(f"    {counts}"))
     return "\n".join(lines) or "No articles loaded."
+
+
+def article_card_text(article: Article, style: Style) -> str:
+    """One article's card: what it is, where it came from, and its footnotes with their markers."""
+    lines = [style.bold(article.title), style.dim(f"id {article.id}")]
+    for label, value in (
+        ("Author", article.author),
+        ("Date", article.date),
+        ("Publication", article.publication),
+        ("Link", article.url),
+        ("Language", article.language),
+    ):
+        if value:
+            lines.append(f"{label + ':':<13}{value}")
+    lines.append(f"{'Passages:':<13}{len(article.passages)}")
+    lines.append(f"{'Footnotes:':<13}{len(article.footnotes)}")
+    lines += [indented(footnote_line(f)) for f in article.footnotes]
+    return "\n".join(lines)
 
 
 def footnote_lookup_text(found: FootnoteLookup, style: Style) -> str:
@@ -158,7 +172,7 @@ def footnote_lookup_text(found: FootnoteLookup, style: Style) -> str:
 
 def passage_lookup_text(found: PassageLookup, style: Style) -> str:
     p = found.passage
-    lines = [style.bold(f"{found.article.title}") + f" — {byline(found.article)}, ¶{p.paragraph} ({p.id})", "", p.text]
+    lines = [style.bold(found.article.title) + f" — {byline(found.article)}, {where(found.article, p)}", "", p.text]
     if p.footnotes:
         lines += ["", *(footnote_line(f) for f in p.footnotes)]
     lines += ["", style.dim(f"Previous: {found.previous or '—'}   Next: {found.next or '—'}")]

@@ -1,0 +1,194 @@
+"""What each `studybot` command does. A command returns its exit code, or raises CommandError
+with the message for stderr."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+from bot.cli import output
+from bot.config import Settings
+from bot.core.engine import Engine
+from bot.service import messages
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+
+
+class CommandError(Exception):
+    """A command cannot go on; `main` prints the message and exits with `code`."""
+
+    def __init__(self, message: str, code: int = EXIT_USAGE):
+        super().__init__(message)
+        self.code = code
+
+
+class ProgressBar:
+    """A one-line progress bar on stderr; silent when stderr is not a terminal. Remembers how long
+    each stage took."""
+
+    WIDTH = 30
+
+    def __init__(self, stream=None):
+        self.stream = stream or sys.stderr
+        self.active = self.stream.isatty()
+        self.stages: dict[str, float] = {}  # stage → seconds
+        self._started: dict[str, float] = {}
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        now = time.perf_counter()
+        self._started.setdefault(stage, now)
+        if done >= total:
+            self.stages[stage] = now - self._started[stage]
+        if not self.active:
+            return
+        share = done / total if total else 1.0
+        bar = "#" * int(share * self.WIDTH)
+        self.stream.write(f"\r{stage:<20} [{bar:<{self.WIDTH}}] {done:>9,}/{total:,}")
+        if done >= total:
+            self.stream.write("\n")
+        self.stream.flush()
+
+
+def _style() -> output.Style:
+    return output.Style(sys.stdout.isatty())
+
+
+def _print_json(data: dict) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def open_engine(settings: Settings, progress: ProgressBar | None = None, *, save: bool = False) -> Engine:
+    """The host's corpus as an engine; a corpus with no loadable text stops the command."""
+    from bot.wiring import open_shared_library
+
+    engine = open_shared_library(settings, save=save, progress=progress or ProgressBar())
+    if not engine.passages and not save:
+        raise CommandError(f"no article with text could be loaded from {settings.corpus.path}", EXIT_FAILURE)
+    return engine
+
+
+def cmd_ask(args, settings: Settings) -> int:
+    if args.top_k is not None and not 1 <= args.top_k <= 50:
+        raise CommandError("--top-k must be between 1 and 50")
+    if not args.question.strip():
+        raise CommandError("the question is empty")
+    engine = open_engine(settings)
+    if args.article and engine.article(args.article) is None:
+        raise CommandError(f"--article {args.article}: no such article (see `studybot source`)")
+    answer = engine.ask(args.question, top_k=args.top_k, article_id=args.article)
+    if args.json:
+        _print_json(output.answer_dict(answer))
+    else:
+        print(output.answer_text(answer, _style()))
+    return EXIT_OK
+
+
+def cmd_source(args, settings: Settings) -> int:
+    engine = open_engine(settings)
+    style = _style()
+    if args.passage:
+        found = engine.passage(args.passage)
+        if found is None:
+            raise CommandError(f"--passage {args.passage}: no such passage")
+        data, text = output.passage_lookup_dict(found), output.passage_lookup_text(found, style)
+    elif args.article:
+        article = engine.article(args.article)
+        if article is None:
+            raise CommandError(f"no such article {args.article} (see `studybot source`)")
+        if args.marker:
+            found = engine.footnote(args.article, args.marker)
+            if found is None:
+                raise CommandError(f"no such footnote [{args.marker}] in {args.article}")
+            data, text = output.footnote_lookup_dict(found), output.footnote_lookup_text(found, style)
+        else:
+            data, text = output.articles_dict([article]), output.article_card_text(article, style)
+    else:
+        data, text = output.articles_dict(engine.articles), output.articles_text(engine.articles, style)
+    if args.json:
+        _print_json(data)
+    else:
+        print(text)
+    return EXIT_OK
+
+
+def cmd_index(args, settings: Settings) -> int:
+    from bot.library.saved import index_dir
+    from bot.wiring import library_options
+
+    progress = ProgressBar()
+    started = time.perf_counter()
+    engine = open_engine(settings, progress, save=True)
+    total = time.perf_counter() - started
+    corpus = engine.corpus
+    print(output.articles_text(corpus.articles, _style()))
+    footnotes = sum(len(a.footnotes) for a in corpus.articles)
+    counts = [
+        messages.plural(len(corpus.articles), "article"),
+        messages.plural(len(engine.passages), "passage"),
+        messages.plural(footnotes, "footnote"),
+        messages.plural(len(corpus.warnings), "warning"),
+    ]
+    print("\n" + ", ".join(counts))
+    for warning in corpus.warnings:
+        print(f"warning: {warning}")
+    if engine.passages:
+        stages = ", ".join(f"{stage} {seconds:.1f} s" for stage, seconds in progress.stages.items())
+        print(f"Saved the index in {index_dir(library_options(settings))} ({stages}; {total:.1f} s in all).")
+    return EXIT_OK if engine.passages else EXIT_FAILURE
+
+
+def cmd_eval(args, settings: Settings) -> int:
+    from bot.core.evaluation import QuestionSetError, evaluate, load_questions
+
+    try:
+        questions = load_questions(args.questions)
+    except QuestionSetError as exc:
+        raise CommandError(str(exc)) from None
+    report = evaluate(open_engine(settings), questions).to_dict()
+    if args.json:
+        _print_json(report)
+        return EXIT_OK
+    r = report
+    print(f"hit@1 {r['hit_at_1']}/{r['answerable']}   hit@3 {r['hit_at_3']}/{r['answerable']}   MRR {r['mrr']:.3f}")
+    print(f"negatives unanswered {r['negatives_unanswered']}/{r['negatives']}")
+    print(f"footnotes attached {r['footnotes_attached']}/{r['footnotes_expected']}")
+    print(f"answer shown in the quote itself {r['gold_in_quote']}/{r['answerable']}")
+    for miss in r["misses"]:
+        print(f"  miss ({miss['kind']}, gold rank {miss['gold_rank']}, top {miss['top']}): {miss['q']}")
+    return EXIT_OK
+
+
+def cmd_run(args, settings: Settings) -> int:
+    from bot.app.runner import run_bot
+
+    return run_bot(settings)
+
+
+def cmd_sync(args, settings: Settings) -> int:
+    from bot.app.runner import sync_commands
+
+    return sync_commands(settings)
+
+
+def cmd_backup(args, settings: Settings) -> int:
+    from bot.storage.backup import BackupError, backup_database
+
+    try:
+        summary = backup_database(settings.database_path, Path(args.dest))
+    except BackupError as exc:
+        raise CommandError(str(exc), EXIT_FAILURE) from None
+    print(summary)
+    return EXIT_OK
+
+
+COMMANDS = {
+    "ask": cmd_ask,
+    "source": cmd_source,
+    "index": cmd_index,
+    "eval": cmd_eval,
+    "run": cmd_run,
+    "sync": cmd_sync,
+    "backup": cmd_backup,
+}

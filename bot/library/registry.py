@@ -1,0 +1,91 @@
+"""Which library a server searches: server id → a loaded engine.
+
+The host's corpus folder is the shared library; the policy says which servers see it. A server's
+own documents (uploaded from Discord, kept in the store) form its own library, loaded on first
+use and kept in a bounded least-recently-used set. Where a server searches its own library and the
+shared one together, the engine ranks over both as one corpus (bot.core.union), without
+rebuilding the shared index.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from bot.core.engine import Engine, with_sources
+from bot.core.models import Article, Corpus
+from bot.core.union import Postings, UnionIndex
+
+# (version, articles) of a server's own library; version changes whenever a document does
+GuildArticles = Callable[[int], Awaitable[tuple[str, tuple[Article, ...]]]]
+
+
+@dataclass(frozen=True)
+class LibraryPolicy:
+    shared_for: tuple[int, ...] | None = None  # servers that see the shared library; None: every one
+    search_shared_beside_own: bool = True  # a server with documents of its own also searches the shared ones
+    max_loaded: int = 200  # server libraries kept loaded at once
+
+    def sees_shared(self, guild_id: int | None) -> bool:
+        return guild_id is None or self.shared_for is None or guild_id in self.shared_for
+
+
+def postings_of(engine: Engine) -> Postings:
+    """An engine's raw statistics, analysed as its index was."""
+    return Postings.build([with_sources(a.tokens(text), a.tokens(cited)) for a, text, cited in engine.documents()])
+
+
+class Libraries:
+    def __init__(self, shared: Engine, guild_articles: GuildArticles | None = None,
+                 policy: LibraryPolicy | None = None):  # fmt: skip
+        self.shared = shared
+        self.guild_articles = guild_articles
+        self.policy = policy or LibraryPolicy()
+        self.empty = Engine(Corpus(()), shared.options)
+        self._loaded: OrderedDict[int, tuple[str, Engine]] = OrderedDict()
+        self._shared_postings: Postings | None = None
+        self._locks: dict[int, asyncio.Lock] = {}
+
+    @property
+    def loaded(self) -> tuple[int, ...]:
+        """Servers whose own library is loaded, least recently used first."""
+        return tuple(self._loaded)
+
+    def replace_shared(self, engine: Engine) -> None:
+        """The host folder changed: new questions use the new index; server libraries rebuild on use."""
+        self.shared, self._shared_postings = engine, None
+        self._loaded.clear()
+
+    def forget(self, guild_id: int) -> None:
+        """A document of this server changed: its library loads again on next use."""
+        self._loaded.pop(guild_id, None)
+
+    async def engine_for(self, guild_id: int | None) -> Engine:
+        shared = self.shared if self.policy.sees_shared(guild_id) else self.empty
+        if guild_id is None or self.guild_articles is None:
+            return shared
+        async with self._locks.setdefault(guild_id, asyncio.Lock()):
+            version, articles = await self.guild_articles(guild_id)
+            if not articles:
+                return shared
+            loaded = self._loaded.get(guild_id)
+            if loaded is not None and loaded[0] == version:
+                self._loaded.move_to_end(guild_id)
+                return loaded[1]
+            engine = await asyncio.to_thread(self._build, articles, shared)
+            self._loaded[guild_id] = (version, engine)
+            while len(self._loaded) > self.policy.max_loaded:
+                self._loaded.popitem(last=False)
+            return engine
+
+    def _build(self, articles: tuple[Article, ...], shared: Engine) -> Engine:
+        own = Engine(Corpus(articles), shared.options)
+        if shared is self.empty or not self.policy.search_shared_beside_own or not shared.passages:
+            return own.prepare_lookups()
+        if self._shared_postings is None:
+            self._shared_postings = postings_of(shared)
+        together = Corpus(shared.articles + articles)
+        index = UnionIndex([self._shared_postings, postings_of(own)])
+        return Engine(together, shared.options, index=index).prepare_lookups()

@@ -1,0 +1,87 @@
+"""/settings and /stats: for members who may manage the server, checked here, not only by Discord."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.service import messages
+from bot.service.rules import COOLDOWN_MAX, PAGE_SIZE_MAX, Member, Refusal, ServerRules
+from bot.storage.records import GuildStats
+
+
+@dataclass(frozen=True)
+class Channel:
+    id: int
+    guild_id: int | None
+
+
+@dataclass(frozen=True)
+class SettingsChange:
+    excerpts: int | None = None
+    private: bool | None = None
+    cooldown: int | None = None
+    allow_channel: Channel | None = None
+    disallow_channel: Channel | None = None
+    all_channels: bool | None = None
+
+
+@dataclass(frozen=True)
+class SettingsView:
+    saved: bool
+    page_size: int
+    private: bool
+    cooldown: float
+    channel_ids: tuple[int, ...]
+
+
+class Admin:
+    def __init__(self, store, rules: ServerRules):
+        self.store = store
+        self.rules = rules
+
+    async def settings(self, member: Member, change: SettingsChange) -> SettingsView | Refusal:
+        if member.guild_id is None or not member.can_manage:
+            return Refusal(messages.MANAGE_SETTINGS_ONLY)
+        changes = _validated(member, change)
+        if isinstance(changes, Refusal):
+            return changes
+        if changes:
+            guild = await self.rules.update(member.guild_id, **changes)
+        else:
+            guild = await self.rules.settings(member.guild_id)
+        return SettingsView(
+            saved=bool(changes),
+            page_size=self.rules.page_size(guild),
+            private=self.rules.private_default(guild),
+            cooldown=self.rules.cooldown(guild),
+            channel_ids=tuple(guild.channel_ids),
+        )
+
+    async def stats(self, member: Member) -> GuildStats | Refusal:
+        if member.guild_id is None or not member.can_manage:
+            return Refusal(messages.MANAGE_STATS_ONLY)
+        return await self.store.guild_stats(member.guild_id)
+
+
+def _validated(member: Member, change: SettingsChange) -> dict | Refusal:
+    """Every option checked as if Discord's own checks did not exist."""
+    changes: dict = {}
+    if change.excerpts is not None:
+        if not 1 <= change.excerpts <= PAGE_SIZE_MAX:
+            return Refusal(messages.bad_option("excerpts", f"must be between 1 and {PAGE_SIZE_MAX}."))
+        changes["top_k"] = change.excerpts
+    if change.private is not None:
+        changes["private_default"] = bool(change.private)
+    if change.cooldown is not None:
+        if not 0 <= change.cooldown <= COOLDOWN_MAX:
+            return Refusal(messages.bad_option("cooldown", f"must be between 0 and {COOLDOWN_MAX} seconds."))
+        changes["cooldown_seconds"] = change.cooldown
+    if change.all_channels:
+        changes["all_channels"] = True
+    for option, channel in (("allow_channel", change.allow_channel), ("disallow_channel", change.disallow_channel)):
+        if channel is None:
+            continue
+        if channel.guild_id != member.guild_id:
+            return Refusal(messages.bad_option(option, "must be a channel of this server."))
+        changes[option] = channel.id
+    return changes

@@ -1,0 +1,75 @@
+"""Two libraries searched as one rank exactly as rank-bm25 over their concatenation."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from rank_bm25 import BM25Okapi
+
+from bot.core.union import Postings, UnionScorer
+
+WORDS = [f"w{i}" for i in range(60)]
+
+
+def corpus(rng: random.Random, n: int, words=WORDS) -> list[list[str]]:
+    return [[rng.choice(words[: rng.randint(5, len(words))]) for _ in range(rng.randint(1, 30))] for _ in range(n)]
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_union_scores_equal_rank_bm25_over_the_concatenation(seed):
+    rng = random.Random(seed)
+    shared, own = corpus(rng, rng.randint(1, 80)), corpus(rng, rng.randint(1, 40), WORDS[20:] + ["only-here"])
+    scorer = UnionScorer([Postings.build(shared), Postings.build(own)])
+    reference = BM25Okapi(shared + own)
+    for _ in range(10):
+        query = [rng.choice(WORDS + ["only-here", "nowhere"]) for _ in range(rng.randint(1, 6))]
+        expected = reference.get_scores(query)
+        got = scorer.top_k(query, len(shared) + len(own))
+        touched = {d for d, doc in enumerate(shared + own) if set(query) & set(doc)}
+        assert {doc for doc, _ in got} == touched
+        for doc, score in got:
+            assert score == expected[doc], (seed, query, doc)  # bit-identical, not approximately
+        assert [d for d, _ in got] == sorted(touched, key=lambda d: (-expected[d], d))  # ties by corpus order
+
+
+def test_locate_maps_global_ids_back_to_their_library():
+    scorer = UnionScorer([Postings.build([["a"], ["b"]]), Postings.build([["a"], ["c"], ["a", "c"]])])
+    assert [scorer.locate(d) for d in range(5)] == [(0, 0), (0, 1), (1, 0), (1, 1), (1, 2)]
+    assert scorer.top_k(["c"], 1)[0][0] in (3, 4)
+
+
+def test_an_empty_library_changes_nothing():
+    docs = [["x", "y"], ["y"], ["z"]]
+    alone, with_empty = UnionScorer([Postings.build(docs)]), UnionScorer([Postings.build(docs), Postings.build([])])
+    assert alone.top_k(["y", "z"], 3) == with_empty.top_k(["y", "z"], 3)
+
+
+def test_an_engine_over_two_libraries_answers_from_both_with_union_scores():
+    from bot.core.engine import Engine
+    from bot.core.models import Article, Corpus, Passage
+    from bot.core.union import UnionIndex
+
+    def article(article_id: str, texts: list[str]) -> Article:
+        passages = tuple(Passage(f"{article_id}:{i}", article_id, i, i, text) for i, text in enumerate(texts, 1))
+        return Article(article_id, f"{article_id}.txt", article_id, passages=passages)
+
+    shared = Corpus((article("shared", ["Volcanoes erupt when magma rises.", "Glaciers carve valleys."]),))
+    own = Corpus((article("week1", ["Our seminar on volcanoes met on Monday."]),))
+    together = Corpus(shared.articles + own.articles)
+    reference = Engine(together)  # the two as one corpus, indexed from scratch
+    parts = [Postings.build([a for _, a in _documents(Engine(c))]) for c in (shared, own)]
+    union = Engine(together, index=UnionIndex(parts))
+    question = "When do volcanoes erupt?"
+    expected = [(e.passage.id, e.score) for e in reference.ask(question, top_k=3).excerpts]
+    assert [(e.passage.id, e.score) for e in union.ask(question, top_k=3).excerpts] == expected
+    assert {p for p, _ in expected} == {"shared:1", "week1:1"}
+    only_week1 = union.ask(question, article_id="week1")
+    assert [e.passage.id for e in only_week1.excerpts] == ["week1:1"]
+
+
+def _documents(engine):
+    from bot.core.engine import with_sources
+
+    for passage, (analyzer, text, cited) in zip(engine.passages, engine.documents(), strict=True):
+        yield passage, with_sources(analyzer.tokens(text), analyzer.tokens(cited))

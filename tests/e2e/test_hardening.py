@@ -1,0 +1,104 @@
+"""What a hostile member and a lost response used to break, through the fake Discord."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import subprocess
+import sys
+
+import pytest
+import pytest_asyncio
+
+from bot.config import bundled_corpus_dir
+from bot.service import messages
+from testing.bot_process import GUILD, MANAGE_GUILD, TOKEN, BotProcess, bot_env, write_config
+from testing.fake_discord import APPLICATION_COMMAND, EPHEMERAL, FakeDiscord, custom_ids
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+ASKER, OTHER_MEMBER = 5555, 6666
+ONE_PARAGRAPH = "Quokkas are small marsupials that live on Rottnest Island and smile at visitors."
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def bot(fake, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("hardening")
+    corpus = folder / "corpus"
+    shutil.copytree(bundled_corpus_dir(), corpus)
+    (corpus / "quokkas.txt").write_text(f"Quokkas\n\n{ONE_PARAGRAPH}\n", encoding="utf-8")
+    config = write_config(folder / "config.yaml", fake, folder / "data", corpus=corpus, cooldown_seconds=0)
+    process = BotProcess(config, folder / "data", folder / "bot.log", bot_env(folder / "data"))
+    await process.start(fake)
+    yield process
+    assert await process.stop() == 0, process.log_text()[-3000:]
+
+
+async def test_a_one_paragraph_articles_passage_can_be_shown(fake, bot):
+    shown = await fake.send_command("source", {"passage": "quokkas:1"})
+    card = await shown.wait_for(timeout=15)
+    assert not shown.errors, shown.errors
+    assert ONE_PARAGRAPH[:40] in card["embeds"][0]["description"]
+    assert len(set(custom_ids(card))) == len(custom_ids(card))  # what Discord rejects: duplicate custom_ids
+
+    asked = await fake.send_command("ask", {"question": "Where do quokkas live?"}, user_id=ASKER)
+    await asked.wait_for(lambda m: bool(m.get("embeds")), timeout=15)
+    full = await fake.click(asked.original, next(c for c in custom_ids(asked.original) if c.startswith("sb:full:")),
+                            user_id=ASKER)  # fmt: skip
+    passage = await full.wait_for(timeout=15)
+    assert not full.errors and "Rottnest" in passage["embeds"][0]["description"]
+
+
+async def test_an_interaction_delivered_twice_is_answered_once(fake, bot):
+    first = await fake.send_command("ask", {"question": "Who is Andrei Tsygankov?"})
+    await first.wait_for(lambda m: bool(m.get("embeds")), timeout=15)
+    again = await fake.deliver(dict(first.payload))
+    await asyncio.sleep(1.5)
+    assert again.callbacks == [] and again.followups == again.edits == []
+    assert "delivered twice" in bot.log_text()
+
+
+async def test_votes_on_someone_elses_private_answer_are_refused(fake, bot):
+    asked = await fake.send_command("ask", {"question": "Who is Andrei Tsygankov?", "private": True}, user_id=ASKER)
+    await asked.wait_for(lambda m: bool(m.get("embeds")), timeout=15)
+    vote = next(c for c in custom_ids(asked.original) if c.startswith("sb:vote:"))
+    crafted = await fake.click(asked.original, vote, user_id=OTHER_MEMBER)
+    reply = await crafted.wait_for(timeout=10)
+    assert reply["content"] == messages.PRIVATE_NOT_YOURS and reply["flags"] & EPHEMERAL
+
+
+async def settings(fake, options: dict):
+    """/settings as a crafted client could send it: values Discord's own checks would have stopped."""
+    command = fake.find_command("settings", guild_id=GUILD)
+    data = {"id": command["id"], "name": "settings", "type": 1, "guild_id": str(GUILD),
+            "options": [{"name": k, "type": 4, "value": v} for k, v in options.items()]}  # fmt: skip
+    payload = fake.interaction_payload(APPLICATION_COMMAND, data, guild_id=GUILD, user_id=ASKER,
+                                       permissions=MANAGE_GUILD)  # fmt: skip
+    interaction = await fake.deliver(payload)
+    return await interaction.wait_for(timeout=10)
+
+
+@pytest.mark.parametrize(("options", "option"), [({"excerpts": -3}, "excerpts"), ({"cooldown": 10**12}, "cooldown")])
+async def test_crafted_settings_values_are_refused_and_asking_still_works(fake, bot, options, option):
+    reply = await settings(fake, options)
+    assert reply["flags"] & EPHEMERAL and option in reply["content"] and "Sorry" not in reply["content"]
+    asked = await fake.send_command("ask", {"question": "Who is Andrei Tsygankov?"})
+    answer = await asked.wait_for(lambda m: bool(m.get("embeds")), timeout=15)
+    assert not asked.errors and answer["embeds"][0]["fields"]
+
+
+def test_start_without_a_network_is_one_line_and_no_voice_warning(tmp_path):
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        f"data_dir: {tmp_path / 'data'}\ndiscord:\n  api_base_url: http://127.0.0.1:9/api/v10\n"
+        "  gateway_url: ws://127.0.0.1:9/\n",
+        encoding="utf-8",
+    )
+    env = bot_env(tmp_path / "data")
+    for command in ("sync", "run"):
+        done = subprocess.run([sys.executable, "-m", "bot", command, "--config", str(config)], env=env,
+                              capture_output=True, text=True, timeout=60)  # fmt: skip
+        lines = [line for line in done.stderr.splitlines() if line.strip() and " | " not in line]  # not log lines
+        assert done.returncode == 1, done.stderr
+        assert len(lines) == 1 and "cannot reach Discord at http://127.0.0.1:9/api/v10" in lines[0], done.stderr
+        assert "Traceback" not in done.stderr and "PyNaCl" not in done.stderr and TOKEN not in done.stderr
