@@ -193,6 +193,16 @@ ROWS = {
         "skipped",
         "its name says Word (.docx), but its content is not",
     ),
+    "unsupported-format": Row(
+        "scan.jpg", lambda: b"\xff\xd8\xff\xe0" + bytes(200), "skipped", "not a format Studybot reads (it reads .txt, .md"
+    ),
+    "unsupported-format-with-text": Row(
+        "notes.pages", lambda: b"Plain text in a .pages file is still not an article.\n", "skipped", "not a format"
+    ),
+    "no-suffix": Row("README", lambda: b"Read me first.\n", "skipped", "not a format Studybot reads"),
+    "hidden-file": Row(".DS_Store", lambda: bytes(range(256)), "ignored", None),
+    "desktop-litter": Row("Thumbs.db", lambda: bytes(64), "ignored", None),
+    "word-lock-file": Row("~$reading.md", lambda: b"\x05Jane Roe", "ignored", None),
 }
 
 

@@ -41,11 +41,15 @@ def reader_for(name: str) -> Reader | None:
     return next((r for r in READERS if suffix in r.suffixes), None)
 
 
-def read_bytes(name: str, data: bytes, limits: ReadLimits) -> Document:
-    """A file's bytes → Document, by the reader its suffix names. Raises SkipFile."""
-    reader = reader_for(name)
+def unreadable_format() -> SkipFile:
+    return SkipFile(f"not a format Studybot reads (it reads {', '.join(readable_suffixes())})")
+
+
+def read_bytes(name: str, data: bytes, limits: ReadLimits, reader: Reader | None = None) -> Document:
+    """A file's bytes → Document, by the given reader or the one its suffix names. Raises SkipFile."""
+    reader = reader or reader_for(name)
     if reader is None:
-        raise SkipFile(f"not a format Studybot reads (it reads {', '.join(readable_suffixes())})")
+        raise unreadable_format()
     if not reader.sniff(data[:SNIFF_BYTES]):
         raise SkipFile(f"its name says {reader.name}, but its content is not")
     return reader.read(data, limits)
