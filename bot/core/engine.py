@@ -14,8 +14,8 @@ import numpy as np
 from bot.core.analysis import Analyzer, TermEncoder, analyzer_for
 from bot.core.answer import QuestionTerms, carries, focused_quote, question_terms
 from bot.core.index import BM25Index, ReferenceIndex
-from bot.core.ranking import RerankOptions, rerank
 from bot.core.models import Answer, Article, Corpus, Excerpt, FootnoteLookup, Passage, PassageLookup
+from bot.core.ranking import RerankOptions, rerank
 
 ENGINES = {"numpy": BM25Index, "rank-bm25": ReferenceIndex}
 ENGINE_NAMES = tuple(ENGINES)
