@@ -204,8 +204,10 @@ def _idf(doc_freq: list[int], n: int) -> np.ndarray:
 
 
 def _best(docs: np.ndarray, scores: np.ndarray, k: int) -> list[tuple[int, float]]:
+    """The k best (doc, score): best score first, equal scores by doc order, at the cut too."""
     if docs.size > k:
-        keep = np.argpartition(-scores, k - 1)[:k]
+        kth = np.partition(scores, docs.size - k)[docs.size - k]  # the k-th best score
+        keep = np.flatnonzero(scores >= kth)  # every doc tied with the k-th competes for its place
         docs, scores = docs[keep], scores[keep]
-    order = np.lexsort((docs, -scores))
+    order = np.lexsort((docs, -scores))[:k]
     return [(int(docs[i]), float(scores[i])) for i in order]

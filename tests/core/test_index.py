@@ -91,3 +91,26 @@ def test_index_from_encoder_ids_equals_index_from_tokens():
     assert from_ids.vocabulary == from_tokens.vocabulary
     for name in ("idf_values", "offsets", "doc_ids", "weights"):
         assert np.array_equal(getattr(from_ids, name), getattr(from_tokens, name)), name
+
+
+def ranking_by_score_then_passage(scores: np.ndarray, k: int) -> list[int]:
+    """What a user sees as the order: best score first, equal scores in passage order."""
+    hits = [d for d in range(len(scores)) if scores[d] != 0]
+    return sorted(hits, key=lambda d: (-scores[d], d))[:k]
+
+
+@pytest.mark.parametrize("k", [1, 2, 3, 5, 8])
+def test_ties_at_the_cut_are_broken_by_passage_order(k):
+    """`--top-k 3` shows the same first three as the full ranking, even when the third and fourth tie."""
+    rng = random.Random(k)
+    distinct = [["beta"] * (i + 2) + ["filler"] * i for i in range(3)]
+    twins = [["beta", "gamma"] for _ in range(40)]  # forty passages with one and the same score
+    docs = distinct + twins
+    rng.shuffle(docs)
+    index = BM25Index.build(docs)
+    query = ["beta", "gamma"]
+    full = [d for d, _ in index.top_k(query, len(docs))]
+    assert full == ranking_by_score_then_passage(index.scores(query), len(docs))
+    assert [d for d, _ in index.top_k(query, k)] == full[:k]
+    inside = np.arange(10, 30)
+    assert [d for d, _ in index.top_k(query, k, candidates=inside)] == [d for d in full if 10 <= d < 30][:k]
