@@ -24,6 +24,7 @@ except ImportError:
 
 K1, B, EPSILON = 1.5, 0.75, 0.25
 FORMAT_VERSION = 1
+BUILD_SLICE_TOKENS = 1 << 22  # tokens sorted at a time while building
 ARRAYS = ("idf_values", "offsets", "doc_ids", "weights")  # saved as <name>.npy
 
 
@@ -56,38 +57,63 @@ class BM25Index:
     @classmethod
     def from_term_ids(cls, documents: Sequence[Sequence[int]], vocabulary: dict[str, int]) -> BM25Index:
         """From each document's term ids; ids number the vocabulary in order of first occurrence."""
-        n, n_terms = len(documents), len(vocabulary)
-        lengths = np.fromiter(map(len, documents), dtype=np.int64, count=n)
-        total = int(lengths.sum())
-        keys = np.fromiter(itertools.chain.from_iterable(documents), np.int64, count=total)
+        lengths = np.fromiter(map(len, documents), dtype=np.int64, count=len(documents))
+        term_ids = np.fromiter(itertools.chain.from_iterable(documents), np.int32, count=int(lengths.sum()))
+        return cls.from_flat(term_ids, lengths, vocabulary)
+
+    @classmethod
+    def from_flat(cls, term_ids: np.ndarray, lengths: np.ndarray, vocabulary: dict[str, int]) -> BM25Index:
+        """From every document's term ids end to end, `lengths` saying how many are each document's.
+
+        Built a slice of documents at a time, so that memory peaks at about 1.5x the finished index
+        (plus term_ids) instead of holding a sort key per token for the whole corpus.
+        """
+        n, n_terms, total = len(lengths), len(vocabulary), int(term_ids.size)
         if n == 0 or n_terms == 0:
             empty = np.zeros(0)
             return cls(vocabulary, empty, np.zeros(n_terms + 1, np.int64), np.zeros(0, np.int32), empty, n)
+        lengths = np.asarray(lengths, dtype=np.int64)
+        ends = np.cumsum(lengths)
+        cuts = np.searchsorted(ends, np.arange(BUILD_SLICE_TOKENS, total, BUILD_SLICE_TOKENS), side="right")
+        bounds = np.unique(np.concatenate(([0], cuts, [n]))).tolist()
 
-        # (term, doc) pairs sorted by term then doc; runs of equal keys give the term frequencies.
-        keys *= n
-        keys += np.repeat(np.arange(n, dtype=np.int64), lengths)
-        keys.sort()
-        run_starts = np.empty(total, dtype=bool)
-        run_starts[0] = True
-        np.not_equal(keys[1:], keys[:-1], out=run_starts[1:])
-        starts = np.flatnonzero(run_starts)
-        tf = np.diff(starts, append=total).astype(np.float64)
-        posting_terms, doc_ids = np.divmod(keys[starts], n)
-        del keys, run_starts, starts
-        doc_freq = np.bincount(posting_terms, minlength=n_terms)
+        # Pass 1: each slice's (term, doc) pairs sorted by term then doc; runs of equal keys are term frequencies.
+        slices, doc_freq = [], np.zeros(n_terms, np.int64)
+        for first, stop in itertools.pairwise(bounds):
+            docs, tf, counts = _slice_postings(term_ids, ends, lengths, first, stop, n_terms)
+            doc_freq += counts
+            slices.append((docs, tf, counts))
         offsets = np.zeros(n_terms + 1, dtype=np.int64)
         np.cumsum(doc_freq, out=offsets[1:])
 
+        # Pass 2: the slices' postings into place, docs ascending within each term; tf held in weights.
+        doc_ids = np.empty(int(offsets[-1]), dtype=np.int32)
+        weights = np.empty(int(offsets[-1]), dtype=np.float64)
+        filled = offsets[:-1].copy()
+        slices.reverse()
+        while slices:
+            docs, tf, counts = slices.pop()  # freed as soon as placed
+            before = np.cumsum(counts) - counts  # where each term's run starts within the slice
+            dest = np.repeat(filled - before, counts) + np.arange(docs.size)
+            doc_ids[dest] = docs
+            weights[dest] = tf
+            filled += counts
+            del docs, tf, dest
+
+        # Pass 3: weights in place. Same operations, same order as rank_bm25.BM25Okapi.get_scores.
         idf_values = _idf(doc_freq.tolist(), n)
         avgdl = total / n
-        # Same operations, same order as rank_bm25.BM25Okapi.get_scores (the length term once per document).
         norm = K1 * (1 - B + B * lengths.astype(np.float64) / avgdl)
-        ratio = tf * (K1 + 1)
-        ratio /= tf + norm[doc_ids]
-        weights = idf_values[posting_terms]
-        weights *= ratio
-        return cls(vocabulary, idf_values, offsets, doc_ids.astype(np.int32), weights, n)
+        for lo in range(0, weights.size, BUILD_SLICE_TOKENS):
+            hi = min(lo + BUILD_SLICE_TOKENS, weights.size)
+            posting_terms = np.searchsorted(offsets, np.arange(lo, hi), side="right") - 1
+            tf = weights[lo:hi]
+            ratio = tf * (K1 + 1)
+            ratio /= tf + norm[doc_ids[lo:hi]]
+            part = idf_values[posting_terms]
+            part *= ratio
+            weights[lo:hi] = part
+        return cls(vocabulary, idf_values, offsets, doc_ids, weights, n)
 
     # ------------------------------------------------------------ scoring
 
@@ -208,6 +234,27 @@ class ReferenceIndex:
         if touched.size == 0:
             return []
         return _best(touched, self.scores(query)[touched], k)
+
+
+def _slice_postings(
+    term_ids: np.ndarray, ends: np.ndarray, lengths: np.ndarray, first: int, stop: int, n_terms: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Documents [first, stop): each (term, doc) pair's doc and term frequency, by term then doc; pairs per term."""
+    m = stop - first
+    lo, hi = int(ends[first] - lengths[first]), int(ends[stop - 1])
+    keys = term_ids[lo:hi].astype(np.int64)
+    keys *= m
+    keys += np.repeat(np.arange(m, dtype=np.int64), lengths[first:stop])
+    keys.sort()
+    run_starts = np.empty(keys.size, dtype=bool)
+    run_starts[:1] = True
+    np.not_equal(keys[1:], keys[:-1], out=run_starts[1:])
+    starts = np.flatnonzero(run_starts)
+    tf = np.diff(starts, append=keys.size)
+    terms, docs = np.divmod(keys[starts], m)
+    docs += first
+    counts = np.bincount(terms, minlength=n_terms)
+    return docs.astype(np.int32), tf.astype(np.uint16 if tf.max(initial=0) < 2**16 else np.int32), counts
 
 
 def _idf(doc_freq: list[int], n: int) -> np.ndarray:

@@ -168,3 +168,45 @@ def test_top_k_is_the_head_of_the_full_ranking_on_a_corpus_of_many_windows():
         lo, hi = sorted(int(x) for x in rng.integers(0, 20_000, 2))
         inside = [(d, s) for d, s in index.top_k(query, 20_000) if lo <= d < hi][:10]
         assert index.top_k(query, 10, candidates=np.arange(lo, hi)) == inside
+
+
+@pytest.mark.parametrize("slice_tokens", [1, 7, 64])
+def test_building_in_slices_gives_the_same_index(monkeypatch, slice_tokens):
+    """The build sorts a slice of documents at a time (to bound memory): any slicing, the same arrays."""
+    rng = random.Random(slice_tokens)
+    docs, words = random_corpus(rng, 150, 40)
+    docs[3] = docs[77] = []  # empty passages at slice edges too
+    whole = BM25Index.build(docs)
+    monkeypatch.setattr(index_module, "BUILD_SLICE_TOKENS", slice_tokens)
+    sliced = BM25Index.build(docs)
+    for name in ("idf_values", "offsets", "doc_ids", "weights"):
+        assert np.array_equal(getattr(sliced, name), getattr(whole, name)), name
+    query = rng.choices(words, k=4)
+    assert np.max(np.abs(sliced.scores(query) - BM25Okapi(docs).get_scores(query))) == 0
+
+
+@pytest.mark.parametrize("pool", [False, True])
+def test_passages_analysed_in_runs_and_processes_build_the_same_index(monkeypatch, pool):
+    """Runs analysed apart (in a pool of processes for a large corpus) merge into the one-analyser index."""
+    from bot.core import indexing
+    from bot.core.analysis import Analyzer, TermEncoder
+
+    rng = random.Random(13)
+    words = ["Talks", "talking,", "U.S.-Russian", "START-IV", "the", "Moscow's", "2014", "Разоружение", "treaty"]
+    words += [f"word{i}" for i in range(200)]
+    texts = [" ".join(rng.choices(words, k=rng.randint(0, 15))) for _ in range(400)]
+    cited = [rng.choice(["", "Moscow treaty archive", "Разоружение и безопасность"]) for _ in texts]
+    passages = list(zip(texts, cited, strict=True))
+    analyzer, encoder = Analyzer(), TermEncoder()
+    encoded = [indexing.with_sources(encoder.encode(analyzer, t), encoder.encode(analyzer, c)) for t, c in passages]
+    expected = BM25Index.from_term_ids(encoded, encoder.vocabulary)
+    monkeypatch.setattr(indexing, "RUN_PASSAGES", 37)
+    monkeypatch.setattr(indexing, "POOL_FROM_PASSAGES", 1 if pool else 10**9)
+    stages = []
+    built = indexing.build_index(
+        ((analyzer, t, c) for t, c in passages), len(passages), lambda stage, done, total: stages.append(stage)
+    )
+    assert built.vocabulary == expected.vocabulary
+    for name in ("idf_values", "offsets", "doc_ids", "weights"):
+        assert np.array_equal(getattr(built, name), getattr(expected, name)), name
+    assert stages[0] == "analysing passages" and stages[-1] == "indexing"
