@@ -51,8 +51,10 @@ class BM25Index:
     def build(cls, documents: Sequence[Sequence[str]]) -> BM25Index:
         """From each document's terms (as rank-bm25 takes them)."""
         ids: defaultdict[str, int] = defaultdict(itertools.count().__next__)  # ids in order of first occurrence
-        encoded = [list(map(ids.__getitem__, document)) for document in documents]
-        return cls.from_term_ids(encoded, dict(ids))
+        lengths = np.fromiter(map(len, documents), dtype=np.int64, count=len(documents))
+        tokens = itertools.chain.from_iterable(documents)
+        term_ids = np.fromiter(map(ids.__getitem__, tokens), np.int32, count=int(lengths.sum()))
+        return cls.from_flat(term_ids, lengths, dict(ids))
 
     @classmethod
     def from_term_ids(cls, documents: Sequence[Sequence[int]], vocabulary: dict[str, int]) -> BM25Index:
