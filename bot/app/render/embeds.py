@@ -128,7 +128,8 @@ def answer_embed(
     embed = new_embed(title, description)
     for name, prep, budget in zip(names, prepared, budgets, strict=True):
         embed.add_field(name=name, value=prep.value(budget) or ELLIPSIS, inline=False)
-    embed.set_footer(text=footer)
+    if footer:
+        embed.set_footer(text=footer)
     return shrink(embed)
 
 
