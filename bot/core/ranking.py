@@ -129,7 +129,7 @@ def _whole_paragraph_score(pieces, doc, passages, analyzer, terms, index, postin
     """BM25 of the text of doc's whole paragraph, so that a split paragraph competes as one: a short
     piece must not win on its length alone. The length normalisation comes from doc's own postings
     (norm = idf·tf·(k1+1)/weight − tf), scaled by the paragraph's length over the piece's."""
-    from bot.core.index import B, K1
+    from bot.core.index import K1, B
 
     counts = [Counter(analyzer.tokens(passages[i].text)) for i in pieces]
     own = counts[pieces.index(doc)]
@@ -154,7 +154,7 @@ def _whole_paragraph_score(pieces, doc, passages, analyzer, terms, index, postin
 def posting_weight_of(index) -> Callable[[str, int], float]:
     """posting_weight(term, doc): the term's BM25 weight in that document (0 if absent), for either index."""
     own = getattr(index, "posting_weight", None)
-    if own is not None:  # an index that knows its weights itself (the union of two libraries)
+    if own is not None:  # an index that knows how (the union of libraries)
         return own
     bm25 = getattr(index, "bm25", None)
     if bm25 is not None:  # rank-bm25's own formula and statistics

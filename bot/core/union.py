@@ -100,20 +100,19 @@ class UnionScorer:
         return [(int(unique[i]), float(scores[i])) for i in order]
 
     def posting_weight(self, term: str, doc: int) -> float:
-        """The term's BM25 weight in one document of the union (0 if absent), as top_k adds it."""
+        """The term's BM25 weight in that document over the union (0 if absent)."""
         idf = self.idf.get(term)
-        part_no, local = self.locate(doc)
-        part = self.parts[part_no]
+        part_index, local = self.locate(doc)
+        part = self.parts[part_index]
         t = part.vocabulary.get(term)
         if idf is None or t is None:
             return 0.0
         lo, hi = int(part.offsets[t]), int(part.offsets[t + 1])
-        docs = part.doc_ids[lo:hi]
-        i = int(np.searchsorted(docs, local))
-        if i >= docs.size or docs[i] != local:
+        i = int(np.searchsorted(part.doc_ids[lo:hi], local))
+        if i >= hi - lo or part.doc_ids[lo + i] != local:
             return 0.0
-        tf, norm = part.tf[lo + i], K1 * (1 - B + B * part.lengths[local] / self.avgdl)
-        return float(idf * (tf * (K1 + 1) / (tf + norm)))
+        tf = part.tf[lo + i]
+        return float(idf * (tf * (K1 + 1) / (tf + K1 * (1 - B + B * part.lengths[local] / self.avgdl))))
 
     def locate(self, doc: int) -> tuple[int, int]:
         """A global doc id → (part index, doc id within that part)."""
@@ -131,11 +130,11 @@ class UnionIndex:
     def __contains__(self, term: str) -> bool:
         return term in self.scorer.idf
 
-    def idf(self, term: str) -> float | None:
-        return self.scorer.idf.get(term)
-
     def posting_weight(self, term: str, doc: int) -> float:
         return self.scorer.posting_weight(term, doc)
+
+    def idf(self, term: str) -> float | None:
+        return self.scorer.idf.get(term)
 
     def top_k(self, query: Sequence[str], k: int, candidates: np.ndarray | None = None) -> list[tuple[int, float]]:
         if candidates is None:

@@ -3,7 +3,7 @@
 Everyone may list and read; changing needs Manage Server or the server's librarian role, checked
 here, not only by Discord. Uploads are hostile input: the file is downloaded only from the
 configured attachment hosts, refused before download when its declared size is over the limit,
-parsed off the event loop, and stored only whole (quotas checked in the adding transaction).
+parsed in a worker process (bot.ingest.worker), and stored only whole (quotas checked in the adding transaction).
 """
 
 from __future__ import annotations
@@ -20,8 +20,10 @@ from urllib.parse import urlsplit
 
 
 from bot.core.models import Article
-from bot.ingest import ReadLimits, SkipFile, build_article, read_document
+from bot.ingest import SkipFile
+from bot.ingest.options import IngestOptions
 from bot.ingest.pipeline import ParsedArticle
+from bot.ingest.worker import ingest_file_async
 from bot.service import messages
 from bot.service.rules import Member, Refusal, ServerRules
 from bot.storage import DocumentQuota, DocumentRecord, QuotaExceeded
@@ -46,6 +48,7 @@ class ServerLibraryOptions:
     attachment_hosts: tuple[str, ...] = DISCORD_ATTACHMENT_HOSTS
     download_timeout_seconds: float = 30.0
     max_passage_chars: int = 1200
+    ingest: IngestOptions = IngestOptions()  # per-format size caps, the worker's time and memory limits
 
     @property
     def quota(self) -> DocumentQuota:
@@ -272,18 +275,11 @@ async def download_attachment(url: str, max_bytes: int, timeout: float) -> bytes
 
 
 async def parse_upload(filename: str, data: bytes, options: ServerLibraryOptions) -> ParsedArticle | Refusal:
-    """The file as an article, parsed off the event loop; a Refusal naming the file when it cannot be read.
-
-    TODO(worker): parse in a worker process with the formats' time and memory limits once
-    bot/ingest/worker.py lands; a thread keeps the event loop free but cannot stop a runaway parser."""
-    limits = ReadLimits(max_bytes=options.max_file_bytes)
-
-    def parse() -> ParsedArticle:
-        document = read_document(filename, data, limits)
-        return build_article("upload", filename, document, max_passage_chars=options.max_passage_chars)
-
+    """The file as an article, parsed in a worker process with the formats' time and memory limits
+    (off the event loop); a Refusal naming the file when it cannot be read."""
     try:
-        return await asyncio.to_thread(parse)
+        return await ingest_file_async(filename, data, article_id="upload", path=filename,
+                                       max_passage_chars=options.max_passage_chars, options=options.ingest)  # fmt: skip
     except SkipFile as exc:
         return Refusal(messages.cannot_read(filename, str(exc)))
     except Exception:  # a reader's bug on hostile input must not lose the bot
