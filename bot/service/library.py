@@ -33,7 +33,6 @@ log = logging.getLogger("studybot.service")
 DISCORD_ATTACHMENT_HOSTS = ("cdn.discordapp.com", "media.discordapp.net")
 TITLE_MAX, AUTHOR_MAX, URL_MAX = 256, 256, 512
 ISO_DATE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
-AUTOCOMPLETE_CHOICES = 25
 
 
 @dataclass(frozen=True)
@@ -121,37 +120,41 @@ class Library:
         found = await self.store.get_document(member.guild_id, document_id)
         return found or Refusal(messages.UNKNOWN_DOCUMENT)
 
-    async def choices(self, member: Member, typed: str) -> list[tuple[str, str]]:
-        """Up to 25 (shown name, document id) of the server's documents matching what was typed."""
+    async def document_items(self, member: Member) -> list[tuple[str, str]]:
+        """(shown name, document id) of every document of the member's server, for autocomplete."""
         if member.guild_id is None:
             return []
-        wanted = typed.casefold().strip()
-        found = []
-        for doc in await self.store.list_documents(member.guild_id):
-            if wanted in doc.title.casefold() or wanted in doc.filename.casefold() or wanted == doc.id:
-                found.append((_choice_name(doc), doc.id))
-        return found[:AUTOCOMPLETE_CHOICES]
+        return [(_choice_name(doc), doc.id) for doc in await self.store.list_documents(member.guild_id)]
 
     # -- changing ----------------------------------------------------------------------------
+
+    async def check(self, member: Member, upload: Upload, metadata: DocumentEdit = DocumentEdit()) -> Refusal | None:
+        """The cheap checks before anything is downloaded (rights, options, declared size, quotas,
+        the server's upload cooldown, which this starts): a front end answers a refusal at once."""
+        refusal = await self._change_refusal(member) or _metadata_refusal(metadata)
+        if refusal:
+            return refusal
+        limits = self.options
+        if not 0 <= upload.size <= limits.max_file_bytes:
+            return Refusal(messages.file_too_large(upload.filename, limits.max_file_bytes))
+        usage = await self.store.library_usage(member.guild_id)
+        if usage.documents >= limits.max_documents:
+            return Refusal(messages.library_full("documents", limits.max_documents))
+        if usage.total_bytes + upload.size > limits.max_total_bytes:
+            return Refusal(messages.library_full("total_bytes", limits.max_total_bytes))
+        return self._cooldown_refusal(member.guild_id)
 
     async def add(
         self, member: Member, upload: Upload, metadata: DocumentEdit = DocumentEdit()
     ) -> DocumentRecord | Refusal:
         """Check, download, parse, store; the stored record (its reply: messages.document_added)."""
-        refusal = await self._change_refusal(member) or _metadata_refusal(metadata)
-        if refusal:
-            return refusal
+        return await self.check(member, upload, metadata) or await self.store_upload(member, upload, metadata)
+
+    async def store_upload(
+        self, member: Member, upload: Upload, metadata: DocumentEdit = DocumentEdit()
+    ) -> DocumentRecord | Refusal:
+        """After `check`: download, parse in a worker, store (quotas checked again, atomically)."""
         guild_id, limits = member.guild_id, self.options
-        if not 0 <= upload.size <= limits.max_file_bytes:
-            return Refusal(messages.file_too_large(upload.filename, limits.max_file_bytes))
-        usage = await self.store.library_usage(guild_id)
-        if usage.documents >= limits.max_documents:
-            return Refusal(messages.library_full("documents", limits.max_documents))
-        if usage.total_bytes + upload.size > limits.max_total_bytes:
-            return Refusal(messages.library_full("total_bytes", limits.max_total_bytes))
-        refusal = self._cooldown_refusal(guild_id)
-        if refusal:
-            return refusal
         data = await self._bytes_of(upload)
         if isinstance(data, Refusal):
             return data

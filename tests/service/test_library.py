@@ -245,9 +245,9 @@ async def test_a_stored_answer_whose_document_was_removed_says_so(services):
 
 async def test_autocomplete_offers_only_this_servers_documents(services):
     added = await services.library.add(MANAGER, upload())
-    assert await services.library.choices(member(), "quok") == [("The Quokka Census (quokkas.md)", added.id)]
-    assert await services.library.choices(member(guild_id=OTHER_GUILD), "") == []
-    assert await services.library.choices(member(guild_id=None), "") == []
+    assert await services.library.document_items(member()) == [("The Quokka Census (quokkas.md)", added.id)]
+    assert await services.library.document_items(member(guild_id=OTHER_GUILD)) == []
+    assert await services.library.document_items(member(guild_id=None)) == []
 
 
 def test_the_upload_reply_reads_as_promised():
