@@ -178,10 +178,10 @@ def _only_they_see(interaction: discord.Interaction) -> bool:
     return bool(interaction.message and interaction.message.flags.ephemeral)
 
 
-def is_our_button(interaction: discord.Interaction) -> bool:
-    """Whether discord.py will route this click to one of BUTTONS (its id matches one, on its message)."""
+def is_our_button(interaction: discord.Interaction, buttons=BUTTONS) -> bool:
+    """Whether discord.py will route this click to one of `buttons` (its id matches one, on its message)."""
     custom_id = (interaction.data or {}).get("custom_id", "")
-    if not any(button.__discord_ui_compiled_template__.fullmatch(custom_id) for button in BUTTONS):
+    if not any(button.__discord_ui_compiled_template__.fullmatch(custom_id) for button in buttons):
         return False
     message = interaction.message
     rows = message.components if message else []

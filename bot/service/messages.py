@@ -89,6 +89,7 @@ LIBRARY_CHANGE_NOT_ALLOWED = (
 )
 UNKNOWN_DOCUMENT = "This server's reading list has no such document. Pick one from the list."
 NOT_AN_ATTACHMENT = "I only add files attached to Discord messages, not links."
+NO_ATTACHMENT = "That message has no file attached to add."
 LIBRARY_EMPTY = "This server's reading list is empty. Add a file with `/library add`."
 EXCERPTS_REMOVED = "Some excerpts of this answer came from a document since removed from the reading list."
 DOCUMENT_REMOVED = "That excerpt came from a document since removed from the reading list, so it can't be shown."
