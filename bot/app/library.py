@@ -148,12 +148,13 @@ class EditModal(discord.ui.Modal):
         super().__init__(title="Edit document", custom_id=f"sb:ledit:{doc.id}", timeout=900)
         self.document_id = doc.id
         self.fields = {
-            "title": discord.ui.TextInput(label="Title", default=doc.title[:256], max_length=256),
+            "title": discord.ui.TextInput(label="Title", default=doc.title[:256], max_length=256, custom_id="title"),
             "author": discord.ui.TextInput(label="Author", default=(doc.author or "")[:256], max_length=256,
-                                           required=False),  # fmt: skip
+                                           required=False, custom_id="author"),  # fmt: skip
             "date": discord.ui.TextInput(label="Date (2024, 2024-05 or 2024-05-31)", default=doc.date or "",
-                                         max_length=10, required=False),  # fmt: skip
-            "url": discord.ui.TextInput(label="Link", default=(doc.url or "")[:512], max_length=512, required=False),
+                                         max_length=10, required=False, custom_id="date"),  # fmt: skip
+            "url": discord.ui.TextInput(label="Link", default=(doc.url or "")[:512], max_length=512,
+                                        required=False, custom_id="url"),  # fmt: skip
         }
         for item in self.fields.values():
             self.add_item(item)
