@@ -9,14 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-
-READING = (
-    "# The Quokka Census\n\nBy Mira Tanaka\n\n"
-    "Rottnest Island counted twelve thousand quokkas in the spring survey.\n\n"
-    "The rangers used thermal cameras at dusk to count the quokkas [1].\n\n"
-    "[1] Island Ranger Report, 2023.\n"
-)
-QUESTION = "How many quokkas did Rottnest Island count?"
+from tests.support.readings import QUESTION, READING
 
 
 @pytest.fixture

@@ -74,6 +74,16 @@ async def document_choices(interaction: discord.Interaction, current: str) -> li
     return [app_commands.Choice(name=n, value=v) for n, v in render.choices(items, current)]
 
 
+async def _document_to_change(interaction: discord.Interaction, document: str) -> DocumentRecord | None:
+    """The document to edit or remove, after the member's right to change is checked (else refused)."""
+    library, who = _library(interaction), member(interaction)
+    if not await library.may_change(who):
+        await respond(interaction, content=messages.LIBRARY_CHANGE_NOT_ALLOWED, ephemeral=True)
+        return None
+    found = await library.info(who, document.strip())
+    return None if await refused(interaction, found) else found
+
+
 async def add_attachment(interaction: discord.Interaction, attachment: discord.Attachment | None,
                          metadata: DocumentEdit = DocumentEdit()) -> None:  # fmt: skip
     """Refuse at once when a cheap check says no; else acknowledge, then download, parse and store."""
@@ -133,14 +143,9 @@ async def library_info(interaction: discord.Interaction, document: str) -> None:
 @app_commands.autocomplete(document=document_choices)
 @tracked
 async def library_edit(interaction: discord.Interaction, document: str) -> None:
-    library, who = _library(interaction), member(interaction)
-    if not await library.may_change(who):
-        await respond(interaction, content=messages.LIBRARY_CHANGE_NOT_ALLOWED, ephemeral=True)
-        return
-    found = await library.info(who, document.strip())
-    if await refused(interaction, found):
-        return
-    await interaction.response.send_modal(EditModal(found))  # a modal must be the first answer
+    found = await _document_to_change(interaction, document)
+    if found is not None:
+        await interaction.response.send_modal(EditModal(found))  # a modal must be the first answer
 
 
 class EditModal(discord.ui.Modal):
@@ -176,12 +181,8 @@ class EditModal(discord.ui.Modal):
 @app_commands.autocomplete(document=document_choices)
 @tracked
 async def library_remove(interaction: discord.Interaction, document: str) -> None:
-    library, who = _library(interaction), member(interaction)
-    if not await library.may_change(who):
-        await respond(interaction, content=messages.LIBRARY_CHANGE_NOT_ALLOWED, ephemeral=True)
-        return
-    found = await library.info(who, document.strip())
-    if await refused(interaction, found):
+    found = await _document_to_change(interaction, document)
+    if found is None:
         return
     view = discord.ui.View(timeout=None)
     view.add_item(RemoveButton(found.id))

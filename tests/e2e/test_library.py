@@ -10,26 +10,15 @@ import pytest
 import pytest_asyncio
 
 from testing.bot_process import GUILD, OTHER_GUILD, TOKEN, BotProcess, bot_env, write_config
-from testing.fake_discord import FakeDiscord
+from tests.support.readings import QUESTION
+from tests.support.readings import READING as QUOKKAS
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 EPHEMERAL = 64
 NOT_MANAGER = 1 << 11  # Send Messages only
 LIBRARIAN_ROLE = 424242
-READING = (
-    b"# The Quokka Census\n\nBy Mira Tanaka\n\n"
-    b"Rottnest Island counted twelve thousand quokkas in the spring survey.\n\n"
-    b"The rangers used thermal cameras at dusk to count the quokkas [1].\n\n"
-    b"[1] Island Ranger Report, 2023.\n"
-)
-QUESTION = "How many quokkas did Rottnest Island count?"
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def fake():
-    async with FakeDiscord(token=TOKEN, guilds=(GUILD, OTHER_GUILD)) as server:
-        yield server
+READING = QUOKKAS.encode()
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")

@@ -16,14 +16,8 @@ from bot.service.rules import Refusal
 from bot.service.services import Services
 from bot.storage import DocumentRecord
 from tests.service.conftest import ASKER, GUILD, OTHER_GUILD, OTHER_MEMBER, member
+from tests.support.readings import QUESTION, READING
 
-READING = (
-    "# The Quokka Census\n\nBy Mira Tanaka\n\n"
-    "Rottnest Island counted twelve thousand quokkas in the spring survey.\n\n"
-    "The rangers used thermal cameras at dusk to count the quokkas [1].\n\n"
-    "[1] Island Ranger Report, 2023.\n"
-)
-QUESTION = "How many quokkas did Rottnest Island count?"
 MANAGER = member(can_manage=True)
 
 
