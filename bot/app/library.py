@@ -14,7 +14,7 @@ from bot.app.commands import tracked
 from bot.app.interactions import defer, member, refused, report_failure, respond
 from bot.app.render.fit import new_embed
 from bot.service import messages
-from bot.service.library import DocumentEdit, Upload
+from bot.service.library import COMMAND_LINE_USER, DocumentEdit, Upload
 from bot.storage import DocumentRecord
 
 PAGE_SIZE = 10
@@ -49,8 +49,8 @@ def document_embed(doc: DocumentRecord) -> discord.Embed:
     embed.add_field(name="Contents", value=", ".join(counts + [pages] * bool(pages)), inline=True)
     embed.add_field(name="File", value=f"{render.safe(doc.filename, 200)} · {messages.size_text(doc.size)}",
                     inline=False)  # fmt: skip
-    embed.add_field(name="Added", value=messages.added_by(f"<@{doc.added_by}>", f"<t:{int(doc.added_at)}:f>"),
-                    inline=False)  # fmt: skip
+    who = "the command line" if doc.added_by == COMMAND_LINE_USER else f"<@{doc.added_by}>"
+    embed.add_field(name="Added", value=messages.added_by(who, f"<t:{int(doc.added_at)}:f>"), inline=False)
     if doc.warnings:
         lines = [render.safe(w, 200) for w in doc.warnings]
         embed.add_field(name="Warnings", value=render.join_some(lines, render.FIELD_VALUE, "warnings"), inline=False)

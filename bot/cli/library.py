@@ -13,10 +13,9 @@ from pathlib import Path
 from bot.cli.commands import EXIT_FAILURE, EXIT_OK, CommandError
 from bot.config import Settings
 from bot.service import messages
+from bot.service.library import COMMAND_LINE_USER
 from bot.service.rules import Member, Refusal
 from bot.storage import DocumentRecord
-
-COMMAND_LINE_USER = 0  # added_by of a document added from the terminal
 
 
 def add_library_parser(sub, common_options) -> None:

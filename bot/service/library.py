@@ -30,6 +30,7 @@ from bot.storage import DocumentQuota, DocumentRecord, QuotaExceeded
 
 log = logging.getLogger("studybot.service")
 
+COMMAND_LINE_USER = 0  # added_by of a document added with `studybot library add`
 DISCORD_ATTACHMENT_HOSTS = ("cdn.discordapp.com", "media.discordapp.net")
 TITLE_MAX, AUTHOR_MAX, URL_MAX = 256, 256, 512
 ISO_DATE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
