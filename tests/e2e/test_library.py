@@ -129,3 +129,13 @@ async def test_the_message_menu_adds_the_attached_file(fake, bot):
     assert "twelve thousand" in await ask(fake, OTHER_GUILD)
     bare = await fake.send_command("Add to reading list", command_type=3, target_message={"content": "no file"})
     assert "no file attached" in text_of(await bare.wait_for(timeout=10))
+
+
+async def test_a_restart_keeps_every_servers_reading_list(fake, bot):
+    before = await document_id(fake, OTHER_GUILD)
+    assert before  # added by the message menu above
+    assert await bot.stop() == 0
+    await bot.start(fake)
+    assert await document_id(fake, OTHER_GUILD) == before
+    assert "twelve thousand" in await ask(fake, OTHER_GUILD)
+    assert "Quokka Count 2023" in await ask(fake, GUILD)  # the edited title survived too
