@@ -144,6 +144,7 @@ def _channel(channel: app_commands.AppCommandChannel | None) -> Channel | None:
     disallow_channel="Stop answering in this channel",
     all_channels="Answer in every channel again",
     librarian_role="Members with this role may change the reading list (/library)",
+    no_librarian_role="Only Manage Server changes the reading list again",
 )
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_guild=True)
@@ -157,10 +158,11 @@ async def settings_command(
     disallow_channel: app_commands.AppCommandChannel | None = None,
     all_channels: bool | None = None,
     librarian_role: discord.Role | None = None,
+    no_librarian_role: bool | None = None,
 ) -> None:
     role = None if librarian_role is None else Role(librarian_role.id, librarian_role.guild.id)
     change = SettingsChange(
-        excerpts, private, cooldown, _channel(allow_channel), _channel(disallow_channel), all_channels, role
+        excerpts, private, cooldown, _channel(allow_channel), _channel(disallow_channel), all_channels, role, no_librarian_role
     )
     view = await interaction.client.services.admin.settings(member(interaction), change)  # type: ignore
     if await refused(interaction, view):

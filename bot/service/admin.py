@@ -30,6 +30,7 @@ class SettingsChange:
     disallow_channel: Channel | None = None
     all_channels: bool | None = None
     librarian_role: Role | None = None
+    no_librarian_role: bool | None = None  # only Manage Server changes the reading list again
 
 
 @dataclass(frozen=True)
@@ -97,4 +98,6 @@ def _validated(member: Member, change: SettingsChange) -> dict | Refusal:
         if change.librarian_role.guild_id != member.guild_id:
             return Refusal(messages.bad_option("librarian_role", messages.LIBRARIAN_ROLE_NOT_HERE))
         changes["librarian_role_id"] = change.librarian_role.id
+    elif change.no_librarian_role:
+        changes["librarian_role_id"] = None
     return changes
