@@ -162,7 +162,8 @@ async def settings_command(
 ) -> None:
     role = None if librarian_role is None else Role(librarian_role.id, librarian_role.guild.id)
     change = SettingsChange(
-        excerpts, private, cooldown, _channel(allow_channel), _channel(disallow_channel), all_channels, role, no_librarian_role
+        excerpts, private, cooldown, _channel(allow_channel), _channel(disallow_channel), all_channels, role,
+        no_librarian_role,
     )
     view = await interaction.client.services.admin.settings(member(interaction), change)  # type: ignore
     if await refused(interaction, view):
