@@ -43,7 +43,7 @@ def test_add_list_info_ask_and_remove_over_one_database(capsys, config: Path):
     assert code == 0 and listed["id"] == doc_id and listed["guild_id"] == "5" and listed["date"] == "2023-10"
     code, out, _ = run(capsys, "library", "info", "--config", str(config), "--guild", "5", doc_id)
     assert code == 0 and "The Quokka Census" in out and "https://example.org/quokkas" in out and doc_id in out
-    assert "added by the command line" in out
+    assert "added by the command line" in out and "Quoted in 0 answers" in out
 
     code, out, _ = run(capsys, "ask", "--config", str(config), "--guild", "5", QUESTION, "--json")
     found = json.loads(out)
@@ -52,6 +52,8 @@ def test_add_list_info_ask_and_remove_over_one_database(capsys, config: Path):
     assert all(not e["passage_id"].startswith(doc_id) for e in json.loads(out)["excerpts"])
     code, out, _ = run(capsys, "ask", "--config", str(config), QUESTION, "--json")  # no server: shared only
     assert all(not e["passage_id"].startswith(doc_id) for e in json.loads(out)["excerpts"])
+    code, out, _ = run(capsys, "library", "info", "--config", str(config), "--guild", "5", doc_id, "--json")
+    assert code == 0 and json.loads(out)["stats"] == {"answers": 0, "feedback_up": 0, "feedback_down": 0}
     code, out, _ = run(capsys, "source", "--config", str(config), "--guild", "5", "--json")
     assert doc_id in {a["id"] for a in json.loads(out)["articles"]}
 

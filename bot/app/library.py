@@ -15,7 +15,7 @@ from bot.app.interactions import defer, member, refused, report_failure, respond
 from bot.app.render.fit import new_embed
 from bot.service import messages
 from bot.service.library import COMMAND_LINE_USER, DocumentEdit, Upload
-from bot.storage import DocumentRecord
+from bot.storage import DocumentRecord, DocumentStats
 
 PAGE_SIZE = 10
 WARNINGS_SHOWN = 5
@@ -39,7 +39,7 @@ def added_text(doc: DocumentRecord) -> str:
     return text if len(text) <= render.CONTENT else text[: render.CONTENT - 1] + "…"
 
 
-def document_embed(doc: DocumentRecord) -> discord.Embed:
+def document_embed(doc: DocumentRecord, stats: DocumentStats) -> discord.Embed:
     embed = new_embed(render.safe(doc.title, render.TITLE), url=doc.url)
     for name, value in (("Author", doc.author), ("Date", doc.date)):
         if value:
@@ -51,6 +51,8 @@ def document_embed(doc: DocumentRecord) -> discord.Embed:
                     inline=False)  # fmt: skip
     who = "the command line" if doc.added_by == COMMAND_LINE_USER else f"<@{doc.added_by}>"
     embed.add_field(name="Added", value=messages.added_by(who, f"<t:{int(doc.added_at)}:f>"), inline=False)
+    embed.add_field(name="Use", value=messages.quoted_in(stats.answers, stats.feedback_up, stats.feedback_down),
+                    inline=False)  # fmt: skip
     if doc.warnings:
         lines = [render.safe(w, 200) for w in doc.warnings]
         embed.add_field(name="Warnings", value=render.join_some(lines, render.FIELD_VALUE, "warnings"), inline=False)
@@ -133,10 +135,11 @@ async def library_list(interaction: discord.Interaction, page: app_commands.Rang
 @app_commands.autocomplete(document=document_choices)
 @tracked
 async def library_info(interaction: discord.Interaction, document: str) -> None:
-    found = await _library(interaction).info(member(interaction), document.strip())
+    library, who = _library(interaction), member(interaction)
+    found = await library.info(who, document.strip())
     if await refused(interaction, found):
         return
-    await respond(interaction, embed=document_embed(found), ephemeral=True)
+    await respond(interaction, embed=document_embed(found, await library.stats(who, found.id)), ephemeral=True)
 
 
 @library_group.command(name="edit", description="Change a document's title, author, date or link")

@@ -15,7 +15,7 @@ from bot.config import Settings
 from bot.service import messages
 from bot.service.library import COMMAND_LINE_USER
 from bot.service.rules import Member, Refusal
-from bot.storage import DocumentRecord
+from bot.storage import DocumentRecord, DocumentStats
 
 
 def add_library_parser(sub, common_options) -> None:
@@ -74,7 +74,12 @@ async def _library(args, settings: Settings) -> int:
                     print(documents_text(documents, args.guild))
             elif args.action == "info":
                 found = _or_fail(await library.info(who, args.document), args.document)
-                print(json.dumps(document_dict(found), ensure_ascii=False, indent=2) if args.json else card_text(found))
+                stats = await library.stats(who, found.id)
+                if args.json:
+                    data = {**document_dict(found), "stats": dataclasses.asdict(stats)}
+                    print(json.dumps(data, ensure_ascii=False, indent=2))
+                else:
+                    print(card_text(found, stats))
             else:
                 removed = _or_fail(await library.remove(who, args.document), args.document)
                 print(messages.document_removed(removed.title))
@@ -121,7 +126,7 @@ def documents_text(documents: tuple[DocumentRecord, ...], guild_id: int) -> str:
     return "\n".join(lines)
 
 
-def card_text(doc: DocumentRecord) -> str:
+def card_text(doc: DocumentRecord, stats: DocumentStats) -> str:
     when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(doc.added_at))
     who = "the command line" if doc.added_by == COMMAND_LINE_USER else f"user {doc.added_by}"
     lines = [doc.title]
@@ -131,5 +136,6 @@ def card_text(doc: DocumentRecord) -> str:
     counts = [messages.plural(doc.passages, "passage"), messages.plural(doc.footnotes, "footnote")]
     lines.append(f"File: {doc.filename}, {messages.size_text(doc.size)}; " + ", ".join(counts + [pages] * bool(pages)))
     lines.append(f"Id: {doc.id}; added by {who} on {when}.")
+    lines.append(messages.quoted_in(stats.answers, stats.feedback_up, stats.feedback_down))
     lines += [f"warning: {w}" for w in doc.warnings]
     return "\n".join(lines)

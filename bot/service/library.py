@@ -26,7 +26,7 @@ from bot.ingest.pipeline import ParsedArticle
 from bot.ingest.worker import ingest_file_async
 from bot.service import messages
 from bot.service.rules import Member, Refusal, ServerRules
-from bot.storage import DocumentQuota, DocumentRecord, QuotaExceeded
+from bot.storage import DocumentQuota, DocumentRecord, DocumentStats, QuotaExceeded
 
 log = logging.getLogger("studybot.service")
 
@@ -120,6 +120,12 @@ class Library:
             return Refusal(messages.LIBRARY_IN_SERVERS_ONLY)
         found = await self.store.get_document(member.guild_id, document_id)
         return found or Refusal(messages.UNKNOWN_DOCUMENT)
+
+    async def stats(self, member: Member, document_id: str) -> DocumentStats:
+        """Answers in the member's server that quote the document, and their votes."""
+        if member.guild_id is None:
+            return DocumentStats(0, 0, 0)
+        return await self.store.document_stats(member.guild_id, document_id)
 
     async def document_items(self, member: Member) -> list[tuple[str, str]]:
         """(shown name, document id) of every document of the member's server, for autocomplete."""

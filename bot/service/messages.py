@@ -138,6 +138,10 @@ def confirm_remove(title: str) -> str:
     return f"Remove ‘{title}’ from this server's reading list? Answers quoting it will no longer show it."
 
 
+def quoted_in(answers: int, up: int, down: int) -> str:
+    return f"Quoted in {plural(answers, 'answer')} (👍 {up} · 👎 {down})."
+
+
 def added_by(mention: str, when: str) -> str:
     return f"Added by {mention} on {when}."
 

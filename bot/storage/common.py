@@ -173,6 +173,21 @@ def edited_article(data: str, changes: dict[str, Any]) -> str:
     return json.dumps(article, ensure_ascii=False)
 
 
+def document_stats_sql(mark) -> str:
+    """Answers of a server quoting a document, with their votes; `mark(n)` is the dialect's n-th parameter."""
+    return f"""SELECT COUNT(*), COALESCE(SUM(up), 0), COALESCE(SUM(down), 0) FROM (
+                   SELECT (SELECT COUNT(*) FROM feedback AS f WHERE f.answer_id = a.id AND f.value = 1) AS up,
+                          (SELECT COUNT(*) FROM feedback AS f WHERE f.answer_id = a.id AND f.value = -1) AS down
+                   FROM answers AS a WHERE a.guild_id = {mark(1)} AND EXISTS (
+                       SELECT 1 FROM excerpts AS e WHERE e.answer_id = a.id AND e.passage_id LIKE {mark(2)})
+               ) AS quoting"""
+
+
+def passage_prefix(document_id: str) -> str:
+    """The LIKE pattern of a document's passage ids (document ids are hex: nothing to escape)."""
+    return f"{document_id}:%"
+
+
 def check_quota(quota: DocumentQuota | None, usage: LibraryUsage, record: DocumentRecord) -> None:
     """QuotaExceeded when adding `record` to a library using `usage` goes past `quota`."""
     if quota is None:

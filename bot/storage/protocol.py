@@ -18,6 +18,7 @@ from bot.storage.records import (
     Change,
     DocumentQuota,
     DocumentRecord,
+    DocumentStats,
     GuildSettings,
     GuildStats,
     LibraryUsage,
@@ -99,6 +100,9 @@ class Store(Protocol):
 
     async def remove_document(self, guild_id: int, document_id: str) -> bool:
         """Delete the server's document; False when it had none by that id. Publishes a change."""
+
+    async def document_stats(self, guild_id: int, document_id: str) -> DocumentStats:
+        """Stored answers of this server quoting the document, and their votes (/library info)."""
 
     async def library_version(self, guild_id: int) -> str:
         """Changes with every add, edit and remove in the server's library ("0" before the first)."""

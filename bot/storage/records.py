@@ -91,6 +91,15 @@ class LibraryUsage:
 
 
 @dataclass(frozen=True)
+class DocumentStats:
+    """Stored answers that quote a document, and the votes on them."""
+
+    answers: int
+    feedback_up: int
+    feedback_down: int
+
+
+@dataclass(frozen=True)
 class GuildStats:
     """Usage figures for one guild."""
 

@@ -104,6 +104,9 @@ async def test_a_member_without_rights_is_refused_and_a_librarian_may_add(fake, 
     submitted = await fake.submit_modal(edit, {"title": "Quokka Count 2023"})
     assert "Updated ‘Quokka Count 2023’" in text_of(await submitted.wait_for(timeout=10))
     assert "Quokka Count 2023" in await ask(fake, GUILD)
+    info = await fake.send_command("library info", {"document": await document_id(fake)})
+    card = text_of(await info.wait_for(timeout=10))
+    assert "Quokka Count 2023" in card and "Quoted in 1 answer " in card and "Added by <@" in card
 
 
 async def test_hostile_uploads_get_a_clear_reply_and_nothing_is_stored(fake, bot):

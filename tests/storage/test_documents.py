@@ -136,3 +136,24 @@ async def test_librarian_role_and_threads_settings_round_trip(store: Store):
     assert (again.librarian_role_id, again.threads, again.top_k) == (1_234_567_890_123_456_789, True, 2)
     cleared = await store.update_guild_settings(GUILD, librarian_role_id=None)
     assert cleared.librarian_role_id is None and (await store.get_guild_settings(OTHER_GUILD)).threads is None
+
+
+async def test_document_stats_count_this_servers_answers_quoting_it_and_their_votes(store: Store):
+    from bot.storage import DocumentStats
+    from tests.storage.samples import make_answer
+
+    doc = await store.add_document(make_document(), b"A", make_article())
+    quoting = make_answer()
+    quoting = dataclasses.replace(
+        quoting, excerpts=(dataclasses.replace(quoting.excerpts[0], passage_id=f"{doc.id}:2"), *quoting.excerpts[1:])
+    )
+    first = await store.save_answer(quoting)
+    second = await store.save_answer(quoting)
+    await store.save_answer(make_answer())  # quotes other passages
+    await store.save_answer(dataclasses.replace(quoting, guild_id=OTHER_GUILD))  # another server's
+    await store.record_feedback(first.id, 1, 1, 1.0)
+    await store.record_feedback(first.id, 2, -1, 1.0)
+    await store.record_feedback(second.id, 1, 1, 1.0)
+    assert await store.document_stats(GUILD, doc.id) == DocumentStats(2, 2, 1)
+    assert await store.document_stats(OTHER_GUILD, doc.id) == DocumentStats(1, 0, 0)
+    assert await store.document_stats(GUILD, "'; --") == DocumentStats(0, 0, 0)

@@ -33,6 +33,7 @@ from bot.storage.records import (
     Change,
     DocumentQuota,
     DocumentRecord,
+    DocumentStats,
     GuildSettings,
     GuildStats,
     LibraryUsage,
@@ -355,6 +356,15 @@ class PostgresStore:
                 await _bump_version(db, guild_id)
                 await _notify(db, Change(common.LIBRARY_CHANGED, guild_id))
         return removed
+
+    async def document_stats(self, guild_id: int, document_id: str) -> DocumentStats:
+        if not common.is_document_id(document_id):
+            return DocumentStats(0, 0, 0)
+        async with self._connection() as db:
+            row = await db.fetchrow(
+                common.document_stats_sql(lambda n: f"${n}"), guild_id, common.passage_prefix(document_id)
+            )
+        return DocumentStats(int(row[0]), int(row[1]), int(row[2]))
 
     async def library_version(self, guild_id: int) -> str:
         async with self._connection() as db:

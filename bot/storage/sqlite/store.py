@@ -33,6 +33,7 @@ from bot.storage.records import (
     Change,
     DocumentQuota,
     DocumentRecord,
+    DocumentStats,
     GuildSettings,
     GuildStats,
     LibraryUsage,
@@ -368,6 +369,15 @@ class SqliteStore:
         if removed:
             self._feed.dispatch(Change(common.LIBRARY_CHANGED, guild_id))
         return removed
+
+    async def document_stats(self, guild_id: int, document_id: str) -> DocumentStats:
+        if not common.is_document_id(document_id):
+            return DocumentStats(0, 0, 0)
+        async with self._transaction(write=False) as db:
+            async with db.execute(
+                common.document_stats_sql(lambda n: "?"), (guild_id, common.passage_prefix(document_id))
+            ) as cursor:
+                return DocumentStats(*await cursor.fetchone())
 
     async def library_version(self, guild_id: int) -> str:
         async with self._transaction(write=False) as db:
