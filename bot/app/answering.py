@@ -129,7 +129,7 @@ class FullButton(_AnswerButton, discord.ui.DynamicItem[discord.ui.Button], templ
         record = await self.stored(interaction)
         if record is None:
             return
-        passage_id = interaction.client.services.answers.excerpt_passage(record, self.arg)  # type: ignore[attr-defined]
+        passage_id = await interaction.client.services.answers.excerpt_passage(record, self.arg)  # type: ignore
         if await refused(interaction, passage_id):
             return
         await show_passage(interaction, passage_id, answer_id=record.id)
@@ -178,10 +178,10 @@ def _only_they_see(interaction: discord.Interaction) -> bool:
     return bool(interaction.message and interaction.message.flags.ephemeral)
 
 
-def is_our_button(interaction: discord.Interaction) -> bool:
-    """Whether discord.py will route this click to one of BUTTONS (its id matches one, on its message)."""
+def is_our_button(interaction: discord.Interaction, buttons=BUTTONS) -> bool:
+    """Whether discord.py will route this click to one of `buttons` (its id matches one, on its message)."""
     custom_id = (interaction.data or {}).get("custom_id", "")
-    if not any(button.__discord_ui_compiled_template__.fullmatch(custom_id) for button in BUTTONS):
+    if not any(button.__discord_ui_compiled_template__.fullmatch(custom_id) for button in buttons):
         return False
     message = interaction.message
     rows = message.components if message else []
@@ -209,9 +209,10 @@ def answer_view(record: AnswerRecord, page: int, *, disabled: bool = False) -> d
 
 def page_embed(view: PageView) -> discord.Embed:
     record = view.record
-    return render.answer_embed(
-        view.answer, page=view.page, page_size=record.page_size, excerpts=view.shown
-    )
+    embed = render.answer_embed(view.answer, page=view.page, page_size=record.page_size, excerpts=view.shown)
+    if view.note:  # excerpts whose document was removed: say so instead of showing less without a word
+        embed.description = f"{embed.description}\n{view.note}" if view.shown and embed.description else view.note
+    return embed
 
 
 # ---------------------------------------------------------------- asking

@@ -16,6 +16,12 @@ class Channel:
 
 
 @dataclass(frozen=True)
+class Role:
+    id: int
+    guild_id: int | None
+
+
+@dataclass(frozen=True)
 class SettingsChange:
     excerpts: int | None = None
     private: bool | None = None
@@ -23,6 +29,8 @@ class SettingsChange:
     allow_channel: Channel | None = None
     disallow_channel: Channel | None = None
     all_channels: bool | None = None
+    librarian_role: Role | None = None
+    no_librarian_role: bool | None = None  # only Manage Server changes the reading list again
 
 
 @dataclass(frozen=True)
@@ -32,6 +40,7 @@ class SettingsView:
     private: bool
     cooldown: float
     channel_ids: tuple[int, ...]
+    librarian_role_id: int | None = None
 
 
 class Admin:
@@ -55,6 +64,7 @@ class Admin:
             private=self.rules.private_default(guild),
             cooldown=self.rules.cooldown(guild),
             channel_ids=tuple(guild.channel_ids),
+            librarian_role_id=guild.librarian_role_id,
         )
 
     async def stats(self, member: Member) -> GuildStats | Refusal:
@@ -84,4 +94,10 @@ def _validated(member: Member, change: SettingsChange) -> dict | Refusal:
         if channel.guild_id != member.guild_id:
             return Refusal(messages.bad_option(option, "must be a channel of this server."))
         changes[option] = channel.id
+    if change.librarian_role is not None:
+        if change.librarian_role.guild_id != member.guild_id:
+            return Refusal(messages.bad_option("librarian_role", messages.LIBRARIAN_ROLE_NOT_HERE))
+        changes["librarian_role_id"] = change.librarian_role.id
+    elif change.no_librarian_role:
+        changes["librarian_role_id"] = None
     return changes

@@ -35,6 +35,7 @@ class Member:
     channel_id: int | None = None
     parent_channel_id: int | None = None  # a thread's channel: rules of the channel apply
     can_manage: bool = False
+    role_ids: tuple[int, ...] = ()  # the member's roles in this server (the librarian role among them?)
 
 
 @dataclass(frozen=True)
