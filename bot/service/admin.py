@@ -31,6 +31,7 @@ class SettingsChange:
     all_channels: bool | None = None
     librarian_role: Role | None = None
     no_librarian_role: bool | None = None  # only Manage Server changes the reading list again
+    threads: bool | None = None  # public answers go into a thread started from the question
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ class SettingsView:
     cooldown: float
     channel_ids: tuple[int, ...]
     librarian_role_id: int | None = None
+    threads: bool = False
 
 
 class Admin:
@@ -65,6 +67,7 @@ class Admin:
             cooldown=self.rules.cooldown(guild),
             channel_ids=tuple(guild.channel_ids),
             librarian_role_id=guild.librarian_role_id,
+            threads=bool(guild.threads),
         )
 
     async def stats(self, member: Member) -> GuildStats | Refusal:
@@ -82,6 +85,8 @@ def _validated(member: Member, change: SettingsChange) -> dict | Refusal:
         changes["top_k"] = change.excerpts
     if change.private is not None:
         changes["private_default"] = bool(change.private)
+    if change.threads is not None:
+        changes["threads"] = bool(change.threads)
     if change.cooldown is not None:
         if not 0 <= change.cooldown <= COOLDOWN_MAX:
             return Refusal(messages.bad_option("cooldown", f"must be between 0 and {COOLDOWN_MAX} seconds."))
