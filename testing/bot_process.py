@@ -56,10 +56,12 @@ class BotProcess:
 
 
 def write_config(path: Path, fake: FakeDiscord, data_dir: Path, *, corpus: Path | None = None,
-                 **discord_keys) -> Path:  # fmt: skip
+                 storage: dict | None = None, **discord_keys) -> Path:  # fmt: skip
+    """A config for the bot against `fake`; `storage` keys (e.g. {"url": "postgresql://…"}) as given."""
     lines = [
         f"data_dir: {data_dir}",
         *([f"corpus: {{path: {corpus}}}"] if corpus else []),
+        *(["storage:", *(f"  {key}: {value}" for key, value in storage.items())] if storage else []),
         "logging: {level: DEBUG}",
         "discord:",
         f"  api_base_url: {fake.api_base_url}",
