@@ -3,7 +3,9 @@
 One bot process on a database of the session's throwaway server (no password: the test role is
 trusted on 127.0.0.1; a password would come from STUDYBOT_DATABASE_PASSWORD only). Its pool holds two
 connections, so a few slow queries exhaust it. Faults: the server stopped and started again while the
-bot runs, and every pooled connection stuck behind a lock. Each test prints its figures.
+bot runs, and every pooled connection stuck behind a lock. Its statement timeout (5 s) is longer than
+Discord's deadline, as a deployment with slow /stats queries might set it: a first reply must not wait
+for it. Each test prints its figures.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 DEADLINE_S = 3.0  # Discord's, for the first response
 EPHEMERAL = 64
 POOL_SIZE = 2
+STATEMENT_TIMEOUT_S = 5
 ANSWERABLE = "Who is Andrei Tsygankov?"
 UNHANDLED = ("Task exception was never retrieved", "Unhandled", "Ignoring exception", "Exception in callback")
 
@@ -38,7 +41,7 @@ async def pg_url(postgres_server):
 async def bot(fake, pg_url, tmp_path_factory):
     folder = tmp_path_factory.mktemp("pg-bot")
     data_dir = folder / "data"
-    storage = {"url": pg_url, "pool_size": POOL_SIZE}
+    storage = {"url": pg_url, "pool_size": POOL_SIZE, "statement_timeout": STATEMENT_TIMEOUT_S}
     config = write_config(folder / "config.yaml", fake, data_dir, storage=storage, cooldown_seconds=0)
     process = BotProcess(config, data_dir, folder / "bot.log", bot_env(data_dir))
     await process.start(fake)
