@@ -1,4 +1,5 @@
-"""Fixtures: one fake Discord and one real bot process per test module."""
+"""Fixtures: one fake Discord and one real bot process per test module; a PostgreSQL database per module
+that asks for one (on the session's throwaway server, tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -25,3 +26,9 @@ async def bot(fake, tmp_path_factory):
     code = await process.stop()
     assert code == 0, process.log_text()[-3000:]
     assert TOKEN not in process.log_text()
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def pg_url(postgres_server):
+    """A fresh database for this module's bots: postgresql://studybot@127.0.0.1:PORT/dbN, no password."""
+    return await postgres_server.create_database()

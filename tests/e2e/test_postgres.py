@@ -11,16 +11,15 @@ for it. Each test prints its figures.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 
-import asyncpg
 import pytest
 import pytest_asyncio
 
 from bot.service.messages import NOT_SAVED_NOTE, SETTINGS_SAVED, STORAGE_DOWN
 from testing.bot_process import GUILD, OTHER_GUILD, TOKEN, BotProcess, bot_env, write_config
 from testing.fake_discord import custom_ids
+from tests.support.postgres import connected
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -30,11 +29,6 @@ POOL_SIZE = 2
 STATEMENT_TIMEOUT_S = 5
 ANSWERABLE = "Who is Andrei Tsygankov?"
 UNHANDLED = ("Task exception was never retrieved", "Unhandled", "Ignoring exception", "Exception in callback")
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def pg_url(postgres_server):
-    return await postgres_server.create_database()
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
@@ -49,15 +43,6 @@ async def bot(fake, pg_url, tmp_path_factory):
     code = await process.stop()
     assert code == 0, process.log_text()[-3000:]
     assert TOKEN not in process.log_text()
-
-
-@contextlib.asynccontextmanager
-async def database(url: str):
-    connection = await asyncpg.connect(url, timeout=10)
-    try:
-        yield connection
-    finally:
-        await connection.close()
 
 
 def assert_log_clean(bot, mark: int) -> None:
@@ -100,7 +85,7 @@ async def test_answers_settings_and_votes_are_kept_in_postgresql(fake, bot, pg_u
     voted = await fake.click(asked.original, vote)
     assert "1" in (await voted.wait_for(lambda m: bool(m.get("content")), timeout=10))["content"]
     answer_id = vote.split(":")[2]
-    async with database(pg_url) as db:
+    async with connected(pg_url) as db:
         assert await db.fetchval("SELECT top_k FROM guild_settings WHERE guild_id = $1", GUILD) == 2
         assert await db.fetchval("SELECT guild_id FROM answers WHERE id = $1", answer_id) == GUILD
         assert await db.fetchval("SELECT value FROM feedback WHERE answer_id = $1", answer_id) == 1
@@ -147,7 +132,7 @@ async def test_a_pool_exhausted_by_slow_queries_still_replies_politely_in_time(f
     asked, answer = await ask(fake)
     vote = next(c for c in custom_ids(answer) if c.startswith("sb:vote:"))
     mark = len(bot.log_text())
-    async with database(pg_url) as blocker:
+    async with connected(pg_url) as blocker:
         transaction = blocker.transaction()
         await transaction.start()
         await blocker.execute("LOCK TABLE guild_settings IN ACCESS EXCLUSIVE MODE")  # every settings query waits

@@ -4,6 +4,7 @@
     url = await server.create_database()  # a fresh, empty database: postgresql://studybot@127.0.0.1:PORT/dbN
     server.stop(); server.start_again() # a real outage, same data and port
     server.close()                      # stop and delete everything
+    async with connected(url) as db: …  # a plain asyncpg connection, for tests to look inside
 
 Binaries come from PATH or Debian's /usr/lib/postgresql/N/bin (STUDYBOT_PG_BIN overrides). As
 root (CI), the server runs as the unprivileged `postgres` user, since initdb refuses root.
@@ -131,3 +132,13 @@ class PostgresServer:
             with contextlib.suppress(PostgresUnavailable):
                 self.stop("immediate")
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+@contextlib.asynccontextmanager
+async def connected(url: str):
+    """A plain asyncpg connection to `url`, closed on leaving."""
+    connection = await asyncpg.connect(url, timeout=10)
+    try:
+        yield connection
+    finally:
+        await connection.close()
