@@ -15,7 +15,33 @@ code 50035, the 3 s first-response deadline -> 404 code 10062, a second acknowle
 followups before any acknowledgement -> 404 code 10015) so that tests catch what Discord would reject.
 
 Everything it receives is recorded in ``FakeDiscord.requests``; requests to routes it does not know are
-answered 404 and also listed in ``FakeDiscord.unexpected``.
+answered 404 and also listed in ``FakeDiscord.unexpected``.  The limits themselves live in
+``testing.discord_limits`` (``validate_message``, ``validate_modal``, ... re-exported here).
+
+Beyond commands, autocomplete and buttons (``send_command``, ``click``):
+
+- Attachments: ``send_command(..., attachments={"file": (filename, bytes, content_type[, size])})`` fills an
+  attachment option (type 11): ``data.options`` carries its id, ``data.resolved.attachments[id]`` the object
+  (``id, filename, size, url, proxy_url, content_type``; ``size`` and ``content_type`` as given, so they may
+  lie).  A message command's ``target_message["attachments"]`` takes the same tuples.  The fake serves the
+  bytes at ``{attachment_base_url}/attachments/{channel}/{id}/{filename}`` (``/proxy/attachments/...`` for
+  ``proxy_url``; the base defaults to the fake's own URL: set ``attachment_base_url`` to e.g.
+  ``http://localhost:{port}`` to test host checks) and records every download in ``downloads``.
+  ``add_attachment()`` makes one directly.
+- Modals: callback type 9 is accepted only as the first answer to a command or component interaction
+  (after a defer it is 400 code 40060), validated by ``validate_modal`` and kept in ``Interaction.modal``
+  (``await inter.wait_modal()``); ``submit_modal(inter, {custom_id: text})`` sends the MODAL_SUBMIT.
+- Threads: POST ``/channels/{channel}/messages/{message}/threads`` starts a thread (type 11, its id the
+  message's) from a non-ephemeral message of that channel; ``threads[guild_id]``, ``thread(id)``,
+  ``thread_messages(id)``; GET ``/channels/{thread}`` and POST ``/channels/{thread}/messages`` work as for
+  text channels, and THREAD_CREATE is dispatched.
+- Shards: clients IDENTIFY with ``"shard": [id, count]``; each guild's events (GUILD_CREATE after READY,
+  interactions, ``dispatch()``) go to shard ``(guild_id >> 22) % count`` (``shard_of``; DMs to shard 0).
+  ``/gateway/bot`` advertises ``shard_count``.  ``connected`` is set while every shard is connected;
+  ``wait_connected(shard_id=...)`` waits for one, ``connected_shards()`` lists them.  An interaction for a
+  guild whose shard is not connected waits up to ``connect_timeout`` seconds, then raises TimeoutError
+  naming the shard.  Guilds 9001 and 9002 (the tests' usual ids) both land on shard 0; ``guild_on_shard(1, 2)``
+  (4203305) is a guild id on shard 1 of 2.
 
 Typical use::
 
@@ -49,15 +75,30 @@ import json
 import logging
 import re
 import time
+import urllib.parse
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from testing.discord_limits import (
+    EPHEMERAL,
+    IS_COMPONENTS_V2,
+    LOADING,
+    FakeHTTPError,
+    invalid_form,
+    validate_choices,
+    validate_commands,
+    validate_message,
+    validate_modal,
+    validate_thread,
+)
+
 __all__ = [
-    "ALL_BUT_ADMIN", "APPLICATION_COMMAND", "EPHEMERAL", "FakeDiscord", "FakeHTTPError", "Interaction", "Recorded",
-    "Reply", "custom_ids",
+    "ALL_BUT_ADMIN", "APPLICATION_COMMAND", "AUTOCOMPLETE", "EPHEMERAL", "MESSAGE_COMPONENT", "MODAL_SUBMIT",
+    "FakeDiscord", "FakeHTTPError", "Interaction", "Recorded", "Reply", "custom_ids", "guild_on_shard", "shard_of",
+    "validate_choices", "validate_commands", "validate_message", "validate_modal", "validate_thread",
 ]
 
 _log = logging.getLogger("fake_discord")
@@ -68,11 +109,6 @@ ALL_BUT_ADMIN = ((1 << 51) - 1) & ~(1 << 3)
 JSON_CT = "application/json"  # exactly this: discord.py only decodes JSON when the type is exactly this
 HEARTBEAT_INTERVAL_MS = 41250
 FOLLOWUP_WINDOW = 15 * 60.0
-
-# Discord message flags
-EPHEMERAL = 1 << 6
-LOADING = 1 << 7
-IS_COMPONENTS_V2 = 1 << 15
 
 # Interaction types
 PING, APPLICATION_COMMAND, MESSAGE_COMPONENT, AUTOCOMPLETE, MODAL_SUBMIT = 1, 2, 3, 4, 5
@@ -121,263 +157,6 @@ class Reply:
     at: float  # seconds since the interaction was dispatched
 
 
-class FakeHTTPError(Exception):
-    def __init__(self, status: int, code: int, message: str, errors: dict | None = None):
-        super().__init__(f"{status} {code} {message}")
-        self.status = status
-        self.body: dict[str, Any] = {"code": code, "message": message}
-        if errors:
-            self.body["errors"] = errors
-
-
-def _invalid_form(problems: list[tuple[list, str, str]], prefix: Sequence[Any] = ()) -> FakeHTTPError:
-    """Builds Discord's 50035 'Invalid Form Body' error from (path, code, message) problems."""
-    errors: dict[str, Any] = {}
-    for path, code, message in problems:
-        node = errors
-        for part in [*prefix, *path]:
-            node = node.setdefault(str(part), {})
-        node.setdefault("_errors", []).append({"code": code, "message": message})
-    return FakeHTTPError(400, 50035, "Invalid Form Body", errors)
-
-
-# ------------------------------------------------------------------------------------------- validation
-
-
-def _too_long(problems, path, value, limit):
-    if isinstance(value, str) and len(value) > limit:
-        problems.append((path, "BASE_TYPE_MAX_LENGTH", f"Must be {limit} or fewer in length."))
-
-
-def _validate_embeds(embeds: Any, problems: list) -> None:
-    if not isinstance(embeds, list):
-        problems.append((["embeds"], "LIST_TYPE_CONVERT", "Only iterables may be used in a ListType"))
-        return
-    if len(embeds) > 10:
-        problems.append((["embeds"], "BASE_TYPE_MAX_LENGTH", "Must be 10 or fewer in length."))
-    total = 0
-    for i, embed in enumerate(embeds):
-        if not isinstance(embed, dict):
-            problems.append((["embeds", i], "DICT_TYPE_CONVERT", "Only dictionaries may be used in a DictType"))
-            continue
-        p = ["embeds", i]
-        title = embed.get("title") or ""
-        desc = embed.get("description") or ""
-        _too_long(problems, [*p, "title"], title, 256)
-        _too_long(problems, [*p, "description"], desc, 4096)
-        total += len(title) + len(desc)
-        fields = embed.get("fields") or []
-        if len(fields) > 25:
-            problems.append(([*p, "fields"], "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length."))
-        for j, f in enumerate(fields):
-            fp = [*p, "fields", j]
-            name, value = f.get("name"), f.get("value")
-            for key, val, limit in (("name", name, 256), ("value", value, 1024)):
-                if val is None or val == "":
-                    problems.append(([*fp, key], "BASE_TYPE_REQUIRED", "This field is required"))
-                else:
-                    _too_long(problems, [*fp, key], str(val), limit)
-            total += len(str(name or "")) + len(str(value or ""))
-        footer = (embed.get("footer") or {}).get("text") or ""
-        _too_long(problems, [*p, "footer", "text"], footer, 2048)
-        author = (embed.get("author") or {}).get("name") or ""
-        _too_long(problems, [*p, "author", "name"], author, 256)
-        total += len(footer) + len(author)
-        color = embed.get("color")
-        if color is not None and not (isinstance(color, int) and 0 <= color <= 0xFFFFFF):
-            problems.append(([*p, "color"], "NUMBER_TYPE_MAX", "int value should be <= 16777215."))
-    if total > 6000:
-        problems.append((["embeds"], "MAX_EMBED_SIZE_EXCEEDED", "Embed size exceeds maximum size of 6000"))
-
-
-def _validate_component(c: Any, path: list, problems: list, custom_ids: list[str]) -> None:
-    if not isinstance(c, dict):
-        problems.append((path, "DICT_TYPE_CONVERT", "Only dictionaries may be used in a DictType"))
-        return
-    ctype = c.get("type")
-    if "custom_id" in c:
-        cid = c["custom_id"]
-        if not isinstance(cid, str) or not cid:
-            problems.append(([*path, "custom_id"], "BASE_TYPE_REQUIRED", "This field is required"))
-        else:
-            _too_long(problems, [*path, "custom_id"], cid, 100)
-            custom_ids.append(cid)
-    if ctype == 2:  # button
-        _too_long(problems, [*path, "label"], c.get("label"), 80)
-        style = c.get("style")
-        if style == 5:
-            if not c.get("url"):
-                problems.append(([*path, "url"], "BASE_TYPE_REQUIRED", "This field is required"))
-            if "custom_id" in c:
-                problems.append(([*path, "custom_id"], "BUTTON_COMPONENT_URL_WITH_CUSTOM_ID",
-                                 "A link button cannot have a custom_id"))
-        elif style != 6 and not c.get("custom_id"):
-            problems.append(([*path, "custom_id"], "BASE_TYPE_REQUIRED", "This field is required"))
-    elif ctype in (3, 5, 6, 7, 8):  # selects
-        if not c.get("custom_id"):
-            problems.append(([*path, "custom_id"], "BASE_TYPE_REQUIRED", "This field is required"))
-        _too_long(problems, [*path, "placeholder"], c.get("placeholder"), 150)
-        if ctype == 3:
-            options = c.get("options") or []
-            if not 1 <= len(options) <= 25:
-                problems.append(([*path, "options"], "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 25 in length."))
-            for k, o in enumerate(options):
-                for key in ("label", "value", "description"):
-                    _too_long(problems, [*path, "options", k, key], o.get(key), 100)
-    elif ctype == 4:  # text input (modals)
-        _too_long(problems, [*path, "label"], c.get("label"), 45)
-    for key in ("components",):
-        for k, child in enumerate(c.get(key) or []):
-            _validate_component(child, [*path, key, k], problems, custom_ids)
-    if isinstance(c.get("accessory"), dict):
-        _validate_component(c["accessory"], [*path, "accessory"], problems, custom_ids)
-
-
-def _validate_components(components: Any, flags: int, problems: list) -> None:
-    if not isinstance(components, list):
-        problems.append((["components"], "LIST_TYPE_CONVERT", "Only iterables may be used in a ListType"))
-        return
-    custom_ids: list[str] = []
-    v2 = bool(flags & IS_COMPONENTS_V2)
-    if not v2:
-        if len(components) > 5:
-            problems.append((["components"], "BASE_TYPE_MAX_LENGTH", "Must be 5 or fewer in length."))
-        for i, row in enumerate(components):
-            if not isinstance(row, dict) or row.get("type") != 1:
-                problems.append(
-                    (["components", i], "COMPONENT_LAYOUT_WIDTH_EXCEEDED", "Top-level components must be action rows")
-                )
-                continue
-            children = row.get("components") or []
-            if not children:
-                problems.append((["components", i, "components"], "BASE_TYPE_BAD_LENGTH",
-                                 "Must be between 1 and 5 in length."))
-            buttons = [ch for ch in children if isinstance(ch, dict) and ch.get("type") == 2]
-            others = [ch for ch in children if isinstance(ch, dict) and ch.get("type") != 2]
-            if len(buttons) > 5:
-                problems.append((["components", i, "components"], "BASE_TYPE_MAX_LENGTH",
-                                 "Must be 5 or fewer in length."))
-            if others and len(children) > 1:
-                problems.append((["components", i, "components"], "COMPONENT_LAYOUT_WIDTH_EXCEEDED",
-                                 "The specified component exceeds the maximum width"))
-    for i, c in enumerate(components):
-        _validate_component(c, ["components", i], problems, custom_ids)
-    dupes = {cid for cid in custom_ids if custom_ids.count(cid) > 1}
-    if dupes:
-        problems.append((["components"], "COMPONENT_CUSTOM_ID_DUPLICATED",
-                         f"Component custom id cannot be duplicated: {sorted(dupes)}"))
-
-
-def validate_message(payload: dict, *, partial: bool = False, has_files: bool = False,
-                     prefix: Sequence[Any] = ()) -> None:
-    """Raises FakeHTTPError for what Discord would reject in a message create/edit payload."""
-    if not isinstance(payload, dict):
-        raise _invalid_form([([], "DICT_TYPE_CONVERT", "Only dictionaries may be used in a DictType")], prefix)
-    problems: list[tuple[list, str, str]] = []
-    content = payload.get("content")
-    flags = int(payload.get("flags") or 0)
-    if content is not None:
-        if not isinstance(content, str):
-            problems.append((["content"], "BASE_TYPE_STRING", "Must be a string."))
-        else:
-            _too_long(problems, ["content"], content, 2000)
-    if payload.get("embeds") is not None:
-        _validate_embeds(payload["embeds"], problems)
-    if payload.get("embed") is not None:
-        _validate_embeds([payload["embed"]], problems)
-    if payload.get("components") is not None:
-        _validate_components(payload["components"], flags, problems)
-    if problems:
-        raise _invalid_form(problems, prefix)
-    if not partial:
-        if flags & IS_COMPONENTS_V2 and (content or payload.get("embeds")):
-            raise _invalid_form([(["content"], "MESSAGE_CANNOT_USE_LEGACY_FIELDS_WITH_COMPONENTS_V2",
-                                  "The 'content' and 'embeds' fields cannot be used with components v2")], prefix)
-        empty = not (content or payload.get("embeds") or payload.get("components") or payload.get("sticker_ids")
-                     or payload.get("poll") or payload.get("attachments") or has_files)
-        if empty:
-            raise FakeHTTPError(400, 50006, "Cannot send an empty message")
-
-
-def validate_choices(data: Any) -> None:
-    problems: list[tuple[list, str, str]] = []
-    choices = (data or {}).get("choices")
-    if not isinstance(choices, list):
-        problems.append((["choices"], "BASE_TYPE_REQUIRED", "This field is required"))
-    else:
-        if len(choices) > 25:
-            problems.append((["choices"], "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length."))
-        for i, ch in enumerate(choices):
-            name = ch.get("name") if isinstance(ch, dict) else None
-            value = ch.get("value") if isinstance(ch, dict) else None
-            if not isinstance(name, str) or not 1 <= len(name) <= 100:
-                problems.append(
-                    (["choices", i, "name"], "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length.")
-                )
-            if isinstance(value, str):
-                _too_long(problems, ["choices", i, "value"], value, 100)
-            elif not isinstance(value, int | float) or isinstance(value, bool):
-                problems.append((["choices", i, "value"], "BASE_TYPE_REQUIRED", "This field is required"))
-    if problems:
-        raise _invalid_form(problems, ["data"])
-
-
-_NAME_RE = re.compile(r"^[-_'\w]{1,32}$")
-
-
-def validate_commands(commands: Any) -> None:
-    if not isinstance(commands, list):
-        raise _invalid_form([([], "LIST_TYPE_CONVERT", "Only iterables may be used in a ListType")])
-    problems: list[tuple[list, str, str]] = []
-    seen: set[tuple[int, str]] = set()
-    for i, cmd in enumerate(commands):
-        ctype = int(cmd.get("type", 1) or 1)
-        name = cmd.get("name") or ""
-        key = (ctype, name)
-        if key in seen:
-            problems.append(([i, "name"], "APPLICATION_COMMANDS_DUPLICATE_NAME", f"Duplicate name: {name}"))
-        seen.add(key)
-        if ctype == 1:
-            _validate_chat_input(cmd, [i], problems)
-        elif not 1 <= len(name) <= 32:
-            problems.append(([i, "name"], "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 32 in length."))
-    if problems:
-        raise _invalid_form(problems)
-
-
-def _validate_chat_input(obj: dict, path: list, problems: list, depth: int = 0) -> None:
-    name = obj.get("name") or ""
-    if not _NAME_RE.match(name) or name != name.lower():
-        problems.append(([*path, "name"], "APPLICATION_COMMAND_INVALID_NAME", "Command name is invalid"))
-    desc = obj.get("description") or ""
-    if not 1 <= len(desc) <= 100:
-        problems.append(([*path, "description"], "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length."))
-    options = obj.get("options") or []
-    if len(options) > 25:
-        problems.append(([*path, "options"], "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length."))
-    seen_optional = False
-    for j, opt in enumerate(options):
-        op = [*path, "options", j]
-        if opt.get("type") in (1, 2):
-            if depth >= 2:
-                problems.append((op, "APPLICATION_COMMAND_OPTIONS_TYPE_INVALID", "Too deeply nested"))
-            _validate_chat_input(opt, op, problems, depth + 1)
-            continue
-        _validate_chat_input({**opt, "options": []}, op, problems, depth + 1)
-        if opt.get("required"):
-            if seen_optional:
-                problems.append((op, "APPLICATION_COMMAND_OPTIONS_REQUIRED_INVALID",
-                                 "Required options must be placed before non-required options"))
-        else:
-            seen_optional = True
-        choices = opt.get("choices") or []
-        if len(choices) > 25:
-            problems.append(([*op, "choices"], "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length."))
-        if choices and opt.get("autocomplete"):
-            problems.append(([*op, "autocomplete"], "APPLICATION_COMMAND_OPTIONS_AUTOCOMPLETE_WITH_CHOICES",
-                             "Autocomplete cannot be used with choices"))
-
-
 # ------------------------------------------------------------------------------------------ interaction
 
 
@@ -401,6 +180,7 @@ class Interaction:
         self.first_response_after: float | None = None
         self.original: dict | None = None  # full message object of the original response
         self.sent: dict[str, dict] = {}  # message id -> full message object (original + followups)
+        self.modal: dict | None = None  # the modal (callback type 9 ``data``) the bot opened, if any
         self.expired = False
         self._filled = False  # a deferred (type 5) loading message got its content
         self._changed = asyncio.Event()
@@ -483,6 +263,14 @@ class Interaction:
         await self._wait_until(lambda: bool(self.callbacks), timeout, f"not acknowledged (errors={self.errors})")
         return self.callbacks[0]
 
+    async def wait_modal(self, timeout: float = 10) -> dict:
+        """Waits until the bot answered with a modal (callback type 9) and returns its ``data``."""
+        await self._wait_until(lambda: self.modal is not None or bool(self.errors), timeout,
+                               f"no modal (callbacks={self.callback_types})")
+        if self.modal is None:
+            raise AssertionError(f"interaction {self.id}: no modal; errors={self.errors}")
+        return self.modal
+
     async def wait_error(self, timeout: float = 10) -> tuple[int, dict]:
         """Waits until the fake has answered an error for this interaction; returns (status, body)."""
         await self._wait_until(lambda: bool(self.errors), timeout, "no error")
@@ -503,6 +291,32 @@ class _Injection:
     status: int
     body: Any
     headers: dict[str, str]
+
+
+@dataclass
+class _Shard:
+    """One shard's gateway session; its event log is replayed on RESUME."""
+
+    shard_id: int
+    session_id: str
+    ws: web.WebSocketResponse | None = None
+    transport: Any = None
+    ready: bool = False  # READY and its GUILD_CREATEs sent
+    seq: int = 0
+    log: list[dict] = field(default_factory=list)
+
+
+def shard_of(guild_id: int, shard_count: int) -> int:
+    """The shard Discord sends a guild's events to."""
+    return (int(guild_id) >> 22) % shard_count
+
+
+def guild_on_shard(shard_id: int, shard_count: int, base: int = 9001) -> int:
+    """A guild id (``base`` in its low 22 bits) that lands on ``shard_id`` of ``shard_count``:
+    9001 is on shard 0 and ``guild_on_shard(1, 2)`` == 4203305 on shard 1 of 2."""
+    if not 0 <= shard_id < shard_count:
+        raise ValueError(f"shard {shard_id} is not among {shard_count} shards")
+    return (shard_id << 22) | (base & ((1 << 22) - 1))
 
 
 class _Route:
@@ -526,6 +340,9 @@ class FakeDiscord:
         response_deadline: float = 3.0,
         followup_window: float = FOLLOWUP_WINDOW,
         default_user_id: int = 5555,
+        shard_count: int = 1,
+        connect_timeout: float = 20.0,
+        attachment_base_url: str | None = None,
     ):
         self.token = token
         self.application_id = int(application_id)
@@ -534,6 +351,9 @@ class FakeDiscord:
         self.response_deadline = response_deadline  # applied to interactions dispatched after a change
         self.followup_window = followup_window
         self.default_user_id = int(default_user_id)
+        self.shard_count = int(shard_count)  # advertised by /gateway/bot; then the count the client identified with
+        self.connect_timeout = connect_timeout  # how long helpers wait for a guild's shard to be connected
+        self.attachment_base_url = attachment_base_url  # where attachment urls point; None: this server
 
         self.url = ""
         self.api_base_url = ""
@@ -543,8 +363,10 @@ class FakeDiscord:
         self.requests: list[Recorded] = []
         self.unexpected: list[Recorded] = []  # requests to unknown routes (answered 404)
         self.commands: dict[Any, list[dict]] = {}  # "global" or guild id -> synced commands
-        self.channel_messages: dict[int, list[dict]] = {}  # channel id -> messages created via REST
+        self.channel_messages: dict[int, list[dict]] = {}  # channel (or thread) id -> messages created via REST
+        self.threads: dict[int, list[dict]] = {}  # guild id -> thread channel objects started via REST
         self.interactions: list[Interaction] = []
+        self.downloads: list[Recorded] = []  # every attachment download (GET of an attachment url)
         self.gateway_received: list[dict] = []  # every gateway payload the client sent
         self.identify_count = 0
         self.resume_count = 0
@@ -552,15 +374,12 @@ class FakeDiscord:
 
         self._ids = itertools.count(1_300_000_000_000_000_000 + int(time.time()) % 1_000_000 * 1000)
         self._injections: list[_Injection] = []
+        self._files: dict[str, tuple[str, bytes, str]] = {}  # attachment id -> (filename, bytes, content type)
         self._by_id: dict[str, Interaction] = {}
         self._by_token: dict[str, Interaction] = {}
         self._runner: web.AppRunner | None = None
-        self._ws: web.WebSocketResponse | None = None
-        self._ws_transport: Any = None
         self._websockets: set[web.WebSocketResponse] = set()
-        self._session_id: str | None = None
-        self._seq = 0
-        self._log: list[dict] = []  # dispatched events of the current session (for RESUME replay)
+        self._shards: dict[int, _Shard] = {}  # shard id -> its gateway session (kept after a drop, for RESUME)
         self._send_lock = asyncio.Lock()
         self._extra_roles: dict[int, dict[int, dict]] = {g: {} for g in self.guild_ids}
         self._routes = self._build_routes()
@@ -595,8 +414,12 @@ class FakeDiscord:
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
 
-    async def wait_connected(self, timeout: float = 20) -> None:
-        await asyncio.wait_for(self.connected.wait(), timeout)
+    async def wait_connected(self, timeout: float = 20, *, shard_id: int | None = None) -> None:
+        """Waits until every shard is connected (READY and GUILD_CREATEs sent), or only ``shard_id``."""
+        if shard_id is None:
+            await asyncio.wait_for(self.connected.wait(), timeout)
+        else:
+            await self.wait_until(lambda: shard_id in self.connected_shards(), timeout, f"shard {shard_id} connected")
 
     async def wait_until(self, condition: Callable[[], Any], timeout: float = 20, what: str = "condition") -> Any:
         """Polls ``condition()`` until it returns something truthy (returned) or raises TimeoutError."""
@@ -683,7 +506,7 @@ class FakeDiscord:
         """Registers a role; sent in GUILD_CREATE (or dispatched as GUILD_ROLE_CREATE once connected)."""
         role = self.role(guild_id, role_id, name, permissions)
         self._extra_roles.setdefault(guild_id, {})[role_id] = role
-        if self._session_id is not None and self._ws is not None:
+        if self.connected_shards():
             asyncio.get_running_loop().create_task(
                 self.dispatch("GUILD_ROLE_CREATE", {"guild_id": str(guild_id), "role": role})
             )
@@ -730,13 +553,14 @@ class FakeDiscord:
                      uploads: Sequence[dict] = ()) -> dict:
         """A full message object as Discord would return it for a sent payload."""
         content = payload.get("content") or ""
+        channel_id = str(channel_id if channel_id is not None else self.channel_ids(self.guild_ids[0])[0])
         msg = {
             "id": message_id or self.next_id(),
             "type": msg_type,
-            "channel_id": str(channel_id if channel_id is not None else self.channel_ids(self.guild_ids[0])[0]),
+            "channel_id": channel_id,
             "content": content,
             "author": self.bot_user(),
-            "attachments": self._attachments(payload, uploads, []),
+            "attachments": self._attachments(payload, uploads, [], channel_id),
             "embeds": payload.get("embeds") or [],
             "components": payload.get("components") or [],
             "mentions": [],
@@ -762,7 +586,8 @@ class FakeDiscord:
         self._apply_mentions(msg, payload)
         return msg
 
-    def _attachments(self, payload: dict, uploads: Sequence[dict], existing: list[dict]) -> list[dict]:
+    def _attachments(self, payload: dict, uploads: Sequence[dict], existing: list[dict],
+                     channel_id: str) -> list[dict]:
         """Full attachment objects: kept ones (by id) from ``existing`` plus uploaded files."""
         known = {str(a.get("id")): a for a in existing}
         out: list[dict] = []
@@ -776,21 +601,39 @@ class FakeDiscord:
                 out.append(known[aid])
             elif aid.isdigit() and int(aid) < len(uploads):
                 used.add(int(aid))
-                out.append(self._attachment(uploads[int(aid)], entry))
-        out.extend(self._attachment(u, {}) for i, u in enumerate(uploads) if i not in used)
+                out.append(self._uploaded(uploads[int(aid)], entry, channel_id))
+        out.extend(self._uploaded(u, {}, channel_id) for i, u in enumerate(uploads) if i not in used)
         return out
 
-    def _attachment(self, upload: dict, entry: dict) -> dict:
-        aid = self.next_id()
-        name = entry.get("filename") or upload["filename"]
-        att = {
-            "id": aid, "filename": name, "size": upload["size"],
-            "url": f"{self.url}/attachments/{aid}/{name}", "proxy_url": f"{self.url}/attachments/{aid}/{name}",
-            "content_type": upload.get("content_type"),
-        }
+    def _uploaded(self, upload: dict, entry: dict, channel_id: str) -> dict:
+        att = self.add_attachment(entry.get("filename") or upload["filename"], upload["data"],
+                                  upload.get("content_type"), channel_id=channel_id)
         if entry.get("description"):
             att["description"] = entry["description"]
         return att
+
+    def add_attachment(self, filename: str, data: bytes, content_type: str | None = None, *,
+                       size: int | None = None, channel_id: int | str | None = None) -> dict:
+        """Stores ``data`` and returns the attachment object Discord would send for it; the fake serves the
+        bytes at its ``url``/``proxy_url`` (under ``attachment_base_url``) and records each download in
+        ``downloads``.  ``size`` and ``content_type`` are reported as given, so a test can make them lie."""
+        aid = self.next_id()
+        channel_id = channel_id if channel_id is not None else self.channel_ids(self.guild_ids[0])[0]
+        self._files[aid] = (filename, bytes(data), content_type or "application/octet-stream")
+        base = (self.attachment_base_url or self.url).rstrip("/")
+        url = f"{base}/attachments/{channel_id}/{aid}/{urllib.parse.quote(filename)}"
+        return {"id": aid, "filename": filename, "size": len(data) if size is None else int(size), "url": url,
+                "proxy_url": url.replace("/attachments/", "/proxy/attachments/", 1), "content_type": content_type}
+
+    def _resolve_attachment(self, spec: Any, channel_id: int) -> dict:
+        """An attachment object from ``(filename, bytes, content_type[, size])`` (or a ready object)."""
+        if isinstance(spec, dict):
+            return copy.deepcopy(spec)
+        if not isinstance(spec, tuple) or len(spec) not in (3, 4):
+            raise ValueError(f"an attachment is (filename, bytes, content_type[, size]) or a dict, not {spec!r}")
+        filename, data, content_type, *size = spec
+        return self.add_attachment(filename, data, content_type, size=size[0] if size else None,
+                                   channel_id=channel_id)
 
     def _apply_mentions(self, msg: dict, payload: dict) -> None:
         """Discord parses mentions in content unless allowed_mentions restricts it."""
@@ -860,6 +703,7 @@ class FakeDiscord:
             r("DELETE", "/webhooks/{app}/{token}/messages/{mid}", self._delete_webhook_message, auth=False),
             r("GET", "/channels/{cid}", self._get_channel),
             r("POST", "/channels/{cid}/messages", self._create_channel_message),
+            r("POST", "/channels/{cid}/messages/{mid}/threads", self._start_thread),
             r("POST", "/channels/{cid}/typing", self._typing),
         ]
 
@@ -892,6 +736,9 @@ class FakeDiscord:
             self._note_interaction_error(route, params, body, inj.status, inj.body)
             return self._respond(rec, inj.status, inj.body, inj.headers)
 
+        served = re.match(r"^(?:/proxy)?/attachments/\d+/(\d+)/([^/]+)$", raw_path)
+        if served and request.method in ("GET", "HEAD"):
+            return self._serve_attachment(rec, served.group(1), urllib.parse.unquote(served.group(2)))
         if route is None or not m:
             self.unexpected.append(rec)
             return self._respond(rec, 404, {"message": "404: Not Found", "code": 0})
@@ -905,6 +752,15 @@ class FakeDiscord:
         except FakeHTTPError as e:
             return self._respond(rec, e.status, e.body)
         return self._respond(rec, status, payload)
+
+    def _serve_attachment(self, rec: Recorded, aid: str, filename: str) -> web.Response:
+        self.downloads.append(rec)
+        stored = self._files.get(aid)
+        if stored is None or stored[0] != filename:
+            rec.status = 404
+            return web.Response(status=404, text="Not Found")
+        rec.status = 200
+        return web.Response(status=200, body=stored[1], headers={"Content-Type": stored[2]})
 
     def _note_interaction_error(self, route: _Route | None, params: dict, body: Any, status: int, err: Any) -> None:
         if route is None or status < 400:
@@ -965,7 +821,7 @@ class FakeDiscord:
 
     async def _get_gateway_bot(self, rec, **_):
         return 200, {
-            "url": self.gateway_url, "shards": 1,
+            "url": self.gateway_url, "shards": self.shard_count,
             "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 14_400_000,
                                     "max_concurrency": 1},
         }
@@ -1048,13 +904,26 @@ class FakeDiscord:
         return 200, []
 
     def _known_channel(self, cid: str) -> int | None:
+        """The guild of a text channel or thread (404 10003 for any other id)."""
         for g in self.guild_ids:
             if int(cid) in self.channel_ids(g):
                 return g
+        thread = self.thread(cid)
+        if thread is not None:
+            return int(thread["guild_id"])
         raise FakeHTTPError(404, 10003, "Unknown Channel")
 
+    def thread(self, thread_id: int | str) -> dict | None:
+        """The thread channel object with that id, if one was started."""
+        return next((t for ts in self.threads.values() for t in ts if t["id"] == str(thread_id)), None)
+
+    def thread_messages(self, thread_id: int | str) -> list[dict]:
+        """Messages posted into a thread, in order."""
+        return self.channel_messages.get(int(thread_id), [])
+
     async def _get_channel(self, rec, cid, **_):
-        return 200, self.channel(self._known_channel(cid), int(cid))
+        guild_id = self._known_channel(cid)
+        return 200, self.thread(cid) or self.channel(guild_id, int(cid))
 
     async def _create_channel_message(self, rec, cid, files=(), **_):
         self._known_channel(cid)
@@ -1062,7 +931,49 @@ class FakeDiscord:
         validate_message(body, has_files=bool(files))
         msg = self.make_message(body, channel_id=cid, uploads=files)
         self.channel_messages.setdefault(int(cid), []).append(msg)
+        thread = self.thread(cid)
+        if thread is not None:
+            thread["message_count"] += 1
+            thread["total_message_sent"] += 1
+            thread["last_message_id"] = msg["id"]
         return 200, msg
+
+    def _channel_message(self, cid: str, mid: str) -> dict:
+        """A non-ephemeral message the channel holds: sent via REST, as an interaction reply, or one a user
+        clicked or targeted.  An ephemeral reply is no channel message (Discord answers Unknown Message)."""
+        candidates = list(self.channel_messages.get(int(cid), []))
+        for inter in self.interactions:
+            candidates += inter.sent.values()
+            candidates += [inter.payload.get("message") or {}]
+            candidates += ((inter.payload.get("data") or {}).get("resolved") or {}).get("messages", {}).values()
+        for msg in candidates:
+            if msg.get("id") == mid and msg.get("channel_id") == cid and not int(msg.get("flags") or 0) & EPHEMERAL:
+                return msg
+        raise FakeHTTPError(404, 10008, "Unknown Message")
+
+    async def _start_thread(self, rec, cid, mid, **_):
+        guild_id = self._known_channel(cid)
+        if self.thread(cid) is not None:
+            raise FakeHTTPError(400, 50024, "Cannot execute action on this channel type")
+        message = self._channel_message(cid, mid)
+        if self.thread(mid) is not None:
+            raise FakeHTTPError(400, 160004, "A thread has already been created for this message")
+        validate_thread(rec.json)
+        now = _now_iso()
+        thread = {  # a thread started from a message takes the message's id
+            "id": mid, "type": 11, "guild_id": str(guild_id), "parent_id": cid, "owner_id": str(self.bot_user_id),
+            "name": rec.json["name"], "last_message_id": None, "message_count": 0, "member_count": 1,
+            "total_message_sent": 0, "rate_limit_per_user": rec.json.get("rate_limit_per_user") or 0, "flags": 0,
+            "thread_metadata": {"archived": False, "locked": False, "archive_timestamp": now, "create_timestamp": now,
+                                "auto_archive_duration": rec.json.get("auto_archive_duration") or 4320},
+            "member": {"id": mid, "user_id": str(self.bot_user_id), "join_timestamp": now, "flags": 0},
+        }
+        self.threads.setdefault(guild_id, []).append(thread)
+        message["thread"] = thread
+        shard = self._shards.get(self.shard_for(guild_id))
+        if shard is not None and shard.ws is not None:
+            await self._dispatch_on(shard, "THREAD_CREATE", {**thread, "newly_created": True})
+        return 201, thread
 
     async def _typing(self, rec, cid, **_):
         self._known_channel(cid)
@@ -1089,10 +1000,10 @@ class FakeDiscord:
             inter.expired = True
             raise FakeHTTPError(404, 10062, "Unknown interaction")
         if not isinstance(body, dict) or not isinstance(body.get("type"), int):
-            raise _invalid_form([(["type"], "BASE_TYPE_REQUIRED", "This field is required")])
+            raise invalid_form([(["type"], "BASE_TYPE_REQUIRED", "This field is required")])
         cb_type = body["type"]
         if cb_type not in _VALID_CALLBACKS.get(inter.type, set()):
-            raise _invalid_form([(["type"], "INTERACTION_CALLBACK_TYPE_INVALID",
+            raise invalid_form([(["type"], "INTERACTION_CALLBACK_TYPE_INVALID",
                                   f"Interaction callback type {cb_type} is not valid for interaction "
                                   f"type {inter.type}")])
         data = body.get("data") or {}
@@ -1103,11 +1014,8 @@ class FakeDiscord:
         elif cb_type == 8:
             validate_choices(data)
         elif cb_type == 9:
-            problems: list = []
-            _too_long(problems, ["title"], data.get("title"), 45)
-            _too_long(problems, ["custom_id"], data.get("custom_id"), 100)
-            if problems:
-                raise _invalid_form(problems, ["data"])
+            validate_modal(data)
+            inter.modal = copy.deepcopy(data)
 
         # accepted
         inter.callbacks.append(body)
@@ -1147,7 +1055,7 @@ class FakeDiscord:
             if key in body and body[key] is not None:
                 msg[key] = body[key]
         if "attachments" in body or uploads:
-            msg["attachments"] = self._attachments(body, uploads, msg.get("attachments") or [])
+            msg["attachments"] = self._attachments(body, uploads, msg.get("attachments") or [], msg["channel_id"])
         if "flags" in body and body["flags"] is not None:
             msg["flags"] = int(body["flags"]) & ~LOADING
         else:
@@ -1259,15 +1167,23 @@ class FakeDiscord:
             _log.debug("gateway connection ended: %r", exc)
         finally:
             self._websockets.discard(ws)
-            if self._ws is ws:
-                self._ws = None
-                self._ws_transport = None
-                self.connected.clear()
+            for shard in self._shards.values():
+                if shard.ws is ws:
+                    shard.ws = shard.transport = None
+            self._update_connected()
         return ws
 
     async def _send(self, ws: web.WebSocketResponse, payload: dict) -> None:
         async with self._send_lock:
             await ws.send_str(json.dumps(payload))
+
+    def _update_connected(self) -> None:
+        """``connected`` is set while every shard of the identified shard count has a live session."""
+        live = set(self.connected_shards())
+        if live and live >= set(range(self.shard_count)):
+            self.connected.set()
+        else:
+            self.connected.clear()
 
     async def _on_gateway_payload(self, ws: web.WebSocketResponse, transport: Any, payload: dict) -> None:
         op = payload.get("op")
@@ -1278,84 +1194,117 @@ class FakeDiscord:
             if not isinstance(d, dict) or d.get("token") not in (self.token, f"Bot {self.token}"):
                 await ws.close(code=4004, message=b"Authentication failed.")
                 return
+            shard_id, shard_count = d.get("shard") or (0, 1)
+            if not (isinstance(shard_id, int) and isinstance(shard_count, int) and 0 <= shard_id < shard_count):
+                await ws.close(code=4010, message=b"Invalid shard.")
+                return
             self.identify_count += 1
-            self._session_id = f"fake-session-{self.next_id()}"
-            self._seq = 0
-            self._log = []
-            self._ws, self._ws_transport = ws, transport
+            self.shard_count = shard_count
+            shard = _Shard(shard_id, f"fake-session-{self.next_id()}", ws, transport)
+            self._shards[shard_id] = shard
+            guild_ids = [g for g in self.guild_ids if shard_of(g, shard_count) == shard_id]
             ready = {
-                "v": 10, "user": self.bot_user(), "guilds": [{"id": str(g), "unavailable": True}
-                                                             for g in self.guild_ids],
-                "session_id": self._session_id, "session_type": "normal",
+                "v": 10, "user": self.bot_user(), "guilds": [{"id": str(g), "unavailable": True} for g in guild_ids],
+                "session_id": shard.session_id, "session_type": "normal",
                 "resume_gateway_url": self.gateway_url, "private_channels": [], "relationships": [],
                 "presences": [], "user_settings": {}, "guild_join_requests": [], "geo_ordered_rtc_regions": [],
                 "application": {"id": str(self.application_id), "flags": 0}, "_trace": ["fake-discord"],
             }
             if d.get("shard") is not None:
                 ready["shard"] = d["shard"]
-            await self._dispatch_on(ws, "READY", ready)
-            for g in self.guild_ids:
-                await self._dispatch_on(ws, "GUILD_CREATE", self.guild(g))
-            self.connected.set()
+            await self._dispatch_on(shard, "READY", ready)
+            for g in guild_ids:
+                await self._dispatch_on(shard, "GUILD_CREATE", self.guild(g))
+            shard.ready = True
+            self._update_connected()
         elif op == 6:
             if (not isinstance(d, dict) or d.get("token") not in (self.token, f"Bot {self.token}")):
                 await ws.close(code=4004, message=b"Authentication failed.")
                 return
-            if d.get("session_id") != self._session_id or self._session_id is None:
+            shard = next((sh for sh in self._shards.values() if sh.session_id == d.get("session_id")), None)
+            if shard is None or d.get("session_id") is None:
                 await self._send(ws, {"op": 9, "d": False, "s": None, "t": None})
                 return
             self.resume_count += 1
-            self._ws, self._ws_transport = ws, transport
+            shard.ws, shard.transport = ws, transport
             client_seq = d.get("seq") or 0
-            for event in self._log:
+            for event in shard.log:
                 if event["s"] > client_seq:
                     await self._send(ws, event)
-            await self._dispatch_on(ws, "RESUMED", {"_trace": ["fake-discord"]})
-            self.connected.set()
+            await self._dispatch_on(shard, "RESUMED", {"_trace": ["fake-discord"]})
+            self._update_connected()
         elif op == 8:  # request guild members
+            shard = next((sh for sh in self._shards.values() if sh.ws is ws), None)
             gid = (d or {}).get("guild_id")
             for g in gid if isinstance(gid, list) else [gid]:
-                await self._dispatch_on(ws, "GUILD_MEMBERS_CHUNK", {
-                    "guild_id": str(g), "members": [], "chunk_index": 0, "chunk_count": 1,
-                    "not_found": [], "nonce": (d or {}).get("nonce")})
+                if shard is not None:
+                    await self._dispatch_on(shard, "GUILD_MEMBERS_CHUNK", {
+                        "guild_id": str(g), "members": [], "chunk_index": 0, "chunk_count": 1,
+                        "not_found": [], "nonce": (d or {}).get("nonce")})
         # op 3 (presence), op 4 (voice state) and anything else: accepted and ignored
 
-    async def _dispatch_on(self, ws: web.WebSocketResponse, event: str, data: dict) -> None:
-        self._seq += 1
-        frame = {"op": 0, "t": event, "s": self._seq, "d": data}
-        self._log.append(frame)
-        if len(self._log) > 1000:
-            del self._log[:-1000]
-        await self._send(ws, frame)
+    async def _dispatch_on(self, shard: _Shard, event: str, data: dict) -> None:
+        shard.seq += 1
+        frame = {"op": 0, "t": event, "s": shard.seq, "d": data}
+        shard.log.append(frame)
+        if len(shard.log) > 1000:
+            del shard.log[:-1000]
+        if shard.ws is not None:
+            await self._send(shard.ws, frame)
 
-    async def dispatch(self, event: str, data: dict, *, timeout: float = 20) -> None:
-        """Dispatches an event to the connected client (waits for a live session first)."""
-        await self.wait_connected(timeout)
-        assert self._ws is not None
-        await self._dispatch_on(self._ws, event, data)
+    # ---------------------------------------------------------------------------------------- shards
 
-    async def drop_gateway(self, code: int | None = None) -> None:
-        """Kills the gateway connection: abruptly (transport aborted, no close frame) by default, or
+    def shard_for(self, guild_id: int | None) -> int:
+        """The shard Discord sends ``guild_id``'s events to: ``(guild_id >> 22) % shard_count`` (DMs: 0)."""
+        return 0 if guild_id is None else shard_of(guild_id, self.shard_count)
+
+    def connected_shards(self) -> list[int]:
+        """Ids of the shards with a live, identified gateway session."""
+        return sorted(sid for sid, sh in self._shards.items() if sh.ws is not None and sh.ready)
+
+    async def _live_shard(self, guild_id: int | None, timeout: float | None = None) -> _Shard:
+        """The session that receives ``guild_id``'s events, waiting (bounded by ``connect_timeout``) for it."""
+        timeout = self.connect_timeout if timeout is None else timeout
+
+        def live() -> _Shard | None:
+            shard = self._shards.get(self.shard_for(guild_id))
+            return shard if shard is not None and shard.ws is not None and shard.ready else None
+
+        try:
+            return await self.wait_until(live, timeout, "shard")
+        except TimeoutError:
+            raise TimeoutError(
+                f"guild {guild_id} belongs to shard {self.shard_for(guild_id)} of {self.shard_count}, which has no "
+                f"live gateway session after {timeout}s (connected shards: {self.connected_shards()})") from None
+
+    async def dispatch(self, event: str, data: dict, *, timeout: float | None = None) -> None:
+        """Dispatches an event to the shard of ``data["guild_id"]`` (shard 0 without one), waiting for a live
+        session first."""
+        guild_id = data.get("guild_id")
+        shard = await self._live_shard(int(guild_id) if guild_id is not None else None, timeout)
+        await self._dispatch_on(shard, event, data)
+
+    async def drop_gateway(self, code: int | None = None, *, shard_id: int = 0) -> None:
+        """Kills a shard's gateway connection: abruptly (transport aborted, no close frame) by default, or
         with a close frame carrying ``code``.  The client is expected to reconnect and RESUME."""
-        ws, transport = self._ws, self._ws_transport
-        self.connected.clear()
-        self._ws = None
-        self._ws_transport = None
-        if ws is None:
+        shard = self._shards.get(shard_id)
+        if shard is None or shard.ws is None:
             return
+        ws, transport = shard.ws, shard.transport
+        shard.ws = shard.transport = None
+        self._update_connected()
         if code is None and transport is not None:
             transport.abort()
         else:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(ws.close(code=code or 4000, message=b"fake drop"), 5)
 
-    async def invalidate_session(self) -> None:
-        """Sends op 9 (not resumable): the client must IDENTIFY again."""
-        ws = self._ws
-        self._session_id = None
-        if ws is not None:
-            self.connected.clear()
-            await self._send(ws, {"op": 9, "d": False, "s": None, "t": None})
+    async def invalidate_session(self, *, shard_id: int = 0) -> None:
+        """Sends op 9 (not resumable) to a shard: the client must IDENTIFY it again."""
+        shard = self._shards.pop(shard_id, None)
+        self._update_connected()
+        if shard is not None and shard.ws is not None:
+            await self._send(shard.ws, {"op": 9, "d": False, "s": None, "t": None})
 
     # --------------------------------------------------------------------------------- interactions
 
@@ -1386,14 +1335,16 @@ class FakeDiscord:
                 known[r] = role
                 await self.dispatch("GUILD_ROLE_CREATE", {"guild_id": str(guild_id), "role": role})
 
+    def _default_channel(self, guild_id: int | None, user_id: int) -> int:
+        """Where an interaction happens unless told: the guild's "general", or the user's DM channel."""
+        return self.channel_ids(guild_id)[0] if guild_id is not None else 7_000_000 + user_id
+
     def _base_interaction(self, itype: int, data: dict | None, *, guild_id: int | None, channel_id: int | None,
                           user_id: int, permissions: int, member_roles: Iterable[int], locale: str) -> dict:
         iid = self.next_id()
         token = f"itok-{iid}-fake"
-        if guild_id is not None and channel_id is None:
-            channel_id = self.channel_ids(guild_id)[0]
-        if guild_id is None and channel_id is None:
-            channel_id = 7_000_000 + user_id
+        if channel_id is None:
+            channel_id = self._default_channel(guild_id, user_id)
         payload: dict[str, Any] = {
             "id": iid, "application_id": str(self.application_id), "type": itype, "token": token, "version": 1,
             "channel_id": str(channel_id), "channel": self.channel(guild_id, channel_id),
@@ -1431,14 +1382,14 @@ class FakeDiscord:
         self._injections.clear()
 
     async def _inject(self, payload: dict) -> Interaction:
-        await self.wait_connected()
+        guild_id = payload.get("guild_id")
+        shard = await self._live_shard(int(guild_id) if guild_id is not None else None)
         inter = Interaction(self, payload, self.response_deadline)
         self._by_id[inter.id] = inter
         self._by_token[inter.token] = inter
         self.interactions.append(inter)
-        assert self._ws is not None
         inter.dispatched_at = asyncio.get_running_loop().time()
-        await self._dispatch_on(self._ws, "INTERACTION_CREATE", payload)
+        await self._dispatch_on(shard, "INTERACTION_CREATE", payload)
         return inter
 
     def _build_options(self, defs: list[dict], values: dict, focused: str | None, resolved: dict,
@@ -1469,6 +1420,10 @@ class FakeDiscord:
                 ch["permissions"] = str(ALL_BUT_ADMIN)
                 resolved.setdefault("channels", {})[str(cid)] = ch
                 opt["value"] = str(cid)
+            elif otype == 11:  # attachment: the value is its id, the object is in resolved.attachments
+                if str(value) not in resolved.get("attachments", {}):
+                    raise ValueError(f"option {name!r} is an attachment: pass it in attachments=")
+                opt["value"] = str(value)
             elif otype == 8 and guild_id is not None:  # role
                 rid = int(value)
                 resolved.setdefault("roles", {})[str(rid)] = self._extra_roles.get(guild_id, {}).get(
@@ -1497,11 +1452,18 @@ class FakeDiscord:
         target_user: int | None = None,
         focused: str | None = None,
         locale: str = "en-US",
+        attachments: dict[str, Any] | None = None,
     ) -> Interaction:
         """Dispatches an INTERACTION_CREATE for a synced command: type 2 (APPLICATION_COMMAND) or, when
         ``focused`` names the option being typed, type 4 (AUTOCOMPLETE).  ``name`` may contain spaces for
-        subcommands ("group sub").  ``guild_id=None`` makes it a DM interaction."""
+        subcommands ("group sub").  ``guild_id=None`` makes it a DM interaction.
+
+        ``attachments`` fills attachment options (type 11): option name -> ``(filename, bytes, content_type)``
+        or ``(filename, bytes, content_type, size)`` (a lying size), served by the fake (see add_attachment).
+        A message command's ``target_message["attachments"]`` may hold the same tuples."""
         user_id = int(user_id if user_id is not None else self.default_user_id)
+        if channel_id is None:
+            channel_id = self._default_channel(guild_id, user_id)
         member_roles = [int(r) for r in member_roles]
         parts = name.split() if command_type == 1 else [name]  # context-menu names may hold spaces
         cmd = self.find_command(parts[0], guild_id=guild_id, command_type=command_type)
@@ -1509,6 +1471,12 @@ class FakeDiscord:
         if "guild_id" in cmd:
             data["guild_id"] = cmd["guild_id"]
         resolved: dict[str, Any] = {}
+        options = dict(options or {})
+        for option, spec in (attachments or {}).items():
+            att = self._resolve_attachment(spec, channel_id)
+            att.setdefault("ephemeral", True)  # Discord marks files sent through an option so
+            resolved.setdefault("attachments", {})[att["id"]] = att
+            options[option] = att["id"]
         if command_type == 1:
             defs = cmd.get("options") or []
             container = data
@@ -1519,7 +1487,7 @@ class FakeDiscord:
                 node: dict[str, Any] = {"name": sub, "type": sub_def["type"], "options": []}
                 container.setdefault("options", []).append(node)
                 container, defs = node, sub_def.get("options") or []
-            opts = self._build_options(defs, dict(options or {}), focused, resolved, guild_id)
+            opts = self._build_options(defs, options, focused, resolved, guild_id)
             if opts or container is not data:
                 container["options"] = opts
         elif command_type == 3:
@@ -1538,7 +1506,7 @@ class FakeDiscord:
                 resolved["members"] = {str(uid): m}
         if resolved:
             data["resolved"] = resolved
-        await self.wait_connected()
+        await self._live_shard(guild_id)
         await self._ensure_roles(guild_id, member_roles)
         itype = AUTOCOMPLETE if focused is not None else APPLICATION_COMMAND
         payload = self._base_interaction(itype, data, guild_id=guild_id, channel_id=channel_id, user_id=user_id,
@@ -1546,13 +1514,20 @@ class FakeDiscord:
         return await self._inject(payload)
 
     def _full_message(self, message: dict, guild_id: int | None, channel_id: int | None) -> dict:
+        """A full message object for ``message``: kept when it already is one; "author" and "attachments"
+        (objects or ``(filename, bytes, content_type[, size])`` tuples, then served) are taken as given."""
         if "id" in message and "author" in message and "channel_id" in message:
-            return copy.deepcopy(message)
-        if channel_id is None:
-            channel_id = self.channel_ids(guild_id)[0] if guild_id is not None else 7_000_000
-        full = self.make_message(message, channel_id=channel_id)
-        for k, v in message.items():
-            full.setdefault(k, v)
+            full = copy.deepcopy(message)
+        else:
+            if channel_id is None:
+                channel_id = self.channel_ids(guild_id)[0] if guild_id is not None else 7_000_000
+            full = self.make_message({k: v for k, v in message.items() if k != "attachments"}, channel_id=channel_id)
+            for k, v in message.items():
+                full.setdefault(k, v)
+            if "author" in message:
+                full["author"] = message["author"]
+        if message.get("attachments"):
+            full["attachments"] = [self._resolve_attachment(a, int(full["channel_id"])) for a in message["attachments"]]
         return full
 
     async def click(
@@ -1587,12 +1562,51 @@ class FakeDiscord:
             data["values"] = list(values or [])
         if channel_id is None:
             channel_id = int(full["channel_id"])
-        await self.wait_connected()
+        await self._live_shard(guild_id)
         await self._ensure_roles(guild_id, member_roles)
         payload = self._base_interaction(MESSAGE_COMPONENT, data, guild_id=guild_id, channel_id=channel_id,
                                          user_id=user_id, permissions=permissions, member_roles=member_roles,
                                          locale=locale)
         payload["message"] = full
+        return await self._inject(payload)
+
+    async def submit_modal(self, interaction: Interaction, values: dict[str, str], *,
+                           user_id: int | None = None, permissions: int = ALL_BUT_ADMIN,
+                           member_roles: Iterable[int] = (), locale: str = "en-US") -> Interaction:
+        """Dispatches the MODAL_SUBMIT (type 5) interaction for the modal the bot opened on ``interaction``,
+        with ``values`` (text input custom_id -> typed text) and the other inputs at their prefilled value.
+        Like Discord's client it refuses (ValueError) what a user cannot submit: an unknown custom_id, a
+        required input left empty, text outside min_length/max_length."""
+        modal = interaction.modal
+        if modal is None:
+            raise ValueError(f"interaction {interaction.id} opened no modal (callbacks={interaction.callback_types})")
+        inputs = {(_modal_input(row) or {}).get("custom_id"): _modal_input(row) for row in modal["components"]}
+        unknown = sorted(set(values) - set(inputs))
+        if unknown:
+            raise ValueError(f"modal {modal['custom_id']!r} has no text input {unknown}; has {sorted(inputs)}")
+        submitted = []
+        for n, row in enumerate(modal["components"]):
+            text_input = _modal_input(row) or {}
+            cid = text_input.get("custom_id")
+            value = str(values.get(cid, text_input.get("value") or ""))
+            low, high = text_input.get("min_length") or 0, text_input.get("max_length") or 4000
+            if not value and text_input.get("required", True):
+                raise ValueError(f"modal input {cid!r} is required and was left empty")
+            if value and not low <= len(value) <= high:
+                raise ValueError(f"modal input {cid!r}: {len(value)} characters, the modal allows {low}-{high}")
+            answer = {"type": 4, "id": 2 * n + 2, "custom_id": cid, "value": value}
+            if row.get("type") == 18:
+                submitted.append({"type": 18, "id": 2 * n + 1, "component": answer})
+            else:
+                submitted.append({"type": 1, "id": 2 * n + 1, "components": [answer]})
+        user_id = int(user_id if user_id is not None else self.default_user_id)
+        origin = interaction.payload
+        guild_id = int(origin["guild_id"]) if origin.get("guild_id") else None
+        payload = self._base_interaction(MODAL_SUBMIT, {"custom_id": modal["custom_id"], "components": submitted},
+                                         guild_id=guild_id, channel_id=int(origin["channel_id"]), user_id=user_id,
+                                         permissions=permissions, member_roles=member_roles, locale=locale)
+        if origin.get("message") is not None:  # a modal opened from a button carries that message
+            payload["message"] = origin["message"]
         return await self._inject(payload)
 
     def _find_full_message(self, payload: dict) -> dict | None:
@@ -1612,6 +1626,14 @@ def _path_matches(pattern: str, *candidates: str) -> bool:
             if re.search(pattern, candidate) is not None:
                 return True
     return False
+
+
+def _modal_input(row: dict) -> dict | None:
+    """The text input of a modal row: an action row's only child, or a Label's component."""
+    if row.get("type") == 18:
+        return row.get("component")
+    children = row.get("components") or []
+    return children[0] if children else None
 
 
 def custom_ids(components: list | dict) -> list[str]:

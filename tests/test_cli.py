@@ -29,7 +29,9 @@ def test_ask_json_contract(capsys):
     assert set(data) == {"question", "answered", "weak", "matched_terms", "unknown_terms", "excerpts"}
     assert data["answered"] is True and len(data["excerpts"]) == 3
     first = data["excerpts"][0]
-    assert set(first) == {"rank", "score", "passage_id", "paragraph", "article", "text", "quote", "footnotes"}
+    assert set(first) == {"rank", "score", "passage_id", "paragraph", "pages", "page_labels", "article", "text",
+                          "quote", "footnotes"}  # fmt: skip
+    assert first["pages"] is None and first["page_labels"] is None  # a text file has no pages
     assert set(first["article"]) == ARTICLE_KEYS
     assert "Alexander Grushko" in first["text"] and "**" in first["quote"]
     assert first["footnotes"][0]["marker"] == "v" and set(first["footnotes"][0]) == {"marker", "source", "ibid_of"}
@@ -58,7 +60,8 @@ def test_source_forms(capsys):
     assert note["ibid_of"] == "ii" and note["cited_by"] == ["000_4a78ec43d6a1d967:5"]
     assert set(note) == {"article", "marker", "source", "ibid_of", "cited_by"}
     passage = json.loads(run(capsys, "source", "--passage", "002_845548aa095cdc9a:2", "--json")[1])
-    assert set(passage) == {"passage_id", "article", "paragraph", "text", "footnotes", "previous", "next"}
+    assert set(passage) == {"passage_id", "article", "paragraph", "pages", "page_labels", "text", "footnotes",
+                            "previous", "next"}  # fmt: skip
     assert passage["previous"] == "002_845548aa095cdc9a:1" and passage["next"] == "002_845548aa095cdc9a:3"
     assert run(capsys, "source", "000_4a78ec43d6a1d967", "xcix")[0] == 2
     assert run(capsys, "source", "--passage", "x:1")[0] == 2
@@ -222,3 +225,21 @@ def test_migrate_export_and_import_round_trip(capsys, tmp_path):
     assert code == 0 and out.startswith("Imported")
     code, _, err = run(capsys, "export", str(dump), "--config", str(first))
     assert code == 1 and "already exists" in err
+
+
+def test_an_excerpt_from_a_pdf_says_its_pages_as_printed(capsys, tmp_path):
+    from tests.ingest.pdf_fixtures import book_chapter
+
+    data, truth = book_chapter()
+    folder = tmp_path / "pdfs"
+    folder.mkdir()
+    (folder / "chapter.pdf").write_bytes(data)
+    first_words = " ".join(truth.paragraphs[-1].split()[:8])
+    code, out, _ = run(capsys, "ask", first_words, "--json", "--corpus", str(folder), "--config",
+                       str(_config(tmp_path)))  # fmt: skip
+    excerpt = json.loads(out)["excerpts"][0]
+    assert code == 0 and excerpt["pages"] and len(excerpt["page_labels"]) == len(excerpt["pages"])
+    assert set(excerpt["page_labels"]) <= set(truth.page_labels.values())
+    code, out, _ = run(capsys, "ask", first_words, "--top-k", "1", "--corpus", str(folder), "--config",
+                       str(_config(tmp_path)))  # fmt: skip
+    assert re.search(r"¶\d+, pp?\. [0-9xivlc]+", out)

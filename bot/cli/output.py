@@ -23,6 +23,14 @@ def footnote_dict(footnote: Footnote) -> dict:
     return {"marker": footnote.marker, "source": footnote.source, "ibid_of": footnote.ibid_of}
 
 
+def pages_dict(article: Article, passage) -> dict:
+    """`pages`: the physical pages (1-based) a passage lies on, `page_labels`: as printed ("xii");
+    both null for formats without pages."""
+    if not passage.pages:
+        return {"pages": None, "page_labels": None}
+    return {"pages": list(passage.pages), "page_labels": [article.page_label(p) for p in passage.pages]}
+
+
 def answer_dict(answer: Answer) -> dict:
     return {
         "question": answer.question,
@@ -36,6 +44,7 @@ def answer_dict(answer: Answer) -> dict:
                 "score": e.score,
                 "passage_id": e.passage.id,
                 "paragraph": e.passage.paragraph,
+                **pages_dict(e.article, e.passage),
                 "article": article_ref(e.article),
                 "text": e.passage.text,
                 "quote": marked_quote(e.quote, e.highlights),
@@ -69,6 +78,7 @@ def passage_lookup_dict(found: PassageLookup) -> dict:
         "passage_id": found.passage.id,
         "article": article_ref(found.article),
         "paragraph": found.passage.paragraph,
+        **pages_dict(found.article, found.passage),
         "text": found.passage.text,
         "footnotes": [footnote_dict(f) for f in found.passage.footnotes],
         "previous": found.previous,

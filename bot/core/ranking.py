@@ -153,6 +153,9 @@ def _whole_paragraph_score(pieces, doc, passages, analyzer, terms, index, postin
 
 def posting_weight_of(index) -> Callable[[str, int], float]:
     """posting_weight(term, doc): the term's BM25 weight in that document (0 if absent), for either index."""
+    own = getattr(index, "posting_weight", None)
+    if own is not None:  # an index that knows how (the union of libraries)
+        return own
     bm25 = getattr(index, "bm25", None)
     if bm25 is not None:  # rank-bm25's own formula and statistics
 

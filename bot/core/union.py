@@ -99,6 +99,21 @@ class UnionScorer:
         order = np.lexsort((unique, -scores))[:k]
         return [(int(unique[i]), float(scores[i])) for i in order]
 
+    def posting_weight(self, term: str, doc: int) -> float:
+        """The term's BM25 weight in that document over the union (0 if absent)."""
+        idf = self.idf.get(term)
+        part_index, local = self.locate(doc)
+        part = self.parts[part_index]
+        t = part.vocabulary.get(term)
+        if idf is None or t is None:
+            return 0.0
+        lo, hi = int(part.offsets[t]), int(part.offsets[t + 1])
+        i = int(np.searchsorted(part.doc_ids[lo:hi], local))
+        if i >= hi - lo or part.doc_ids[lo + i] != local:
+            return 0.0
+        tf = part.tf[lo + i]
+        return float(idf * (tf * (K1 + 1) / (tf + K1 * (1 - B + B * part.lengths[local] / self.avgdl))))
+
     def locate(self, doc: int) -> tuple[int, int]:
         """A global doc id → (part index, doc id within that part)."""
         part = int(np.searchsorted(self.starts, doc, side="right")) - 1
@@ -114,6 +129,9 @@ class UnionIndex:
 
     def __contains__(self, term: str) -> bool:
         return term in self.scorer.idf
+
+    def posting_weight(self, term: str, doc: int) -> float:
+        return self.scorer.posting_weight(term, doc)
 
     def idf(self, term: str) -> float | None:
         return self.scorer.idf.get(term)

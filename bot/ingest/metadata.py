@@ -5,26 +5,94 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 METADATA_KEYS = ("title", "author", "date", "publication", "url", "language")
 _MD_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
 _BYLINE = re.compile(r"^\W*by\s+(.{2,120}?)\W*$", re.IGNORECASE)
+# Bylines in other languages: "Von Anna Schmidt", "Par Jean Dupont", "Автор: Иван Петров", "Por …".
+_FOREIGN_BYLINE = re.compile(r"^\W*(?:von|par|por|di|door|av|автор(?:ы)?\s*[:—–-]?)\s+(.{2,120}?)\W*$", re.IGNORECASE)
+_NAME_WORD = re.compile(r"^(?:[A-ZÀ-ÖØ-ÞА-ЯЁ][\w'’.-]*|von|van|de|der|den|du|da|di|la|le|del|y|и|und|et|and|&|,)$")
+_BYLINE_DESK = re.compile(r"\s+(?:\||—|–|-|/|·)\s+.*$")  # "By X | Politics desk": the author is X
 URL_LINE = re.compile(r"^\W*original url\s*:\s*<?(\S+?)>?\s*$", re.IGNORECASE)
 _ABOUT_AUTHOR = re.compile(r"^about (the )?authors?\W*$", re.IGNORECASE)
 _DATE_FORMATS = ("%B %d, %Y", "%b %d, %Y", "%d %B %Y", "%d %b %Y", "%Y-%m-%d", "%B %d %Y", "%d.%m.%Y")
 
 
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (
+            "january jan januar jänner janvier enero gennaio janeiro января январь янв",
+            "february feb februar février fevrier febrero febbraio fevereiro февраля февраль фев",
+            "march mar märz maerz mars marzo março марта март",
+            "april apr avril abril aprile апреля апрель апр",
+            "may mai mayo maggio maio мая май",
+            "june jun juni juin junio giugno junho июня июнь",
+            "july jul juli juillet julio luglio julho июля июль",
+            "august aug août aout agosto августа август авг",
+            "september sep sept septembre septiembre setiembre settembre setembro сентября сентябрь сен",
+            "october oct oktober octobre octubre ottobre outubro октября октябрь окт",
+            "november nov novembre noviembre novembro ноября ноябрь",
+            "december dec dezember décembre decembre diciembre dicembre dezembro декабря декабрь дек",
+        ),
+        1,
+    )
+    for name in names.split()
+}
+_PUBLISHED = re.compile(
+    r"^(?:published|posted|updated|veröffentlicht|aktualisiert|publié|mis à jour|publicado|actualizado"
+    r"|pubblicato|опубликовано|обновлено)(?:\s+(?:on|am|le|el|il|в))?\s*:?\s*",
+    re.IGNORECASE,
+)
+_WEEKDAY = re.compile(r"^[^\W\d]{2,12}\.?,\s*(?=\d|[^\W\d]+\s+\d)")  # "Tuesday, June 30, 2011"
+_TIME_TAIL = re.compile(r"(?:\s*(?:,|\||—|–|-|at|um|à|a las|в)\s*\d{1,2}[:.h]\d{2}.*|\s*\|.*)$", re.IGNORECASE)
+_DAY_MONTH_YEAR = re.compile(r"^(\d{1,2})(?:\.|er|º|°)?\s+(?:de\s+)?([^\W\d]+)\.?,?\s+(?:de\s+)?(\d{4})(?:\s*г\.?)?$")
+_MONTH_DAY_YEAR = re.compile(r"^([^\W\d]+)\.?\s+(\d{1,2}),?\s+(\d{4})$")
+
+
 def parse_date(text: str) -> str | None:
-    """'June 30, 2011' / '30 June 2011' / '2011-06-30' → '2011-06-30'; anything else → None."""
+    """'June 30, 2011' / '30 June 2011' / '2011-06-30' / '9. November 2019' / '12 апреля 2021' /
+    '12 de abril de 2021' / 'Published April 12, 2021' → ISO; anything else → None."""
     cleaned = re.sub(r"(\d)(st|nd|rd|th)\b", r"\1", text.strip().strip("*_ ").rstrip("."))
-    cleaned = re.sub(r"^(published|posted|updated)( on)?\s*:?\s*", "", cleaned, flags=re.IGNORECASE)
+    cleaned = _PUBLISHED.sub("", cleaned)
+    iso = _strict_iso(cleaned)
+    if iso or len(cleaned) > 60:
+        return iso
+    cleaned = _TIME_TAIL.sub("", _WEEKDAY.sub("", cleaned)).strip().rstrip(".")
+    day_first, month_first = _DAY_MONTH_YEAR.match(cleaned), _MONTH_DAY_YEAR.match(cleaned)
+    if day_first:
+        day, month, year = day_first.groups()
+    elif month_first:
+        month, day, year = month_first.groups()
+    else:
+        return _strict_iso(cleaned)
+    try:
+        return date(int(year), _MONTHS.get(month.casefold(), 0), int(day)).isoformat()
+    except ValueError:
+        return None
+
+
+def _strict_iso(text: str) -> str | None:
     for fmt in _DATE_FORMATS:
         try:
-            return datetime.strptime(cleaned, fmt).date().isoformat()
+            return datetime.strptime(text, fmt).date().isoformat()
         except ValueError:
             continue
     return None
+
+
+def parse_byline(text: str) -> str | None:
+    """'By Jane Roe' / 'By Jane Roe | Politics desk' / 'Von Anna Schmidt' / 'Автор: Иван Петров' → the name."""
+    english = _BYLINE.match(text)
+    if english:
+        return _BYLINE_DESK.sub("", _plain(english.group(1))).strip() or None
+    foreign = _FOREIGN_BYLINE.match(text)
+    if not foreign:
+        return None
+    name = _BYLINE_DESK.sub("", _plain(foreign.group(1))).strip()
+    words = name.replace(",", " , ").split()
+    return name if 1 <= len(words) <= 8 and all(_NAME_WORD.match(w) for w in words) else None
 
 
 @dataclass
@@ -46,11 +114,12 @@ def _plain(text: str) -> str:
     return _MD_LINK.sub(r"\1", text).strip().strip("*_").strip()
 
 
-def take_metadata(blocks: list[list[str]]) -> tuple[Metadata, list[list[str]]]:
+def take_metadata(blocks: list[list[str]], *, guess_title: bool = True) -> tuple[Metadata, list[list[str]]]:
     """Metadata the text shows, and the blocks without the lines that showed it.
 
-    The head of the file (before the first real paragraph) may hold a title (`# Title` or a lone
-    short first line), a `By …` line and a date line; an `Original url:` line may be anywhere.
+    The head of the file (before the first real paragraph) may hold a title (`# Title` or, when
+    `guess_title`, a lone short first line), a `By …` line and a date line; an `Original url:` line
+    may be anywhere. (When the format states the title, a short first line is a heading: kept.)
     """
     meta = Metadata()
     kept: list[list[str]] = []
@@ -67,15 +136,16 @@ def take_metadata(blocks: list[list[str]]) -> tuple[Metadata, list[list[str]]]:
                 if meta.title is None and text.startswith("# "):
                     meta.title = _plain(text[2:])
                     continue
-                byline = _BYLINE.match(_plain(text))
-                if meta.author is None and byline and len(text) <= 150:
-                    meta.author = _plain(byline.group(1))
+                author = parse_byline(_plain(text)) if meta.author is None and len(text) <= 150 else None
+                if author:
+                    meta.author = author
                     continue
                 found_date = parse_date(_plain(text))
                 if meta.date is None and found_date:
                     meta.date = found_date
                     continue
-                if meta.title is None and not kept and len(text) <= 200 and not re.search(r"[.!?]$", text):
+                title_like = len(text) <= 200 and not re.search(r"[.!?]$", text)
+                if guess_title and meta.title is None and not kept and title_like:
                     meta.title = _plain(text.lstrip("#"))
                     continue
             lines.append(line)

@@ -1,8 +1,14 @@
-"""Footnotes: the notes list (entries, Ibidem) and the inline markers that cite it."""
+"""Footnotes: the notes list (entries, Ibidem, op. cit.) and the inline markers that cite it.
+
+Markers in body text are `[12]`, `[iv]`, `[^3]`, or a named one (`[wilson2009]`, from Markdown's
+`[^wilson2009]`) when the notes list has that name. In plain text, superscripts (`¹²`) and
+parenthesised numbers (`(12)`) become `[12]` where the notes list has entry 12.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from bot.core.models import Footnote, normalise_marker
@@ -10,11 +16,42 @@ from bot.core.models import Footnote, normalise_marker
 # A marker: [i], [12], [^3], [ IV ] — roman numerals or numbers, optionally caret-prefixed.
 _MARK = r"\[\s*\^?\s*(?:\d{1,6}|[ivxlcdm]{1,8})\s*\]"
 INLINE_MARKER = re.compile(_MARK, re.IGNORECASE)
+NAMED_MARKER = re.compile(r"\[\^?([^\W_][\w.-]{0,59})\]")  # [wilson2009]: counts only when the list has it
+SUPERSCRIPTS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
+_SUPER_DIGITS = str.maketrans(SUPERSCRIPTS, "0123456789")
+_SUPERSCRIPT_RUN = re.compile(f"[{SUPERSCRIPTS}]+")
+_UNIT_BEFORE = re.compile(r"(?:^|[\s(/])(?:m|cm|mm|km|ft|in|mi|yd|s|x|y|n|a|b|r)$")  # m², km³, x²: exponents
+# "(3)" right after a word or a sentence's end ("Geneva (3)", "Vienna.(3)"), not "…: (1) first, (2) …"
+_PARENTHESISED = re.compile(r"(?:(?<=[\w.!?\"”’»])|(?<=\w ))\((\d{1,3})\)")
 # A notes-list entry: a marker at the start of a line, then its text ("[ii] U.S. Department…",
-# "[^3]: Source", "[12]. Source").
-ENTRY = re.compile(rf"^\s*({_MARK})\s*[:.]?\s*(\S.*)$", re.IGNORECASE)
-_IBIDEM = re.compile(r"^ibid(?:em)?\.?(?=\W|$)[\s,.;:]*(.*)$", re.IGNORECASE | re.DOTALL)
-NOTES_HEADINGS = frozenset({"notes", "footnotes", "endnotes", "references", "sources", "notes and references"})
+# "[^3]: Source", "[12]. Source", "¹ Source").
+ENTRY = re.compile(rf"^\s*({_MARK}|[{SUPERSCRIPTS}]{{1,4}})\s*[:.]?\s*(\S.*)$", re.IGNORECASE)
+# Under a notes heading also "1. Source", "1) Source", "(1) Source".
+NUMBERED_ENTRY = re.compile(r"^\s*(?:(\d{1,4})[.)]|\((\d{1,4})\))\s+(\S.*)$")
+NOTES_HEADINGS = frozenset(
+    {
+        "notes", "footnotes", "endnotes", "references", "sources", "notes and references", "works cited",
+        "anmerkungen", "fußnoten", "fussnoten", "endnoten", "einzelnachweise", "quellen", "belege",
+        "notes et références", "références", "sources et références",
+        "notas", "referencias", "notas y referencias", "fuentes", "note", "riferimenti",
+        "примечания", "сноски", "ссылки", "источники",
+    }
+)  # fmt: skip
+
+# Ibidem in the languages readings come in; what follows it (", p. 414.") is the new detail.
+_IBIDEM = re.compile(
+    r"^(?:ibid\.?|ibidem|ib\.|[ií]b[ií]d\.?|[ií]b[ií]dem|ebenda|ebd\.|idem|id\.|там\s+же)(?=\W|$)[\s,.;:]*(.*)$",
+    re.IGNORECASE | re.DOTALL,
+)
+# "Smith, op. cit., p. 12.": the author's earlier note, with its page replaced.
+_OP_CIT = re.compile(
+    r"^(.{2,80}?)[\s,]+(?:op\.\s*cit|loc\.\s*cit|a\.\s*a\.\s*o|указ\.\s*соч|цит\.\s*соч)\.?(?=\W|$)[\s,.;:]*(.*)$",
+    re.IGNORECASE | re.DOTALL,
+)
+# A page locator: p. 89, pp. 4–5, S. 12 f., pág. 3, с. 45, at the end of a source or the start of a detail.
+_PAGE = r"\b(?:pp?|pgs?|pág(?:s|ina)?|s|ss|с|сс|стр|p\.\s*p)\.?\s*[\divxlcdm]+(?:\s*[–—-]\s*[\divxlcdm]+)?(?:\s*ff?\.)?"
+_STARTS_WITH_PAGE = re.compile(rf"^{_PAGE}", re.IGNORECASE)
+_ENDS_WITH_PAGE = re.compile(rf"([,;]?\s*){_PAGE}\s*\.?\s*$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -23,15 +60,20 @@ class Entry:
     text: str
 
 
-def parse_entry(line: str) -> Entry | None:
+def parse_entry(line: str, numbered: bool = False) -> Entry | None:
+    """A notes-list entry, or None. `numbered`: "1. Source" counts too (under a notes heading)."""
     match = ENTRY.match(line)
-    return Entry(normalise_marker(match.group(1)), match.group(2).strip()) if match else None
+    if match:
+        return Entry(normalise_marker(match.group(1).translate(_SUPER_DIGITS)), match.group(2).strip())
+    match = NUMBERED_ENTRY.match(line) if numbered else None
+    return Entry(match.group(1) or match.group(2), match.group(3).strip()) if match else None
 
 
 def resolve(entries: list[Entry]) -> tuple[tuple[Footnote, ...], list[str]]:
-    """Entries → footnotes with Ibidem resolved to the entry before it. Returns (footnotes, warnings).
+    """Entries → footnotes with Ibidem and op. cit. resolved. Returns (footnotes, warnings).
 
-    A duplicate marker keeps its first entry; an Ibidem with nothing before it stays as written.
+    A duplicate marker keeps its first entry; an Ibidem with nothing before it, or an op. cit.
+    whose author has no earlier note, stays as written.
     """
     footnotes: list[Footnote] = []
     warnings: list[str] = []
@@ -44,37 +86,112 @@ def resolve(entries: list[Entry]) -> tuple[tuple[Footnote, ...], list[str]]:
         ibid = _IBIDEM.match(entry.text)
         if ibid and footnotes:
             previous = footnotes[-1]
-            detail = ibid.group(1).strip()
-            source = f"{previous.source}, {detail}" if detail else previous.source
-            footnotes.append(Footnote(entry.marker, source, previous.marker))
+            footnotes.append(Footnote(entry.marker, with_detail(previous.source, ibid.group(1)), previous.marker))
             continue
         if ibid:
             warnings.append(f"footnote [{entry.marker}] says Ibidem but no entry comes before it")
+        op_cit = _OP_CIT.match(entry.text)
+        earlier = _by_author(footnotes, op_cit.group(1)) if op_cit and not ibid else None
+        if earlier:
+            footnotes.append(Footnote(entry.marker, with_detail(earlier.source, op_cit.group(2)), earlier.marker))
+            continue
         footnotes.append(Footnote(entry.marker, entry.text))
     return tuple(footnotes), warnings
 
 
-def cited_markers(text: str) -> list[str]:
-    """Normalised markers cited in a text, in order of first citation."""
-    return list(dict.fromkeys(normalise_marker(m) for m in INLINE_MARKER.findall(text)))
+def with_detail(source: str, detail: str) -> str:
+    """The source a back-reference points to, with its detail: a page replaces the source's page.
+
+    ("Smith, Book (1987), p. 89.", "p. 414.") → "Smith, Book (1987), p. 414."; ("…", "") → the source.
+    """
+    detail = detail.strip()
+    if not detail:
+        return source
+    if _STARTS_WITH_PAGE.match(detail):
+        page = _ENDS_WITH_PAGE.search(source)
+        if page:
+            return f"{source[: page.start()]}{page.group(1) or ' '}{detail}"
+    return f"{source.rstrip().rstrip('.')}, {detail}"
+
+
+def _by_author(footnotes: list[Footnote], author: str) -> Footnote | None:
+    """The latest earlier note (not itself a back-reference) whose source starts with this author."""
+    wanted = author.strip(" ,.").casefold()
+    if not wanted:
+        return None
+    for footnote in reversed([f for f in footnotes if f.ibid_of is None]):
+        source = footnote.source.casefold()
+        if source.startswith(wanted) or (" " in wanted and source.startswith(wanted.split()[-1])):
+            return footnote
+    return None
+
+
+def cited_markers(text: str, known: Collection[str] = ()) -> list[str]:
+    """Normalised markers cited in a text, in order of first citation.
+
+    Numbers and roman numerals always count (an unknown one is warned about); a named marker
+    (`[wilson2009]`) counts only when it is one of `known`, so `[sic]` is no citation.
+    """
+    found: list[tuple[int, str]] = [(m.start(), normalise_marker(m.group(0))) for m in INLINE_MARKER.finditer(text)]
+    if known:
+        found += [(m.start(), m.group(1).lower()) for m in NAMED_MARKER.finditer(text) if m.group(1).lower() in known]
+    return list(dict.fromkeys(marker for _, marker in sorted(found)))
+
+
+def link_plain_markers(text: str, known: Collection[str]) -> str:
+    """Plain-text citations of known entries as `[n]`: superscripts ("treaty.¹²" → "treaty.[12]") and
+    parenthesised numbers after a word ("treaty (3)" → "treaty [3]"). Unknown numbers, exponents (m²)
+    and enumerations ("…: (1) first") stay as written."""
+    if not known:
+        return text
+    if any(c in SUPERSCRIPTS for c in text):
+
+        def superscript(match: re.Match) -> str:
+            number = match.group(0).translate(_SUPER_DIGITS)
+            exponent = _UNIT_BEFORE.search(match.string, 0, match.start())
+            return f"[{number}]" if number in known and not exponent else match.group(0)
+
+        text = _SUPERSCRIPT_RUN.sub(superscript, text)
+    if "(" in text:
+
+        def parenthesised(match: re.Match) -> str:
+            return f"[{match.group(1)}]" if match.group(1) in known else match.group(0)
+
+        text = _PARENTHESISED.sub(parenthesised, text)
+    return text
+
+
+def is_notes_heading(line: str) -> bool:
+    return line.strip().strip("#*_:= ").casefold() in NOTES_HEADINGS
 
 
 def take_notes(blocks: list[list[str]]) -> tuple[list[Entry], list[list[str]], int]:
     """Split off the notes list: the run of blocks from the first entry to the last one.
 
-    Inside that run, text that is no entry (a stray pull-quote) is dropped; a "Notes" heading right
-    before it goes too. Returns (entries, the body blocks, how many stray lines were dropped).
+    An entry is a marker at the start of a line (`[12] …`, `¹ …`) anywhere, or a numbered line
+    (`1. …`, `1) …`) after a notes heading. Inside that run, text that is no entry (a stray
+    pull-quote) is dropped; notes headings go too. Returns (entries, the body blocks, how many
+    stray lines were dropped).
     """
-    entry_rows = [i for i, block in enumerate(blocks) if parse_entry(block[0])]
+    heading_rows = [i for i, block in enumerate(blocks) if len(block) == 1 and is_notes_heading(block[0])]
+    after_heading = heading_rows[0] if heading_rows else len(blocks)
+
+    def is_entry_row(i: int) -> bool:
+        return parse_entry(blocks[i][0], numbered=i > after_heading) is not None
+
+    entry_rows = [i for i in range(len(blocks)) if is_entry_row(i)]
     if not entry_rows:
         return [], blocks, 0
     first, last = entry_rows[0], entry_rows[-1]
     entries: list[Entry] = []
     stray = 0
-    for block in blocks[first : last + 1]:
+    for row in range(first, last + 1):
+        block, numbered = blocks[row], row > after_heading
+        if row in heading_rows:
+            continue
         current: Entry | None = None
         for line in block:
-            entry = parse_entry(line)
+            entry = parse_entry(line, numbered)
             if entry:
                 if current:
                     entries.append(current)
@@ -86,6 +203,6 @@ def take_notes(blocks: list[list[str]]) -> tuple[list[Entry], list[list[str]], i
         if current:
             entries.append(current)
     head = blocks[:first]
-    if head and len(head[-1]) == 1 and head[-1][0].strip().strip("#*: ").casefold() in NOTES_HEADINGS:
+    if head and len(head[-1]) == 1 and is_notes_heading(head[-1][0]):
         head = head[:-1]
     return entries, head + blocks[last + 1 :], stray

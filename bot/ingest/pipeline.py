@@ -9,17 +9,20 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from bot.core.models import Article, Passage
 from bot.ingest import notes
 from bot.ingest.cleaning import is_boilerplate
 from bot.ingest.document import HEADING, NOTE, PARAGRAPH, TEXT, Block, Document, ReadLimits
-from bot.ingest.formats import read_bytes
+from bot.ingest.formats import Reader, read_bytes
 from bot.ingest.metadata import URL_LINE, take_metadata
 from bot.ingest.passages import attach_headings, rejoin_broken, split_long
 
 PageMarks = tuple[tuple[int, int], ...]  # (offset, physical page), as in Block.pages
+_CITING_SENTENCE_END = re.compile(r"""[.!?…]["'”’»)]*(?:\[[^\]\s]{1,60}\])+$""")
+_HASHES = re.compile(r"#{1,6}\s+(?=\S)")
 
 
 @dataclass
@@ -28,9 +31,9 @@ class ParsedArticle:
     warnings: list[str] = field(default_factory=list)
 
 
-def read_document(name: str, data: bytes, limits: ReadLimits | None = None) -> Document:
-    """A file's bytes → Document by its format's reader. Raises SkipFile."""
-    return read_bytes(name, data, limits or ReadLimits())
+def read_document(name: str, data: bytes, limits: ReadLimits | None = None, reader: Reader | None = None) -> Document:
+    """A file's bytes → Document by its format's reader (or the one given). Raises SkipFile."""
+    return read_bytes(name, data, limits or ReadLimits(), reader)
 
 
 def build_article(
@@ -48,11 +51,13 @@ def build_article(
     warnings: list[str] = list(document.warnings)
     text_blocks = [_text_lines(b) for b in document.blocks if b.kind == TEXT]
     text_blocks = [lines for lines in text_blocks if lines]
-    meta, text_blocks = take_metadata(text_blocks)
+    meta, text_blocks = take_metadata(text_blocks, guess_title=not document.metadata.get("title"))
     entries, text_blocks, stray = notes.take_notes(text_blocks)
     if stray:
         warnings.append(f"dropped {stray} line(s) in the notes list that are no footnote entry")
     entries += [notes.Entry(b.marker or "", b.text) for b in document.blocks if b.kind == NOTE]
+    known = {e.marker for e in entries}
+    text_blocks = [[notes.link_plain_markers(line, known) for line in b] for b in text_blocks]
     structured = [b for b in document.blocks if b.kind in (HEADING, PARAGRAPH)]
     if not meta.title and structured and structured[0].kind == HEADING and not document.metadata.get("title"):
         meta.title, structured = structured[0].text, structured[1:]
@@ -61,13 +66,14 @@ def build_article(
     warnings.extend(footnote_warnings)
     by_marker = {f.marker: f for f in footnotes}
 
-    units = rejoin_broken([(" ".join(b) if len(b) > 1 else b[0], (), None) for b in text_blocks])
+    text_units = [(" ".join(b) if len(b) > 1 else b[0], (), _never_heading(b)) for b in text_blocks]
+    units = [_without_hashes(u) for u in rejoin_broken(text_units)]
     units += rejoin_broken([(b.text, b.pages, b.kind == HEADING) for b in structured])
     passages: list[Passage] = []
     missing: set[str] = set()
     for number, (paragraph, marks) in enumerate(attach_headings(units), 1):
         for piece, pages in _pieces(paragraph, marks, max_passage_chars):
-            cited = notes.cited_markers(piece)
+            cited = notes.cited_markers(piece, by_marker)
             missing.update(m for m in cited if m not in by_marker)
             ordinal = len(passages) + 1
             passages.append(
@@ -102,6 +108,18 @@ def build_article(
 def _text_lines(block: Block) -> list[str]:
     """A TEXT block's lines without page furniture (an `Original url:` line is metadata, kept)."""
     return [line for line in block.text.split("\n") if not is_boilerplate(line) or URL_LINE.match(line)]
+
+
+def _never_heading(lines: list[str]) -> bool | None:
+    """False for a line that ends a sentence and cites a note ("…in 1648.[1]"); else None (guess)."""
+    return False if len(lines) == 1 and _CITING_SENTENCE_END.search(lines[0]) else None
+
+
+def _without_hashes(unit: tuple[str, PageMarks, bool]) -> tuple[str, PageMarks, bool]:
+    """A `## Heading` of a text file is shown as "Heading"."""
+    text, marks, heading = unit
+    hashes = _HASHES.match(text) if heading else None
+    return (text[hashes.end() :], marks, heading) if hashes else unit
 
 
 def _pieces(paragraph: str, marks: PageMarks, max_chars: int) -> list[tuple[str, tuple[int, ...]]]:

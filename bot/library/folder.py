@@ -1,6 +1,8 @@
-"""The host's corpus folder → a Corpus: its files read by the ingest readers, its manifest applied.
+"""The host's corpus folder → a Corpus: its files (subfolders too) read by the ingest readers, its manifest applied.
 
-A file that cannot be read is skipped with a warning naming it and the reason; the rest loads.
+An article's id is its path in the folder without the suffix ("week1/reading"); manifest keys are
+paths in the folder ("week1/reading.md"). A file that cannot be read is skipped with a warning
+naming it and the reason; the rest loads.
 """
 
 from __future__ import annotations
@@ -9,17 +11,21 @@ import contextlib
 import multiprocessing
 import os
 import re
+import stat
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
 import yaml
 
 from bot.core.models import Article, Corpus, LoadWarning
-from bot.ingest import ReadLimits, SkipFile, build_article, read_document
-from bot.ingest.formats import readable_suffixes
+from bot.ingest import SkipFile
+from bot.ingest.formats import reader_for, unreadable_format
 from bot.ingest.metadata import METADATA_KEYS
+from bot.ingest.options import IngestOptions
+from bot.ingest.worker import format_key, ingest_file
 
 MANIFEST = "manifest.yaml"
 
@@ -28,17 +34,85 @@ class CorpusError(Exception):
     """The corpus folder itself is unusable (missing, not a folder, a broken manifest)."""
 
 
-def corpus_files(folder: Path) -> list[Path]:
-    """The files of the folder that a reader reads, in name order."""
-    suffixes = readable_suffixes()
-    return sorted(p for p in folder.iterdir() if p.suffix.lower() in suffixes and p.is_file())
+class UnreadableManifest(CorpusError):
+    """manifest.yaml exists but cannot be opened: the corpus loads without it, with a warning."""
 
 
-def _read_file(path: Path, max_file_bytes: int) -> bytes:
+# Files a desktop leaves beside documents: never articles, never warned about.
+_DESKTOP_LITTER = frozenset({"thumbs.db", "desktop.ini", "icon\r"})
+
+
+@dataclass(frozen=True)
+class CorpusFile:
+    path: Path
+    relative: str  # "week1/reading.md": the manifest key, the name warnings use
+    article_id: str  # "week1/reading": no colon (passage ids are "<article id>:<n>")
+
+
+@dataclass
+class FolderScan:
+    files: list[CorpusFile] = field(default_factory=list)
+    warnings: list[LoadWarning] = field(default_factory=list)
+
+
+def scan_folder(folder: Path) -> FolderScan:
+    """The articles of a folder and its subfolders, in path order, and warnings for what is not one.
+
+    Hidden files and folders, the manifest and desktop litter are passed over in silence; a file in
+    a format no reader reads, a broken link, a FIFO or an unlistable subfolder is named in a warning.
+    """
+    scan = FolderScan()
+    taken: set[str] = set()
+
+    def unlistable(exc: OSError) -> None:
+        where = Path(exc.filename).relative_to(folder).as_posix() if exc.filename else str(folder)
+        scan.warnings.append(LoadWarning(where + "/", f"skipped: the folder cannot be read ({exc.strerror or exc})"))
+
+    entries: list[tuple[tuple[str, ...], Path]] = []
+    for root, dirs, names in os.walk(folder, onerror=unlistable):
+        dirs[:] = sorted(d for d in dirs if not d.startswith((".", "__")))
+        for name in names:
+            path = Path(root, name)
+            relative = path.relative_to(folder)
+            if name.startswith((".", "~$")) or name.casefold() in _DESKTOP_LITTER or relative.as_posix() == MANIFEST:
+                continue
+            entries.append((relative.parts, path))
+    for parts, path in sorted(entries):
+        relative = "/".join(parts)
+        problem = _not_an_article(path)
+        if problem:
+            scan.warnings.append(LoadWarning(relative, f"skipped: {problem}"))
+            continue
+        article_id = relative.rsplit(".", 1)[0] if "." in parts[-1] else relative
+        article_id = article_id.replace(":", "_")
+        if article_id in taken:  # reading.txt beside reading.md: the second keeps its suffix in its id
+            article_id = relative.replace(":", "_")
+            scan.warnings.append(LoadWarning(relative, f"another file has its name; its article id is {article_id}"))
+        taken.add(article_id)
+        scan.files.append(CorpusFile(path, relative, article_id))
+    return scan
+
+
+def _not_an_article(path: Path) -> str | None:
+    if reader_for(path.name) is None:
+        return str(unreadable_format())
     try:
-        size = path.stat().st_size
-        if size > max_file_bytes:
-            raise SkipFile(f"{size:,} bytes is over corpus.max_file_bytes ({max_file_bytes:,})")
+        mode = path.stat().st_mode
+    except OSError as exc:
+        return f"cannot be read ({'a broken link' if path.is_symlink() else exc.strerror or exc})"
+    return None if stat.S_ISREG(mode) else "not a regular file (a pipe, socket or device)"
+
+
+def corpus_files(folder: Path) -> list[Path]:
+    """The files of the folder and its subfolders that become articles, in path order."""
+    return [f.path for f in scan_folder(folder).files]
+
+
+def _read_file(path: Path, options: IngestOptions) -> bytes:
+    reader = reader_for(path.name)
+    try:
+        if reader is not None:
+            options.check_size(format_key(reader), path.stat().st_size)
         return path.read_bytes()
     except OSError as exc:
         raise SkipFile(f"cannot be read: {exc.strerror or exc}") from None
@@ -51,8 +125,12 @@ def read_manifest(folder: Path) -> dict[str, dict]:
         return {}
     where = str(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise UnreadableManifest(f"cannot be read ({exc.strerror or exc}); the corpus loads without it") from None
+    try:
+        data = yaml.safe_load(text) or {}
+    except (UnicodeDecodeError, yaml.YAMLError) as exc:
         raise CorpusError(f"{where}: cannot be read: {exc}") from None
     if not isinstance(data, dict) or set(data) - {"articles"}:
         raise CorpusError(f"{where}: expected a mapping with one key, articles")
@@ -75,20 +153,33 @@ def read_manifest(folder: Path) -> dict[str, dict]:
 
 PARALLEL_FROM_BYTES = 32_000_000  # below this, starting processes costs more than it saves
 
+Job = tuple[CorpusFile, "dict | None", IngestOptions, int]
 
-def _load_file(job: tuple[Path, dict | None, int, int]) -> tuple[Article | None, list[LoadWarning]]:
-    """One file → its article (None when skipped) and its warnings. Runs in a worker process too."""
-    path, metadata, max_file_bytes, max_passage_chars = job
+
+def _load_file(job: Job) -> tuple[Article | None, list[LoadWarning]]:
+    """One file → its article (None when skipped) and its warnings. Runs in a pool process too."""
+    file, metadata, options, max_passage_chars = job
     try:
-        document = read_document(path.name, _read_file(path, max_file_bytes), ReadLimits(max_bytes=max_file_bytes))
+        parsed = ingest_file(
+            file.path.name,
+            _read_file(file.path, options),
+            article_id=file.article_id,
+            path=str(file.path),
+            manifest_entry=metadata,
+            max_passage_chars=max_passage_chars,
+            options=options,
+        )
     except SkipFile as exc:
-        return None, [LoadWarning(path.name, f"skipped: {exc}")]
-    parsed = build_article(path.stem, str(path), document, metadata, max_passage_chars=max_passage_chars)
-    warnings = [LoadWarning(path.name, w) for w in parsed.warnings]
+        return None, [LoadWarning(file.relative, f"skipped: {exc}")]
+    warnings = [LoadWarning(file.relative, w) for w in parsed.warnings]
     if not parsed.article.passages:
-        warnings.append(LoadWarning(path.name, "skipped: no article text left after removing boilerplate"))
+        warnings.append(LoadWarning(file.relative, "skipped: no article text left after removing boilerplate"))
         return None, warnings
     return parsed.article, warnings
+
+
+def _cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
 def _worker_count(files: list[Path]) -> int:
@@ -96,7 +187,7 @@ def _worker_count(files: list[Path]) -> int:
         size = sum(p.stat().st_size for p in files)
     except OSError:
         return 0
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    cores = _cores()
     return min(cores, 4, len(files)) if size >= PARALLEL_FROM_BYTES and cores > 1 else 0
 
 
@@ -114,37 +205,62 @@ def _pool(workers: int):
 def load_corpus(
     folder: Path | str,
     *,
-    max_file_bytes: int = 2_000_000,
+    max_file_bytes: int | None = None,
     max_passage_chars: int = 1200,
     progress: Callable[[str, int, int], None] | None = None,
     workers: int | None = None,
+    options: IngestOptions | None = None,
 ) -> Corpus:
-    """Every readable file of a folder, in name order. Raises CorpusError only for the folder itself.
+    """Every readable file of a folder and its subfolders, in path order. Raises CorpusError only for
+    the folder itself.
 
-    A large corpus is read by a pool of processes, one file each (`workers`: None decides by size).
+    `options`: size caps per format, time and memory per file; `max_file_bytes` (corpus.max_file_bytes)
+    caps .txt and .md as it always has. Formats that need it are read in a worker process each (a
+    thread per core waits for them); plain text in this process, or a pool of processes for a large
+    corpus (`workers`: None decides by size).
     """
     folder = Path(folder)
     if not folder.is_dir():
         raise CorpusError(f"{folder}: no such folder of articles")
-    manifest = read_manifest(folder)
-    articles: list[Article] = []
+    options = options or IngestOptions()
+    if max_file_bytes is not None:
+        options = replace(options, text_max_bytes=max_file_bytes)
     warnings: list[LoadWarning] = []
-    files = corpus_files(folder)
-    jobs = [(path, manifest.get(path.name), max_file_bytes, max_passage_chars) for path in files]
-    workers = _worker_count(files) if workers is None else workers
-    with _pool(workers) as pool:
-        results = pool.map(_load_file, jobs, chunksize=2) if pool else map(_load_file, jobs)
-        for done, (article, file_warnings) in enumerate(results):
+    try:
+        manifest = read_manifest(folder)
+    except UnreadableManifest as exc:
+        manifest = {}
+        warnings.append(LoadWarning(MANIFEST, str(exc)))
+    scan = scan_folder(folder)
+    warnings += scan.warnings
+    jobs = [(file, manifest.get(file.relative), options, max_passage_chars) for file in scan.files]
+    isolated = [i for i, job in enumerate(jobs) if options.needs_worker(format_key(reader_for(job[0].path.name)))]
+    in_process = sorted(set(range(len(jobs))) - set(isolated))
+    results: dict[int, tuple[Article | None, list[LoadWarning]]] = {}
+    in_process_paths = [jobs[i][0].path for i in in_process]
+    workers = _worker_count(in_process_paths) if workers is None else workers
+    with ThreadPoolExecutor(max_workers=max(1, _cores())) as waiters, _pool(workers) as pool:
+        pending = {i: waiters.submit(_load_file, jobs[i]) for i in isolated}
+        mapped = pool.map(_load_file, [jobs[i] for i in in_process], chunksize=2) if pool else None
+        mapped = mapped or map(_load_file, (jobs[i] for i in in_process))
+        for done, (i, result) in enumerate(zip(in_process, mapped, strict=True)):
+            results[i] = result
             if progress:
-                progress("reading articles", done, len(files))
-            warnings.extend(file_warnings)
-            if article is not None:
-                articles.append(article)
+                progress("reading articles", done, len(jobs))
+        for i, future in pending.items():
+            results[i] = future.result()
+            if progress:
+                progress("reading articles", len(results), len(jobs))
+    articles: list[Article] = []
+    for i in range(len(jobs)):
+        article, file_warnings = results[i]
+        warnings.extend(file_warnings)
+        if article is not None:
+            articles.append(article)
     if progress:
-        progress("reading articles", len(files), len(files))
-    known = {p.name for p in files}
+        progress("reading articles", len(jobs), len(jobs))
+    known = {f.relative for f in scan.files}
     for name in manifest:
         if name not in known:
             warnings.append(LoadWarning(MANIFEST, f"names {name}, which is not in the corpus folder"))
     return Corpus(tuple(articles), tuple(warnings))
-

@@ -26,7 +26,7 @@ from bot.core.index import FORMAT_VERSION, BM25Index
 from bot.library.folder import MANIFEST, corpus_files, load_corpus
 
 log = logging.getLogger("studybot.library")
-CACHE_VERSION = 4  # bump when loading or passage rules change what a corpus parses into
+CACHE_VERSION = 5  # bump when loading or passage rules change what a corpus parses into
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ def fingerprint(options: LibraryOptions) -> str:
     digest, files = _inputs(options)
     if files:
         for path in files:
-            digest.update(path.name.encode() + b"\0")
+            digest.update(path.relative_to(Path(options.corpus_path)).as_posix().encode() + b"\0")
             try:
                 with path.open("rb") as fh:
                     for chunk in iter(lambda: fh.read(1 << 20), b""):

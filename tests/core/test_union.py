@@ -73,3 +73,13 @@ def _documents(engine):
 
     for passage, (analyzer, text, cited) in zip(engine.passages, engine.documents(), strict=True):
         yield passage, with_sources(analyzer.tokens(text), analyzer.tokens(cited))
+
+
+def test_posting_weights_over_the_union_equal_rank_bm25s_single_term_scores():
+    rng = random.Random(7)
+    shared, own = corpus(rng, 30), corpus(rng, 10)
+    scorer = UnionScorer([Postings.build(shared), Postings.build(own)])
+    reference = BM25Okapi(shared + own)
+    for term in WORDS[:10]:
+        expected = reference.get_scores([term])
+        assert [scorer.posting_weight(term, d) for d in range(40)] == list(expected)

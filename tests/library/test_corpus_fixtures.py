@@ -186,10 +186,23 @@ ROWS = {
     "upper-case-suffix": Row(
         "SHOUTY.TXT", lambda: b"Shouty\n\nAn upper-case suffix is still a text file.\n", "loads", None
     ),
-    "unsupported-pdf": Row("paper.pdf", lambda: b"%PDF-1.4\n1 0 obj\n<< >>\nendobj\n", "ignored", None),
-    "unsupported-docx-with-text": Row(
-        "notes.docx", lambda: b"Plain text in a docx-named file is still not an article.\n", "ignored", None
+    "broken-pdf": Row("paper.pdf", lambda: b"%PDF-1.4\n1 0 obj\n<< >>\nendobj\n", "skipped", "damaged PDF"),
+    "text-named-docx": Row(
+        "notes.docx",
+        lambda: b"Plain text in a docx-named file is still not an article.\n",
+        "skipped",
+        "its name says Word (.docx), but its content is not",
     ),
+    "unsupported-format": Row(
+        "scan.jpg", lambda: b"\xff\xd8\xff\xe0" + bytes(200), "skipped", "not a format Studybot reads (it reads .txt, .md"
+    ),
+    "unsupported-format-with-text": Row(
+        "notes.pages", lambda: b"Plain text in a .pages file is still not an article.\n", "skipped", "not a format"
+    ),
+    "no-suffix": Row("README", lambda: b"Read me first.\n", "skipped", "not a format Studybot reads"),
+    "hidden-file": Row(".DS_Store", lambda: bytes(range(256)), "ignored", None),
+    "desktop-litter": Row("Thumbs.db", lambda: bytes(64), "ignored", None),
+    "word-lock-file": Row("~$reading.md", lambda: b"\x05Jane Roe", "ignored", None),
 }
 
 

@@ -10,8 +10,11 @@ from __future__ import annotations
 from typing import Protocol
 
 from bot.ingest.document import Document, ReadLimits, SkipFile
+from bot.ingest.formats.docx import DocxReader
+from bot.ingest.formats.epub import EpubReader
 from bot.ingest.formats.html import HtmlReader
 from bot.ingest.formats.markdown import MarkdownReader
+from bot.ingest.formats.pdf import PdfReader
 from bot.ingest.formats.text import TextReader
 
 
@@ -24,7 +27,7 @@ class Reader(Protocol):
     def read(self, data: bytes, limits: ReadLimits) -> Document: ...
 
 
-READERS: tuple[Reader, ...] = (TextReader(), MarkdownReader(), HtmlReader())
+READERS: tuple[Reader, ...] = (TextReader(), MarkdownReader(), HtmlReader(), DocxReader(), EpubReader(), PdfReader())
 SNIFF_BYTES = 8192
 
 
@@ -38,11 +41,15 @@ def reader_for(name: str) -> Reader | None:
     return next((r for r in READERS if suffix in r.suffixes), None)
 
 
-def read_bytes(name: str, data: bytes, limits: ReadLimits) -> Document:
-    """A file's bytes → Document, by the reader its suffix names. Raises SkipFile."""
-    reader = reader_for(name)
+def unreadable_format() -> SkipFile:
+    return SkipFile(f"not a format Studybot reads (it reads {', '.join(readable_suffixes())})")
+
+
+def read_bytes(name: str, data: bytes, limits: ReadLimits, reader: Reader | None = None) -> Document:
+    """A file's bytes → Document, by the given reader or the one its suffix names. Raises SkipFile."""
+    reader = reader or reader_for(name)
     if reader is None:
-        raise SkipFile(f"not a format Studybot reads (it reads {', '.join(readable_suffixes())})")
+        raise unreadable_format()
     if not reader.sniff(data[:SNIFF_BYTES]):
         raise SkipFile(f"its name says {reader.name}, but its content is not")
     return reader.read(data, limits)

@@ -14,13 +14,16 @@ class TextReader:
     def sniff(self, head: bytes) -> bool:
         return True  # decode() judges whether it is text, with a precise reason
 
-
     def read(self, data: bytes, limits: ReadLimits) -> Document:
         text, warning = decode(data)
         if not text.strip():
             raise SkipFile("empty file" if not data else "no text (only whitespace)")
-        document = text_document(text)
-        return replace(document, warnings=(warning,)) if warning else document
+        document = self.document(text)
+        return replace(document, warnings=(warning, *document.warnings)) if warning else document
+
+    def document(self, text: str) -> Document:
+        """Decoded text → Document (formats written as text override this)."""
+        return text_document(text)
 
 
 def text_document(text: str) -> Document:

@@ -1,0 +1,396 @@
+"""Characters placed on pages → reading-order blocks: the geometry half of the PDF reader.
+
+    characters → runs (neighbours in the content stream on one baseline; superscript digits → [n])
+    → columns (a gutter no run crosses) → lines → running headers, footers and page numbers dropped
+    → footnote areas (trailing smaller type at a column's foot) → headings (larger or bold type)
+    → paragraphs (indents, gaps, short last lines; rebuilt across columns and pages, hyphens rejoined)
+    → endnote sections ("Notes" heading, numbered entries).
+
+Everything here is linear in the number of characters (a sort per page aside).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from bot.ingest.document import HEADING, NOTE, PARAGRAPH, Block
+from bot.ingest.notes import NOTES_HEADINGS
+
+SUPERSCRIPT_MARKS = "*†‡§¶"
+_ENDS_SENTENCE = re.compile(r"""[.!?:;]["'”’)\]]*(?:\[\w{1,6}\])*$""")
+_BARE_NUMBER = re.compile(r"^(?:page\s+)?(?:\d{1,5}|[ivxlcdm]{1,8})(?:\s+(?:of|/)\s+\d{1,5})?$", re.IGNORECASE)
+_NOTE_START = re.compile(r"^(?:\[(\d{1,4}|[*†‡§¶]{1,3})\]|(\d{1,4})[.)]?(?=\s)|([*†‡§¶]{1,3}))\s*(?=\S)")
+_LIGATURES = str.maketrans({"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st"})
+_WORD = re.compile(r"[^\W\d_][\w'’-]*")
+
+
+@dataclass(slots=True)
+class Char:
+    text: str
+    x0: float
+    x1: float
+    baseline: float
+    size: float
+    bold: bool
+
+
+@dataclass(slots=True)
+class Line:
+    text: str
+    x0: float
+    x1: float
+    baseline: float
+    size: float  # the main type size (superscripts aside)
+    bold: bool
+    column: int = 0  # 0: across the page, 1: left, 2: right
+
+
+@dataclass
+class Page:
+    number: int  # physical, 1-based
+    box: tuple[float, float, float, float]  # the media box: x0, y0, x1, y1
+    segments: list[list[Line]] = field(default_factory=list)  # in reading order
+
+
+# --- characters → lines ----------------------------------------------------------------------------
+
+
+def page_lines(number: int, chars: list[Char], box: tuple[float, float, float, float]) -> Page:
+    """One page's characters (in content-stream order) → its lines grouped in reading-order segments."""
+    runs = _runs(chars)
+    gutter = _gutter(runs, box[0], box[2])
+    groups: dict[int, list[Line]] = {0: [], 1: [], 2: []}
+    for run in runs:
+        column = 0 if gutter is None or (run.x0 < gutter < run.x1) else (1 if run.x1 <= gutter else 2)
+        groups[column].append(run)
+    lines = [line for column, group in groups.items() for line in _merge_runs(group, column)]
+    return Page(number, box, _segments(lines))
+
+
+def _runs(chars: list[Char]) -> list[Line]:
+    """Neighbouring characters on one baseline (raised smaller ones included) → runs of text."""
+    runs: list[Line] = []
+    current: list[Char] = []
+    for char in chars:
+        if current:
+            last = current[-1]
+            size = max(last.size, char.size)
+            gap = char.x0 - last.x1
+            if -0.3 * size <= gap <= 1.2 * size and abs(char.baseline - last.baseline) <= 0.6 * size:
+                current.append(char)
+                continue
+            runs.append(_run(current))
+        current = [char]
+    if current:
+        runs.append(_run(current))
+    return [run for run in runs if run.text]
+
+
+def _run(chars: list[Char]) -> Line:
+    sizes = Counter(round(c.size, 1) for c in chars)
+    main = max(sizes, key=lambda s: (sizes[s], s))
+    baseline = next(c.baseline for c in chars if round(c.size, 1) == main)
+    small, raised = 0.85 * main, baseline + 0.15 * main  # a superscript: smaller and above the baseline
+    parts: list[str] = []
+    superscript: list[str] = []
+    previous: Char | None = None
+    for c in chars:
+        is_mark = c.size < small and c.baseline > raised and (c.text.isdigit() or c.text in SUPERSCRIPT_MARKS + ",")
+        if superscript and not is_mark:
+            parts.append(_marker(superscript))
+            superscript = []
+        if previous is not None and c.x0 - previous.x1 > 0.2 * min(c.size, previous.size):
+            parts.append(" ")
+        if is_mark:
+            superscript.append(c.text)
+        else:
+            parts.append(c.text)
+        previous = c
+    if superscript:
+        parts.append(_marker(superscript))
+    text = re.sub(r"\s+", " ", "".join(parts).translate(_LIGATURES)).strip()
+    return Line(text, chars[0].x0, max(c.x1 for c in chars), baseline, main, all(c.bold for c in chars))
+
+
+def _marker(chars: list[str]) -> str:
+    """Superscript characters → "[12]" (or "[1][2]" for "1,2")."""
+    return "".join(f"[{m}]" for m in "".join(chars).split(",") if m)
+
+
+def _gutter(runs: list[Line], left: float, right: float) -> float | None:
+    """The x of a vertical gap between two columns of text, or None for a one-column page."""
+    if len(runs) < 6:
+        return None
+    best, best_count = None, len(runs)
+    for step in range(30, 71):
+        x = left + (right - left) * step / 100
+        count = sum(1 for r in runs if r.x0 < x < r.x1)
+        if count < best_count:
+            best, best_count = x, count
+    if best is None:
+        return None
+    left = sum(1 for r in runs if r.x1 <= best)
+    right = sum(1 for r in runs if r.x0 >= best)
+    if left >= 3 and right >= 3 and best_count <= max(2, 0.25 * (left + right)):
+        return best
+    return None
+
+
+def _merge_runs(runs: list[Line], column: int) -> list[Line]:
+    """Runs of one column on the same baseline → lines, top to bottom."""
+    lines: list[Line] = []
+    for run in sorted(runs, key=lambda r: (-r.baseline, r.x0)):
+        last = lines[-1] if lines else None
+        if last and abs(last.baseline - run.baseline) <= 0.3 * min(last.size, run.size) and run.x0 >= last.x1 - 1:
+            last.text = f"{last.text} {run.text}"
+            last.x1 = run.x1
+            last.size = max(last.size, run.size)
+            last.bold = last.bold and run.bold
+            continue
+        lines.append(Line(run.text, run.x0, run.x1, run.baseline, run.size, run.bold, column))
+    return lines
+
+
+def _segments(lines: list[Line]) -> list[list[Line]]:
+    """Lines → reading order: bands between lines across the page; in a band, left column then right."""
+    segments: list[list[Line]] = []
+    band: dict[int, list[Line]] = {1: [], 2: []}
+    full: list[Line] = []
+
+    def flush_band() -> None:
+        for column in (1, 2):
+            if band[column]:
+                segments.append(band[column])
+                band[column] = []
+
+    for line in sorted(lines, key=lambda ln: -ln.baseline):
+        if line.column == 0:
+            flush_band()
+            if segments and full and segments[-1] is full:
+                full.append(line)
+            else:
+                full = [line]
+                segments.append(full)
+        else:
+            band[line.column].append(line)
+            full = []
+    flush_band()
+    return segments
+
+
+# --- page furniture --------------------------------------------------------------------------------
+
+
+def drop_furniture(pages: list[Page], body_size: float) -> None:
+    """Remove running headers, footers and page numbers: bare numbers and lines repeating at the top or
+    bottom of pages, and an isolated line in small type above the text."""
+    edges: dict[int, list[Line]] = {}
+    seen: Counter[str] = Counter()
+    for page in pages:
+        ordered = sorted((ln for seg in page.segments for ln in seg), key=lambda ln: -ln.baseline)
+        candidates = ordered[:2] + ordered[-2:] if len(ordered) > 4 else ordered
+        edges[page.number] = candidates
+        for key in {_furniture_key(ln.text) for ln in candidates}:
+            seen[key] += 1
+    for page in pages:
+        ordered = sorted((ln for seg in page.segments for ln in seg), key=lambda ln: -ln.baseline)
+        drop: set[int] = set()
+        for line in edges[page.number]:
+            text = line.text.strip()
+            repeated = len(text) <= 100 and seen[_furniture_key(text)] >= 2
+            if _BARE_NUMBER.match(text) or repeated or _isolated_top(line, ordered, body_size):
+                drop.add(id(line))
+        page.segments = [kept for seg in page.segments if (kept := [ln for ln in seg if id(ln) not in drop])]
+
+
+def _furniture_key(text: str) -> str:
+    return re.sub(r"\d+", "#", " ".join(text.casefold().split()))
+
+
+def _isolated_top(line: Line, ordered: list[Line], body_size: float) -> bool:
+    if line is not ordered[0] or len(ordered) < 2 or line.size >= 0.95 * body_size:
+        return False
+    return line.baseline - ordered[1].baseline > 2.5 * body_size
+
+
+# --- lines → blocks -------------------------------------------------------------------------------
+
+
+def body_size(pages: list[Page]) -> float:
+    sizes: Counter[float] = Counter()
+    for page in pages:
+        for seg in page.segments:
+            for line in seg:
+                sizes[round(line.size, 1)] += len(line.text)
+    return max(sizes, key=sizes.__getitem__) if sizes else 10.0
+
+
+@dataclass
+class _Paragraph:
+    kind: str
+    marker: str | None = None
+    parts: list[str] = field(default_factory=list)
+    marks: list[tuple[int, int]] = field(default_factory=list)
+    length: int = 0
+    last: Line | None = None  # its last line so far
+
+    def add(self, line: Line, text: str, page: int, vocabulary: Vocabulary) -> None:
+        glue = ""
+        if self.parts:
+            drop, glue = vocabulary.glue(self.parts[-1], text)
+            if drop:
+                self.parts[-1] = self.parts[-1][:-1]
+                self.length -= 1
+        offset = self.length + len(glue)
+        if not self.marks or self.marks[-1][1] != page:
+            self.marks.append((offset if self.parts else 0, page))
+        self.parts.append(glue + text)
+        self.length = offset + len(text)
+        self.last = line
+
+    def block(self) -> Block | None:
+        text = "".join(self.parts)
+        if not text.strip():
+            return None
+        return Block(self.kind, text, self.marker, tuple(self.marks) if self.kind != NOTE else ())
+
+
+class Vocabulary:
+    """The document's own words, to tell a line-end hyphen that breaks a word ("interna-" "tional")
+    from a real one ("mil-to-" "mil"; "long-" "term" where "long-term" is written elsewhere)."""
+
+    def __init__(self, pages: list[Page]) -> None:
+        self.words: Counter[str] = Counter()
+        for page in pages:
+            for seg in page.segments:
+                for line in seg:
+                    words = _WORD.findall(line.text)
+                    for word in words[1:-1]:  # a line's first and last words may be broken
+                        self.words[word.casefold()] += 1
+
+    def glue(self, previous: str, text: str) -> tuple[bool, str]:
+        """How a line joins the text before it: (drop the hyphen ending `previous`?, the glue)."""
+        if previous.endswith("\u00ad"):
+            return True, ""
+        if previous.endswith("-") and len(previous) > 1 and previous[-2].isalpha() and text[:1].islower():
+            head = previous.rsplit(" ", 1)[-1][:-1]
+            tail = re.match(r"[\w'’-]*", text).group(0)
+            compound, joined = f"{head}-{tail}".casefold(), f"{head}{tail}".casefold()
+            real_hyphen = self.words[compound] > self.words[joined] or (
+                not self.words[joined] and ("-" in head or "-" in tail)
+            )
+            return not real_hyphen, ""
+        return False, " "
+
+
+def build_blocks(pages: list[Page], size: float) -> list[Block]:
+    """The pages' lines (furniture gone) → HEADING, PARAGRAPH and NOTE blocks in reading order."""
+    vocabulary = Vocabulary(pages)
+    leading = _typical_leading(pages, size)
+    items: list[_Paragraph] = []
+    current: _Paragraph | None = None  # the paragraph (or heading, or endnote) being read
+    last_note: _Paragraph | None = None  # a footnote may go on at the foot of the next page
+    in_notes_section = False
+
+    def start(kind: str, marker: str | None = None) -> _Paragraph:
+        nonlocal current
+        current = _Paragraph(kind, marker)
+        items.append(current)
+        return current
+
+    for page in pages:
+        # a note left open at the foot of the last page may go on at the foot of this one, unmarked
+        open_note = last_note is not None and last_note.marks[-1][1] == page.number - 1
+        for seg in page.segments:
+            footnotes = _footnote_area(seg, page, size, open_note)
+            open_note = open_note and not footnotes
+            body = seg[: len(seg) - len(footnotes)]
+            left = min((ln.x0 for ln in seg), default=0)
+            right = max((ln.x1 for ln in seg), default=0)
+            previous: Line | None = None
+            for line in body:
+                if _is_heading(line, size):
+                    continued = current is not None and current.kind == HEADING and previous is current.last
+                    if continued and previous.baseline - line.baseline < 2 * line.size:
+                        current.add(line, line.text, page.number, vocabulary)
+                    elif line.text.strip(" :").casefold() in NOTES_HEADINGS:
+                        in_notes_section, current = True, None  # a notes list's heading is no passage
+                    else:
+                        in_notes_section = False
+                        start(HEADING).add(line, line.text, page.number, vocabulary)
+                elif in_notes_section:
+                    entry = _NOTE_START.match(line.text)
+                    if entry:
+                        start(NOTE, _note_marker(entry)).add(line, line.text[entry.end() :], page.number, vocabulary)
+                    elif current is not None:
+                        current.add(line, line.text, page.number, vocabulary)
+                else:
+                    if current is None or current.kind != PARAGRAPH or _starts_paragraph(
+                        line, previous, current.last, left, right, leading
+                    ):
+                        start(PARAGRAPH)
+                    current.add(line, line.text, page.number, vocabulary)
+                previous = line
+            for line in footnotes:
+                entry = _NOTE_START.match(line.text)
+                if entry:
+                    last_note = _Paragraph(NOTE, _note_marker(entry))
+                    items.append(last_note)
+                    last_note.add(line, line.text[entry.end() :], page.number, vocabulary)
+                elif last_note is not None:
+                    last_note.add(line, line.text, page.number, vocabulary)
+    return [block for item in items if (block := item.block())]
+
+
+def _note_marker(match: re.Match) -> str:
+    return next(g for g in match.groups() if g).lower()
+
+
+def _is_heading(line: Line, size: float) -> bool:
+    words = len(line.text.split())
+    if words > 16 or _ENDS_SENTENCE.search(line.text) and not line.text.endswith("?"):
+        return False
+    return line.size >= 1.15 * size or (line.bold and line.size >= 0.95 * size)
+
+
+def _footnote_area(seg: list[Line], page: Page, size: float, open_note: bool) -> list[Line]:
+    """The trailing lines in smaller type in the lower part of a column, if a note marker begins one
+    or a note from the page before is still open (lines before the first marker go on with it)."""
+    start = len(seg)
+    _, bottom, _, top = page.box
+    while start > 0 and seg[start - 1].size < 0.9 * size and seg[start - 1].baseline < bottom + 0.6 * (top - bottom):
+        start -= 1
+    area = seg[start:]
+    if not area or start == 0:  # a column all in small type is no foot of a column
+        return []
+    return area if open_note or any(_NOTE_START.match(line.text) for line in area) else []
+
+
+def _starts_paragraph(
+    line: Line, previous: Line | None, last: Line | None, left: float, right: float, leading: float
+) -> bool:
+    """Does this body line begin a new paragraph? (`previous`: the line above in this column, if any;
+    `last`: the paragraph's last line, perhaps in another column or on another page.)"""
+    if last is None:
+        return True
+    if abs(line.size - last.size) > 0.5 or last.bold != line.bold and len(last.text) < 80:
+        return True
+    if line.x0 > left + 0.8 * line.size:
+        return True
+    if previous is not None and previous.baseline - line.baseline > 1.6 * leading:
+        return True
+    short = last.x1 < (right if previous is not None else last.x1 + 1) - 2 * last.size
+    return bool(short and _ENDS_SENTENCE.search(last.text))
+
+
+def _typical_leading(pages: list[Page], size: float) -> float:
+    gaps: Counter[float] = Counter()
+    for page in pages[:50]:
+        for seg in page.segments:
+            for above, below in zip(seg, seg[1:], strict=False):
+                if abs(above.size - size) < 0.5 and abs(below.size - size) < 0.5:
+                    gaps[round(above.baseline - below.baseline, 1)] += 1
+    positive = [g for g in gaps if g > 0]
+    return max(positive, key=gaps.__getitem__) if positive else 1.2 * size

@@ -1,0 +1,300 @@
+"""The PDF reader, on PDFs made like real readings (tests/ingest/pdf_fixtures.py) and on hostile ones."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from PIL import Image
+from reportlab.lib.pagesizes import letter
+from reportlab.pdfgen import canvas
+
+from bot.ingest import ReadLimits, SkipFile, build_article, read_document
+from bot.ingest.document import Document
+from bot.library import load_corpus
+from tests.ingest.pdf_fixtures import book_chapter, journal_article
+
+
+def _article(data: bytes, limits: ReadLimits | None = None):
+    return build_article("reading", "reading.pdf", read_document("reading.pdf", data, limits)).article
+
+
+@pytest.fixture(scope="module")
+def journal():
+    data, truth = journal_article()
+    return data, truth, _article(data)
+
+
+@pytest.fixture(scope="module")
+def chapter():
+    data, truth = book_chapter()
+    return data, truth, _article(data)
+
+
+def _body(passage_text: str, headings: list[str]) -> str:
+    """A passage's text without the heading lines joined to it."""
+    lines = passage_text.split("\n")
+    while len(lines) > 1 and lines[0] in headings:
+        lines = lines[1:]
+    return "\n".join(lines)
+
+
+def _paragraph_of(truth, body: str) -> int:
+    found = [i for i, paragraph in enumerate(truth.paragraphs) if body in paragraph]
+    assert len(found) == 1, f"passage is no part of exactly one paragraph of the reading: {body[:120]!r}"
+    return found[0]
+
+
+@pytest.mark.parametrize("reading", ["journal", "chapter"])
+def test_every_paragraph_once_in_reading_order_with_nothing_else(reading, request):
+    _, truth, article = request.getfixturevalue(reading)
+    assert truth.hyphen_breaks >= 5 and truth.compound_breaks >= 2  # the fixture breaks words at line ends
+    bodies = [_body(p.text, truth.headings) for p in article.passages]
+    order = [_paragraph_of(truth, body) for body in bodies]  # every passage: a piece of one paragraph
+    assert order == sorted(order), "paragraphs out of reading order (columns mixed?)"
+    for index, paragraph in enumerate(truth.paragraphs):
+        pieces = [body for body, at in zip(bodies, order, strict=True) if at == index]
+        assert " ".join(pieces) == paragraph, f"paragraph {index} not rebuilt exactly once"
+
+
+def test_two_columns_are_read_left_then_right_although_drawn_row_by_row(journal):
+    _, truth, article = journal
+    text = " ".join(p.text for p in article.passages)
+    serials = [int(n) for n in re.findall(r"\bw(\d+)\b", text)]
+    assert serials == sorted(serials) and len(serials) == len(set(serials))
+
+
+@pytest.mark.parametrize("reading", ["journal", "chapter"])
+def test_no_running_header_footer_or_page_number_in_any_passage(reading, request):
+    _, truth, article = request.getfixturevalue(reading)
+    assert truth.furniture
+    for passage in article.passages:
+        for line in set(truth.furniture):
+            assert line.casefold() not in passage.text.casefold()
+        for label in truth.page_labels.values():
+            assert not re.search(rf"(?<![\w\[]){re.escape(label)}(?![\w\]])", passage.text), (label, passage.text)
+
+
+@pytest.mark.parametrize("reading", ["journal", "chapter"])
+def test_every_passage_knows_its_pages_and_their_printed_labels(reading, request):
+    _, truth, article = request.getfixturevalue(reading)
+    pages_of: dict[int, set[int]] = {}
+    for passage in article.passages:
+        index = _paragraph_of(truth, _body(passage.text, truth.headings))
+        assert set(passage.pages) <= truth.pages[index]
+        pages_of.setdefault(index, set()).update(passage.pages)
+    assert pages_of == dict(enumerate(truth.pages))
+    assert any(len(pages) == 2 for pages in truth.pages)  # paragraphs do run over a page break
+    assert dict(enumerate(article.page_labels, 1)) == truth.page_labels
+
+
+def test_roman_and_offset_page_labels(chapter):
+    _, _, article = chapter
+    assert article.page_labels[:3] == ("xi", "xii", "214")
+
+
+@pytest.mark.parametrize("reading", ["journal", "chapter"])
+def test_every_note_is_linked_to_the_passage_citing_it(reading, request):
+    _, truth, article = request.getfixturevalue(reading)
+    assert {f.marker: f.source for f in article.footnotes} == truth.notes
+    cited: set[str] = set()
+    for passage in article.passages:
+        markers = re.findall(r"\[(\d+)\]", passage.text)
+        assert [f.marker for f in passage.footnotes] == list(dict.fromkeys(markers))
+        assert all(f.source == truth.notes[f.marker] for f in passage.footnotes)
+        cited.update(markers)
+    assert cited == set(truth.notes)
+    assert len(truth.notes) == (20 if reading == "journal" else 12)
+
+
+def test_headings_introduce_their_sections_and_the_notes_list_is_no_passage(chapter, journal):
+    for _, truth, article in (journal, chapter):
+        starts = [p.text.split("\n")[0] for p in article.passages if "\n" in p.text]
+        assert starts == truth.headings
+    _, _, article = chapter
+    assert not any(p.text.startswith("Notes") or "register, fol." in p.text for p in article.passages)
+
+
+def test_metadata_from_the_information_dictionary_and_title_not_repeated(journal):
+    _, _, article = journal
+    assert article.title == "Treaties and Trade on the Northern Frontier"
+    assert article.author == "Ada Lindqvist"
+    assert not any(article.title in p.text for p in article.passages)
+
+
+def test_hyphen_rule_keeps_real_hyphens_and_rejoins_broken_words(journal):
+    _, _, article = journal
+    text = " ".join(p.text for p in article.passages)
+    assert "international" in text and "interna-" not in text and "interna tional" not in text
+    assert "mil-to-mil" in text and "milto" not in text.casefold()
+
+
+def test_a_corpus_folder_loads_its_pdfs(tmp_path, journal, chapter):
+    (tmp_path / "journal.pdf").write_bytes(journal[0])
+    (tmp_path / "chapter.pdf").write_bytes(chapter[0])
+    corpus = load_corpus(tmp_path, workers=0)
+    assert {a.title for a in corpus.articles} == {"Treaties and Trade on the Northern Frontier", "The Harbour Towns"}
+    assert corpus.warnings == ()
+    assert all(p.pages for a in corpus.articles for p in a.passages)
+
+
+def test_a_footnote_running_over_to_the_next_page_is_one_note():
+    body = ("The harbour registers of the northern towns were kept by the magistrates in every season "
+            "of the year, and the councils read them aloud at the yearly assembly of the merchants.").split()
+
+    def page(c, marker: str, note_lines: list[str]) -> None:
+        for row in range(16):
+            words = body[(row * 3) % 20 : (row * 3) % 20 + 9]
+            text = c.beginText(72, 700 - 14 * row)
+            text.setFont("Times-Roman", 11)
+            text.textOut(" ".join(words) + (" row" if row < 15 else " row."))
+            if row == 7 and marker:
+                text.setFont("Times-Roman", 7)
+                text.setRise(4)
+                text.textOut(marker)
+                text.setRise(0)
+            c.drawText(text)
+        for number, line in enumerate(note_lines):
+            c.setFont("Times-Roman", 8)
+            c.drawString(72, 120 - 10 * number, line)
+        c.setFont("Times-Roman", 9)
+        c.drawCentredString(306, 40, str(c.getPageNumber()))
+
+    def draw(c):
+        page(c, "1", ["1 A long note on the registers of the harbour towns, which the council kept"])
+        c.showPage()
+        page(c, "", ["in a chest at the town hall until the fire of 1791."])
+
+    article = _article(_pdf(draw))
+    assert {f.marker: f.source for f in article.footnotes} == {
+        "1": "A long note on the registers of the harbour towns, which the council kept in a chest at the "
+             "town hall until the fire of 1791.",
+    }
+    assert not any("chest" in p.text or "note" in p.text for p in article.passages)
+
+
+# --- files a reader must refuse ----------------------------------------------------------------------
+
+
+def _pdf(draw, **options) -> bytes:
+    out = io.BytesIO()
+    c = canvas.Canvas(out, pagesize=letter, invariant=1, **options)
+    draw(c)
+    c.showPage()
+    c.save()
+    return out.getvalue()
+
+
+def test_password_protected_pdf_is_refused_saying_so():
+    data = _pdf(lambda c: c.drawString(72, 700, "Secret minutes of the council."), encrypt="hunter2")
+    with pytest.raises(SkipFile, match="password-protected"):
+        read_document("minutes.pdf", data)
+
+
+def test_scanned_pdf_without_text_layer_is_refused_saying_so(tmp_path):
+    scan = tmp_path / "scan.png"
+    Image.new("L", (80, 100), 200).save(scan)
+    data = _pdf(lambda c: c.drawImage(str(scan), 72, 72, 400, 500))
+    with pytest.raises(SkipFile, match="scanned PDF.*no text layer"):
+        read_document("scan.pdf", data)
+
+
+def test_damaged_pdf_is_refused_saying_so():
+    with pytest.raises(SkipFile, match="damaged PDF"):
+        read_document("broken.pdf", b"%PDF-1.4\n" + b"\x00garbage\xff" * 200)
+
+
+def test_truncated_pdf_gives_what_it_can_or_says_it_is_damaged(journal):
+    data = journal[0]
+    try:
+        document = read_document("cut.pdf", data[: len(data) * 2 // 3])
+    except SkipFile as error:
+        assert "damaged PDF: the file is cut short" in str(error)
+    else:
+        assert document.blocks  # partial text is usable
+
+
+def test_a_file_named_pdf_that_is_not_one_is_refused():
+    with pytest.raises(SkipFile, match="its name says PDF"):
+        read_document("notes.pdf", b"just some text, not a PDF at all")
+
+
+def test_too_many_pages_is_refused_by_the_limit(journal):
+    with pytest.raises(SkipFile, match="max_pages"):
+        read_document("long.pdf", journal[0], ReadLimits(max_pages=2))
+
+
+def _raw_pdf(objects: list[bytes]) -> bytes:
+    """A PDF from numbered object bodies (1 is the catalog), with a correct cross-reference table."""
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def test_a_page_tree_declaring_100000_pages_is_refused_at_once():
+    data = _raw_pdf([b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 100000 >>",
+                     b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >>"])
+    with pytest.raises(SkipFile, match=r"100,000 pages.*max_pages"):
+        read_document("huge.pdf", data)
+
+
+_FONT = b"<< /Type /Font /Subtype /Type1 /BaseFont /Times-Roman >>"
+_CONTENT = b"<< /Length 39 >>\nstream\nBT /F1 12 Tf 72 700 Td (Nested.) Tj ET\nendstream"
+
+
+def test_deeply_nested_arrays_cost_bounded_work():
+    nested = b"[" * 50_000 + b"]" * 50_000
+    page = b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 5 0 R >> >> " \
+           b"/Contents 4 0 R /X " + nested + b" >>"
+    data = _raw_pdf([b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>", page,
+                     _CONTENT, _FONT])
+    assert [b.text for b in read_document("nested.pdf", data).blocks] == ["Nested."]
+
+
+def test_a_page_tree_nested_thousands_deep_is_refused_saying_so():
+    depth = 5000
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>"]
+    objects += [b"<< /Type /Pages /Kids [%d 0 R] /Count 1 >>" % (i + 3) for i in range(depth)]
+    objects.append(b"<< /Type /Page /MediaBox [0 0 612 792] /Resources << /Font << /F1 %d 0 R >> >> "
+                   b"/Contents %d 0 R >>" % (depth + 4, depth + 3))
+    objects += [_CONTENT, _FONT]
+    with pytest.raises(SkipFile, match="nested too deeply"):
+        read_document("deep.pdf", _raw_pdf(objects))
+
+
+@pytest.fixture(scope="module")
+def small_pdf() -> bytes:
+    def draw(c):
+        c.setFont("Times-Roman", 11)
+        for i in range(12):
+            c.drawString(72, 700 - 14 * i, f"Line {i} of a small reading about the harbour towns and their trade.")
+    return _pdf(draw)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_arbitrary_and_mutated_bytes_never_raise_anything_but_skipfile(small_pdf, data):
+    choice = data.draw(st.sampled_from(["random", "truncated", "flipped"]))
+    if choice == "random":
+        blob = b"%PDF-1.4\n" + data.draw(st.binary(max_size=2000))
+    elif choice == "truncated":
+        blob = small_pdf[: data.draw(st.integers(0, len(small_pdf)))]
+    else:
+        blob = bytearray(small_pdf)
+        for _ in range(data.draw(st.integers(1, 20))):
+            blob[data.draw(st.integers(0, len(blob) - 1))] = data.draw(st.integers(0, 255))
+        blob = bytes(blob)
+    try:
+        assert isinstance(read_document("x.pdf", blob), Document)
+    except SkipFile as error:
+        assert str(error)

@@ -1,0 +1,137 @@
+"""Plain text: the footnote styles readings use, Ibid./op. cit. in several languages, metadata lines
+beyond English."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.ingest import build_article
+from bot.ingest.formats.text import text_document
+from bot.ingest.notes import Entry, resolve
+
+
+def _parse(text: str):
+    return build_article("a", "a.txt", text_document(text))
+
+
+def _cites(parsed) -> list[tuple[str, list[str]]]:
+    return [(p.text, [f.marker for f in p.footnotes]) for p in parsed.article.passages]
+
+
+def test_superscript_markers_are_cited_and_shown_as_brackets():
+    parsed = _parse(
+        "The treaty\n\nThe treaty was signed in 1648.¹ It was revised twice.²\n\n"
+        "The room measured 40 m² and held everyone.\n\nNotes\n\n¹ Croxton, Westphalia, p. 4.\n² Ibid., p. 9.\n"
+    )
+    assert _cites(parsed) == [
+        ("The treaty was signed in 1648.[1] It was revised twice.[2]", ["1", "2"]),
+        ("The room measured 40 m² and held everyone.", []),  # an exponent, not a note
+    ]
+    assert parsed.article.footnote("2").source == "Croxton, Westphalia, p. 9."
+    assert parsed.warnings == []
+
+
+HEADINGS = ["Notes", "References", "Endnotes", "Sources", "Anmerkungen", "Примечания", "Notes et références"]
+
+
+@pytest.mark.parametrize("heading", HEADINGS)
+@pytest.mark.parametrize("style", ["{n}.", "{n})"])
+def test_a_numbered_notes_list_under_a_heading_is_the_notes_list_never_a_passage(heading, style):
+    entries = "\n".join(f"{style.format(n=n)} Source number {n}, p. {n * 10}." for n in range(1, 7))
+    body = " ".join(f"Claim {n} rests on a source[{n}]." for n in range(1, 7))
+    parsed = _parse(f"A reading\n\n{body}\n\n{heading}\n\n{entries}\n")
+    assert parsed.warnings == []
+    assert [p.text for p in parsed.article.passages] == [body]
+    assert [f.marker for f in parsed.article.passages[0].footnotes] == ["1", "2", "3", "4", "5", "6"]
+    assert parsed.article.footnote("6").source == "Source number 6, p. 60."
+
+
+def test_parenthesised_markers_count_only_where_the_notes_list_has_them():
+    with_notes = _parse(
+        "A reading\n\nThe council met in Geneva (1) and again in Vienna.(2)\n\n"
+        "It decided three things: (1) peace, (2) trade, (3) borders.\n\n"
+        "Notes\n\n1. Smith, Geneva, p. 3.\n2. Jones, Vienna.\n"
+    )
+    assert _cites(with_notes) == [
+        ("The council met in Geneva [1] and again in Vienna.[2]", ["1", "2"]),
+        ("It decided three things: (1) peace, (2) trade, (3) borders.", []),
+    ]
+    without = _parse("A reading\n\nThe council met in Geneva (1) and again in Vienna (2).\n")
+    assert _cites(without) == [("The council met in Geneva (1) and again in Vienna (2).", [])]
+    assert without.warnings == []
+
+
+def test_a_numbered_list_without_a_notes_heading_stays_text():
+    parsed = _parse("Steps\n\nThe plan had steps.\n\n1. Meet in Geneva.\n2. Sign the treaty.\n")
+    texts = [p.text for p in parsed.article.passages]
+    assert texts == ["The plan had steps.", "1. Meet in Geneva. 2. Sign the treaty."]
+    assert parsed.article.footnotes == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Ibid., p. 414.", "Smith, The Book (London, 1987), p. 414."),
+        ("Ibid.", "Smith, The Book (London, 1987), p. 89."),
+        ("Ibidem, pp. 90–92.", "Smith, The Book (London, 1987), pp. 90–92."),
+        ("Ebd., S. 12.", "Smith, The Book (London, 1987), S. 12."),
+        ("Ebenda", "Smith, The Book (London, 1987), p. 89."),
+        ("Ibídem, p. 3.", "Smith, The Book (London, 1987), p. 3."),
+        ("Там же. С. 45.", "Smith, The Book (London, 1987), С. 45."),
+        ("Idem, p. 7.", "Smith, The Book (London, 1987), p. 7."),
+        ("Ibid., chapter 3.", "Smith, The Book (London, 1987), p. 89, chapter 3."),
+    ],
+)
+def test_ibidem_in_every_language_is_the_previous_source_with_the_new_page(text, expected):
+    footnotes, warnings = resolve([Entry("1", "Smith, The Book (London, 1987), p. 89."), Entry("2", text)])
+    assert (footnotes[1].source, footnotes[1].ibid_of, warnings) == (expected, "1", [])
+
+
+def test_op_cit_resolves_to_that_authors_earlier_note():
+    footnotes, _ = resolve(
+        [
+            Entry("1", "Smith, The Book (London, 1987), p. 89."),
+            Entry("2", "Jones, Another Book (Paris, 2001), p. 5."),
+            Entry("3", "Smith, op. cit., p. 12."),
+            Entry("4", "Brown, op. cit., p. 1."),
+        ]
+    )
+    assert (footnotes[2].source, footnotes[2].ibid_of) == ("Smith, The Book (London, 1987), p. 12.", "1")
+    assert (footnotes[3].source, footnotes[3].ibid_of) == ("Brown, op. cit., p. 1.", None)  # no earlier Brown
+
+
+def test_ibid_in_a_text_file_from_the_notes_list_to_the_quote():
+    parsed = _parse(
+        "A reading\n\nThe first claim[1] and the second[2].\n\nNotes\n\n"
+        "[1] Smith, The Book (London, 1987), p. 89.\n[2] Ibid., p. 414.\n"
+    )
+    assert [f.source for f in parsed.article.passages[0].footnotes] == [
+        "Smith, The Book (London, 1987), p. 89.",
+        "Smith, The Book (London, 1987), p. 414.",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("head", "author", "date"),
+    [
+        ("Von Anna Schmidt\n\n9. November 2019", "Anna Schmidt", "2019-11-09"),
+        ("Автор: Иван Петров\n\n12 апреля 2021", "Иван Петров", "2021-04-12"),
+        ("Par Jean Dupont\n\n12 avril 2021", "Jean Dupont", "2021-04-12"),
+        ("Por María López\n\n12 de abril de 2021", "María López", "2021-04-12"),
+        ("By Jane Roe | Politics Desk\n\nPublished April 12, 2021", "Jane Roe", "2021-04-12"),
+        ("By Jane Roe\n\nVeröffentlicht am 9. November 2019, 10:30 Uhr", "Jane Roe", "2019-11-09"),
+        ("By Jane Roe\n\nSamstag, 9. November 2019", "Jane Roe", "2019-11-09"),
+    ],
+)
+def test_metadata_lines_beyond_english(head, author, date):
+    parsed = _parse(f"A Title\n\n{head}\n\nThe body of the article begins here and says something of substance.\n")
+    article = parsed.article
+    assert (article.title, article.author, article.date) == ("A Title", author, date)
+    assert [p.text for p in article.passages] == [
+        "The body of the article begins here and says something of substance."
+    ]
+
+
+def test_a_sentence_starting_with_von_is_no_byline():
+    parsed = _parse("A Title\n\nVon Berlin aus betrachtet\n\nThe body of the article begins here and says something.\n")
+    assert parsed.article.author is None
