@@ -25,10 +25,7 @@ from pathlib import Path
 
 import asyncpg
 
-from benchmarks.bot_load import (
-    DEADLINE_S, USER_BASE, build_index, drain, final_reply_s, load_env, make_passages, make_questions, percentile,
-    send_evenly, write_bot_config, write_corpus,
-)  # fmt: skip
+from benchmarks import bot_load as load
 from testing.bot_process import GUILD, TOKEN, BotProcess
 from testing.fake_discord import FakeDiscord, guild_on_shard
 from tests.support.postgres import PostgresServer
@@ -44,9 +41,9 @@ async def compare_backends(passages: int, interactions: int, window: float, seed
     result: dict = {"passages": passages, "interactions": interactions, "window_s": window, "seed": seed,
                     "cpus": os.cpu_count(), "loadavg_before": round(os.getloadavg()[0], 2)}  # fmt: skip
     say(f"generating {passages} passages")
-    texts = make_passages(passages, seed)
-    result["articles"] = write_corpus(folder / "corpus", texts)
-    questions = make_questions(texts, interactions, seed)
+    texts = load.make_passages(passages, seed)
+    result["articles"] = load.write_corpus(folder / "corpus", texts)
+    questions = load.make_questions(texts, interactions, seed)
     del texts
     data_dir = folder / "data"  # the saved index, shared; the SQLite database
     server = None
@@ -56,9 +53,9 @@ async def compare_backends(passages: int, interactions: int, window: float, seed
         postgres_url = await server.create_database()
     try:
         async with FakeDiscord(token=TOKEN, guilds=GUILDS) as fake:
-            config = write_bot_config(folder / "sqlite.yaml", fake, folder / "corpus", data_dir, guilds=GUILDS)
+            config = load.write_bot_config(folder / "sqlite.yaml", fake, folder / "corpus", data_dir, guilds=GUILDS)
             say("studybot index")
-            index_s, indexed = await build_index(config, load_env(data_dir, asyncio_debug=False))
+            index_s, indexed = await load.build_index(config, load.load_env(data_dir, asyncio_debug=False))
             result.update(index_s=round(index_s, 2), passages_indexed=indexed)
             say("SQLite: one process")
             database = data_dir / "studybot.sqlite3"
@@ -66,13 +63,14 @@ async def compare_backends(passages: int, interactions: int, window: float, seed
                                                   lambda: asyncio.to_thread(sqlite_rows, database))  # fmt: skip
         async with FakeDiscord(token=TOKEN, guilds=GUILDS, shard_count=SHARDS) as fake:
             configs = [
-                write_bot_config(folder / f"shard-{i}.yaml", fake, folder / "corpus", data_dir, guilds=GUILDS,
+                load.write_bot_config(folder / f"shard-{i}.yaml", fake, folder / "corpus", data_dir, guilds=GUILDS,
                                  storage_url=postgres_url, shard_ids=[i])  # fmt: skip
                 for i in range(SHARDS)
             ]
             say(f"PostgreSQL: {SHARDS} processes, one shard each")
-            result["postgresql"] = await backend_pass(fake, configs, [(i,) for i in range(SHARDS)], data_dir,
-                                                      folder, questions, window, lambda: postgres_rows(postgres_url))  # fmt: skip
+            shards = [(i,) for i in range(SHARDS)]
+            count = lambda: postgres_rows(postgres_url)  # noqa: E731
+            result["postgresql"] = await backend_pass(fake, configs, shards, data_dir, folder, questions, window, count)
     finally:
         if server is not None:
             await asyncio.to_thread(server.close)
@@ -84,8 +82,9 @@ async def backend_pass(fake: FakeDiscord, configs: Sequence[Path], shard_ids: Se
                        data_dir: Path, folder: Path, questions: Sequence[str], window: float,
                        count_rows) -> dict:  # fmt: skip
     """Starts the processes, sends the questions over `window` seconds to GUILDS in turn, stops them."""
+    env = load.load_env(data_dir, asyncio_debug=False)
     bots = [
-        BotProcess(config, data_dir, folder / f"{config.stem}.log", load_env(data_dir, asyncio_debug=False), shards)
+        BotProcess(config, data_dir, folder / f"{config.stem}.log", env, shards)
         for config, shards in zip(configs, shard_ids, strict=True)
     ]
     started = time.perf_counter()
@@ -95,8 +94,8 @@ async def backend_pass(fake: FakeDiscord, configs: Sequence[Path], shard_ids: Se
         start_s = time.perf_counter() - started
         rows_before = await count_rows()
         await asyncio.sleep(0.5)
-        sent = await send_evenly(fake, questions, window, USER_BASE, GUILDS)
-        await drain(sent, timeout=60)
+        sent = await load.send_evenly(fake, questions, window, load.USER_BASE, GUILDS)
+        await load.drain(sent, timeout=60)
         rows = await count_rows() - rows_before
     finally:
         codes = [await bot.stop() for bot in bots]
@@ -106,17 +105,18 @@ async def backend_pass(fake: FakeDiscord, configs: Sequence[Path], shard_ids: Se
 
 def figures(sent: Sequence, rows: int) -> dict:
     acks = [i.first_response_after for i in sent if i.first_response_after is not None]
-    finals = [t for t in (final_reply_s(i) for i in sent) if t is not None]
+    finals = [t for t in (load.final_reply_s(i) for i in sent) if t is not None]
     starts = [i.dispatched_at for i in sent if i.dispatched_at is not None]
-    span = max(i.dispatched_at + t for i in sent if (t := final_reply_s(i)) is not None) - min(starts) if finals else 0
+    ends = [i.dispatched_at + t for i in sent if (t := load.final_reply_s(i)) is not None]
+    span = max(ends) - min(starts) if ends else 0
     ms = lambda v: round(v * 1000, 1)  # noqa: E731
     return {
         "sent": len(sent),
-        "acknowledged_in_time": sum(1 for a in acks if a < DEADLINE_S),
+        "acknowledged_in_time": sum(1 for a in acks if a < load.DEADLINE_S),
         "expired_10062": sum(1 for i in sent for _, body in i.errors if (body or {}).get("code") == 10062),
         "answered": len(finals),
-        "final_p50_ms": ms(percentile(finals, 50)),
-        "final_p99_ms": ms(percentile(finals, 99)),
+        "final_p50_ms": ms(load.percentile(finals, 50)),
+        "final_p99_ms": ms(load.percentile(finals, 99)),
         "writes": rows,
         "load_span_s": round(span, 2),
         "writes_per_s": round(rows / span, 1) if span else math.nan,
@@ -144,7 +144,8 @@ def side_by_side(r: dict) -> str:
     rows = [
         ("", "SQLite, 1 process", f"PostgreSQL, {pg['processes']} shards"),
         ("bot start -> connected", f"{lite['bot_start_s']} s", f"{pg['bot_start_s']} s"),
-        ("acknowledged < 3 s", f"{lite['acknowledged_in_time']}/{lite['sent']}", f"{pg['acknowledged_in_time']}/{pg['sent']}"),
+        ("acknowledged < 3 s", f"{lite['acknowledged_in_time']}/{lite['sent']}",
+         f"{pg['acknowledged_in_time']}/{pg['sent']}"),
         ("expired (10062)", str(lite["expired_10062"]), str(pg["expired_10062"])),
         ("answered", f"{lite['answered']}/{lite['sent']}", f"{pg['answered']}/{pg['sent']}"),
         ("dispatch -> reply p50", f"{lite['final_p50_ms']} ms", f"{pg['final_p50_ms']} ms"),
