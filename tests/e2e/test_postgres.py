@@ -17,8 +17,9 @@ import pytest
 import pytest_asyncio
 
 from bot.service.messages import NOT_SAVED_NOTE, SETTINGS_SAVED, STORAGE_DOWN
-from testing.bot_process import GUILD, OTHER_GUILD, TOKEN, BotProcess, bot_env, write_config
+from testing.bot_process import GUILD, OTHER_GUILD
 from testing.fake_discord import custom_ids
+from tests.e2e.conftest import running_bot
 from tests.support.postgres import connected
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -33,16 +34,9 @@ UNHANDLED = ("Task exception was never retrieved", "Unhandled", "Ignoring except
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def bot(fake, pg_url, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("pg-bot")
-    data_dir = folder / "data"
     storage = {"url": pg_url, "pool_size": POOL_SIZE, "statement_timeout": STATEMENT_TIMEOUT_S}
-    config = write_config(folder / "config.yaml", fake, data_dir, storage=storage, cooldown_seconds=0)
-    process = BotProcess(config, data_dir, folder / "bot.log", bot_env(data_dir))
-    await process.start(fake)
-    yield process
-    code = await process.stop()
-    assert code == 0, process.log_text()[-3000:]
-    assert TOKEN not in process.log_text()
+    async with running_bot(fake, tmp_path_factory.mktemp("pg-bot"), storage=storage, cooldown_seconds=0) as process:
+        yield process
 
 
 def assert_log_clean(bot, mark: int) -> None:

@@ -11,14 +11,16 @@ test sees the other process drop its copy, in its log).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 
 import pytest
 import pytest_asyncio
 
 from bot.service.messages import SETTINGS_SAVED
-from testing.bot_process import GUILD, TOKEN, BotProcess, bot_env, write_config
+from testing.bot_process import GUILD, TOKEN, BotProcess
 from testing.fake_discord import FakeDiscord, custom_ids, guild_on_shard, shard_of
+from tests.e2e.conftest import running_bot
 from tests.support.postgres import connected
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -38,22 +40,15 @@ async def fake():
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def shards(fake, pg_url, tmp_path_factory):
     """Process i runs shard i; both on one database, both with the commands in both servers."""
-    processes = []
-    for shard_id in range(SHARDS):
-        folder = tmp_path_factory.mktemp(f"shard-{shard_id}")
-        data_dir = folder / "data"
-        config = write_config(
-            folder / "config.yaml", fake, data_dir, storage={"url": pg_url}, cooldown_seconds=0,
-            shard_count=SHARDS, shard_ids=f"[{shard_id}]", sync_guild_ids=f"[{', '.join(map(str, GUILDS))}]",
-        )  # fmt: skip
-        process = BotProcess(config, data_dir, folder / "bot.log", bot_env(data_dir), shard_ids=(shard_id,))
-        await process.start(fake)
-        processes.append(process)
-    yield processes
-    for process in processes:
-        code = await process.stop()
-        assert code == 0, process.log_text()[-3000:]
-        assert TOKEN not in process.log_text()
+    async with contextlib.AsyncExitStack() as stack:
+        processes = [
+            await stack.enter_async_context(running_bot(
+                fake, tmp_path_factory.mktemp(f"shard-{shard_id}"), shard_ids=(shard_id,), storage={"url": pg_url},
+                cooldown_seconds=0, shard_count=SHARDS, sync_guild_ids=f"[{', '.join(map(str, GUILDS))}]",
+            ))
+            for shard_id in range(SHARDS)
+        ]  # fmt: skip
+        yield processes
 
 
 async def ask(fake, guild_id: int, question: str = ANSWERABLE):
