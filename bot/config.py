@@ -16,6 +16,7 @@ import yaml
 
 from bot.core.engine import ENGINE_NAMES, EngineOptions
 from bot.core.ranking import RerankOptions
+from bot.ingest.options import DEFAULT_MAX_BYTES, IngestOptions
 from bot.library import LibraryOptions
 from bot.service.rules import ServiceOptions
 from bot.storage.options import StorageOptions, url_backend
@@ -46,8 +47,15 @@ def default_data_dir() -> Path:
 @dataclass(frozen=True)
 class CorpusSettings:
     path: Path = field(default_factory=bundled_corpus_dir)
-    max_file_bytes: int = LibraryOptions.max_file_bytes
+    max_file_bytes: int | None = LibraryOptions.max_file_bytes  # the .txt/.md cap; None: ingest.max_bytes
     max_passage_chars: int = LibraryOptions.max_passage_chars
+
+
+@dataclass(frozen=True)
+class IngestSettings:
+    max_bytes: dict[str, int] = field(default_factory=dict)  # per format (pdf, docx, epub, html, txt, md)
+    timeout_seconds: float = IngestOptions.timeout_seconds
+    max_memory_mb: int = IngestOptions.max_memory_mb
 
 
 @dataclass(frozen=True)
@@ -93,6 +101,7 @@ class LoggingSettings:
 @dataclass(frozen=True)
 class Settings:
     corpus: CorpusSettings = field(default_factory=CorpusSettings)
+    ingest: IngestSettings = field(default_factory=IngestSettings)
     search: SearchSettings = field(default_factory=SearchSettings)
     data_dir: Path = field(default_factory=default_data_dir)
     storage: StorageSettings = field(default_factory=StorageSettings)
@@ -114,6 +123,7 @@ class Settings:
 
 _SECTIONS = {
     "corpus": CorpusSettings,
+    "ingest": IngestSettings,
     "search": SearchSettings,
     "storage": StorageSettings,
     "discord": DiscordSettings,
@@ -246,6 +256,11 @@ class _Reader:
             return tuple(self.typed(item, f"{name} item", "int") for item in node.value)
         if base == "Path":
             return self.path(node, name)
+        if base == "dict[str, int]":
+            self.check_tag(node, name)
+            if not isinstance(node, yaml.MappingNode):
+                raise self.fail(node, f"'{name}' must be a mapping of names to whole numbers")
+            return {key: self.typed(v, f"{name}.{key}", "int") for key, (_, v) in self.mapping(node, name).items()}
         value = self.scalar(node, name)
         if base == "bool" and isinstance(value, bool):
             return value
@@ -286,7 +301,14 @@ def _check_values(settings: Settings, reader: _Reader, top: dict[str, tuple[yaml
     require(s.search.top_k <= s.search.max_results <= 50, "search", "max_results", "must be top_k..50")
     require(120 <= s.search.quote_chars <= 1000, "search", "quote_chars", "must be between 120 and 1000")
     require(0 <= s.search.rerank_depth <= 100, "search", "rerank_depth", "must be between 0 and 100")
-    require(s.corpus.max_file_bytes > 0, "corpus", "max_file_bytes", "must be positive")
+    require(s.corpus.max_file_bytes is None or s.corpus.max_file_bytes > 0, "corpus", "max_file_bytes",
+            "must be positive")  # fmt: skip
+    for name, cap in s.ingest.max_bytes.items():
+        require(name in DEFAULT_MAX_BYTES, "ingest", "max_bytes", f"names no format we read: {name!r} "
+                f"(formats: {', '.join(DEFAULT_MAX_BYTES)})")  # fmt: skip
+        require(cap > 0, "ingest", "max_bytes", f"'{name}' must be a positive number of bytes")
+    require(0 < s.ingest.timeout_seconds <= 3600, "ingest", "timeout_seconds", "must be above 0, at most 3600")
+    require(64 <= s.ingest.max_memory_mb <= 65536, "ingest", "max_memory_mb", "must be between 64 and 65536")
     require(200 <= s.corpus.max_passage_chars <= 5000, "corpus", "max_passage_chars", "must be 200..5000")
     for key in ("api_base_url", "gateway_url"):
         url = getattr(s.discord, key)

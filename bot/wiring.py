@@ -6,6 +6,7 @@ from __future__ import annotations
 from bot.config import Settings
 from bot.core.engine import Engine, EngineOptions, Progress
 from bot.core.ranking import RerankOptions
+from bot.ingest.options import IngestOptions
 from bot.library import LibraryOptions, open_library
 from bot.service.rules import ServiceOptions
 from bot.storage import StorageOptions, sqlite_url
@@ -20,12 +21,18 @@ def engine_options(settings: Settings) -> EngineOptions:
     )
 
 
+def ingest_options(settings: Settings) -> IngestOptions:
+    i = settings.ingest
+    return IngestOptions(max_bytes=dict(i.max_bytes), timeout_seconds=i.timeout_seconds, max_memory_mb=i.max_memory_mb)
+
+
 def library_options(settings: Settings) -> LibraryOptions:
     return LibraryOptions(
         corpus_path=settings.corpus.path,
         data_dir=settings.data_dir,
         max_file_bytes=settings.corpus.max_file_bytes,
         max_passage_chars=settings.corpus.max_passage_chars,
+        ingest=ingest_options(settings),
         engine=engine_options(settings),
     )
 

@@ -131,3 +131,26 @@ def test_bad_storage_settings_name_the_key_and_never_echo_a_password(text: str, 
     with pytest.raises(ConfigError, match=re.escape(message)) as caught:
         parse_settings(text, source="bot.yaml")
     assert "hunter2" not in str(caught.value)
+
+
+def test_ingest_caps_per_format_reach_the_loader():
+    from bot.wiring import library_options
+
+    settings = parse_settings("ingest:\n  max_bytes: {pdf: 80000000, txt: 100}\n  timeout_seconds: 5\n")
+    options = library_options(settings).ingest
+    assert options.max_bytes_for("pdf") == (80_000_000, "ingest.max_bytes.pdf")
+    assert options.max_bytes_for("txt") == (100, "ingest.max_bytes.txt") and options.timeout_seconds == 5
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("ingest:\n  max_bytes: {pages: 10}\n", "names no format we read: 'pages'"),
+        ("ingest:\n  max_bytes: {pdf: -1}\n", "'pdf' must be a positive number of bytes"),
+        ("ingest:\n  max_bytes: 5\n", "must be a mapping of names to whole numbers"),
+        ("ingest:\n  timeout_seconds: 0\n", "'ingest.timeout_seconds' must be above 0"),
+    ],
+)
+def test_bad_ingest_keys_are_named(text, words):
+    with pytest.raises(ConfigError, match=re.escape(words)):
+        parse_settings(text)

@@ -153,6 +153,7 @@ def articles_text(articles, style: Style) -> str:
         lines.append(style.bold(a.id) + f"  {a.title}")
         lines.append(f"    {byline(a)}" + (f"  {a.url}" if a.url else ""))
         counts = f"{messages.plural(len(a.passages), 'passage')}, {messages.plural(len(a.footnotes), 'footnote')}"
+        counts += f", language {a.language}"
         lines.append(style.dim(f"    {counts}"))
     return "\n".join(lines) or "No articles loaded."
 

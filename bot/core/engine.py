@@ -11,11 +11,12 @@ from functools import cached_property
 
 import numpy as np
 
-from bot.core.analysis import Analyzer, TermEncoder, analyzer_for
+from bot.core.analysis import Analyzer, analyzer_for
 from bot.core.answer import QuestionTerms, carries, focused_quote, question_terms
 from bot.core.index import BM25Index, ReferenceIndex
-from bot.core.ranking import RerankOptions, rerank
+from bot.core.indexing import build_index, with_sources
 from bot.core.models import Answer, Article, Corpus, Excerpt, FootnoteLookup, Passage, PassageLookup
+from bot.core.ranking import RerankOptions, rerank
 
 ENGINES = {"numpy": BM25Index, "rank-bm25": ReferenceIndex}
 ENGINE_NAMES = tuple(ENGINES)
@@ -32,18 +33,6 @@ class EngineOptions:
     # The passage-level evidence gate (answer.PASSAGE_FLOOR): weak unless one shown passage's own
     # text carries the question, not just the corpus somewhere.
     passage_gate: bool = True
-
-
-def with_sources(own: list, cited: list) -> list:
-    """A passage's terms, then once each the terms of its cited sources that it lacks.
-
-    Source titles make a passage findable (Cyrillic titles included) without inflating the counts
-    of words the passage already has ("president" in a title must not outweigh the text).
-    """
-    if not cited:
-        return own
-    have = set(own)
-    return own + [t for t in dict.fromkeys(cited) if t not in have]
 
 
 class EngineUnavailable(Exception):
@@ -81,20 +70,7 @@ class Engine:
             _require_reference_engine()
             documents = [with_sources(a.tokens(text), a.tokens(cited)) for a, text, cited in self.documents()]
             return ENGINES[self.options.engine].build(documents)
-        encoder = TermEncoder()  # ids straight from the analyzer: no string lookup per token
-        encoded = []
-        total = len(self.passages)
-        for n, (analyzer, text, cited) in enumerate(self.documents()):
-            encoded.append(with_sources(encoder.encode(analyzer, text), encoder.encode(analyzer, cited)))
-            if progress and n % 10_000 == 0:
-                progress("analysing passages", n, total)
-        if progress:
-            progress("analysing passages", total, total)
-            progress("indexing", 0, 1)
-        index = BM25Index.from_term_ids(encoded, encoder.vocabulary)
-        if progress:
-            progress("indexing", 1, 1)
-        return index
+        return build_index(self.documents(), len(self.passages), progress)
 
     def documents(self) -> Iterator[tuple[Analyzer, str, str]]:
         """What each passage is indexed by: (its analyzer, its text, the sources it cites)."""

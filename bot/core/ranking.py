@@ -129,7 +129,7 @@ def _whole_paragraph_score(pieces, doc, passages, analyzer, terms, index, postin
     """BM25 of the text of doc's whole paragraph, so that a split paragraph competes as one: a short
     piece must not win on its length alone. The length normalisation comes from doc's own postings
     (norm = idf·tf·(k1+1)/weight − tf), scaled by the paragraph's length over the piece's."""
-    from bot.core.index import B, K1
+    from bot.core.index import K1, B
 
     counts = [Counter(analyzer.tokens(passages[i].text)) for i in pieces]
     own = counts[pieces.index(doc)]

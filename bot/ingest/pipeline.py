@@ -17,6 +17,7 @@ from bot.ingest import notes
 from bot.ingest.cleaning import is_boilerplate
 from bot.ingest.document import HEADING, NOTE, PARAGRAPH, TEXT, Block, Document, ReadLimits
 from bot.ingest.formats import Reader, read_bytes
+from bot.ingest.language import detect_language
 from bot.ingest.metadata import URL_LINE, take_metadata
 from bot.ingest.passages import attach_headings, rejoin_broken, split_long
 
@@ -97,12 +98,18 @@ def build_article(
         date=meta.date,
         publication=meta.publication,
         url=meta.url,
-        language=meta.language,
+        language=_language(manifest_entry, document, passages) or meta.language,
         passages=tuple(passages),
         footnotes=footnotes,
         page_labels=tuple(document.page_labels.get(n, str(n)) for n in range(1, _last_page(passages) + 1)),
     )
     return ParsedArticle(article, warnings)
+
+
+def _language(manifest_entry: dict | None, document: Document, passages: list[Passage]) -> str | None:
+    """The language the manifest or the format states, else the one the text is written in."""
+    stated = (manifest_entry or {}).get("language") or document.metadata.get("language")
+    return stated or detect_language(" ".join(p.text for p in passages[:40]))
 
 
 def _text_lines(block: Block) -> list[str]:

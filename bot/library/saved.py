@@ -23,6 +23,7 @@ from pathlib import Path
 from bot.core.analysis import ANALYZER_VERSION
 from bot.core.engine import Engine, EngineOptions, Progress
 from bot.core.index import FORMAT_VERSION, BM25Index
+from bot.ingest.options import IngestOptions
 from bot.library.folder import MANIFEST, corpus_files, load_corpus
 
 log = logging.getLogger("studybot.library")
@@ -35,7 +36,8 @@ class LibraryOptions:
 
     corpus_path: Path
     data_dir: Path
-    max_file_bytes: int = 2_000_000
+    max_file_bytes: int | None = None  # corpus.max_file_bytes: the .txt/.md cap when set
+    ingest: IngestOptions = field(default_factory=IngestOptions)  # caps per format, time and memory per file
     max_passage_chars: int = 1200
     engine: EngineOptions = field(default_factory=EngineOptions)
 
@@ -44,7 +46,8 @@ def _inputs(options: LibraryOptions) -> tuple[hashlib.blake2b, list[Path]]:
     """A digest seeded with what shapes passages and terms, and the files that feed the library."""
     digest = hashlib.blake2b(digest_size=16)
     versions = (CACHE_VERSION, FORMAT_VERSION, ANALYZER_VERSION)
-    digest.update(repr((versions, options.max_file_bytes, options.max_passage_chars)).encode())
+    limits = (options.max_file_bytes, sorted(options.ingest.max_bytes.items()))  # what decides which files load
+    digest.update(repr((versions, limits, options.max_passage_chars)).encode())
     folder = Path(options.corpus_path)
     if not folder.is_dir():
         return digest, []
@@ -98,6 +101,7 @@ def open_library(options: LibraryOptions, *, save: bool = False, progress: Progr
     corpus = load_corpus(
         options.corpus_path,
         max_file_bytes=options.max_file_bytes,
+        options=options.ingest,
         max_passage_chars=options.max_passage_chars,
         progress=progress,
     )

@@ -8,7 +8,18 @@ import numpy as np
 import pytest
 from rank_bm25 import BM25Okapi
 
+from bot.core import index as index_module
 from bot.core.index import BM25Index, ReferenceIndex
+
+
+@pytest.fixture(autouse=True, params=["c", "numpy"])
+def scorer(request, monkeypatch):
+    """Every test runs on both top-k paths: the C extension and the numpy fallback."""
+    if request.param == "c":
+        assert index_module._bm25 is not None, "bot.core._bm25 is not built: pip install -e . with a C compiler"
+    else:
+        monkeypatch.setattr(index_module, "_bm25", None)
+    return request.param
 
 
 def random_corpus(rng: random.Random, n_docs: int, vocab: int):
@@ -91,3 +102,111 @@ def test_index_from_encoder_ids_equals_index_from_tokens():
     assert from_ids.vocabulary == from_tokens.vocabulary
     for name in ("idf_values", "offsets", "doc_ids", "weights"):
         assert np.array_equal(getattr(from_ids, name), getattr(from_tokens, name)), name
+
+
+def ranking_by_score_then_passage(scores: np.ndarray, k: int) -> list[int]:
+    """What a user sees as the order: best score first, equal scores in passage order."""
+    hits = [d for d in range(len(scores)) if scores[d] != 0]
+    return sorted(hits, key=lambda d: (-scores[d], d))[:k]
+
+
+@pytest.mark.parametrize("k", [1, 2, 3, 5, 8])
+def test_ties_at_the_cut_are_broken_by_passage_order(k):
+    """`--top-k 3` shows the same first three as the full ranking, even when the third and fourth tie."""
+    rng = random.Random(k)
+    distinct = [["beta"] * (i + 2) + ["filler"] * i for i in range(3)]
+    twins = [["beta", "gamma"] for _ in range(40)]  # forty passages with one and the same score
+    docs = distinct + twins
+    rng.shuffle(docs)
+    index = BM25Index.build(docs)
+    query = ["beta", "gamma"]
+    full = [d for d, _ in index.top_k(query, len(docs))]
+    assert full == ranking_by_score_then_passage(index.scores(query), len(docs))
+    assert [d for d, _ in index.top_k(query, k)] == full[:k]
+    inside = np.arange(10, 30)
+    assert [d for d, _ in index.top_k(query, k, candidates=inside)] == [d for d in full if 10 <= d < 30][:k]
+
+
+def test_article_range_restricts_the_ranking_to_its_passages():
+    rng = random.Random(5)
+    docs, words = random_corpus(rng, 300, 30)
+    index = BM25Index.build(docs)
+    query = ["w1", "w4", "w4", "w9"]
+    full = index.top_k(query, 300)
+    for lo, hi in ((0, 1), (17, 90), (250, 300), (299, 300), (40, 40)):
+        inside = index.top_k(query, 5, candidates=np.arange(lo, hi))
+        assert inside == [(d, s) for d, s in full if lo <= d < hi][:5]
+    scattered = np.array([3, 77, 150, 151, 299])
+    assert index.top_k(query, 10, candidates=scattered) == [(d, s) for d, s in full if d in set(scattered)]
+
+
+def test_questions_from_many_threads_get_their_own_rankings():
+    """The bot scores in worker threads: each thread's scratch is its own and is left clean."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    rng = random.Random(9)
+    docs, words = random_corpus(rng, 2000, 80)
+    index = BM25Index.build(docs)
+    queries = [rng.choices(words, k=rng.randint(1, 6)) for _ in range(200)]
+    expected = [index.top_k(q, 7) for q in queries]
+    with ThreadPoolExecutor(4) as pool:
+        assert list(pool.map(lambda q: index.top_k(q, 7), queries)) == expected
+
+
+def test_top_k_is_the_head_of_the_full_ranking_on_a_corpus_of_many_windows():
+    """20,000 passages (the C path scores 4,096 ids at a time): every cut agrees with the full ranking."""
+    rng = np.random.default_rng(21)
+    words = [f"w{i}" for i in range(300)]
+    p = 1 / np.arange(1, 301)
+    docs = [[words[i] for i in rng.choice(300, int(n), p=p / p.sum())] for n in rng.integers(0, 12, 20_000)]
+    index = BM25Index.build(docs)
+    for _ in range(40):
+        query = [words[i] for i in rng.choice(300, int(rng.integers(1, 6)))] + ["absent"]
+        scores = index.scores(query)
+        for k in (1, 10, 100):
+            assert index.top_k(query, k) == [(d, scores[d]) for d in ranking_by_score_then_passage(scores, k)]
+        lo, hi = sorted(int(x) for x in rng.integers(0, 20_000, 2))
+        inside = [(d, s) for d, s in index.top_k(query, 20_000) if lo <= d < hi][:10]
+        assert index.top_k(query, 10, candidates=np.arange(lo, hi)) == inside
+
+
+@pytest.mark.parametrize("slice_tokens", [1, 7, 64])
+def test_building_in_slices_gives_the_same_index(monkeypatch, slice_tokens):
+    """The build sorts a slice of documents at a time (to bound memory): any slicing, the same arrays."""
+    rng = random.Random(slice_tokens)
+    docs, words = random_corpus(rng, 150, 40)
+    docs[3] = docs[77] = []  # empty passages at slice edges too
+    whole = BM25Index.build(docs)
+    monkeypatch.setattr(index_module, "BUILD_SLICE_TOKENS", slice_tokens)
+    sliced = BM25Index.build(docs)
+    for name in ("idf_values", "offsets", "doc_ids", "weights"):
+        assert np.array_equal(getattr(sliced, name), getattr(whole, name)), name
+    query = rng.choices(words, k=4)
+    assert np.max(np.abs(sliced.scores(query) - BM25Okapi(docs).get_scores(query))) == 0
+
+
+@pytest.mark.parametrize("pool", [False, True])
+def test_passages_analysed_in_runs_and_processes_build_the_same_index(monkeypatch, pool):
+    """Runs analysed apart (in a pool of processes for a large corpus) merge into the one-analyser index."""
+    from bot.core import indexing
+    from bot.core.analysis import Analyzer, TermEncoder
+
+    rng = random.Random(13)
+    words = ["Talks", "talking,", "U.S.-Russian", "START-IV", "the", "Moscow's", "2014", "Разоружение", "treaty"]
+    words += [f"word{i}" for i in range(200)]
+    texts = [" ".join(rng.choices(words, k=rng.randint(0, 15))) for _ in range(400)]
+    cited = [rng.choice(["", "Moscow treaty archive", "Разоружение и безопасность"]) for _ in texts]
+    passages = list(zip(texts, cited, strict=True))
+    analyzer, encoder = Analyzer(), TermEncoder()
+    encoded = [indexing.with_sources(encoder.encode(analyzer, t), encoder.encode(analyzer, c)) for t, c in passages]
+    expected = BM25Index.from_term_ids(encoded, encoder.vocabulary)
+    monkeypatch.setattr(indexing, "RUN_PASSAGES", 37)
+    monkeypatch.setattr(indexing, "POOL_FROM_PASSAGES", 1 if pool else 10**9)
+    stages = []
+    built = indexing.build_index(
+        ((analyzer, t, c) for t, c in passages), len(passages), lambda stage, done, total: stages.append(stage)
+    )
+    assert built.vocabulary == expected.vocabulary
+    for name in ("idf_values", "offsets", "doc_ids", "weights"):
+        assert np.array_equal(getattr(built, name), getattr(expected, name)), name
+    assert stages[0] == "analysing passages" and stages[-1] == "indexing"

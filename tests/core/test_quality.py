@@ -13,8 +13,8 @@ import pytest
 
 from bot.core.engine import Engine, EngineOptions
 from bot.core.evaluation import evaluate, load_questions
-from bot.library import load_corpus
 from bot.core.ranking import RerankOptions
+from bot.library import load_corpus
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 SQUAD = DATA / "squad-notre-dame"  # a copy of shared/eval/squad-notre-dame (CC BY-SA, see its LICENSE.md)

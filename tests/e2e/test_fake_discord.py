@@ -779,14 +779,13 @@ async def test_auto_sharded_client_learns_the_shard_count() -> None:
         return None  # discord.py sleeps 5 s before every IDENTIFY but the first
 
     client.before_identify_hook = no_identify_delay  # type: ignore[method-assign]
-    async with FakeDiscord(guilds=(GUILD, other), shard_count=2) as fake:
-        async with running(fake, client) as start:
-            start(client)
-            await fake.wait_connected(WAIT)
-            await asyncio.wait_for(client.wait_until_ready(), WAIT)
-            assert client.shard_count == 2 and fake.connected_shards() == [0, 1]
-            assert {g.id: g.shard_id for g in client.guilds} == {GUILD: 0, other: 1}
-            assert any(r.path == "/gateway/bot" for r in fake.requests)
-            await fake.drop_gateway(shard_id=1)  # one shard resumes on its own session
-            await fake.wait_connected(WAIT)
-            assert fake.resume_count == 1 and fake.identify_count == 2
+    async with FakeDiscord(guilds=(GUILD, other), shard_count=2) as fake, running(fake, client) as start:
+        start(client)
+        await fake.wait_connected(WAIT)
+        await asyncio.wait_for(client.wait_until_ready(), WAIT)
+        assert client.shard_count == 2 and fake.connected_shards() == [0, 1]
+        assert {g.id: g.shard_id for g in client.guilds} == {GUILD: 0, other: 1}
+        assert any(r.path == "/gateway/bot" for r in fake.requests)
+        await fake.drop_gateway(shard_id=1)  # one shard resumes on its own session
+        await fake.wait_connected(WAIT)
+        assert fake.resume_count == 1 and fake.identify_count == 2

@@ -224,3 +224,14 @@ def test_a_pool_of_processes_reads_the_same_corpus(tmp_path):
     (tmp_path / "bad.txt").write_bytes(b"")
     sequential, pooled = load_corpus(tmp_path, workers=0), load_corpus(tmp_path, workers=2)
     assert pooled == sequential and len(pooled.articles) == 6 and pooled.warnings
+
+
+def test_an_articles_language_is_detected_when_nothing_states_it():
+    german = (
+        "Die Studierenden lesen jede Woche einen Aufsatz über die Geschichte der Stadt und sprechen "
+        "danach in der Gruppe darüber, was sie gelernt haben und welche Fragen noch offen sind."
+    )
+    found = build_article("de", "de.txt", text_document(f"Titel\n\n{german}\n")).article
+    assert found.language == "de"
+    stated = build_article("de", "de.txt", text_document(f"Titel\n\n{german}\n"), {"language": "en"}).article
+    assert stated.language == "en"  # the manifest wins

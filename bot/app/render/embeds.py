@@ -128,7 +128,8 @@ def answer_embed(
     embed = new_embed(title, description)
     for name, prep, budget in zip(names, prepared, budgets, strict=True):
         embed.add_field(name=name, value=prep.value(budget) or ELLIPSIS, inline=False)
-    embed.set_footer(text=footer)
+    if footer:
+        embed.set_footer(text=footer)
     return shrink(embed)
 
 
@@ -240,6 +241,7 @@ def article_embed(article: Article) -> discord.Embed:
         embed.add_field(name="Publication", value=safe(article.publication, 500), inline=True)
     if article.url and valid_url(article.url):
         embed.add_field(name="Link", value=article.url[:FIELD_VALUE], inline=False)
+    embed.add_field(name="Language", value=safe(article.language, 20), inline=True)
     embed.add_field(name="Passages", value=str(len(article.passages)), inline=True)
     embed.add_field(name="Footnotes", value=str(len(article.footnotes)), inline=True)
     return shrink(embed)
