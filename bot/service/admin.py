@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.service import messages
+from bot.service.deadline import before_first_reply
 from bot.service.rules import COOLDOWN_MAX, PAGE_SIZE_MAX, Member, Refusal, ServerRules
 from bot.storage.records import GuildStats
 
@@ -73,7 +74,7 @@ class Admin:
     async def stats(self, member: Member) -> GuildStats | Refusal:
         if member.guild_id is None or not member.can_manage:
             return Refusal(messages.MANAGE_STATS_ONLY)
-        return await self.store.guild_stats(member.guild_id)
+        return await before_first_reply(self.store.guild_stats(member.guild_id), "count the statistics")
 
 
 def _validated(member: Member, change: SettingsChange) -> dict | Refusal:
