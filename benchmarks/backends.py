@@ -28,7 +28,7 @@ import asyncpg
 from benchmarks import bot_load as load
 from testing.bot_process import GUILD, TOKEN, BotProcess
 from testing.fake_discord import FakeDiscord, guild_on_shard
-from tests.support.postgres import PostgresServer
+from testing.postgres import PostgresServer
 
 SHARDS = 2
 GUILDS = (GUILD, guild_on_shard(1, SHARDS))  # one server on each shard

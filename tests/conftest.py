@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from tests.support.postgres import PostgresServer, PostgresUnavailable
+from testing.postgres import PostgresServer, PostgresUnavailable
 
 
 @pytest.fixture(autouse=True)
@@ -15,7 +15,7 @@ def _private_data_dir(tmp_path_factory, monkeypatch):
 
 @pytest.fixture(scope="session")
 def postgres_server():
-    """One throwaway PostgreSQL for the session (tests/support/postgres.py), for the storage tests and
+    """One throwaway PostgreSQL for the session (testing/postgres.py), for the storage tests and
     the bot over PostgreSQL. Without its binaries those tests are skipped with the reason (listed by
     -ra); under CI (CI=true) a server that cannot start fails the run instead."""
     try:

@@ -22,7 +22,7 @@ import pytest_asyncio
 from bot.service.messages import SETTINGS_SAVED
 from testing.bot_process import GUILD, OTHER_GUILD, TOKEN, BotProcess, bot_env, write_config
 from testing.fake_discord import custom_ids
-from tests.support.postgres import connected
+from testing.postgres import connected
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 

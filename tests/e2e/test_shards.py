@@ -21,7 +21,7 @@ from bot.service.messages import SETTINGS_SAVED
 from testing.bot_process import GUILD, TOKEN, BotProcess
 from testing.fake_discord import FakeDiscord, custom_ids, guild_on_shard, shard_of
 from tests.e2e.conftest import running_bot
-from tests.support.postgres import connected
+from testing.postgres import connected
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 

@@ -12,7 +12,7 @@ import asyncpg
 import pytest
 
 from bot.storage import StorageOptions, open_store, sqlite_url
-from tests.support.postgres import PostgresServer
+from testing.postgres import PostgresServer
 
 
 @pytest.fixture
