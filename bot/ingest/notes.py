@@ -115,13 +115,16 @@ def with_detail(source: str, detail: str) -> str:
 
 
 def _by_author(footnotes: list[Footnote], author: str) -> Footnote | None:
-    """The latest earlier note (not itself a back-reference) whose source starts with this author."""
+    """The latest earlier note (not itself a back-reference) whose source starts with this author, or
+    whose author has this surname ("Kofler, op. cit." after "Anton Kofler, Die Brennerstraße…")."""
     wanted = author.strip(" ,.").casefold()
     if not wanted:
         return None
+    surname = wanted.split()[-1]
     for footnote in reversed([f for f in footnotes if f.ibid_of is None]):
         source = footnote.source.casefold()
-        if source.startswith(wanted) or (" " in wanted and source.startswith(wanted.split()[-1])):
+        named = source.split(",", 1)[0].split()
+        if source.startswith(wanted) or source.startswith(surname) or (named and named[-1] == surname):
             return footnote
     return None
 
