@@ -22,7 +22,7 @@ from bot.ingest.metadata import URL_LINE, take_metadata
 from bot.ingest.passages import attach_headings, rejoin_broken, split_long
 
 PageMarks = tuple[tuple[int, int], ...]  # (offset, physical page), as in Block.pages
-_CITING_SENTENCE_END = re.compile(r"""[.!?…]["'”’»)]*(?:\[[^\]\s]{1,60}\])+$""")
+_CITING_SENTENCE_END = re.compile(r"""[.!?…]["'”’»)]*(?:\[[^\[\]\n]{1,60}\])+$""")
 _HASHES = re.compile(r"#{1,6}\s+(?=\S)")
 
 

@@ -542,17 +542,20 @@ def test_a_title_paragraph_other_than_the_core_title_stays_as_a_heading():
     assert parsed.article.passages[0].text.startswith("The Hanse in Twelve Pages\nMerchants of the Baltic\n")
 
 
-def test_a_custom_reference_mark_is_replaced_by_the_marker():
+def test_a_custom_reference_mark_is_kept_as_the_marker_and_takes_no_number():
     inner = (
         "<w:p>" + run("The charter was sealed in 1358.")
         + '<w:r><w:footnoteReference w:customMarkFollows="1" w:id="5"/><w:t>*</w:t></w:r>'
-        + run(" Nobody recorded by whom.") + "</w:p>"
+        + run(" Nobody recorded by whom.") + reference("fn", 8) + "</w:p>"
     )  # fmt: skip
     document = read_document("c.docx", make_docx(parts={"word/document.xml": body_document(inner)}))
-    assert [b.text for b in document.blocks] == [
-        "The charter was sealed in 1358.[1] Nobody recorded by whom.",
-        FOOTNOTES[1],
+    assert [(b.marker, b.text) for b in document.blocks] == [
+        (None, "The charter was sealed in 1358.[*] Nobody recorded by whom.[1]"),
+        ("*", FOOTNOTES[1]),
+        ("1", FOOTNOTES[2]),
     ]
+    passage = build_article("c", "c.docx", document).article.passages[0]
+    assert [f.marker for f in passage.footnotes] == ["*", "1"]
 
 
 def test_table_rows_hyperlinks_and_tabs_are_text_in_reading_order():

@@ -585,11 +585,20 @@ def test_table_rows_of_plain_cells_are_one_line_and_layout_cells_give_paragraphs
     ]
 
 
-def test_a_note_marked_by_a_symbol_gets_a_free_number_and_the_others_keep_theirs():
-    # Notes 1-4 and 6-9 keep the book's numbers; the "*" note takes the first number none of them has.
-    parsed = parse(make_epub(shown=lambda n: {5: "*", 2: "12"}.get(n, str(n))))
+def test_a_note_marked_by_a_symbol_or_a_letter_keeps_its_mark_and_links():
+    parsed = parse(make_epub(shown=lambda n: {5: "*", 7: "a", 2: "12"}.get(n, str(n))))
     markers = {f.marker: f.source for f in parsed.article.footnotes}
-    assert markers["2"] == NOTES[5] and markers["12"] == NOTES[2]
-    assert all(markers[str(n)] == NOTES[n] for n in NOTES if n not in (2, 3, 5))
+    assert (markers["*"], markers["a"], markers["12"]) == (NOTES[5], NOTES[7], NOTES[2])
+    assert all(markers[str(n)] == NOTES[n] for n in NOTES if n not in (2, 3, 5, 7))  # 3 is an Ibid.
+    passage = next(p for p in parsed.article.passages if "refusing any of them" in p.text)
+    assert passage.text.endswith("prevent[*].") and [f.marker for f in passage.footnotes] == ["*"]
+    assert parsed.warnings == []
+
+
+def test_a_symbol_marking_several_notes_gives_way_to_free_numbers_and_the_others_keep_theirs():
+    # "*" in chapters two and three: those notes take the first numbers none of the others has.
+    parsed = parse(make_epub(shown=lambda n: {5: "*", 7: "*", 2: "12"}.get(n, str(n))))
+    markers = {f.marker: f.source for f in parsed.article.footnotes}
+    assert (markers["2"], markers["5"], markers["12"]) == (NOTES[5], NOTES[7], NOTES[2])
     passage = next(p for p in parsed.article.passages if "refusing any of them" in p.text)
     assert passage.text.endswith("prevent[2].") and [f.marker for f in passage.footnotes] == ["2"]
