@@ -1,8 +1,9 @@
 """Footnotes: the notes list (entries, Ibidem, op. cit.) and the inline markers that cite it.
 
 Markers in body text are `[12]`, `[iv]`, `[^3]`: numbers and roman numerals always count (one the
-list lacks is warned about, unless it has four digits or more: `[1999]` is a year). Other markers count only when the notes list has that entry, so that
-`[sic]`, `[citation needed]` or `[ed.]` stay text: a name (`[wilson2009]`, from Markdown's
+list lacks is warned about, unless it has four digits or more: `[1999]` is a year). Other markers
+count only when the notes list has that entry, so that `[sic]`, `[citation needed]` or `[ed.]` stay
+text: a name (`[wilson2009]`, from Markdown's
 `[^wilson2009]`), a letter (`[a]`), a symbol (`[*]`, `[†]`, `[‡‡]`) or a note group as Wikipedia
 shows it (`[note 1]`, `[nb 2]`). In plain text, superscripts (`¹²`) and parenthesised numbers
 (`(12)`) become `[12]` where the notes list has entry 12; under a notes heading, entries may be

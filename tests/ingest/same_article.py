@@ -117,7 +117,7 @@ def as_epub() -> bytes:
     )
     chapter = (
         f'<?xml version="1.0" encoding="utf-8"?>{XHTML}<head><title>{TITLE}</title></head><body>'
-        f"<section epub:type=\"chapter\"><h1>{TITLE}</h1>{''.join(body)}</section>{asides}</body></html>"
+        f'<section epub:type="chapter"><h1>{TITLE}</h1>{"".join(body)}</section>{asides}</body></html>'
     )
     opf = (
         '<?xml version="1.0" encoding="UTF-8"?><package xmlns="http://www.idpf.org/2007/opf" version="3.0" '
@@ -136,7 +136,7 @@ def as_epub() -> bytes:
 def as_docx() -> bytes:
     note_ids = {("fn", n): n + 1 for n in NOTES}  # ids 0 and 1 would be the separators
     paragraphs = [
-        f'<w:p><w:pPr><w:pStyle w:val="Normal"/></w:pPr>'
+        '<w:p><w:pPr><w:pStyle w:val="Normal"/></w:pPr>'
         + "".join(run(part) if i % 2 == 0 else reference("fn", note_ids[("fn", int(part))])
                   for i, part in enumerate(_REF.split(p)))
         + "</w:p>"
@@ -177,9 +177,7 @@ def _zip(members: dict[str, str], first: tuple[str, str] | None = None) -> bytes
 
 def as_pdf() -> bytes:
     """One column, footnotes at the foot of the page where they are cited, page numbers at the foot."""
-    setter = pdf_fixtures._Typesetter(
-        columns=1, size=11, leading=14, note_size=8.5, labels=str, header=lambda n: None
-    )
+    setter = pdf_fixtures._Typesetter(columns=1, size=11, leading=14, note_size=8.5, labels=str, header=lambda n: None)
     setter.full_width(TITLE, pdf_fixtures.BOLD_FONT, 18, 24)
     notes = {str(n): text for n, text in NOTES.items()}
     for index, paragraph in enumerate(PARAGRAPHS):

@@ -106,8 +106,7 @@ def _numbered_docx(number_format: str) -> bytes:
     inner = "<w:p>" + run("Tolls were raised at the gate.") + reference("fn", 5) + run(" The chronicle")
     inner += run(" dates the bridge to 1703.") + reference("fn", 8) + "</w:p>"
     settings = (
-        f'<w:settings xmlns:w="{W_NS}"><w:footnotePr><w:numFmt w:val="{number_format}"/></w:footnotePr>'
-        "</w:settings>"
+        f'<w:settings xmlns:w="{W_NS}"><w:footnotePr><w:numFmt w:val="{number_format}"/></w:footnotePr></w:settings>'
     )
     return make_docx(parts={"word/document.xml": body_document(inner), "word/settings.xml": settings})
 
@@ -116,6 +115,7 @@ def _numbered_docx(number_format: str) -> bytes:
 def test_word_notes_numbered_by_symbols_or_letters_keep_them_and_link(number_format, markers):
     parsed = parse("tolls.docx", _numbered_docx(number_format))
     [passage] = parsed.article.passages
-    assert passage.text == f"Tolls were raised at the gate.[{markers[0]}] The chronicle dates the bridge to 1703.[{markers[1]}]"
+    first, second = markers
+    assert passage.text == f"Tolls were raised at the gate.[{first}] The chronicle dates the bridge to 1703.[{second}]"
     assert [f.marker for f in passage.footnotes] == markers
     assert parsed.warnings == []

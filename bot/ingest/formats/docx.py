@@ -247,7 +247,7 @@ def _paragraph_text(paragraph: etree._Element, citations: Citations | None) -> s
     """A paragraph's text: its runs' w:t, tabs and breaks as spaces, note references as placeholders."""
     parts: list[str] = []
     walker = etree.iterwalk(paragraph, events=("start",))
-    custom_mark_run = None
+    custom_mark_run = custom_note = None
     for _, element in walker:
         tag = element.tag
         if tag in _SKIPPED:
@@ -301,7 +301,11 @@ def _notes(package: ZipPackage, settings: etree._Element | None, body: etree._El
     taken = [m for m in markers if m]
     if len(set(taken)) < len(taken):  # a custom mark equal to a number: numbers for all, in order
         markers = [str(n) for n in range(1, len(cited) + 1)]
-        blocks = [Block(NOTE, texts[k].get(i, ""), marker=m) for (k, i), m in zip(cited, markers) if texts[k].get(i)]
+        blocks = [
+            Block(NOTE, texts[k].get(i, ""), marker=m)
+            for (k, i), m in zip(cited, markers, strict=True)
+            if texts[k].get(i)
+        ]
     return _Notes(markers, blocks)
 
 

@@ -13,8 +13,9 @@
 
 Markers are the book's own ("3", "iv", "a", "*") when no two notes share one; books that number
 their notes afresh in each chapter are numbered 1, 2, 3… through the book instead. A symbol or
-letter that marks several notes ("*" in every chapter) gives way to numbers no other note has. Print page breaks (epub:type "pagebreak", role
-"doc-pagebreak") give the blocks their pages and the document its page labels.
+letter that marks several notes ("*" in every chapter) gives way to numbers no other note has.
+Print page breaks (epub:type "pagebreak", role "doc-pagebreak") give the blocks their pages and the
+document its page labels.
 """
 
 from __future__ import annotations

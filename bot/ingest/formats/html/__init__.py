@@ -57,4 +57,3 @@ class HtmlReader:
             raise SkipFile("no article text in the page (only navigation, forms or scripts)")
         note_blocks = [Block(NOTE, text, marker=marker) for marker, text in notes.entries]
         return Document(tuple(blocks + note_blocks), metadata, warnings=tuple(warnings))
-
