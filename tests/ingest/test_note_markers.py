@@ -3,7 +3,11 @@ every reader; bracketed text that is no note ("[sic]", "[citation needed]", "[19
 
 from __future__ import annotations
 
+import io
+
 import pytest
+from reportlab.lib.pagesizes import letter
+from reportlab.pdfgen import canvas
 
 from bot.ingest import build_article, read_document
 from bot.ingest.notes import cited_markers, link_plain_markers
@@ -118,4 +122,40 @@ def test_word_notes_numbered_by_symbols_or_letters_keep_them_and_link(number_for
     first, second = markers
     assert passage.text == f"Tolls were raised at the gate.[{first}] The chronicle dates the bridge to 1703.[{second}]"
     assert [f.marker for f in passage.footnotes] == markers
+    assert parsed.warnings == []
+
+
+def _pdf_with_symbol_notes() -> bytes:
+    """One page: body lines, "*" and "†" raised after words, the two notes in small type at its foot."""
+    out = io.BytesIO()
+    c = canvas.Canvas(out, pagesize=letter, invariant=1)
+    lines = [
+        ("Tolls were raised at every gate of the salt road,", ""),
+        ("and the bishops of Brixen grew rich on them.", "*"),
+        ("The chronicle dates the stone bridge to the year", ""),
+        ("after the great flood of the Aare valley.", "†"),
+    ]
+    for row, (line, mark) in enumerate(lines):
+        text = c.beginText(72, 700 - 14 * row)
+        text.setFont("Times-Roman", 11)
+        text.textOut(line)
+        if mark:
+            text.setFont("Times-Roman", 7)
+            text.setRise(4)
+            text.textOut(mark)
+            text.setRise(0)
+        c.drawText(text)
+    c.setFont("Times-Roman", 8)
+    c.drawString(72, 100, f"* {NOTES['*']}")
+    c.drawString(72, 90, f"† {NOTES['†']}")
+    c.showPage()
+    c.save()
+    return out.getvalue()
+
+
+def test_pdf_footnotes_marked_by_symbols_link():
+    parsed = parse("tolls.pdf", _pdf_with_symbol_notes())
+    [passage] = parsed.article.passages
+    assert [(f.marker, f.source) for f in passage.footnotes] == [("*", NOTES["*"]), ("†", NOTES["†"])]
+    assert "grew rich on them.[*]" in passage.text and passage.text.endswith("Aare valley.[†]")
     assert parsed.warnings == []
