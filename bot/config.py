@@ -58,6 +58,10 @@ class IngestSettings:
     max_bytes: dict[str, int] = field(default_factory=dict)  # per format (pdf, docx, epub, html, txt, md)
     timeout_seconds: float = IngestOptions.timeout_seconds
     max_memory_mb: int = IngestOptions.max_memory_mb
+    max_pages: int = IngestOptions.max_pages
+    max_unpacked_bytes: int = IngestOptions.max_unpacked_bytes
+    max_unpack_ratio: int = IngestOptions.max_unpack_ratio
+    max_text_chars: int = IngestOptions.max_text_chars
 
 
 @dataclass(frozen=True)
@@ -337,6 +341,8 @@ def _check_values(settings: Settings, reader: _Reader, top: dict[str, tuple[yaml
         require(cap > 0, "ingest", "max_bytes", f"'{name}' must be a positive number of bytes")
     require(0 < s.ingest.timeout_seconds <= 3600, "ingest", "timeout_seconds", "must be above 0, at most 3600")
     require(64 <= s.ingest.max_memory_mb <= 65536, "ingest", "max_memory_mb", "must be between 64 and 65536")
+    for key in ("max_pages", "max_unpacked_bytes", "max_unpack_ratio", "max_text_chars"):
+        require(getattr(s.ingest, key) > 0, "ingest", key, "must be a positive whole number")
     require(200 <= s.corpus.max_passage_chars <= 5000, "corpus", "max_passage_chars", "must be 200..5000")
     for key in ("api_base_url", "gateway_url"):
         url = getattr(s.discord, key)

@@ -25,7 +25,15 @@ def engine_options(settings: Settings) -> EngineOptions:
 
 def ingest_options(settings: Settings) -> IngestOptions:
     i = settings.ingest
-    return IngestOptions(max_bytes=dict(i.max_bytes), timeout_seconds=i.timeout_seconds, max_memory_mb=i.max_memory_mb)
+    return IngestOptions(
+        max_bytes=dict(i.max_bytes),
+        timeout_seconds=i.timeout_seconds,
+        max_memory_mb=i.max_memory_mb,
+        max_pages=i.max_pages,
+        max_unpacked_bytes=i.max_unpacked_bytes,
+        max_unpack_ratio=i.max_unpack_ratio,
+        max_text_chars=i.max_text_chars,
+    )
 
 
 def library_options(settings: Settings) -> LibraryOptions:

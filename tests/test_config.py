@@ -163,6 +163,8 @@ def test_ingest_caps_per_format_reach_the_loader():
     options = library_options(settings).ingest
     assert options.max_bytes_for("pdf") == (80_000_000, "ingest.max_bytes.pdf")
     assert options.max_bytes_for("txt") == (100, "ingest.max_bytes.txt") and options.timeout_seconds == 5
+    limited = library_options(parse_settings("ingest: {max_pages: 7, max_unpack_ratio: 9}\n")).ingest.limits_for("pdf")
+    assert (limited.max_pages, limited.max_unpack_ratio) == (7, 9)
 
 
 @pytest.mark.parametrize(
@@ -172,6 +174,7 @@ def test_ingest_caps_per_format_reach_the_loader():
         ("ingest:\n  max_bytes: {pdf: -1}\n", "'pdf' must be a positive number of bytes"),
         ("ingest:\n  max_bytes: 5\n", "must be a mapping of names to whole numbers"),
         ("ingest:\n  timeout_seconds: 0\n", "'ingest.timeout_seconds' must be above 0"),
+        ("ingest:\n  max_pages: 0\n", "'ingest.max_pages' must be a positive whole number"),
     ],
 )
 def test_bad_ingest_keys_are_named(text, words):

@@ -8,6 +8,7 @@ Buttons are DynamicItems whose custom_ids keep the format of every button alread
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 
 import discord
@@ -20,6 +21,7 @@ from bot.service.answers import PageView, page_count, page_excerpts
 from bot.service.asking import Question, Unanswered, normalise
 from bot.storage.records import AnswerRecord
 
+log = logging.getLogger("studybot.app")
 NO_ANSWER = "-"  # the answer id of a passage shown from /source, outside any answer
 _ANSWER = r"(?P<answer>[A-Za-z0-9_-]{1,32})"
 _ARG = r"(?P<arg>[A-Za-z0-9_-]{1,40})"
@@ -240,7 +242,27 @@ async def ask(interaction: discord.Interaction, text: str, *, article_id: str | 
         await respond(interaction, content=messages.NOT_SAVED_NOTE, embed=embed)
         return
     answers = interaction.client.services.answers  # type: ignore[attr-defined]
-    await respond(interaction, embed=page_embed(await answers.view(done.record, 1)), view=answer_view(done.record, 1))
+    embed, view = page_embed(await answers.view(done.record, 1)), answer_view(done.record, 1)
+    if step.in_thread and await _answer_in_thread(interaction, step.question.text, embed, view):
+        return
+    await respond(interaction, embed=embed, view=view)
+
+
+async def _answer_in_thread(interaction: discord.Interaction, question: str, embed, view) -> bool:
+    """The question stays in the channel; its answer goes into a thread started from it.
+
+    False (answer in place) where no thread can be started: a DM, a thread already, no permission."""
+    if interaction.channel is None or isinstance(interaction.channel, discord.Thread | discord.DMChannel):
+        return False
+    await respond(interaction, content=messages.question_heading(render.safe(question, 1900)))
+    try:
+        message = await interaction.original_response()
+        thread = await message.create_thread(name=render.plain(question, 100) or "Answer")
+        await thread.send(embed=embed, view=view)
+    except discord.HTTPException as exc:
+        log.warning("could not answer in a thread (%s); answering below the question", exc)
+        await interaction.followup.send(embed=embed, view=view)
+    return True
 
 
 async def show_passage(interaction: discord.Interaction, passage_id: str, *, answer_id: str = NO_ANSWER,

@@ -145,6 +145,7 @@ def _channel(channel: app_commands.AppCommandChannel | None) -> Channel | None:
     all_channels="Answer in every channel again",
     librarian_role="Members with this role may change the reading list (/library)",
     no_librarian_role="Only Manage Server changes the reading list again",
+    threads="Public answers go into a thread started from the question",
 )
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_guild=True)
@@ -159,18 +160,19 @@ async def settings_command(
     all_channels: bool | None = None,
     librarian_role: discord.Role | None = None,
     no_librarian_role: bool | None = None,
+    threads: bool | None = None,
 ) -> None:
     role = None if librarian_role is None else Role(librarian_role.id, librarian_role.guild.id)
     change = SettingsChange(
         excerpts, private, cooldown, _channel(allow_channel), _channel(disallow_channel), all_channels, role,
-        no_librarian_role,
+        no_librarian_role, threads,
     )
     view = await interaction.client.services.admin.settings(member(interaction), change)  # type: ignore
     if await refused(interaction, view):
         return
     embed = render.settings_embed(
         top_k=view.page_size, private=view.private, cooldown=int(view.cooldown), channel_ids=list(view.channel_ids),
-        librarian_role_id=view.librarian_role_id,
+        librarian_role_id=view.librarian_role_id, threads=view.threads,
     )
     heading = messages.SETTINGS_SAVED if view.saved else messages.CURRENT_SETTINGS
     await respond(interaction, content=heading, embed=embed, ephemeral=True)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from bot.core.models import Answer, Excerpt, PassageLookup
 from bot.service import messages
+from bot.service.deadline import before_first_reply
 from bot.service.rules import Member, Refusal
 from bot.storage.records import AnswerRecord, ExcerptRecord
 
@@ -51,7 +52,7 @@ class StoredAnswers:
         self.store = store
 
     async def find(self, answer_id: str, member: Member) -> AnswerRecord | Refusal:
-        record = await self.store.get_answer(answer_id)
+        record = await before_first_reply(self.store.get_answer(answer_id), "find the answer")
         if record is None:
             return Refusal(messages.GONE)
         if record.guild_id != member.guild_id:

@@ -72,6 +72,10 @@ def no_such_passage(passage_id: str) -> str:
     return f"No passage {passage_id} in the articles."
 
 
+def question_heading(question: str) -> str:
+    return f"**Q:** {question}\nThe answer is in the thread below."
+
+
 def shared_by(mention: str) -> str:
     return f"Shared by {mention}:"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from bot.service.admin import Admin
@@ -9,6 +10,8 @@ from bot.service.answers import StoredAnswers
 from bot.service.asking import Asking
 from bot.service.library import Library, ServerLibraryOptions
 from bot.service.rules import ServerRules, ServiceOptions
+
+log = logging.getLogger("studybot.service")
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,7 @@ class Services:
     def apply_change(self, change) -> None:
         """A change another process (or this one) published: forget what it makes stale."""
         if change.kind in ("settings", "*"):
+            log.debug("%s changed for server %s: cached settings forgotten", change.kind, change.guild_id or "*")
             if change.guild_id is None:
                 self.rules.forget_all()
             else:
