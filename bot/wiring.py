@@ -11,7 +11,7 @@ from bot.library import LibraryOptions, open_library
 from bot.library.registry import Libraries, LibraryPolicy
 from bot.service.library import ServerLibraryOptions
 from bot.service.rules import ServiceOptions
-from bot.storage import StorageOptions, sqlite_url
+from bot.storage import StorageOptions, StorageUnavailable, sqlite_url
 from bot.storage.options import database_password
 
 
@@ -96,7 +96,8 @@ def server_library_options(settings: Settings) -> ServerLibraryOptions:
 
 def server_libraries(settings: Settings, shared: Engine, store) -> Libraries:
     """Every server's library over the store, beside the shared one, per the `library:` policy."""
-    return Libraries(shared, store.guild_articles, library_policy(settings), guild_version=store.library_version)
+    return Libraries(shared, store.guild_articles, library_policy(settings), guild_version=store.library_version,
+                     unavailable=(StorageUnavailable,))  # fmt: skip
 
 
 def open_shared_library(settings: Settings, *, save: bool = False, progress: Progress | None = None) -> Engine:

@@ -10,6 +10,7 @@ rebuilding the shared index.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -17,6 +18,8 @@ from dataclasses import dataclass
 from bot.core.engine import Engine, with_sources
 from bot.core.models import Article, Corpus
 from bot.core.union import Postings, UnionIndex
+
+log = logging.getLogger("studybot.library")
 
 # (version, articles) of a server's own library; version changes whenever a document does
 GuildArticles = Callable[[int], Awaitable[tuple[str, tuple[Article, ...]]]]
@@ -41,8 +44,10 @@ def postings_of(engine: Engine) -> Postings:
 
 class Libraries:
     def __init__(self, shared: Engine, guild_articles: GuildArticles | None = None,
-                 policy: LibraryPolicy | None = None, guild_version: GuildVersion | None = None):  # fmt: skip
+                 policy: LibraryPolicy | None = None, guild_version: GuildVersion | None = None,
+                 unavailable: tuple[type[BaseException], ...] = ()):  # fmt: skip
         self.shared = shared
+        self.unavailable = unavailable  # errors of a passing outage of the store (StorageUnavailable)
         self.guild_articles = guild_articles
         self.guild_version = guild_version
         self.policy = policy or LibraryPolicy()
@@ -75,10 +80,15 @@ class Libraries:
             return shared
         async with self._locks.setdefault(guild_id, asyncio.Lock()):
             loaded = self._loaded.get(guild_id)
-            if loaded is not None and self.guild_version is not None and await self.guild_version(guild_id) == loaded[0]:
-                self._loaded.move_to_end(guild_id)
-                return loaded[1] or shared
-            version, articles = await self.guild_articles(guild_id)
+            try:
+                if loaded is not None and self.guild_version is not None:
+                    if await self.guild_version(guild_id) == loaded[0]:
+                        self._loaded.move_to_end(guild_id)
+                        return loaded[1] or shared
+                version, articles = await self.guild_articles(guild_id)
+            except self.unavailable:  # the database is down: keep answering from what is loaded
+                log.debug("server %s: its library cannot be read now; answering from what is loaded", guild_id)
+                return (loaded[1] if loaded else None) or shared
             if loaded is not None and loaded[0] == version:
                 self._loaded.move_to_end(guild_id)
                 return loaded[1] or shared

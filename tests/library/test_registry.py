@@ -63,3 +63,35 @@ async def test_loaded_libraries_stay_few_and_a_change_reloads():
     store.articles[C] = (article("ferns", "Ferns grow in damp shade and spread by spores."),)
     store.versions[C] = "2"
     assert (await libraries.engine_for(C)).ask("How do ferns spread?").answered
+
+
+async def test_a_store_outage_keeps_answering_from_what_is_loaded():
+    from bot.core.engine import Engine
+    from bot.core.models import Article, Corpus, Passage
+
+    def article(aid: str, text: str) -> Article:
+        return Article(aid, f"{aid}.md", aid, passages=(Passage(f"{aid}:1", aid, 1, 1, text),))
+
+    shared = Engine(Corpus((article("shared", "the shared reading about rivers"),)))
+    own = (article("own", "our own reading about quokkas"),)
+    down = False
+
+    class Outage(Exception):
+        pass
+
+    async def guild_articles(guild_id: int):
+        if down:
+            raise Outage
+        return "1", own
+
+    async def guild_version(guild_id: int) -> str:
+        if down:
+            raise Outage
+        return "1"
+
+    libraries = Libraries(shared, guild_articles, guild_version=guild_version, unavailable=(Outage,))
+    loaded = await libraries.engine_for(1)
+    assert loaded.article("own") is not None
+    down = True
+    assert await libraries.engine_for(1) is loaded  # loaded before the outage: still served
+    assert await libraries.engine_for(2) is shared  # never loaded: the shared library meanwhile
