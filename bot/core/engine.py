@@ -5,6 +5,7 @@ Usable without Discord: the command line and the bot both call this and only thi
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
@@ -184,8 +185,9 @@ class Engine:
         """Passages whose id starts with `typed` ("<article>:<n>"), looking only in the articles it names."""
         article_part, colon, number = typed.partition(":")
         if colon:
-            article = self.article(article_part)
-            return [p for p in (article.passages if article else ()) if str(p.ordinal).startswith(number)][:limit]
+            passages = article.passages if (article := self.article(article_part)) else ()
+            ordinals = (k for k in range(1, len(passages) + 1) if str(k).startswith(number))
+            return [passages[k - 1] for k in itertools.islice(ordinals, limit)]  # made only when shown
         found: list[Passage] = []
         for article in self.articles:
             if article.id.casefold().startswith(typed.casefold()):

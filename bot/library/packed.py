@@ -202,6 +202,32 @@ class LazySequence(Sequence):
         return f"<{len(self)} items made on demand>"
 
 
+class Concatenated(Sequence):
+    """Several sequences read as one, without copying them (a shared library's passages, then a server's)."""
+
+    def __init__(self, parts: Sequence[Sequence]):
+        self._parts = tuple(parts)
+        self._starts = [0]
+        for part in self._parts:
+            self._starts.append(self._starts[-1] + len(part))
+
+    def __len__(self) -> int:
+        return self._starts[-1]
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return tuple(self[i] for i in range(*index.indices(len(self))))
+        i = index + len(self) if index < 0 else index
+        if not 0 <= i < len(self):
+            raise IndexError("index out of range")
+        k = bisect.bisect_right(self._starts, i) - 1
+        return self._parts[k][i - self._starts[k]]
+
+    def __iter__(self) -> Iterator:
+        for part in self._parts:
+            yield from part
+
+
 def load_corpus(folder: Path) -> Corpus:
     """The corpus saved by save_corpus, its passages memory-mapped. ValueError/KeyError/OSError if damaged."""
     meta = json.loads((folder / ARTICLES).read_text(encoding="utf-8"))

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from bot.core.engine import Engine, with_sources
 from bot.core.models import Article, Corpus
 from bot.core.union import Postings, UnionIndex
+from bot.library.packed import Concatenated
 
 # (version, articles) of a server's own library; version changes whenever a document does
 GuildArticles = Callable[[int], Awaitable[tuple[str, tuple[Article, ...]]]]
@@ -86,6 +87,6 @@ class Libraries:
             return own.prepare_lookups()
         if self._shared_postings is None:
             self._shared_postings = postings_of(shared)
-        together = Corpus(shared.articles + articles)
+        together = Corpus(shared.articles + articles, all_passages=Concatenated((shared.passages, own.passages)))
         index = UnionIndex([self._shared_postings, postings_of(own)])
         return Engine(together, shared.options, index=index).prepare_lookups()

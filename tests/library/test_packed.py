@@ -82,3 +82,21 @@ def test_a_truncated_array_is_refused(corpus, tmp_path, name):
     np.save(tmp_path / f"{name}.npy", array[:-1])
     with pytest.raises(ValueError, match="do not fit together"):
         packed.load_corpus(tmp_path)
+
+
+async def test_a_server_library_beside_a_saved_shared_one(corpus, tmp_path):
+    from bot.library.registry import Libraries
+
+    packed.save_corpus(tmp_path, corpus)
+    shared = Engine(packed.load_corpus(tmp_path))
+    own = (_article("quokkas", ["Quokkas live on Rottnest Island."]),)
+
+    async def guild_articles(guild_id: int):
+        return "1", own
+
+    engine = await Libraries(shared, guild_articles).engine_for(1)
+    assert len(engine.passages) == 5 and engine.passages[-1].id == "quokkas:1" and engine.passages[0].id == "kennan:1"
+    assert engine.ask("Where do quokkas live?").excerpts[0].passage.id == "quokkas:1"
+    assert engine.ask("containment doctrine").excerpts[0].passage.id == "kennan:1"
+    assert engine.passage("kennan:3").next is None and engine.passage("quokkas:1").passage.article_id == "quokkas"
+    assert [p.id for p in engine.passages_by_id_prefix("kennan:", 2)] == ["kennan:1", "kennan:2"]
