@@ -21,6 +21,20 @@ def settings(tmp_path):
     return library_options(load_settings(config))
 
 
+@pytest.fixture
+def other(settings, tmp_path):
+    """A second corpus folder; both folders' saved indexes written."""
+    from dataclasses import replace
+
+    other_folder = tmp_path / "other"
+    other_folder.mkdir()
+    (other_folder / "volcanoes.txt").write_text("Volcanoes erupt when magma rises.\n", encoding="utf-8")
+    other = replace(settings, corpus_path=other_folder)
+    library.open_library(settings, save=True)
+    library.open_library(other, save=True)
+    return other
+
+
 def _no_parsing(*args, **kwargs):
     raise AssertionError("the corpus was parsed again")
 
@@ -44,15 +58,7 @@ def test_saved_passages_and_footnotes_read_back_as_parsed(settings, monkeypatch)
     assert again.passage(cited.id).passage.footnotes == cited.footnotes
 
 
-def test_passages_from_the_other_index_are_refused(settings, tmp_path):
-    from dataclasses import replace
-
-    other_folder = tmp_path / "other"
-    other_folder.mkdir()
-    (other_folder / "volcanoes.txt").write_text("Volcanoes erupt when magma rises.\n", encoding="utf-8")
-    other = replace(settings, corpus_path=other_folder)
-    library.open_library(settings, save=True)
-    library.open_library(other, save=True)
+def test_passages_from_the_other_index_are_refused(settings, other):
     mine, theirs = library.index_dir(settings), library.index_dir(other)
     shutil.copy(theirs / "weights.npy", mine / "weights.npy")  # a half-swapped copy: arrays of another corpus
     shutil.copy(theirs / "doc_ids.npy", mine / "doc_ids.npy")
@@ -98,15 +104,7 @@ def test_unwritable_data_folder_still_answers(settings, tmp_path, caplog):
     assert engine.ask("reset").answered and "could not save the index" in caplog.text
 
 
-def test_each_corpus_folder_keeps_its_own_saved_index(settings, tmp_path, monkeypatch):
-    from dataclasses import replace
-
-    other_folder = tmp_path / "other"
-    other_folder.mkdir()
-    (other_folder / "volcanoes.txt").write_text("Volcanoes erupt when magma rises.\n", encoding="utf-8")
-    other = replace(settings, corpus_path=other_folder)
-    library.open_library(settings, save=True)
-    library.open_library(other, save=True)
+def test_each_corpus_folder_keeps_its_own_saved_index(settings, other, monkeypatch):
     assert library.index_dir(settings) != library.index_dir(other)
     monkeypatch.setattr(library, "load_corpus", _no_parsing)  # switching back and forth parses nothing
     assert library.open_library(settings).ask("reset").answered
