@@ -30,6 +30,7 @@ from bot.core.models import Article, Corpus, Footnote, LoadWarning, Passage
 
 LAYOUT_VERSION = 1
 ARTICLES = "articles.json"
+STRINGS_AT_A_TIME = 10_000  # encoded together while writing a blob
 
 
 class Unpackable(ValueError):
@@ -71,18 +72,14 @@ def save_corpus(folder: Path, corpus: Corpus) -> None:
             "footnotes": [first_note, len(note_has_ibid)],
         })  # fmt: skip
         first_passage += len(article.passages)
-    text_blob, text_offsets = _strings(texts)
-    note_blob, note_string_offsets = _strings(note_strings)
+    _write_strings(folder, "text_blob", "text_offsets", texts)
+    _write_strings(folder, "note_blob", "note_string_offsets", note_strings)
     arrays = {
-        "text_blob": text_blob,
-        "text_offsets": text_offsets,
         "paragraphs": np.array(paragraphs, np.int32),
         "page_offsets": _offsets(page_counts),
         "pages": np.array(pages, np.int32),
         "note_offsets": _offsets(note_counts),
         "notes": np.array(notes, np.int32),
-        "note_blob": note_blob,
-        "note_string_offsets": note_string_offsets,
         "note_has_ibid": np.array(note_has_ibid, np.uint8),
     }
     for name, array in arrays.items():
@@ -95,9 +92,17 @@ def save_corpus(folder: Path, corpus: Corpus) -> None:
     (folder / ARTICLES).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
 
 
-def _strings(strings: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    encoded = [s.encode("utf-8") for s in strings]
-    return np.frombuffer(b"".join(encoded), np.uint8), _offsets(map(len, encoded))
+def _write_strings(folder: Path, blob_name: str, offsets_name: str, strings: list[str]) -> None:
+    """The strings' UTF-8 end to end in `<blob_name>.npy`, written in place (no second copy of the text
+    in memory), and where each starts in `<offsets_name>.npy`."""
+    offsets = _offsets(len(s.encode("utf-8")) for s in strings)
+    np.save(folder / f"{offsets_name}.npy", offsets)
+    blob = np.lib.format.open_memmap(folder / f"{blob_name}.npy", mode="w+", dtype=np.uint8, shape=(int(offsets[-1]),))
+    for lo in range(0, len(strings), STRINGS_AT_A_TIME):
+        chunk = "".join(strings[lo : lo + STRINGS_AT_A_TIME]).encode("utf-8")
+        blob[offsets[lo] : offsets[lo] + len(chunk)] = np.frombuffer(chunk, np.uint8)
+    blob.flush()
+    del blob
 
 
 def _offsets(counts: Iterable[int]) -> np.ndarray:

@@ -100,3 +100,9 @@ async def test_a_server_library_beside_a_saved_shared_one(corpus, tmp_path):
     assert engine.ask("containment doctrine").excerpts[0].passage.id == "kennan:1"
     assert engine.passage("kennan:3").next is None and engine.passage("quokkas:1").passage.article_id == "quokkas"
     assert [p.id for p in engine.passages_by_id_prefix("kennan:", 2)] == ["kennan:1", "kennan:2"]
+
+
+def test_a_corpus_without_notes_or_text_reads_back(tmp_path):
+    bare = Corpus((_article("blank", ["", ""]),))
+    packed.save_corpus(tmp_path, bare)
+    assert list(packed.load_corpus(tmp_path).passages) == list(bare.passages)
