@@ -1,6 +1,10 @@
 """Load benchmark: the real bot (`studybot run`, a subprocess) answering a burst of /ask against the fake Discord.
 
     python -m benchmarks.bot_load [--passages 100000] [--interactions 200] [--window 10] [--seed 7] [--json]
+    python -m benchmarks.bot_load --postgresql [--postgresql-url URL] [...]   # SQLite beside PostgreSQL
+
+(--postgresql: the same load on one bot over SQLite and on two shard processes over PostgreSQL, side by
+side; see benchmarks/backends.py.)
 
 Steps: a seeded synthetic corpus of N passages is written as 100 article files (paragraphs between blank
 lines, English-like made-up words drawn from a Zipf distribution); `studybot index` builds the saved index
@@ -163,19 +167,25 @@ def make_questions(passages: Sequence[str], count: int, seed: int) -> list[str]:
 # ---------------------------------------------------------------- bot process
 
 
-def write_bot_config(path: Path, fake: FakeDiscord, corpus: Path, data_dir: Path, level: str = "INFO") -> Path:
+def write_bot_config(path: Path, fake: FakeDiscord, corpus: Path, data_dir: Path, level: str = "INFO", *,
+                     guilds: Sequence[int] = (GUILD, OTHER_GUILD), storage_url: str | None = None,
+                     shard_ids: Sequence[int] | None = None) -> Path:  # fmt: skip
+    """The bot's config; with `shard_ids`, it runs those of `fake.shard_count` shards."""
     lines = [
         f"data_dir: {data_dir}",
         f"logging: {{level: {level}}}",
         "corpus:",
         f"  path: {corpus}",
+        *([f"storage: {{url: {storage_url}}}"] if storage_url else []),
         "discord:",
         f"  api_base_url: {fake.api_base_url}",
         f"  gateway_url: {fake.gateway_url}",
-        f"  sync_guild_ids: [{GUILD}, {OTHER_GUILD}]",
+        f"  sync_guild_ids: [{', '.join(map(str, guilds))}]",
         "  shutdown_grace_seconds: 8",
         "  cooldown_seconds: 0",
-    ]
+        *([f"  shard_count: {fake.shard_count}", f"  shard_ids: [{', '.join(map(str, shard_ids))}]"]
+          if shard_ids is not None else []),
+    ]  # fmt: skip
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 
@@ -266,8 +276,10 @@ class RssSampler:
         return max((s[key] for _, s in self.samples if key in s), default=math.nan)
 
 
-async def send_evenly(fake: FakeDiscord, questions: Sequence[str], window: float, first_user: int) -> list:
-    """Dispatches one /ask per question at evenly spaced instants over `window` seconds."""
+async def send_evenly(fake: FakeDiscord, questions: Sequence[str], window: float, first_user: int,
+                      guilds: Sequence[int] = (GUILD,)) -> list:  # fmt: skip
+    """Dispatches one /ask per question at evenly spaced instants over `window` seconds, to the
+    `guilds` in turn."""
     loop = asyncio.get_running_loop()
     start = loop.time()
     step = window / max(1, len(questions))
@@ -276,7 +288,8 @@ async def send_evenly(fake: FakeDiscord, questions: Sequence[str], window: float
         delay = start + i * step - loop.time()
         if delay > 0:
             await asyncio.sleep(delay)
-        sent.append(await fake.send_command("ask", {"question": question}, user_id=first_user + i))
+        guild_id = guilds[i % len(guilds)]
+        sent.append(await fake.send_command("ask", {"question": question}, user_id=first_user + i, guild_id=guild_id))
     return sent
 
 
@@ -512,6 +525,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--no-compare", action="store_true",
                    help="skip the second pass without asyncio debug mode (its latency is the one users see)")
+    p.add_argument("--postgresql", action="store_true",
+                   help="one bot over SQLite beside two shard processes over PostgreSQL, at the same load")
+    p.add_argument("--postgresql-url", metavar="URL",
+                   help="with --postgresql: an empty database to use (password from PGPASSWORD) instead of "
+                        "a throwaway server on 127.0.0.1")
     args = p.parse_args(argv)
     if args.passages < 1 or args.interactions < 2 or args.window <= 0:
         p.error("need --passages >= 1, --interactions >= 2, --window > 0")
@@ -523,10 +541,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     show = (lambda msg: print(f"... {msg}", file=sys.stderr, flush=True)) if sys.stderr.isatty() else None
     if args.keep:
         args.keep.mkdir(parents=True, exist_ok=True)
+    if args.postgresql or args.postgresql_url:
+        return backends_main(args, show)
     result = asyncio.run(run_benchmark(
         args.passages, args.interactions, args.window, args.seed, args.keep, show, not args.no_compare
     ))
     print(json.dumps(result, indent=2) if args.json else table(result))
+    return 0
+
+
+def backends_main(args: argparse.Namespace, show) -> int:
+    from benchmarks.backends import compare_backends, side_by_side
+
+    folder = args.keep or Path(tempfile.mkdtemp(prefix="studybot-load-"))
+    try:
+        result = asyncio.run(compare_backends(
+            args.passages, args.interactions, args.window, args.seed, folder, args.postgresql_url, show or print
+        ))  # fmt: skip
+    finally:
+        if not args.keep:
+            shutil.rmtree(folder, ignore_errors=True)
+    print(json.dumps(result, indent=2) if args.json else side_by_side(result))
     return 0
 
 

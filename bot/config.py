@@ -18,6 +18,8 @@ from bot.core.engine import ENGINE_NAMES, EngineOptions
 from bot.core.ranking import RerankOptions
 from bot.ingest.options import DEFAULT_MAX_BYTES, IngestOptions
 from bot.library import LibraryOptions
+from bot.library.registry import LibraryPolicy
+from bot.service.library import ServerLibraryOptions
 from bot.service.rules import ServiceOptions
 from bot.storage.options import StorageOptions, url_backend
 
@@ -56,6 +58,10 @@ class IngestSettings:
     max_bytes: dict[str, int] = field(default_factory=dict)  # per format (pdf, docx, epub, html, txt, md)
     timeout_seconds: float = IngestOptions.timeout_seconds
     max_memory_mb: int = IngestOptions.max_memory_mb
+    max_pages: int = IngestOptions.max_pages
+    max_unpacked_bytes: int = IngestOptions.max_unpacked_bytes
+    max_unpack_ratio: int = IngestOptions.max_unpack_ratio
+    max_text_chars: int = IngestOptions.max_text_chars
 
 
 @dataclass(frozen=True)
@@ -94,6 +100,21 @@ class DiscordSettings:
 
 
 @dataclass(frozen=True)
+class ServerLibrarySettings:
+    """`library:`: every server's own reading list, and who sees the host's corpus folder."""
+
+    shared_for: tuple[int, ...] | str = "all"  # "all", "none", or a list of server ids
+    search_shared_beside_own: bool = LibraryPolicy.search_shared_beside_own
+    max_loaded: int = LibraryPolicy.max_loaded
+    max_documents: int = ServerLibraryOptions.max_documents
+    max_total_bytes: int = ServerLibraryOptions.max_total_bytes
+    max_passages: int = ServerLibraryOptions.max_passages
+    max_file_bytes: int = ServerLibraryOptions.max_file_bytes
+    upload_cooldown_seconds: float = ServerLibraryOptions.upload_cooldown_seconds
+    attachment_hosts: tuple[str, ...] = ServerLibraryOptions.attachment_hosts
+
+
+@dataclass(frozen=True)
 class LoggingSettings:
     level: str = "INFO"
 
@@ -106,6 +127,7 @@ class Settings:
     data_dir: Path = field(default_factory=default_data_dir)
     storage: StorageSettings = field(default_factory=StorageSettings)
     discord: DiscordSettings = field(default_factory=DiscordSettings)
+    library: ServerLibrarySettings = field(default_factory=ServerLibrarySettings)
     logging: LoggingSettings = field(default_factory=LoggingSettings)
 
     @property
@@ -127,6 +149,7 @@ _SECTIONS = {
     "search": SearchSettings,
     "storage": StorageSettings,
     "discord": DiscordSettings,
+    "library": ServerLibrarySettings,
     "logging": LoggingSettings,
 }
 
@@ -249,6 +272,15 @@ class _Reader:
         base = type_.removesuffix(" | None")
         if optional and isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:null":
             return None
+        if base == "tuple[int, ...] | str":  # a keyword or a list of ids
+            if isinstance(node, yaml.SequenceNode):
+                return self.typed(node, name, "tuple[int, ...]")
+            return self.typed(node, name, "str")
+        if base == "tuple[str, ...]":
+            self.check_tag(node, name)
+            if not isinstance(node, yaml.SequenceNode):
+                raise self.fail(node, f"'{name}' must be a list of names")
+            return tuple(self.typed(item, f"{name} item", "str") for item in node.value)
         if base == "tuple[int, ...]":
             self.check_tag(node, name)
             if not isinstance(node, yaml.SequenceNode):
@@ -309,6 +341,8 @@ def _check_values(settings: Settings, reader: _Reader, top: dict[str, tuple[yaml
         require(cap > 0, "ingest", "max_bytes", f"'{name}' must be a positive number of bytes")
     require(0 < s.ingest.timeout_seconds <= 3600, "ingest", "timeout_seconds", "must be above 0, at most 3600")
     require(64 <= s.ingest.max_memory_mb <= 65536, "ingest", "max_memory_mb", "must be between 64 and 65536")
+    for key in ("max_pages", "max_unpacked_bytes", "max_unpack_ratio", "max_text_chars"):
+        require(getattr(s.ingest, key) > 0, "ingest", key, "must be a positive whole number")
     require(200 <= s.corpus.max_passage_chars <= 5000, "corpus", "max_passage_chars", "must be 200..5000")
     for key in ("api_base_url", "gateway_url"):
         url = getattr(s.discord, key)
@@ -328,7 +362,26 @@ def _check_values(settings: Settings, reader: _Reader, top: dict[str, tuple[yaml
         "needs discord.shard_count and each id in 0..shard_count-1",
     )
     _check_storage(s.storage, require)
+    _check_library(s.library, require)
     require(s.logging.level.upper() in LOG_LEVELS, "logging", "level", f"must be one of {', '.join(LOG_LEVELS)}")
+
+
+def _check_library(library: ServerLibrarySettings, require) -> None:
+    shared = library.shared_for
+    require(not isinstance(shared, str) or shared in ("all", "none"), "library", "shared_for",
+            "must be all, none, or a list of server ids")  # fmt: skip
+    require(1 <= library.max_loaded <= 100_000, "library", "max_loaded", "must be between 1 and 100000")
+    require(0 <= library.max_documents <= 10_000, "library", "max_documents", "must be between 0 and 10000")
+    require(library.max_total_bytes >= 0, "library", "max_total_bytes", "must be 0 or more")
+    require(0 <= library.max_passages <= 10_000_000, "library", "max_passages", "must be between 0 and 10000000")
+    require(1 <= library.max_file_bytes <= 500_000_000, "library", "max_file_bytes",
+            "must be between 1 and 500000000 (Discord's largest attachments)")  # fmt: skip
+    cooldown = library.upload_cooldown_seconds
+    require(math.isfinite(cooldown) and 0 <= cooldown <= 86_400, "library", "upload_cooldown_seconds",
+            "must be a number of seconds, 0..86400")  # fmt: skip
+    hosts = library.attachment_hosts
+    require(all(h and "/" not in h and ":" not in h and h == h.strip() for h in hosts), "library",
+            "attachment_hosts", "must be host names only (no scheme, port or path)")  # fmt: skip
 
 
 def _check_storage(storage: StorageSettings, require) -> None:

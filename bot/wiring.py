@@ -8,6 +8,8 @@ from bot.core.engine import Engine, EngineOptions, Progress
 from bot.core.ranking import RerankOptions
 from bot.ingest.options import IngestOptions
 from bot.library import LibraryOptions, open_library
+from bot.library.registry import Libraries, LibraryPolicy
+from bot.service.library import ServerLibraryOptions
 from bot.service.rules import ServiceOptions
 from bot.storage import StorageOptions, sqlite_url
 from bot.storage.options import database_password
@@ -23,7 +25,15 @@ def engine_options(settings: Settings) -> EngineOptions:
 
 def ingest_options(settings: Settings) -> IngestOptions:
     i = settings.ingest
-    return IngestOptions(max_bytes=dict(i.max_bytes), timeout_seconds=i.timeout_seconds, max_memory_mb=i.max_memory_mb)
+    return IngestOptions(
+        max_bytes=dict(i.max_bytes),
+        timeout_seconds=i.timeout_seconds,
+        max_memory_mb=i.max_memory_mb,
+        max_pages=i.max_pages,
+        max_unpacked_bytes=i.max_unpacked_bytes,
+        max_unpack_ratio=i.max_unpack_ratio,
+        max_text_chars=i.max_text_chars,
+    )
 
 
 def library_options(settings: Settings) -> LibraryOptions:
@@ -59,6 +69,34 @@ def service_options(settings: Settings) -> ServiceOptions:
         private_by_default=d.private_by_default,
         answer_ttl_hours=d.answer_ttl_hours,
     )
+
+
+def library_policy(settings: Settings) -> LibraryPolicy:
+    """Which servers see the shared library, and how many server libraries stay loaded."""
+    s = settings.library
+    shared_for = {"all": None, "none": ()}[s.shared_for] if isinstance(s.shared_for, str) else s.shared_for
+    return LibraryPolicy(
+        shared_for=shared_for, search_shared_beside_own=s.search_shared_beside_own, max_loaded=s.max_loaded
+    )
+
+
+def server_library_options(settings: Settings) -> ServerLibraryOptions:
+    s = settings.library
+    return ServerLibraryOptions(
+        max_documents=s.max_documents,
+        max_total_bytes=s.max_total_bytes,
+        max_passages=s.max_passages,
+        max_file_bytes=s.max_file_bytes,
+        upload_cooldown_seconds=s.upload_cooldown_seconds,
+        attachment_hosts=tuple(s.attachment_hosts),
+        max_passage_chars=settings.corpus.max_passage_chars,
+        ingest=ingest_options(settings),
+    )
+
+
+def server_libraries(settings: Settings, shared: Engine, store) -> Libraries:
+    """Every server's library over the store, beside the shared one, per the `library:` policy."""
+    return Libraries(shared, store.guild_articles, library_policy(settings), guild_version=store.library_version)
 
 
 def open_shared_library(settings: Settings, *, save: bool = False, progress: Progress | None = None) -> Engine:

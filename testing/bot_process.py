@@ -25,6 +25,7 @@ class BotProcess:
     data_dir: Path
     log_path: Path
     env: dict
+    shard_ids: tuple[int, ...] = ()  # the shards it runs (discord.shard_ids); () for an unsharded bot
     process: asyncio.subprocess.Process | None = None
     logs: list[str] = field(default_factory=list)
 
@@ -37,7 +38,8 @@ class BotProcess:
         )  # fmt: skip
         log.close()
         if wait:
-            await fake.wait_connected(timeout=30)
+            for shard_id in self.shard_ids or (None,):  # its own shards, or every shard
+                await fake.wait_connected(timeout=30, shard_id=shard_id)
             await fake.wait_synced("ask", guild_id=GUILD, timeout=30)
 
     async def stop(self, sig: int = signal.SIGTERM, timeout: float = 15) -> int:
@@ -56,18 +58,24 @@ class BotProcess:
 
 
 def write_config(path: Path, fake: FakeDiscord, data_dir: Path, *, corpus: Path | None = None,
-                 **discord_keys) -> Path:  # fmt: skip
+                 storage: dict | None = None, **discord_keys) -> Path:  # fmt: skip
+    """A config for the bot against `fake`; `storage` keys (e.g. {"url": "postgresql://…"}) and
+    `discord_keys` (YAML values, e.g. shard_ids="[1]") as given."""
+    discord_keys = {
+        "api_base_url": fake.api_base_url,
+        "gateway_url": fake.gateway_url,
+        "sync_guild_ids": f"[{GUILD}, {OTHER_GUILD}]",
+        "shutdown_grace_seconds": 8,
+        **discord_keys,
+    }
     lines = [
         f"data_dir: {data_dir}",
         *([f"corpus: {{path: {corpus}}}"] if corpus else []),
+        *(["storage:", *(f"  {key}: {value}" for key, value in storage.items())] if storage else []),
         "logging: {level: DEBUG}",
         "discord:",
-        f"  api_base_url: {fake.api_base_url}",
-        f"  gateway_url: {fake.gateway_url}",
-        f"  sync_guild_ids: [{GUILD}, {OTHER_GUILD}]",
-        "  shutdown_grace_seconds: 8",
+        *(f"  {key}: {value}" for key, value in discord_keys.items()),
     ]
-    lines += [f"  {key}: {value}" for key, value in discord_keys.items()]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 

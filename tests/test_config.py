@@ -133,6 +133,29 @@ def test_bad_storage_settings_name_the_key_and_never_echo_a_password(text: str, 
     assert "hunter2" not in str(caught.value)
 
 
+def test_library_section_reads_keywords_lists_and_names_the_bad_key():
+    from bot.wiring import library_policy, server_library_options
+
+    settings = parse_settings("library:\n  shared_for: [1, 2]\n  max_documents: 3\n  attachment_hosts: [127.0.0.1]\n")
+    assert library_policy(settings).shared_for == (1, 2)
+    assert server_library_options(settings).max_documents == 3
+    assert server_library_options(settings).attachment_hosts == ("127.0.0.1",)
+    assert library_policy(parse_settings("library:\n  shared_for: none\n")).shared_for == ()
+    assert library_policy(parse_settings("library:\n  shared_for: all\n")).shared_for is None
+    assert library_policy(Settings()).sees_shared(12345)
+    for text, key in (
+        ("library:\n  shared_for: some\n", "library.shared_for"),
+        ("library:\n  max_loaded: 0\n", "library.max_loaded"),
+        ("library:\n  upload_cooldown_seconds: -1\n", "library.upload_cooldown_seconds"),
+        ("library:\n  attachment_hosts: [https://cdn.discordapp.com/]\n", "library.attachment_hosts"),
+        ("library:\n  attachment_hosts: cdn.discordapp.com\n", "library.attachment_hosts"),
+        ("library:\n  max_file_bytes: 0\n", "library.max_file_bytes"),
+        ("library:\n  shelves: 3\n", "library.shelves"),
+    ):
+        with pytest.raises(ConfigError, match=re.escape(f"'{key}'")):
+            parse_settings(text)
+
+
 def test_ingest_caps_per_format_reach_the_loader():
     from bot.wiring import library_options
 
@@ -140,6 +163,8 @@ def test_ingest_caps_per_format_reach_the_loader():
     options = library_options(settings).ingest
     assert options.max_bytes_for("pdf") == (80_000_000, "ingest.max_bytes.pdf")
     assert options.max_bytes_for("txt") == (100, "ingest.max_bytes.txt") and options.timeout_seconds == 5
+    limited = library_options(parse_settings("ingest: {max_pages: 7, max_unpack_ratio: 9}\n")).ingest.limits_for("pdf")
+    assert (limited.max_pages, limited.max_unpack_ratio) == (7, 9)
 
 
 @pytest.mark.parametrize(
@@ -149,6 +174,7 @@ def test_ingest_caps_per_format_reach_the_loader():
         ("ingest:\n  max_bytes: {pdf: -1}\n", "'pdf' must be a positive number of bytes"),
         ("ingest:\n  max_bytes: 5\n", "must be a mapping of names to whole numbers"),
         ("ingest:\n  timeout_seconds: 0\n", "'ingest.timeout_seconds' must be above 0"),
+        ("ingest:\n  max_pages: 0\n", "'ingest.max_pages' must be a positive whole number"),
     ],
 )
 def test_bad_ingest_keys_are_named(text, words):

@@ -8,6 +8,7 @@ Buttons are DynamicItems whose custom_ids keep the format of every button alread
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 
 import discord
@@ -20,6 +21,7 @@ from bot.service.answers import PageView, page_count, page_excerpts
 from bot.service.asking import Question, Unanswered, normalise
 from bot.storage.records import AnswerRecord
 
+log = logging.getLogger("studybot.app")
 NO_ANSWER = "-"  # the answer id of a passage shown from /source, outside any answer
 _ANSWER = r"(?P<answer>[A-Za-z0-9_-]{1,32})"
 _ARG = r"(?P<arg>[A-Za-z0-9_-]{1,40})"
@@ -129,7 +131,7 @@ class FullButton(_AnswerButton, discord.ui.DynamicItem[discord.ui.Button], templ
         record = await self.stored(interaction)
         if record is None:
             return
-        passage_id = interaction.client.services.answers.excerpt_passage(record, self.arg)  # type: ignore[attr-defined]
+        passage_id = await interaction.client.services.answers.excerpt_passage(record, self.arg)  # type: ignore
         if await refused(interaction, passage_id):
             return
         await show_passage(interaction, passage_id, answer_id=record.id)
@@ -178,10 +180,10 @@ def _only_they_see(interaction: discord.Interaction) -> bool:
     return bool(interaction.message and interaction.message.flags.ephemeral)
 
 
-def is_our_button(interaction: discord.Interaction) -> bool:
-    """Whether discord.py will route this click to one of BUTTONS (its id matches one, on its message)."""
+def is_our_button(interaction: discord.Interaction, buttons=BUTTONS) -> bool:
+    """Whether discord.py will route this click to one of `buttons` (its id matches one, on its message)."""
     custom_id = (interaction.data or {}).get("custom_id", "")
-    if not any(button.__discord_ui_compiled_template__.fullmatch(custom_id) for button in BUTTONS):
+    if not any(button.__discord_ui_compiled_template__.fullmatch(custom_id) for button in buttons):
         return False
     message = interaction.message
     rows = message.components if message else []
@@ -209,9 +211,10 @@ def answer_view(record: AnswerRecord, page: int, *, disabled: bool = False) -> d
 
 def page_embed(view: PageView) -> discord.Embed:
     record = view.record
-    return render.answer_embed(
-        view.answer, page=view.page, page_size=record.page_size, excerpts=view.shown
-    )
+    embed = render.answer_embed(view.answer, page=view.page, page_size=record.page_size, excerpts=view.shown)
+    if view.note:  # excerpts whose document was removed: say so instead of showing less without a word
+        embed.description = f"{embed.description}\n{view.note}" if view.shown and embed.description else view.note
+    return embed
 
 
 # ---------------------------------------------------------------- asking
@@ -239,7 +242,27 @@ async def ask(interaction: discord.Interaction, text: str, *, article_id: str | 
         await respond(interaction, content=messages.NOT_SAVED_NOTE, embed=embed)
         return
     answers = interaction.client.services.answers  # type: ignore[attr-defined]
-    await respond(interaction, embed=page_embed(await answers.view(done.record, 1)), view=answer_view(done.record, 1))
+    embed, view = page_embed(await answers.view(done.record, 1)), answer_view(done.record, 1)
+    if step.in_thread and await _answer_in_thread(interaction, step.question.text, embed, view):
+        return
+    await respond(interaction, embed=embed, view=view)
+
+
+async def _answer_in_thread(interaction: discord.Interaction, question: str, embed, view) -> bool:
+    """The question stays in the channel; its answer goes into a thread started from it.
+
+    False (answer in place) where no thread can be started: a DM, a thread already, no permission."""
+    if interaction.channel is None or isinstance(interaction.channel, discord.Thread | discord.DMChannel):
+        return False
+    await respond(interaction, content=messages.question_heading(render.safe(question, 1900)))
+    try:
+        message = await interaction.original_response()
+        thread = await message.create_thread(name=render.plain(question, 100) or "Answer")
+        await thread.send(embed=embed, view=view)
+    except discord.HTTPException as exc:
+        log.warning("could not answer in a thread (%s); answering below the question", exc)
+        await interaction.followup.send(embed=embed, view=view)
+    return True
 
 
 async def show_passage(interaction: discord.Interaction, passage_id: str, *, answer_id: str = NO_ANSWER,

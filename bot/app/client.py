@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 import discord
 from discord import app_commands
 
-from bot.app import answering, commands
+from bot.app import answering, commands, library
 from bot.app.interactions import SeenInteractions, report_failure, respond
 from bot.service import messages
 from bot.service.services import Services
@@ -49,9 +49,9 @@ class StudyBotMixin:
         self._pruner: asyncio.Task | None = None
 
     async def setup_hook(self) -> None:
-        for command in commands.COMMANDS:
+        for command in (*commands.COMMANDS, *library.COMMANDS):
             self.tree.add_command(command)  # type: ignore[attr-defined]
-        self.add_dynamic_items(*answering.BUTTONS)  # type: ignore[attr-defined]
+        self.add_dynamic_items(*answering.BUTTONS, *library.BUTTONS)  # type: ignore[attr-defined]
         if self.services is not None:
             await self.passage_keys(None)  # the shared library's keys, built off the event loop at start
             self._pruner = asyncio.create_task(self._prune_expired_answers(), name="prune-answers")
@@ -89,7 +89,8 @@ class StudyBotMixin:
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         """A click discord.py routes nowhere (a crafted or foreign custom_id) still gets an answer."""
-        if interaction.type is not discord.InteractionType.component or answering.is_our_button(interaction):
+        buttons = (*answering.BUTTONS, *library.BUTTONS)
+        if interaction.type is not discord.InteractionType.component or answering.is_our_button(interaction, buttons):
             return
         if await self.admit(interaction):
             await respond(interaction, content=messages.NOT_MINE, ephemeral=True)

@@ -11,7 +11,7 @@ from discord import app_commands
 from bot.app import answering, render
 from bot.app.interactions import member, refused, respond
 from bot.service import messages
-from bot.service.admin import Channel, SettingsChange
+from bot.service.admin import Channel, Role, SettingsChange
 from bot.service.asking import QUESTION_MAX
 from bot.service.rules import COOLDOWN_MAX, PAGE_SIZE_MAX
 
@@ -143,6 +143,9 @@ def _channel(channel: app_commands.AppCommandChannel | None) -> Channel | None:
     allow_channel="Answer in this channel (once any is set, only in those)",
     disallow_channel="Stop answering in this channel",
     all_channels="Answer in every channel again",
+    librarian_role="Members with this role may change the reading list (/library)",
+    no_librarian_role="Only Manage Server changes the reading list again",
+    threads="Public answers go into a thread started from the question",
 )
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_guild=True)
@@ -155,15 +158,21 @@ async def settings_command(
     allow_channel: app_commands.AppCommandChannel | None = None,
     disallow_channel: app_commands.AppCommandChannel | None = None,
     all_channels: bool | None = None,
+    librarian_role: discord.Role | None = None,
+    no_librarian_role: bool | None = None,
+    threads: bool | None = None,
 ) -> None:
+    role = None if librarian_role is None else Role(librarian_role.id, librarian_role.guild.id)
     change = SettingsChange(
-        excerpts, private, cooldown, _channel(allow_channel), _channel(disallow_channel), all_channels
+        excerpts, private, cooldown, _channel(allow_channel), _channel(disallow_channel), all_channels, role,
+        no_librarian_role, threads,
     )
     view = await interaction.client.services.admin.settings(member(interaction), change)  # type: ignore
     if await refused(interaction, view):
         return
     embed = render.settings_embed(
-        top_k=view.page_size, private=view.private, cooldown=int(view.cooldown), channel_ids=list(view.channel_ids)
+        top_k=view.page_size, private=view.private, cooldown=int(view.cooldown), channel_ids=list(view.channel_ids),
+        librarian_role_id=view.librarian_role_id, threads=view.threads,
     )
     heading = messages.SETTINGS_SAVED if view.saved else messages.CURRENT_SETTINGS
     await respond(interaction, content=heading, embed=embed, ephemeral=True)

@@ -33,6 +33,7 @@ def member(interaction: discord.Interaction) -> Member:
         channel_id=interaction.channel_id,
         parent_channel_id=getattr(channel, "parent_id", None),  # a thread: its channel's rules apply
         can_manage=interaction.guild_id is not None and bool(permissions and permissions.manage_guild),
+        role_ids=tuple(role.id for role in getattr(interaction.user, "roles", ())),
     )
 
 

@@ -14,11 +14,16 @@ import yarl
 
 from bot.app.client import create_client
 from bot.config import DiscordSettings, Settings, TokenError, read_token
-from bot.library.registry import Libraries
 from bot.service.services import Services
 from bot.storage import StorageError, open_store
 from bot.storage.sqlite import DatabaseInUse, exclusive
-from bot.wiring import open_shared_library, service_options, storage_options
+from bot.wiring import (
+    open_shared_library,
+    server_libraries,
+    server_library_options,
+    service_options,
+    storage_options,
+)
 
 log = logging.getLogger("studybot.app")
 
@@ -119,7 +124,8 @@ async def _serve(settings: Settings, token: str) -> int:
         log.error("no article with text could be loaded from %s", settings.corpus.path)
         return 1
     async with await open_store(storage_options(settings)) as store:
-        services = Services.create(Libraries(engine), store, service_options(settings))
+        libraries = server_libraries(settings, engine, store)
+        services = Services.create(libraries, store, service_options(settings), server_library_options(settings))
         store.on_change(services.apply_change)
         client = create_client(services, **_client_options(settings))
         stop = asyncio.Event()

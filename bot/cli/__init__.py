@@ -1,4 +1,4 @@
-"""studybot ask | source | index | eval | run | sync | backup | completion.
+"""studybot ask | source | index | eval | library | run | sync | backup | completion.
 
 Discord is imported only by `run` and `sync`, so the other commands start fast.
 """
@@ -13,6 +13,7 @@ from pathlib import Path
 
 from bot import __version__
 from bot.cli.commands import COMMANDS, CommandError, ProgressBar
+from bot.cli.library import add_library_parser, cmd_library
 from bot.config import ConfigError, Settings, load_settings
 from bot.core.engine import EngineUnavailable
 from bot.library import CorpusError
@@ -27,13 +28,19 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"studybot {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def command(name: str, help_: str) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help_, description=help_)
+    def common_options(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
         p.add_argument("--config", type=Path, metavar="FILE", help="YAML config (default: built-in defaults)")
         p.add_argument("--corpus", type=Path, metavar="DIR", help="folder of articles (overrides corpus.path)")
         return p
 
+    def command(name: str, help_: str) -> argparse.ArgumentParser:
+        return common_options(sub.add_parser(name, help=help_, description=help_))
+
+    def server_option(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--guild", type=int, metavar="ID", help="search as this server does (its own documents too)")
+
     ask = command("ask", "answer a question with cited excerpts")
+    server_option(ask)
     ask.add_argument("question")
     ask.add_argument("--top-k", type=int, metavar="K", help="number of excerpts (default: search.top_k)")
     ask.add_argument("--article", metavar="ID", help="search only this article")
@@ -44,12 +51,15 @@ def build_parser() -> argparse.ArgumentParser:
     source.add_argument("marker", nargs="?", metavar="MARKER", help="footnote marker, e.g. iii")
     source.add_argument("--passage", metavar="ID", help="passage id, e.g. 002_845548aa095cdc9a:4")
     source.add_argument("--json", action="store_true")
+    server_option(source)
 
     command("index", "load the corpus, save its index, and report articles, passages, footnotes and warnings")
 
     ev = command("eval", "measure answer quality on a question set")
     ev.add_argument("questions", type=Path, metavar="QUESTIONS.yaml")
     ev.add_argument("--json", action="store_true")
+    server_option(ev)
+    add_library_parser(sub, common_options)
 
     command("run", "start the Discord bot (token from DISCORD_TOKEN or DISCORD_TOKEN_FILE)")
     command("sync", "register the slash commands with Discord, then exit")
@@ -82,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = settings.with_corpus(args.corpus.resolve())
     _configure_logging(settings)
     try:
-        return COMMANDS[args.command](args, settings)
+        return {**COMMANDS, "library": cmd_library}[args.command](args, settings)
     except CommandError as exc:
         print(f"studybot: {exc}", file=sys.stderr)
         return exc.code

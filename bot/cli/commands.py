@@ -59,14 +59,35 @@ def _print_json(data: dict) -> None:
     print(json.dumps(data, ensure_ascii=False, indent=2))
 
 
-def open_engine(settings: Settings, progress: ProgressBar | None = None, *, save: bool = False) -> Engine:
-    """The host's corpus as an engine; a corpus with no loadable text stops the command."""
+def open_engine(settings: Settings, progress: ProgressBar | None = None, *, save: bool = False,
+                guild: int | None = None) -> Engine:  # fmt: skip
+    """The host's corpus as an engine (with `guild`: what that server searches, its own documents
+    beside the shared ones per the library policy); no loadable text stops the command."""
     from bot.wiring import open_shared_library
 
     engine = open_shared_library(settings, save=save, progress=progress or ProgressBar())
+    if guild is not None:
+        engine = _server_engine(settings, engine, guild)
     if not engine.passages and not save:
-        raise CommandError(f"no article with text could be loaded from {settings.corpus.path}", EXIT_FAILURE)
+        where = f"server {guild}'s library" if guild is not None else str(settings.corpus.path)
+        raise CommandError(f"no article with text could be loaded from {where}", EXIT_FAILURE)
     return engine
+
+
+def _server_engine(settings: Settings, shared: Engine, guild: int) -> Engine:
+    import asyncio
+
+    from bot.storage import StorageError, open_store
+    from bot.wiring import server_libraries, storage_options
+
+    async def load() -> Engine:
+        async with await open_store(storage_options(settings)) as store:
+            return await server_libraries(settings, shared, store).engine_for(guild)
+
+    try:
+        return asyncio.run(load())
+    except StorageError as exc:
+        raise CommandError(str(exc), EXIT_FAILURE) from None
 
 
 def cmd_ask(args, settings: Settings) -> int:
@@ -74,7 +95,7 @@ def cmd_ask(args, settings: Settings) -> int:
         raise CommandError("--top-k must be between 1 and 50")
     if not args.question.strip():
         raise CommandError("the question is empty")
-    engine = open_engine(settings)
+    engine = open_engine(settings, guild=args.guild)
     if args.article and engine.article(args.article) is None:
         raise CommandError(f"--article {args.article}: no such article (see `studybot source`)")
     answer = engine.ask(args.question, top_k=args.top_k, article_id=args.article)
@@ -86,7 +107,7 @@ def cmd_ask(args, settings: Settings) -> int:
 
 
 def cmd_source(args, settings: Settings) -> int:
-    engine = open_engine(settings)
+    engine = open_engine(settings, guild=args.guild)
     style = _style()
     if args.passage:
         found = engine.passage(args.passage)
@@ -146,7 +167,7 @@ def cmd_eval(args, settings: Settings) -> int:
         questions = load_questions(args.questions)
     except QuestionSetError as exc:
         raise CommandError(str(exc)) from None
-    report = evaluate(open_engine(settings), questions).to_dict()
+    report = evaluate(open_engine(settings, guild=args.guild), questions).to_dict()
     if args.json:
         _print_json(report)
     else:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 
 @dataclass(frozen=True)
@@ -118,3 +118,66 @@ class PassageLookup:
     passage: Passage
     previous: str | None  # neighbour passage ids within the article
     next: str | None
+
+
+# -- Article as plain JSON-able data (a server's documents are stored parsed, never pickled) ------
+
+ARTICLE_FORMAT = 1  # bump when the dict layout changes incompatibly
+
+
+def article_to_dict(article: Article) -> dict:
+    """`article` as plain lists, strings and numbers; `article_from_dict` gives it back equal."""
+
+    def note(f: Footnote) -> list:
+        return [f.marker, f.source, f.ibid_of]
+
+    return {
+        "format": ARTICLE_FORMAT,
+        "id": article.id,
+        "path": article.path,
+        "title": article.title,
+        "author": article.author,
+        "date": article.date,
+        "publication": article.publication,
+        "url": article.url,
+        "language": article.language,
+        "page_labels": list(article.page_labels),
+        "footnotes": [note(f) for f in article.footnotes],
+        "passages": [
+            [p.ordinal, p.paragraph, p.text, [note(f) for f in p.footnotes], list(p.pages)] for p in article.passages
+        ],
+    }
+
+
+def article_from_dict(data: dict) -> Article:
+    """The Article `article_to_dict` wrote; ValueError for any other layout."""
+    if not isinstance(data, dict) or data.get("format") != ARTICLE_FORMAT:
+        raise ValueError(f"not a stored article of format {ARTICLE_FORMAT}")
+
+    def note(item: list) -> Footnote:
+        return Footnote(item[0], item[1], item[2])
+
+    article_id = data["id"]
+    passages = tuple(
+        Passage(f"{article_id}:{ordinal}", article_id, ordinal, paragraph, text, tuple(map(note, notes)), tuple(pages))
+        for ordinal, paragraph, text, notes, pages in data["passages"]
+    )
+    return Article(
+        id=article_id,
+        path=data["path"],
+        title=data["title"],
+        author=data["author"],
+        date=data["date"],
+        publication=data["publication"],
+        url=data["url"],
+        language=data["language"],
+        passages=passages,
+        footnotes=tuple(map(note, data["footnotes"])),
+        page_labels=tuple(data["page_labels"]),
+    )
+
+
+def with_article_id(article: Article, article_id: str) -> Article:
+    """`article` under another id, its passage ids following (f"{article_id}:{ordinal}")."""
+    passages = tuple(replace(p, id=f"{article_id}:{p.ordinal}", article_id=article_id) for p in article.passages)
+    return replace(article, id=article_id, passages=passages)

@@ -1,8 +1,13 @@
 """Footnotes: the notes list (entries, Ibidem, op. cit.) and the inline markers that cite it.
 
-Markers in body text are `[12]`, `[iv]`, `[^3]`, or a named one (`[wilson2009]`, from Markdown's
-`[^wilson2009]`) when the notes list has that name. In plain text, superscripts (`¹²`) and
-parenthesised numbers (`(12)`) become `[12]` where the notes list has entry 12.
+Markers in body text are `[12]`, `[iv]`, `[^3]`: numbers and roman numerals always count (one the
+list lacks is warned about, unless it has four digits or more: `[1999]` is a year). Other markers
+count only when the notes list has that entry, so that `[sic]`, `[citation needed]` or `[ed.]` stay
+text: a name (`[wilson2009]`, from Markdown's
+`[^wilson2009]`), a letter (`[a]`), a symbol (`[*]`, `[†]`, `[‡‡]`) or a note group as Wikipedia
+shows it (`[note 1]`, `[nb 2]`). In plain text, superscripts (`¹²`) and parenthesised numbers
+(`(12)`) become `[12]` where the notes list has entry 12; under a notes heading, entries may be
+marked `[a]`, `[*]` or `†` too.
 """
 
 from __future__ import annotations
@@ -16,18 +21,25 @@ from bot.core.models import Footnote, normalise_marker
 # A marker: [i], [12], [^3], [ IV ] — roman numerals or numbers, optionally caret-prefixed.
 _MARK = r"\[\s*\^?\s*(?:\d{1,6}|[ivxlcdm]{1,8})\s*\]"
 INLINE_MARKER = re.compile(_MARK, re.IGNORECASE)
-NAMED_MARKER = re.compile(r"\[\^?([^\W_][\w.-]{0,59})\]")  # [wilson2009]: counts only when the list has it
+SYMBOLS = "*†‡§¶‖"  # the classic order of note symbols, then doubled: **, ††
+# Counts only when the list has it: [wilson2009], [a], [*], [†‡], [note 1], [nb 2].
+NAMED_MARKER = re.compile(rf"\[\^?\s*([^\W_][\w.-]{{0,59}}(?:\s\d{{1,4}})?|[{SYMBOLS}]{{1,4}})\s*\]")
 SUPERSCRIPTS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
 _SUPER_DIGITS = str.maketrans(SUPERSCRIPTS, "0123456789")
 _SUPERSCRIPT_RUN = re.compile(f"[{SUPERSCRIPTS}]+")
+_SYMBOL_RUN = re.compile(rf"(?<=[\w.,;:!?\"”’)])[{SYMBOLS}]{{1,4}}(?=[\s,.;:]|$)")  # "treaty.*", "Vienna†"
 _UNIT_BEFORE = re.compile(r"(?:^|[\s(/])(?:m|cm|mm|km|ft|in|mi|yd|s|x|y|n|a|b|r)$")  # m², km³, x²: exponents
 # "(3)" right after a word or a sentence's end ("Geneva (3)", "Vienna.(3)"), not "…: (1) first, (2) …"
 _PARENTHESISED = re.compile(r"(?:(?<=[\w.!?\"”’»])|(?<=\w ))\((\d{1,3})\)")
 # A notes-list entry: a marker at the start of a line, then its text ("[ii] U.S. Department…",
 # "[^3]: Source", "[12]. Source", "¹ Source").
 ENTRY = re.compile(rf"^\s*({_MARK}|[{SUPERSCRIPTS}]{{1,4}})\s*[:.]?\s*(\S.*)$", re.IGNORECASE)
-# Under a notes heading also "1. Source", "1) Source", "(1) Source".
-NUMBERED_ENTRY = re.compile(r"^\s*(?:(\d{1,4})[.)]|\((\d{1,4})\))\s+(\S.*)$")
+# Under a notes heading also "1. Source", "1) Source", "(1) Source", "[a] Source", "[*] Source", "† Source"
+# (not a bare "* Source": that is a bullet of a reading list).
+NUMBERED_ENTRY = re.compile(
+    rf"^\s*(?:(\d{{1,4}})[.)]|\((\d{{1,4}})\)|\[([a-z]{{1,2}}|[{SYMBOLS}]{{1,4}})\]|([{SYMBOLS[1:]}]{{1,4}}|\*{{2,4}}))\s+(\S.*)$",
+    re.IGNORECASE,
+)
 NOTES_HEADINGS = frozenset(
     {
         "notes", "footnotes", "endnotes", "references", "sources", "notes and references", "works cited",
@@ -66,7 +78,7 @@ def parse_entry(line: str, numbered: bool = False) -> Entry | None:
     if match:
         return Entry(normalise_marker(match.group(1).translate(_SUPER_DIGITS)), match.group(2).strip())
     match = NUMBERED_ENTRY.match(line) if numbered else None
-    return Entry(match.group(1) or match.group(2), match.group(3).strip()) if match else None
+    return Entry(next(filter(None, match.groups()[:4])).lower(), match.group(5).strip()) if match else None
 
 
 def resolve(entries: list[Entry]) -> tuple[tuple[Footnote, ...], list[str]]:
@@ -115,13 +127,16 @@ def with_detail(source: str, detail: str) -> str:
 
 
 def _by_author(footnotes: list[Footnote], author: str) -> Footnote | None:
-    """The latest earlier note (not itself a back-reference) whose source starts with this author."""
+    """The latest earlier note (not itself a back-reference) whose source starts with this author, or
+    whose author has this surname ("Kofler, op. cit." after "Anton Kofler, Die Brennerstraße…")."""
     wanted = author.strip(" ,.").casefold()
     if not wanted:
         return None
+    surname = wanted.split()[-1]
     for footnote in reversed([f for f in footnotes if f.ibid_of is None]):
         source = footnote.source.casefold()
-        if source.startswith(wanted) or (" " in wanted and source.startswith(wanted.split()[-1])):
+        named = source.split(",", 1)[0].split()
+        if source.startswith(wanted) or source.startswith(surname) or (named and named[-1] == surname):
             return footnote
     return None
 
@@ -129,19 +144,34 @@ def _by_author(footnotes: list[Footnote], author: str) -> Footnote | None:
 def cited_markers(text: str, known: Collection[str] = ()) -> list[str]:
     """Normalised markers cited in a text, in order of first citation.
 
-    Numbers and roman numerals always count (an unknown one is warned about); a named marker
-    (`[wilson2009]`) counts only when it is one of `known`, so `[sic]` is no citation.
+    Numbers and roman numerals always count (an unknown one is warned about), save an unknown one of
+    four digits or more (`[1999]` is a year, `[viii]` still a note); any other marker
+    (`[wilson2009]`, `[a]`, `[*]`, `[note 1]`) counts only when it is one of `known`, so `[sic]` is
+    no citation.
     """
     found: list[tuple[int, str]] = [(m.start(), normalise_marker(m.group(0))) for m in INLINE_MARKER.finditer(text)]
+    found = [(at, marker) for at, marker in found if len(marker) < 4 or not marker.isdigit() or marker in known]
     if known:
-        found += [(m.start(), m.group(1).lower()) for m in NAMED_MARKER.finditer(text) if m.group(1).lower() in known]
+        named = ((m.start(), _folded(m.group(1))) for m in NAMED_MARKER.finditer(text))
+        found += [(start, marker) for start, marker in named if marker in known]
     return list(dict.fromkeys(marker for _, marker in sorted(found)))
 
 
+def can_cite(marker: str) -> bool:
+    """Whether `[marker]` written in text cites the note of that (normalised) marker."""
+    text = f"[{marker}]"
+    return bool(INLINE_MARKER.fullmatch(text) or NAMED_MARKER.fullmatch(text))
+
+
+def _folded(marker: str) -> str:
+    return " ".join(marker.split()).lower()
+
+
 def link_plain_markers(text: str, known: Collection[str]) -> str:
-    """Plain-text citations of known entries as `[n]`: superscripts ("treaty.¹²" → "treaty.[12]") and
-    parenthesised numbers after a word ("treaty (3)" → "treaty [3]"). Unknown numbers, exponents (m²)
-    and enumerations ("…: (1) first") stay as written."""
+    """Plain-text citations of known entries as `[n]`: superscripts ("treaty.¹²" → "treaty.[12]"), note
+    symbols right after a word ("treaty.*" → "treaty.[*]") and parenthesised numbers after a word
+    ("treaty (3)" → "treaty [3]"). Unknown numbers, exponents (m²) and enumerations ("…: (1) first")
+    stay as written."""
     if not known:
         return text
     if any(c in SUPERSCRIPTS for c in text):
@@ -152,6 +182,8 @@ def link_plain_markers(text: str, known: Collection[str]) -> str:
             return f"[{number}]" if number in known and not exponent else match.group(0)
 
         text = _SUPERSCRIPT_RUN.sub(superscript, text)
+    if any(c in SYMBOLS for c in text):
+        text = _SYMBOL_RUN.sub(lambda m: f"[{m.group(0)}]" if m.group(0) in known else m.group(0), text)
     if "(" in text:
 
         def parenthesised(match: re.Match) -> str:

@@ -36,6 +36,10 @@ class IngestOptions:
     max_memory_mb: int = 512  # memory one file's reader may take in its worker process
     # corpus.max_file_bytes, when set: the cap of .txt and .md (what it has always capped)
     text_max_bytes: int | None = None
+    max_pages: int = ReadLimits.max_pages  # paged formats (PDF)
+    max_unpacked_bytes: int = ReadLimits.max_unpacked_bytes  # zip-based formats (.docx, .epub), all members
+    max_unpack_ratio: int = ReadLimits.max_unpack_ratio  # zip-based formats, one member's unpacked/packed
+    max_text_chars: int = ReadLimits.max_text_chars  # text taken from one file; the rest is cut with a warning
 
     def max_bytes_for(self, format_key: str) -> tuple[int, str]:
         """The size cap of a format, and the setting it comes from (for the warning)."""
@@ -51,7 +55,13 @@ class IngestOptions:
             raise SkipFile(f"{size:,} bytes is over {setting} ({cap:,})")
 
     def limits_for(self, format_key: str) -> ReadLimits:
-        return ReadLimits(max_bytes=self.max_bytes_for(format_key)[0])
+        return ReadLimits(
+            max_bytes=self.max_bytes_for(format_key)[0],
+            max_pages=self.max_pages,
+            max_unpacked_bytes=self.max_unpacked_bytes,
+            max_unpack_ratio=self.max_unpack_ratio,
+            max_text_chars=self.max_text_chars,
+        )
 
     def needs_worker(self, format_key: str) -> bool:
         return format_key not in IN_PROCESS_FORMATS

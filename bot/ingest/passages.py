@@ -6,7 +6,7 @@ import re
 
 from bot.core.sentences import sentence_spans
 
-_ENDS_SENTENCE = re.compile(r"""[.!?…:;]["'”’»)\]]*(?:\[\s*\^?\s*\w{1,6}\s*\])*$""")
+_ENDS_SENTENCE = re.compile(r"""[.!?…:;]["'”’»)\]]*(?:\[[^\[\]\n]{1,20}\])*$""")  # markers after it
 MAX_HEADING_WORDS = 12
 
 

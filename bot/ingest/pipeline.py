@@ -22,7 +22,7 @@ from bot.ingest.metadata import URL_LINE, take_metadata
 from bot.ingest.passages import attach_headings, rejoin_broken, split_long
 
 PageMarks = tuple[tuple[int, int], ...]  # (offset, physical page), as in Block.pages
-_CITING_SENTENCE_END = re.compile(r"""[.!?…]["'”’»)]*(?:\[[^\]\s]{1,60}\])+$""")
+_CITING_SENTENCE_END = re.compile(r"""[.!?…]["'”’»)]*(?:\[[^\[\]\n]{1,60}\])+$""")
 _HASHES = re.compile(r"#{1,6}\s+(?=\S)")
 
 
@@ -63,6 +63,7 @@ def build_article(
     if not meta.title and structured and structured[0].kind == HEADING and not document.metadata.get("title"):
         meta.title, structured = structured[0].text, structured[1:]
     meta = meta.updated(document.metadata).updated(manifest_entry or {})
+    structured = _without_title_heading(structured, {document.metadata.get("title"), meta.title})
     footnotes, footnote_warnings = notes.resolve(entries)
     warnings.extend(footnote_warnings)
     by_marker = {f.marker: f for f in footnotes}
@@ -110,6 +111,16 @@ def _language(manifest_entry: dict | None, document: Document, passages: list[Pa
     """The language the manifest or the format states, else the one the text is written in."""
     stated = (manifest_entry or {}).get("language") or document.metadata.get("language")
     return stated or detect_language(" ".join(p.text for p in passages[:40]))
+
+
+def _without_title_heading(blocks: list[Block], titles: set[str | None]) -> list[Block]:
+    """The title printed at the top (a page's or a chapter's <h1>, a PDF's first line) is the title, not
+    text of its own: a heading among the first blocks that repeats the stated title is dropped."""
+    folded = {" ".join(t.split()).casefold() for t in titles if t}
+    for index, block in enumerate(blocks[:5]):
+        if block.kind == HEADING and " ".join(block.text.split()).casefold() in folded:
+            return blocks[:index] + blocks[index + 1 :]
+    return blocks
 
 
 def _text_lines(block: Block) -> list[str]:

@@ -21,6 +21,8 @@ from bot.library.packed import Concatenated
 
 # (version, articles) of a server's own library; version changes whenever a document does
 GuildArticles = Callable[[int], Awaitable[tuple[str, tuple[Article, ...]]]]
+# just the version (cheap): when it equals the loaded one, the articles are not read again
+GuildVersion = Callable[[int], Awaitable[str]]
 
 
 @dataclass(frozen=True)
@@ -40,12 +42,13 @@ def postings_of(engine: Engine) -> Postings:
 
 class Libraries:
     def __init__(self, shared: Engine, guild_articles: GuildArticles | None = None,
-                 policy: LibraryPolicy | None = None):  # fmt: skip
+                 policy: LibraryPolicy | None = None, guild_version: GuildVersion | None = None):  # fmt: skip
         self.shared = shared
         self.guild_articles = guild_articles
+        self.guild_version = guild_version
         self.policy = policy or LibraryPolicy()
         self.empty = Engine(Corpus(()), shared.options)
-        self._loaded: OrderedDict[int, tuple[str, Engine]] = OrderedDict()
+        self._loaded: OrderedDict[int, tuple[str, Engine | None]] = OrderedDict()  # None: no documents
         self._shared_postings: Postings | None = None
         self._locks: dict[int, asyncio.Lock] = {}
 
@@ -63,23 +66,29 @@ class Libraries:
         """A document of this server changed: its library loads again on next use."""
         self._loaded.pop(guild_id, None)
 
+    def forget_all(self) -> None:
+        """Notices may have been missed: every server library loads again on next use."""
+        self._loaded.clear()
+
     async def engine_for(self, guild_id: int | None) -> Engine:
         shared = self.shared if self.policy.sees_shared(guild_id) else self.empty
         if guild_id is None or self.guild_articles is None:
             return shared
         async with self._locks.setdefault(guild_id, asyncio.Lock()):
-            version, articles = await self.guild_articles(guild_id)
-            if not articles:
-                return shared
             loaded = self._loaded.get(guild_id)
+            if loaded is not None and self.guild_version is not None and await self.guild_version(guild_id) == loaded[0]:
+                self._loaded.move_to_end(guild_id)
+                return loaded[1] or shared
+            version, articles = await self.guild_articles(guild_id)
             if loaded is not None and loaded[0] == version:
                 self._loaded.move_to_end(guild_id)
-                return loaded[1]
-            engine = await asyncio.to_thread(self._build, articles, shared)
+                return loaded[1] or shared
+            engine = await asyncio.to_thread(self._build, articles, shared) if articles else None
             self._loaded[guild_id] = (version, engine)
+            self._loaded.move_to_end(guild_id)
             while len(self._loaded) > self.policy.max_loaded:
                 self._loaded.popitem(last=False)
-            return engine
+            return engine or shared
 
     def _build(self, articles: tuple[Article, ...], shared: Engine) -> Engine:
         own = Engine(Corpus(articles), shared.options)

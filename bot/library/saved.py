@@ -47,7 +47,9 @@ def _inputs(options: LibraryOptions) -> tuple[hashlib.blake2b, list[Path]]:
     """A digest seeded with what shapes passages and terms, and the files that feed the library."""
     digest = hashlib.blake2b(digest_size=16)
     versions = (CACHE_VERSION, FORMAT_VERSION, ANALYZER_VERSION)
-    limits = (options.max_file_bytes, sorted(options.ingest.max_bytes.items()))  # what decides which files load
+    i = options.ingest  # what decides which files load, and how much of them
+    limits = (options.max_file_bytes, sorted(i.max_bytes.items()), i.max_pages, i.max_unpacked_bytes,
+              i.max_unpack_ratio, i.max_text_chars)  # fmt: skip
     digest.update(repr((versions, limits, options.max_passage_chars)).encode())
     folder = Path(options.corpus_path)
     if not folder.is_dir():

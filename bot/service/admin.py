@@ -5,12 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.service import messages
+from bot.service.deadline import before_first_reply
 from bot.service.rules import COOLDOWN_MAX, PAGE_SIZE_MAX, Member, Refusal, ServerRules
 from bot.storage.records import GuildStats
 
 
 @dataclass(frozen=True)
 class Channel:
+    id: int
+    guild_id: int | None
+
+
+@dataclass(frozen=True)
+class Role:
     id: int
     guild_id: int | None
 
@@ -23,6 +30,9 @@ class SettingsChange:
     allow_channel: Channel | None = None
     disallow_channel: Channel | None = None
     all_channels: bool | None = None
+    librarian_role: Role | None = None
+    no_librarian_role: bool | None = None  # only Manage Server changes the reading list again
+    threads: bool | None = None  # public answers go into a thread started from the question
 
 
 @dataclass(frozen=True)
@@ -32,6 +42,8 @@ class SettingsView:
     private: bool
     cooldown: float
     channel_ids: tuple[int, ...]
+    librarian_role_id: int | None = None
+    threads: bool = False
 
 
 class Admin:
@@ -55,12 +67,14 @@ class Admin:
             private=self.rules.private_default(guild),
             cooldown=self.rules.cooldown(guild),
             channel_ids=tuple(guild.channel_ids),
+            librarian_role_id=guild.librarian_role_id,
+            threads=bool(guild.threads),
         )
 
     async def stats(self, member: Member) -> GuildStats | Refusal:
         if member.guild_id is None or not member.can_manage:
             return Refusal(messages.MANAGE_STATS_ONLY)
-        return await self.store.guild_stats(member.guild_id)
+        return await before_first_reply(self.store.guild_stats(member.guild_id), "count the statistics")
 
 
 def _validated(member: Member, change: SettingsChange) -> dict | Refusal:
@@ -72,6 +86,8 @@ def _validated(member: Member, change: SettingsChange) -> dict | Refusal:
         changes["top_k"] = change.excerpts
     if change.private is not None:
         changes["private_default"] = bool(change.private)
+    if change.threads is not None:
+        changes["threads"] = bool(change.threads)
     if change.cooldown is not None:
         if not 0 <= change.cooldown <= COOLDOWN_MAX:
             return Refusal(messages.bad_option("cooldown", f"must be between 0 and {COOLDOWN_MAX} seconds."))
@@ -84,4 +100,10 @@ def _validated(member: Member, change: SettingsChange) -> dict | Refusal:
         if channel.guild_id != member.guild_id:
             return Refusal(messages.bad_option(option, "must be a channel of this server."))
         changes[option] = channel.id
+    if change.librarian_role is not None:
+        if change.librarian_role.guild_id != member.guild_id:
+            return Refusal(messages.bad_option("librarian_role", messages.LIBRARIAN_ROLE_NOT_HERE))
+        changes["librarian_role_id"] = change.librarian_role.id
+    elif change.no_librarian_role:
+        changes["librarian_role_id"] = None
     return changes

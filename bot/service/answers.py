@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from bot.core.models import Answer, Excerpt, PassageLookup
 from bot.service import messages
+from bot.service.deadline import before_first_reply
 from bot.service.rules import Member, Refusal
 from bot.storage.records import AnswerRecord, ExcerptRecord
 
@@ -24,10 +25,16 @@ class PageView:
     page: int
     answer: Answer  # every excerpt still in the readings
     shown: tuple[Excerpt, ...]  # the excerpts on this page
+    removed: int = 0  # excerpts of this page whose document has since left the reading list
 
     @property
     def pages(self) -> int:
         return page_count(self.record)
+
+    @property
+    def note(self) -> str | None:
+        """What to tell the reader about excerpts that can no longer be shown."""
+        return messages.EXCERPTS_REMOVED if self.removed else None
 
 
 def page_count(record: AnswerRecord) -> int:
@@ -45,7 +52,7 @@ class StoredAnswers:
         self.store = store
 
     async def find(self, answer_id: str, member: Member) -> AnswerRecord | Refusal:
-        record = await self.store.get_answer(answer_id)
+        record = await before_first_reply(self.store.get_answer(answer_id), "find the answer")
         if record is None:
             return Refusal(messages.GONE)
         if record.guild_id != member.guild_id:
@@ -69,7 +76,8 @@ class StoredAnswers:
                 excerpts.append(excerpt)
         answer = Answer(record.question, True, record.weak, record.matched_terms, record.unknown_terms, tuple(excerpts))
         on_page = {e.rank for e in page_excerpts(record, page)}
-        return PageView(record, page, answer, tuple(e for e in excerpts if e.rank in on_page))
+        shown = tuple(e for e in excerpts if e.rank in on_page)
+        return PageView(record, page, answer, shown, removed=len(on_page) - len(shown))
 
     async def turn_page(self, record: AnswerRecord, page_arg: str) -> PageView | Refusal:
         """A page of the answer. Who sees it is the front end's choice: the asker's shared message
@@ -90,10 +98,14 @@ class StoredAnswers:
         up, down = await self.store.record_feedback(record.id, member.user_id, value, time.time())
         return messages.thanks_for_vote(value > 0, up, down)
 
-    @staticmethod
-    def excerpt_passage(record: AnswerRecord, rank_arg: str) -> str | Refusal:
+    async def excerpt_passage(self, record: AnswerRecord, rank_arg: str) -> str | Refusal:
+        """The passage id behind an excerpt's button; a polite refusal when its document was removed."""
         stored = next((e for e in record.excerpts if str(e.rank) == rank_arg), None)
-        return stored.passage_id if stored else Refusal(messages.NO_SUCH_EXCERPT)
+        if stored is None:
+            return Refusal(messages.NO_SUCH_EXCERPT)
+        if (await self.libraries.engine_for(record.guild_id)).passage(stored.passage_id) is None:
+            return Refusal(messages.DOCUMENT_REMOVED)
+        return stored.passage_id
 
     async def passage(self, guild_id: int | None, passage_id: str) -> PassageLookup | None:
         return (await self.libraries.engine_for(guild_id)).passage(passage_id)

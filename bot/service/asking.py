@@ -53,6 +53,7 @@ class Ready:
     terms: QuestionTerms
     private: bool
     page_size: int
+    in_thread: bool = False  # the server wants public answers in a thread of the question
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,8 @@ class Asking:
         if not terms.answerable or (article_id and not engine.article_mentions(article_id, terms)):
             article = engine.article(article_id) if article_id else None
             return Unanswered(question, engine.unanswered(question.text, terms), article)
-        return Ready(question, terms, private, self.rules.page_size(guild))
+        in_thread = bool(guild.threads) and not private and member.guild_id is not None
+        return Ready(question, terms, private, self.rules.page_size(guild), in_thread)
 
     async def answer(self, ready: Ready) -> Answered:
         question = ready.question

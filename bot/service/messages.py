@@ -72,6 +72,10 @@ def no_such_passage(passage_id: str) -> str:
     return f"No passage {passage_id} in the articles."
 
 
+def question_heading(question: str) -> str:
+    return f"**Q:** {question}\nThe answer is in the thread below."
+
+
 def shared_by(mention: str) -> str:
     return f"Shared by {mention}:"
 
@@ -79,6 +83,103 @@ def shared_by(mention: str) -> str:
 def thanks_for_vote(up_vote: bool, up: int, down: int) -> str:
     thanks = "Thanks, glad it helped." if up_vote else "Thanks, noted: this answer missed."
     return f"{thanks} (👍 {up} · 👎 {down})"
+
+
+# ---------------------------------------------------------------- a server's reading list
+LIBRARY_IN_SERVERS_ONLY = "Reading lists belong to servers: use this command in a server."
+LIBRARY_CHANGE_NOT_ALLOWED = (
+    "Only members with Manage Server or the librarian role can change this server's reading list. "
+    "Everyone can see it with `/library list`."
+)
+UNKNOWN_DOCUMENT = "This server's reading list has no such document. Pick one from the list."
+NOT_AN_ATTACHMENT = "I only add files attached to Discord messages, not links."
+NO_ATTACHMENT = "That message has no file attached to add."
+LIBRARY_EMPTY = "This server's reading list is empty. Add a file with `/library add`."
+EXCERPTS_REMOVED = "Some excerpts of this answer came from a document since removed from the reading list."
+DOCUMENT_REMOVED = "That excerpt came from a document since removed from the reading list, so it can't be shown."
+LIBRARIAN_ROLE_NOT_HERE = "must be a role of this server."
+LIMIT_NAMES = {"documents": "documents", "total_bytes": "total size", "passages": "passages"}
+
+
+def size_text(size: int) -> str:
+    """"820 bytes", "12.5 kB", "3.2 MB"."""
+    if size < 1000:
+        return plural(size, "byte")
+    for unit, scale in (("kB", 1e3), ("MB", 1e6), ("GB", 1e9)):
+        if size < scale * 1000 or unit == "GB":
+            return f"{size / scale:.1f} {unit}"
+    return str(size)
+
+
+def pages_text(first: int | None, last: int | None) -> str | None:
+    if first is None:
+        return None
+    return f"page {first}" if first == last else f"pages {first}–{last}"
+
+
+def document_added(title: str, passages: int, footnotes: int, first_page: int | None, last_page: int | None,
+                   warnings: tuple[str, ...]) -> str:  # fmt: skip
+    """"Added ‘Title’ — 214 passages, 38 footnotes, pages 1–30; 2 warnings: …"."""
+    parts = [plural(passages, "passage"), plural(footnotes, "footnote")]
+    pages = pages_text(first_page, last_page)
+    if pages:
+        parts.append(pages)
+    text = f"Added ‘{title}’ — {', '.join(parts)}"
+    if warnings:
+        text += f"; {plural(len(warnings), 'warning')}: " + "; ".join(warnings)
+    return text + "."
+
+
+def document_removed(title: str) -> str:
+    return f"Removed ‘{title}’ from this server's reading list."
+
+
+def document_updated(title: str) -> str:
+    return f"Updated ‘{title}’."
+
+
+def confirm_remove(title: str) -> str:
+    return f"Remove ‘{title}’ from this server's reading list? Answers quoting it will no longer show it."
+
+
+def quoted_in(answers: int, up: int, down: int) -> str:
+    return f"Quoted in {plural(answers, 'answer')} (👍 {up} · 👎 {down})."
+
+
+def added_by(mention: str, when: str) -> str:
+    return f"Added by {mention} on {when}."
+
+
+def file_too_large(filename: str, limit: int) -> str:
+    return f"{filename} is too large: files up to {size_text(limit)} can be added."
+
+
+def library_full(what: str, limit: int) -> str:
+    amount = size_text(limit) if what == "total_bytes" else f"{limit:,} {LIMIT_NAMES.get(what, what)}"
+    return (
+        f"This server's reading list is full: it may hold at most {amount}. "
+        "Remove a document with `/library remove` to make room."
+    )
+
+
+def upload_cooldown(seconds: int) -> str:
+    return f"Someone in this server just added a file: try again in {seconds} s."
+
+
+def already_in_library(title: str) -> str:
+    return f"That file is already in this server's reading list as ‘{title}’."
+
+
+def cannot_read(filename: str, why: str) -> str:
+    return f"I can't add {filename}: {why}. Nothing was stored."
+
+
+def no_text_in(filename: str) -> str:
+    return f"I found no text to search in {filename}. Nothing was stored."
+
+
+def download_failed(filename: str) -> str:
+    return f"I couldn't download {filename} from Discord. Please try again in a moment."
 
 
 # ---------------------------------------------------------------- the bot itself

@@ -1,5 +1,6 @@
-"""Per-server rules: stored settings (cached, so reading them never waits on the database before
-Discord's 3 s deadline), who may ask where, how often, and how answers are shown."""
+"""Per-server rules: stored settings (cached, and read or changed within a bounded time, so a
+first reply never waits on the database past Discord's 3 s deadline), who may ask where, how often,
+and how answers are shown."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import time
 from dataclasses import dataclass, replace
 
 from bot.service import messages
+from bot.service.deadline import before_first_reply
 from bot.storage.records import GuildSettings
 
 PAGE_SIZE_MAX = 5  # five "Full passage" buttons fit one row
@@ -35,6 +37,7 @@ class Member:
     channel_id: int | None = None
     parent_channel_id: int | None = None  # a thread's channel: rules of the channel apply
     can_manage: bool = False
+    role_ids: tuple[int, ...] = ()  # the member's roles in this server (the librarian role among them?)
 
 
 @dataclass(frozen=True)
@@ -64,11 +67,13 @@ class ServerRules:
         if guild_id is None:
             return GuildSettings()
         if guild_id not in self._cache:
-            self._cache[guild_id] = repaired(await self.store.get_guild_settings(guild_id))
+            stored = await before_first_reply(self.store.get_guild_settings(guild_id), "read server settings")
+            self._cache[guild_id] = repaired(stored)
         return self._cache[guild_id]
 
     async def update(self, guild_id: int, **changes) -> GuildSettings:
-        self._cache[guild_id] = repaired(await self.store.update_guild_settings(guild_id, **changes))
+        stored = await before_first_reply(self.store.update_guild_settings(guild_id, **changes), "save settings")
+        self._cache[guild_id] = repaired(stored)
         return self._cache[guild_id]
 
     def forget(self, guild_id: int) -> None:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from bot.service.admin import Admin
 from bot.service.answers import StoredAnswers
 from bot.service.asking import Asking
+from bot.service.library import Library, ServerLibraryOptions
 from bot.service.rules import ServerRules, ServiceOptions
+
+log = logging.getLogger("studybot.service")
 
 
 @dataclass(frozen=True)
@@ -19,17 +23,24 @@ class Services:
     asking: Asking
     answers: StoredAnswers
     admin: Admin
+    library: Library
 
     def apply_change(self, change) -> None:
         """A change another process (or this one) published: forget what it makes stale."""
         if change.kind in ("settings", "*"):
+            log.debug("%s changed for server %s: cached settings forgotten", change.kind, change.guild_id or "*")
             if change.guild_id is None:
                 self.rules.forget_all()
             else:
                 self.rules.forget(change.guild_id)
+        if change.kind in ("library", "*"):
+            if change.guild_id is None:
+                self.libraries.forget_all()
+            else:
+                self.libraries.forget(change.guild_id)
 
     @classmethod
-    def create(cls, libraries, store, options: ServiceOptions) -> Services:
+    def create(cls, libraries, store, options: ServiceOptions, library: ServerLibraryOptions | None = None) -> Services:
         rules = ServerRules(store, options)
         asking, answers = Asking(libraries, store, rules), StoredAnswers(libraries, store)
-        return cls(libraries, rules, asking, answers, Admin(store, rules))
+        return cls(libraries, rules, asking, answers, Admin(store, rules), Library(store, libraries, rules, library))

@@ -4,18 +4,33 @@ on SQLite (bot.storage.sqlite, the embedded default) or PostgreSQL (bot.storage.
 from __future__ import annotations
 
 from bot.storage.common import MigrationResult
-from bot.storage.errors import StorageError, StorageUnavailable
+from bot.storage.errors import QuotaExceeded, StorageError, StorageUnavailable
 from bot.storage.options import StorageOptions, sqlite_url
 from bot.storage.protocol import Store
-from bot.storage.records import AnswerRecord, Change, ExcerptRecord, GuildSettings, GuildStats
+from bot.storage.records import (
+    AnswerRecord,
+    Change,
+    DocumentQuota,
+    DocumentRecord,
+    DocumentStats,
+    ExcerptRecord,
+    GuildSettings,
+    GuildStats,
+    LibraryUsage,
+)
 
 __all__ = [
     "AnswerRecord",
     "Change",
+    "DocumentQuota",
+    "DocumentRecord",
+    "DocumentStats",
     "ExcerptRecord",
     "GuildSettings",
     "GuildStats",
+    "LibraryUsage",
     "MigrationResult",
+    "QuotaExceeded",
     "StorageError",
     "StorageOptions",
     "StorageUnavailable",

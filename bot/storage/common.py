@@ -6,19 +6,32 @@ import dataclasses
 import json
 import logging
 import re
+import secrets
 from collections.abc import Callable, Iterable, Mapping
 from importlib import resources
 from typing import Any, NamedTuple
 
-from bot.storage.errors import StorageError, StorageUnavailable
-from bot.storage.records import AnswerRecord, Change, ExcerptRecord, GuildSettings
+from bot.core.models import Article, article_from_dict, article_to_dict, with_article_id
+from bot.storage.errors import QuotaExceeded, StorageError, StorageUnavailable
+from bot.storage.records import (
+    AnswerRecord,
+    Change,
+    DocumentQuota,
+    DocumentRecord,
+    ExcerptRecord,
+    GuildSettings,
+    LibraryUsage,
+)
 
 log = logging.getLogger("studybot.storage")
 
 ANSWER_ID = re.compile(r"[0-9a-f]{12}")
-SETTING_KEYS = ("top_k", "private_default", "cooldown_seconds", "channel_ids")
+SETTING_KEYS = ("top_k", "private_default", "cooldown_seconds", "channel_ids", "librarian_role_id", "threads")
 CHANNEL_EDITS = ("allow_channel", "disallow_channel", "all_channels")
 SETTINGS_CHANGED = "settings"
+LIBRARY_CHANGED = "library"
+DOCUMENT_ID = re.compile(r"[0-9a-f]{10}")
+EDITABLE_DOCUMENT_FIELDS = ("title", "author", "date", "url")
 
 
 def is_answer_id(answer_id: object) -> bool:
@@ -44,11 +57,12 @@ def split_setting_changes(changes: dict[str, Any]) -> tuple[dict[str, Any], dict
         raise ValueError(f"unknown guild setting(s): {', '.join(unknown)}")
     if "channel_ids" in changes:
         changes["channel_ids"] = tuple(int(c) for c in changes["channel_ids"] or ())
-    for key in ("top_k", "cooldown_seconds"):
+    for key in ("top_k", "cooldown_seconds", "librarian_role_id"):
         if changes.get(key) is not None:
             changes[key] = int(changes[key])
-    if changes.get("private_default") is not None:
-        changes["private_default"] = bool(changes["private_default"])
+    for key in ("private_default", "threads"):
+        if changes.get(key) is not None:
+            changes[key] = bool(changes[key])
     return changes, edits
 
 
@@ -78,7 +92,113 @@ def settings_record(row: Mapping[str, Any] | None) -> GuildSettings:
         private_default=None if row["private_default"] is None else bool(row["private_default"]),
         cooldown_seconds=row["cooldown_seconds"],
         channel_ids=tuple(json.loads(row["channel_ids"])),
+        librarian_role_id=row["librarian_role_id"],
+        threads=None if row["threads"] is None else bool(row["threads"]),
     )
+
+
+def settings_values(guild_id: int, settings: GuildSettings) -> tuple:
+    """The guild_settings row, in the column order of SETTINGS_COLUMNS."""
+    return (
+        guild_id,
+        settings.top_k,
+        settings.private_default,
+        settings.cooldown_seconds,
+        json.dumps(list(settings.channel_ids)),
+        settings.librarian_role_id,
+        settings.threads,
+    )
+
+
+SETTINGS_COLUMNS = (
+    "guild_id", "top_k", "private_default", "cooldown_seconds", "channel_ids", "librarian_role_id", "threads",
+)  # fmt: skip
+
+
+# -- documents ----------------------------------------------------------------------------------
+
+
+def is_document_id(document_id: object) -> bool:
+    return isinstance(document_id, str) and DOCUMENT_ID.fullmatch(document_id) is not None
+
+
+def new_document_id() -> str:
+    return secrets.token_hex(5)
+
+
+DOCUMENT_COLUMNS = (
+    "id", "guild_id", "filename", "content_type", "size", "sha256", "title", "author", "date", "url",
+    "added_by", "added_at", "passages", "footnotes", "first_page", "last_page", "warnings",
+)  # fmt: skip
+DOCUMENT_SELECT = ", ".join(DOCUMENT_COLUMNS)  # every column but the bytes and the parsed article
+
+
+def document_values(document_id: str, record: DocumentRecord) -> tuple:
+    """The documents row for `record` in DOCUMENT_COLUMNS order (then content and article follow)."""
+    return (
+        document_id, record.guild_id, record.filename, record.content_type, record.size, record.sha256,
+        record.title, record.author, record.date, record.url, record.added_by, float(record.added_at),
+        record.passages, record.footnotes, record.first_page, record.last_page, json.dumps(list(record.warnings)),
+    )  # fmt: skip
+
+
+def document_record(row: Mapping[str, Any]) -> DocumentRecord:
+    values = {column: row[column] for column in DOCUMENT_COLUMNS}
+    return DocumentRecord(**{**values, "warnings": tuple(json.loads(row["warnings"]))})
+
+
+def stored_article(document_id: str, article: Article) -> str:
+    """The parsed article as stored: JSON, under the document's id (its passage ids follow)."""
+    return json.dumps(article_to_dict(with_article_id(article, document_id)), ensure_ascii=False)
+
+
+def loaded_article(data: str) -> Article:
+    return article_from_dict(json.loads(data))
+
+
+def check_document_edit(changes: dict[str, Any]) -> dict[str, Any]:
+    """The metadata fields to change, as strings (None clears all but the title); ValueError names bad keys."""
+    unknown = sorted(set(changes) - set(EDITABLE_DOCUMENT_FIELDS))
+    if unknown:
+        raise ValueError(f"unknown document field(s): {', '.join(unknown)}")
+    if "title" in changes and not (changes["title"] or "").strip():
+        raise ValueError("a document's title cannot be empty")
+    return {key: None if value is None else str(value) for key, value in changes.items()}
+
+
+def edited_article(data: str, changes: dict[str, Any]) -> str:
+    """The stored article JSON with its metadata fields changed."""
+    article = json.loads(data)
+    article.update(changes)
+    return json.dumps(article, ensure_ascii=False)
+
+
+def document_stats_sql(mark) -> str:
+    """Answers of a server quoting a document, with their votes; `mark(n)` is the dialect's n-th parameter."""
+    return f"""SELECT COUNT(*), COALESCE(SUM(up), 0), COALESCE(SUM(down), 0) FROM (
+                   SELECT (SELECT COUNT(*) FROM feedback AS f WHERE f.answer_id = a.id AND f.value = 1) AS up,
+                          (SELECT COUNT(*) FROM feedback AS f WHERE f.answer_id = a.id AND f.value = -1) AS down
+                   FROM answers AS a WHERE a.guild_id = {mark(1)} AND EXISTS (
+                       SELECT 1 FROM excerpts AS e WHERE e.answer_id = a.id AND e.passage_id LIKE {mark(2)})
+               ) AS quoting"""
+
+
+def passage_prefix(document_id: str) -> str:
+    """The LIKE pattern of a document's passage ids (document ids are hex: nothing to escape)."""
+    return f"{document_id}:%"
+
+
+def check_quota(quota: DocumentQuota | None, usage: LibraryUsage, record: DocumentRecord) -> None:
+    """QuotaExceeded when adding `record` to a library using `usage` goes past `quota`."""
+    if quota is None:
+        return
+    for what, limit, used, adding in (
+        ("documents", quota.documents, usage.documents, 1),
+        ("total_bytes", quota.total_bytes, usage.total_bytes, record.size),
+        ("passages", quota.passages, usage.passages, record.passages),
+    ):
+        if used + adding > limit:
+            raise QuotaExceeded(what, limit, used)
 
 
 def answer_values(answer_id: str, record: AnswerRecord) -> tuple:

@@ -12,7 +12,17 @@ from contextlib import AbstractAsyncContextManager
 from types import TracebackType
 from typing import Any, Protocol, runtime_checkable
 
-from bot.storage.records import AnswerRecord, Change, GuildSettings, GuildStats
+from bot.core.models import Article
+from bot.storage.records import (
+    AnswerRecord,
+    Change,
+    DocumentQuota,
+    DocumentRecord,
+    DocumentStats,
+    GuildSettings,
+    GuildStats,
+    LibraryUsage,
+)
 
 
 @runtime_checkable
@@ -62,9 +72,46 @@ class Store(Protocol):
         """The guild's stored overrides, or all defaults."""
 
     async def update_guild_settings(self, guild_id: int, **changes: Any) -> GuildSettings:
-        """Change top_k, private_default, cooldown_seconds, channel_ids (or allow_channel,
-        disallow_channel, all_channels=True); return the stored result. Publishes
+        """Change top_k, private_default, cooldown_seconds, librarian_role_id, threads, channel_ids (or
+        allow_channel, disallow_channel, all_channels=True); return the stored result. Publishes
         Change("settings", guild_id) with the commit."""
+
+    # -- documents: every server's own library (every call filters by guild) ---------------------
+    async def add_document(
+        self, record: DocumentRecord, content: bytes, article: Article, quota: DocumentQuota | None = None
+    ) -> DocumentRecord:
+        """Store a document (its bytes and parsed article, saved under the new random 10-hex id, its
+        passage ids following) and return the record with the id set. QuotaExceeded, checked in the
+        same transaction, when the server's library would go past `quota`. Publishes
+        Change("library", guild_id) with the commit."""
+
+    async def list_documents(self, guild_id: int) -> tuple[DocumentRecord, ...]:
+        """The server's documents, oldest first."""
+
+    async def get_document(self, guild_id: int, document_id: str) -> DocumentRecord | None:
+        """The document of this server; None for another server's, an unknown or a malformed id."""
+
+    async def document_content(self, guild_id: int, document_id: str) -> bytes | None:
+        """The bytes as uploaded, or None as for get_document."""
+
+    async def update_document(self, guild_id: int, document_id: str, **metadata: Any) -> DocumentRecord | None:
+        """Change title, author, date, url (ValueError for other keys or an empty title); the updated
+        record, or None as for get_document. Publishes Change("library", guild_id)."""
+
+    async def remove_document(self, guild_id: int, document_id: str) -> bool:
+        """Delete the server's document; False when it had none by that id. Publishes a change."""
+
+    async def document_stats(self, guild_id: int, document_id: str) -> DocumentStats:
+        """Stored answers of this server quoting the document, and their votes (/library info)."""
+
+    async def library_version(self, guild_id: int) -> str:
+        """Changes with every add, edit and remove in the server's library ("0" before the first)."""
+
+    async def library_usage(self, guild_id: int) -> LibraryUsage:
+        """Documents, bytes and passages the server's library holds."""
+
+    async def guild_articles(self, guild_id: int) -> tuple[str, tuple[Article, ...]]:
+        """(library_version, parsed articles oldest first), read together."""
 
     # -- many processes --------------------------------------------------------------------------
     async def publish(self, kind: str, guild_id: int | None) -> None:

@@ -45,6 +45,58 @@ class GuildSettings:
     private_default: bool | None = None
     cooldown_seconds: int | None = None
     channel_ids: tuple[int, ...] = ()
+    librarian_role_id: int | None = None  # members with this role may change the server's library
+    threads: bool | None = None  # answer in a thread of their own
+
+
+@dataclass(frozen=True)
+class DocumentRecord:
+    """One document of a server's library: where it came from and what came in (not its bytes).
+
+    `id` is None until saved; `warnings` are what the reader noticed while parsing it."""
+
+    id: str | None
+    guild_id: int
+    filename: str
+    content_type: str
+    size: int  # bytes of the original file
+    sha256: str
+    title: str
+    author: str | None
+    date: str | None
+    url: str | None
+    added_by: int
+    added_at: float
+    passages: int
+    footnotes: int
+    first_page: int | None
+    last_page: int | None
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DocumentQuota:
+    """What one server's library may hold at most; checked in the transaction that adds."""
+
+    documents: int
+    total_bytes: int
+    passages: int
+
+
+@dataclass(frozen=True)
+class LibraryUsage:
+    documents: int
+    total_bytes: int
+    passages: int
+
+
+@dataclass(frozen=True)
+class DocumentStats:
+    """Stored answers that quote a document, and the votes on them."""
+
+    answers: int
+    feedback_up: int
+    feedback_down: int
 
 
 @dataclass(frozen=True)

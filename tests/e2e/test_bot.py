@@ -265,3 +265,24 @@ async def test_question_outside_the_chosen_article_gets_a_private_hint(fake, bot
     )
     assert interaction.callback_types == [4] and reply["flags"] & EPHEMERAL  # never a public "thinking…"
     assert "Russia and the West" in all_text(reply) and "without the `article` option" in reply["content"]
+
+
+async def test_answers_go_into_a_thread_of_the_question_when_the_server_wants(fake, bot):
+    turn_on = await fake.send_command("settings", {"threads": True}, permissions=MANAGE_GUILD)
+    assert "Answers in threads" in all_text(await turn_on.wait_for(timeout=10))
+    try:
+        before = len(fake.threads.get(GUILD, []))
+        interaction = await fake.send_command("ask", {"question": "Russia and the West relations reset"})
+        await fake.wait_until(lambda: len(fake.threads.get(GUILD, [])) > before and fake.thread_messages(
+            fake.threads[GUILD][-1]["id"]), 15, "an answer in a thread")  # fmt: skip
+        assert "Russia and the West relations reset" in interaction.original["content"]
+        assert not interaction.original.get("embeds")  # the channel keeps the question only
+        thread = fake.threads[GUILD][-1]
+        assert thread["parent_id"] == interaction.original["channel_id"] and "relations reset" in thread["name"]
+        answer = fake.thread_messages(thread["id"])[0]
+        assert answer["embeds"][0]["fields"] and any(c.startswith("sb:page:") for c in custom_ids(answer))
+        private = await fake.send_command("ask", {"question": "Who is Andrei Tsygankov?", "private": True})
+        reply = await private.wait_for(lambda m: bool(m.get("embeds")), timeout=15)
+        assert reply and len(fake.threads[GUILD]) == before + 1  # a private answer stays private, no thread
+    finally:
+        await (await fake.send_command("settings", {"threads": False}, permissions=MANAGE_GUILD)).wait_for(timeout=10)

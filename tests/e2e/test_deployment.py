@@ -28,7 +28,7 @@ async def test_sync_on_demand_registers_commands_in_the_listed_guilds(fake, tmp_
     assert code == 0, out
     for guild in (GUILD, OTHER_GUILD):
         names = {c["name"] for c in fake.commands[guild]}
-        assert names == {"ask", "source", "settings", "stats", "Find sources"}
+        assert names == {"ask", "source", "settings", "stats", "library", "Find sources", "Add to reading list"}
     assert TOKEN not in out
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import shutil
 import subprocess
 import sys
@@ -102,3 +103,21 @@ def test_start_without_a_network_is_one_line_and_no_voice_warning(tmp_path):
         assert done.returncode == 1, done.stderr
         assert len(lines) == 1 and "cannot reach Discord at http://127.0.0.1:9/api/v10" in lines[0], done.stderr
         assert "Traceback" not in done.stderr and "PyNaCl" not in done.stderr and TOKEN not in done.stderr
+
+
+async def test_the_database_folder_deleted_while_running_is_said_not_hidden(fake, bot):
+    """Last in this module: the bot's data folder (database and saved index) disappears under it."""
+    shutil.rmtree(bot.data_dir)
+    manager = await fake.send_command("settings", {"excerpts": 2}, permissions=MANAGE_GUILD, user_id=ASKER)
+    refused = await manager.wait_for(timeout=15)
+    assert refused["content"] == messages.STORAGE_DOWN and refused["flags"] & EPHEMERAL  # never "Settings saved."
+    asked = await fake.send_command("ask", {"question": "Who is Andrei Tsygankov?"}, user_id=OTHER_MEMBER)
+    answer = await asked.wait_for(lambda m: bool(m.get("embeds")), timeout=15)
+    assert "Tsygankov" in json.dumps(answer["embeds"]) and answer["content"] == messages.NOT_SAVED_NOTE
+    assert not custom_ids(answer) and len(asked.edits) == 1 and not asked.followups  # once, without buttons
+    again = await fake.send_command("ask", {"question": "Who is Andrei Tsygankov?"}, user_id=ASKER)
+    await again.wait_for(lambda m: bool(m.get("embeds")), timeout=15)
+    log = bot.log_text()
+    database = str(bot.data_dir / "studybot.sqlite3")
+    assert database in log and log.count("Traceback") == 0
+    assert sum(database in line and "ERROR" in line for line in log.splitlines()) <= 2  # once per outage

@@ -1,12 +1,12 @@
-"""What every reader's property tests check: any bytes give a Document the pipeline takes, or a
-SkipFile with a message; never another exception."""
+"""What the readers' property tests check: any bytes give a Document the pipeline takes, or a SkipFile
+with a message; never another exception. (Bytes at large, for every reader: test_hostile_files.)"""
 
 from __future__ import annotations
 
 import io
 import zipfile
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
 from bot.ingest import ReadLimits, SkipFile, build_article
@@ -21,27 +21,6 @@ def read_or_skip(reader, data: bytes, name: str) -> None:
         assert str(skip), "a SkipFile must say why"
     else:
         build_article("x", name, document)  # whatever was read goes through the pipeline
-
-
-def byte_property_tests(reader, fixture: bytes, name: str):
-    """A zip-based reader's two byte-level property tests, to bind to test_… names in its module:
-    arbitrary bytes (bare, and behind a zip signature), and its fixture cut short or one byte changed."""
-
-    @PROPERTY
-    @given(st.binary(max_size=2000))
-    def arbitrary_bytes(data):
-        for head in (b"", b"PK\x03\x04"):
-            read_or_skip(reader, head + data, name)
-
-    @PROPERTY
-    @given(st.integers(0, len(fixture)), st.integers(0, len(fixture) - 1), st.integers(0, 255))
-    def truncated_or_mutated(cut, position, byte):
-        mutated = bytearray(fixture)
-        mutated[position] = byte
-        for data in (fixture[:cut], bytes(mutated)):
-            read_or_skip(reader, data, name)
-
-    return arbitrary_bytes, truncated_or_mutated
 
 
 def mangled_member(fixture: bytes, member: str, data, inserts: list[bytes]) -> bytes:

@@ -8,10 +8,8 @@ import re
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
-from bot.ingest import Document, ReadLimits, SkipFile, build_article, read_document
+from bot.ingest import ReadLimits, SkipFile, build_article, read_document
 from tests.ingest.html_pages import (
     WIKI_REFERENCE_COUNT,
     wiki_paragraph_texts,
@@ -409,35 +407,6 @@ def test_a_file_whose_name_lies_is_refused_by_sniffing(data):
 def test_a_page_without_article_text_is_skipped_with_a_reason(body):
     with pytest.raises(SkipFile, match="no article text|empty web page"):
         read_document("empty.html", page(body))
-
-
-def _only_skip_or_document(name: str, data: bytes) -> None:
-    try:
-        document = read_document(name, data, ReadLimits(max_text_chars=50_000))
-    except SkipFile as skip:
-        assert str(skip)
-        return
-    assert isinstance(document, Document)
-    build_article("x", name, document)
-
-
-@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.binary(max_size=3000))
-def test_arbitrary_bytes_only_ever_skip(data):
-    _only_skip_or_document("x.html", data)
-    _only_skip_or_document("x.html", b"<html><body><p>" + data)
-
-
-@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.data())
-def test_mutated_and_truncated_pages_only_ever_skip(data):
-    original = NEWS.read_bytes() if data.draw(st.booleans()) else wikipedia_page().encode()
-    cut = data.draw(st.integers(0, len(original)))
-    mutated = bytearray(original[:cut])
-    for _ in range(data.draw(st.integers(0, 8))):
-        if mutated:
-            mutated[data.draw(st.integers(0, len(mutated) - 1))] = data.draw(st.integers(0, 255))
-    _only_skip_or_document("page.html", bytes(mutated))
 
 
 def test_without_article_markup_the_best_scored_container_is_the_text():

@@ -6,14 +6,11 @@ import io
 import re
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 from PIL import Image
 from reportlab.lib.pagesizes import letter
 from reportlab.pdfgen import canvas
 
 from bot.ingest import ReadLimits, SkipFile, build_article, read_document
-from bot.ingest.document import Document
 from bot.library import load_corpus
 from tests.ingest.pdf_fixtures import book_chapter, journal_article
 
@@ -270,31 +267,3 @@ def test_a_page_tree_nested_thousands_deep_is_refused_saying_so():
     objects += [_CONTENT, _FONT]
     with pytest.raises(SkipFile, match="nested too deeply"):
         read_document("deep.pdf", _raw_pdf(objects))
-
-
-@pytest.fixture(scope="module")
-def small_pdf() -> bytes:
-    def draw(c):
-        c.setFont("Times-Roman", 11)
-        for i in range(12):
-            c.drawString(72, 700 - 14 * i, f"Line {i} of a small reading about the harbour towns and their trade.")
-    return _pdf(draw)
-
-
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(data=st.data())
-def test_arbitrary_and_mutated_bytes_never_raise_anything_but_skipfile(small_pdf, data):
-    choice = data.draw(st.sampled_from(["random", "truncated", "flipped"]))
-    if choice == "random":
-        blob = b"%PDF-1.4\n" + data.draw(st.binary(max_size=2000))
-    elif choice == "truncated":
-        blob = small_pdf[: data.draw(st.integers(0, len(small_pdf)))]
-    else:
-        blob = bytearray(small_pdf)
-        for _ in range(data.draw(st.integers(1, 20))):
-            blob[data.draw(st.integers(0, len(blob) - 1))] = data.draw(st.integers(0, 255))
-        blob = bytes(blob)
-    try:
-        assert isinstance(read_document("x.pdf", blob), Document)
-    except SkipFile as error:
-        assert str(error)

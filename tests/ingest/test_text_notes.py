@@ -100,6 +100,20 @@ def test_op_cit_resolves_to_that_authors_earlier_note():
     assert (footnotes[3].source, footnotes[3].ibid_of) == ("Brown, op. cit., p. 1.", None)  # no earlier Brown
 
 
+def test_op_cit_by_surname_finds_a_note_that_named_the_author_in_full():
+    footnotes, _ = resolve(
+        [
+            Entry("1", "Anton Kofler, Die Brennerstraße im Mittelalter (Innsbruck, 1967), p. 112."),
+            Entry("2", "Maria Huber, Schmuggel in Tirol (1990), p. 4."),
+            Entry("3", "Kofler, op. cit., p. 203."),
+        ]
+    )
+    assert (footnotes[2].source, footnotes[2].ibid_of) == (
+        "Anton Kofler, Die Brennerstraße im Mittelalter (Innsbruck, 1967), p. 203.",
+        "1",
+    )
+
+
 def test_ibid_in_a_text_file_from_the_notes_list_to_the_quote():
     parsed = _parse(
         "A reading\n\nThe first claim[1] and the second[2].\n\nNotes\n\n"

@@ -52,3 +52,19 @@ async def test_channels_of_this_server_are_allowed_and_listed(services):
     assert view.channel_ids == (100,)
     view = await services.admin.settings(manager, SettingsChange(all_channels=True))
     assert view.channel_ids == ()
+
+
+async def test_the_librarian_role_is_set_only_from_this_server_and_can_be_cleared(services):
+    from bot.service.admin import Role
+
+    manager = member(can_manage=True)
+    view = await services.admin.settings(manager, SettingsChange(librarian_role=Role(77, GUILD)))
+    assert view.saved and view.librarian_role_id == 77
+    foreign = await services.admin.settings(manager, SettingsChange(librarian_role=Role(88, OTHER_GUILD)))
+    assert foreign == Refusal(messages.bad_option("librarian_role", messages.LIBRARIAN_ROLE_NOT_HERE))
+    assert (await services.admin.settings(manager, SettingsChange())).librarian_role_id == 77
+    cleared = await services.admin.settings(manager, SettingsChange(no_librarian_role=True))
+    assert cleared.librarian_role_id is None
+    assert await services.admin.settings(member(), SettingsChange(librarian_role=Role(77, GUILD))) == Refusal(
+        messages.MANAGE_SETTINGS_ONLY
+    )

@@ -50,6 +50,6 @@ async def test_expiry_and_excerpts(services):
     record = await stored_answer(services)
     assert not StoredAnswers.expired(record)
     assert StoredAnswers.expired(dataclasses.replace(record, expires_at=record.created_at - 1))
-    assert StoredAnswers.excerpt_passage(record, "1") == record.excerpts[0].passage_id
-    assert StoredAnswers.excerpt_passage(record, "42") == Refusal(messages.NO_SUCH_EXCERPT)
+    assert await services.answers.excerpt_passage(record, "1") == record.excerpts[0].passage_id
+    assert await services.answers.excerpt_passage(record, "42") == Refusal(messages.NO_SUCH_EXCERPT)
     assert record.user_id == ASKER

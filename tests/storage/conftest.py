@@ -1,13 +1,10 @@
 """The `store` fixture: every storage test in test_store.py runs on SQLite and on PostgreSQL.
 
-PostgreSQL is a throwaway server started once per session (tests/support/postgres.py). Without
-its binaries the PostgreSQL half is skipped with the reason (listed by -ra); under CI
-(CI=true) a server that cannot start fails the run instead.
+PostgreSQL is the session's throwaway server (the `postgres_server` fixture of tests/conftest.py).
 """
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from pathlib import Path
 
@@ -15,19 +12,7 @@ import asyncpg
 import pytest
 
 from bot.storage import StorageOptions, open_store, sqlite_url
-from tests.support.postgres import PostgresServer, PostgresUnavailable
-
-
-@pytest.fixture(scope="session")
-def postgres_server():
-    try:
-        server = PostgresServer.start()
-    except PostgresUnavailable as exc:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI=true and PostgreSQL cannot start for the storage tests: {exc}")
-        pytest.skip(f"PostgreSQL TESTS SKIPPED, no server could start: {exc}")
-    yield server
-    server.close()
+from testing.postgres import PostgresServer
 
 
 @pytest.fixture

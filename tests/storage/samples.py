@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from bot.storage.records import AnswerRecord, ExcerptRecord
+from bot.core.models import Article, Footnote, Passage
+from bot.storage.records import AnswerRecord, DocumentRecord, ExcerptRecord
 
 GUILD = 1001
 OTHER_GUILD = 2002
@@ -30,3 +31,30 @@ def make_answer(guild_id: int | None = GUILD, question: str = "What is a monad?"
             ExcerptRecord(3, "p-3", 0.1, "third", ((1, 2),)),
         ),
     )
+
+
+def make_article(title: str = "On Monads", words: str = "a monad binds values", passages: int = 3) -> Article:
+    notes = (Footnote("1", "Wadler 1992."), Footnote("2", "Ibid.", ibid_of="1"))
+    return Article(
+        id="upload",
+        path="monads.pdf",
+        title=title,
+        author="Ada",
+        date="2024-01-02",
+        language="en",
+        passages=tuple(
+            Passage(f"upload:{n}", "upload", n, n, f"{words} {n} [1]", notes[:1], (n, n + 1))
+            for n in range(1, passages + 1)
+        ),
+        footnotes=notes,
+        page_labels=("i", "ii", "1", "2", "3"),
+    )
+
+
+def make_document(guild_id: int = GUILD, title: str = "On Monads", size: int = 1000, passages: int = 3):
+    return DocumentRecord(
+        id=None, guild_id=guild_id, filename="monads.pdf", content_type="application/pdf", size=size,
+        sha256="ab" * 32, title=title, author="Ada", date="2024-01-02", url=None, added_by=7,
+        added_at=1_700_000_000.0, passages=passages, footnotes=2, first_page=1, last_page=passages + 1,
+        warnings=("page 3: a table was skipped",),
+    )  # fmt: skip

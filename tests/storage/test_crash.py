@@ -35,7 +35,7 @@ from pathlib import Path
 import pytest
 
 from bot.storage import StorageOptions, Store, open_store, sqlite_url
-from bot.storage.common import answer_record
+from bot.storage.common import answer_record, settings_record
 from bot.storage.records import GuildSettings
 from bot.storage.sqlite import backup_sqlite
 from tests.storage.conftest import all_rows
@@ -45,7 +45,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 SEED = int(os.environ.get("STUDYBOT_CRASH_SEED", "20240611"))
 ROUNDS = 50
 KEEPER_FROM_ROUND = 25  # from here on a second connection stays open, so WAL files are never removed on close
-DEFAULT_SETTINGS = {"top_k": None, "private_default": None, "cooldown_seconds": None, "channel_ids": []}
+DEFAULT_SETTINGS = {**vars(GuildSettings()), "channel_ids": []}
 
 
 # -- the writer's output ---------------------------------------------------------------------
@@ -153,12 +153,8 @@ async def read_state(store: Store) -> State:
     for row in rows["feedback"]:
         state.feedback[(row["answer_id"], row["user_id"])] = row["value"]
     for row in rows["guild_settings"]:
-        state.settings[row["guild_id"]] = {
-            "top_k": row["top_k"],
-            "private_default": None if row["private_default"] is None else bool(row["private_default"]),
-            "cooldown_seconds": row["cooldown_seconds"],
-            "channel_ids": json.loads(row["channel_ids"]),
-        }
+        stored = settings_record(row)
+        state.settings[row["guild_id"]] = {**vars(stored), "channel_ids": list(stored.channel_ids)}
     state.logs = [row["question"] for row in sorted(rows["question_log"], key=lambda row: row["id"])]
     return state
 

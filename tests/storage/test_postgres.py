@@ -14,7 +14,7 @@ from bot.storage import Change, StorageError, StorageOptions, StorageUnavailable
 from bot.storage.postgres.store import PostgresStore
 from tests.storage.samples import GUILD, make_answer
 from tests.storage.test_store import wait_for
-from tests.support.postgres import PostgresServer, free_port
+from testing.postgres import PostgresServer, free_port
 
 DISCORD_DEADLINE = 3.0  # seconds: a call must fail well within it so the bot can still reply
 

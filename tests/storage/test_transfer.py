@@ -1,5 +1,5 @@
 """export_store / import_store: SQLite → PostgreSQL → SQLite carries every row of every table,
-including a table added later (documents with their file bytes, as reading lists will add)."""
+including a table added later (files with their bytes, beside the documents table of reading lists)."""
 
 from __future__ import annotations
 
@@ -12,12 +12,12 @@ import pytest
 from bot.storage import StorageError, StorageOptions, open_store, sqlite_url
 from bot.storage.transfer import export_store, import_store
 from tests.storage.conftest import all_rows
-from tests.storage.samples import GUILD, OTHER_GUILD, make_answer
+from tests.storage.samples import GUILD, OTHER_GUILD, make_answer, make_article, make_document
 
 LATER_TABLES = """
-CREATE TABLE documents (id INTEGER PRIMARY KEY, guild_id {bigint} NOT NULL, name TEXT NOT NULL,
+CREATE TABLE later_files (id INTEGER PRIMARY KEY, guild_id {bigint} NOT NULL, name TEXT NOT NULL,
                         content {blob} NOT NULL, pinned {boolean} NOT NULL);
-CREATE TABLE document_notes (document_id INTEGER NOT NULL REFERENCES documents (id), note TEXT);
+CREATE TABLE later_file_notes (document_id INTEGER NOT NULL REFERENCES later_files (id), note TEXT);
 """
 FILE_BYTES = bytes(range(256)) * 40 + b"\x00%PDF-1.7\xff"
 
@@ -44,7 +44,8 @@ async def fill(store) -> None:
         await store.log_question(GUILD, n, f"question {n}", n % 2 == 0, n % 5 == 0, answer.id, 0.1 * n)
     await store.log_question(None, 1, "from a DM", False, False, None, 3.25)
     await store.update_guild_settings(GUILD, top_k=4, private_default=True, channel_ids=(2**62, 5))
-    await store.update_guild_settings(OTHER_GUILD, cooldown_seconds=0)
+    await store.update_guild_settings(OTHER_GUILD, cooldown_seconds=0, librarian_role_id=2**61, threads=False)
+    await store.add_document(make_document(), FILE_BYTES, make_article())
 
 
 def comparable(rows: dict[str, list[tuple]]) -> dict[str, list[tuple]]:
@@ -64,20 +65,21 @@ async def test_round_trip_sqlite_postgresql_sqlite_keeps_every_row(tmp_path: Pat
     async with await open_store(StorageOptions(first_url)) as first:
         await fill(first)
         await first._connection.execute(  # the later table, through the same file
-            "INSERT INTO documents VALUES (1, ?, 'reading.pdf', ?, 1), (2, ?, 'empty.txt', x'', 0)",
+            "INSERT INTO later_files VALUES (1, ?, 'reading.pdf', ?, 1), (2, ?, 'empty.txt', x'', 0)",
             (GUILD, FILE_BYTES, OTHER_GUILD),
         )
-        await first._connection.execute("INSERT INTO document_notes VALUES (1, 'chapter 2'), (1, NULL)")
+        await first._connection.execute("INSERT INTO later_file_notes VALUES (1, 'chapter 2'), (1, NULL)")
         original = await all_rows(first)
         exported = await export_store(first, tmp_path / "first.jsonl")
-    assert exported.rows["answers"] == 30 and exported.rows["excerpts"] == 90 and exported.rows["documents"] == 2
+    assert exported.rows["answers"] == 30 and exported.rows["excerpts"] == 90 and exported.rows["later_files"] == 2
+    assert exported.rows["documents"] == 1
 
     async with await open_store(StorageOptions(pg_url)) as middle:
         imported = await import_store(middle, tmp_path / "first.jsonl")
         assert imported.rows == exported.rows
         in_postgres = await all_rows(middle)
         assert comparable(in_postgres) == comparable(original)
-        assert [row[3] for row in in_postgres["documents"]] == [FILE_BYTES, b""]
+        assert [row[3] for row in in_postgres["later_files"]] == [FILE_BYTES, b""]
         assert (await middle.guild_stats(GUILD)).asked == 30
         await middle.log_question(GUILD, 99, "after the import", False, False, None, 9.0)  # ids continue
         await export_store(middle, tmp_path / "middle.jsonl")

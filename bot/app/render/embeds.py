@@ -128,7 +128,8 @@ def answer_embed(
     embed = new_embed(title, description)
     for name, prep, budget in zip(names, prepared, budgets, strict=True):
         embed.add_field(name=name, value=prep.value(budget) or ELLIPSIS, inline=False)
-    embed.set_footer(text=footer)
+    if footer:
+        embed.set_footer(text=footer)
     return shrink(embed)
 
 
@@ -275,11 +276,15 @@ def join_some(items: Sequence[str], limit: int, what: str) -> str:
     return ", ".join(out)
 
 
-def settings_embed(*, top_k: int, private: bool, cooldown: int, channel_ids: list[int]) -> discord.Embed:
+def settings_embed(*, top_k: int, private: bool, cooldown: int, channel_ids: list[int],
+                   librarian_role_id: int | None = None, threads: bool = False) -> discord.Embed:  # fmt: skip
     embed = new_embed("Studybot settings")
     embed.add_field(name="Excerpts per page", value=str(top_k), inline=True)
     embed.add_field(name="Private answers by default", value="Yes" if private else "No", inline=True)
     embed.add_field(name="Cooldown", value=f"{cooldown} s" if cooldown else "Off", inline=True)
+    librarian = f"<@&{int(librarian_role_id)}>" if librarian_role_id else "None (Manage Server only)"
+    embed.add_field(name="Librarian role", value=librarian, inline=True)
+    embed.add_field(name="Answers in threads", value="Yes" if threads else "No", inline=True)
     channels = [f"<#{int(c)}>" for c in channel_ids]
     embed.add_field(
         name="Channels",

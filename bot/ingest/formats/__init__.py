@@ -15,7 +15,7 @@ from bot.ingest.formats.epub import EpubReader
 from bot.ingest.formats.html import HtmlReader
 from bot.ingest.formats.markdown import MarkdownReader
 from bot.ingest.formats.pdf import PdfReader
-from bot.ingest.formats.text import TextReader
+from bot.ingest.formats.text import TextReader, binary_kind
 
 
 class Reader(Protocol):
@@ -51,5 +51,6 @@ def read_bytes(name: str, data: bytes, limits: ReadLimits, reader: Reader | None
     if reader is None:
         raise unreadable_format()
     if not reader.sniff(data[:SNIFF_BYTES]):
-        raise SkipFile(f"its name says {reader.name}, but its content is not")
+        what = binary_kind(data[:SNIFF_BYTES])
+        raise SkipFile(f"its name says {reader.name}, but its content is {what or 'not'}")
     return reader.read(data, limits)

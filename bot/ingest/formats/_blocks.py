@@ -46,6 +46,7 @@ class Citations:
 
     def __init__(self) -> None:
         self.order: dict[Hashable, int] = {}
+        self.shown: dict[Hashable, str] = {}  # a note's own mark where the text shows one ("*")
 
     def placeholder(self, note: Hashable) -> str:
         return f"\x00{self.order.setdefault(note, len(self.order))}\x00"

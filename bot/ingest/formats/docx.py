@@ -5,7 +5,8 @@
                         deleted revisions, field codes, text boxes and tables of contents left out
     word/footnotes.xml  the notes a w:footnoteReference cites, numbered in order of citation
     word/endnotes.xml   likewise for w:endnoteReference; when both kinds exist their markers differ
-                        (by the document's own number formats, else footnotes 1, 2… endnotes i, ii…)
+                        (by the document's own number formats, else footnotes 1, 2… endnotes i, ii…);
+                        a reference with a custom mark ("*", "†") keeps that mark when no other shows it
     docProps/core.xml   title, author (dc:creator), date (dcterms:created, else modified)
 
 Title, Author and Date paragraphs (by style) are metadata, not passages; see _take_shown_metadata.
@@ -13,6 +14,7 @@ Title, Author and Date paragraphs (by style) are metadata, not passages; see _ta
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -23,6 +25,7 @@ from bot.ingest.formats._blocks import Citations, cut_at_text_limit, fill_marker
 from bot.ingest.formats._xml import parse_xml
 from bot.ingest.formats._zip import ZipPackage, looks_like_zip
 from bot.ingest.metadata import parse_date
+from bot.ingest.notes import can_cite
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _CORE = {
@@ -60,6 +63,9 @@ _SKIPPED = frozenset(
     )
 ) | {"{http://schemas.openxmlformats.org/markup-compatibility/2006}AlternateContent"}
 _SPACES = {W + "tab": " ", W + "br": " ", W + "cr": " ", W + "noBreakHyphen": "-", W + "ptab": " "}
+# w:numFmt values of note numbering → how markers are written (others keep the default).
+_NUMBER_FORMATS = {"decimal": "decimal", "lowerRoman": "roman", "upperRoman": "roman",
+                   "lowerLetter": "letter", "upperLetter": "letter", "chicago": "symbol"}  # fmt: skip
 _ROMAN = ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"),
           (50, "l"), (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i"))  # fmt: skip
 
@@ -241,7 +247,7 @@ def _paragraph_text(paragraph: etree._Element, citations: Citations | None) -> s
     """A paragraph's text: its runs' w:t, tabs and breaks as spaces, note references as placeholders."""
     parts: list[str] = []
     walker = etree.iterwalk(paragraph, events=("start",))
-    custom_mark_run = None
+    custom_mark_run = custom_note = None
     for _, element in walker:
         tag = element.tag
         if tag in _SKIPPED:
@@ -249,11 +255,14 @@ def _paragraph_text(paragraph: etree._Element, citations: Citations | None) -> s
         elif tag == W + "t":
             if custom_mark_run is None or element.getparent() is not custom_mark_run:
                 parts.append(element.text or "")
+            elif citations is not None:  # the custom mark ("*", "†") the reference shows
+                citations.shown[custom_note] = citations.shown.get(custom_note, "") + (element.text or "").strip()
         elif tag in _SPACES:
             parts.append(_SPACES[tag])
         elif tag in (W + "footnoteReference", W + "endnoteReference") and citations is not None:
             kind = "footnote" if tag == W + "footnoteReference" else "endnote"
-            parts.append(citations.placeholder((kind, element.get(W + "id", ""))))
+            custom_note = (kind, element.get(W + "id", ""))
+            parts.append(citations.placeholder(custom_note))
             # A custom mark ("*") follows in the same run as text; the marker replaces it.
             custom_mark_run = element.getparent() if element.get(W + "customMarkFollows") in ("1", "true") else None
     return "".join(parts)
@@ -273,15 +282,30 @@ def _notes(package: ZipPackage, settings: etree._Element | None, body: etree._El
     if len(kinds) == 2 and formats["footnote"][0] == formats["endnote"][0]:
         formats["endnote"] = ("roman" if formats["footnote"][0] == "decimal" else "decimal", formats["endnote"][1])
     texts = {kind: _note_texts(package, kind) for kind in kinds}
+    custom = Counter(citations.shown.values())
     markers = [""] * len(cited)
     blocks: list[Block] = []
     for kind in ("footnote", "endnote"):
         style, start = formats.get(kind, ("decimal", 1))
-        numbers = [number for number, (k, _) in enumerate(cited) if k == kind]
-        for position, number in enumerate(numbers):
-            markers[number] = _format(start + position, style)
-            if text := texts[kind].get(cited[number][1]):
+        position = 0
+        for number, note in enumerate(cited):
+            if note[0] != kind:
+                continue
+            mark = citations.shown.get(note, "")
+            if mark and custom[mark] == 1 and can_cite(mark.lower()):
+                markers[number] = mark.lower()  # a custom mark takes no number from the sequence
+            else:
+                markers[number], position = _format(start + position, style), position + 1
+            if text := texts[kind].get(note[1]):
                 blocks.append(Block(NOTE, text, marker=markers[number]))
+    taken = [m for m in markers if m]
+    if len(set(taken)) < len(taken):  # a custom mark equal to a number: numbers for all, in order
+        markers = [str(n) for n in range(1, len(cited) + 1)]
+        blocks = [
+            Block(NOTE, texts[k].get(i, ""), marker=m)
+            for (k, i), m in zip(cited, markers, strict=True)
+            if texts[k].get(i)
+        ]
     return _Notes(markers, blocks)
 
 
@@ -303,8 +327,8 @@ def _number_format(kind: str, settings: etree._Element | None, body: etree._Elem
     """How the document numbers this kind of note: ("decimal" | "roman", first number).
 
     Word's defaults are 1, 2, 3 for footnotes and i, ii, iii for endnotes; the last section's
-    properties, then the document settings, may say otherwise. Formats the markers cannot carry
-    (letters, symbols) keep the default.
+    properties, then the document settings, may say otherwise: letters ("a", "b") and Chicago's
+    symbols ("*", "†", "‡", "§", "**") too.
     """
     style, start = ("decimal" if kind == "footnote" else "roman"), 1
     for holder in (settings, body.find(W + "sectPr")):
@@ -313,8 +337,7 @@ def _number_format(kind: str, settings: etree._Element | None, body: etree._Elem
             continue
         number_format = properties.find(W + "numFmt")
         value = number_format.get(W + "val", "") if number_format is not None else ""
-        if value == "decimal" or value.endswith("Roman"):
-            style = "decimal" if value == "decimal" else "roman"
+        style = _NUMBER_FORMATS.get(value, style)
         first = properties.find(W + "numStart")
         if first is not None and (first.get(W + "val") or "").isdigit():
             start = max(1, min(int(first.get(W + "val")), 100_000))
@@ -322,8 +345,13 @@ def _number_format(kind: str, settings: etree._Element | None, body: etree._Elem
 
 
 def _format(number: int, style: str) -> str:
+    """1 → "1" (decimal), "i" (roman), "a" (letter: …, z, aa, bb), "*" (symbol: *, †, ‡, §, **, ††, …)."""
     if style == "decimal":
         return str(number)
+    if style in ("letter", "symbol"):
+        signs = "abcdefghijklmnopqrstuvwxyz" if style == "letter" else "*†‡§"
+        repeat, sign = divmod(number - 1, len(signs))
+        return signs[sign] * (repeat + 1) if style == "letter" or repeat < 4 else str(number)  # past §§§§: numbers
     roman = ""
     for value, letters in _ROMAN:
         count, number = divmod(number, value)

@@ -11,16 +11,18 @@
                               "*") to a note element (epub:type footnote/endnote, role doc-footnote/
                               doc-endnote, an aside, an entry of a notes section) or from a <sup>.
 
-Markers are the book's own numbers when no two notes share one; books that number their notes
-afresh in each chapter are numbered 1, 2, 3… through the book instead. A note marked by a symbol
-("*") takes a number no other note has. Print page breaks (epub:type "pagebreak", role
-"doc-pagebreak") give the blocks their pages and the document its page labels.
+Markers are the book's own ("3", "iv", "a", "*") when no two notes share one; books that number
+their notes afresh in each chapter are numbered 1, 2, 3… through the book instead. A symbol or
+letter that marks several notes ("*" in every chapter) gives way to numbers no other note has.
+Print page breaks (epub:type "pagebreak", role "doc-pagebreak") give the blocks their pages and the
+document its page labels.
 """
 
 from __future__ import annotations
 
 import posixpath
 import re
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import count, islice
@@ -32,7 +34,7 @@ from bot.ingest.document import HEADING, NOTE, PARAGRAPH, Block, Document, ReadL
 from bot.ingest.formats._blocks import Citations, cut_at_text_limit, fill_markers, fold_spaces, iso_date, language_code
 from bot.ingest.formats._xml import local_name, parse_xhtml, parse_xml
 from bot.ingest.formats._zip import ZipPackage, looks_like_zip
-from bot.ingest.notes import NOTES_HEADINGS
+from bot.ingest.notes import NOTES_HEADINGS, can_cite
 
 KIND = "EPUB"
 OPS = "{http://www.idpf.org/2007/ops}"
@@ -63,7 +65,10 @@ _FURNITURE_PAGES = frozenset(
 )
 _MARKER_TEXT = re.compile(r"^[\[(]?\s*(\d{1,4}|[ivxlcdm]{1,7}|[a-z]|[*†‡§¶#]{1,3})\s*[\])]?\.?$", re.IGNORECASE)
 _NUMBERED = re.compile(r"^(\d{1,4}|[ivxlcdm]{1,7})$", re.IGNORECASE)
-_LEADING_MARKER = re.compile(r"^[\[(]?(\d{1,4}|[ivxlcdm]{1,7})[\])]?[.:]?(?=\s|$)", re.IGNORECASE)
+# The marker a note's text starts with: "3.", "[iv]", "*", "†", "a)" (a bare letter is a word: "a letter…").
+_LEADING_MARKER = re.compile(
+    r"^(?:[\[(]?(\d{1,4}|[ivxlcdm]{1,7}|[*†‡§¶]{1,3})[\])]?[.:]?|[\[(]?([a-z])(?:[\])]|\.))(?=\s|$)", re.IGNORECASE
+)
 PAGE_BREAK = "\x01"  # where a print page begins, in a block's text until it is folded
 _BACK_TEXT = frozenset({"↩", "↩︎", "^", "↑", "back", "return", "[back]"})
 
@@ -306,7 +311,7 @@ def _find_notes(book: _Book) -> dict[etree._Element, _Note]:
                 continue
             book.references[link] = note
             shown = _marker_text(link)
-            shown = shown if shown and _NUMBERED.match(shown) else None
+            shown = shown if shown and can_cite(shown) else None
             if note not in notes:
                 notes[note] = _Note(note, shown)
             elif notes[note].shown != shown:
@@ -396,15 +401,15 @@ def _marker_text(link: etree._Element) -> str | None:
 
 
 def _markers(notes: dict[etree._Element, _Note], citations: Citations) -> dict[etree._Element, str]:
-    """Each note's marker: the book's own ("3", "iv") when no two cited notes share one, else 1, 2, 3…
-    in order of citation. Notes marked by a symbol ("*") or that nothing cites get numbers no other
-    note uses (markers in the text are numbers or roman numerals)."""
+    """Each note's marker: the book's own ("3", "iv", "a", "*") when no other cited note shows it; if
+    two cited notes share a number, every note is numbered 1, 2, 3… in order of citation. A symbol or
+    letter shown twice ("*" on every chapter), and notes nothing cites, get numbers no other note uses."""
     cited = citations.notes()
-    shown = [notes[n].shown for n in cited if notes[n].shown]
-    if len(set(shown)) == len(shown):
-        markers = {n: notes[n].shown for n in cited if notes[n].shown}
-    else:
+    shown = Counter(notes[n].shown for n in cited if notes[n].shown)
+    if any(count > 1 and _NUMBERED.match(marker) for marker, count in shown.items()):
         markers = {note: str(number) for number, note in enumerate(cited, 1)}
+    else:
+        markers = {n: notes[n].shown for n in cited if notes[n].shown and shown[notes[n].shown] == 1}
     used = set(markers.values())
     free = (str(n) for n in count(1) if str(n) not in used)
     for note in [*cited, *notes]:
@@ -433,7 +438,7 @@ def _note_text(note: _Note, book: _Book) -> str:
             parts.append(element.tail or "")
     text = fold_spaces("".join(parts))
     leading = _LEADING_MARKER.match(text)
-    if leading and note.shown and leading.group(1).lower() == note.shown:
+    if leading and note.shown and (leading.group(1) or leading.group(2)).lower() == note.shown:
         text = text[leading.end() :]
     return re.sub(r"^[.:)\]]\s*", "", text.strip()).strip()
 

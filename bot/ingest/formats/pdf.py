@@ -24,7 +24,7 @@ from pdfminer.pdfparser import PDFParser
 from pdfminer.pdftypes import resolve1
 from pdfminer.utils import decode_text
 
-from bot.ingest.document import HEADING, Block, Document, ReadLimits, SkipFile
+from bot.ingest.document import Block, Document, ReadLimits, SkipFile
 from bot.ingest.formats._pdf_layout import Char, Page, body_size, build_blocks, drop_furniture, page_lines
 
 logging.getLogger("pdfminer").setLevel(logging.ERROR)  # it warns about every odd object in a file
@@ -55,10 +55,7 @@ class PdfReader:
         blocks, cut = _within(blocks, limits.max_text_chars)
         if cut:
             warnings.append(f"text cut at {limits.max_text_chars:,} characters (max_text_chars)")
-        metadata = _metadata(document)
-        title = metadata.get("title", "").casefold()
-        if title and blocks and blocks[0].kind == HEADING and " ".join(blocks[0].text.split()).casefold() == title:
-            blocks = blocks[1:]  # the title printed on the first page is the document's title
+        metadata = _metadata(document)  # the pipeline drops the title printed on the first page
         return Document(tuple(blocks), metadata, _page_labels(document, len(pages)), tuple(warnings))
 
 

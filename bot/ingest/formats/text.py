@@ -12,7 +12,8 @@ class TextReader:
     suffixes = (".txt",)
 
     def sniff(self, head: bytes) -> bool:
-        return True  # decode() judges whether it is text, with a precise reason
+        # A PDF or a zip renamed .txt is refused by what it is; decode() judges the rest precisely.
+        return binary_kind(head) is None
 
     def read(self, data: bytes, limits: ReadLimits) -> Document:
         text, warning = decode(data)
@@ -24,6 +25,19 @@ class TextReader:
     def document(self, text: str) -> Document:
         """Decoded text → Document (formats written as text override this)."""
         return text_document(text)
+
+
+# What a file is by its first bytes, for formats whose files always begin with a signature.
+_SIGNATURES = (
+    (b"%PDF-", "a PDF"),
+    (b"PK\x03\x04", "a zip archive"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old Office file (.doc) or an encrypted one"),
+)
+
+
+def binary_kind(head: bytes) -> str | None:
+    """What binary format these first bytes begin ("a PDF", "a zip archive"), or None."""
+    return next((kind for signature, kind in _SIGNATURES if head.startswith(signature)), None)
 
 
 def text_document(text: str) -> Document:

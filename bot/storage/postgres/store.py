@@ -27,7 +27,17 @@ from bot.storage import common
 from bot.storage.common import Migration, MigrationResult, Outage
 from bot.storage.errors import StorageError, StorageUnavailable
 from bot.storage.options import StorageOptions
-from bot.storage.records import AnswerRecord, Change, GuildSettings, GuildStats
+from bot.core.models import Article
+from bot.storage.records import (
+    AnswerRecord,
+    Change,
+    DocumentQuota,
+    DocumentRecord,
+    DocumentStats,
+    GuildSettings,
+    GuildStats,
+    LibraryUsage,
+)
 
 log = logging.getLogger("studybot.storage")
 
@@ -257,14 +267,118 @@ class PostgresStore:
             await db.execute("INSERT INTO guild_settings (guild_id) VALUES ($1) ON CONFLICT DO NOTHING", guild_id)
             current = await db.fetchrow("SELECT * FROM guild_settings WHERE guild_id = $1 FOR UPDATE", guild_id)
             merged = common.merge_settings(common.settings_record(current), changes, edits)
+            assignments = ", ".join(f"{c} = ${n}" for n, c in enumerate(common.SETTINGS_COLUMNS[1:], start=2))
             row = await db.fetchrow(
-                """UPDATE guild_settings SET top_k = $2, private_default = $3, cooldown_seconds = $4,
-                       channel_ids = $5 WHERE guild_id = $1 RETURNING *""",
-                guild_id, merged.top_k, merged.private_default, merged.cooldown_seconds,
-                json.dumps(list(merged.channel_ids)),
+                f"UPDATE guild_settings SET {assignments} WHERE guild_id = $1 RETURNING *",
+                *common.settings_values(guild_id, merged),
             )
             await _notify(db, Change(common.SETTINGS_CHANGED, guild_id))  # delivered at COMMIT
         return common.settings_record(row)
+
+    # -- documents: every server's own library ---------------------------------------------------
+
+    async def add_document(
+        self, record: DocumentRecord, content: bytes, article: Article, quota: DocumentQuota | None = None
+    ) -> DocumentRecord:
+        columns = (*common.DOCUMENT_COLUMNS, "content", "article")
+        marks = ", ".join(f"${n}" for n in range(1, len(columns) + 1))
+        async with self._transaction() as db:
+            await _lock_library(db, record.guild_id)  # adds to one library queue up: the quota check cannot race
+            common.check_quota(quota, await _usage(db, record.guild_id), record)
+            while True:
+                document_id = common.new_document_id()
+                inserted = await db.fetchval(
+                    f"""INSERT INTO documents ({", ".join(columns)}) VALUES ({marks})
+                        ON CONFLICT (id) DO NOTHING RETURNING id""",
+                    *common.document_values(document_id, record), bytes(content),
+                    common.stored_article(document_id, article),
+                )
+                if inserted is not None:
+                    break
+            await _bump_version(db, record.guild_id)
+            await _notify(db, Change(common.LIBRARY_CHANGED, record.guild_id))
+        return dataclasses.replace(record, id=document_id)
+
+    async def list_documents(self, guild_id: int) -> tuple[DocumentRecord, ...]:
+        async with self._connection() as db:
+            rows = await db.fetch(
+                f"SELECT {common.DOCUMENT_SELECT} FROM documents WHERE guild_id = $1 ORDER BY added_at, id", guild_id
+            )
+        return tuple(map(common.document_record, rows))
+
+    async def get_document(self, guild_id: int, document_id: str) -> DocumentRecord | None:
+        if not common.is_document_id(document_id):
+            return None
+        async with self._connection() as db:
+            row = await db.fetchrow(
+                f"SELECT {common.DOCUMENT_SELECT} FROM documents WHERE guild_id = $1 AND id = $2",
+                guild_id, document_id,
+            )
+        return None if row is None else common.document_record(row)
+
+    async def document_content(self, guild_id: int, document_id: str) -> bytes | None:
+        if not common.is_document_id(document_id):
+            return None
+        async with self._connection() as db:
+            content = await db.fetchval(
+                "SELECT content FROM documents WHERE guild_id = $1 AND id = $2", guild_id, document_id
+            )
+        return None if content is None else bytes(content)
+
+    async def update_document(self, guild_id: int, document_id: str, **metadata: Any) -> DocumentRecord | None:
+        changes = common.check_document_edit(metadata)
+        if not common.is_document_id(document_id):
+            return None
+        async with self._transaction() as db:
+            stored = await db.fetchval(
+                "SELECT article FROM documents WHERE guild_id = $1 AND id = $2 FOR UPDATE", guild_id, document_id
+            )
+            if stored is None:
+                return None
+            if changes:
+                assignments = ", ".join(f"{key} = ${n}" for n, key in enumerate(changes, start=4))
+                await db.execute(
+                    f"UPDATE documents SET article = $3, {assignments} WHERE guild_id = $1 AND id = $2",
+                    guild_id, document_id, common.edited_article(stored, changes), *changes.values(),
+                )
+                await _bump_version(db, guild_id)
+                await _notify(db, Change(common.LIBRARY_CHANGED, guild_id))
+            row = await db.fetchrow(f"SELECT {common.DOCUMENT_SELECT} FROM documents WHERE id = $1", document_id)
+        return common.document_record(row)
+
+    async def remove_document(self, guild_id: int, document_id: str) -> bool:
+        if not common.is_document_id(document_id):
+            return False
+        async with self._transaction() as db:
+            status = await db.execute("DELETE FROM documents WHERE guild_id = $1 AND id = $2", guild_id, document_id)
+            removed = int(status.split()[-1]) > 0
+            if removed:
+                await _bump_version(db, guild_id)
+                await _notify(db, Change(common.LIBRARY_CHANGED, guild_id))
+        return removed
+
+    async def document_stats(self, guild_id: int, document_id: str) -> DocumentStats:
+        if not common.is_document_id(document_id):
+            return DocumentStats(0, 0, 0)
+        async with self._connection() as db:
+            row = await db.fetchrow(
+                common.document_stats_sql(lambda n: f"${n}"), guild_id, common.passage_prefix(document_id)
+            )
+        return DocumentStats(int(row[0]), int(row[1]), int(row[2]))
+
+    async def library_version(self, guild_id: int) -> str:
+        async with self._connection() as db:
+            return await _version(db, guild_id)
+
+    async def library_usage(self, guild_id: int) -> LibraryUsage:
+        async with self._connection() as db:
+            return await _usage(db, guild_id)
+
+    async def guild_articles(self, guild_id: int) -> tuple[str, tuple[Article, ...]]:
+        async with self._connection() as db, db.transaction(isolation="repeatable_read", readonly=True):
+            version = await _version(db, guild_id)
+            stored = await db.fetch("SELECT article FROM documents WHERE guild_id = $1 ORDER BY added_at, id", guild_id)
+        return version, await asyncio.to_thread(lambda: tuple(common.loaded_article(r[0]) for r in stored))
 
     # -- many processes ---------------------------------------------------------------------------
 
@@ -408,6 +522,34 @@ async def _tables(db: asyncpg.Connection) -> dict[str, list[tuple[str, str]]]:
     ):
         references.setdefault(table.strip('"'), set()).add(referenced.strip('"'))
     return {table: columns[table] for table in common.dependency_order(references)}
+
+
+async def _lock_library(db: asyncpg.Connection, guild_id: int) -> None:
+    """Hold the server's library_versions row until COMMIT (created when it is the first document)."""
+    await db.execute(
+        "INSERT INTO library_versions (guild_id, version) VALUES ($1, 0) ON CONFLICT DO NOTHING", guild_id
+    )
+    await db.execute("SELECT 1 FROM library_versions WHERE guild_id = $1 FOR UPDATE", guild_id)
+
+
+async def _usage(db: asyncpg.Connection, guild_id: int) -> LibraryUsage:
+    row = await db.fetchrow(
+        "SELECT COUNT(*), COALESCE(SUM(size), 0), COALESCE(SUM(passages), 0) FROM documents WHERE guild_id = $1",
+        guild_id,
+    )
+    return LibraryUsage(int(row[0]), int(row[1]), int(row[2]))
+
+
+async def _version(db: asyncpg.Connection, guild_id: int) -> str:
+    return str(await db.fetchval("SELECT version FROM library_versions WHERE guild_id = $1", guild_id) or 0)
+
+
+async def _bump_version(db: asyncpg.Connection, guild_id: int) -> None:
+    await db.execute(
+        """INSERT INTO library_versions (guild_id, version) VALUES ($1, 1)
+           ON CONFLICT (guild_id) DO UPDATE SET version = library_versions.version + 1""",
+        guild_id,
+    )
 
 
 async def _notify(db: asyncpg.Connection, change: Change) -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-import json
 import logging
 import os
 import re
@@ -28,7 +27,17 @@ import aiosqlite
 from bot.storage import common
 from bot.storage.common import Migration, MigrationResult, Outage
 from bot.storage.errors import StorageError, StorageUnavailable
-from bot.storage.records import AnswerRecord, Change, GuildSettings, GuildStats
+from bot.core.models import Article
+from bot.storage.records import (
+    AnswerRecord,
+    Change,
+    DocumentQuota,
+    DocumentRecord,
+    DocumentStats,
+    GuildSettings,
+    GuildStats,
+    LibraryUsage,
+)
 
 log = logging.getLogger("studybot.storage")
 
@@ -262,18 +271,130 @@ class SqliteStore:
         async with self._transaction(write=True) as db:
             merged = common.merge_settings(await _read_settings(db, guild_id), changes, edits)
             await db.execute(
-                """INSERT INTO guild_settings
-                       (guild_id, top_k, private_default, cooldown_seconds, channel_ids)
-                   VALUES (?, ?, ?, ?, ?)
-                   ON CONFLICT (guild_id) DO UPDATE SET top_k = excluded.top_k,
-                       private_default = excluded.private_default,
-                       cooldown_seconds = excluded.cooldown_seconds, channel_ids = excluded.channel_ids""",
-                (guild_id, merged.top_k, merged.private_default, merged.cooldown_seconds,
-                 json.dumps(list(merged.channel_ids))),
+                f"""INSERT INTO guild_settings ({", ".join(common.SETTINGS_COLUMNS)})
+                    VALUES ({", ".join("?" * len(common.SETTINGS_COLUMNS))})
+                    ON CONFLICT (guild_id) DO UPDATE SET {_set_excluded(common.SETTINGS_COLUMNS[1:])}""",
+                common.settings_values(guild_id, merged),
             )
             stored = await _read_settings(db, guild_id)
         self._feed.dispatch(Change(common.SETTINGS_CHANGED, guild_id))
         return stored
+
+    # -- documents: every server's own library ---------------------------------------------------
+
+    async def add_document(
+        self, record: DocumentRecord, content: bytes, article: Article, quota: DocumentQuota | None = None
+    ) -> DocumentRecord:
+        async with self._transaction(write=True) as db:  # BEGIN IMMEDIATE: the quota check cannot race
+            common.check_quota(quota, await _usage(db, record.guild_id), record)
+            while True:
+                document_id = common.new_document_id()
+                async with db.execute("SELECT 1 FROM documents WHERE id = ?", (document_id,)) as cursor:
+                    if await cursor.fetchone() is None:
+                        break
+            columns = (*common.DOCUMENT_COLUMNS, "content", "article")
+            await db.execute(
+                f"INSERT INTO documents ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+                (*common.document_values(document_id, record), bytes(content),
+                 common.stored_article(document_id, article)),
+            )
+            await _bump_version(db, record.guild_id)
+        self._feed.dispatch(Change(common.LIBRARY_CHANGED, record.guild_id))
+        return dataclasses.replace(record, id=document_id)
+
+    async def list_documents(self, guild_id: int) -> tuple[DocumentRecord, ...]:
+        async with self._transaction(write=False) as db:
+            async with db.execute(
+                f"SELECT {common.DOCUMENT_SELECT} FROM documents WHERE guild_id = ? ORDER BY added_at, id",
+                (guild_id,),
+            ) as cursor:
+                return tuple(common.document_record(row) for row in await cursor.fetchall())
+
+    async def get_document(self, guild_id: int, document_id: str) -> DocumentRecord | None:
+        if not common.is_document_id(document_id):
+            return None
+        async with self._transaction(write=False) as db:
+            async with db.execute(
+                f"SELECT {common.DOCUMENT_SELECT} FROM documents WHERE guild_id = ? AND id = ?",
+                (guild_id, document_id),
+            ) as cursor:
+                row = await cursor.fetchone()
+        return None if row is None else common.document_record(row)
+
+    async def document_content(self, guild_id: int, document_id: str) -> bytes | None:
+        if not common.is_document_id(document_id):
+            return None
+        async with self._transaction(write=False) as db:
+            async with db.execute(
+                "SELECT content FROM documents WHERE guild_id = ? AND id = ?", (guild_id, document_id)
+            ) as cursor:
+                row = await cursor.fetchone()
+        return None if row is None else bytes(row[0])
+
+    async def update_document(self, guild_id: int, document_id: str, **metadata: Any) -> DocumentRecord | None:
+        changes = common.check_document_edit(metadata)
+        if not common.is_document_id(document_id):
+            return None
+        async with self._transaction(write=True) as db:
+            async with db.execute(
+                "SELECT article FROM documents WHERE guild_id = ? AND id = ?", (guild_id, document_id)
+            ) as cursor:
+                row = await cursor.fetchone()
+            if row is None:
+                return None
+            if changes:
+                assignments = ", ".join(f"{key} = ?" for key in changes)
+                await db.execute(
+                    f"UPDATE documents SET {assignments}, article = ? WHERE guild_id = ? AND id = ?",
+                    (*changes.values(), common.edited_article(row["article"], changes), guild_id, document_id),
+                )
+                await _bump_version(db, guild_id)
+            async with db.execute(
+                f"SELECT {common.DOCUMENT_SELECT} FROM documents WHERE id = ?", (document_id,)
+            ) as cursor:
+                updated = common.document_record(await cursor.fetchone())
+        if changes:
+            self._feed.dispatch(Change(common.LIBRARY_CHANGED, guild_id))
+        return updated
+
+    async def remove_document(self, guild_id: int, document_id: str) -> bool:
+        if not common.is_document_id(document_id):
+            return False
+        async with self._transaction(write=True) as db:
+            cursor = await db.execute("DELETE FROM documents WHERE guild_id = ? AND id = ?", (guild_id, document_id))
+            removed = cursor.rowcount > 0
+            await cursor.close()
+            if removed:
+                await _bump_version(db, guild_id)
+        if removed:
+            self._feed.dispatch(Change(common.LIBRARY_CHANGED, guild_id))
+        return removed
+
+    async def document_stats(self, guild_id: int, document_id: str) -> DocumentStats:
+        if not common.is_document_id(document_id):
+            return DocumentStats(0, 0, 0)
+        async with self._transaction(write=False) as db:
+            async with db.execute(
+                common.document_stats_sql(lambda n: "?"), (guild_id, common.passage_prefix(document_id))
+            ) as cursor:
+                return DocumentStats(*await cursor.fetchone())
+
+    async def library_version(self, guild_id: int) -> str:
+        async with self._transaction(write=False) as db:
+            return await _version(db, guild_id)
+
+    async def library_usage(self, guild_id: int) -> LibraryUsage:
+        async with self._transaction(write=False) as db:
+            return await _usage(db, guild_id)
+
+    async def guild_articles(self, guild_id: int) -> tuple[str, tuple[Article, ...]]:
+        async with self._transaction(write=False) as db:  # version and articles from one snapshot
+            version = await _version(db, guild_id)
+            async with db.execute(
+                "SELECT article FROM documents WHERE guild_id = ? ORDER BY added_at, id", (guild_id,)
+            ) as cursor:
+                stored = [row[0] for row in await cursor.fetchall()]
+        return version, await asyncio.to_thread(lambda: tuple(map(common.loaded_article, stored)))
 
     # -- one process: notices stay in it, every job is ours ------------------------------------
 
@@ -345,6 +466,32 @@ async def _tables(db: aiosqlite.Connection) -> dict[str, list[str]]:
         async with db.execute(f'PRAGMA table_info("{name}")') as cursor:
             columns[name] = [row["name"] for row in await cursor.fetchall()]
     return {name: columns[name] for name in common.dependency_order(references)}
+
+
+def _set_excluded(columns: Sequence[str]) -> str:
+    return ", ".join(f"{column} = excluded.{column}" for column in columns)
+
+
+async def _usage(db: aiosqlite.Connection, guild_id: int) -> LibraryUsage:
+    async with db.execute(
+        "SELECT COUNT(*), COALESCE(SUM(size), 0), COALESCE(SUM(passages), 0) FROM documents WHERE guild_id = ?",
+        (guild_id,),
+    ) as cursor:
+        return LibraryUsage(*await cursor.fetchone())
+
+
+async def _version(db: aiosqlite.Connection, guild_id: int) -> str:
+    async with db.execute("SELECT version FROM library_versions WHERE guild_id = ?", (guild_id,)) as cursor:
+        row = await cursor.fetchone()
+    return str(row[0] if row else 0)
+
+
+async def _bump_version(db: aiosqlite.Connection, guild_id: int) -> None:
+    await db.execute(
+        """INSERT INTO library_versions (guild_id, version) VALUES (?, 1)
+           ON CONFLICT (guild_id) DO UPDATE SET version = library_versions.version + 1""",
+        (guild_id,),
+    )
 
 
 async def _read_settings(db: aiosqlite.Connection, guild_id: int) -> GuildSettings:

@@ -53,19 +53,7 @@ class HtmlReader:
         blocks, cut = content.read_blocks(content.choose_roots(body), limits.max_text_chars)
         if cut:
             warnings.append(f"text cut at {limits.max_text_chars:,} characters (the limit for one file)")
-        blocks = _without_title(blocks, metadata.get("title"))
         if not any(b.kind == PARAGRAPH for b in blocks):
             raise SkipFile("no article text in the page (only navigation, forms or scripts)")
         note_blocks = [Block(NOTE, text, marker=marker) for marker, text in notes.entries]
         return Document(tuple(blocks + note_blocks), metadata, warnings=tuple(warnings))
-
-
-def _without_title(blocks: list[Block], title: str | None) -> list[Block]:
-    """The page's headline heading, when it repeats the title, is not text of its own."""
-    if not title:
-        return blocks
-    folded = " ".join(title.split()).casefold()
-    for index, block in enumerate(blocks[:5]):
-        if block.kind != PARAGRAPH and block.text.casefold() == folded:
-            return blocks[:index] + blocks[index + 1 :]
-    return blocks

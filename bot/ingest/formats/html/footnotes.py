@@ -19,7 +19,7 @@ from lxml import etree
 
 from bot.core.models import normalise_marker
 from bot.ingest.formats.html.tree import drop, elements, epub_type, hints, is_inside, replace_with_text, text_of
-from bot.ingest.notes import INLINE_MARKER
+from bot.ingest.notes import can_cite
 
 _LIST_CLASSES = frozenset(
     "footnotes endnotes references reflist notes notelist footnote-list fn-list references-list".split()
@@ -27,7 +27,10 @@ _LIST_CLASSES = frozenset(
 _ENTRY_CLASSES = frozenset(("footnote", "endnote"))
 _REF_HINT = re.compile(r"footnote|fnref|noteref|reference|\bref\b|\bfn\b|cite")
 _TARGET_HINT = re.compile(r"^(fn|ftn|_ftn|footnote|note|endnote|cite_note|en|n)[\W_]?\d|footnote|endnote|cite_note|^fn")
-_MARKER_TEXT = re.compile(r"^\[?\s*(\d{1,4}|[ivxlcdm]{1,7}|[a-z]|[*†‡§¶]{1,3})\s*\]?$", re.IGNORECASE)
+# "1", "[12]", "iv", "[a]", "*", "†"; Wikipedia's note groups only in brackets: "[note 1]", "[nb 2]".
+_MARKER_TEXT = re.compile(
+    r"^\[?\s*(\d{1,4}|[ivxlcdm]{1,7}|[a-z]|[*†‡§¶]{1,3})\s*\]?$|^\[\s*[a-z][\w-]{0,19}\s\d{1,4}\s*\]$", re.IGNORECASE
+)
 _LEADING_MARKER = re.compile(r"^\[?\s*([^\s\].):]{1,8})\s*[\].):]?\s+")
 _BACKLINK_HINT = re.compile(r"backlink|footnote-back|fn-back|footnote-return|cite-backlink|reversefootnote")
 _BACK_SIGNS = re.compile(r"^[\s↑^↩︎⤴↵⮌🔙]+|[\s↑^↩︎⤴↵⮌]+$")
@@ -83,7 +86,7 @@ def take_footnotes(root: etree._Element) -> PageNotes:
         if text:
             page.entries.append((markers[entry], text))
     _remove_all(ordered)
-    unlinked = sorted({m for m, _ in page.entries if not INLINE_MARKER.fullmatch(f"[{m}]")})
+    unlinked = sorted({m for m, _ in page.entries if not can_cite(m)})
     if unlinked:
         page.warnings.append(
             f"footnote markers {', '.join(f'[{m}]' for m in unlinked[:5])} are of a style not linked to passages"

@@ -4,6 +4,7 @@
     url = await server.create_database()  # a fresh, empty database: postgresql://studybot@127.0.0.1:PORT/dbN
     server.stop(); server.start_again() # a real outage, same data and port
     server.close()                      # stop and delete everything
+    async with connected(url) as db: …  # a plain asyncpg connection, for tests to look inside
 
 Binaries come from PATH or Debian's /usr/lib/postgresql/N/bin (STUDYBOT_PG_BIN overrides). As
 root (CI), the server runs as the unprivileged `postgres` user, since initdb refuses root.
@@ -55,10 +56,11 @@ class PostgresServer:
     root: Path  # the temporary folder: data/ and the socket
     port: int
     run_as: str | None
+    fsync: bool = False  # off for tests (they kill clients, never the server); on for benchmarks
     _names = itertools.count(1)
 
     @classmethod
-    def start(cls) -> PostgresServer:
+    def start(cls, *, fsync: bool = False) -> PostgresServer:
         bin_dir = find_bin_dir()
         if bin_dir is None or not (bin_dir / "initdb").exists():
             raise PostgresUnavailable("no PostgreSQL binaries (initdb) on PATH or in /usr/lib/postgresql/*/bin")
@@ -71,7 +73,7 @@ class PostgresServer:
                 raise PostgresUnavailable("running as root and there is no `postgres` user to run initdb as") from None
             os.chown(root, account.pw_uid, account.pw_gid)
             run_as = "postgres"
-        server = cls(bin_dir, root, free_port(), run_as)
+        server = cls(bin_dir, root, free_port(), run_as, fsync)
         try:
             server._run("initdb", "-D", str(root / "data"), "--auth=trust", f"--username={USER}", "-E", "UTF8",
                         "--no-instructions", "--locale=C.UTF-8")
@@ -93,8 +95,9 @@ class PostgresServer:
             raise PostgresUnavailable(f"{tool} failed ({done.returncode}): {output}")
 
     def start_again(self) -> None:
-        # fsync off: tests kill clients, never the server; max_connections covers pool tests.
-        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
+        # max_connections covers the pool tests.
+        fsync = "on" if self.fsync else "off"
+        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync={fsync} -c max_connections=200"
         self._run("pg_ctl", "-D", str(self.root / "data"), "-o", options, "-l", str(self.root / "log"),
                   "-w", "-t", str(START_TIMEOUT), "start")
 
@@ -131,3 +134,13 @@ class PostgresServer:
             with contextlib.suppress(PostgresUnavailable):
                 self.stop("immediate")
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+@contextlib.asynccontextmanager
+async def connected(url: str):
+    """A plain asyncpg connection to `url`, closed on leaving."""
+    connection = await asyncpg.connect(url, timeout=10)
+    try:
+        yield connection
+    finally:
+        await connection.close()

@@ -1,0 +1,319 @@
+"""A server's own reading list: add, list, read, edit and remove its documents.
+
+Everyone may list and read; changing needs Manage Server or the server's librarian role, checked
+here, not only by Discord. Uploads are hostile input: the file is downloaded only from the
+configured attachment hosts, refused before download when its declared size is over the limit,
+parsed in a worker process (bot.ingest.worker), and stored only whole (quotas checked in the adding transaction).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import ipaddress
+import logging
+import re
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+from urllib.parse import urlsplit
+
+
+from bot.core.models import Article
+from bot.ingest import SkipFile
+from bot.ingest.options import IngestOptions
+from bot.ingest.pipeline import ParsedArticle
+from bot.ingest.worker import ingest_file_async
+from bot.service import messages
+from bot.service.rules import Member, Refusal, ServerRules
+from bot.storage import DocumentQuota, DocumentRecord, DocumentStats, QuotaExceeded
+
+log = logging.getLogger("studybot.service")
+
+COMMAND_LINE_USER = 0  # added_by of a document added with `studybot library add`
+DISCORD_ATTACHMENT_HOSTS = ("cdn.discordapp.com", "media.discordapp.net")
+TITLE_MAX, AUTHOR_MAX, URL_MAX = 256, 256, 512
+ISO_DATE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
+
+
+@dataclass(frozen=True)
+class ServerLibraryOptions:
+    """Limits of every server's own library (bot.wiring fills them from the `library:` section)."""
+
+    max_documents: int = 50
+    max_total_bytes: int = 200_000_000
+    max_passages: int = 20_000
+    max_file_bytes: int = 20_000_000
+    upload_cooldown_seconds: float = 30.0
+    attachment_hosts: tuple[str, ...] = DISCORD_ATTACHMENT_HOSTS
+    download_timeout_seconds: float = 30.0
+    max_passage_chars: int = 1200
+    ingest: IngestOptions = IngestOptions()  # per-format size caps, the worker's time and memory limits
+
+    @property
+    def quota(self) -> DocumentQuota:
+        return DocumentQuota(self.max_documents, self.max_total_bytes, self.max_passages)
+
+
+@dataclass(frozen=True)
+class DocumentEdit:
+    """Metadata given with an upload or an edit; None leaves a field as it is ("" clears it)."""
+
+    title: str | None = None
+    author: str | None = None
+    date: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file to add: an attachment (`attachment_url`, declared `size`) or, from the command line,
+    its bytes in `data`. Never a link a member typed."""
+
+    filename: str
+    size: int
+    content_type: str | None = None
+    attachment_url: str | None = None
+    data: bytes | None = None
+
+
+# The bytes at an attachment url, at most `max_bytes` of them (ValueError past it).
+Download = Callable[[str, int, float], Awaitable[bytes]]
+
+
+class Library:
+    def __init__(self, store, libraries, rules: ServerRules, options: ServerLibraryOptions | None = None,
+                 download: Download | None = None):  # fmt: skip
+        self.store = store
+        self.libraries = libraries
+        self.rules = rules
+        self.options = options or ServerLibraryOptions()
+        self.download = download or download_attachment
+        self._last_upload: dict[int, float] = {}
+
+    # -- who may do what -------------------------------------------------------------------
+
+    async def may_change(self, member: Member) -> bool:
+        if member.guild_id is None:
+            return False
+        if member.can_manage:
+            return True
+        role = (await self.rules.settings(member.guild_id)).librarian_role_id
+        return role is not None and role in member.role_ids
+
+    async def _change_refusal(self, member: Member) -> Refusal | None:
+        if member.guild_id is None:
+            return Refusal(messages.LIBRARY_IN_SERVERS_ONLY)
+        if not await self.may_change(member):
+            return Refusal(messages.LIBRARY_CHANGE_NOT_ALLOWED)
+        return None
+
+    # -- reading -----------------------------------------------------------------------------
+
+    async def list(self, member: Member) -> tuple[DocumentRecord, ...] | Refusal:
+        if member.guild_id is None:
+            return Refusal(messages.LIBRARY_IN_SERVERS_ONLY)
+        return await self.store.list_documents(member.guild_id)
+
+    async def info(self, member: Member, document_id: str) -> DocumentRecord | Refusal:
+        if member.guild_id is None:
+            return Refusal(messages.LIBRARY_IN_SERVERS_ONLY)
+        found = await self.store.get_document(member.guild_id, document_id)
+        return found or Refusal(messages.UNKNOWN_DOCUMENT)
+
+    async def stats(self, member: Member, document_id: str) -> DocumentStats:
+        """Answers in the member's server that quote the document, and their votes."""
+        if member.guild_id is None:
+            return DocumentStats(0, 0, 0)
+        return await self.store.document_stats(member.guild_id, document_id)
+
+    async def document_items(self, member: Member) -> list[tuple[str, str]]:
+        """(shown name, document id) of every document of the member's server, for autocomplete."""
+        if member.guild_id is None:
+            return []
+        return [(_choice_name(doc), doc.id) for doc in await self.store.list_documents(member.guild_id)]
+
+    # -- changing ----------------------------------------------------------------------------
+
+    async def check(self, member: Member, upload: Upload, metadata: DocumentEdit = DocumentEdit()) -> Refusal | None:
+        """The cheap checks before anything is downloaded (rights, options, declared size, quotas,
+        the server's upload cooldown, which this starts): a front end answers a refusal at once."""
+        refusal = await self._change_refusal(member) or _metadata_refusal(metadata)
+        if refusal:
+            return refusal
+        limits = self.options
+        if not 0 <= upload.size <= limits.max_file_bytes:
+            return Refusal(messages.file_too_large(upload.filename, limits.max_file_bytes))
+        usage = await self.store.library_usage(member.guild_id)
+        if usage.documents >= limits.max_documents:
+            return Refusal(messages.library_full("documents", limits.max_documents))
+        if usage.total_bytes + upload.size > limits.max_total_bytes:
+            return Refusal(messages.library_full("total_bytes", limits.max_total_bytes))
+        return self._cooldown_refusal(member.guild_id)
+
+    async def add(
+        self, member: Member, upload: Upload, metadata: DocumentEdit = DocumentEdit()
+    ) -> DocumentRecord | Refusal:
+        """Check, download, parse, store; the stored record (its reply: messages.document_added)."""
+        return await self.check(member, upload, metadata) or await self.store_upload(member, upload, metadata)
+
+    async def store_upload(
+        self, member: Member, upload: Upload, metadata: DocumentEdit = DocumentEdit()
+    ) -> DocumentRecord | Refusal:
+        """After `check`: download, parse in a worker, store (quotas checked again, atomically)."""
+        guild_id, limits = member.guild_id, self.options
+        data = await self._bytes_of(upload)
+        if isinstance(data, Refusal):
+            return data
+        sha256 = hashlib.sha256(data).hexdigest()
+        same = next((d for d in await self.store.list_documents(guild_id) if d.sha256 == sha256), None)
+        if same is not None:
+            return Refusal(messages.already_in_library(same.title))
+        parsed = await parse_upload(upload.filename, data, limits)
+        if isinstance(parsed, Refusal):
+            return parsed
+        article = _with_metadata(parsed.article, metadata)
+        if not article.passages:
+            return Refusal(messages.no_text_in(upload.filename))
+        pages = [page for p in article.passages for page in p.pages]
+        record = DocumentRecord(
+            id=None, guild_id=guild_id, filename=upload.filename, content_type=upload.content_type or "",
+            size=len(data), sha256=sha256, title=article.title, author=article.author, date=article.date,
+            url=article.url, added_by=member.user_id, added_at=time.time(), passages=len(article.passages),
+            footnotes=len(article.footnotes), first_page=min(pages, default=None), last_page=max(pages, default=None),
+            warnings=tuple(parsed.warnings),
+        )  # fmt: skip
+        try:
+            saved = await self.store.add_document(record, data, article, limits.quota)
+        except QuotaExceeded as exc:
+            return Refusal(messages.library_full(exc.what, exc.limit))
+        self.libraries.forget(guild_id)
+        log.info("guild %s: added document %s (%s, passages: %d)", guild_id, saved.id, upload.filename, saved.passages)
+        return saved
+
+    async def edit(self, member: Member, document_id: str, metadata: DocumentEdit) -> DocumentRecord | Refusal:
+        refusal = await self._change_refusal(member) or _metadata_refusal(metadata)
+        if refusal:
+            return refusal
+        changes = {k: (v.strip() or None) for k, v in vars(metadata).items() if v is not None}
+        if "title" in changes and changes["title"] is None:
+            return Refusal(messages.bad_option("title", "cannot be empty."))
+        updated = await self.store.update_document(member.guild_id, document_id, **changes)
+        if updated is None:
+            return Refusal(messages.UNKNOWN_DOCUMENT)
+        self.libraries.forget(member.guild_id)
+        return updated
+
+    async def remove(self, member: Member, document_id: str) -> DocumentRecord | Refusal:
+        """Remove the document; the record it had (for the reply)."""
+        refusal = await self._change_refusal(member)
+        if refusal:
+            return refusal
+        found = await self.store.get_document(member.guild_id, document_id)
+        if found is None or not await self.store.remove_document(member.guild_id, document_id):
+            return Refusal(messages.UNKNOWN_DOCUMENT)
+        self.libraries.forget(member.guild_id)
+        log.info("guild %s: removed document %s", member.guild_id, document_id)
+        return found
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def _cooldown_refusal(self, guild_id: int) -> Refusal | None:
+        now = time.monotonic()
+        left = self._last_upload.get(guild_id, -1e18) + self.options.upload_cooldown_seconds - now
+        if left > 0:
+            return Refusal(messages.upload_cooldown(max(1, round(left))))
+        self._last_upload[guild_id] = now
+        return None
+
+    async def _bytes_of(self, upload: Upload) -> bytes | Refusal:
+        if upload.data is not None:
+            data = upload.data
+        else:
+            if not upload.attachment_url or not allowed_host(upload.attachment_url, self.options.attachment_hosts):
+                return Refusal(messages.NOT_AN_ATTACHMENT)
+            try:
+                data = await self.download(
+                    upload.attachment_url, self.options.max_file_bytes, self.options.download_timeout_seconds
+                )
+            except ValueError:
+                return Refusal(messages.file_too_large(upload.filename, self.options.max_file_bytes))
+            except Exception as exc:  # aiohttp's errors, a timeout, a refused connection: all "try again"
+                log.warning("download of attachment %s failed: %s", upload.filename, exc)
+                return Refusal(messages.download_failed(upload.filename))
+        if len(data) > self.options.max_file_bytes:
+            return Refusal(messages.file_too_large(upload.filename, self.options.max_file_bytes))
+        return data
+
+
+def allowed_host(url: str, hosts: tuple[str, ...]) -> bool:
+    """An https url on one of `hosts` (plain http only on a loopback address, as a test's fake serves)."""
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+    except ValueError:
+        return False
+    if host not in {h.lower() for h in hosts} or parts.username or parts.password:
+        return False
+    return parts.scheme == "https" or (parts.scheme == "http" and _loopback(host))
+
+
+def _loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+async def download_attachment(url: str, max_bytes: int, timeout: float) -> bytes:
+    """The body at `url`, read in chunks; ValueError as soon as it passes `max_bytes`. No redirects:
+    a redirect could lead off the allowed hosts."""
+    import aiohttp  # here: the command line reads this module without needing the network
+
+    limit = aiohttp.ClientTimeout(total=timeout)
+    async with aiohttp.ClientSession(timeout=limit) as session:
+        async with session.get(url, allow_redirects=False) as response:
+            response.raise_for_status()
+            if response.content_length is not None and response.content_length > max_bytes:
+                raise ValueError("declared larger than the limit")
+            body = bytearray()
+            async for chunk in response.content.iter_chunked(65536):
+                body += chunk
+                if len(body) > max_bytes:
+                    raise ValueError("larger than the limit")
+            return bytes(body)
+
+
+async def parse_upload(filename: str, data: bytes, options: ServerLibraryOptions) -> ParsedArticle | Refusal:
+    """The file as an article, parsed in a worker process with the formats' time and memory limits
+    (off the event loop); a Refusal naming the file when it cannot be read."""
+    try:
+        return await ingest_file_async(filename, data, article_id="upload", path=filename,
+                                       max_passage_chars=options.max_passage_chars, options=options.ingest)  # fmt: skip
+    except SkipFile as exc:
+        return Refusal(messages.cannot_read(filename, str(exc)))
+    except Exception:  # a reader's bug on hostile input must not lose the bot
+        log.exception("reading upload %s failed", filename)
+        return Refusal(messages.cannot_read(filename, "it could not be read"))
+
+
+def _with_metadata(article: Article, metadata: DocumentEdit) -> Article:
+    given = {k: v.strip() for k, v in vars(metadata).items() if v is not None and v.strip()}
+    return replace(article, **given) if given else article
+
+
+def _metadata_refusal(metadata: DocumentEdit) -> Refusal | None:
+    for option, value, limit in (("title", metadata.title, TITLE_MAX), ("author", metadata.author, AUTHOR_MAX),
+                                 ("url", metadata.url, URL_MAX)):  # fmt: skip
+        if value is not None and len(value) > limit:
+            return Refusal(messages.bad_option(option, f"must be at most {limit} characters."))
+    if metadata.date and not ISO_DATE.fullmatch(metadata.date.strip()):
+        return Refusal(messages.bad_option("date", "must look like 2024, 2024-05 or 2024-05-31."))
+    if metadata.url and urlsplit(metadata.url.strip()).scheme not in ("http", "https"):
+        return Refusal(messages.bad_option("url", "must start with https:// or http://."))
+    return None
+
+
+def _choice_name(doc: DocumentRecord) -> str:
+    name = f"{doc.title} ({doc.filename})"
+    return name if len(name) <= 100 else name[:99] + "…"

@@ -1,0 +1,144 @@
+"""Every server its own reading list, end to end: the real bot as a subprocess against the fake
+Discord, which serves the attachments over loopback and enforces Discord's limits and deadlines."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+import pytest_asyncio
+
+from testing.bot_process import GUILD, OTHER_GUILD, TOKEN, BotProcess, bot_env, write_config
+from tests.support.readings import QUESTION
+from tests.support.readings import READING as QUOKKAS
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+EPHEMERAL = 64
+NOT_MANAGER = 1 << 11  # Send Messages only
+LIBRARIAN_ROLE = 424242
+READING = QUOKKAS.encode()
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def bot(fake, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("library-bot")
+    data_dir = folder / "data"
+    config = write_config(folder / "config.yaml", fake, data_dir, cooldown_seconds=0)
+    with config.open("a", encoding="utf-8") as extra:  # the fake serves attachments on loopback
+        extra.write("library:\n  attachment_hosts: [127.0.0.1, localhost]\n  upload_cooldown_seconds: 0\n")
+    process = BotProcess(config, data_dir, folder / "bot.log", bot_env(data_dir))
+    await process.start(fake)
+    yield process
+    code = await process.stop()
+    assert code == 0, process.log_text()[-3000:]
+    assert TOKEN not in process.log_text()
+
+
+def text_of(message: dict) -> str:
+    raw = json.dumps({k: message.get(k) for k in ("content", "embeds")}, ensure_ascii=False)
+    return re.sub(r"\\\\(.)", r"\1", raw)
+
+
+async def ask(fake, guild_id: int) -> str:
+    interaction = await fake.send_command("ask", {"question": QUESTION}, guild_id=guild_id)
+    reply = await interaction.wait_for(timeout=15)
+    assert not interaction.errors
+    return text_of(reply)
+
+
+async def add(fake, data: bytes = READING, name: str = "quokkas.md", **kwargs):
+    interaction = await fake.send_command("library add", attachments={"file": (name, data, "text/markdown")},
+                                          **kwargs)  # fmt: skip
+    reply = await interaction.wait_for(lambda m: bool(m.get("content")), timeout=20)
+    assert not interaction.errors and interaction.first_response_after < 3
+    return interaction, reply
+
+
+async def document_id(fake, guild_id: int = GUILD) -> str:
+    interaction = await fake.send_command("library remove", {"document": ""}, focused="document", guild_id=guild_id)
+    choices = (await interaction.wait_for(timeout=10))["choices"]
+    return choices[0]["value"] if choices else ""
+
+
+async def test_upload_in_one_server_is_answered_there_only_and_gone_once_removed(fake, bot):
+    interaction, reply = await add(fake)
+    assert interaction.callback_types[0] == 5  # acknowledged before the download and the parse
+    assert reply["content"] == "Added ‘The Quokka Census’ — 2 passages, 1 footnote."
+    assert any("quokkas.md" in d for d in map(str, fake.downloads))
+    assert "twelve thousand" in await ask(fake, GUILD)
+    assert "twelve thousand" not in await ask(fake, OTHER_GUILD)
+
+    listing = await fake.send_command("library list", guild_id=OTHER_GUILD)
+    assert "Quokka" not in text_of(await listing.wait_for(timeout=10))
+    doc = await document_id(fake)
+    assert re.fullmatch(r"[0-9a-f]{10}", doc) and await document_id(fake, OTHER_GUILD) == ""
+    info = await fake.send_command("library info", {"document": doc}, guild_id=OTHER_GUILD)  # a crafted value
+    assert "no such document" in text_of(await info.wait_for(timeout=10))
+
+    remove = await fake.send_command("library remove", {"document": doc})
+    confirm = await remove.wait_for(timeout=10)
+    assert confirm["flags"] & EPHEMERAL and "Remove ‘The Quokka Census’" in confirm["content"]
+    outsider = await fake.click(confirm, f"sb:lrm:{doc}", permissions=NOT_MANAGER)
+    assert "Only members with Manage Server" in text_of(await outsider.wait_for(timeout=10))
+    clicked = await fake.click(confirm, f"sb:lrm:{doc}")
+    assert "Removed ‘The Quokka Census’" in text_of(await clicked.wait_for(timeout=10))
+    assert "twelve thousand" not in await ask(fake, GUILD)
+
+
+async def test_a_member_without_rights_is_refused_and_a_librarian_may_add(fake, bot):
+    interaction = await fake.send_command("library add", attachments={"file": ("quokkas.md", READING, "text/markdown")},
+                                          permissions=NOT_MANAGER)  # fmt: skip
+    reply = await interaction.wait_for(timeout=10)
+    assert interaction.callback_types == [4] and reply["flags"] & EPHEMERAL
+    assert "Only members with Manage Server or the librarian role" in reply["content"]
+    fake.add_role(GUILD, LIBRARIAN_ROLE, "Librarian")
+    settings = await fake.send_command("settings", {"librarian_role": LIBRARIAN_ROLE})
+    assert "Settings saved" in text_of(await settings.wait_for(timeout=10))
+    _interaction, added = await add(fake, permissions=NOT_MANAGER, member_roles=[LIBRARIAN_ROLE])
+    assert added["content"].startswith("Added ‘The Quokka Census’")
+    edit = await fake.send_command("library edit", {"document": await document_id(fake)})
+    modal = await edit.wait_modal()
+    assert modal["title"] == "Edit document"
+    submitted = await fake.submit_modal(edit, {"title": "Quokka Count 2023"})
+    assert "Updated ‘Quokka Count 2023’" in text_of(await submitted.wait_for(timeout=10))
+    assert "Quokka Count 2023" in await ask(fake, GUILD)
+    info = await fake.send_command("library info", {"document": await document_id(fake)})
+    card = text_of(await info.wait_for(timeout=10))
+    assert "Quokka Count 2023" in card and "Quoted in 1 answer " in card and "Added by <@" in card
+
+
+async def test_hostile_uploads_get_a_clear_reply_and_nothing_is_stored(fake, bot):
+    before = await document_id(fake)
+    lying = await fake.send_command("library add", attachments={"file": ("big.pdf", b"%PDF-1.4", "application/pdf",
+                                                                           10**9)})  # fmt: skip
+    assert "too large" in text_of(await lying.wait_for(timeout=10))
+    assert not any("big.pdf" in str(d) for d in fake.downloads)  # refused before download
+    _i, wrong = await add(fake, b"MZ\x90\x00" + bytes(300), "tool.exe")
+    assert "I can't add tool.exe" in wrong["content"] and "Nothing was stored" in wrong["content"]
+    _i, fake_html = await add(fake, b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8, "page.html")
+    assert "I can't add page.html" in fake_html["content"]
+    assert await document_id(fake) == before
+
+
+async def test_the_message_menu_adds_the_attached_file(fake, bot):
+    message = {"content": "this week's reading", "attachments": [("week2.md", READING + b"\nWeek two.\n",
+                                                                  "text/markdown")]}  # fmt: skip
+    interaction = await fake.send_command("Add to reading list", command_type=3, target_message=message,
+                                          guild_id=OTHER_GUILD)  # fmt: skip
+    reply = await interaction.wait_for(lambda m: bool(m.get("content")), timeout=20)
+    assert reply["content"].startswith("Added ‘The Quokka Census’") and not interaction.errors
+    assert "twelve thousand" in await ask(fake, OTHER_GUILD)
+    bare = await fake.send_command("Add to reading list", command_type=3, target_message={"content": "no file"})
+    assert "no file attached" in text_of(await bare.wait_for(timeout=10))
+
+
+async def test_a_restart_keeps_every_servers_reading_list(fake, bot):
+    before = await document_id(fake, OTHER_GUILD)
+    assert before  # added by the message menu above
+    assert await bot.stop() == 0
+    await bot.start(fake)
+    assert await document_id(fake, OTHER_GUILD) == before
+    assert "twelve thousand" in await ask(fake, OTHER_GUILD)
+    assert "Quokka Count 2023" in await ask(fake, GUILD)  # the edited title survived too

@@ -1,0 +1,252 @@
+"""A server's own reading list, in process over a real SQLite store: who may change it, what an
+upload reply says, isolation between servers, quotas, cooldown, hostile uploads, removed documents."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from aiohttp import web
+
+from bot.library.registry import Libraries
+from bot.service import messages
+from bot.service.asking import Answered, Question, Ready, Unanswered, normalise
+from bot.service.library import DocumentEdit, ServerLibraryOptions, Upload, allowed_host
+from bot.service.rules import Refusal
+from bot.service.services import Services
+from bot.storage import DocumentRecord
+from tests.service.conftest import ASKER, GUILD, OTHER_GUILD, OTHER_MEMBER, member
+from tests.support.readings import QUESTION, READING
+
+MANAGER = member(can_manage=True)
+
+
+def upload(text: str = READING, name: str = "quokkas.md") -> Upload:
+    data = text.encode()
+    return Upload(name, len(data), "text/markdown", data=data)
+
+
+@pytest.fixture
+def limits() -> ServerLibraryOptions:
+    return ServerLibraryOptions(upload_cooldown_seconds=0)
+
+
+@pytest.fixture
+def services(engine, store, options, limits) -> Services:
+    libraries = Libraries(engine, store.guild_articles, guild_version=store.library_version)
+    return Services.create(libraries, store, options, limits)
+
+
+async def ask(services: Services, guild_id: int | None, text: str = QUESTION):
+    step = await services.asking.check(Question(member(guild_id=guild_id), normalise(text)))
+    return await services.asking.answer(step) if isinstance(step, Ready) else step
+
+
+async def test_an_upload_is_described_searchable_in_its_server_only_and_gone_once_removed(services):
+    added = await services.library.add(MANAGER, upload())
+    assert isinstance(added, DocumentRecord) and added.title == "The Quokka Census" and added.author == "Mira Tanaka"
+    reply = messages.document_added(
+        added.title, added.passages, added.footnotes, added.first_page, added.last_page, added.warnings
+    )
+    assert reply == "Added ‘The Quokka Census’ — 2 passages, 1 footnote."
+    found = await ask(services, GUILD)
+    assert isinstance(found, Answered) and "twelve thousand" in found.answer.excerpts[0].passage.text
+    assert found.answer.excerpts[0].article.id == added.id
+    elsewhere = await ask(services, OTHER_GUILD)
+    assert not isinstance(elsewhere, Answered) or all(e.article.id != added.id for e in elsewhere.answer.excerpts)
+    in_dm = await ask(services, None)
+    assert not isinstance(in_dm, Answered) or all(e.article.id != added.id for e in in_dm.answer.excerpts)
+    assert await services.library.list(member(guild_id=OTHER_GUILD)) == ()
+    assert await services.library.info(member(guild_id=OTHER_GUILD), added.id) == Refusal(messages.UNKNOWN_DOCUMENT)
+
+    removed = await services.library.remove(MANAGER, added.id)
+    assert removed == added
+    after = await ask(services, GUILD)
+    assert isinstance(after, Unanswered) or all(e.article.id != added.id for e in after.answer.excerpts)
+    assert await services.library.list(member()) == ()
+
+
+async def test_the_shared_library_is_still_searched_beside_the_servers_own(services):
+    await services.library.add(MANAGER, upload())
+    shared = await ask(services, GUILD, "Who heads the Joint Chiefs of Staff?")
+    assert isinstance(shared, Answered) and "Joe Dunford" in shared.answer.excerpts[0].passage.text
+
+
+async def test_only_managers_or_the_librarian_role_may_change_and_everyone_may_read(services):
+    plain = member(OTHER_MEMBER, role_ids=(77,))
+    assert await services.library.add(plain, upload()) == Refusal(messages.LIBRARY_CHANGE_NOT_ALLOWED)
+    assert await services.library.list(member()) == ()
+    await services.rules.update(GUILD, librarian_role_id=77)
+    added = await services.library.add(plain, upload())
+    assert isinstance(added, DocumentRecord)
+    assert await services.library.info(member(ASKER), added.id) == added  # anyone reads
+    other = member(ASKER, role_ids=(78,))
+    assert await services.library.remove(other, added.id) == Refusal(messages.LIBRARY_CHANGE_NOT_ALLOWED)
+    assert await services.library.edit(other, added.id, DocumentEdit(title="Mine")) == Refusal(
+        messages.LIBRARY_CHANGE_NOT_ALLOWED
+    )
+    assert await services.library.add(member(guild_id=None, can_manage=True), upload()) == Refusal(
+        messages.LIBRARY_IN_SERVERS_ONLY
+    )
+    assert len(await services.library.list(member())) == 1
+
+
+async def test_the_librarian_role_of_one_server_grants_nothing_in_another(services):
+    await services.rules.update(GUILD, librarian_role_id=77)
+    outsider = member(OTHER_MEMBER, guild_id=OTHER_GUILD, role_ids=(77,))
+    assert await services.library.add(outsider, upload()) == Refusal(messages.LIBRARY_CHANGE_NOT_ALLOWED)
+
+
+async def test_edit_changes_what_answers_cite_and_checks_its_options(services):
+    added = await services.library.add(MANAGER, upload(), DocumentEdit(title="Census", date="2023-10"))
+    assert (added.title, added.date) == ("Census", "2023-10")
+    edited = await services.library.edit(MANAGER, added.id, DocumentEdit(title="Quokka Count", author=""))
+    assert (edited.title, edited.author) == ("Quokka Count", None)
+    found = await ask(services, GUILD)
+    assert found.answer.excerpts[0].article.title == "Quokka Count"
+    bad_date = await services.library.edit(MANAGER, added.id, DocumentEdit(date="last spring"))
+    assert isinstance(bad_date, Refusal) and "`date`" in bad_date.message
+    bad_url = await services.library.edit(MANAGER, added.id, DocumentEdit(url="javascript:alert(1)"))
+    assert isinstance(bad_url, Refusal) and "`url`" in bad_url.message
+    empty = await services.library.edit(MANAGER, added.id, DocumentEdit(title="  "))
+    assert isinstance(empty, Refusal) and "`title`" in empty.message
+    assert await services.library.edit(MANAGER, "0123456789", DocumentEdit(title="x")) == Refusal(
+        messages.UNKNOWN_DOCUMENT
+    )
+
+
+@pytest.mark.parametrize("limits", [ServerLibraryOptions(max_documents=1, upload_cooldown_seconds=0)])
+async def test_a_full_library_refuses_with_the_limit_named(services):
+    await services.library.add(MANAGER, upload())
+    second = await services.library.add(MANAGER, upload(READING + "\nMore.\n", "more.md"))
+    assert second == Refusal(messages.library_full("documents", 1))
+    assert "at most 1 documents" in second.message
+    assert len(await services.library.list(member())) == 1
+
+
+@pytest.mark.parametrize("limits", [ServerLibraryOptions(max_passages=3, upload_cooldown_seconds=0)])
+async def test_the_passage_quota_is_checked_when_storing(services):
+    await services.library.add(MANAGER, upload())
+    second = await services.library.add(MANAGER, upload(READING + "\nMore here.\n", "more.md"))
+    assert second == Refusal(messages.library_full("passages", 3))
+
+
+@pytest.mark.parametrize("limits", [ServerLibraryOptions(upload_cooldown_seconds=600)])
+async def test_uploads_have_a_cooldown_per_server(services):
+    assert isinstance(await services.library.add(MANAGER, upload()), DocumentRecord)
+    again = await services.library.add(MANAGER, upload(READING + "x", "two.md"))
+    assert isinstance(again, Refusal) and "try again in" in again.message
+    other = await services.library.add(member(guild_id=OTHER_GUILD, can_manage=True), upload())
+    assert isinstance(other, DocumentRecord)
+
+
+async def test_the_same_file_twice_is_refused(services):
+    first = await services.library.add(MANAGER, upload())
+    assert await services.library.add(MANAGER, upload()) == Refusal(messages.already_in_library(first.title))
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "why"),
+    [
+        ("notes.exe", b"MZ\x90\x00binary", "not a format"),
+        ("quokkas.html", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4, "its content is not"),
+        ("empty.md", b"   \n\n", "no text"),
+    ],
+)
+async def test_a_file_that_cannot_be_read_gets_a_clear_reply_and_nothing_is_stored(services, name, data, why):
+    refused = await services.library.add(MANAGER, Upload(name, len(data), None, data=data))
+    assert isinstance(refused, Refusal) and name in refused.message and why in refused.message
+    assert "Nothing was stored" in refused.message
+    assert await services.library.list(member()) == ()
+
+
+async def test_an_attachment_is_fetched_only_from_an_allowed_host_and_never_over_the_limit(engine, store, options):
+    fetched: list[str] = []
+
+    async def fake_download(url: str, max_bytes: int, timeout: float) -> bytes:
+        fetched.append(url)
+        return READING.encode()
+
+    libraries = Libraries(engine, store.guild_articles)
+    limits = ServerLibraryOptions(upload_cooldown_seconds=0, max_file_bytes=10_000)
+    services = Services.create(libraries, store, options, limits)
+    services.library.download = fake_download
+    typed_link = Upload("quokkas.md", 100, attachment_url="https://evil.example/quokkas.md")
+    assert await services.library.add(MANAGER, typed_link) == Refusal(messages.NOT_AN_ATTACHMENT)
+    too_big = Upload("quokkas.md", 10_001, attachment_url="https://cdn.discordapp.com/attachments/1/2/quokkas.md")
+    assert await services.library.add(MANAGER, too_big) == Refusal(messages.file_too_large("quokkas.md", 10_000))
+    assert fetched == []  # neither was downloaded
+    good = Upload("quokkas.md", 100, attachment_url="https://cdn.discordapp.com/attachments/1/2/quokkas.md")
+    assert isinstance(await services.library.add(MANAGER, good), DocumentRecord)
+    assert fetched == [good.attachment_url]
+
+
+def test_allowed_hosts_are_exact_and_https():
+    hosts = ("cdn.discordapp.com", "127.0.0.1")
+    assert allowed_host("https://cdn.discordapp.com/a/b.pdf", hosts)
+    assert allowed_host("http://127.0.0.1:8080/a.pdf", hosts)  # loopback: the tests' fake
+    assert not allowed_host("http://cdn.discordapp.com/a.pdf", hosts)  # plain http elsewhere
+    assert not allowed_host("https://cdn.discordapp.com.evil.example/a.pdf", hosts)
+    assert not allowed_host("https://user:pw@cdn.discordapp.com/a.pdf", hosts)
+    assert not allowed_host("file:///etc/passwd", hosts)
+    assert not allowed_host("https://[::1/", hosts)
+
+
+async def test_a_download_larger_than_it_declared_is_refused(engine, store, options):
+    body = READING.encode() * 200
+
+    async def serve(_request):
+        return web.Response(body=body, content_type="text/markdown")
+
+    app = web.Application()
+    app.router.add_get("/attachments/quokkas.md", serve)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]
+    try:
+        limits = ServerLibraryOptions(
+            upload_cooldown_seconds=0, max_file_bytes=len(body) - 1, attachment_hosts=("127.0.0.1",)
+        )
+        services = Services.create(Libraries(engine, store.guild_articles), store, options, limits)
+        url = f"http://127.0.0.1:{port}/attachments/quokkas.md"
+        lying = Upload("quokkas.md", 100, attachment_url=url)  # declares 100 bytes, serves more
+        refused = await asyncio.wait_for(services.library.add(MANAGER, lying), 30)
+        assert refused == Refusal(messages.file_too_large("quokkas.md", len(body) - 1))
+        assert await services.library.list(member()) == ()
+        services.library.options = ServerLibraryOptions(
+            upload_cooldown_seconds=0, max_file_bytes=len(body), attachment_hosts=("127.0.0.1",)
+        )
+        whole = Upload("quokkas.md", len(body), attachment_url=url)
+        added = await asyncio.wait_for(services.library.add(MANAGER, whole), 30)
+        assert isinstance(added, DocumentRecord) and added.size == len(body)
+    finally:
+        await runner.cleanup()
+
+
+async def test_a_stored_answer_whose_document_was_removed_says_so(services):
+    added = await services.library.add(MANAGER, upload())
+    done = await ask(services, GUILD)
+    assert isinstance(done, Answered)
+    assert (await services.answers.view(done.record, 1)).note is None
+    await services.library.remove(MANAGER, added.id)
+    view = await services.answers.view(done.record, 1)
+    assert view.removed >= 1 and view.note == messages.EXCERPTS_REMOVED
+    gone_rank = next(e.rank for e in done.record.excerpts if e.passage_id.startswith(added.id))
+    assert await services.answers.excerpt_passage(done.record, str(gone_rank)) == Refusal(messages.DOCUMENT_REMOVED)
+
+
+async def test_autocomplete_offers_only_this_servers_documents(services):
+    added = await services.library.add(MANAGER, upload())
+    assert await services.library.document_items(member()) == [("The Quokka Census (quokkas.md)", added.id)]
+    assert await services.library.document_items(member(guild_id=OTHER_GUILD)) == []
+    assert await services.library.document_items(member(guild_id=None)) == []
+
+
+def test_the_upload_reply_reads_as_promised():
+    text = messages.document_added("Title", 214, 38, 1, 30, ("page 3: a table was skipped", "no date found"))
+    assert text == (
+        "Added ‘Title’ — 214 passages, 38 footnotes, pages 1–30; "
+        "2 warnings: page 3: a table was skipped; no date found."
+    )

@@ -1,0 +1,92 @@
+"""`studybot library …` and `--guild` on ask/source/eval: a server's reading list from the terminal,
+over the same database the bot uses. Exit codes: 0 done, 1 refused or failed, 2 usage."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from tests.support.readings import QUESTION, READING
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Path:
+    path = tmp_path / "config.yaml"
+    path.write_text(f"data_dir: {tmp_path / 'data'}\n", encoding="utf-8")
+    (tmp_path / "quokkas.md").write_text(READING, encoding="utf-8")
+    return path
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def add(capsys, config: Path, guild: str = "5", *extra: str) -> str:
+    code, out, err = run(capsys, "library", "add", "--config", str(config), "--guild", guild,
+                         str(config.parent / "quokkas.md"), *extra)  # fmt: skip
+    assert code == 0, err
+    return out
+
+
+def test_add_list_info_ask_and_remove_over_one_database(capsys, config: Path):
+    out = add(capsys, config, "5", "--date", "2023-10", "--url", "https://example.org/quokkas")
+    assert out.startswith("Added ‘The Quokka Census’ — 2 passages, 1 footnote. (id ")
+    doc_id = out.rsplit("(id ", 1)[1].rstrip(")\n")
+
+    code, out, _ = run(capsys, "library", "list", "--config", str(config), "--guild", "5", "--json")
+    (listed,) = json.loads(out)
+    assert code == 0 and listed["id"] == doc_id and listed["guild_id"] == "5" and listed["date"] == "2023-10"
+    code, out, _ = run(capsys, "library", "info", "--config", str(config), "--guild", "5", doc_id)
+    assert code == 0 and "The Quokka Census" in out and "https://example.org/quokkas" in out and doc_id in out
+    assert "added by the command line" in out and "Quoted in 0 answers" in out
+
+    code, out, _ = run(capsys, "ask", "--config", str(config), "--guild", "5", QUESTION, "--json")
+    found = json.loads(out)
+    assert code == 0 and found["answered"] and found["excerpts"][0]["passage_id"].startswith(doc_id)
+    code, out, _ = run(capsys, "ask", "--config", str(config), "--guild", "6", QUESTION, "--json")
+    assert all(not e["passage_id"].startswith(doc_id) for e in json.loads(out)["excerpts"])
+    code, out, _ = run(capsys, "ask", "--config", str(config), QUESTION, "--json")  # no server: shared only
+    assert all(not e["passage_id"].startswith(doc_id) for e in json.loads(out)["excerpts"])
+    code, out, _ = run(capsys, "library", "info", "--config", str(config), "--guild", "5", doc_id, "--json")
+    assert code == 0 and json.loads(out)["stats"] == {"answers": 0, "feedback_up": 0, "feedback_down": 0}
+    code, out, _ = run(capsys, "source", "--config", str(config), "--guild", "5", "--json")
+    assert doc_id in {a["id"] for a in json.loads(out)["articles"]}
+
+    code, out, err = run(capsys, "library", "info", "--config", str(config), "--guild", "6", doc_id)
+    assert code == 1 and "no such document" in err  # another server's id finds nothing
+    code, out, _ = run(capsys, "library", "remove", "--config", str(config), "--guild", "5", doc_id)
+    assert code == 0 and out == "Removed ‘The Quokka Census’ from this server's reading list.\n"
+    code, out, _ = run(capsys, "library", "list", "--config", str(config), "--guild", "5")
+    assert code == 0 and out == "Server 5's reading list is empty.\n"
+    code, out, err = run(capsys, "library", "remove", "--config", str(config), "--guild", "5", doc_id)
+    assert code == 1 and "no such document" in err
+
+
+def test_bad_input_is_named_and_exits_nonzero(capsys, config: Path, tmp_path: Path):
+    code, _, err = run(capsys, "library", "add", "--config", str(config), "--guild", "5", str(tmp_path / "nope.md"))
+    assert code == 2 and "nope.md: cannot read it" in err
+    (tmp_path / "tool.exe").write_bytes(b"MZ\x90\x00")
+    code, _, err = run(capsys, "library", "add", "--config", str(config), "--guild", "5", str(tmp_path / "tool.exe"))
+    assert code == 1 and "I can't add tool.exe: not a format Studybot reads" in err
+    code, _, err = run(capsys, "library", "add", "--config", str(config), "--guild", "5",
+                       str(tmp_path / "quokkas.md"), "--date", "soon")  # fmt: skip
+    assert code == 1 and "`date`" in err
+    with pytest.raises(SystemExit) as usage:
+        main(["library", "list", "--config", str(config)])  # --guild is required
+    assert usage.value.code == 2
+    code, out, err = run(capsys, "library", "list", "--config", str(config), "--guild", "5")
+    assert code == 0 and "empty" in out  # nothing was stored by the failures
+
+
+def test_a_full_reading_list_refuses_with_the_limit(capsys, config: Path):
+    config.write_text(config.read_text() + "library:\n  max_documents: 1\n", encoding="utf-8")
+    add(capsys, config)
+    (config.parent / "quokkas.md").write_text(READING + "\nAnother line.\n", encoding="utf-8")
+    code, _, err = run(capsys, "library", "add", "--config", str(config), "--guild", "5",
+                       str(config.parent / "quokkas.md"))  # fmt: skip
+    assert code == 1 and "at most 1 documents" in err
