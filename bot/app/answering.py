@@ -36,7 +36,7 @@ class PassageKeys:
     """passage key → passage id, built once per engine (at start, off the event loop)."""
 
     def __init__(self, engine: Engine):
-        self._ids = {passage_key(p.id): p.id for p in engine.passages}
+        self._ids = {passage_key(i): i for i in engine.passage_ids()}
 
     def passage_id(self, key: str) -> str | None:
         return self._ids.get(key)

@@ -5,9 +5,9 @@ Usable without Discord: the command line and the bot both call this and only thi
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import cached_property
 
 import numpy as np
 
@@ -54,7 +54,7 @@ class Engine:
     ):
         self.corpus = corpus
         self.options = options or EngineOptions()
-        self.passages: tuple[Passage, ...] = corpus.passages
+        self.passages: Sequence[Passage] = corpus.passages  # from a saved index: made on demand
         self._articles = {a.id: a for a in corpus.articles}
         self._span: dict[str, tuple[int, int]] = {}  # article id -> its passages' [start, end) positions
         start = 0
@@ -161,20 +161,33 @@ class Engine:
         return FootnoteLookup(article, footnote, cited_by)
 
     def prepare_lookups(self) -> Engine:
-        """Build the look-up tables now (the bot does it off its event loop) instead of on first use."""
-        _ = self._position
+        """Kept for callers that warm up off the event loop: every look-up is now ready at load."""
         return self
 
-    @cached_property
-    def _position(self) -> dict[str, int]:  # built on first look-up: a question never needs it
-        return {p.id: i for i, p in enumerate(self.passages)}
+    def _position(self, passage_id: str) -> int | None:
+        """Where a passage id is: an article's k-th passage is `<article id>:<k>` (models.Passage)."""
+        article_id, _, number = passage_id.strip().rpartition(":")
+        start, stop = self._span.get(article_id, (0, 0))
+        if not (number.isascii() and number.isdigit()) or not 0 < int(number) <= stop - start:
+            return None
+        position = start + int(number) - 1
+        return position if self.passages[position].id == passage_id.strip() else None
+
+    def passage_ids(self) -> Iterator[str]:
+        """Every passage id in passage order, without making passages that are made on demand."""
+        for article in self.corpus.articles:
+            if isinstance(article.passages, tuple):
+                yield from (p.id for p in article.passages)
+            else:  # a saved index's: `<article id>:<k>` by construction (bot.library.packed)
+                yield from (f"{article.id}:{k}" for k in range(1, len(article.passages) + 1))
 
     def passages_by_id_prefix(self, typed: str, limit: int) -> list[Passage]:
         """Passages whose id starts with `typed` ("<article>:<n>"), looking only in the articles it names."""
         article_part, colon, number = typed.partition(":")
         if colon:
-            article = self.article(article_part)
-            return [p for p in (article.passages if article else ()) if str(p.ordinal).startswith(number)][:limit]
+            passages = article.passages if (article := self.article(article_part)) else ()
+            ordinals = (k for k in range(1, len(passages) + 1) if str(k).startswith(number))
+            return [passages[k - 1] for k in itertools.islice(ordinals, limit)]  # made only when shown
         found: list[Passage] = []
         for article in self.articles:
             if article.id.casefold().startswith(typed.casefold()):
@@ -184,7 +197,7 @@ class Engine:
         return found
 
     def passage(self, passage_id: str) -> PassageLookup | None:
-        position = self._position.get(passage_id.strip())
+        position = self._position(passage_id)
         if position is None:
             return None
         passage = self.passages[position]

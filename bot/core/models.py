@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 
@@ -41,8 +42,8 @@ class Article:
     publication: str | None = None
     url: str | None = None
     language: str = "en"  # ISO 639-1 code; selects the stemmer
-    passages: tuple[Passage, ...] = ()
-    footnotes: tuple[Footnote, ...] = ()  # the whole notes list, in order
+    passages: Sequence[Passage] = ()  # a tuple, or made on demand from a saved index (bot.library.packed)
+    footnotes: Sequence[Footnote] = ()  # the whole notes list, in order
     page_labels: tuple[str, ...] = ()  # printed label of each physical page ("xii", "214"); () unpaged
 
     def page_label(self, page: int) -> str:
@@ -66,9 +67,13 @@ class LoadWarning:
 class Corpus:
     articles: tuple[Article, ...]
     warnings: tuple[LoadWarning, ...] = ()
+    # every article's passages in order, when a saved index already holds them as one sequence
+    all_passages: Sequence[Passage] | None = field(default=None, compare=False, repr=False)
 
     @property
-    def passages(self) -> tuple[Passage, ...]:
+    def passages(self) -> Sequence[Passage]:
+        if self.all_passages is not None:
+            return self.all_passages
         return tuple(p for a in self.articles for p in a.passages)
 
     def article(self, article_id: str) -> Article | None:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from bot.core.engine import Engine, with_sources
 from bot.core.models import Article, Corpus
 from bot.core.union import Postings, UnionIndex
+from bot.library.packed import Concatenated
 
 log = logging.getLogger("studybot.library")
 
@@ -105,6 +106,6 @@ class Libraries:
             return own.prepare_lookups()
         if self._shared_postings is None:
             self._shared_postings = postings_of(shared)
-        together = Corpus(shared.articles + articles)
+        together = Corpus(shared.articles + articles, all_passages=Concatenated((shared.passages, own.passages)))
         index = UnionIndex([self._shared_postings, postings_of(own)])
         return Engine(together, shared.options, index=index).prepare_lookups()

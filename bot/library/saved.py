@@ -1,7 +1,8 @@
 """A corpus folder → a ready Engine: its index from the saved copy when that is fresh, else built.
 
 Each corpus folder has its own saved copy, `<data_dir>/index/<folder key>/`: the parsed corpus
-(pickle) and the BM25 arrays (.npy, memory-mapped on load so several bot processes share one copy).
+(bot.library.packed) and the BM25 arrays, all .npy files memory-mapped on load, so a fresh process
+is ready in milliseconds and several bot processes share one copy through the page cache.
 It is used only when its fingerprint (the bytes of every corpus file, the loading settings and the
 analyzer version) still matches; otherwise the corpus is parsed and indexed again, and the copy
 replaced. At each start only the files' sizes, modification times and inodes are compared; their
@@ -14,7 +15,6 @@ import contextlib
 import hashlib
 import logging
 import os
-import pickle
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -24,10 +24,11 @@ from bot.core.analysis import ANALYZER_VERSION
 from bot.core.engine import Engine, EngineOptions, Progress
 from bot.core.index import FORMAT_VERSION, BM25Index
 from bot.ingest.options import IngestOptions
+from bot.library import packed
 from bot.library.folder import MANIFEST, corpus_files, load_corpus
 
 log = logging.getLogger("studybot.library")
-CACHE_VERSION = 5  # bump when loading or passage rules change what a corpus parses into
+CACHE_VERSION = 6  # bump when loading or passage rules change what a corpus parses into, or the saved layout
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,7 @@ def open_library(options: LibraryOptions, *, save: bool = False, progress: Progr
     if engine_options.engine == "numpy" and engine.passages:
         try:
             _save(folder, key, stat_key(options), engine)
-        except OSError as exc:  # a read-only data folder costs speed, never the answer
+        except (OSError, packed.Unpackable) as exc:  # a read-only data folder costs speed, never the answer
             log.warning("could not save the index in %s: %s", folder, exc)
     return engine
 
@@ -125,12 +126,14 @@ def _load_saved(folder: Path, options: LibraryOptions) -> Engine | None:
             if _read_key(folder / "fingerprint") != fingerprint(options):
                 return None
             _write_key(folder / "stat", quick)
-        with (folder / "corpus.pickle").open("rb") as fh:
-            corpus = pickle.load(fh)  # our own cache file in our own data folder
-        return Engine(corpus, options.engine, index=BM25Index.load(folder))
+        corpus = packed.load_corpus(folder)
+        index = BM25Index.load(folder)
+        if index.n_documents != len(corpus.passages):
+            raise ValueError("the BM25 arrays and the passages disagree")
+        return Engine(corpus, options.engine, index=index)
     except FileNotFoundError:
         return None
-    except (OSError, ValueError, EOFError, pickle.UnpicklingError, AttributeError, KeyError) as exc:
+    except (OSError, ValueError, KeyError, IndexError, TypeError) as exc:
         log.warning("ignoring the saved index in %s (%s); rebuilding", folder, exc)
         return None
 
@@ -155,8 +158,7 @@ def _save(folder: Path, key: str, quick: str, engine: Engine) -> None:
     staging = Path(tempfile.mkdtemp(prefix=".index-", dir=folder.parent))
     try:
         engine.index.save(staging)
-        with (staging / "corpus.pickle").open("wb") as fh:
-            pickle.dump(engine.corpus, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        packed.save_corpus(staging, engine.corpus)
         (staging / "fingerprint").write_text(key + "\n", encoding="ascii")
         (staging / "stat").write_text(quick + "\n", encoding="ascii")
         old = folder.with_name(f".index-old-{os.getpid()}")

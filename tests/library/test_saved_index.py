@@ -21,6 +21,20 @@ def settings(tmp_path):
     return library_options(load_settings(config))
 
 
+@pytest.fixture
+def other(settings, tmp_path):
+    """A second corpus folder; both folders' saved indexes written."""
+    from dataclasses import replace
+
+    other_folder = tmp_path / "other"
+    other_folder.mkdir()
+    (other_folder / "volcanoes.txt").write_text("Volcanoes erupt when magma rises.\n", encoding="utf-8")
+    other = replace(settings, corpus_path=other_folder)
+    library.open_library(settings, save=True)
+    library.open_library(other, save=True)
+    return other
+
+
 def _no_parsing(*args, **kwargs):
     raise AssertionError("the corpus was parsed again")
 
@@ -33,6 +47,23 @@ def test_saved_index_is_reused_memory_mapped(settings, monkeypatch):
     assert isinstance(again.index.weights, np.memmap)
     question = "Who heads the Joint Chiefs of Staff?"
     assert [e.score for e in again.ask(question).excerpts] == [e.score for e in first.ask(question).excerpts]
+
+
+def test_saved_passages_and_footnotes_read_back_as_parsed(settings, monkeypatch):
+    first = library.open_library(settings, save=True)
+    monkeypatch.setattr(library, "load_corpus", _no_parsing)
+    again = library.open_library(settings)
+    assert again.articles == first.articles and list(again.passages) == list(first.passages)
+    cited = next(p for p in first.passages if p.footnotes)
+    assert again.passage(cited.id).passage.footnotes == cited.footnotes
+
+
+def test_passages_from_the_other_index_are_refused(settings, other):
+    mine, theirs = library.index_dir(settings), library.index_dir(other)
+    shutil.copy(theirs / "weights.npy", mine / "weights.npy")  # a half-swapped copy: arrays of another corpus
+    shutil.copy(theirs / "doc_ids.npy", mine / "doc_ids.npy")
+    shutil.copy(theirs / "vocabulary.json", mine / "vocabulary.json")
+    assert library.open_library(settings).ask("Who heads the Joint Chiefs of Staff?").answered
 
 
 def test_changed_corpus_is_rebuilt(settings):
@@ -55,9 +86,10 @@ def test_changed_loading_settings_rebuild(settings):
     assert len(library.open_library(smaller).passages) > len(library.open_library(settings).passages)
 
 
-def test_damaged_saved_index_is_ignored(settings, caplog):
+@pytest.mark.parametrize("damaged", ["articles.json", "text_blob.npy", "note_offsets.npy", "weights.npy"])
+def test_damaged_saved_index_is_ignored(settings, caplog, damaged):
     library.open_library(settings, save=True)
-    (library.index_dir(settings) / "corpus.pickle").write_bytes(b"not a pickle")
+    (library.index_dir(settings) / damaged).write_bytes(b"not what was saved")
     engine = library.open_library(settings)
     assert engine.ask("reset").answered
     assert "rebuilding" in caplog.text
@@ -72,15 +104,7 @@ def test_unwritable_data_folder_still_answers(settings, tmp_path, caplog):
     assert engine.ask("reset").answered and "could not save the index" in caplog.text
 
 
-def test_each_corpus_folder_keeps_its_own_saved_index(settings, tmp_path, monkeypatch):
-    from dataclasses import replace
-
-    other_folder = tmp_path / "other"
-    other_folder.mkdir()
-    (other_folder / "volcanoes.txt").write_text("Volcanoes erupt when magma rises.\n", encoding="utf-8")
-    other = replace(settings, corpus_path=other_folder)
-    library.open_library(settings, save=True)
-    library.open_library(other, save=True)
+def test_each_corpus_folder_keeps_its_own_saved_index(settings, other, monkeypatch):
     assert library.index_dir(settings) != library.index_dir(other)
     monkeypatch.setattr(library, "load_corpus", _no_parsing)  # switching back and forth parses nothing
     assert library.open_library(settings).ask("reset").answered

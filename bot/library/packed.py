@@ -1,0 +1,262 @@
+"""A parsed corpus as memory-mapped arrays: opened in milliseconds, shared by every process.
+
+The saved index keeps its passages beside the BM25 arrays, not as pickled objects: the passage
+texts end to end in one UTF-8 blob with offsets, each passage's paragraph number, pages and cited
+footnotes as integer arrays (footnotes as positions in one table of every article's notes), and the
+few per-article fields (title, author, …) in `articles.json`. Loading maps the arrays and reads the
+JSON; `Passage` and `Footnote` objects are made only when something asks for one, so a process
+holds privately only what it has looked at, and the page cache holds one copy for all of them.
+
+Files (all `.npy` memory-mapped, besides `articles.json`):
+  text_blob, text_offsets            passage i's text is blob[offsets[i]:offsets[i+1]]
+  paragraphs                         int32 per passage
+  page_offsets, pages                passage i's pages are pages[page_offsets[i]:page_offsets[i+1]]
+  note_offsets, notes                passage i cites footnotes notes[note_offsets[i]:...] (table positions)
+  note_blob, note_string_offsets     footnote j's marker, source, ibid_of are strings 3j, 3j+1, 3j+2
+  note_has_ibid                      uint8 per footnote: whether ibid_of is set
+Passage ids and ordinals are not stored: an article's k-th passage is `<article id>:<k>`.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from bot.core.models import Article, Corpus, Footnote, LoadWarning, Passage
+
+LAYOUT_VERSION = 1
+ARTICLES = "articles.json"
+STRINGS_AT_A_TIME = 10_000  # encoded together while writing a blob
+
+
+class Unpackable(ValueError):
+    """A corpus whose passages do not follow the `<article id>:<ordinal>` layout the store relies on."""
+
+
+# ---------------------------------------------------------------- writing
+
+
+def save_corpus(folder: Path, corpus: Corpus) -> None:
+    """Writes the corpus's arrays and articles.json into `folder` (a staging folder: no renames here)."""
+    texts, paragraphs, page_counts, pages, note_counts, notes = [], [], [], [], [], []
+    note_strings: list[str] = []
+    note_has_ibid: list[int] = []
+    articles, first_passage = [], 0
+    for article in corpus.articles:
+        first_note = len(note_has_ibid)
+        table = {}
+        for position, footnote in enumerate(article.footnotes):
+            table.setdefault(footnote, first_note + position)
+            note_strings += (footnote.marker, footnote.source, footnote.ibid_of or "")
+            note_has_ibid.append(footnote.ibid_of is not None)
+        for ordinal, passage in enumerate(article.passages, 1):
+            if (passage.article_id, passage.ordinal, passage.id) != (article.id, ordinal, f"{article.id}:{ordinal}"):
+                raise Unpackable(f"passage {passage.id!r} is not passage {ordinal} of article {article.id!r}")
+            if any(f not in table for f in passage.footnotes):
+                raise Unpackable(f"passage {passage.id!r} cites a footnote outside its article's notes")
+            texts.append(passage.text)
+            paragraphs.append(passage.paragraph)
+            page_counts.append(len(passage.pages))
+            pages += passage.pages
+            note_counts.append(len(passage.footnotes))
+            notes += (table[f] for f in passage.footnotes)
+        articles.append({
+            "id": article.id, "path": article.path, "title": article.title, "author": article.author,
+            "date": article.date, "publication": article.publication, "url": article.url,
+            "language": article.language, "page_labels": list(article.page_labels),
+            "passages": [first_passage, first_passage + len(article.passages)],
+            "footnotes": [first_note, len(note_has_ibid)],
+        })  # fmt: skip
+        first_passage += len(article.passages)
+    _write_strings(folder, "text_blob", "text_offsets", texts)
+    _write_strings(folder, "note_blob", "note_string_offsets", note_strings)
+    arrays = {
+        "paragraphs": np.array(paragraphs, np.int32),
+        "page_offsets": _offsets(page_counts),
+        "pages": np.array(pages, np.int32),
+        "note_offsets": _offsets(note_counts),
+        "notes": np.array(notes, np.int32),
+        "note_has_ibid": np.array(note_has_ibid, np.uint8),
+    }
+    for name, array in arrays.items():
+        np.save(folder / f"{name}.npy", array)
+    meta = {
+        "layout": LAYOUT_VERSION,
+        "articles": articles,
+        "warnings": [[w.path, w.message] for w in corpus.warnings],
+    }
+    (folder / ARTICLES).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+
+
+def _write_strings(folder: Path, blob_name: str, offsets_name: str, strings: list[str]) -> None:
+    """The strings' UTF-8 end to end in `<blob_name>.npy`, written in place (no second copy of the text
+    in memory), and where each starts in `<offsets_name>.npy`."""
+    offsets = _offsets(len(s.encode("utf-8")) for s in strings)
+    np.save(folder / f"{offsets_name}.npy", offsets)
+    blob = np.lib.format.open_memmap(folder / f"{blob_name}.npy", mode="w+", dtype=np.uint8, shape=(int(offsets[-1]),))
+    for lo in range(0, len(strings), STRINGS_AT_A_TIME):
+        chunk = "".join(strings[lo : lo + STRINGS_AT_A_TIME]).encode("utf-8")
+        blob[offsets[lo] : offsets[lo] + len(chunk)] = np.frombuffer(chunk, np.uint8)
+    blob.flush()
+    del blob
+
+
+def _offsets(counts: Iterable[int]) -> np.ndarray:
+    counts = np.fromiter(counts, np.int64)
+    offsets = np.zeros(counts.size + 1, np.int64)
+    np.cumsum(counts, out=offsets[1:])
+    return offsets
+
+
+# ---------------------------------------------------------------- reading
+
+
+class PackedStore:
+    """The memory-mapped arrays of one saved corpus; makes passages and footnotes on demand."""
+
+    def __init__(self, folder: Path, article_ids: list[str], starts: list[int]):
+        load = lambda name: np.load(folder / f"{name}.npy", mmap_mode="r")  # noqa: E731
+        self._text_blob, self._text_offsets = load("text_blob"), load("text_offsets")
+        self._paragraphs = load("paragraphs")
+        self._page_offsets, self._pages = load("page_offsets"), load("pages")
+        self._note_offsets, self._notes = load("note_offsets"), load("notes")
+        self._note_blob, self._note_string_offsets = load("note_blob"), load("note_string_offsets")
+        self._note_has_ibid = load("note_has_ibid")
+        self._article_ids, self._starts = article_ids, starts  # each article's id and first passage
+        self.n_passages = len(self._paragraphs)
+        self.n_footnotes = len(self._note_has_ibid)
+        ends = [  # (where an offsets array ends, the length of what it indexes): unequal when damaged
+            (len(self._text_offsets), self.n_passages + 1), (len(self._page_offsets), self.n_passages + 1),
+            (len(self._note_offsets), self.n_passages + 1), (len(self._note_string_offsets), 3 * self.n_footnotes + 1),
+            (self._text_offsets[-1], len(self._text_blob)), (self._page_offsets[-1], len(self._pages)),
+            (self._note_offsets[-1], len(self._notes)), (self._note_string_offsets[-1], len(self._note_blob)),
+        ]  # fmt: skip
+        if any(int(a) != int(b) for a, b in ends) or (self.n_footnotes == 0 and len(self._notes)):
+            raise ValueError(f"{folder}: the saved passage arrays do not fit together")
+
+    def passage(self, i: int) -> Passage:
+        k = bisect.bisect_right(self._starts, i) - 1
+        article_id, ordinal = self._article_ids[k], i - self._starts[k] + 1
+        t0, t1 = self._text_offsets[i : i + 2].tolist()
+        p0, p1 = self._page_offsets[i : i + 2].tolist()
+        n0, n1 = self._note_offsets[i : i + 2].tolist()
+        return Passage(
+            id=f"{article_id}:{ordinal}",
+            article_id=article_id,
+            ordinal=ordinal,
+            paragraph=int(self._paragraphs[i]),
+            text=self._text_blob[t0:t1].tobytes().decode("utf-8"),
+            footnotes=tuple(map(self.footnote, self._notes[n0:n1].tolist())),
+            pages=tuple(self._pages[p0:p1].tolist()),
+        )
+
+    def text(self, i: int) -> str:
+        t0, t1 = self._text_offsets[i : i + 2].tolist()
+        return self._text_blob[t0:t1].tobytes().decode("utf-8")
+
+    def footnote(self, j: int) -> Footnote:
+        bounds = self._note_string_offsets[3 * j : 3 * j + 4].tolist()
+        marker, source, ibid_of = (self._note_blob[a:b].tobytes().decode("utf-8") for a, b in zip(bounds, bounds[1:]))
+        return Footnote(marker, source, ibid_of if self._note_has_ibid[j] else None)
+
+
+class LazySequence(Sequence):
+    """Items [start, stop) of a store, made when read: len, indexing, slicing and iteration as a tuple's."""
+
+    __slots__ = ("_make", "_start", "_stop")
+
+    def __init__(self, make, start: int, stop: int):
+        self._make, self._start, self._stop = make, start, stop
+
+    def __len__(self) -> int:
+        return self._stop - self._start
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            lo, hi, step = index.indices(len(self))
+            if step == 1:
+                return LazySequence(self._make, self._start + lo, self._start + max(lo, hi))
+            return tuple(self[i] for i in range(lo, hi, step))
+        n = len(self)
+        i = index + n if index < 0 else index
+        if not 0 <= i < n:
+            raise IndexError("index out of range")
+        return self._make(self._start + i)
+
+    def __iter__(self) -> Iterator:
+        return map(self._make, range(self._start, self._stop))
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, LazySequence) and (other._make, other._start, other._stop) == (
+            self._make, self._start, self._stop
+        ):  # fmt: skip
+            return True
+        return isinstance(other, Sequence) and not isinstance(other, str) and tuple(self) == tuple(other)
+
+    def __hash__(self) -> int:
+        return hash((self._start, self._stop))
+
+    def __add__(self, other):
+        return (*self, *other)
+
+    def __repr__(self) -> str:
+        return f"<{len(self)} items made on demand>"
+
+
+class Concatenated(Sequence):
+    """Several sequences read as one, without copying them (a shared library's passages, then a server's)."""
+
+    def __init__(self, parts: Sequence[Sequence]):
+        self._parts = tuple(parts)
+        self._starts = [0]
+        for part in self._parts:
+            self._starts.append(self._starts[-1] + len(part))
+
+    def __len__(self) -> int:
+        return self._starts[-1]
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return tuple(self[i] for i in range(*index.indices(len(self))))
+        i = index + len(self) if index < 0 else index
+        if not 0 <= i < len(self):
+            raise IndexError("index out of range")
+        k = bisect.bisect_right(self._starts, i) - 1
+        return self._parts[k][i - self._starts[k]]
+
+    def __iter__(self) -> Iterator:
+        for part in self._parts:
+            yield from part
+
+
+def load_corpus(folder: Path) -> Corpus:
+    """The corpus saved by save_corpus, its passages memory-mapped. ValueError/KeyError/OSError if damaged."""
+    meta = json.loads((folder / ARTICLES).read_text(encoding="utf-8"))
+    if meta.get("layout") != LAYOUT_VERSION:
+        raise ValueError(f"{folder}: corpus layout {meta.get('layout')} is not {LAYOUT_VERSION}")
+    entries = meta["articles"]
+    store = PackedStore(folder, [e["id"] for e in entries], [e["passages"][0] for e in entries])
+    if (entries[-1]["passages"][1] if entries else 0) != store.n_passages:
+        raise ValueError(f"{folder}: {ARTICLES} does not match the passage arrays")
+    articles = tuple(
+        Article(
+            id=e["id"],
+            path=e["path"],
+            title=e["title"],
+            author=e["author"],
+            date=e["date"],
+            publication=e["publication"],
+            url=e["url"],
+            language=e["language"],
+            passages=LazySequence(store.passage, *e["passages"]),
+            footnotes=LazySequence(store.footnote, *e["footnotes"]),
+            page_labels=tuple(e["page_labels"]),
+        )
+        for e in entries
+    )
+    warnings = tuple(LoadWarning(path, message) for path, message in meta["warnings"])
+    return Corpus(articles, warnings, all_passages=LazySequence(store.passage, 0, store.n_passages))

@@ -1,0 +1,108 @@
+"""The saved corpus as memory-mapped arrays: what is read back is what was saved, damage is refused."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bot.core.engine import Engine
+from bot.core.models import Article, Corpus, Footnote, LoadWarning, Passage
+from bot.library import packed
+
+
+def _article(article_id: str, texts: list[str], footnotes=(), cites=None, pages=None, **fields) -> Article:
+    passages = tuple(
+        Passage(f"{article_id}:{i}", article_id, i, (i + 1) // 2, text,
+                footnotes=tuple((cites or {}).get(i, ())), pages=tuple((pages or {}).get(i, ())))
+        for i, text in enumerate(texts, 1)
+    )  # fmt: skip
+    return Article(article_id, f"/corpus/{article_id}.pdf", article_id.title(), passages=passages,
+                   footnotes=tuple(footnotes), **fields)  # fmt: skip
+
+
+@pytest.fixture
+def corpus() -> Corpus:
+    first, ibid = Footnote("1", "Kennan, The Long Telegram, 1946."), Footnote("2", "Kennan, The Long Telegram, 1946.", "1")
+    paged = _article(
+        "kennan", ["Containment was the doctrine [1].", "Ibid. again [2] and [1].", "Naïve «quotes» — 東京 ✓"],
+        footnotes=(first, ibid), cites={1: (first,), 2: (ibid, first)}, pages={1: (3,), 2: (3, 4)},
+        author="A. Writer", date="1947-07-01", publication="Foreign Affairs", url="https://example.org/x",
+        language="en", page_labels=("i", "ii", "1", "2"),
+    )  # fmt: skip
+    empty = _article("empty", [])
+    plain = _article("notes_de", ["Die Entspannungspolitik begann 1969."], language="de")
+    return Corpus((paged, empty, plain), (LoadWarning("/corpus/bad.pdf", "no text layer"),))
+
+
+def test_a_saved_corpus_reads_back_equal(corpus, tmp_path):
+    packed.save_corpus(tmp_path, corpus)
+    loaded = packed.load_corpus(tmp_path)
+    assert loaded.articles == corpus.articles
+    assert list(loaded.passages) == list(corpus.passages)
+    assert loaded.warnings == corpus.warnings
+    kennan = loaded.article("kennan")
+    assert kennan.passages[1].footnotes[0].ibid_of == "1" and kennan.passages[0].footnotes[0].ibid_of is None
+    assert kennan.footnote("[2]").source == "Kennan, The Long Telegram, 1946."
+    assert kennan.page_label(3) == "1"
+
+
+def test_passages_behave_as_a_tuple(corpus, tmp_path):
+    packed.save_corpus(tmp_path, corpus)
+    passages, expected = packed.load_corpus(tmp_path).passages, corpus.passages
+    assert len(passages) == 4 and passages[-1] == expected[-1] and passages[1:3] == expected[1:3]
+    assert list(passages[::2]) == list(expected[::2]) and list(passages[3:1]) == []
+    assert passages[:2] + passages[2:] == expected
+    with pytest.raises(IndexError):
+        passages[4]
+
+
+def test_engine_over_a_saved_corpus_finds_passages_by_id(corpus, tmp_path):
+    packed.save_corpus(tmp_path, corpus)
+    engine = Engine(packed.load_corpus(tmp_path))
+    found = engine.passage("kennan:2")
+    assert found.passage.text == "Ibid. again [2] and [1]." and (found.previous, found.next) == ("kennan:1", "kennan:3")
+    assert engine.passage(" notes_de:1 ").passage.article_id == "notes_de"
+    for wrong in ("kennan:0", "kennan:4", "kennan:x", "kennan:²", "nobody:1", "kennan", ""):
+        assert engine.passage(wrong) is None, wrong
+    assert list(engine.passage_ids()) == [p.id for p in corpus.passages]
+    assert engine.footnote("kennan", "1").cited_by == ("kennan:1", "kennan:2")
+    assert engine.ask("containment doctrine").excerpts[0].passage.id == "kennan:1"
+
+
+def test_a_passage_off_the_id_layout_is_not_packed(tmp_path):
+    stray = Passage("kennan:7", "kennan", 7, 1, "Numbered by hand.")
+    with pytest.raises(packed.Unpackable, match="kennan:7"):
+        packed.save_corpus(tmp_path, Corpus((Article("kennan", "/k.txt", "K", passages=(stray,)),)))
+
+
+@pytest.mark.parametrize("name", ["text_blob", "text_offsets", "paragraphs", "note_string_offsets", "pages"])
+def test_a_truncated_array_is_refused(corpus, tmp_path, name):
+    packed.save_corpus(tmp_path, corpus)
+    array = np.load(tmp_path / f"{name}.npy")
+    np.save(tmp_path / f"{name}.npy", array[:-1])
+    with pytest.raises(ValueError, match="do not fit together"):
+        packed.load_corpus(tmp_path)
+
+
+async def test_a_server_library_beside_a_saved_shared_one(corpus, tmp_path):
+    from bot.library.registry import Libraries
+
+    packed.save_corpus(tmp_path, corpus)
+    shared = Engine(packed.load_corpus(tmp_path))
+    own = (_article("quokkas", ["Quokkas live on Rottnest Island."]),)
+
+    async def guild_articles(guild_id: int):
+        return "1", own
+
+    engine = await Libraries(shared, guild_articles).engine_for(1)
+    assert len(engine.passages) == 5 and engine.passages[-1].id == "quokkas:1" and engine.passages[0].id == "kennan:1"
+    assert engine.ask("Where do quokkas live?").excerpts[0].passage.id == "quokkas:1"
+    assert engine.ask("containment doctrine").excerpts[0].passage.id == "kennan:1"
+    assert engine.passage("kennan:3").next is None and engine.passage("quokkas:1").passage.article_id == "quokkas"
+    assert [p.id for p in engine.passages_by_id_prefix("kennan:", 2)] == ["kennan:1", "kennan:2"]
+
+
+def test_a_corpus_without_notes_or_text_reads_back(tmp_path):
+    bare = Corpus((_article("blank", ["", ""]),))
+    packed.save_corpus(tmp_path, bare)
+    assert list(packed.load_corpus(tmp_path).passages) == list(bare.passages)
