@@ -88,7 +88,14 @@ class StudyBotMixin:
         return True
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
-        """A click discord.py routes nowhere (a crafted or foreign custom_id) still gets an answer."""
+        """A click or a form discord.py routes nowhere (a crafted custom_id, a form already submitted,
+        timed out or opened before a restart) still gets an answer."""
+        if interaction.type is discord.InteractionType.modal_submit:
+            # discord.py dispatched the form just before this event: an open one is still in its store
+            if (interaction.data or {}).get("custom_id") not in self._connection._view_store._modals:
+                if await self.admit(interaction):
+                    await respond(interaction, content=messages.FORM_CLOSED, ephemeral=True)
+            return
         buttons = (*answering.BUTTONS, *library.BUTTONS)
         if interaction.type is not discord.InteractionType.component or answering.is_our_button(interaction, buttons):
             return

@@ -59,6 +59,7 @@ def bad_option(option: str, why: str) -> str:
 
 # ---------------------------------------------------------------- stored answers and buttons
 NOT_MINE = "That button is not one of mine."
+FORM_CLOSED = "That form is no longer open. Open it again with /library edit."
 EXPIRED = "This answer has expired. Ask again with /ask."
 PRIVATE_NOT_YOURS = "This answer is private to the person who asked."
 ELSEWHERE = "This button belongs to an answer from another server."
