@@ -92,9 +92,9 @@ class StudyBotMixin:
         timed out or opened before a restart) still gets an answer."""
         if interaction.type is discord.InteractionType.modal_submit:
             # discord.py dispatched the form just before this event: an open one is still in its store
-            if (interaction.data or {}).get("custom_id") not in self._connection._view_store._modals:
-                if await self.admit(interaction):
-                    await respond(interaction, content=messages.FORM_CLOSED, ephemeral=True)
+            open_forms = self._connection._view_store._modals
+            if (interaction.data or {}).get("custom_id") not in open_forms and await self.admit(interaction):
+                await respond(interaction, content=messages.FORM_CLOSED, ephemeral=True)
             return
         buttons = (*answering.BUTTONS, *library.BUTTONS)
         if interaction.type is not discord.InteractionType.component or answering.is_our_button(interaction, buttons):

@@ -103,7 +103,8 @@ async def test_uploads_killed_at_random_moments_leave_each_document_whole_or_abs
     total = await check_library(settings, markers)
     print(
         f"\nkill -9 during uploads: {kills} kills ({IN_FLIGHT} `library add` in flight each, at a random moment "
-        f"in {whole * 0.5:.2f}–{whole * 1.05:.2f} s; one undisturbed add takes {whole:.2f} s) in {time.monotonic() - begun:.1f} s; "
+        f"in {whole * 0.5:.2f}–{whole * 1.05:.2f} s; one undisturbed add takes {whole:.2f} s) "
+        f"in {time.monotonic() - begun:.1f} s; "
         f"uploads stored whole {outcomes['stored']}, absent {outcomes['absent']}, none partial; "
         f"integrity ok after each; {total} documents, each found by its own word"
     )
