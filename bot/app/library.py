@@ -5,6 +5,7 @@ call → rendered reply. Every rule (rights, quotas, hosts, parsing) lives in bo
 from __future__ import annotations
 
 import re
+import secrets
 
 import discord
 from discord import app_commands
@@ -153,7 +154,9 @@ async def library_edit(interaction: discord.Interaction, document: str) -> None:
 
 class EditModal(discord.ui.Modal):
     def __init__(self, doc: DocumentRecord):
-        super().__init__(title="Edit document", custom_id=f"sb:ledit:{doc.id}", timeout=900)
+        # One id per opening: discord.py files open forms by custom_id, so two members editing one
+        # document must not share one (the later form would replace the earlier).
+        super().__init__(title="Edit document", custom_id=f"sb:ledit:{doc.id}:{secrets.token_hex(4)}", timeout=900)
         self.document_id = doc.id
         self.fields = {
             "title": discord.ui.TextInput(label="Title", default=doc.title[:256], max_length=256, custom_id="title"),

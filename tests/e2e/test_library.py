@@ -109,6 +109,21 @@ async def test_a_member_without_rights_is_refused_and_a_librarian_may_add(fake, 
     assert "Quokka Count 2023" in card and "Quoted in 1 answer " in card and "Added by <@" in card
 
 
+async def test_two_managers_editing_one_document_both_get_their_form(fake, bot):
+    document = await document_id(fake)
+    first = await fake.send_command("library edit", {"document": document}, user_id=7101)
+    second = await fake.send_command("library edit", {"document": document}, user_id=7102)
+    forms = [await first.wait_modal(), await second.wait_modal()]
+    assert forms[0]["custom_id"] != forms[1]["custom_id"]  # one form does not replace the other
+    done_first = await fake.submit_modal(first, {"title": "Census by the first"}, user_id=7101)
+    assert "Updated ‘Census by the first’" in text_of(await done_first.wait_for(timeout=10))
+    done_second = await fake.submit_modal(second, {"title": "Census by the second"}, user_id=7102)
+    assert "Updated ‘Census by the second’" in text_of(await done_second.wait_for(timeout=10))
+    back = await fake.send_command("library edit", {"document": document})
+    await back.wait_modal()
+    await (await fake.submit_modal(back, {"title": "Quokka Count 2023"})).wait_for(timeout=10)  # as the others expect
+
+
 async def test_hostile_uploads_get_a_clear_reply_and_nothing_is_stored(fake, bot):
     before = await document_id(fake)
     lying = await fake.send_command("library add", attachments={"file": ("big.pdf", b"%PDF-1.4", "application/pdf",
