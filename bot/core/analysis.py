@@ -3,9 +3,12 @@
 NFKC and case-folding, Unicode words (Cyrillic footnote titles are searchable), numbers kept,
 hyphenated names kept whole *and* as their parts (START-IV → start-iv, start, iv), dotted
 acronyms kept apart from words (U.S. → u.s, never the stopword "us"), English stopwords removed,
-Snowball stems (PyStemmer) in the article's language; Cyrillic words use the Russian stemmer.
+Snowball stems (PyStemmer) in the article's language; Cyrillic words use the Russian stemmer (in a
+Serbian article, the Serbian one). Words keep their combining marks (Devanagari and Tamil vowel signs,
+Yiddish points), at which Python's word pattern alone would cut words.
 Stopwords per language: our English list; for the other Snowball languages the `stop-words`
-package's lists (Snowball's own where they exist), else `stopwordsiso`'s.
+package's lists (Snowball's own where they exist), else `stopwordsiso`'s, else the lists shipped in
+stopwords/ (Nepali, Serbian, Tamil, Yiddish: sources and licences in its README).
 """
 
 from __future__ import annotations
@@ -19,10 +22,16 @@ from itertools import chain
 import Stemmer
 
 MAX_CACHED_CHUNKS = 500_000
-ANALYZER_VERSION = 3  # bump when a change here changes the terms of any text (saved indexes rebuild)
+ANALYZER_VERSION = 4  # bump when a change here changes the terms of any text (saved indexes rebuild)
 
+# Combining marks (Unicode category M) of the scripts Snowball stems: Python's \w does not match them.
+WORD_MARKS = (
+    "".join(chr(c) for c in (*range(0x0300, 0x1E00), *range(0x20D0, 0x2100)) if unicodedata.category(chr(c))[0] == "M")
+    + "\u200c\u200d"
+)  # zero-width (non-)joiners sit inside Devanagari words
+_WORD_PART = rf"\w[\w{WORD_MARKS}]*"
 # A dotted acronym (U.S., H.R.), or a word: letters/digits joined by inner hyphens or apostrophes.
-_TOKEN = re.compile(r"(?:[^\W\d_]\.){2,}|\w+(?:[-‐‑'’]\w+)*")
+_TOKEN = re.compile(rf"(?:[^\W\d_]\.){{2,}}|{_WORD_PART}(?:[-‐‑'’]{_WORD_PART})*")
 _HYPHENS = re.compile(r"[-‐‑]")
 _POSSESSIVE = re.compile(r"['’]s$")
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
@@ -60,6 +69,9 @@ _STOP_WORDS_NAMES = {
 }  # fmt: skip
 
 
+_SHIPPED_STOPWORDS = ("ne", "sr", "ta", "yi")  # stopwords/<code>.txt
+
+
 @cache
 def stopwords_for(language: str) -> frozenset[str]:
     """The stopwords of a language (case-folded, NFKC): empty for a language no list covers."""
@@ -69,11 +81,42 @@ def stopwords_for(language: str) -> frozenset[str]:
         from stop_words import get_stop_words
 
         words = get_stop_words(_STOP_WORDS_NAMES[language])
+    elif language in _SHIPPED_STOPWORDS:
+        words = _shipped_stopwords(language)
     else:
         import stopwordsiso
 
         words = stopwordsiso.stopwords(language) if stopwordsiso.has_lang(language) else ()
     return frozenset(unicodedata.normalize("NFKC", w).casefold().replace("’", "'") for w in words)
+
+
+def _shipped_stopwords(language: str) -> set[str]:
+    """One of our stopwords/ lists, with the other spellings its language is written in."""
+    from importlib.resources import files
+
+    text = files("bot.core").joinpath("stopwords", f"{language}.txt").read_text(encoding="utf-8")
+    words = {line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")}
+    if language == "sr":  # Serbian is written in Cyrillic and in Latin letters
+        words |= {w.translate(_SERBIAN_LATIN) for w in words}
+    elif language == "yi":  # Yiddish with or without points, with or without the ligatures װ ױ ײ
+        bare = {_HEBREW_POINTS.sub("", unicodedata.normalize("NFKD", w)) for w in words}
+        words |= bare
+        for w in set(words):
+            words |= {w.translate(_YIDDISH_SPLIT), _yiddish_joined(w.translate(_YIDDISH_SPLIT))}
+    return words
+
+
+_SERBIAN_LATIN = str.maketrans(
+    dict(zip("абвгдђежзијклмнопрстћуфхцчш", "abvgdđežzijklmnoprstćufhcčš", strict=True))
+    | {"љ": "lj", "њ": "nj", "џ": "dž"}
+)
+_HEBREW_POINTS = re.compile("[\u0591-\u05c7]")
+_YIDDISH_SPLIT = str.maketrans({"װ": "וו", "ױ": "וי", "ײ": "יי"})
+
+
+def _yiddish_joined(word: str) -> str:
+    return word.replace("וו", "װ").replace("יי", "ײ").replace("וי", "ױ")
+
 
 # British spellings meet American ones before stemming (a member writes "favours", the article "favors").
 _BRITISH_ENDINGS = [
@@ -92,7 +135,8 @@ class Analyzer:
     def __init__(self, language: str = "en"):
         self.language = language if language in SNOWBALL else "en"
         self._stemmer = Stemmer.Stemmer(SNOWBALL[self.language])
-        self._russian = Stemmer.Stemmer("russian")
+        # Cyrillic words in a Latin-script article (a Russian title) stem as Russian; Serbian stems both.
+        self._cyrillic = self._stemmer if self.language == "sr" else Stemmer.Stemmer("russian")
         self._stopwords = stopwords_for(self.language)
         self._spelling = SPELLING.get(self.language, [])
         self._cache: dict[str, tuple[str, ...]] = {}  # case-folded token -> its terms
@@ -177,7 +221,7 @@ class Analyzer:
         if word.isdigit():
             return (word,)
         if _CYRILLIC.search(word):
-            return (self._russian.stemWord(word),)
+            return (self._cyrillic.stemWord(word),)
         word = word.replace("'", "")
         for pattern, replacement in self._spelling:
             word = pattern.sub(replacement, word)

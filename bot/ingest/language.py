@@ -22,23 +22,24 @@ import unicodedata
 from collections import Counter
 from functools import cache
 
-from bot.core.analysis import SNOWBALL, stopwords_for
+from bot.core.analysis import SNOWBALL, WORD_MARKS, stopwords_for
 
 MIN_WORDS = 4  # fewer words than this: no guess
 MIN_SHARE = 0.06  # the winner's stopwords must make up at least this share of the words ...
 MIN_LEAD = 1.25  # ... and this many times the runner-up's share
 MAX_WORDS = 2000  # enough for a verdict; a long text is sampled from its start
 
-_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
+_LETTERS = rf"[^\W\d_](?:[^\W\d_]|[{WORD_MARKS}])*"  # letters, with their combining marks (vowel signs, points)
+_WORD = re.compile(rf"{_LETTERS}(?:['’]{_LETTERS})*")
 # Scripts whose letters name the language among the Snowball ones (no stopword test needed).
 _SCRIPT_LANGUAGE = {"GREEK": "el", "ARMENIAN": "hy", "TAMIL": "ta", "HEBREW": "yi"}
 # Scripts several Snowball languages share; the stopword test chooses among them.
 _SCRIPT_CANDIDATES = {
-    "CYRILLIC": ("ru",),
+    "CYRILLIC": ("ru", "sr"),
     "ARABIC": ("ar",),
-    "DEVANAGARI": ("hi",),
+    "DEVANAGARI": ("hi", "ne"),
 }
-_LATIN = tuple(c for c in SNOWBALL if c not in {"el", "hy", "ta", "yi", "ru", "ar", "hi", "ne", "sr"})
+_LATIN = tuple(c for c in SNOWBALL if c not in {"el", "hy", "ta", "yi", "ru", "ar", "hi", "ne"})  # sr: both
 
 
 @cache

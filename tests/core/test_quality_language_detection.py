@@ -19,7 +19,13 @@ SAMPLES = {
     "sv": "Kommittén beslutade att den nya bron skulle byggas över floden före vintern.",
     "ru": "Комитет решил, что новый мост будет построен через реку до наступления зимы.",
     "el": "Η επιτροπή αποφάσισε ότι η νέα γέφυρα θα χτιστεί πάνω από τον ποταμό πριν από τον χειμώνα.",
+    "sr": "Комитет је одлучио да ће нови мост бити изграђен преко реке пре зиме.",
+    "hi": "समिति ने निर्णय लिया कि सर्दी से पहले नदी पर नया पुल बनाया जाएगा।",
+    "ne": "समितिले जाडो अघि नदीमाथि नयाँ पुल बनाउने निर्णय गरेको छ।",
+    "ta": "குளிர்காலத்திற்கு முன்பு ஆற்றின் மீது புதிய பாலம் கட்டப்படும் என்று குழு முடிவு செய்தது.",
+    "yi": "דער קאָמיטעט האָט באַשלאָסן אַז די נײַע בריק וועט געבויט ווערן איבער דעם טײַך פֿאַר דעם ווינטער.",
 }
+SERBIAN_LATIN = "Komitet je odlučio da će novi most biti izgrađen preko reke pre zime."
 
 
 @pytest.mark.parametrize("code", sorted(SAMPLES))
@@ -33,6 +39,11 @@ def test_a_long_text_mostly_in_one_language(code):
     other = "en" if code != "en" else "de"
     text = " ".join([SAMPLES[code]] * 30 + [SAMPLES[other]] * 3)
     assert detect_language(text) == code
+
+
+def test_serbian_in_latin_letters():
+    assert detect_language(SERBIAN_LATIN) == "sr"
+    assert detect_language(" ".join([SERBIAN_LATIN] * 30 + [SAMPLES["en"]] * 3)) == "sr"
 
 
 @pytest.mark.parametrize("text", ["", "1984", "Notre Dame", "ok", "12 34 56 78", "Brexit, COVID-19, NATO, G20"])
