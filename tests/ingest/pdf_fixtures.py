@@ -6,8 +6,13 @@ references as superscripts, puts each footnote at the foot of the column where i
 running headers and page numbers, and records what a reader should give back: each paragraph's
 text (references as ``[n]``), the physical pages it lies on, the notes and the page labels.
 
-Lines of a page are drawn row by row across both columns (as some producers do), so a reader that
+Lines of a page are drawn row by row across all columns (as some producers do), so a reader that
 trusts the content stream's order instead of the geometry mixes the columns.
+
+Turned pages (`turned_pages`) are typeset like the others, then drawn sideways on a landscape sheet
+whose /Rotate shows them upright, as landscape table pages are; `margin_stamp` is a line set
+vertically in the left margin of page 1 (like arXiv's), and `sidebar` lines set sideways in the
+right margin of page 2: text a reader should leave out, recorded in Truth.left_out.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ class Truth:
     cited: list[list[str]] = field(default_factory=list)  # the note markers each paragraph cites
     page_labels: dict[int, str] = field(default_factory=dict)
     furniture: list[str] = field(default_factory=list)  # header/footer lines drawn
+    left_out: list[str] = field(default_factory=list)  # sideways text in the margins, no passage's
     hyphen_breaks: int = 0  # words broken at a line end with an added hyphen
     compound_breaks: int = 0  # words broken after a real hyphen
 
@@ -231,12 +237,22 @@ class _Typesetter:
         return line
 
     # -- output --
+    turned_pages: frozenset[int] = frozenset()
+    margin_stamp: str | None = None
+    sidebar: tuple[str, ...] = ()
+
     def render(self, title: str, author: str) -> bytes:
         out = io.BytesIO()
         c = canvas.Canvas(out, pagesize=letter, invariant=1)
         c.setTitle(title)
         c.setAuthor(author)
         for number, lines in enumerate(self.pages, 1):
+            turned = number in self.turned_pages
+            c.setPageRotation(90 if turned else 0)  # reportlab then writes a landscape /MediaBox
+            if turned:  # the portrait page drawn a quarter turn anticlockwise onto the landscape sheet
+                c.saveState()
+                c.translate(HEIGHT, 0)
+                c.rotate(90)
             header = self.header(number)
             if header:
                 c.setFont(BODY_FONT, 8)
@@ -248,10 +264,27 @@ class _Typesetter:
             self.truth.page_labels[number] = label
             for line in sorted(lines, key=lambda ln: (-round(ln.y, 1), ln.x)):  # row by row
                 self._draw(c, line)
+            if turned:
+                c.restoreState()
+            if number == 1 and self.margin_stamp:
+                self._sideways(c, 30, 240, [self.margin_stamp], 18)
+            if number == 2 and self.sidebar:
+                self._sideways(c, WIDTH - 44, 200, list(self.sidebar), 9)
             c.showPage()
         self._page_label_tree(c)
         c.save()
         return out.getvalue()
+
+    def _sideways(self, c, x: float, y: float, lines: list[str], size: float) -> None:
+        """Lines set a quarter turn anticlockwise (reading upwards), the first at x, y."""
+        c.saveState()
+        c.translate(x, y)
+        c.rotate(90)
+        c.setFont(BODY_FONT, size)
+        for row, line in enumerate(lines):
+            c.drawString(0, -row * size * 1.2, line)
+        c.restoreState()
+        self.truth.left_out.extend(lines)
 
     first_label = 0  # the journal's pages are numbered from its issue's running count
 
@@ -322,19 +355,24 @@ def _cite(text: str, ref: str, rng: random.Random) -> str:
     return " ".join(words)
 
 
-def journal_article(pages_wanted: int = 6, seed: int = 3, notes_count: int = 20) -> tuple[bytes, Truth]:
-    """A two-column journal article: title and abstract across the page, headings, footnotes at the
-    foot of the columns, running headers alternating author/title, page numbers from 87."""
+def journal_article(
+    pages_wanted: int = 6, seed: int = 3, notes_count: int = 20, columns: int = 2, **sideways
+) -> tuple[bytes, Truth]:
+    """A journal article in two columns (or `columns`): title and abstract across the page, headings,
+    footnotes at the foot of the columns, running headers alternating author/title, page numbers
+    from 87. `sideways`: turned_pages, margin_stamp, sidebar (see the module's docstring)."""
     rng = random.Random(seed)
     serial = [0]
     title = "Treaties and Trade on the Northern Frontier"
     author = "Ada Lindqvist"
     setter = _Typesetter(
-        columns=2, size=10, leading=12, note_size=7.5,
+        columns=columns, size=10 if columns < 3 else 9, leading=12 if columns < 3 else 11, note_size=7.5,
         labels=lambda n: str(86 + n),
         header=lambda n: None if n == 1 else (author.upper() if n % 2 == 0 else title.upper()),
     )
     setter.first_label = 87
+    for name, value in sideways.items():
+        setattr(setter, name, value)
     setter.full_width(title, BOLD_FONT, 16, 20)
     setter.full_width("Abstract. " + _paragraph_text(rng, serial, 3), BODY_FONT, 9, 11, body=True)
     notes: dict[str, str] = {}

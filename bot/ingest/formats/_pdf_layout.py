@@ -1,7 +1,7 @@
 """Characters placed on pages → reading-order blocks: the geometry half of the PDF reader.
 
     characters → runs (neighbours in the content stream on one baseline; superscript digits → [n])
-    → columns (a gutter no run crosses) → lines → running headers, footers and page numbers dropped
+    → columns (up to three: gutters no run crosses) → lines → running headers, footers and page numbers dropped
     → footnote areas (trailing smaller type at a column's foot) → headings (larger or bold type)
     → paragraphs (indents, gaps, short last lines; rebuilt across columns and pages, hyphens rejoined)
     → endnote sections ("Notes" heading, numbered entries).
@@ -11,6 +11,7 @@ Everything here is linear in the number of characters (a sort per page aside).
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -44,7 +45,7 @@ class Line:
     baseline: float
     size: float  # the main type size (superscripts aside)
     bold: bool
-    column: int = 0  # 0: across the page, 1: left, 2: right
+    column: int = 0  # 0: across the page, else the column from the left (1, 2, 3)
 
 
 @dataclass
@@ -60,13 +61,15 @@ class Page:
 def page_lines(number: int, chars: list[Char], box: tuple[float, float, float, float]) -> Page:
     """One page's characters (in content-stream order) → its lines grouped in reading-order segments."""
     runs = _runs(chars)
-    gutter = _gutter(runs, box[0], box[2])
-    groups: dict[int, list[Line]] = {0: [], 1: [], 2: []}
+    gutters = _gutters(runs, box[0], box[2])
+    groups: dict[int, list[Line]] = {column: [] for column in range(len(gutters) + 2)}
     for run in runs:
-        column = 0 if gutter is None or (run.x0 < gutter < run.x1) else (1 if run.x1 <= gutter else 2)
-        groups[column].append(run)
+        if not gutters or any(run.x0 < gutter < run.x1 for gutter in gutters):
+            groups[0].append(run)  # across the page (or a one-column page)
+        else:
+            groups[1 + sum(gutter <= run.x0 for gutter in gutters)].append(run)
     lines = [line for column, group in groups.items() for line in _merge_runs(group, column)]
-    return Page(number, box, _segments(lines))
+    return Page(number, box, _segments(lines, len(gutters) + 1))
 
 
 def _runs(chars: list[Char]) -> list[Line]:
@@ -119,23 +122,41 @@ def _marker(chars: list[str]) -> str:
     return "".join(f"[{m}]" for m in "".join(chars).split(",") if m)
 
 
-def _gutter(runs: list[Line], left: float, right: float) -> float | None:
-    """The x of a vertical gap between two columns of text, or None for a one-column page."""
+def _gutters(runs: list[Line], left: float, right: float) -> tuple[float, ...]:
+    """The x of the vertical gaps between columns of text: two for three columns, one for two, none
+    for a one-column page. A gutter is where fewest runs cross, with enough text on either side."""
     if len(runs) < 6:
-        return None
-    best, best_count = None, len(runs)
-    for step in range(30, 71):
-        x = left + (right - left) * step / 100
-        count = sum(1 for r in runs if r.x0 < x < r.x1)
-        if count < best_count:
-            best, best_count = x, count
-    if best is None:
-        return None
-    left = sum(1 for r in runs if r.x1 <= best)
-    right = sum(1 for r in runs if r.x0 >= best)
-    if left >= 3 and right >= 3 and best_count <= max(2, 0.25 * (left + right)):
-        return best
-    return None
+        return ()
+    width = right - left
+    crossing = [0] * 102  # crossing[p]: runs crossing x = left + p% of the width (a difference array)
+    for run in runs:
+        first = max(20, int((run.x0 - left) / width * 100) + 1)
+        last = min(80, -int(-(run.x1 - left) / width * 100) - 1)
+        if first <= last:
+            crossing[first] += 1
+            crossing[last + 1] -= 1
+    for p in range(1, 102):
+        crossing[p] += crossing[p - 1]
+
+    def best(low: int, high: int) -> float:  # the least crossed x in [low%, high%], the middle one on ties
+        fewest = min(crossing[low : high + 1])
+        at = [p for p in range(low, high + 1) if crossing[p] == fewest]
+        return left + width * at[len(at) // 2] / 100
+
+    for candidate in ((best(20, 45), best(55, 80)), (best(30, 70),)):
+        if _columns_fit(runs, candidate):
+            return candidate
+    return ()
+
+
+def _columns_fit(runs: list[Line], gutters: tuple[float, ...]) -> bool:
+    """Each column between the gutters has 3+ runs, and few runs cross each gutter."""
+    bounds = (float("-inf"), *gutters, float("inf"))
+    inside = [sum(1 for r in runs if low <= r.x0 and r.x1 <= high) for low, high in itertools.pairwise(bounds)]
+    if min(inside) < 3:
+        return False
+    limit = max(2, 0.25 * sum(inside))
+    return all(sum(1 for r in runs if r.x0 < gutter < r.x1) <= limit for gutter in gutters)
 
 
 def _merge_runs(runs: list[Line], column: int) -> list[Line]:
@@ -153,14 +174,15 @@ def _merge_runs(runs: list[Line], column: int) -> list[Line]:
     return lines
 
 
-def _segments(lines: list[Line]) -> list[list[Line]]:
-    """Lines → reading order: bands between lines across the page; in a band, left column then right."""
+def _segments(lines: list[Line], columns: int) -> list[list[Line]]:
+    """Lines → reading order: bands between lines across the page; in a band, column by column from the
+    left."""
     segments: list[list[Line]] = []
-    band: dict[int, list[Line]] = {1: [], 2: []}
+    band: dict[int, list[Line]] = {column: [] for column in range(1, columns + 1)}
     full: list[Line] = []
 
     def flush_band() -> None:
-        for column in (1, 2):
+        for column in band:
             if band[column]:
                 segments.append(band[column])
                 band[column] = []

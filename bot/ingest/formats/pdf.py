@@ -4,6 +4,11 @@ pdfminer.six (MIT) is used without its layout analysis: only characters with the
 position, page by page, so memory stays flat and the work linear. Page labels come from the
 catalog's /PageLabels; title, author and date from the document information dictionary.
 
+Rotated text: a page is read in the orientation most of its characters are set in (a landscape table
+page, drawn sideways, reads as if turned upright; a page's /Rotate is ignored, the glyphs tell).
+Text set in another orientation on that page, such as the vertical stamp in the margin of arXiv
+preprints, a sideways sidebar or a diagonal watermark, is left out.
+
 Refused with a reason: a password-protected file, one without a text layer (scanned), a damaged
 one, more pages than ReadLimits.max_pages. Pages that fail alone are skipped with a warning.
 """
@@ -96,16 +101,16 @@ def _read_pages(document: PDFDocument, limits: ReadLimits) -> tuple[list[Page], 
         for number, pdf_page in enumerate(islice(PDFPage.create_pages(document), limits.max_pages + 1), 1):
             if number > limits.max_pages:
                 raise SkipFile(f"PDF has more than {limits.max_pages:,} pages (max_pages)")
-            device.chars, device.images = [], 0
+            device.start_page()
+            pdf_page.rotate = 0  # the page in its content's own coordinates: the glyphs say how it turns
             try:
                 interpreter.process_page(pdf_page)
             except Exception:  # RecursionError included: a page nested too deeply is a damaged page
                 failed.append(number)
                 continue
-            chars, images = device.chars, device.images
-            box = tuple(pdf_page.mediabox) if len(pdf_page.mediabox or ()) == 4 else (0, 0, 612, 792)
-            pages.append(page_lines(number, chars, box))
-            if images and not chars:
+            turn, chars = device.main_orientation()
+            pages.append(page_lines(number, chars, _turned_box(pdf_page.mediabox, turn)))
+            if device.images and not chars:
                 image_only.append(number)
     except SkipFile:
         raise
@@ -125,15 +130,43 @@ def _read_pages(document: PDFDocument, limits: ReadLimits) -> tuple[list[Page], 
     return pages, warnings, len(image_only)
 
 
+def _turned_box(mediabox, turn: int) -> tuple[float, float, float, float]:
+    """The page's box (pdfminer puts its lower left corner at 0, 0) in the frame of text turned
+    `turn` quarter turns back to upright."""
+    x0, y0, x1, y1 = mediabox if len(mediabox or ()) == 4 else (0, 0, 612, 792)
+    width, height = abs(x1 - x0), abs(y1 - y0)
+    corners = [_TURN_BACK[turn](x, y) for x in (0, width) for y in (0, height)]
+    xs, ys = [x for x, _ in corners], [y for _, y in corners]
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+# A point (or direction) of text set `turn` quarter turns anticlockwise → where it lies once upright.
+_TURN_BACK = (
+    lambda x, y: (x, y),
+    lambda x, y: (y, -x),
+    lambda x, y: (-x, -y),
+    lambda x, y: (-y, x),
+)
+
+
 class _CharCollector(PDFLayoutAnalyzer):
-    """A pdfminer device that keeps only what the layout needs: each upright character's text, x
-    extent, baseline (text rise included), size and boldness; and a count of images."""
+    """A pdfminer device that keeps only what the layout needs: each character's text, x extent,
+    baseline (text rise included), size and boldness, as if its line were upright, by orientation
+    (upright, or turned by one, two or three quarter turns); and a count of images."""
 
     def __init__(self, resources: PDFResourceManager) -> None:
         super().__init__(resources, laparams=None)
-        self.chars: list[Char] = []
+        self.by_turn: tuple[list[Char], ...] = ([], [], [], [])
         self.images = 0
         self._glyphs: dict[int, tuple[bool, bool, dict[int, tuple[str, float]]]] = {}  # per font
+
+    def start_page(self) -> None:
+        self.by_turn, self.images = ([], [], [], []), 0
+
+    def main_orientation(self) -> tuple[int, list[Char]]:
+        """The orientation most of the page's characters are set in, and those characters."""
+        turn = max(range(4), key=lambda t: len(self.by_turn[t]))
+        return turn, self.by_turn[turn]
 
     def _font(self, font) -> tuple[bool, bool, dict[int, tuple[str, float]]]:
         """(vertical?, bold?, cid → (text, width)) of a font, looked up once per font."""
@@ -153,10 +186,25 @@ class _CharCollector(PDFLayoutAnalyzer):
             glyph = glyphs[cid] = (text if text.strip() else "", font.char_width(cid))
         text, width = glyph
         advance = width * fontsize * scaling
+        if not text or vertical:
+            return advance
         a, b, c, d, e, f = matrix
-        if text and not (b or c or vertical) and a * d * scaling > 0:  # rotated text is no body text
+        if b or c:  # turned text: which quarter turn (skewed or diagonal text is left out)
+            if abs(b) <= 0.01 * abs(a) and abs(c) <= 0.01 * abs(d):
+                turn = 0 if a > 0 else 2
+            elif abs(a) <= 0.01 * abs(b) and abs(d) <= 0.01 * abs(c):
+                turn = 1 if b > 0 else 3
+            else:
+                return advance
+            back = _TURN_BACK[turn]
+            (a, _), (_, d), (e, f) = back(a, b), back(c, d), back(e, f)
+        elif a < 0:
+            turn, a, d, e, f = 2, -a, -d, -e, -f
+        else:
+            turn = 0
+        if a * d * scaling > 0:  # mirrored text is no body text
             x1 = e + a * advance
-            self.chars.append(Char(text, min(e, x1), max(e, x1), f + d * rise, abs(d) * fontsize, bold))
+            self.by_turn[turn].append(Char(text, min(e, x1), max(e, x1), f + d * rise, abs(d) * fontsize, bold))
         return advance
 
     def render_image(self, name, stream) -> None:
