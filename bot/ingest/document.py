@@ -59,3 +59,4 @@ class ReadLimits:
     max_unpacked_bytes: int = 200_000_000  # zip-based formats (.docx, .epub): all members, uncompressed
     max_unpack_ratio: int = 200  # zip-based formats: uncompressed / compressed size of one member
     max_text_chars: int = 20_000_000  # text taken from one file; beyond it the rest is cut with a warning
+    processes: int = 1  # processes a reader may use for one file (2 in the worker: bot.ingest.forked)

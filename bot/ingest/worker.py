@@ -16,16 +16,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import functools
 import logging
 import multiprocessing
-import os
 import sys
 import threading
 from collections.abc import Callable
 from typing import Any
 
 from bot.ingest.document import ReadLimits, SkipFile
+from bot.ingest.forked import mapped_bytes
 from bot.ingest.formats import Reader, reader_for, unreadable_format
 from bot.ingest.options import IngestOptions
 from bot.ingest.pipeline import ParsedArticle, build_article, read_document
@@ -66,6 +67,8 @@ def ingest_file(
     job = (reader, name, data, options.limits_for(key), article_id, path, manifest_entry, max_passage_chars)
     if not options.needs_worker(key):
         return read_and_build(*job)
+    # The worker is single-threaded, so its reader may fork a second process for a long file.
+    job = (reader, name, data, dataclasses.replace(job[3], processes=2), *job[4:])
     try:
         return run_limited(read_and_build, *job, timeout_seconds=options.timeout_seconds,
                            max_memory_mb=options.max_memory_mb)  # fmt: skip
@@ -183,12 +186,7 @@ def _limit_memory(max_memory_mb: int) -> None:
     """Cap the address space at what the child already maps plus max_memory_mb."""
     if resource is None:
         return
-    try:
-        with open("/proc/self/statm", encoding="ascii") as fh:
-            mapped = int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, IndexError):
-        mapped = 0
-    limit = mapped + max_memory_mb * 1024 * 1024
+    limit = mapped_bytes() + max_memory_mb * 1024 * 1024
     _, hard = resource.getrlimit(resource.RLIMIT_AS)
     if hard != resource.RLIM_INFINITY:
         limit = min(limit, hard)
