@@ -9,6 +9,9 @@ page, drawn sideways, reads as if turned upright; a page's /Rotate is ignored, t
 Text set in another orientation on that page, such as the vertical stamp in the margin of arXiv
 preprints, a sideways sidebar or a diagonal watermark, is left out.
 
+In the worker (ReadLimits.processes 2), a long file's second half of pages is read by a forked
+process at the same time (bot.ingest.forked): the same result as one process, on two cores.
+
 Refused with a reason: a password-protected file, one without a text layer (scanned), a damaged
 one, more pages than ReadLimits.max_pages. Pages that fail alone are skipped with a warning.
 """
