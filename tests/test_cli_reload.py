@@ -3,12 +3,18 @@ lock; with no bot running it says so and fails."""
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 from bot.cli import main
+from bot.config import load_settings
+from bot.library.registry import Libraries
+from bot.library.watch import FolderWatcher, load_shared
+from bot.storage import StorageOptions, open_store
+from bot.wiring import library_options
 from tests.support.readings import READING
 
 HOLDER = """
@@ -59,3 +65,32 @@ def test_reload_saves_the_index_and_signals_the_bot_holding_the_lock(capsys, tmp
     finally:
         holder.kill()
         holder.wait()
+
+
+async def test_reload_on_postgresql_reaches_a_bot_listening_on_the_database(capsys, tmp_path, postgres_server):
+    """Another process's watcher, listening through its own connection, reloads on the notice."""
+    url = await postgres_server.create_database()
+    config = _config(tmp_path)
+    config.write_text(config.read_text() + f"storage: {{url: '{url}'}}\n", encoding="utf-8")
+    options = library_options(load_settings(config))
+    (options.corpus_path / "quokkas.md").unlink()
+    (options.corpus_path / "onions.md").write_text("# Onions\n\nOnions are bulbs cured in the sun.\n")
+    engine, key = load_shared(options)
+    libraries = Libraries(engine)
+    watcher = FolderWatcher(options, libraries, key, interval=0)  # no polling: only the notice reloads
+    async with await open_store(StorageOptions(url)) as store:
+        store.on_change(watcher.on_change)
+        watching = asyncio.create_task(watcher.run())
+        try:
+            (options.corpus_path / "quokkas.md").write_text(READING, encoding="utf-8")
+            code = await asyncio.to_thread(main, ["reload", "--config", str(config)])
+            out, err = capsys.readouterr()
+            assert code == 0, err
+            assert "Sent a reload notice to every bot on the PostgreSQL database" in out
+            for _ in range(100):
+                if libraries.shared.article("quokkas") is not None:
+                    break
+                await asyncio.sleep(0.05)
+            assert libraries.shared.article("quokkas") is not None
+        finally:
+            watching.cancel()
