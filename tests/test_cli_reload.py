@@ -1,5 +1,5 @@
-"""`studybot reload`: brings the saved index up to date, then signals the bot holding the database's
-lock; with no bot running it says so and fails."""
+"""`studybot reload`: brings the saved index up to date, then on SQLite signals the bot holding the
+database's lock (with none running it says so and fails), on PostgreSQL publishes a notice."""
 
 from __future__ import annotations
 
