@@ -137,7 +137,8 @@ def run_limited(function: Callable[..., Any], *args: Any, timeout_seconds: float
         try:
             status, value = _outcome(receiver, time.monotonic() + timeout_seconds, on_progress)
         except TimeoutError:
-            raise SkipFile(f"took longer than {timeout_seconds:g} s (ingest.timeout_seconds); reading stopped") from None
+            limit = f"{timeout_seconds:g} s (ingest.timeout_seconds)"
+            raise SkipFile(f"took longer than {limit}; reading stopped") from None
         except EOFError:  # the child died without a word: killed, or out of memory inside C code
             process.join(timeout=5)
             code = process.exitcode
@@ -234,4 +235,3 @@ def _limit_memory(max_memory_mb: int) -> None:
     if hard != resource.RLIM_INFINITY:
         limit = min(limit, hard)
     resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
-

@@ -10,7 +10,6 @@ to a callback the front end gives, which words it with messages.upload_progress.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import ipaddress
 import logging
@@ -20,7 +19,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import Literal
 from urllib.parse import urlsplit
-
 
 from bot.core.models import Article
 from bot.ingest import SkipFile
@@ -322,8 +320,9 @@ async def download_attachment(url: str, max_bytes: int, timeout: float) -> bytes
             return bytes(body)
 
 
-async def parse_upload(filename: str, data: bytes, options: ServerLibraryOptions,
-                       on_page: Callable[[int, int | None], None] | None = None) -> ParsedArticle | Refusal:  # fmt: skip
+async def parse_upload(
+    filename: str, data: bytes, options: ServerLibraryOptions, on_page: Callable[[int, int | None], None] | None = None
+) -> ParsedArticle | Refusal:
     """The file as an article, parsed in a worker process with the formats' time and memory limits
     (off the event loop; `on_page(page, pages)` hears where the reader is, on the loop); a Refusal
     naming the file when it cannot be read."""

@@ -58,7 +58,7 @@ async def test_edits_are_spaced_by_the_interval_and_the_latest_text_is_the_one_s
     closed_at = asyncio.get_running_loop().time()
     times = [at for at, _ in reply.edits]
     assert 3 <= len(reply.edits) <= 7, reply.edits
-    assert all(b - a >= INTERVAL * 0.95 for a, b in zip(times, times[1:])), times
+    assert all(b - a >= INTERVAL * 0.95 for a, b in zip(times, times[1:], strict=False)), times
     assert reply.edits[-1][1] == texts[-1] == "Reading report.pdf — page 50 of 50…"
     assert len({text for _, text in reply.edits}) == len(reply.edits)  # nothing shown twice
     assert closed_at - times[-1] >= INTERVAL * 0.95  # the final reply keeps the spacing too

@@ -17,8 +17,13 @@ from bot.ingest import SkipFile, formats
 from bot.ingest.options import IngestOptions
 from bot.ingest.worker import ingest_file, ingest_file_async
 from bot.library import load_corpus
-from tests.ingest.hostile_readers import (BuggyReader, GreedyReader, IsolatedMarkdownReader, PagedMarkdownReader,
-                                         SleepyReader)  # fmt: skip
+from tests.ingest.hostile_readers import (
+    BuggyReader,
+    GreedyReader,
+    IsolatedMarkdownReader,
+    PagedMarkdownReader,
+    SleepyReader,  # fmt: skip
+)
 from tests.ingest.pdf_fixtures import journal_article
 
 LIMITS = IngestOptions(timeout_seconds=1.5, max_memory_mb=64)

@@ -15,8 +15,8 @@ from bot.service.library import DocumentEdit, ServerLibraryOptions, Upload, Uplo
 from bot.service.rules import Refusal
 from bot.service.services import Services
 from bot.storage import DocumentRecord
-from tests.service.conftest import ASKER, GUILD, OTHER_GUILD, OTHER_MEMBER, member
 from tests.ingest.pdf_fixtures import journal_article
+from tests.service.conftest import ASKER, GUILD, OTHER_GUILD, OTHER_MEMBER, member
 from tests.support.readings import QUESTION, READING
 
 MANAGER = member(can_manage=True)
@@ -192,7 +192,8 @@ async def test_an_upload_reports_each_stage_and_is_indexed_before_its_reply(engi
     services = Services.create(libraries, store, options, ServerLibraryOptions(upload_cooldown_seconds=0))
     services.library.download = fake_download
     heard: list[UploadProgress] = []
-    pdf = Upload("journal.pdf", len(data), "application/pdf", attachment_url="https://cdn.discordapp.com/1/2/journal.pdf")
+    url = "https://cdn.discordapp.com/attachments/1/2/journal.pdf"
+    pdf = Upload("journal.pdf", len(data), "application/pdf", attachment_url=url)
     added = await services.library.add(MANAGER, pdf, progress=heard.append)
     assert isinstance(added, DocumentRecord), added
     stages = [p.stage for p in heard]
