@@ -26,7 +26,7 @@ import pytest_asyncio
 from testing.bot_process import GUILD, OTHER_GUILD, TOKEN, BotProcess, bot_env, write_config
 from testing.fake_discord import ALL_BUT_ADMIN, MODAL_SUBMIT, FakeDiscord, custom_ids
 from tests.e2e.test_faults import UNHANDLED, button_message, random_custom_id, random_text
-from tests.e2e.uploads import CONTENT_TYPES, FORMATS, hostile_variant, marker_word, written
+from tests.e2e.uploads import CONTENT_TYPES, FORMATS, hostile_variant, is_outcome, marker_word, written
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -239,7 +239,7 @@ async def settle_replies(interaction) -> None:
     with contextlib.suppress(TimeoutError):
         await interaction.wait_for(timeout=15)
         if interaction.callback_types[:1] == [5]:
-            await interaction.wait_for(lambda m: bool(m.get("content") or m.get("embeds")), timeout=30)
+            await interaction.wait_for(is_outcome, timeout=30)  # an upload: past its progress
 
 
 def learn(world: World, guild: int, interaction) -> None:
@@ -293,7 +293,7 @@ async def test_two_thousand_random_interactions_in_three_servers(fake3, bot3):
             name, data, content_type = world.marked_file(guild)
             added = await fake.send_command("library add", attachments={"file": (name, data, content_type)},
                                             guild_id=guild)  # fmt: skip
-            reply = await added.wait_for(lambda m: bool(m.get("content")), timeout=30)
+            reply = await added.wait_for(is_outcome, timeout=30)
             assert reply["content"].startswith("Added ‘"), reply
 
     log_mark = len(bot3.log_text())

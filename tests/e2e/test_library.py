@@ -3,13 +3,13 @@ Discord, which serves the attachments over loopback and enforces Discord's limit
 
 from __future__ import annotations
 
-import json
 import re
 
 import pytest
 import pytest_asyncio
 
 from testing.bot_process import GUILD, OTHER_GUILD, TOKEN, BotProcess, bot_env, write_config
+from tests.e2e.uploads import is_outcome, text_of
 from tests.support.readings import QUESTION
 from tests.support.readings import READING as QUOKKAS
 
@@ -36,11 +36,6 @@ async def bot(fake, tmp_path_factory):
     assert TOKEN not in process.log_text()
 
 
-def text_of(message: dict) -> str:
-    raw = json.dumps({k: message.get(k) for k in ("content", "embeds")}, ensure_ascii=False)
-    return re.sub(r"\\\\(.)", r"\1", raw)
-
-
 async def ask(fake, guild_id: int) -> str:
     interaction = await fake.send_command("ask", {"question": QUESTION}, guild_id=guild_id)
     reply = await interaction.wait_for(timeout=15)
@@ -51,7 +46,7 @@ async def ask(fake, guild_id: int) -> str:
 async def add(fake, data: bytes = READING, name: str = "quokkas.md", **kwargs):
     interaction = await fake.send_command("library add", attachments={"file": (name, data, "text/markdown")},
                                           **kwargs)  # fmt: skip
-    reply = await interaction.wait_for(lambda m: bool(m.get("content")), timeout=20)
+    reply = await interaction.wait_for(is_outcome, timeout=20)
     assert not interaction.errors and interaction.first_response_after < 3
     return interaction, reply
 
@@ -142,7 +137,7 @@ async def test_the_message_menu_adds_the_attached_file(fake, bot):
                                                                   "text/markdown")]}  # fmt: skip
     interaction = await fake.send_command("Add to reading list", command_type=3, target_message=message,
                                           guild_id=OTHER_GUILD)  # fmt: skip
-    reply = await interaction.wait_for(lambda m: bool(m.get("content")), timeout=20)
+    reply = await interaction.wait_for(is_outcome, timeout=20)
     assert reply["content"].startswith("Added ‘The Quokka Census’") and not interaction.errors
     assert "twelve thousand" in await ask(fake, OTHER_GUILD)
     bare = await fake.send_command("Add to reading list", command_type=3, target_message={"content": "no file"})
