@@ -8,8 +8,9 @@ import re
 import pytest
 import pytest_asyncio
 
-from testing.bot_process import GUILD, OTHER_GUILD, TOKEN, BotProcess, bot_env, write_config
-from tests.e2e.uploads import is_outcome, text_of
+from testing.bot_process import GUILD, OTHER_GUILD
+from tests.e2e.conftest import running_bot
+from tests.e2e.uploads import is_outcome, library_keys, text_of
 from tests.support.readings import QUESTION
 from tests.support.readings import READING as QUOKKAS
 
@@ -23,17 +24,9 @@ READING = QUOKKAS.encode()
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def bot(fake, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("library-bot")
-    data_dir = folder / "data"
-    config = write_config(folder / "config.yaml", fake, data_dir, cooldown_seconds=0)
-    with config.open("a", encoding="utf-8") as extra:  # the fake serves attachments on loopback
-        extra.write("library:\n  attachment_hosts: [127.0.0.1, localhost]\n  upload_cooldown_seconds: 0\n")
-    process = BotProcess(config, data_dir, folder / "bot.log", bot_env(data_dir))
-    await process.start(fake)
-    yield process
-    code = await process.stop()
-    assert code == 0, process.log_text()[-3000:]
-    assert TOKEN not in process.log_text()
+    async with running_bot(fake, tmp_path_factory.mktemp("library-bot"), cooldown_seconds=0,
+                           library=library_keys()) as process:  # fmt: skip
+        yield process
 
 
 async def ask(fake, guild_id: int) -> str:

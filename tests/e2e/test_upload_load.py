@@ -21,14 +21,14 @@ import pytest
 import pytest_asyncio
 
 from benchmarks.bot_load import stalls_in
-from testing.bot_process import GUILD, OTHER_GUILD, TOKEN, BotProcess, bot_env, write_config
+from testing.bot_process import GUILD, OTHER_GUILD, THIRD_GUILD
 from testing.fake_discord import FakeDiscord
-from tests.e2e.uploads import CONTENT_TYPES, is_outcome, marked_document, text_of
+from tests.e2e.conftest import running_bot
+from tests.e2e.uploads import CONTENT_TYPES, is_outcome, library_keys, marked_document, text_of
 from tests.ingest.pdf_fixtures import journal_article
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
-THIRD_GUILD = 9003
 GUILDS = (GUILD, OTHER_GUILD, THIRD_GUILD)
 UPLOAD_COOLDOWN_S = 2.0  # per server; uploads to one server come 3 × UPLOAD_EVERY_S = 1.2 s apart
 UPLOADS, UPLOAD_EVERY_S = 20, 0.4
@@ -40,27 +40,12 @@ COOLDOWN = re.compile(r"Someone in this server just added a file: try again in \
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def fake():
-    async with FakeDiscord(token=TOKEN, guilds=GUILDS) as server:
-        yield server
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def bot(fake, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("upload-load")
-    data_dir = folder / "data"
-    config = write_config(folder / "config.yaml", fake, data_dir, cooldown_seconds=0,
-                          sync_guild_ids=f"[{', '.join(map(str, GUILDS))}]")  # fmt: skip
-    with config.open("a", encoding="utf-8") as extra:  # the fake serves attachments on loopback
-        extra.write("library:\n  attachment_hosts: [127.0.0.1, localhost]\n"
-                    f"  upload_cooldown_seconds: {UPLOAD_COOLDOWN_S}\n")  # fmt: skip
-    env = {**bot_env(data_dir), "PYTHONASYNCIODEBUG": "1"}  # asyncio logs callbacks holding the loop > 0.1 s
-    process = BotProcess(config, data_dir, folder / "bot.log", env)
-    await process.start(fake)
-    yield process
-    code = await process.stop()
-    assert code == 0, process.log_text()[-3000:]
-    assert TOKEN not in process.log_text()
+async def bot(fake3, tmp_path_factory):
+    async with running_bot(fake3, tmp_path_factory.mktemp("upload-load"), cooldown_seconds=0,
+                           sync_guild_ids=f"[{', '.join(map(str, GUILDS))}]",
+                           library=library_keys(UPLOAD_COOLDOWN_S),
+                           env={"PYTHONASYNCIODEBUG": "1"}) as process:  # fmt: skip
+        yield process  # asyncio's debug mode logs every callback that holds the loop over 0.1 s
 
 
 class Askers:
@@ -102,7 +87,8 @@ async def upload(fake, guild_id: int, name: str, data: bytes, content_type: str,
                                    guild_id=guild_id, user_id=user_id)  # fmt: skip
 
 
-async def test_a_long_pdf_shows_its_progress_while_other_servers_are_answered(fake, bot):
+async def test_a_long_pdf_shows_its_progress_while_other_servers_are_answered(fake3, bot):
+    fake = fake3
     data, _truth = journal_article(pages_wanted=80)  # 41 pages: several seconds of parsing
     askers = Askers(fake)
     interaction = await upload(fake, GUILD, "long.pdf", data, "application/pdf")
@@ -125,7 +111,8 @@ async def test_a_long_pdf_shows_its_progress_while_other_servers_are_answered(fa
     assert askers.answered >= 3 and not askers.late  # other servers kept being answered meanwhile
 
 
-async def test_twenty_uploads_from_three_servers_while_others_keep_asking(fake, bot):
+async def test_twenty_uploads_from_three_servers_while_others_keep_asking(fake3, bot):
+    fake = fake3
     await asyncio.sleep(UPLOAD_COOLDOWN_S)  # the previous test's upload cooldown is over
     rng = random.Random(2026)
     log_start = len(bot.log_text())

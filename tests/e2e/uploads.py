@@ -17,6 +17,11 @@ CONTENT_TYPES = {".txt": "text/plain", ".md": "text/markdown", ".html": "text/ht
                  ".epub": "application/epub+zip"}  # fmt: skip
 
 
+def library_keys(upload_cooldown_seconds: float = 0) -> dict:
+    """The `library:` keys of a bot that downloads the fake's attachments (served on loopback)."""
+    return {"attachment_hosts": "[127.0.0.1, localhost]", "upload_cooldown_seconds": upload_cooldown_seconds}
+
+
 def text_of(message: dict) -> str:
     """A reply's content and embeds as one string, markdown escapes undone."""
     raw = json.dumps({k: message.get(k) for k in ("content", "embeds")}, ensure_ascii=False)
