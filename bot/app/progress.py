@@ -4,7 +4,8 @@ Discord lets an interaction's token edit its reply for 15 minutes, and edits of 
 polite at about one a second (the rate limits allow short bursts, never a stream). So `show()`
 only remembers the latest text and returns at once; one task edits the reply with it, the first
 time after `interval` seconds (a quick upload shows no progress at all), then at most once per
-`interval`, skipping texts already shown, and never once the token's life (less a margin) is over.
+`interval`, skipping texts already shown, and never once the token's life (less a margin) is over;
+an edit that fails or hangs past EDIT_TIMEOUT_SECONDS ends the progress, never the work.
 `close()` ends the task after any edit under way and, when progress was shown, waits out the
 interval, so that the final reply that follows is never overwritten by a late progress edit and
 keeps the same spacing.
@@ -22,13 +23,15 @@ log = logging.getLogger("studybot.app")
 TOKEN_LIFE_SECONDS = 15 * 60  # an interaction token's edits and followups (Discord)
 TOKEN_MARGIN_SECONDS = 60  # no progress edit this close to the end: the final reply needs the token
 EDIT_INTERVAL_SECONDS = 1.0
+EDIT_TIMEOUT_SECONDS = 10.0  # a progress edit stuck longer is given up, and progress with it
 
 
 class ProgressReply:
     def __init__(self, edit: Callable[[str], Awaitable[object]], *, interval: float = EDIT_INTERVAL_SECONDS,
-                 usable_for: float = TOKEN_LIFE_SECONDS - TOKEN_MARGIN_SECONDS):  # fmt: skip
+                 usable_for: float = TOKEN_LIFE_SECONDS - TOKEN_MARGIN_SECONDS,
+                 edit_timeout: float = EDIT_TIMEOUT_SECONDS):  # fmt: skip
         """`edit(text)` edits the reply; progress edits stop `usable_for` seconds after this."""
-        self._edit, self.interval = edit, interval
+        self._edit, self.interval, self.edit_timeout = edit, interval, edit_timeout
         loop = asyncio.get_running_loop()
         self._clock = loop.time
         self._last_edit = self._clock()  # the defer counts as the last change of the message
@@ -74,7 +77,7 @@ class ProgressReply:
             self._shown = text
             self.edits += 1
             try:
-                await self._edit(text)
+                await asyncio.wait_for(self._edit(text), self.edit_timeout)
             except Exception as exc:  # noqa: BLE001 — progress is a courtesy: a failed edit ends it, not the work
                 log.info("a progress edit failed (%s); no more progress for this reply", exc)
                 return

@@ -98,6 +98,14 @@ async def test_a_failed_edit_ends_progress_quietly():
     assert progress.edits == 1  # tried once, then no more
 
 
+async def test_a_stuck_edit_is_given_up_and_never_holds_the_reply():
+    reply = Reply(takes=3600)
+    progress = ProgressReply(reply.edit, interval=INTERVAL / 2, edit_timeout=INTERVAL)
+    await stream(progress, 20)
+    await asyncio.wait_for(progress.close(), 1.0)  # not the hour the edit would take
+    assert reply.edits == [] and not reply.editing and progress.edits == 1
+
+
 def test_progress_wording():
     assert messages.upload_progress("downloading", "report.pdf") == "Downloading report.pdf…"
     assert messages.upload_progress("reading", "report.pdf") == "Reading report.pdf…"
