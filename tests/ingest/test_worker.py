@@ -27,6 +27,7 @@ from tests.ingest.hostile_readers import (
 from tests.ingest.pdf_fixtures import journal_article
 
 LIMITS = IngestOptions(timeout_seconds=1.5, max_memory_mb=64)
+ROOMY = IngestOptions(timeout_seconds=60)  # for readers meant to finish, on a loaded machine
 ESSAY = (
     b"---\ntitle: Print\nauthor: Ann Wilson\n---\n\n## Pamphlets\n\n"
     b"*Brand Luther* made print[^w2009] matter.\n\n[^w2009]: Wilson, *Print* (2009), p. 3.\n"
@@ -117,7 +118,7 @@ async def test_a_readers_page_reports_reach_the_event_loop_from_the_worker(hosti
         assert asyncio.get_running_loop() is loop  # called on the loop, not in the waiting thread
         heard.append((page, pages))
 
-    parsed = await ingest_file_async("essay.paged", ESSAY, article_id="essay", path="essay.paged", options=LIMITS,
+    parsed = await ingest_file_async("essay.paged", ESSAY, article_id="essay", path="essay.paged", options=ROOMY,
                                      on_progress=on_progress)  # fmt: skip
     assert parsed.article.title == "Print"
     assert heard == [(1, 4), (2, 4), (3, 4), (4, 4)]  # 0.3 s apart: none held back by the 0.25 s spacing
@@ -126,7 +127,7 @@ async def test_a_readers_page_reports_reach_the_event_loop_from_the_worker(hosti
 def test_the_pdf_reader_reports_the_page_it_reads_of_how_many():
     data, _truth = journal_article(pages_wanted=12)
     heard: list[tuple[int, int | None]] = []
-    parsed = ingest_file("journal.pdf", data, article_id="j", path="journal.pdf", options=LIMITS,
+    parsed = ingest_file("journal.pdf", data, article_id="j", path="journal.pdf", options=ROOMY,
                          on_progress=lambda page, pages: heard.append((page, pages)))  # fmt: skip
     pages = max(page for p in parsed.article.passages for page in p.pages)
     assert heard and heard[0] == (1, pages)  # the first page is always reported, then at most 4 a second
