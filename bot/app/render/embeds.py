@@ -98,9 +98,10 @@ class _Prepared:
 
 
 def answer_embed(
-    answer: Answer, *, page: int, page_size: int, excerpts: Sequence[Excerpt]
+    answer: Answer, *, page: int, page_size: int, excerpts: Sequence[Excerpt], note: str | None = None
 ) -> discord.Embed:
-    """One page of an answer: the question, each excerpt with its bold matches and its sources."""
+    """One page of an answer: the question, each excerpt with its bold matches and its sources;
+    `note` (already safe) says why some excerpts of the page are not shown."""
     shown = list(excerpts)[:FIELDS]
     page_size = max(1, int(page_size))
     total = max(len(answer.excerpts), len(shown), max((e.rank for e in shown), default=0))
@@ -110,8 +111,10 @@ def answer_embed(
     description = None
     if answer.weak:
         description = messages.WEAK_ANSWER
-    elif not shown:
+    elif not shown and not note:
         description = "No excerpts on this page."
+    if note:
+        description = cut(f"{description}\n{note}" if description else note, DESCRIPTION)
     footer_lines = []
     if answer.unknown_terms:
         footer_lines.append(plain("Not in the readings: " + ", ".join(answer.unknown_terms), 400))
