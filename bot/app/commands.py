@@ -211,8 +211,9 @@ async def stats_command(interaction: discord.Interaction, document: str | None =
         top_unanswered=list(stats.top_unanswered),
         up=stats.feedback_up,
         down=stats.feedback_down,
-        top_documents=[(d.title, d.stats.answers, d.stats.feedback_up, d.stats.feedback_down)
-                       for d in found.top_documents],  # fmt: skip
+        top_documents=[
+            (d.title, d.stats.answers, d.stats.feedback_up, d.stats.feedback_down) for d in found.top_documents
+        ],
     )
     await respond(interaction, embed=embed, ephemeral=True)
 

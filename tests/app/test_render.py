@@ -243,8 +243,8 @@ def test_settings_and_stats():
 
 
 def test_stats_name_the_most_quoted_documents_inertly_and_within_limits():
-    stats = render.stats_embed(asked=3, answered=3, top_unanswered=[], up=1, down=0,
-                               top_documents=[("@everyone **Quokkas**", 3, 2, 1)] + [("t" * 900, 1, 0, 0)] * 30)
+    top_documents = [("@everyone **Quokkas**", 3, 2, 1)] + [("t" * 900, 1, 0, 0)] * 30
+    stats = render.stats_embed(asked=3, answered=3, top_unanswered=[], up=1, down=0, top_documents=top_documents)
     assert_fits(stats)
     text = " ".join(texts(stats))
     assert "Quoted in 3 answers (👍 2 · 👎 1)" in text and not MENTION.search(text)

@@ -298,7 +298,12 @@ def settings_embed(*, top_k: int, private: bool, cooldown: int, channel_ids: lis
 
 
 def stats_embed(
-    *, asked: int, answered: int, top_unanswered: list[tuple[str, int]], up: int, down: int,
+    *,
+    asked: int,
+    answered: int,
+    top_unanswered: list[tuple[str, int]],
+    up: int,
+    down: int,
     top_documents: Sequence[tuple[str, int, int, int]] = (),
 ) -> discord.Embed:
     """/stats: questions, answers, votes, the most asked unanswered questions and, as (title,
