@@ -189,7 +189,7 @@ async def _changed(interaction: discord.Interaction, outcome: object) -> bool:
     """If the outcome is a DocumentChange, tell the member privately what became of the document."""
     if not isinstance(outcome, DocumentChange):
         return False
-    await respond(interaction, content=messages.excerpt_changed(_title(outcome), outcome.replaced), ephemeral=True)
+    await respond(interaction, content=messages.document_changed(_title(outcome), outcome.replaced), ephemeral=True)
     return True
 
 
@@ -237,7 +237,7 @@ def page_embed(view: PageView) -> discord.Embed:
     """A page of a stored answer; excerpts whose document was removed or replaced since are named
     in a note instead of being shown less without a word."""
     record = view.record
-    note = " ".join(messages.excerpts_changed(_title(change), change.replaced) for change in view.changes)
+    note = " ".join(messages.document_changed(_title(change), change.replaced) for change in view.changes)
     return render.answer_embed(view.answer, page=view.page, page_size=record.page_size, excerpts=view.shown,
                                note=note or None)  # fmt: skip
 

@@ -96,35 +96,18 @@ UNKNOWN_DOCUMENT = "This server's reading list has no such document. Pick one fr
 NOT_AN_ATTACHMENT = "I only add files attached to Discord messages, not links."
 NO_ATTACHMENT = "That message has no file attached to add."
 LIBRARY_EMPTY = "This server's reading list is empty. Add a file with `/library add`."
-EXCERPTS_REMOVED = "Some excerpts of this answer came from a document since removed from the reading list."
-DOCUMENT_REMOVED = "That excerpt came from a document since removed from the reading list, so it can't be shown."
-ASK_AGAIN_FOR_NEW = "Ask again with /ask to quote the new version."
 
 
-def excerpts_changed(title: str | None, replaced: bool) -> str:
-    """The note on an answer's page whose excerpts from the document `title` are no longer shown."""
+def document_changed(title: str | None, replaced: bool) -> str:
+    """Why excerpts of an answer are not shown (on its page, or on one's button): their document
+    `title` (None: unknown, in answers stored before titles were kept) was removed or replaced since."""
+    document = f"‘{title}’" if title else "A document this answer quotes"
     if replaced:
-        document = f"‘{title}’" if title else "A document"
         return (
-            f"{document} was replaced by a new version since this answer, so its old excerpts are not shown. "
-            f"{ASK_AGAIN_FOR_NEW}"
+            f"{document} was replaced by a new version since this answer, so its old text can't be shown. "
+            "Ask again with /ask to quote the new version."
         )
-    if title:
-        return f"Excerpts from ‘{title}’ are not shown: it was removed from the reading list since this answer."
-    return EXCERPTS_REMOVED
-
-
-def excerpt_changed(title: str | None, replaced: bool) -> str:
-    """The reply to a button of an excerpt whose document `title` is no longer as it was quoted."""
-    if replaced:
-        document = f"‘{title}’" if title else "a document"
-        return (
-            f"Sorry, that excerpt came from {document}, which was replaced by a new version since this answer, "
-            f"so its old text can't be shown. {ASK_AGAIN_FOR_NEW}"
-        )
-    if title:
-        return f"That excerpt came from ‘{title}’, since removed from the reading list, so it can't be shown."
-    return DOCUMENT_REMOVED
+    return f"{document} was removed from the reading list since this answer, so its excerpts can't be shown."
 
 
 LIBRARIAN_ROLE_NOT_HERE = "must be a role of this server."

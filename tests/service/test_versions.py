@@ -11,6 +11,7 @@ from bot.core.engine import Engine
 from bot.core.models import Article, Corpus, Footnote, Passage
 from bot.core.versions import article_version
 from bot.library.registry import Libraries
+from bot.service import messages
 from bot.service.answers import DocumentChange
 from bot.service.asking import Answered, Question, Ready
 from bot.service.library import DocumentEdit, ServerLibraryOptions, Upload
@@ -140,3 +141,14 @@ async def test_an_answer_stored_before_versions_were_kept_still_tells_removed_fr
     await services.library.remove(MANAGER, added.id)
     assert (await services.answers.view(old, 1)).changes == (DocumentChange(None, replaced=False),)
     assert await services.answers.excerpt_passage(old, str(excerpt.rank)) == DocumentChange(None, replaced=False)
+
+
+def test_the_reply_names_the_document_and_says_what_became_of_it():
+    assert messages.document_changed("The Salt Roads", replaced=True) == (
+        "‘The Salt Roads’ was replaced by a new version since this answer, so its old text can't be shown. "
+        "Ask again with /ask to quote the new version."
+    )
+    assert messages.document_changed("The Salt Roads", replaced=False).startswith(
+        "‘The Salt Roads’ was removed from the reading list since this answer"
+    )
+    assert messages.document_changed(None, replaced=False).startswith("A document this answer quotes was removed")
