@@ -39,18 +39,20 @@ def article_version(article: Article) -> str:
 
 
 def _fingerprint(article: Article) -> str:
-    digest = hashlib.blake2b(digest_size=VERSION_CHARS // 2)
+    digest = hashlib.sha256()
 
     def add(*parts: object) -> None:
         for part in parts:
             data = str(part).encode("utf-8", "surrogatepass")
-            digest.update(len(data).to_bytes(8, "little") + data)  # length-prefixed: no two texts run together
+            digest.update(len(data).to_bytes(8, "little"))  # length-prefixed: no two texts run together
+            digest.update(data)
 
-    add(len(article.passages), "\x1f".join(article.page_labels))
+    add(len(article.passages), len(article.page_labels), *article.page_labels)
     for passage in article.passages:
         add(passage.ordinal, passage.paragraph, passage.text, ",".join(map(str, passage.pages)))
         for note in passage.footnotes:
             add(note.marker, note.source)
+    add(len(article.footnotes))
     for note in article.footnotes:
         add(note.marker, note.source, note.ibid_of or "")
-    return digest.hexdigest()
+    return digest.hexdigest()[:VERSION_CHARS]

@@ -11,6 +11,7 @@ were; the member is told which document changed instead.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass
 
@@ -97,12 +98,18 @@ class StoredAnswers:
     def expired(record: AnswerRecord) -> bool:
         return time.time() > record.expires_at
 
-    async def view(self, record: AnswerRecord, page: int) -> PageView:
+    async def _as_quoted(self, record: AnswerRecord) -> dict[int, PassageLookup | DocumentChange]:
+        """rank → each excerpt as the readings have it now (fingerprints take a while for a long
+        document the first time: off the event loop)."""
         engine = await self.libraries.engine_for(record.guild_id)
+        return await asyncio.to_thread(lambda: {stored.rank: as_quoted(engine, stored) for stored in record.excerpts})
+
+    async def view(self, record: AnswerRecord, page: int) -> PageView:
+        now = await self._as_quoted(record)
         on_page = {e.rank for e in page_excerpts(record, page)}
         excerpts, changes = [], []
         for stored in record.excerpts:
-            found = as_quoted(engine, stored)
+            found = now[stored.rank]
             if isinstance(found, DocumentChange):
                 if stored.rank in on_page and found not in changes:
                     changes.append(found)
@@ -137,20 +144,16 @@ class StoredAnswers:
         stored = next((e for e in record.excerpts if str(e.rank) == rank_arg), None)
         if stored is None:
             return Refusal(messages.NO_SUCH_EXCERPT)
-        found = as_quoted(await self.libraries.engine_for(record.guild_id), stored)
+        found = (await self._as_quoted(record))[stored.rank]
         return found if isinstance(found, DocumentChange) else stored.passage_id
 
     async def document_change(self, record: AnswerRecord, passage_id: str | None) -> DocumentChange | None:
         """For a passage reached from the answer (a neighbour, a share): its document's change since
         the answer quoted it. A passage id no longer known (None) reports any quoted document changed."""
-        engine = await self.libraries.engine_for(record.guild_id)
         article_id = article_id_of(passage_id) if passage_id else None
-        for stored in record.excerpts:
-            if article_id is None or article_id_of(stored.passage_id) == article_id:
-                found = as_quoted(engine, stored)
-                if isinstance(found, DocumentChange):
-                    return found
-        return None
+        now = await self._as_quoted(record)
+        reached = (now[e.rank] for e in record.excerpts if article_id in (None, article_id_of(e.passage_id)))
+        return next((found for found in reached if isinstance(found, DocumentChange)), None)
 
     async def passage(self, guild_id: int | None, passage_id: str) -> PassageLookup | None:
         return (await self.libraries.engine_for(guild_id)).passage(passage_id)
