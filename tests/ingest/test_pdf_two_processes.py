@@ -38,9 +38,15 @@ def test_two_processes_read_exactly_what_one_reads(long_pdf, monkeypatch):
 
 def test_the_worker_reads_in_two_processes_the_article_one_process_builds(long_pdf):
     options = IngestOptions(max_bytes={"pdf": len(long_pdf)})
-    in_worker = ingest_file("long.pdf", long_pdf, article_id="long", path="long.pdf", options=options)
+    heard: list[tuple[int, int | None]] = []
+    in_worker = ingest_file("long.pdf", long_pdf, article_id="long", path="long.pdf", options=options,
+                            on_progress=lambda page, pages: heard.append((page, pages)))  # fmt: skip
     alone = build_article("long", "long.pdf", read_document("long.pdf", long_pdf, ReadLimits(max_bytes=len(long_pdf))))
     assert in_worker.article == alone.article and in_worker.warnings == alone.warnings
+    # Progress comes from the worker's own process only (the forked one never writes to its pipe).
+    pages = len(alone.article.page_labels)
+    assert heard[0] == (1, pages) and all(total == pages for _, total in heard)
+    assert [page for page, _ in heard] == sorted({page for page, _ in heard})
 
 
 def test_too_many_pages_in_either_half_is_refused_by_the_limit(long_pdf):

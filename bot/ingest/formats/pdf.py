@@ -33,6 +33,7 @@ from pdfminer.pdfparser import PDFParser
 from pdfminer.pdftypes import resolve1
 from pdfminer.utils import decode_text
 
+from bot.ingest import progress
 from bot.ingest.document import Block, Document, ReadLimits, SkipFile
 from bot.ingest.forked import can_fork, in_two_processes
 from bot.ingest.formats._pdf_layout import Char, Page, body_size, build_blocks, drop_furniture, page_lines
@@ -98,18 +99,21 @@ MIN_PAGES_TO_SPLIT = 16  # below this, a second process costs more than it saves
 
 
 def _read_pages(document: PDFDocument, limits: ReadLimits, count: int) -> tuple[list[Page], list[str], int]:
-    """Every page's lines. Returns (pages, warnings, how many pages hold only images).
+    """Every page's lines, reporting each page read (of the `count` declared). Returns (pages,
+    warnings, how many pages hold only images).
 
     With limits.processes ≥ 2 (in the worker), the second half of the pages is read in a forked
     process at the same time (bot.ingest.forked): the same pages, warnings and errors as one process
-    reading them all, in about half the time on two cores."""
+    reading them all, in about half the time on two cores. Only this process reports progress (the
+    pages both have begun: about twice its own); the forked one must not write to the worker's pipe."""
     if limits.processes >= 2 and count >= MIN_PAGES_TO_SPLIT and can_fork():
         middle = count // 2 + 1
         parts = in_two_processes(
-            lambda: _read_range(document, limits, 1, middle), lambda: _read_range(document, limits, middle, None)
+            lambda: _read_range(document, limits, 1, middle, count, pace=2),
+            lambda: _read_range(document, limits, middle, None, count, pace=0),
         )
     else:
-        parts = (_read_range(document, limits, 1, None),)
+        parts = (_read_range(document, limits, 1, None, count),)
     if any(part.too_many for part in parts):
         raise SkipFile(f"PDF has more than {limits.max_pages:,} pages (max_pages)")
     if any(part.error == _NESTED for part in parts):
@@ -142,8 +146,11 @@ class _PagesRead:
     too_many: bool = False  # more than max_pages
 
 
-def _read_range(document: PDFDocument, limits: ReadLimits, first: int, stop: int | None) -> _PagesRead:
-    """Pages first … stop - 1 (1-based; to the end when stop is None), in the order of the page tree."""
+def _read_range(
+    document: PDFDocument, limits: ReadLimits, first: int, stop: int | None, count: int, pace: int = 1
+) -> _PagesRead:
+    """Pages first … stop - 1 (1-based; to the end when stop is None), in the order of the page tree.
+    Before each page, reports how many pages are begun (`pace` per page of this range; 0: no reports)."""
     resources = PDFResourceManager(caching=True)
     device = _CharCollector(resources)
     interpreter = PDFPageInterpreter(resources, device)
@@ -158,6 +165,9 @@ def _read_range(document: PDFDocument, limits: ReadLimits, first: int, stop: int
                 continue
             if stop is not None and number >= stop:
                 break
+            if pace:  # pages begun so far, by one process or by two at about the same rate
+                begun = pace * (number - 1) + 1
+                progress.report(min(begun, count) or begun, count)
             device.start_page()
             pdf_page.rotate = 0  # the page in its content's own coordinates: the glyphs say how it turns
             try:
