@@ -1,6 +1,7 @@
 """Characters placed on pages → reading-order blocks: the geometry half of the PDF reader.
 
-    characters → runs (neighbours in the content stream on one baseline; superscript digits → [n])
+    pieces (glyphs set together in one string) → runs (neighbours in the content stream on one
+    baseline; superscript digits → [n])
     → columns (up to three: gutters no run crosses) → lines → running headers, footers and page numbers dropped
     → footnote areas (trailing smaller type at a column's foot) → headings (larger or bold type)
     → paragraphs (indents, gaps, short last lines; rebuilt across columns and pages, hyphens rejoined)
@@ -28,13 +29,22 @@ _WORD = re.compile(r"[^\W\d_][\w'’-]*")
 
 
 @dataclass(slots=True)
-class Char:
+class Piece:
+    """Neighbouring glyphs of one string, in one size on one baseline, as a run would join them
+    (spaces where they stand apart). A digit, note symbol or comma is a piece of its own: it may be a
+    superscript marker, which only its run can tell."""
+
     text: str
-    x0: float
-    x1: float
+    x0: float  # the first glyph's left
+    x1: float  # the rightmost glyph's right
+    end: float  # the last glyph's right, where the next glyph's gap is measured from
     baseline: float
     size: float
     bold: bool
+    glyphs: int = 1
+
+
+MARK_GLYPHS = SUPERSCRIPT_MARKS + ","  # glyphs a superscript note marker is made of (with digits)
 
 
 @dataclass(slots=True)
@@ -58,9 +68,9 @@ class Page:
 # --- characters → lines ----------------------------------------------------------------------------
 
 
-def page_lines(number: int, chars: list[Char], box: tuple[float, float, float, float]) -> Page:
-    """One page's characters (in content-stream order) → its lines grouped in reading-order segments."""
-    runs = _runs(chars)
+def page_lines(number: int, pieces: list[Piece], box: tuple[float, float, float, float]) -> Page:
+    """One page's pieces of text (in content-stream order) → its lines grouped in reading-order segments."""
+    runs = _runs(pieces)
     gutters = _gutters(runs, box[0], box[2])
     groups: dict[int, list[Line]] = {column: [] for column in range(len(gutters) + 2)}
     for run in runs:
@@ -72,39 +82,49 @@ def page_lines(number: int, chars: list[Char], box: tuple[float, float, float, f
     return Page(number, box, _segments(lines, len(gutters) + 1))
 
 
-def _runs(chars: list[Char]) -> list[Line]:
-    """Neighbouring characters on one baseline (raised smaller ones included) → runs of text."""
+def joins(gap: float, rise: float, size: float) -> bool:
+    """Whether a glyph `gap` after the last one (and `rise` above it) goes on the same run."""
+    return -0.3 * size <= gap <= 1.2 * size and abs(rise) <= 0.6 * size
+
+
+def spaced(gap: float, size: float) -> bool:
+    """Whether glyphs this far apart have a space between them."""
+    return gap > 0.2 * size
+
+
+def _runs(pieces: list[Piece]) -> list[Line]:
+    """Neighbouring pieces on one baseline (raised smaller ones included) → runs of text."""
     runs: list[Line] = []
-    current: list[Char] = []
-    for char in chars:
+    current: list[Piece] = []
+    for piece in pieces:
         if current:
             last = current[-1]
-            size = max(last.size, char.size)
-            gap = char.x0 - last.x1
-            if -0.3 * size <= gap <= 1.2 * size and abs(char.baseline - last.baseline) <= 0.6 * size:
-                current.append(char)
+            if joins(piece.x0 - last.end, piece.baseline - last.baseline, max(last.size, piece.size)):
+                current.append(piece)
                 continue
             runs.append(_run(current))
-        current = [char]
+        current = [piece]
     if current:
         runs.append(_run(current))
     return [run for run in runs if run.text]
 
 
-def _run(chars: list[Char]) -> Line:
-    sizes = Counter(round(c.size, 1) for c in chars)
+def _run(pieces: list[Piece]) -> Line:
+    sizes: Counter[float] = Counter()
+    for p in pieces:
+        sizes[round(p.size, 1)] += p.glyphs
     main = max(sizes, key=lambda s: (sizes[s], s))
-    baseline = next(c.baseline for c in chars if round(c.size, 1) == main)
+    baseline = next(p.baseline for p in pieces if round(p.size, 1) == main)
     small, raised = 0.85 * main, baseline + 0.15 * main  # a superscript: smaller and above the baseline
     parts: list[str] = []
     superscript: list[str] = []
-    previous: Char | None = None
-    for c in chars:
-        is_mark = c.size < small and c.baseline > raised and (c.text.isdigit() or c.text in SUPERSCRIPT_MARKS + ",")
+    previous: Piece | None = None
+    for c in pieces:
+        is_mark = c.size < small and c.baseline > raised and (c.text.isdigit() or c.text in MARK_GLYPHS)
         if superscript and not is_mark:
             parts.append(_marker(superscript))
             superscript = []
-        if previous is not None and c.x0 - previous.x1 > 0.2 * min(c.size, previous.size):
+        if previous is not None and spaced(c.x0 - previous.end, min(c.size, previous.size)):
             parts.append(" ")
         if is_mark:
             superscript.append(c.text)
@@ -114,7 +134,7 @@ def _run(chars: list[Char]) -> Line:
     if superscript:
         parts.append(_marker(superscript))
     text = re.sub(r"\s+", " ", "".join(parts).translate(_LIGATURES)).strip()
-    return Line(text, chars[0].x0, max(c.x1 for c in chars), baseline, main, all(c.bold for c in chars))
+    return Line(text, pieces[0].x0, max(p.x1 for p in pieces), baseline, main, all(p.bold for p in pieces))
 
 
 def _marker(chars: list[str]) -> str:

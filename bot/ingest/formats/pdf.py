@@ -36,7 +36,17 @@ from pdfminer.utils import decode_text
 from bot.ingest import progress
 from bot.ingest.document import Block, Document, ReadLimits, SkipFile
 from bot.ingest.forked import can_fork, in_two_processes
-from bot.ingest.formats._pdf_layout import Char, Page, body_size, build_blocks, drop_furniture, page_lines
+from bot.ingest.formats._pdf_layout import (
+    MARK_GLYPHS,
+    Page,
+    Piece,
+    body_size,
+    build_blocks,
+    drop_furniture,
+    joins,
+    page_lines,
+    spaced,
+)
 
 logging.getLogger("pdfminer").setLevel(logging.ERROR)  # it warns about every odd object in a file
 
@@ -216,32 +226,34 @@ def _turn(a: float, b: float, c: float, d: float) -> int | None:
     return None
 
 
-def _glyph(font, cid: int) -> tuple[str, float]:
-    """(text, width) of a character code: no text for spaces and codes without a Unicode mapping."""
+def _glyph(font, cid: int) -> tuple[str, float, bool]:
+    """(text, width, may it be part of a note marker?) of a character code: no text for spaces and
+    codes without a Unicode mapping."""
     try:
         text = font.to_unichr(cid)
     except PDFUnicodeNotDefined:
         text = ""
-    return (text if text.strip() else "", font.char_width(cid))
+    text = text if text.strip() else ""
+    return (text, font.char_width(cid), text.isdigit() or text in MARK_GLYPHS)
 
 
 class _CharCollector(PDFLayoutAnalyzer):
-    """A pdfminer device that keeps only what the layout needs: each character's text, x extent,
-    baseline (text rise included), size and boldness, as if its line were upright, by orientation
-    (upright, or turned by one, two or three quarter turns); and a count of images."""
+    """A pdfminer device that keeps only what the layout needs: the text of neighbouring glyphs, its
+    x extent, baseline (text rise included), size and boldness (Piece), as if its line were upright,
+    by orientation (upright, or turned by one, two or three quarter turns); and a count of images."""
 
     def __init__(self, resources: PDFResourceManager) -> None:
         super().__init__(resources, laparams=None)
-        self.by_turn: tuple[list[Char], ...] = ([], [], [], [])
+        self.by_turn: tuple[list[Piece], ...] = ([], [], [], [])
         self.images = 0
         self._glyphs: dict[int, tuple[bool, bool, dict[int, tuple[str, float]]]] = {}  # per font
 
     def start_page(self) -> None:
         self.by_turn, self.images = ([], [], [], []), 0
 
-    def main_orientation(self) -> tuple[int, list[Char]]:
-        """The orientation most of the page's characters are set in, and those characters."""
-        turn = max(range(4), key=lambda t: len(self.by_turn[t]))
+    def main_orientation(self) -> tuple[int, list[Piece]]:
+        """The orientation most of the page's text is set in, and the pieces set in it."""
+        turn = max(range(4), key=lambda t: sum(p.glyphs for p in self.by_turn[t]))
         return turn, self.by_turn[turn]
 
     def _font(self, font) -> tuple[bool, bool, dict[int, tuple[str, float]]]:
@@ -255,7 +267,8 @@ class _CharCollector(PDFLayoutAnalyzer):
         self, seq, matrix, pos, font, fontsize, scaling, charspace, wordspace, rise, dxscale, ncs, graphicstate
     ):
         """pdfminer's loop over a string's characters (same positions), fused with what render_char
-        would do for each: the orientation and the font are looked up once per string, not per glyph."""
+        would do for each: the orientation and the font are looked up once per string, not per glyph,
+        and neighbouring glyphs become one Piece (by the rules a run joins and spaces them with)."""
         x, y = pos
         vertical, bold, glyphs = self._font(font)
         a, b, c, d, e, f = matrix
@@ -267,30 +280,50 @@ class _CharCollector(PDFLayoutAnalyzer):
                 turn = None  # mirrored text is no body text
         out = self.by_turn[turn] if turn is not None else None
         size, raised = abs(ud) * fontsize if out is not None else 0.0, (ud * rise if out is not None else 0.0)
-        gap = False
+        piece: Piece | None = None  # the piece being set; its texts in `texts`
+        texts: list[str] = []
+        last_baseline = 0.0  # of the last glyph set
+        need_charspace = False
         for obj in seq:
             if isinstance(obj, (int, float)):
                 x -= obj * dxscale
-                gap = True
+                need_charspace = True
             elif isinstance(obj, bytes):
                 for cid in font.decode(obj):
-                    if gap:
+                    if need_charspace:
                         x += charspace
                     glyph = glyphs.get(cid)
                     if glyph is None:
                         glyph = glyphs[cid] = _glyph(font, cid)
-                    text, width = glyph
+                    text, width, markish = glyph
                     advance = width * fontsize * scaling
                     if text and out is not None:
                         ex, fy = x * a + y * c + e, x * b + y * d + f
                         if turn:
                             ex, fy = back(ex, fy)
                         x1 = ex + ua * advance
-                        out.append(Char(text, min(ex, x1), max(ex, x1), fy + raised, size, bold))
+                        left, right, baseline = min(ex, x1), max(ex, x1), fy + raised
+                        joined = piece is not None and not markish
+                        if joined and joins(left - piece.end, baseline - last_baseline, size):
+                            if spaced(left - piece.end, size):
+                                texts.append(" ")
+                            texts.append(text)
+                            piece.end, piece.x1, piece.glyphs = right, max(piece.x1, right), piece.glyphs + 1
+                        else:
+                            if piece is not None:
+                                piece.text = "".join(texts)
+                            piece = Piece(text, left, right, right, baseline, size, bold)
+                            out.append(piece)
+                            texts = [text]
+                            if markish:  # a possible note marker stands alone
+                                piece = None
+                        last_baseline = baseline
                     x += advance
                     if cid == 32 and wordspace:
                         x += wordspace
-                    gap = True
+                    need_charspace = True
+        if piece is not None:
+            piece.text = "".join(texts)
         return (x, y)
 
     def render_char(self, matrix, font, fontsize, scaling, rise, cid, ncs, graphicstate) -> float:
