@@ -185,9 +185,9 @@ def _read_range(
             except Exception:  # RecursionError included: a page nested too deeply is a damaged page
                 read.failed.append(number)
                 continue
-            turn, chars = device.main_orientation()
-            read.pages.append(page_lines(number, chars, _turned_box(pdf_page.mediabox, turn)))
-            if device.images and not chars:
+            turn, pieces = device.main_orientation()
+            read.pages.append(page_lines(number, pieces, _turned_box(pdf_page.mediabox, turn)))
+            if device.images and not pieces:
                 read.image_only.append(number)
     except RecursionError:
         read.error = _NESTED
@@ -246,7 +246,7 @@ class _CharCollector(PDFLayoutAnalyzer):
         super().__init__(resources, laparams=None)
         self.by_turn: tuple[list[Piece], ...] = ([], [], [], [])
         self.images = 0
-        self._glyphs: dict[int, tuple[bool, bool, dict[int, tuple[str, float]]]] = {}  # per font
+        self._glyphs: dict[int, tuple[bool, bool, dict[int, tuple[str, float, bool]]]] = {}  # per font
 
     def start_page(self) -> None:
         self.by_turn, self.images = ([], [], [], []), 0
@@ -256,8 +256,8 @@ class _CharCollector(PDFLayoutAnalyzer):
         turn = max(range(4), key=lambda t: sum(p.glyphs for p in self.by_turn[t]))
         return turn, self.by_turn[turn]
 
-    def _font(self, font) -> tuple[bool, bool, dict[int, tuple[str, float]]]:
-        """(vertical?, bold?, cid → (text, width)) of a font, looked up once per font."""
+    def _font(self, font) -> tuple[bool, bool, dict[int, tuple[str, float, bool]]]:
+        """(vertical?, bold?, cid → _glyph(cid)) of a font, looked up once per font."""
         known = self._glyphs.get(id(font))
         if known is None:
             known = self._glyphs[id(font)] = (font.is_vertical(), bool(_BOLD.search(font.fontname or "")), {})
