@@ -26,7 +26,7 @@ from collections.abc import Callable
 from typing import Any
 
 from bot.ingest.document import ReadLimits, SkipFile
-from bot.ingest.formats import Reader, reader_for, unreadable_format
+from bot.ingest.formats import Reader, reader_for, reader_modules, unreadable_format
 from bot.ingest.options import IngestOptions
 from bot.ingest.pipeline import ParsedArticle, build_article, read_document
 
@@ -37,7 +37,9 @@ except ImportError:  # not on this platform: only the wall-time limit applies
 
 log = logging.getLogger("studybot.ingest")
 _CONTEXT = multiprocessing.get_context("forkserver")
-_CONTEXT.set_forkserver_preload(["bot.ingest.worker"])  # each child forks with the readers imported
+# Each child forks with the readers already imported (the calling process imports them only if it reads
+# such a file itself).
+_CONTEXT.set_forkserver_preload(["bot.ingest.worker", *reader_modules()])
 _MAIN_LOCK = threading.Lock()
 
 
