@@ -1,17 +1,23 @@
-/* Exact BM25 top-k for bot.core.index: the question's postings added up window by window, in C.
+/* Exact BM25 top-k for bot.core.index: the question's postings decoded and added up window by window, in C.
  *
- * top_k(doc_ids, weights, offsets, terms, k, lo, hi) -> [(doc, score), ...]
+ * top_k(offsets, term_blocks, block_docs, block_starts, block_kinds, postings, big_tf_at, big_tf,
+ *       doc_lengths, idf, ratios, terms, k1, b, avgdl, block, ratio_tfs, k, lo, hi) -> [(doc, score), ...]
  *
- * doc_ids (int32, ascending within a term), weights (float64), offsets (int64): the index; terms
- * (int64): the question's term ids in question order, repeats kept; [lo, hi): the documents that may
- * be returned. The best k come first, equal scores in document order.
+ * The index arrays are those of bot.core.index (its docstring has the layout): postings in blocks of
+ * `block`, each block's passage ids as gaps of 1-4 bytes after the first, its term frequencies as
+ * bytes (or none when all are 1; TF_ESCAPE ones in big_tf); doc_lengths of 1, 2 or 4 bytes. ratios:
+ * tf*(k1+1)/(tf + k1*(1-b+b*len/avgdl)) for tf < ratio_tfs and len < len(ratios)/ratio_tfs, row-major
+ * by len. terms (int64): the question's term ids in question order, repeats kept; [lo, hi): the
+ * documents that may be returned. The best k come first, equal scores in document order.
  *
- * Exactness: a document's score is the sum of its weights added in question order from 0.0, the very
- * additions of BM25Index.scores (and of rank-bm25), so scores are bit-identical.
+ * Exactness: each posting's weight is idf * (tf*(k1+1) / (tf + k1*((1-b) + b*len/avgdl))), the very
+ * operations of rank-bm25 in its order (setup.py turns off contraction into fused multiply-adds), read
+ * from the table numpy filled with the same formula or computed here; a document's score is the sum
+ * of its weights added in question order from 0.0: bit-identical to rank-bm25.
  * Speed: documents are scored a window of WINDOW consecutive ids at a time, each window's scores in an
  * array small enough to stay in the CPU's cache, and a window starts at the next document any term
- * has: the work is the postings read, whatever the size of the corpus. The GIL is released while
- * scoring; no state outlives a call.
+ * has: the work is the postings read, whatever the size of the corpus. A range [lo, hi) skips whole
+ * blocks by their first ids. The GIL is released while scoring; no state outlives a call.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -24,12 +30,114 @@ typedef struct {
 } Hit;
 
 #define WINDOW 4096
+#define TF_ESCAPE 255
+#define TF_STORED 8
+#define DONE INT64_MAX
 
-typedef struct {
-    const int32_t *ids;
-    const double *w;
-    Py_ssize_t pos, end;
+typedef struct { /* the index, read-only */
+    const int64_t *offsets, *term_blocks, *block_starts, *big_tf_at, *big_tf;
+    const int32_t *block_docs;
+    const uint8_t *block_kinds, *postings, *lengths;
+    Py_ssize_t length_size, n_big;
+    const double *idf, *ratios;
+    Py_ssize_t ratio_rows, ratio_tfs, block;
+    double k1, b, avgdl;
+} Index;
+
+typedef struct { /* one question token's place in its postings */
+    int64_t doc;         /* the current posting's passage, DONE when past the end or past hi */
+    int64_t block, stop; /* the current block; one past the term's last block */
+    int64_t first;       /* the current block's first posting position (for big_tf) */
+    int64_t term_end;    /* one past the term's last posting position */
+    const uint8_t *gaps, *tfs; /* the current block's gaps and term frequencies (NULL: all 1) */
+    int32_t j, n;        /* the current posting within the block; the block's postings */
+    int width;
+    double idf;
 } Cursor;
+
+static inline int64_t gap_at(const uint8_t *p, int width) {
+    switch (width) {
+    case 1: return p[0];
+    case 2: return p[0] | (int64_t)p[1] << 8;
+    case 3: return p[0] | (int64_t)p[1] << 8 | (int64_t)p[2] << 16;
+    default: return p[0] | (int64_t)p[1] << 8 | (int64_t)p[2] << 16 | (int64_t)p[3] << 24;
+    }
+}
+
+static void open_block(const Index *ix, Cursor *c, int64_t block, int64_t first) {
+    uint8_t kind = ix->block_kinds[block];
+    int64_t left = c->term_end - first;
+    c->block = block;
+    c->first = first;
+    c->n = (int32_t)(left < ix->block ? left : ix->block);
+    c->width = kind & 7;
+    c->gaps = ix->postings + ix->block_starts[block];
+    c->tfs = (kind & TF_STORED) ? c->gaps + (int64_t)c->width * (c->n - 1) : NULL;
+    c->j = 0;
+    c->doc = ix->block_docs[block];
+}
+
+static inline void advance(const Index *ix, Cursor *c) {
+    if (++c->j < c->n) {
+        c->doc += gap_at(c->gaps + (int64_t)c->width * (c->j - 1), c->width);
+    } else if (c->block + 1 < c->stop) {
+        open_block(ix, c, c->block + 1, c->first + c->n);
+    } else {
+        c->doc = DONE;
+    }
+}
+
+/* the cursor on term t's first posting with a passage >= lo, DONE past hi */
+static void seek(const Index *ix, Cursor *c, int64_t t, int64_t lo, int64_t hi) {
+    int64_t b0 = ix->term_blocks[t], b1 = ix->term_blocks[t + 1];
+    c->stop = b1;
+    c->term_end = ix->offsets[t + 1];
+    c->idf = ix->idf[t];
+    c->doc = DONE;
+    if (b0 >= b1) return;
+    int64_t l = b0, h = b1; /* the last block whose first passage is <= lo (or the first block) */
+    while (h - l > 1) {
+        int64_t mid = l + (h - l) / 2;
+        if (ix->block_docs[mid] <= lo) l = mid;
+        else h = mid;
+    }
+    open_block(ix, c, l, ix->offsets[t] + (l - b0) * ix->block);
+    while (c->doc < lo) advance(ix, c);
+    if (c->doc >= hi) c->doc = DONE;
+}
+
+static inline int64_t tf_of(const Index *ix, const Cursor *c) {
+    if (!c->tfs) return 1;
+    int64_t tf = c->tfs[c->j];
+    if (tf != TF_ESCAPE) return tf;
+    int64_t at = c->first + c->j, l = 0, h = ix->n_big; /* big_tf_at is sorted */
+    while (l < h) {
+        int64_t mid = l + (h - l) / 2;
+        if (ix->big_tf_at[mid] < at) l = mid + 1;
+        else h = mid;
+    }
+    return l < ix->n_big && ix->big_tf_at[l] == at ? ix->big_tf[l] : TF_ESCAPE;
+}
+
+static inline int64_t length_of(const Index *ix, int64_t doc) {
+    switch (ix->length_size) {
+    case 1: return ix->lengths[doc];
+    case 2: return ((const uint16_t *)ix->lengths)[doc];
+    default: return ((const uint32_t *)ix->lengths)[doc];
+    }
+}
+
+static inline double weight(const Index *ix, const Cursor *c) {
+    int64_t tf = tf_of(ix, c), len = length_of(ix, c->doc);
+    double ratio;
+    if (tf < ix->ratio_tfs && len < ix->ratio_rows) {
+        ratio = ix->ratios[len * ix->ratio_tfs + tf];
+    } else {
+        double f = (double)tf;
+        ratio = f * (ix->k1 + 1.0) / (f + ix->k1 * ((1.0 - ix->b) + ix->b * (double)len / ix->avgdl));
+    }
+    return c->idf * ratio;
+}
 
 /* a ranks below b: a lower score, or the same score and a later document */
 static inline int worse(Hit a, Hit b) { return a.score < b.score || (a.score == b.score && a.doc > b.doc); }
@@ -63,48 +171,28 @@ static int by_rank(const void *a, const void *b) {
     return worse(y, x) ? -1 : worse(x, y) ? 1 : 0;
 }
 
-/* first position p in [from, end) with ids[p] >= value (end if none): gallop, then bisect */
-static Py_ssize_t seek(const int32_t *ids, Py_ssize_t from, Py_ssize_t end, int64_t value) {
-    if (from >= end || ids[from] >= value) return from;
-    Py_ssize_t step = 1, lo = from, hi = from + 1; /* ids[lo] < value */
-    while (hi < end && ids[hi] < value) {
-        lo = hi;
-        step *= 2;
-        hi = lo + step;
-    }
-    if (hi > end) hi = end;
-    while (lo + 1 < hi) { /* ids[lo] < value <= ids[hi] (or hi == end) */
-        Py_ssize_t mid = lo + (hi - lo) / 2;
-        if (ids[mid] < value) lo = mid;
-        else hi = mid;
-    }
-    return hi;
-}
-
 /* The search proper, one cursor per question token; returns the number of hits in heap, best first. */
-static Py_ssize_t search(Cursor *cur, Py_ssize_t n_query, Hit *heap, Py_ssize_t k, double *window,
-                         uint8_t *seen, int32_t *touched) {
+static Py_ssize_t search(const Index *ix, Cursor *cur, Py_ssize_t n_query, int64_t hi, Hit *heap, Py_ssize_t k,
+                         double *window, uint8_t *seen, int32_t *touched) {
     Py_ssize_t size = 0;
     for (;;) {
-        int64_t start = INT64_MAX;
+        int64_t start = DONE;
         for (Py_ssize_t q = 0; q < n_query; q++)
-            if (cur[q].pos < cur[q].end && cur[q].ids[cur[q].pos] < start) start = cur[q].ids[cur[q].pos];
-        if (start == INT64_MAX) break;
-        int64_t stop = start + WINDOW;
+            if (cur[q].doc < start) start = cur[q].doc;
+        if (start == DONE) break;
+        int64_t stop = start + WINDOW < hi ? start + WINDOW : hi;
         Py_ssize_t n_touched = 0;
         for (Py_ssize_t q = 0; q < n_query; q++) { /* question order: the reference's additions */
             Cursor *c = &cur[q];
-            const int32_t *ids = c->ids;
-            const double *w = c->w;
-            Py_ssize_t p = c->pos, end = c->end;
-            for (; p < end && ids[p] < stop; p++) {
-                int32_t d = (int32_t)(ids[p] - start);
+            for (; c->doc < stop; advance(ix, c)) {
+                if (c->doc < start) continue; /* ids going back: only a damaged file, whose check missed it */
+                int32_t d = (int32_t)(c->doc - start);
                 touched[n_touched] = d;
                 n_touched += !seen[d];
                 seen[d] = 1;
-                window[d] += w[p];
+                window[d] += weight(ix, c);
             }
-            c->pos = p;
+            if (c->doc >= hi) c->doc = DONE;
         }
         for (Py_ssize_t i = 0; i < n_touched; i++) {
             int32_t d = touched[i];
@@ -124,9 +212,11 @@ static Py_ssize_t search(Cursor *cur, Py_ssize_t n_query, Hit *heap, Py_ssize_t 
     return size;
 }
 
+/* itemsize 0: any of 1, 2 or 4 bytes (the passage lengths) */
 static int get_buffer(PyObject *obj, Py_buffer *view, const char *name, Py_ssize_t itemsize) {
     if (PyObject_GetBuffer(obj, view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) return -1;
-    if (view->itemsize != itemsize) {
+    int ok = itemsize ? view->itemsize == itemsize : (view->itemsize == 1 || view->itemsize == 2 || view->itemsize == 4);
+    if (!ok) {
         PyErr_Format(PyExc_TypeError, "%s: items of %zd bytes expected, got %zd", name, itemsize, view->itemsize);
         PyBuffer_Release(view);
         return -1;
@@ -134,15 +224,23 @@ static int get_buffer(PyObject *obj, Py_buffer *view, const char *name, Py_ssize
     return 0;
 }
 
+#define N_ARRAYS 12
+
 static PyObject *top_k(PyObject *self, PyObject *args) {
-    PyObject *objs[4];
+    PyObject *objs[N_ARRAYS];
+    Index ix;
     Py_ssize_t k, lo, hi;
-    if (!PyArg_ParseTuple(args, "OOOOnnn", &objs[0], &objs[1], &objs[2], &objs[3], &k, &lo, &hi)) return NULL;
-    static const char *names[4] = {"doc_ids", "weights", "offsets", "terms"};
-    static const Py_ssize_t sizes[4] = {4, 8, 8, 8};
-    Py_buffer views[4];
+    if (!PyArg_ParseTuple(args, "OOOOOOOOOOOOdddnnnnn", &objs[0], &objs[1], &objs[2], &objs[3], &objs[4],
+                          &objs[5], &objs[6], &objs[7], &objs[8], &objs[9], &objs[10], &objs[11], &ix.k1, &ix.b,
+                          &ix.avgdl, &ix.block, &ix.ratio_tfs, &k, &lo, &hi))
+        return NULL;
+    static const char *names[N_ARRAYS] = {"offsets",   "term_blocks", "block_docs", "block_starts",
+                                          "block_kinds", "postings",  "big_tf_at",  "big_tf",
+                                          "doc_lengths", "idf",       "ratios",     "terms"};
+    static const Py_ssize_t sizes[N_ARRAYS] = {8, 8, 4, 8, 1, 1, 8, 8, 0, 8, 8, 8};
+    Py_buffer views[N_ARRAYS];
     int got = 0;
-    for (; got < 4; got++)
+    for (; got < N_ARRAYS; got++)
         if (get_buffer(objs[got], &views[got], names[got], sizes[got]) < 0) break;
     PyObject *result = NULL;
     Cursor *cur = NULL;
@@ -150,15 +248,33 @@ static PyObject *top_k(PyObject *self, PyObject *args) {
     double *window = NULL;
     uint8_t *seen = NULL;
     int32_t *touched = NULL;
-    if (got < 4) goto done;
+    if (got < N_ARRAYS) goto done;
 
-    const int32_t *doc_ids = views[0].buf;
-    const double *weights = views[1].buf;
-    const int64_t *offsets = views[2].buf;
-    const int64_t *terms = views[3].buf;
-    Py_ssize_t n_terms = views[2].len / 8 - 1, n_query = views[3].len / 8;
+    ix.offsets = views[0].buf;
+    ix.term_blocks = views[1].buf;
+    ix.block_docs = views[2].buf;
+    ix.block_starts = views[3].buf;
+    ix.block_kinds = views[4].buf;
+    ix.postings = views[5].buf;
+    ix.big_tf_at = views[6].buf;
+    ix.big_tf = views[7].buf;
+    ix.lengths = views[8].buf;
+    ix.length_size = views[8].itemsize;
+    ix.idf = views[9].buf;
+    ix.ratios = views[10].buf;
+    ix.n_big = views[6].len / 8;
+    ix.ratio_rows = ix.ratio_tfs > 0 ? views[10].len / 8 / ix.ratio_tfs : 0;
+    const int64_t *terms = views[11].buf;
+    Py_ssize_t n_terms = views[1].len / 8 - 1, n_query = views[11].len / 8;
+    Py_ssize_t n_docs = views[8].len / views[8].itemsize;
+    if (hi > n_docs) hi = n_docs;
+    if (lo < 0) lo = 0;
     if (k <= 0 || lo >= hi || n_query == 0) {
         result = PyList_New(0);
+        goto done;
+    }
+    if (ix.block <= 0 || views[0].len != views[1].len || views[7].len != views[6].len) {
+        PyErr_SetString(PyExc_ValueError, "the index arrays do not fit together");
         goto done;
     }
     cur = malloc(sizeof(Cursor) * n_query);
@@ -170,21 +286,15 @@ static PyObject *top_k(PyObject *self, PyObject *args) {
         PyErr_NoMemory();
         goto done;
     }
-    for (Py_ssize_t q = 0; q < n_query; q++) {
-        int64_t t = terms[q];
-        if (t < 0 || t >= n_terms) {
-            PyErr_Format(PyExc_IndexError, "term id %lld out of range", (long long)t);
+    for (Py_ssize_t q = 0; q < n_query; q++)
+        if (terms[q] < 0 || terms[q] >= n_terms) {
+            PyErr_Format(PyExc_IndexError, "term id %lld out of range", (long long)terms[q]);
             goto done;
         }
-        Py_ssize_t n = offsets[t + 1] - offsets[t];
-        cur[q].ids = doc_ids + offsets[t];
-        cur[q].w = weights + offsets[t];
-        cur[q].pos = seek(cur[q].ids, 0, n, lo);
-        cur[q].end = seek(cur[q].ids, cur[q].pos, n, hi);
-    }
     Py_ssize_t size;
     Py_BEGIN_ALLOW_THREADS
-    size = search(cur, n_query, heap, k, window, seen, touched);
+    for (Py_ssize_t q = 0; q < n_query; q++) seek(&ix, &cur[q], terms[q], lo, hi);
+    size = search(&ix, cur, n_query, hi, heap, k, window, seen, touched);
     Py_END_ALLOW_THREADS
     result = PyList_New(size);
     for (Py_ssize_t i = 0; result && i < size; i++) {
@@ -206,7 +316,7 @@ done:
 }
 
 static PyMethodDef methods[] = {
-    {"top_k", top_k, METH_VARARGS, "Exact BM25 top-k over an inverted index (see the module source)."},
+    {"top_k", top_k, METH_VARARGS, "Exact BM25 top-k over the compact inverted index (see the module source)."},
     {NULL, NULL, 0, NULL},
 };
 

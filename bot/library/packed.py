@@ -7,9 +7,10 @@ few per-article fields (title, author, …) in `articles.json`. Loading maps the
 JSON; `Passage` and `Footnote` objects are made only when something asks for one, so a process
 holds privately only what it has looked at, and the page cache holds one copy for all of them.
 
-Files (all `.npy` memory-mapped, besides `articles.json`):
+Files (all `.npy` memory-mapped, besides `articles.json`; integers in the narrowest type that
+holds them, so that next to the text itself the rest takes a few bytes a passage):
   text_blob, text_offsets            passage i's text is blob[offsets[i]:offsets[i+1]]
-  paragraphs                         int32 per passage
+  paragraphs                         per passage
   page_offsets, pages                passage i's pages are pages[page_offsets[i]:page_offsets[i+1]]
   note_offsets, notes                passage i cites footnotes notes[note_offsets[i]:...] (table positions)
   note_blob, note_string_offsets     footnote j's marker, source, ibid_of are strings 3j, 3j+1, 3j+2
@@ -26,9 +27,10 @@ from pathlib import Path
 
 import numpy as np
 
+from bot.core.index import narrowest
 from bot.core.models import Article, Corpus, Footnote, LoadWarning, Passage
 
-LAYOUT_VERSION = 1
+LAYOUT_VERSION = 2  # 2: offsets and integers in the narrowest type that holds them
 ARTICLES = "articles.json"
 STRINGS_AT_A_TIME = 10_000  # encoded together while writing a blob
 
@@ -75,11 +77,11 @@ def save_corpus(folder: Path, corpus: Corpus) -> None:
     _write_strings(folder, "text_blob", "text_offsets", texts)
     _write_strings(folder, "note_blob", "note_string_offsets", note_strings)
     arrays = {
-        "paragraphs": np.array(paragraphs, np.int32),
+        "paragraphs": narrowest(paragraphs),
         "page_offsets": _offsets(page_counts),
-        "pages": np.array(pages, np.int32),
+        "pages": narrowest(pages),
         "note_offsets": _offsets(note_counts),
-        "notes": np.array(notes, np.int32),
+        "notes": narrowest(notes),
         "note_has_ibid": np.array(note_has_ibid, np.uint8),
     }
     for name, array in arrays.items():
@@ -100,7 +102,8 @@ def _write_strings(folder: Path, blob_name: str, offsets_name: str, strings: lis
     blob = np.lib.format.open_memmap(folder / f"{blob_name}.npy", mode="w+", dtype=np.uint8, shape=(int(offsets[-1]),))
     for lo in range(0, len(strings), STRINGS_AT_A_TIME):
         chunk = "".join(strings[lo : lo + STRINGS_AT_A_TIME]).encode("utf-8")
-        blob[offsets[lo] : offsets[lo] + len(chunk)] = np.frombuffer(chunk, np.uint8)
+        start = int(offsets[lo])
+        blob[start : start + len(chunk)] = np.frombuffer(chunk, np.uint8)
     blob.flush()
     del blob
 
@@ -109,7 +112,7 @@ def _offsets(counts: Iterable[int]) -> np.ndarray:
     counts = np.fromiter(counts, np.int64)
     offsets = np.zeros(counts.size + 1, np.int64)
     np.cumsum(counts, out=offsets[1:])
-    return offsets
+    return narrowest(offsets)
 
 
 # ---------------------------------------------------------------- reading
