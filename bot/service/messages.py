@@ -183,6 +183,18 @@ def download_failed(filename: str) -> str:
     return f"I couldn't download {filename} from Discord. Please try again in a moment."
 
 
+def upload_progress(stage: str, filename: str, at: int | None = None, total: int | None = None) -> str:
+    """The deferred upload reply while the work goes on: "Downloading report.pdf…", "Reading
+    report.pdf — page 40 of 214…" (as far as the reader tells), "Indexing 1,204 passages…"."""
+    if stage == "downloading":
+        return f"Downloading {filename}…"
+    if stage == "indexing":
+        return f"Indexing {plural(total or 0, 'passage')}…"
+    if at is None:
+        return f"Reading {filename}…"
+    return f"Reading {filename} — page {at:,}{f' of {total:,}' if total else ''}…"
+
+
 # ---------------------------------------------------------------- the bot itself
 RESTARTING = "Studybot is restarting. Please ask again in a minute."
 FAILED = "Sorry, something went wrong while answering. The error has been logged; please try again."

@@ -11,10 +11,11 @@ from aiohttp import web
 from bot.library.registry import Libraries
 from bot.service import messages
 from bot.service.asking import Answered, Question, Ready, Unanswered, normalise
-from bot.service.library import DocumentEdit, ServerLibraryOptions, Upload, allowed_host
+from bot.service.library import DocumentEdit, ServerLibraryOptions, Upload, UploadProgress, allowed_host
 from bot.service.rules import Refusal
 from bot.service.services import Services
 from bot.storage import DocumentRecord
+from tests.ingest.pdf_fixtures import journal_article
 from tests.service.conftest import ASKER, GUILD, OTHER_GUILD, OTHER_MEMBER, member
 from tests.support.readings import QUESTION, READING
 
@@ -179,6 +180,28 @@ async def test_an_attachment_is_fetched_only_from_an_allowed_host_and_never_over
     good = Upload("quokkas.md", 100, attachment_url="https://cdn.discordapp.com/attachments/1/2/quokkas.md")
     assert isinstance(await services.library.add(MANAGER, good), DocumentRecord)
     assert fetched == [good.attachment_url]
+
+
+async def test_an_upload_reports_each_stage_and_is_indexed_before_its_reply(engine, store, options):
+    data, _truth = journal_article(pages_wanted=12)
+
+    async def fake_download(url: str, max_bytes: int, timeout: float) -> bytes:
+        return data
+
+    libraries = Libraries(engine, store.guild_articles, guild_version=store.library_version)
+    services = Services.create(libraries, store, options, ServerLibraryOptions(upload_cooldown_seconds=0))
+    services.library.download = fake_download
+    heard: list[UploadProgress] = []
+    url = "https://cdn.discordapp.com/attachments/1/2/journal.pdf"
+    pdf = Upload("journal.pdf", len(data), "application/pdf", attachment_url=url)
+    added = await services.library.add(MANAGER, pdf, progress=heard.append)
+    assert isinstance(added, DocumentRecord), added
+    stages = [p.stage for p in heard]
+    assert stages[:2] == ["downloading", "reading"] and stages[-1] == "indexing", stages
+    pages = [(p.at, p.total) for p in heard if p.stage == "reading" and p.at is not None]
+    assert pages and pages[0] == (1, added.last_page) and all(total == added.last_page for _, total in pages)
+    assert heard[-1] == UploadProgress("indexing", "journal.pdf", total=added.passages)
+    assert GUILD in libraries.loaded  # the reply means answerable now: the index is built already
 
 
 def test_allowed_hosts_are_exact_and_https():
