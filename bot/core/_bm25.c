@@ -44,73 +44,24 @@ typedef struct { /* the index, read-only */
     double k1, b, avgdl;
 } Index;
 
-typedef struct { /* one question token's place in its postings */
-    int64_t doc;         /* the current posting's passage, DONE when past the end or past hi */
+typedef struct { /* one question token's place in its postings: its current block decoded */
+    int64_t *docs;       /* the block's passage ids, then DONE (a sentinel) */
+    double *weights;     /* the block's BM25 weights */
+    int32_t i, n;        /* the current posting within the block; the block's postings */
     int64_t block, stop; /* the current block; one past the term's last block */
     int64_t first;       /* the current block's first posting position (for big_tf) */
     int64_t term_end;    /* one past the term's last posting position */
-    const uint8_t *gaps, *tfs; /* the current block's gaps and term frequencies (NULL: all 1) */
-    int32_t j, n;        /* the current posting within the block; the block's postings */
-    int width;
     double idf;
 } Cursor;
 
-static inline int64_t gap_at(const uint8_t *p, int width) {
-    switch (width) {
-    case 1: return p[0];
-    case 2: return p[0] | (int64_t)p[1] << 8;
-    case 3: return p[0] | (int64_t)p[1] << 8 | (int64_t)p[2] << 16;
-    default: return p[0] | (int64_t)p[1] << 8 | (int64_t)p[2] << 16 | (int64_t)p[3] << 24;
-    }
+static inline double ratio_of(const Index *ix, int64_t tf, int64_t len) {
+    if (tf < ix->ratio_tfs && len < ix->ratio_rows) return ix->ratios[len * ix->ratio_tfs + tf];
+    double f = (double)tf;
+    return f * (ix->k1 + 1.0) / (f + ix->k1 * ((1.0 - ix->b) + ix->b * (double)len / ix->avgdl));
 }
 
-static void open_block(const Index *ix, Cursor *c, int64_t block, int64_t first) {
-    uint8_t kind = ix->block_kinds[block];
-    int64_t left = c->term_end - first;
-    c->block = block;
-    c->first = first;
-    c->n = (int32_t)(left < ix->block ? left : ix->block);
-    c->width = kind & 7;
-    c->gaps = ix->postings + ix->block_starts[block];
-    c->tfs = (kind & TF_STORED) ? c->gaps + (int64_t)c->width * (c->n - 1) : NULL;
-    c->j = 0;
-    c->doc = ix->block_docs[block];
-}
-
-static inline void advance(const Index *ix, Cursor *c) {
-    if (++c->j < c->n) {
-        c->doc += gap_at(c->gaps + (int64_t)c->width * (c->j - 1), c->width);
-    } else if (c->block + 1 < c->stop) {
-        open_block(ix, c, c->block + 1, c->first + c->n);
-    } else {
-        c->doc = DONE;
-    }
-}
-
-/* the cursor on term t's first posting with a passage >= lo, DONE past hi */
-static void seek(const Index *ix, Cursor *c, int64_t t, int64_t lo, int64_t hi) {
-    int64_t b0 = ix->term_blocks[t], b1 = ix->term_blocks[t + 1];
-    c->stop = b1;
-    c->term_end = ix->offsets[t + 1];
-    c->idf = ix->idf[t];
-    c->doc = DONE;
-    if (b0 >= b1) return;
-    int64_t l = b0, h = b1; /* the last block whose first passage is <= lo (or the first block) */
-    while (h - l > 1) {
-        int64_t mid = l + (h - l) / 2;
-        if (ix->block_docs[mid] <= lo) l = mid;
-        else h = mid;
-    }
-    open_block(ix, c, l, ix->offsets[t] + (l - b0) * ix->block);
-    while (c->doc < lo) advance(ix, c);
-    if (c->doc >= hi) c->doc = DONE;
-}
-
-static inline int64_t tf_of(const Index *ix, const Cursor *c) {
-    if (!c->tfs) return 1;
-    int64_t tf = c->tfs[c->j];
-    if (tf != TF_ESCAPE) return tf;
-    int64_t at = c->first + c->j, l = 0, h = ix->n_big; /* big_tf_at is sorted */
+static int64_t big_tf(const Index *ix, int64_t at) { /* big_tf_at is sorted */
+    int64_t l = 0, h = ix->n_big;
     while (l < h) {
         int64_t mid = l + (h - l) / 2;
         if (ix->big_tf_at[mid] < at) l = mid + 1;
@@ -119,24 +70,109 @@ static inline int64_t tf_of(const Index *ix, const Cursor *c) {
     return l < ix->n_big && ix->big_tf_at[l] == at ? ix->big_tf[l] : TF_ESCAPE;
 }
 
-static inline int64_t length_of(const Index *ix, int64_t doc) {
-    switch (ix->length_size) {
-    case 1: return ix->lengths[doc];
-    case 2: return ((const uint16_t *)ix->lengths)[doc];
-    default: return ((const uint32_t *)ix->lengths)[doc];
+static inline __attribute__((always_inline)) int64_t gap_at(const uint8_t *g, int width) {
+    switch (width) {
+    case 1: return g[0];
+    case 2: return g[0] | (int64_t)g[1] << 8;
+    case 3: return g[0] | (int64_t)g[1] << 8 | (int64_t)g[2] << 16;
+    default: return g[0] | (int64_t)g[1] << 8 | (int64_t)g[2] << 16 | (int64_t)g[3] << 24;
     }
 }
 
-static inline double weight(const Index *ix, const Cursor *c) {
-    int64_t tf = tf_of(ix, c), len = length_of(ix, c->doc);
-    double ratio;
-    if (tf < ix->ratio_tfs && len < ix->ratio_rows) {
-        ratio = ix->ratios[len * ix->ratio_tfs + tf];
-    } else {
-        double f = (double)tf;
-        ratio = f * (ix->k1 + 1.0) / (f + ix->k1 * ((1.0 - ix->b) + ix->b * (double)len / ix->avgdl));
+static inline __attribute__((always_inline)) int64_t length_at(const uint8_t *lengths, int size, int64_t doc) {
+    switch (size) {
+    case 1: return lengths[doc];
+    case 2: return ((const uint16_t *)lengths)[doc];
+    default: return ((const uint32_t *)lengths)[doc];
     }
-    return c->idf * ratio;
+}
+
+/* One loop over a block's postings: passage id, length, term frequency, weight. `width` and `size` are
+ * constants where it is called, so the compiler makes one straight loop of each kind. */
+static inline __attribute__((always_inline)) void decode(const Index *ix, Cursor *c, const uint8_t *g,
+                                                         const uint8_t *tfs, int64_t doc, int32_t n, int64_t first,
+                                                         const int width, const int size) {
+    int64_t *restrict docs = c->docs;
+    double *restrict weights = c->weights;
+    const double idf = c->idf, *restrict ratios = ix->ratios;
+    const int64_t tfs_per_row = ix->ratio_tfs, rows = ix->ratio_rows;
+    for (int32_t j = 0; j < n; j++) {
+        if (j) doc += gap_at(g + (int64_t)width * (j - 1), width);
+        docs[j] = doc;
+        int64_t len = length_at(ix->lengths, size, doc), tf = tfs ? tfs[j] : 1;
+        if (tf == TF_ESCAPE) tf = big_tf(ix, first + j);
+        weights[j] = idf * (tf < tfs_per_row && len < rows ? ratios[len * tfs_per_row + tf] : ratio_of(ix, tf, len));
+    }
+    docs[n] = DONE;
+}
+
+#define DECODE_WIDTH(size)                                                                                            \
+    switch (width) {                                                                                                 \
+    case 1: decode(ix, c, g, tfs, doc, n, first, 1, size); break;                                                   \
+    case 2: decode(ix, c, g, tfs, doc, n, first, 2, size); break;                                                   \
+    case 3: decode(ix, c, g, tfs, doc, n, first, 3, size); break;                                                   \
+    default: decode(ix, c, g, tfs, doc, n, first, 4, size);                                                          \
+    }
+
+/* decodes a block: its passage ids and their weights idf * ratio(tf, length) */
+static void open_block(const Index *ix, Cursor *c, int64_t block, int64_t first) {
+    uint8_t kind = ix->block_kinds[block];
+    int64_t left = c->term_end - first;
+    int32_t n = (int32_t)(left < ix->block ? left : ix->block), width = kind & 7;
+    const uint8_t *g = ix->postings + ix->block_starts[block];
+    const uint8_t *tfs = (kind & TF_STORED) ? g + (int64_t)width * (n - 1) : NULL;
+    int64_t doc = ix->block_docs[block];
+    switch (ix->length_size) {
+    case 1: DECODE_WIDTH(1) break;
+    case 2: DECODE_WIDTH(2) break;
+    default: DECODE_WIDTH(4)
+    }
+    c->block = block;
+    c->first = first;
+    c->n = n;
+    c->i = 0;
+}
+
+/* the next posting, across blocks; docs[i] is DONE past the last */
+static inline void next_block(const Index *ix, Cursor *c) {
+    if (c->block + 1 >= c->stop) return;
+    int64_t last = c->n ? c->docs[c->n - 1] : -1;
+    open_block(ix, c, c->block + 1, c->first + c->n);
+    if (c->docs[0] <= last) { /* ids going back: only a damaged file, whose check missed it; its term ends */
+        c->stop = 0;
+        c->i = c->n;
+    }
+}
+
+static inline int64_t current(const Cursor *c) { return c->docs[c->i]; }
+
+static void finish(Cursor *c) { /* past hi: nothing more to read */
+    c->stop = 0;
+    c->i = c->n;
+}
+
+/* the cursor on term t's first posting with a passage >= lo, DONE past hi */
+static void seek(const Index *ix, Cursor *c, int64_t t, int64_t lo, int64_t hi) {
+    int64_t b0 = ix->term_blocks[t], b1 = ix->term_blocks[t + 1];
+    c->stop = b1;
+    c->term_end = ix->offsets[t + 1];
+    c->idf = ix->idf[t];
+    c->n = c->i = 0;
+    c->docs[0] = DONE;
+    if (b0 >= b1) return;
+    int64_t l = b0, h = b1; /* the last block whose first passage is <= lo (or the first block) */
+    while (h - l > 1) {
+        int64_t mid = l + (h - l) / 2;
+        if (ix->block_docs[mid] <= lo) l = mid;
+        else h = mid;
+    }
+    open_block(ix, c, l, ix->offsets[t] + (l - b0) * ix->block);
+    for (;;) {
+        while (current(c) < lo) c->i++;
+        if (c->i < c->n || c->block + 1 >= c->stop) break;
+        next_block(ix, c);
+    }
+    if (current(c) >= hi) finish(c);
 }
 
 /* a ranks below b: a lower score, or the same score and a later document */
@@ -178,21 +214,28 @@ static Py_ssize_t search(const Index *ix, Cursor *cur, Py_ssize_t n_query, int64
     for (;;) {
         int64_t start = DONE;
         for (Py_ssize_t q = 0; q < n_query; q++)
-            if (cur[q].doc < start) start = cur[q].doc;
+            if (current(&cur[q]) < start) start = current(&cur[q]);
         if (start == DONE) break;
         int64_t stop = start + WINDOW < hi ? start + WINDOW : hi;
         Py_ssize_t n_touched = 0;
         for (Py_ssize_t q = 0; q < n_query; q++) { /* question order: the reference's additions */
             Cursor *c = &cur[q];
-            for (; c->doc < stop; advance(ix, c)) {
-                if (c->doc < start) continue; /* ids going back: only a damaged file, whose check missed it */
-                int32_t d = (int32_t)(c->doc - start);
-                touched[n_touched] = d;
-                n_touched += !seen[d];
-                seen[d] = 1;
-                window[d] += weight(ix, c);
+            for (;;) {
+                const int64_t *docs = c->docs;
+                const double *w = c->weights;
+                int32_t i = c->i;
+                for (int64_t doc; (doc = docs[i]) < stop; i++) { /* the sentinel DONE ends a block */
+                    int32_t d = (int32_t)(doc - start);
+                    touched[n_touched] = d;
+                    n_touched += !seen[d];
+                    seen[d] = 1;
+                    window[d] += w[i];
+                }
+                c->i = i;
+                if (i < c->n || c->block + 1 >= c->stop) break;
+                next_block(ix, c);
             }
-            if (c->doc >= hi) c->doc = DONE;
+            if (current(c) >= hi) finish(c);
         }
         for (Py_ssize_t i = 0; i < n_touched; i++) {
             int32_t d = touched[i];
@@ -244,6 +287,7 @@ static PyObject *top_k(PyObject *self, PyObject *args) {
         if (get_buffer(objs[got], &views[got], names[got], sizes[got]) < 0) break;
     PyObject *result = NULL;
     Cursor *cur = NULL;
+    void *buffers = NULL;
     Hit *heap = NULL;
     double *window = NULL;
     uint8_t *seen = NULL;
@@ -277,12 +321,13 @@ static PyObject *top_k(PyObject *self, PyObject *args) {
         PyErr_SetString(PyExc_ValueError, "the index arrays do not fit together");
         goto done;
     }
-    cur = malloc(sizeof(Cursor) * n_query);
+    cur = calloc(n_query, sizeof(Cursor));
+    buffers = malloc((sizeof(int64_t) + sizeof(double)) * (ix.block + 1) * n_query);
     heap = malloc(sizeof(Hit) * k);
     window = calloc(WINDOW, sizeof(double));
     seen = calloc(WINDOW, 1);
     touched = malloc(sizeof(int32_t) * (WINDOW + 1));
-    if (!cur || !heap || !window || !seen || !touched) {
+    if (!cur || !buffers || !heap || !window || !seen || !touched) {
         PyErr_NoMemory();
         goto done;
     }
@@ -291,6 +336,10 @@ static PyObject *top_k(PyObject *self, PyObject *args) {
             PyErr_Format(PyExc_IndexError, "term id %lld out of range", (long long)terms[q]);
             goto done;
         }
+    for (Py_ssize_t q = 0; q < n_query; q++) {
+        cur[q].docs = (int64_t *)buffers + q * (ix.block + 1);
+        cur[q].weights = (double *)((int64_t *)buffers + n_query * (ix.block + 1)) + q * (ix.block + 1);
+    }
     Py_ssize_t size;
     Py_BEGIN_ALLOW_THREADS
     for (Py_ssize_t q = 0; q < n_query; q++) seek(&ix, &cur[q], terms[q], lo, hi);
@@ -307,6 +356,7 @@ static PyObject *top_k(PyObject *self, PyObject *args) {
     }
 done:
     free(cur);
+    free(buffers);
     free(heap);
     free(window);
     free(seen);
