@@ -146,3 +146,20 @@ def test_a_touched_but_unchanged_file_is_hashed_once_then_trusted(settings, monk
     assert library.open_library(settings).ask("reset").answered  # hashed: same bytes, saved copy used
     monkeypatch.setattr(library, "fingerprint", _no_parsing)
     assert library.open_library(settings).ask("reset").answered  # the new stat key was remembered
+
+
+def test_buttons_of_the_saved_library_find_their_passages_from_the_saved_key_table(settings, monkeypatch):
+    """The bot resolves a button's passage key through the saved table (no dict over every passage at
+    start) and gets the passage the key was made from, as a freshly built library does."""
+    from bot.app.answering import PassageKeys
+    from bot.core.models import passage_key
+
+    built = library.open_library(settings, save=True)
+    monkeypatch.setattr(library, "load_corpus", _no_parsing)
+    saved = library.open_library(settings)
+    assert saved.corpus.passage_at_key is not None and built.corpus.passage_at_key is None
+    from_saved, from_built = PassageKeys(saved), PassageKeys(built)
+    for passage in list(built.passages)[::7]:
+        key = passage_key(passage.id)
+        assert from_saved.passage_id(key) == from_built.passage_id(key) == passage.id
+    assert from_saved.passage_id(passage_key("no-such-article:1")) is None
