@@ -324,7 +324,7 @@ def narrowest(values: np.ndarray | Sequence[int]) -> np.ndarray:
 def _fits(arrays: dict[str, np.ndarray], n_terms: int, n_documents: int) -> bool:
     """Whether saved arrays are one index's (a damaged or half-replaced copy is not): every size, each
     block's bytes and each term's blocks as its postings imply, so that no read can leave an array."""
-    a = arrays
+    a = {name: np.asarray(array) for name, array in arrays.items()}  # plain views: memmap slicing is slow
     dtypes = {"offsets": np.int64, "term_blocks": np.int64, "block_docs": np.int32, "block_starts": np.int64,
               "block_kinds": np.uint8, "postings": np.uint8, "big_tf_at": np.int64, "big_tf": np.int64,
               "idf_values": np.float64}  # fmt: skip
@@ -338,12 +338,12 @@ def _fits(arrays: dict[str, np.ndarray], n_terms: int, n_documents: int) -> bool
     df, blocks = np.diff(a["offsets"]), np.diff(a["term_blocks"])
     if a["offsets"][0] != 0 or a["term_blocks"][0] != 0 or np.any(df < 0) or np.any(blocks != -(-df // BLOCK)):
         return False
-    owner = np.repeat(np.arange(n_terms), blocks)
-    counts = np.minimum(BLOCK, a["offsets"][owner + 1] - a["offsets"][owner]
-                        - BLOCK * (np.arange(n_blocks) - a["term_blocks"][owner]))  # fmt: skip
+    counts = np.full(n_blocks, BLOCK, np.int64)  # postings a block: BLOCK but in each term's last block
+    used = blocks > 0
+    counts[a["term_blocks"][1:][used] - 1] = df[used] - BLOCK * (blocks[used] - 1)
     kinds = a["block_kinds"]
-    widths = (kinds & 7).astype(np.int64)
-    expected = widths * (counts - 1) + ((kinds & TF_STORED) > 0) * counts
+    widths = kinds & 7
+    expected = widths * (counts - 1) + np.where(kinds & TF_STORED, counts, 0)
     starts = a["block_starts"]
     return bool(
         np.all((widths >= 1) & (widths <= 4) & ((kinds & ~np.uint8(7 | TF_STORED)) == 0))
