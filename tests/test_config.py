@@ -50,6 +50,8 @@ def test_no_file_and_empty_file_mean_defaults(tmp_path):
         ("just text\n", 1, ["mapping"]),
         ("search:\n  engine: elastic\n", 2, ["search.engine", "numpy"]),
         ("search:\n  top_k: 0\n", 2, ["search.top_k"]),
+        ("search:\n  passage_floor: 1.5\n", 2, ["search.passage_floor", "between 0 and 1"]),
+        ("search:\n  quote_answer_kind: -1\n", 2, ["search.quote_answer_kind", "between 0 and 1"]),
         ("discord:\n  api_base_url: ftp://x\n", 2, ["discord.api_base_url"]),
         ("discord:\n  token: abc.def\n", 2, ["token", "DISCORD_TOKEN"]),
         ("logging:\n  level: LOUD\n", 2, ["logging.level"]),

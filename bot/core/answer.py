@@ -177,13 +177,15 @@ def question_terms(
     )
 
 
-def carries(text: str, analyzer: Analyzer, terms: QuestionTerms, n_passages: int) -> bool:
-    """The passage-level gate: the text holds PASSAGE_FLOOR of the question's weight and every rare name
-    the question uses (the best passage, not just the corpus somewhere, must carry the question)."""
+def carries(
+    text: str, analyzer: Analyzer, terms: QuestionTerms, n_passages: int, floor: float = PASSAGE_FLOOR
+) -> bool:
+    """The passage-level gate: the text holds `floor` of the question's weight and every rare name the
+    question uses (the best passage, not just the corpus somewhere, must carry the question)."""
     present = set(analyzer.tokens(text))
     total = terms.total_weight
     share = sum(w for t, w in terms.weights.items() if t in present) / total if total else 0.0
-    return share >= PASSAGE_FLOOR and terms.rare_names(n_passages) <= present
+    return share >= floor and terms.rare_names(n_passages) <= present
 
 
 def _unique(words) -> tuple[str, ...]:
@@ -191,21 +193,46 @@ def _unique(words) -> tuple[str, ...]:
 
 
 def focused_quote(
-    text: str, analyzer: Analyzer, weights: dict[str, float], matched: set[str], limit: int
+    text: str,
+    analyzer: Analyzer,
+    weights: dict[str, float],
+    matched: set[str],
+    limit: int,
+    answer_kind: tuple[str | None, frozenset[str]] = (None, frozenset()),
+    kind_bonus: float = 0.0,
+    cut_long_sentences: bool = True,
 ) -> tuple[str, tuple[tuple[int, int], ...]]:
     """The run of whole sentences (≤ limit chars) that covers the most question weight.
 
+    `answer_kind` is the question's (expected_answer(), its own words): a window whose sentences that
+    hold a matched word also hold a word of that kind (a number for "how many", a name for "who")
+    the question does not say gains `kind_bonus` of the question's weight (0: coverage alone).
     Returns the quote, with an ellipsis where the passage was cut, and the spans of matched words
     within it. A single sentence over the limit is cut around its first match.
     """
     words = [(t, s, e) for t, s, e in analyzer.words(text) if t in matched]
     spans = sentence_spans(text) or [(0, len(text))]
+    total = sum(weights[t] for t in dict.fromkeys(t for t, _, _ in words)) or 1.0
+    kind, question_words = answer_kind
+    # Per sentence: whether it holds a matched word and a word of the expected kind.
+    answers = [
+        kind_bonus > 0 and any(lo <= s < hi for _, s, _ in words) and holds_answer_kind(text[lo:hi], kind, question_words)
+        for lo, hi in spans
+    ]
 
     def covered(start: int, end: int) -> float:  # summed in text order: the same float on every run
-        return sum(weights[t] for t in dict.fromkeys(t for t, s, e in words if start <= s and e <= end))
+        share = sum(weights[t] for t in dict.fromkeys(t for t, s, e in words if start <= s and e <= end)) / total
+        holds = any(a for (lo, hi), a in zip(spans, answers) if start <= lo and hi <= end)
+        return share + kind_bonus * holds if share > 0 else 0.0
 
     best: tuple[float, bool, int, int, int] | None = None  # (weight, self-contained, length, start, end)
-    for i, (start, _) in enumerate(spans):
+    for i, (start, stop) in enumerate(spans):
+        if stop - start > limit and cut_long_sentences:  # a sentence over the limit: its densest cut
+            lo, hi = _densest_cut(text, [s for _, s, _ in words if start <= s < stop], start, stop, limit, covered)
+            candidate = (covered(lo, hi), False, hi - lo, lo, hi)
+            if best is None or candidate[:3] > best[:3]:
+                best = candidate
+            continue
         # A window opening on "It …"/"This …" leans on the sentence before: prefer one that includes it.
         contained = i == 0 or not _LEANS_BACK.match(text, start)
         for j in range(i, len(spans)):
@@ -230,6 +257,19 @@ def focused_quote(
     if end < len(text.rstrip()):
         quote = quote + " " + ELLIPSIS
     return quote, merge_spans(highlights)
+
+
+def _densest_cut(text: str, starts: list[int], lo: int, hi: int, limit: int, covered) -> tuple[int, int]:
+    """The limit-long cut of text[lo:hi] (snapped to words) covering the most weight: each cut opens a
+    little before one of the matched words (`starts`); ties go to the earliest."""
+    best: tuple[float, int, int] | None = None
+    for anchor in starts or [lo]:
+        start = max(lo, min(anchor - limit // 6, hi - limit))
+        start, end = _snap_to_words(text, start, min(hi, start + limit))
+        weight = covered(start, end)
+        if best is None or weight > best[0]:
+            best = (weight, start, end)
+    return best[1], best[2]
 
 
 def merge_spans(spans) -> tuple[tuple[int, int], ...]:

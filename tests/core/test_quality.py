@@ -192,3 +192,36 @@ def test_a_bad_squad_style_entry_is_named(tmp_path, item, complaint):
     with pytest.raises(QuestionSetError, match="bad.yaml: questions\\[1\\]") as error:
         load_questions(path)
     assert complaint in str(error.value)
+
+
+def test_a_sentence_longer_than_the_quote_competes_by_its_densest_cut(tmp_path):
+    """The answer in one long sentence is quoted, not a short sentence that only names the subject."""
+    long_sentence = (
+        "His years in office were devoted to raising standards and to reshaping the administration for a larger "
+        "mission, at a time when the college grew fast in every way, undergraduate enrollment increased by more "
+        "than half, graduate enrollment grew fivefold, and the faculty, the library and the laboratories grew "
+        "along with them, as did the number of halls built on the northern side of the lake."
+    )
+    _write(tmp_path, "college.txt", (
+        "A college\n\nThe Rev. John Keller served as president from 1946 to 1952. " + long_sentence + "\n\n"
+        + "\n\n".join(f"Hall {n} houses students of the college." for n in range(6)) + "\n"
+    ))
+    corpus = load_corpus(tmp_path)
+    assert len(long_sentence) > 350
+    question = "By how much did undergraduate enrollment increase under president Keller?"
+    quote = Engine(corpus).ask(question).excerpts[0].quote
+    assert "increased by more than half" in quote and len(quote) <= 350 + 4 and quote.startswith("…")
+    without = Engine(corpus, EngineOptions(quote_long_sentences=False)).ask(question).excerpts[0].quote
+    assert "more than half" not in without
+
+
+def test_a_higher_passage_floor_marks_thinly_carried_answers_weak(tmp_path):
+    _write(tmp_path, "college.txt", (
+        "A small college\n\nThe rowing club of the college races every spring on the river.\n\n"
+        + "\n\n".join(f"Hall {n} houses students of the college." for n in range(8)) + "\n"
+    ))
+    corpus = load_corpus(tmp_path)
+    question = "When does the rowing club of the college race on the lake?"  # all but "lake" are in
+    assert not Engine(corpus).ask(question).weak
+    strict = Engine(corpus, EngineOptions(passage_floor=0.7)).ask(question)
+    assert strict.answered and strict.weak
