@@ -34,6 +34,7 @@ CONFIGS = {
     "default": DEFAULT,
     "no-rerank": replace(DEFAULT, rerank=RerankOptions(depth=0)),
     "no-passage-gate": replace(DEFAULT, passage_gate=False),
+    "no-name-phrase-gate": replace(DEFAULT, name_phrase_gate=False),
     "passage-floor-0.4": replace(DEFAULT, passage_floor=0.4),
     "passage-floor-0.5": replace(DEFAULT, passage_floor=0.5),
     "passage-floor-0.7": replace(DEFAULT, passage_floor=0.7),

@@ -74,6 +74,7 @@ class SearchSettings:
     rerank_whole_paragraphs: bool = RerankOptions.whole_paragraphs
     passage_gate: bool = EngineOptions.passage_gate  # weak unless a shown passage itself carries the question
     passage_floor: float = EngineOptions.passage_floor  # the share of the question's weight it must hold
+    name_phrase_gate: bool = EngineOptions.name_phrase_gate  # weak unless a name's words stand together
     quote_long_sentences: bool = EngineOptions.quote_long_sentences  # a long sentence competes by its best cut
     quote_answer_kind: float = EngineOptions.quote_answer_kind  # favour sentences with the asked-for kind of word
 

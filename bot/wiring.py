@@ -25,6 +25,7 @@ def engine_options(settings: Settings) -> EngineOptions:
         rerank=rerank,
         passage_gate=s.passage_gate,
         passage_floor=s.passage_floor,
+        name_phrase_gate=s.name_phrase_gate,
         quote_long_sentences=s.quote_long_sentences,
         quote_answer_kind=s.quote_answer_kind,
     )

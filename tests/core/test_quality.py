@@ -225,3 +225,33 @@ def test_a_higher_passage_floor_marks_thinly_carried_answers_weak(tmp_path):
     assert not Engine(corpus).ask(question).weak
     strict = Engine(corpus, EngineOptions(passage_floor=0.7)).ask(question)
     assert strict.answered and strict.weak
+
+
+def test_a_name_whose_words_never_stand_together_makes_the_answer_weak(tmp_path):
+    """"Stanford University" asked of a text that has a Stanford Hall and a university apart."""
+    _write(tmp_path, "college.txt", (
+        "A college\n\nThe college was begun in 1842 by Father Edward Sorin, with two students.\n\n"
+        "Stanford Hall was built in 1957, soon after the university was founded.\n\n"
+        + "\n\n".join(f"Hall {n} houses students of the college." for n in range(8)) + "\n"
+    ))
+    corpus = load_corpus(tmp_path)
+    engine = Engine(corpus)
+    answer = engine.ask("When was Stanford University founded?")
+    assert answer.answered and answer.weak
+    assert answer.excerpts[0].passage.text.startswith("Stanford Hall")  # it holds every word, apart
+    assert not Engine(corpus, EngineOptions(name_phrase_gate=False)).ask("When was Stanford University founded?").weak
+    assert not engine.ask("When was Stanford Hall built?").weak
+    assert not engine.ask("In what year did Father Sorin begin the college?").weak  # a name written loosely
+
+
+def test_name_phrases_are_the_runs_of_capitalised_words_past_the_first():
+    from bot.core.analysis import analyzer_for
+    from bot.core.answer import name_phrases, names_stand_together
+
+    english = analyzer_for("en")
+    assert name_phrases("Which Ohio State coach won at Michigan Stadium?", english) == (
+        ("ohio", "state"), ("michigan", "stadium"))
+    assert name_phrases("Notre Dame has a center in Beijing, what is it called?", english) == ()
+    phrases = name_phrases("Who built O'Shaughnessy Hall?", english)
+    assert names_stand_together(phrases, [english.tokens("the O'Shaughnessy Hall of Liberal Arts")])
+    assert not names_stand_together(phrases, [english.tokens("O'Shaughnessy gave money for a new hall")])
