@@ -105,7 +105,7 @@ def table(rows: dict[str, dict]) -> str:
     for name, row in rows.items():
         cells = [cell(row, key) for _, key in COLUMNS] + [row["seeds_dev"], row["seeds_heldout"]]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
-    lines.append("neighbours / leave-out: negatives answered without \"weak\" (lower is better)")
+    lines.append('neighbours / leave-out: negatives answered without "weak" (lower is better)')
     return "\n".join(lines)
 
 

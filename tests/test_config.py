@@ -169,6 +169,17 @@ def test_ingest_caps_per_format_reach_the_loader():
     assert (limited.max_pages, limited.max_unpack_ratio) == (7, 9)
 
 
+def test_answer_quality_switches_reach_the_engine():
+    from bot.wiring import engine_options
+
+    text = "search: {passage_floor: 0.5, name_phrase_gate: false, quote_long_sentences: false, quote_answer_kind: 0.2}"
+    options = engine_options(parse_settings(text))
+    assert (options.passage_floor, options.name_phrase_gate) == (0.5, False)
+    assert (options.quote_long_sentences, options.quote_answer_kind) == (False, 0.2)
+    defaults = engine_options(parse_settings(""))
+    assert (defaults.passage_floor, defaults.name_phrase_gate, defaults.quote_long_sentences) == (0.3, True, True)
+
+
 @pytest.mark.parametrize(
     ("text", "words"),
     [

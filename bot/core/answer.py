@@ -208,8 +208,9 @@ def names_stand_together(phrases: Sequence[Sequence[str]], texts: Sequence[Seque
     words in a row, or PHRASE_GAP words apart."""
     if not phrases:
         return True
-    pairs = {(a, b) for tokens in texts for gap in range(1, PHRASE_GAP + 2) for a, b in zip(tokens, tokens[gap:])}
-    return all(any(pair in pairs for pair in zip(terms, terms[1:])) for terms in phrases)
+    gaps = range(1, PHRASE_GAP + 2)
+    pairs = {pair for tokens in texts for gap in gaps for pair in zip(tokens, tokens[gap:], strict=False)}
+    return all(any(pair in pairs for pair in zip(terms, terms[1:], strict=False)) for terms in phrases)
 
 
 def carries(
@@ -251,13 +252,15 @@ def focused_quote(
     kind, question_words = answer_kind
     # Per sentence: whether it holds a matched word and a word of the expected kind.
     answers = [
-        kind_bonus > 0 and any(lo <= s < hi for _, s, _ in words) and holds_answer_kind(text[lo:hi], kind, question_words)
+        kind_bonus > 0
+        and any(lo <= s < hi for _, s, _ in words)
+        and holds_answer_kind(text[lo:hi], kind, question_words)
         for lo, hi in spans
     ]
 
     def covered(start: int, end: int) -> float:  # summed in text order: the same float on every run
         share = sum(weights[t] for t in dict.fromkeys(t for t, s, e in words if start <= s and e <= end)) / total
-        holds = any(a for (lo, hi), a in zip(spans, answers) if start <= lo and hi <= end)
+        holds = any(a for (lo, hi), a in zip(spans, answers, strict=True) if start <= lo and hi <= end)
         return share + kind_bonus * holds if share > 0 else 0.0
 
     best: tuple[float, bool, int, int, int] | None = None  # (weight, self-contained, length, start, end)

@@ -129,8 +129,7 @@ class Engine:
         return Answer(
             question=question,
             answered=True,
-            weak=terms.weak
-            or (self.options.passage_gate and not (self._carried(excerpts, terms) and names_together)),
+            weak=terms.weak or (self.options.passage_gate and not (self._carried(excerpts, terms) and names_together)),
             matched_terms=terms.matched_words,
             unknown_terms=terms.unknown_words,
             excerpts=excerpts,
