@@ -40,7 +40,8 @@ def test_squad_quality_with_the_second_stage_beats_plain_bm25(squad_corpus, squa
     assert ranked["answerable"] == 269
     assert ranked["hit_at_1"] > plain["hit_at_1"] and ranked["mrr"] > plain["mrr"]
     assert ranked["hit_at_1_rate"] >= 0.75 and ranked["hit_at_3_rate"] >= 0.88
-    assert ranked["refused_rate"] <= 0.01
+    assert ranked["refused_rate"] <= 0.01 and ranked["weak_rate"] <= 0.08
+    assert ranked["gold_in_quote_rate"] >= 0.68  # a long sentence competes for the quote by its densest cut
 
 
 def test_question_frame_words_never_count_as_missing_content(tmp_path):
@@ -65,6 +66,8 @@ def test_neighbouring_topic_questions_are_mostly_marked_weak(squad_corpus):
           f"-> {gated['negatives_answered_confidently_rate']}")
     assert gated["negatives"] == 40
     assert gated["negatives_answered_confidently"] < corpus_gate_only["negatives_answered_confidently"] / 1.5
+    # Names of several words and numbers the article never uses: 18 of 40 were answered with confidence.
+    assert gated["negatives_answered_confidently_rate"] <= 0.3
 
 
 def test_a_rare_name_the_best_passage_lacks_makes_the_answer_weak(tmp_path):
