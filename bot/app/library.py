@@ -11,7 +11,7 @@ import discord
 from discord import app_commands
 
 from bot.app import render
-from bot.app.commands import tracked
+from bot.app.commands import document_choices, tracked
 from bot.app.interactions import defer, member, refused, report_failure, respond
 from bot.app.progress import ProgressReply
 from bot.app.render.fit import new_embed
@@ -75,11 +75,6 @@ def list_embed(documents: tuple[DocumentRecord, ...], page: int) -> discord.Embe
     if pages > 1:
         embed.set_footer(text=f"page {page}/{pages} · {messages.plural(len(documents), 'document')}")
     return embed
-
-
-async def document_choices(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-    items = await _library(interaction).document_items(member(interaction))
-    return [app_commands.Choice(name=n, value=v) for n, v in render.choices(items, current)]
 
 
 async def _document_to_change(interaction: discord.Interaction, document: str) -> DocumentRecord | None:

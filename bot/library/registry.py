@@ -62,6 +62,11 @@ class Libraries:
         """Servers whose own library is loaded, least recently used first."""
         return tuple(self._loaded)
 
+    def version_of(self, guild_id: int | None) -> str | None:
+        """The version of the server's own library as loaded now; None when none is loaded."""
+        loaded = self._loaded.get(guild_id) if guild_id is not None else None
+        return loaded[0] if loaded else None
+
     def replace_shared(self, engine: Engine) -> None:
         """The host folder changed: new questions use the new index; server libraries rebuild on use."""
         self.shared, self._shared_postings = engine, None

@@ -10,6 +10,7 @@ from aiohttp import web
 
 from bot.library.registry import Libraries
 from bot.service import messages
+from bot.service.answers import DocumentChange
 from bot.service.asking import Answered, Question, Ready, Unanswered, normalise
 from bot.service.library import DocumentEdit, ServerLibraryOptions, Upload, UploadProgress, allowed_host
 from bot.service.rules import Refusal
@@ -252,12 +253,13 @@ async def test_a_stored_answer_whose_document_was_removed_says_so(services):
     added = await services.library.add(MANAGER, upload())
     done = await ask(services, GUILD)
     assert isinstance(done, Answered)
-    assert (await services.answers.view(done.record, 1)).note is None
+    assert (await services.answers.view(done.record, 1)).changes == ()
     await services.library.remove(MANAGER, added.id)
     view = await services.answers.view(done.record, 1)
-    assert view.removed >= 1 and view.note == messages.EXCERPTS_REMOVED
+    assert view.removed >= 1 and view.changes == (DocumentChange("The Quokka Census", replaced=False),)
     gone_rank = next(e.rank for e in done.record.excerpts if e.passage_id.startswith(added.id))
-    assert await services.answers.excerpt_passage(done.record, str(gone_rank)) == Refusal(messages.DOCUMENT_REMOVED)
+    gone = await services.answers.excerpt_passage(done.record, str(gone_rank))
+    assert gone == DocumentChange("The Quokka Census", replaced=False)
 
 
 async def test_autocomplete_offers_only_this_servers_documents(services):
