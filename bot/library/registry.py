@@ -10,12 +10,15 @@ rebuilding the shared index.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
+from bot.core.analysis import Analyzer, analyzer_for
 from bot.core.engine import Engine, with_sources
+from bot.core.index import BM25Index
 from bot.core.models import Article, Corpus
 from bot.core.union import Postings, UnionIndex
 from bot.library.packed import Concatenated
@@ -38,9 +41,25 @@ class LibraryPolicy:
         return guild_id is None or self.shared_for is None or guild_id in self.shared_for
 
 
+def passage_terms(documents: Iterable[tuple[Analyzer, str, str]]) -> list[list[str]]:
+    """Each passage's index terms from (its analyzer, its text, the sources it cites), as Engine indexes them.
+
+    Analyzer.tokens keeps its cache of chunks from one library to the next: loading a server's
+    library mostly looks its words up instead of analysing them again."""
+    return [with_sources(a.tokens(text), a.tokens(cited)) for a, text, cited in documents]
+
+
+def articles_documents(articles: Iterable[Article]) -> Iterable[tuple[Analyzer, str, str]]:
+    """What Engine.documents yields for a corpus of these articles."""
+    for article in articles:
+        analyzer = analyzer_for(article.language)
+        for passage in article.passages:
+            yield analyzer, passage.text, " ".join(f.source for f in passage.footnotes)
+
+
 def postings_of(engine: Engine) -> Postings:
     """An engine's raw statistics, analysed as its index was."""
-    return Postings.build([with_sources(a.tokens(text), a.tokens(cited)) for a, text, cited in engine.documents()])
+    return Postings.build(passage_terms(engine.documents()))
 
 
 class Libraries:
@@ -55,12 +74,16 @@ class Libraries:
         self.empty = Engine(Corpus(()), shared.options)
         self._loaded: OrderedDict[int, tuple[str, Engine | None]] = OrderedDict()  # None: no documents
         self._shared_postings: Postings | None = None
-        self._locks: dict[int, asyncio.Lock] = {}
+        self._locks: dict[int, tuple[asyncio.Lock, list[int]]] = {}  # only servers being loaded: (lock, [users])
 
     @property
     def loaded(self) -> tuple[int, ...]:
         """Servers whose own library is loaded, least recently used first."""
         return tuple(self._loaded)
+
+    def is_loaded(self, guild_id: int) -> bool:
+        """Whether the server's own library is loaded now (its next question need not read the store)."""
+        return guild_id in self._loaded
 
     def replace_shared(self, engine: Engine) -> None:
         """The host folder changed: new questions use the new index; server libraries rebuild on use."""
@@ -79,7 +102,7 @@ class Libraries:
         shared = self.shared if self.policy.sees_shared(guild_id) else self.empty
         if guild_id is None or self.guild_articles is None:
             return shared
-        async with self._locks.setdefault(guild_id, asyncio.Lock()):
+        async with self._loading(guild_id):
             loaded = self._loaded.get(guild_id)
             try:
                 if loaded is not None and self.guild_version is not None:
@@ -100,12 +123,27 @@ class Libraries:
                 self._loaded.popitem(last=False)
             return engine or shared
 
+    @contextlib.asynccontextmanager
+    async def _loading(self, guild_id: int) -> AsyncIterator[None]:
+        """One load of a server's library at a time; the lock lives only while someone holds or awaits it."""
+        lock, users = self._locks.get(guild_id) or self._locks.setdefault(guild_id, (asyncio.Lock(), [0]))
+        users[0] += 1
+        try:
+            async with lock:
+                yield
+        finally:
+            users[0] -= 1
+            if not users[0]:
+                del self._locks[guild_id]
+
     def _build(self, articles: tuple[Article, ...], shared: Engine) -> Engine:
-        own = Engine(Corpus(articles), shared.options)
+        """The server's engine: its own articles analysed once, ranked beside the shared library if it sees it."""
+        own = Corpus(articles)
+        terms = passage_terms(articles_documents(articles))
         if shared is self.empty or not self.policy.search_shared_beside_own or not shared.passages:
-            return own.prepare_lookups()
+            index = BM25Index.build(terms) if shared.options.engine == "numpy" else None
+            return Engine(own, shared.options, index=index)
         if self._shared_postings is None:
             self._shared_postings = postings_of(shared)
         together = Corpus(shared.articles + articles, all_passages=Concatenated((shared.passages, own.passages)))
-        index = UnionIndex([self._shared_postings, postings_of(own)])
-        return Engine(together, shared.options, index=index).prepare_lookups()
+        return Engine(together, shared.options, index=UnionIndex([self._shared_postings, Postings.build(terms)]))
