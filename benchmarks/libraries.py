@@ -25,7 +25,8 @@ asking server's own library, servers drawn by a Zipf law (exponent --zipf) over 
   shared library is built; goal ≤ 2 GB), and how many libraries were loaded at the end (the LRU);
 - then a 30-page PDF added to a server's library (Library.add: parse in the worker, store) and the
   first question about it answered: seconds from the upload to the answer (goal ≤ 5 s).
-The machine may be shared: the figures are for one run on it.
+Also the CPU time of each question (every thread of this process), which the other work on a
+shared machine does not inflate as it does wall time.
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ from benchmarks.search import (
     make_passages,
 )
 
-POOL_PASSAGES = 100_000  # distinct passage texts the server libraries draw from
+POOL_PASSAGES = 100_000  # distinct passage texts the server libraries draw from (fewer for a small store)
 FIRST_GUILD = 10**17  # server ids look like Discord's snowflakes
 LOADED_MS, NOT_LOADED_MS, RSS_MB, PDF_S = 20.0, 200.0, 2048.0, 5.0  # the goals
 STOPWORDS = frozenset(FUNCTION_WORDS)
@@ -73,28 +74,37 @@ class Shape:
     def guild(self, index: int) -> int:
         return FIRST_GUILD + index
 
+    @property
+    def pool_size(self) -> int:
+        return min(POOL_PASSAGES, self.libraries * self.passages)
+
     def picks(self, index: int) -> np.ndarray:
         """The pool passages of server `index`'s library, in order (seeded per server)."""
-        return np.random.default_rng([self.seed, 3, index]).integers(POOL_PASSAGES, size=self.passages)
+        return np.random.default_rng([self.seed, 3, index]).integers(self.pool_size, size=self.passages)
+
+    def pool(self) -> list[str]:
+        """The passage texts every library draws from."""
+        return make_passages(Vocabulary(self.seed), self.pool_size, self.seed)
 
 
-def pool(seed: int) -> list[str]:
-    return make_passages(Vocabulary(seed), POOL_PASSAGES, seed)
+def document_id(index: int, k: int) -> str:
+    """The stored id of server `index`'s k-th document (ids are 10 hex digits)."""
+    return f"{index * 64 + k:010x}"
 
 
 def library_articles(shape: Shape, index: int, texts: Sequence[str]):
-    """Server `index`'s documents as the bot parses them: (filename, Article) each."""
+    """Server `index`'s documents as the store keeps them: (filename, Article under its document id) each."""
     from bot.core.models import Article, Passage
 
     picks = shape.picks(index).tolist()
     cuts = np.linspace(0, len(picks), shape.documents + 1).astype(int).tolist()
     documents = []
     for k, (lo, hi) in enumerate(zip(cuts, cuts[1:], strict=False)):
-        article_id = f"reading-{k + 1}"
+        article_id = document_id(index, k)
         passages = tuple(Passage(f"{article_id}:{i}", article_id, i, i, texts[picks[j]])
                          for i, j in enumerate(range(lo, hi), 1))  # fmt: skip
         title = f"Reading {k + 1} of server {index}"
-        documents.append((f"{article_id}.md", Article(article_id, f"{article_id}.md", title, passages=passages)))
+        documents.append((f"reading-{k + 1}.md", Article(article_id, f"reading-{k + 1}.md", title, passages=passages)))
     return documents
 
 
@@ -104,24 +114,25 @@ def fill_store(path: Path, shape: Shape, show: bool) -> None:
 
 
 async def _fill(path: Path, shape: Shape, show: bool) -> None:
+    from bot.core.models import article_to_dict
     from bot.storage import common
     from bot.storage.records import DocumentRecord
     from bot.storage.sqlite import SqliteStore
 
-    texts = pool(shape.seed)
+    texts = shape.pool()
     columns = (*common.DOCUMENT_COLUMNS, "content", "article")
     started = time.perf_counter()
     async with await SqliteStore.open(path) as store, store.bulk_load() as loader:
         for index in range(shape.libraries):
             guild, rows = shape.guild(index), []
-            for k, (filename, article) in enumerate(library_articles(shape, index, texts)):
-                document_id = f"{index * 64 + k:010x}"
+            for filename, article in library_articles(shape, index, texts):
                 content = "\n\n".join(p.text for p in article.passages).encode()
                 record = DocumentRecord(None, guild, filename, "text/markdown", len(content),
                                         hashlib.sha256(content).hexdigest(), article.title, None, None, None,
-                                        1, 1.7e9 + k, len(article.passages), 0, None, None)  # fmt: skip
-                rows.append((*common.document_values(document_id, record), content,
-                             common.stored_article(document_id, article)))  # fmt: skip
+                                        1, 1.7e9 + len(rows), len(article.passages), 0, None, None)  # fmt: skip
+                # common.stored_article's JSON, the article already under its document id
+                stored = json.dumps(article_to_dict(article), ensure_ascii=False)
+                rows.append((*common.document_values(article.id, record), content, stored))
             await loader.insert("documents", columns, rows)
             await loader.insert("library_versions", ("guild_id", "version"), [(guild, 1)])
             if show and (index + 1) % 500 == 0:
@@ -183,6 +194,30 @@ def question_mix(shape: Shape, count: int, exponent: float, texts: Sequence[str]
     return mix
 
 
+class TimedWrites:
+    """The store, with the time its two per-question writes take (the answer, the question log) added up."""
+
+    def __init__(self, store):
+        self._store = store
+        self.seconds = 0.0
+
+    def __getattr__(self, name: str):
+        return getattr(self._store, name)
+
+    async def save_answer(self, *args, **kwargs):
+        return await self._timed(self._store.save_answer(*args, **kwargs))
+
+    async def log_question(self, *args, **kwargs):
+        return await self._timed(self._store.log_question(*args, **kwargs))
+
+    async def _timed(self, write):
+        begun = time.perf_counter()
+        try:
+            return await write
+        finally:
+            self.seconds += time.perf_counter() - begun
+
+
 async def measure(args: argparse.Namespace, shape: Shape, database: Path, show: bool) -> dict:
     from bot.config import Settings
     from bot.service.asking import Question, Ready
@@ -199,27 +234,35 @@ async def measure(args: argparse.Namespace, shape: Shape, database: Path, show: 
     started = time.perf_counter()
     shared = shared_engine(args.shared_passages, shape.seed)
     shared_s = time.perf_counter() - started
-    texts = pool(shape.seed)
+    texts = shape.pool()
     mix = question_mix(shape, args.questions, args.zipf, texts)
     del texts
-    rss_start = _settle()
-    peak_reset = _reset_peak()
-    loaded_ms: list[float] = []
-    cold_ms: list[float] = []
+    searched: dict[bool, list[float]] = {True: [], False: []}  # was loaded → ms without the store writes
+    whole: dict[bool, list[float]] = {True: [], False: []}  # was loaded → ms of the whole check + answer
+    cpu: dict[bool, list[float]] = {True: [], False: []}  # was loaded → CPU ms of it, every thread of ours
     async with await SqliteStore.open(database) as store:
         libraries = server_libraries(settings, shared, store)
-        services = Services.create(libraries, store, ServiceOptions(cooldown_seconds=0),
+        started = time.perf_counter()
+        await asyncio.to_thread(libraries.prepare)
+        prepare_s = time.perf_counter() - started
+        rss_start = _settle()
+        peak_reset = _reset_peak()
+        timed = TimedWrites(store)
+        services = Services.create(libraries, timed, ServiceOptions(cooldown_seconds=0),
                                    server_library_options(settings))  # fmt: skip
         answered = 0
         for n, (server, text) in enumerate(mix, 1):
             guild = shape.guild(server)
             was_loaded = libraries.is_loaded(guild)
-            begun = time.perf_counter()
+            writes, begun, begun_cpu = timed.seconds, time.perf_counter(), time.process_time()
             step = await services.asking.check(Question(Member(user_id=n, guild_id=guild), text))
             if isinstance(step, Ready):
                 done = await services.asking.answer(step)
                 answered += done.answer.answered
-            (loaded_ms if was_loaded else cold_ms).append((time.perf_counter() - begun) * 1000)
+            took = time.perf_counter() - begun
+            whole[was_loaded].append(took * 1000)
+            cpu[was_loaded].append((time.process_time() - begun_cpu) * 1000)
+            searched[was_loaded].append((took - (timed.seconds - writes)) * 1000)
             if show and n % 250 == 0:
                 print(f"\r  questions: {n}/{len(mix)}", end="", file=sys.stderr, flush=True)
         if show:
@@ -233,13 +276,18 @@ async def measure(args: argparse.Namespace, shape: Shape, database: Path, show: 
         "documents_per_library": shape.documents,
         "shared_passages": args.shared_passages,
         "shared_build_s": round(shared_s, 1),
+        "shared_prepare_s": round(prepare_s, 2),
         "questions": len(mix),
         "answered": answered,
         "servers_asked": len({s for s, _ in mix}),
         "max_loaded": libraries.policy.max_loaded,
         "loaded_at_end": lru,
-        "loaded": _latencies(loaded_ms),
-        "not_loaded": _latencies(cold_ms),
+        "loaded": _latencies(searched[True]),
+        "not_loaded": _latencies(searched[False]),
+        "loaded_with_writes": _latencies(whole[True]),
+        "not_loaded_with_writes": _latencies(whole[False]),
+        "loaded_cpu": _latencies(cpu[True]),
+        "not_loaded_cpu": _latencies(cpu[False]),
         "rss_start_mb": round(rss_start, 1),
         "rss_after_questions_mb": round(rss_questions, 1),
         "rss_end_mb": round(_status("VmRSS"), 1),
@@ -296,8 +344,16 @@ def report(r: dict) -> str:
         f"(built in {r['shared_build_s']} s)",
         f"{r['questions']} questions from {r['servers_asked']} servers (Zipf), {r['answered']} answered; "
         f"store filled in {r['fill_s']} s" + (" (reused)" if r["fill_s"] == 0 else ""),
+        f"  shared library's statistics for the union worked out once in {r['shared_prepare_s']} s",
+        "  per question, without storing the answer and the question log:",
         row("library loaded", r["loaded"]),
         row("library not loaded", r["not_loaded"]),
+        "  per question, the whole /ask service (storing included: two SQLite commits):",
+        row("library loaded", r["loaded_with_writes"]),
+        row("library not loaded", r["not_loaded_with_writes"]),
+        "  CPU time of those (every thread of this process; wall time above includes waiting for the cores):",
+        row("library loaded", r["loaded_cpu"]),
+        row("library not loaded", r["not_loaded_cpu"]),
         f"  libraries loaded at the end: {r['loaded_at_end']} (library.max_loaded {r['max_loaded']})",
         f"  RSS: start {r['rss_start_mb']} MB, after the questions {r['rss_after_questions_mb']} MB, "
         f"end {r['rss_end_mb']} MB, peak {r['rss_peak_mb']} MB",

@@ -45,19 +45,28 @@ class Postings:
 
     @classmethod
     def build(cls, documents: Sequence[Sequence[str]]) -> Postings:
+        """From each document's terms."""
         ids: dict[str, int] = {}
         encoded = [[ids.setdefault(term, len(ids)) for term in document] for document in documents]
-        n, n_terms = len(encoded), len(ids)
-        lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=n)
-        keys = np.fromiter(itertools.chain.from_iterable(encoded), np.int64, count=int(lengths.sum()))
-        keys = keys * max(n, 1) + np.repeat(np.arange(n, dtype=np.int64), lengths)
+        lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
+        term_ids = np.fromiter(itertools.chain.from_iterable(encoded), np.int64, count=int(lengths.sum()))
+        return cls.from_flat(term_ids, lengths, ids)
+
+    @classmethod
+    def from_flat(cls, term_ids: np.ndarray, lengths: np.ndarray, vocabulary: dict[str, int]) -> Postings:
+        """From every document's term ids end to end (ids numbering `vocabulary` in order of first
+        occurrence), `lengths` saying how many are each document's."""
+        n, n_terms = len(lengths), len(vocabulary)
+        lengths = np.asarray(lengths, dtype=np.int64)
+        keys = np.asarray(term_ids, dtype=np.int64) * max(n, 1) + np.repeat(np.arange(n, dtype=np.int64), lengths)
         keys.sort()
         terms_docs, tf = np.unique(keys, return_counts=True)
         terms, docs = np.divmod(terms_docs, max(n, 1))
         doc_freq = np.bincount(terms, minlength=n_terms).astype(np.int64)
         offsets = np.zeros(n_terms + 1, dtype=np.int64)
         np.cumsum(doc_freq, out=offsets[1:])
-        return cls(ids, doc_freq, offsets, docs.astype(np.int32), tf.astype(np.float64), lengths.astype(np.float64))
+        return cls(vocabulary, doc_freq, offsets, docs.astype(np.int32), tf.astype(np.float64),
+                   lengths.astype(np.float64))  # fmt: skip
 
 
 class UnionScorer:

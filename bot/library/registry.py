@@ -12,13 +12,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
-from bot.core.analysis import Analyzer, analyzer_for
+import numpy as np
+
+from bot.core.analysis import TermEncoder
 from bot.core.engine import Engine, with_sources
 from bot.core.index import BM25Index
+from bot.core.indexing import analyse_run
 from bot.core.models import Article, Corpus
 from bot.core.union import Postings, UnionIndex
 from bot.library.packed import Concatenated
@@ -41,25 +45,31 @@ class LibraryPolicy:
         return guild_id is None or self.shared_for is None or guild_id in self.shared_for
 
 
-def passage_terms(documents: Iterable[tuple[Analyzer, str, str]]) -> list[list[str]]:
-    """Each passage's index terms from (its analyzer, its text, the sources it cites), as Engine indexes them.
+class LibraryEncoder:
+    """A server's articles → each passage's term ids end to end, their counts, and the vocabulary they
+    number (in order of first occurrence in the library), as Engine would index them.
 
-    Analyzer.tokens keeps its cache of chunks from one library to the next: loading a server's
-    library mostly looks its words up instead of analysing them again."""
-    return [with_sources(a.tokens(text), a.tokens(cited)) for a, text, cited in documents]
+    One TermEncoder is kept from one library load to the next: most words of a new library were met
+    before, and are looked up instead of analysed again. It starts afresh past MAX_TERMS terms."""
 
+    MAX_TERMS = 500_000
 
-def articles_documents(articles: Iterable[Article]) -> Iterable[tuple[Analyzer, str, str]]:
-    """What Engine.documents yields for a corpus of these articles."""
-    for article in articles:
-        analyzer = analyzer_for(article.language)
-        for passage in article.passages:
-            yield analyzer, passage.text, " ".join(f.source for f in passage.footnotes)
+    def __init__(self) -> None:
+        self._encoder = TermEncoder()
+        self._lock = threading.Lock()  # libraries load in threads; the encoder's caches are not shared safely
+
+    def encode(self, articles: Iterable[Article]) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:
+        run = [(a.language, p.text, " ".join(f.source for f in p.footnotes)) for a in articles for p in a.passages]
+        with self._lock:
+            if len(self._encoder.vocabulary) > self.MAX_TERMS:
+                self._encoder = TermEncoder()
+            terms, ids, lengths = analyse_run(run, self._encoder)
+        return ids, lengths, {term: i for i, term in enumerate(terms)}
 
 
 def postings_of(engine: Engine) -> Postings:
     """An engine's raw statistics, analysed as its index was."""
-    return Postings.build(passage_terms(engine.documents()))
+    return Postings.build([with_sources(a.tokens(text), a.tokens(cited)) for a, text, cited in engine.documents()])
 
 
 class Libraries:
@@ -73,7 +83,9 @@ class Libraries:
         self.policy = policy or LibraryPolicy()
         self.empty = Engine(Corpus(()), shared.options)
         self._loaded: OrderedDict[int, tuple[str, Engine | None]] = OrderedDict()  # None: no documents
-        self._shared_postings: Postings | None = None
+        self._shared_postings: tuple[Engine, Postings] | None = None  # a shared library's statistics for the union
+        self._preparing = threading.Lock()
+        self._encoder = LibraryEncoder()
         self._locks: dict[int, tuple[asyncio.Lock, list[int]]] = {}  # only servers being loaded: (lock, [users])
 
     @property
@@ -84,6 +96,18 @@ class Libraries:
     def is_loaded(self, guild_id: int) -> bool:
         """Whether the server's own library is loaded now (its next question need not read the store)."""
         return guild_id in self._loaded
+
+    def prepare(self) -> None:
+        """Work out the shared library's statistics for ranking it beside a server's own (one pass over
+        the shared passages). Blocking: call it off the event loop at start, or the first server
+        library to load waits for it."""
+        self._shared_postings_of(self.shared)
+
+    def _shared_postings_of(self, shared: Engine) -> Postings:
+        with self._preparing:  # one pass, whichever thread asks first
+            if self._shared_postings is None or self._shared_postings[0] is not shared:
+                self._shared_postings = (shared, postings_of(shared))
+            return self._shared_postings[1]
 
     def replace_shared(self, engine: Engine) -> None:
         """The host folder changed: new questions use the new index; server libraries rebuild on use."""
@@ -139,11 +163,10 @@ class Libraries:
     def _build(self, articles: tuple[Article, ...], shared: Engine) -> Engine:
         """The server's engine: its own articles analysed once, ranked beside the shared library if it sees it."""
         own = Corpus(articles)
-        terms = passage_terms(articles_documents(articles))
+        encoded = self._encoder.encode(articles)
         if shared is self.empty or not self.policy.search_shared_beside_own or not shared.passages:
-            index = BM25Index.build(terms) if shared.options.engine == "numpy" else None
+            index = BM25Index.from_flat(*encoded) if shared.options.engine == "numpy" else None
             return Engine(own, shared.options, index=index)
-        if self._shared_postings is None:
-            self._shared_postings = postings_of(shared)
+        shared_postings = self._shared_postings_of(shared)
         together = Corpus(shared.articles + articles, all_passages=Concatenated((shared.passages, own.passages)))
-        return Engine(together, shared.options, index=UnionIndex([self._shared_postings, Postings.build(terms)]))
+        return Engine(together, shared.options, index=UnionIndex([shared_postings, Postings.from_flat(*encoded)]))
