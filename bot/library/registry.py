@@ -129,10 +129,10 @@ class Libraries:
         async with self._loading(guild_id):
             loaded = self._loaded.get(guild_id)
             try:
-                if loaded is not None and self.guild_version is not None:
-                    if await self.guild_version(guild_id) == loaded[0]:
-                        self._loaded.move_to_end(guild_id)
-                        return loaded[1] or shared
+                current = loaded is not None and self.guild_version is not None
+                if current and await self.guild_version(guild_id) == loaded[0]:
+                    self._loaded.move_to_end(guild_id)
+                    return loaded[1] or shared
                 version, articles = await self.guild_articles(guild_id)
             except self.unavailable:  # the database is down: keep answering from what is loaded
                 log.debug("server %s: its library cannot be read now; answering from what is loaded", guild_id)

@@ -90,8 +90,11 @@ def test_three_libraries_with_common_words_rank_as_rank_bm25_floor_included(seed
     # Few words: many occur in most passages, so their idf is negative and takes rank-bm25's floor,
     # which averages every term's idf over the union (terms first met in any of the three).
     rng = random.Random(100 + seed)
-    parts = [corpus(rng, rng.randint(1, 30), WORDS[:8]) + [["w0", "w1"]] * 40, corpus(rng, rng.randint(1, 10), WORDS[4:12] + ["new"]),
-             corpus(rng, rng.randint(0, 10), WORDS[10:16])]  # fmt: skip
+    parts = [
+        corpus(rng, rng.randint(1, 30), WORDS[:8]) + [["w0", "w1"]] * 40,
+        corpus(rng, rng.randint(1, 10), WORDS[4:12] + ["new"]),
+        corpus(rng, rng.randint(0, 10), WORDS[10:16]),
+    ]
     scorer = UnionScorer([Postings.build(p) for p in parts])
     everything = [doc for part in parts for doc in part]
     reference = BM25Okapi(everything)

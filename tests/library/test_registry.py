@@ -109,8 +109,12 @@ def _noted(article_id: str, *texts: str) -> Article:
     return Article(article_id, f"{article_id}.txt", article_id.title(), passages=passages, footnotes=(note,))
 
 
-OWN_TEXTS = ("Commons are shared resources managed by a community.", "Grazing land was a classic commons.",
-             "Rules for the commons emerge from local agreement.", "Rivers flow to the sea, past grazing land.")  # fmt: skip
+OWN_TEXTS = (
+    "Commons are shared resources managed by a community.",
+    "Grazing land was a classic commons.",
+    "Rules for the commons emerge from local agreement.",
+    "Rivers flow to the sea, past grazing land.",
+)
 
 
 def _scores(engine: Engine, question: str) -> list[tuple[str, float]]:
