@@ -125,6 +125,8 @@ async def _serve(settings: Settings, token: str) -> int:
         return 1
     async with await open_store(storage_options(settings)) as store:
         libraries = server_libraries(settings, engine, store)
+        # the shared library's statistics for ranking it beside servers' own: off the loop, not awaited
+        preparing = asyncio.create_task(asyncio.to_thread(libraries.prepare), name="shared-statistics")
         services = Services.create(libraries, store, service_options(settings), server_library_options(settings))
         store.on_change(services.apply_change)
         client = create_client(services, **_client_options(settings))
@@ -139,6 +141,7 @@ async def _serve(settings: Settings, token: str) -> int:
             log.info("stopping: finishing replies in flight")
             await client.shutdown(settings.discord.shutdown_grace_seconds)
         stopper.cancel()
+        preparing.cancel()  # if still working out the shared statistics (its thread finishes on its own)
         try:
             with contextlib.suppress(asyncio.CancelledError):
                 await runner

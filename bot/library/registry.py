@@ -100,8 +100,9 @@ class Libraries:
     def prepare(self) -> None:
         """Work out the shared library's statistics for ranking it beside a server's own (one pass over
         the shared passages). Blocking: call it off the event loop at start, or the first server
-        library to load waits for it."""
-        self._shared_postings_of(self.shared)
+        library to load waits for it. Nothing to do if no server ranks the shared library beside its own."""
+        if self.shared.passages and self.policy.search_shared_beside_own and self.policy.shared_for != ():
+            self._shared_postings_of(self.shared)
 
     def _shared_postings_of(self, shared: Engine) -> Postings:
         with self._preparing:  # one pass, whichever thread asks first
