@@ -150,11 +150,18 @@ class UnionScorer:
                 weights.append(idf * (tf * (K1 + 1) / (tf + norm)))
         if not ids or k <= 0:
             return []
-        unique, inverse = np.unique(np.concatenate(ids), return_inverse=True)
-        scores = np.zeros(len(unique))
-        np.add.at(scores, inverse, np.concatenate(weights))  # in order: per document, terms in query order
-        order = np.lexsort((unique, -scores))[:k]
-        return [(int(unique[i]), float(scores[i])) for i in order]
+        docs = np.concatenate(ids)
+        # bincount adds each document's weights in input order (terms in query order), from 0 as rank-bm25 does
+        scores = np.bincount(docs, weights=np.concatenate(weights), minlength=self.n_documents)
+        touched = np.zeros(self.n_documents, dtype=bool)
+        touched[docs] = True
+        candidates = np.flatnonzero(touched)
+        found = scores[candidates]
+        if len(candidates) > k:  # only those scoring at least the k-th best are sorted (ties kept)
+            keep = found >= -np.partition(-found, k - 1)[k - 1]
+            candidates, found = candidates[keep], found[keep]
+        order = np.lexsort((candidates, -found))[:k]
+        return [(int(candidates[i]), float(found[i])) for i in order]
 
     def posting_weight(self, term: str, doc: int) -> float:
         """The term's BM25 weight in that document over the union (0 if absent)."""

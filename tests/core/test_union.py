@@ -31,6 +31,7 @@ def test_union_scores_equal_rank_bm25_over_the_concatenation(seed):
         for doc, score in got:
             assert score == expected[doc], (seed, query, doc)  # bit-identical, not approximately
         assert [d for d, _ in got] == sorted(touched, key=lambda d: (-expected[d], d))  # ties by corpus order
+        assert scorer.top_k(query, 3) == got[:3]  # the best few alone: the same, ties at the cut included
 
 
 def test_locate_maps_global_ids_back_to_their_library():
