@@ -315,11 +315,14 @@ async def pdf_answerable(services, guild: int, pages: int) -> dict:
     start = time.perf_counter()
     added = await services.library.add(librarian, Upload("reading.pdf", len(data), "application/pdf", data=data))
     uploaded = time.perf_counter() - start
+    if not hasattr(added, "id"):
+        raise SystemExit(f"the PDF was refused: {added}")
     step = await services.asking.check(Question(Member(user_id=2, guild_id=guild), question))
     done = await services.asking.answer(step) if isinstance(step, Ready) else step
     total = time.perf_counter() - start
     if not isinstance(done, Answered) or done.answer.excerpts[0].article.id != added.id:
         raise SystemExit(f"the question was not answered from the uploaded PDF: {done}")
+    await services.library.store.remove_document(guild, added.id)  # a kept store stays as it was filled
     return {"pdf_pages": len(truth.page_labels), "pdf_passages": added.passages,
             "pdf_upload_s": round(uploaded, 2), "pdf_answerable_s": round(total, 2)}  # fmt: skip
 
