@@ -253,7 +253,7 @@ async def measure(args: argparse.Namespace, shape: Shape, database: Path, show: 
         answered = 0
         for n, (server, text) in enumerate(mix, 1):
             guild = shape.guild(server)
-            was_loaded = libraries.is_loaded(guild)
+            was_loaded = libraries.version_of(guild) is not None
             writes, begun, begun_cpu = timed.seconds, time.perf_counter(), time.process_time()
             step = await services.asking.check(Question(Member(user_id=n, guild_id=guild), text))
             if isinstance(step, Ready):

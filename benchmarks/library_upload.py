@@ -4,8 +4,8 @@
 
 The PDF is typeset first by the test fixtures' typesetter (not timed). Then, through the same
 service the bot uses, over a fresh SQLite database and the bundled shared library: Library.add
-(parse in the worker process, store) and the first question about the new document (which builds
-the server's engine over the shared library and its own, ranked as one corpus).
+(parse in the worker process, store, build the server's engine over the shared library and its own,
+ranked as one corpus) and the first question about the new document.
 
 Measured: seconds for the upload, for the first answer, and the two together (target ≤ 5 s on 2
 cores: "answerable within 5 s of the upload"), best and worst of --runs.

@@ -19,6 +19,7 @@ from bot.core.ranking import RerankOptions
 from bot.ingest.options import DEFAULT_MAX_BYTES, IngestOptions
 from bot.library import LibraryOptions
 from bot.library.registry import LibraryPolicy
+from bot.library.watch import DEFAULT_WATCH_SECONDS
 from bot.service.library import ServerLibraryOptions
 from bot.service.rules import ServiceOptions
 from bot.storage.options import StorageOptions, url_backend
@@ -51,6 +52,7 @@ class CorpusSettings:
     path: Path = field(default_factory=bundled_corpus_dir)
     max_file_bytes: int | None = LibraryOptions.max_file_bytes  # the .txt/.md cap; None: ingest.max_bytes
     max_passage_chars: int = LibraryOptions.max_passage_chars
+    watch_seconds: float = DEFAULT_WATCH_SECONDS  # how often `studybot run` looks for changed files; 0: never
 
 
 @dataclass(frozen=True)
@@ -344,6 +346,9 @@ def _check_values(settings: Settings, reader: _Reader, top: dict[str, tuple[yaml
     for key in ("max_pages", "max_unpacked_bytes", "max_unpack_ratio", "max_text_chars"):
         require(getattr(s.ingest, key) > 0, "ingest", key, "must be a positive whole number")
     require(200 <= s.corpus.max_passage_chars <= 5000, "corpus", "max_passage_chars", "must be 200..5000")
+    watch = s.corpus.watch_seconds
+    require(watch == 0 or (math.isfinite(watch) and 0.1 <= watch <= 3600), "corpus", "watch_seconds",
+            "must be 0 (no watching) or a number of seconds from 0.1 to 3600")  # fmt: skip
     for key in ("api_base_url", "gateway_url"):
         url = getattr(s.discord, key)
         schemes = ("http://", "https://") if key == "api_base_url" else ("ws://", "wss://")

@@ -9,6 +9,7 @@ from bot.core.ranking import RerankOptions
 from bot.ingest.options import IngestOptions
 from bot.library import LibraryOptions, open_library
 from bot.library.registry import Libraries, LibraryPolicy
+from bot.library.watch import FolderKey, FolderWatcher, load_shared
 from bot.service.library import ServerLibraryOptions
 from bot.service.rules import ServiceOptions
 from bot.storage import StorageOptions, StorageUnavailable, sqlite_url
@@ -103,3 +104,13 @@ def server_libraries(settings: Settings, shared: Engine, store) -> Libraries:
 def open_shared_library(settings: Settings, *, save: bool = False, progress: Progress | None = None) -> Engine:
     """The host's corpus folder as an engine (from its saved index when fresh)."""
     return open_library(library_options(settings), save=save, progress=progress)
+
+
+def load_shared_library(settings: Settings) -> tuple[Engine, FolderKey]:
+    """The shared library for `studybot run`, and the state of the folder it was read from."""
+    return load_shared(library_options(settings))
+
+
+def folder_watcher(settings: Settings, libraries: Libraries, loaded_key: FolderKey) -> FolderWatcher:
+    """Keeps the running bot's shared library in step with the host folder (corpus.watch_seconds)."""
+    return FolderWatcher(library_options(settings), libraries, loaded_key, interval=settings.corpus.watch_seconds)

@@ -13,7 +13,7 @@ from pathlib import Path
 from testing.fake_discord import FakeDiscord
 
 TOKEN = "e2e.secret-token.DO-NOT-LOG-0123456789"
-GUILD, OTHER_GUILD = 9001, 9002
+GUILD, OTHER_GUILD, THIRD_GUILD = 9001, 9002, 9003
 MANAGE_GUILD = 1 << 5
 
 
@@ -58,9 +58,9 @@ class BotProcess:
 
 
 def write_config(path: Path, fake: FakeDiscord, data_dir: Path, *, corpus: Path | None = None,
-                 storage: dict | None = None, **discord_keys) -> Path:  # fmt: skip
-    """A config for the bot against `fake`; `storage` keys (e.g. {"url": "postgresql://…"}) and
-    `discord_keys` (YAML values, e.g. shard_ids="[1]") as given."""
+                 storage: dict | None = None, library: dict | None = None, **discord_keys) -> Path:  # fmt: skip
+    """A config for the bot against `fake`; `storage` keys (e.g. {"url": "postgresql://…"}), `library`
+    keys and `discord_keys` (YAML values, e.g. shard_ids="[1]") as given."""
     discord_keys = {
         "api_base_url": fake.api_base_url,
         "gateway_url": fake.gateway_url,
@@ -72,6 +72,7 @@ def write_config(path: Path, fake: FakeDiscord, data_dir: Path, *, corpus: Path 
         f"data_dir: {data_dir}",
         *([f"corpus: {{path: {corpus}}}"] if corpus else []),
         *(["storage:", *(f"  {key}: {value}" for key, value in storage.items())] if storage else []),
+        *(["library:", *(f"  {key}: {value}" for key, value in library.items())] if library else []),
         "logging: {level: DEBUG}",
         "discord:",
         *(f"  {key}: {value}" for key, value in discord_keys.items()),

@@ -180,3 +180,12 @@ def test_ingest_caps_per_format_reach_the_loader():
 def test_bad_ingest_keys_are_named(text, words):
     with pytest.raises(ConfigError, match=re.escape(words)):
         parse_settings(text)
+
+
+def test_corpus_watch_seconds_defaults_to_a_few_seconds_and_names_the_key_when_bad():
+    assert 0 < Settings().corpus.watch_seconds <= 5  # a change lands within two polls and a rebuild
+    assert parse_settings("corpus:\n  watch_seconds: 0\n").corpus.watch_seconds == 0  # off
+    assert parse_settings("corpus:\n  watch_seconds: 0.5\n").corpus.watch_seconds == 0.5
+    for bad in ("-1", "0.01", ".nan", "7200", "often"):
+        with pytest.raises(ConfigError, match=re.escape("'corpus.watch_seconds'")):
+            parse_settings(f"corpus:\n  watch_seconds: {bad}\n", source="bot.yaml")

@@ -17,7 +17,7 @@ from bot.app import render
 from bot.app.interactions import defer, member, refused, report_failure, respond
 from bot.core.engine import Engine
 from bot.service import messages
-from bot.service.answers import PageView, page_count, page_excerpts
+from bot.service.answers import DocumentChange, PageView, page_count, page_excerpts
 from bot.service.asking import Question, Unanswered, normalise
 from bot.storage.records import AnswerRecord
 
@@ -132,7 +132,7 @@ class FullButton(_AnswerButton, discord.ui.DynamicItem[discord.ui.Button], templ
         if record is None:
             return
         passage_id = await interaction.client.services.answers.excerpt_passage(record, self.arg)  # type: ignore
-        if await refused(interaction, passage_id):
+        if await refused(interaction, passage_id) or await _changed(interaction, passage_id):
             return
         await show_passage(interaction, passage_id, answer_id=record.id)
 
@@ -141,10 +141,13 @@ class NavButton(_AnswerButton, discord.ui.DynamicItem[discord.ui.Button], templa
     action = "nav"
 
     async def handle(self, interaction: discord.Interaction) -> None:
-        if self.answer_id != NO_ANSWER and await self.stored(interaction) is None:
+        record = await self.stored(interaction) if self.answer_id != NO_ANSWER else None
+        if self.answer_id != NO_ANSWER and record is None:
             return
         keys = await interaction.client.passage_keys(interaction.guild_id)  # type: ignore[attr-defined]
         passage_id = keys.passage_id(self.arg)
+        if record is not None and await _changed_since(interaction, record, passage_id):
+            return
         if passage_id is None:
             await respond(interaction, content=messages.PASSAGE_GONE, ephemeral=True)
             return
@@ -157,13 +160,16 @@ class ShareButton(_AnswerButton, discord.ui.DynamicItem[discord.ui.Button], temp
     action = "share"
 
     async def handle(self, interaction: discord.Interaction) -> None:
-        if self.answer_id != NO_ANSWER and await self.stored(interaction) is None:
+        record = await self.stored(interaction) if self.answer_id != NO_ANSWER else None
+        if self.answer_id != NO_ANSWER and record is None:
             return
         services = interaction.client.services  # type: ignore[attr-defined]
         who = member(interaction)
         refusal = services.rules.channel_refusal(who, await services.rules.settings(who.guild_id))
         keys = await interaction.client.passage_keys(interaction.guild_id)  # type: ignore[attr-defined]
         passage_id = keys.passage_id(self.arg)
+        if record is not None and await _changed_since(interaction, record, passage_id):
+            return
         found = await services.answers.passage(interaction.guild_id, passage_id) if passage_id else None
         if refusal or found is None:
             await respond(interaction, content=refusal.message if refusal else messages.PASSAGE_GONE, ephemeral=True)
@@ -173,6 +179,24 @@ class ShareButton(_AnswerButton, discord.ui.DynamicItem[discord.ui.Button], temp
 
 
 BUTTONS = (PageButton, VoteButton, FullButton, NavButton, ShareButton)
+
+
+def _title(change: DocumentChange) -> str | None:
+    return render.safe(change.title, 100) if change.title else None
+
+
+async def _changed(interaction: discord.Interaction, outcome: object) -> bool:
+    """If the outcome is a DocumentChange, tell the member privately what became of the document."""
+    if not isinstance(outcome, DocumentChange):
+        return False
+    await respond(interaction, content=messages.document_changed(_title(outcome), outcome.replaced), ephemeral=True)
+    return True
+
+
+async def _changed_since(interaction: discord.Interaction, record: AnswerRecord, passage_id: str | None) -> bool:
+    """A passage reached from the answer whose document changed since: say so instead of showing it."""
+    answers = interaction.client.services.answers  # type: ignore[attr-defined]
+    return await _changed(interaction, await answers.document_change(record, passage_id))
 
 
 def _only_they_see(interaction: discord.Interaction) -> bool:
@@ -210,11 +234,12 @@ def answer_view(record: AnswerRecord, page: int, *, disabled: bool = False) -> d
 
 
 def page_embed(view: PageView) -> discord.Embed:
+    """A page of a stored answer; excerpts whose document was removed or replaced since are named
+    in a note instead of being shown less without a word."""
     record = view.record
-    embed = render.answer_embed(view.answer, page=view.page, page_size=record.page_size, excerpts=view.shown)
-    if view.note:  # excerpts whose document was removed: say so instead of showing less without a word
-        embed.description = f"{embed.description}\n{view.note}" if view.shown and embed.description else view.note
-    return embed
+    note = " ".join(messages.document_changed(_title(change), change.replaced) for change in view.changes)
+    return render.answer_embed(view.answer, page=view.page, page_size=record.page_size, excerpts=view.shown,
+                               note=note or None)  # fmt: skip
 
 
 # ---------------------------------------------------------------- asking

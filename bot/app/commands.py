@@ -55,6 +55,13 @@ async def footnote_choices(interaction: discord.Interaction, current: str) -> li
     return [app_commands.Choice(name=n, value=v) for n, v in render.choices(items, current)]
 
 
+async def document_choices(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    """The server's own documents (never another server's, none in a DM)."""
+    library = interaction.client.services.library  # type: ignore[attr-defined]
+    items = await library.document_items(member(interaction))
+    return [app_commands.Choice(name=n, value=v) for n, v in render.choices(items, current)]
+
+
 async def passage_choices(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
     """Passage ids starting with what was typed; else the passages the typed words find."""
     engine = await _engine(interaction)
@@ -179,19 +186,34 @@ async def settings_command(
 
 
 @app_commands.command(name="stats", description="Questions, answers and feedback in this server (Manage Server)")
+@app_commands.describe(document="One of this server's documents: the questions answered from it and their feedback")
+@app_commands.autocomplete(document=document_choices)
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_guild=True)
 @tracked
-async def stats_command(interaction: discord.Interaction) -> None:
-    stats = await interaction.client.services.admin.stats(member(interaction))  # type: ignore[attr-defined]
-    if await refused(interaction, stats):
+async def stats_command(interaction: discord.Interaction, document: str | None = None) -> None:
+    admin = interaction.client.services.admin  # type: ignore[attr-defined]
+    if document is not None:
+        use = await admin.document_stats(member(interaction), document.strip())
+        if await refused(interaction, use):
+            return
+        embed = render.document_stats_embed(title=use.title, document_id=use.document_id, answers=use.stats.answers,
+                                            up=use.stats.feedback_up, down=use.stats.feedback_down)  # fmt: skip
+        await respond(interaction, embed=embed, ephemeral=True)
         return
+    found = await admin.stats(member(interaction))
+    if await refused(interaction, found):
+        return
+    stats = found.guild
     embed = render.stats_embed(
         asked=stats.asked,
         answered=stats.answered,
         top_unanswered=list(stats.top_unanswered),
         up=stats.feedback_up,
         down=stats.feedback_down,
+        top_documents=[
+            (d.title, d.stats.answers, d.stats.feedback_up, d.stats.feedback_down) for d in found.top_documents
+        ],
     )
     await respond(interaction, embed=embed, ephemeral=True)
 

@@ -11,11 +11,12 @@ import discord
 from discord import app_commands
 
 from bot.app import render
-from bot.app.commands import tracked
+from bot.app.commands import document_choices, tracked
 from bot.app.interactions import defer, member, refused, report_failure, respond
+from bot.app.progress import ProgressReply
 from bot.app.render.fit import new_embed
 from bot.service import messages
-from bot.service.library import COMMAND_LINE_USER, DocumentEdit, Upload
+from bot.service.library import COMMAND_LINE_USER, DocumentEdit, Upload, UploadProgress
 from bot.storage import DocumentRecord, DocumentStats
 
 PAGE_SIZE = 10
@@ -38,6 +39,10 @@ def added_text(doc: DocumentRecord) -> str:
     text = messages.document_added(render.safe(doc.title, 200), doc.passages, doc.footnotes, doc.first_page,
                                    doc.last_page, tuple(warnings))  # fmt: skip
     return text if len(text) <= render.CONTENT else text[: render.CONTENT - 1] + "…"
+
+
+def progress_text(progress: UploadProgress) -> str:
+    return messages.upload_progress(progress.stage, render.safe(progress.filename, 200), progress.at, progress.total)
 
 
 def document_embed(doc: DocumentRecord, stats: DocumentStats) -> discord.Embed:
@@ -72,11 +77,6 @@ def list_embed(documents: tuple[DocumentRecord, ...], page: int) -> discord.Embe
     return embed
 
 
-async def document_choices(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-    items = await _library(interaction).document_items(member(interaction))
-    return [app_commands.Choice(name=n, value=v) for n, v in render.choices(items, current)]
-
-
 async def _document_to_change(interaction: discord.Interaction, document: str) -> DocumentRecord | None:
     """The document to edit or remove, after the member's right to change is checked (else refused)."""
     library, who = _library(interaction), member(interaction)
@@ -89,7 +89,8 @@ async def _document_to_change(interaction: discord.Interaction, document: str) -
 
 async def add_attachment(interaction: discord.Interaction, attachment: discord.Attachment | None,
                          metadata: DocumentEdit = DocumentEdit()) -> None:  # fmt: skip
-    """Refuse at once when a cheap check says no; else acknowledge, then download, parse and store."""
+    """Refuse at once when a cheap check says no; else acknowledge, then download, parse and store,
+    the deferred reply showing how far it has got until it says what came in."""
     if attachment is None:
         await respond(interaction, content=messages.NO_ATTACHMENT, ephemeral=True)
         return
@@ -97,7 +98,8 @@ async def add_attachment(interaction: discord.Interaction, attachment: discord.A
     if await refused(interaction, await library.check(who, upload, metadata)):
         return
     await defer(interaction, ephemeral=True)
-    added = await library.store_upload(who, upload, metadata)
+    async with ProgressReply(lambda text: interaction.edit_original_response(content=text)) as reply:
+        added = await library.store_upload(who, upload, metadata, lambda step: reply.show(progress_text(step)))
     if await refused(interaction, added):
         return
     await respond(interaction, content=added_text(added))

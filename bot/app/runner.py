@@ -18,7 +18,8 @@ from bot.service.services import Services
 from bot.storage import StorageError, open_store
 from bot.storage.sqlite import DatabaseInUse, exclusive
 from bot.wiring import (
-    open_shared_library,
+    folder_watcher,
+    load_shared_library,
     server_libraries,
     server_library_options,
     service_options,
@@ -84,6 +85,9 @@ def run_bot(settings: Settings) -> int:
     token = _connect_settings(settings)
     if token is None:
         return 2
+    # SIGHUP reloads the corpus folder (`studybot reload`); until the watcher listens, the first poll
+    # sees any change, so one arriving during start-up is ignored rather than ending the bot
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
     options = storage_options(settings)
     one_process = exclusive(options.sqlite_path) if options.backend == "sqlite" else contextlib.nullcontext()
     try:
@@ -117,7 +121,7 @@ def _client_options(settings: Settings) -> dict:
 
 
 async def _serve(settings: Settings, token: str) -> int:
-    engine = await asyncio.to_thread(lambda: open_shared_library(settings).prepare_lookups())
+    engine, loaded_key = await asyncio.to_thread(load_shared_library, settings)
     for warning in engine.corpus.warnings:
         log.warning("%s", warning)
     if not engine.passages:
@@ -129,11 +133,15 @@ async def _serve(settings: Settings, token: str) -> int:
         preparing = asyncio.create_task(asyncio.to_thread(libraries.prepare), name="shared-statistics")
         services = Services.create(libraries, store, service_options(settings), server_library_options(settings))
         store.on_change(services.apply_change)
+        watcher = folder_watcher(settings, libraries, loaded_key)
+        store.on_change(watcher.on_change)  # `studybot reload` on PostgreSQL, from any host
+        watching = asyncio.create_task(watcher.run(), name="corpus-watch")
         client = create_client(services, **_client_options(settings))
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
+        loop.add_signal_handler(signal.SIGHUP, watcher.reload_now)  # `studybot reload` on SQLite
         runner = asyncio.create_task(client.start(token), name="discord-client")
         stopper = asyncio.create_task(stop.wait(), name="signal-wait")
         await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
@@ -141,10 +149,13 @@ async def _serve(settings: Settings, token: str) -> int:
             log.info("stopping: finishing replies in flight")
             await client.shutdown(settings.discord.shutdown_grace_seconds)
         stopper.cancel()
+        watching.cancel()
         preparing.cancel()  # if still working out the shared statistics (its thread finishes on its own)
         try:
             with contextlib.suppress(asyncio.CancelledError):
                 await runner
+            with contextlib.suppress(asyncio.CancelledError):
+                await watching
         finally:
             if not client.is_closed():  # client.start failed: still release its HTTP session
                 await client.close()

@@ -1,4 +1,4 @@
-"""studybot ask | source | index | eval | library | run | sync | backup | completion.
+"""studybot ask | source | index | eval | library | run | reload | sync | backup | completion.
 
 Discord is imported only by `run` and `sync`, so the other commands start fast.
 """
@@ -62,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_library_parser(sub, common_options)
 
     command("run", "start the Discord bot (token from DISCORD_TOKEN or DISCORD_TOKEN_FILE)")
+    command("reload", "bring the corpus folder's saved index up to date and make the running bot load it now")
     command("sync", "register the slash commands with Discord, then exit")
     backup = command("backup", "copy the bot's database safely, even while the bot runs")
     backup.add_argument("dest", type=Path, metavar="DEST")

@@ -181,6 +181,72 @@ def cmd_run(args, settings: Settings) -> int:
     return run_bot(settings)
 
 
+def cmd_reload(args, settings: Settings) -> int:
+    """Bring the saved index of the corpus folder up to date here, then tell the running bots to load
+    it: on SQLite the one bot holding the database's lock (SIGHUP), on PostgreSQL every bot on the
+    database, on any host (a notice through the store's change feed; each reloads its own folder)."""
+    from bot.library.saved import saved_fingerprint
+    from bot.storage.sqlite import lock_holder
+    from bot.wiring import library_options, storage_options
+
+    sqlite = storage_options(settings).backend == "sqlite"
+    pid = lock_holder(settings.database_path) if sqlite else None
+    if sqlite and pid is None:
+        raise CommandError(f"no bot is running on {settings.database_path}, so there is nothing to reload "
+                           "(`studybot run` reads the corpus folder when it starts)", EXIT_FAILURE)  # fmt: skip
+    before = saved_fingerprint(library_options(settings))
+    engine = open_engine(settings)
+    done = "Rebuilt" if saved_fingerprint(library_options(settings)) != before else "Checked"
+    counts = [messages.plural(len(engine.articles), "article"), messages.plural(len(engine.passages), "passage"),
+              messages.plural(len(engine.corpus.warnings), "warning")]  # fmt: skip
+    print(f"{done} the index of {settings.corpus.path}: {', '.join(counts)}.")
+    for warning in engine.corpus.warnings:
+        print(f"warning: {warning}")
+    if sqlite:
+        _signal_bot(pid, settings.database_path)
+        print(f"Asked the bot (process {pid}) to reload; it answers from the new index once loaded, "
+              "and its log says what changed.")  # fmt: skip
+    else:
+        _publish_reload(settings)
+        print("Sent a reload notice to every bot on the PostgreSQL database; each reloads its own corpus "
+              "folder, and its log says what changed.")  # fmt: skip
+    return EXIT_OK
+
+
+def _signal_bot(pid: int, database: Path) -> None:
+    import os
+    import signal
+
+    if pid == 0:
+        raise CommandError(f"a bot holds {database} but did not record its process id (an older Studybot?); "
+                           "restart it to load the corpus folder", EXIT_FAILURE)  # fmt: skip
+    try:
+        os.kill(pid, signal.SIGHUP)
+    except ProcessLookupError:
+        raise CommandError(f"the bot (process {pid}) on {database} has just stopped; nothing to reload",
+                           EXIT_FAILURE) from None  # fmt: skip
+    except PermissionError:
+        raise CommandError(f"not allowed to signal the bot (process {pid}); run `studybot reload` as the "
+                           "user that runs it", EXIT_FAILURE) from None  # fmt: skip
+
+
+def _publish_reload(settings: Settings) -> None:
+    import asyncio
+
+    from bot.library.watch import RELOAD_NOTICE
+    from bot.storage import StorageError, open_store
+    from bot.wiring import storage_options
+
+    async def publish() -> None:
+        async with await open_store(storage_options(settings)) as store:
+            await store.publish(RELOAD_NOTICE, None)
+
+    try:
+        asyncio.run(publish())
+    except StorageError as exc:
+        raise CommandError(str(exc), EXIT_FAILURE) from None
+
+
 def cmd_sync(args, settings: Settings) -> int:
     from bot.app.runner import sync_commands
 
@@ -256,6 +322,7 @@ COMMANDS = {
     "index": cmd_index,
     "eval": cmd_eval,
     "run": cmd_run,
+    "reload": cmd_reload,
     "sync": cmd_sync,
     "backup": cmd_backup,
     "migrate": cmd_migrate,

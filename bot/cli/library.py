@@ -95,6 +95,9 @@ class _NoLoadedLibraries:
     def forget(self, guild_id: int) -> None:
         pass
 
+    async def engine_for(self, guild_id: int) -> None:
+        pass  # nor builds one after an upload
+
 
 def _read_file(path: Path) -> bytes:
     try:

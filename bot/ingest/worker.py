@@ -10,6 +10,9 @@ capped at a few MB, and a process costs more than the parsing).
     ingest_file(name, data, …)        → ParsedArticle, or SkipFile (the one call loaders make)
     await ingest_file_async(…)        the same, off the event loop
     run_limited(function, *args, …)   any picklable function under the same limits
+
+Given `on_progress`, the child's reader reports the page it reads (bot.ingest.progress) back over
+the result pipe, at most every PROGRESS_INTERVAL seconds, and the waiting thread calls it.
 """
 
 from __future__ import annotations
@@ -22,9 +25,11 @@ import multiprocessing
 import os
 import sys
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
+from bot.ingest import progress
 from bot.ingest.document import ReadLimits, SkipFile
 from bot.ingest.formats import Reader, reader_for, unreadable_format
 from bot.ingest.options import IngestOptions
@@ -39,6 +44,7 @@ log = logging.getLogger("studybot.ingest")
 _CONTEXT = multiprocessing.get_context("forkserver")
 _CONTEXT.set_forkserver_preload(["bot.ingest.worker"])  # each child forks with the readers imported
 _MAIN_LOCK = threading.Lock()
+PROGRESS_INTERVAL = 0.25  # seconds between two progress reports of a child
 
 
 def format_key(reader: Reader) -> str:
@@ -55,8 +61,10 @@ def ingest_file(
     manifest_entry: dict | None = None,
     max_passage_chars: int = 1200,
     options: IngestOptions | None = None,
+    on_progress: progress.Listener | None = None,
 ) -> ParsedArticle:
-    """A file's bytes → its article and warnings. Raises SkipFile (format, size, time, memory, damage)."""
+    """A file's bytes → its article and warnings. Raises SkipFile (format, size, time, memory, damage).
+    `on_progress(page, pages)` hears how far a reader in a worker has got (called from this thread)."""
     options = options or IngestOptions()
     reader = reader_for(name)
     if reader is None:
@@ -66,17 +74,21 @@ def ingest_file(
     job = (reader, name, data, options.limits_for(key), article_id, path, manifest_entry, max_passage_chars)
     if not options.needs_worker(key):
         return read_and_build(*job)
+    limits = {"timeout_seconds": options.timeout_seconds, "max_memory_mb": options.max_memory_mb,
+              "on_progress": on_progress}  # fmt: skip
     try:
-        return run_limited(read_and_build, *job, timeout_seconds=options.timeout_seconds,
-                           max_memory_mb=options.max_memory_mb)  # fmt: skip
+        return run_limited(read_and_build, *job, **limits)
     except _Unpicklable:  # a reader holding unpicklable state: the child finds it by the file name
-        return run_limited(read_and_build, None, *job[1:], timeout_seconds=options.timeout_seconds,
-                           max_memory_mb=options.max_memory_mb)  # fmt: skip
+        return run_limited(read_and_build, None, *job[1:], **limits)
 
 
-async def ingest_file_async(name: str, data: bytes, **kwargs: Any) -> ParsedArticle:
-    """ingest_file without blocking the event loop: a thread waits for the worker process."""
+async def ingest_file_async(name: str, data: bytes, on_progress: progress.Listener | None = None,
+                            **kwargs: Any) -> ParsedArticle:  # fmt: skip
+    """ingest_file without blocking the event loop: a thread waits for the worker process;
+    `on_progress` is called on the event loop."""
     loop = asyncio.get_running_loop()
+    if on_progress is not None:
+        kwargs["on_progress"] = functools.partial(loop.call_soon_threadsafe, on_progress)
     return await loop.run_in_executor(None, functools.partial(ingest_file, name, data, **kwargs))
 
 
@@ -106,12 +118,15 @@ class _Unpicklable(Exception):
     pass
 
 
-def run_limited(function: Callable[..., Any], *args: Any, timeout_seconds: float, max_memory_mb: int) -> Any:
+def run_limited(function: Callable[..., Any], *args: Any, timeout_seconds: float, max_memory_mb: int,
+                on_progress: progress.Listener | None = None) -> Any:  # fmt: skip
     """function(*args) in a child process: ended past `timeout_seconds`, its memory capped at
     `max_memory_mb` beyond what the child starts with. Returns its result or re-raises its SkipFile;
-    past a limit raises SkipFile naming it. `function` and `args` must pickle (module-level)."""
+    past a limit raises SkipFile naming it. `function` and `args` must pickle (module-level).
+    `on_progress` hears what the child reports through bot.ingest.progress."""
     receiver, sender = _CONTEXT.Pipe(duplex=False)
-    process = _CONTEXT.Process(target=_child, args=(sender, max_memory_mb, function, args), daemon=True)
+    process = _CONTEXT.Process(target=_child, args=(sender, max_memory_mb, on_progress is not None, function, args),
+                               daemon=True)  # fmt: skip
     try:
         try:
             with _main_not_reimported():
@@ -119,10 +134,11 @@ def run_limited(function: Callable[..., Any], *args: Any, timeout_seconds: float
         except (TypeError, AttributeError, ValueError) as exc:  # pickling the job failed
             raise _Unpicklable(str(exc)) from None
         sender.close()
-        if not receiver.poll(timeout_seconds):
-            raise SkipFile(f"took longer than {timeout_seconds:g} s (ingest.timeout_seconds); reading stopped")
         try:
-            status, value = receiver.recv()
+            status, value = _outcome(receiver, time.monotonic() + timeout_seconds, on_progress)
+        except TimeoutError:
+            limit = f"{timeout_seconds:g} s (ingest.timeout_seconds)"
+            raise SkipFile(f"took longer than {limit}; reading stopped") from None
         except EOFError:  # the child died without a word: killed, or out of memory inside C code
             process.join(timeout=5)
             code = process.exitcode
@@ -146,6 +162,18 @@ def run_limited(function: Callable[..., Any], *args: Any, timeout_seconds: float
     raise SkipFile(value)
 
 
+def _outcome(receiver: Any, deadline: float, on_progress: progress.Listener | None) -> tuple[str, Any]:
+    """The child's (status, value), passing its progress reports on; TimeoutError past `deadline`."""
+    while True:
+        if not receiver.poll(max(0.0, deadline - time.monotonic())):
+            raise TimeoutError
+        status, value = receiver.recv()
+        if status != "progress":
+            return status, value
+        if on_progress is not None:
+            on_progress(*value)
+
+
 @contextlib.contextmanager
 def _main_not_reimported():
     """Start a child without it re-importing the program's __main__ (for the bot, its whole command
@@ -164,10 +192,11 @@ def _main_not_reimported():
             main.__dict__.update(hidden)
 
 
-def _child(sender: Any, max_memory_mb: int, function: Callable[..., Any], args: tuple) -> None:
+def _child(sender: Any, max_memory_mb: int, reports: bool, function: Callable[..., Any], args: tuple) -> None:
     _limit_memory(max_memory_mb)
     try:
-        result: tuple[str, Any] = ("ok", function(*args))
+        with progress.listening(_Reporter(sender)) if reports else contextlib.nullcontext():
+            result: tuple[str, Any] = ("ok", function(*args))
     except MemoryError:
         result = ("memory", None)
     except SkipFile as exc:
@@ -177,6 +206,19 @@ def _child(sender: Any, max_memory_mb: int, function: Callable[..., Any], args: 
     except MemoryError:
         sender.send(("memory", None))
     sender.close()
+
+
+class _Reporter:
+    """In the child: sends ("progress", (page, pages)) to the parent, at most every PROGRESS_INTERVAL s."""
+
+    def __init__(self, sender: Any) -> None:
+        self.sender, self.last = sender, -PROGRESS_INTERVAL
+
+    def __call__(self, at: int, total: int | None) -> None:
+        now = time.monotonic()
+        if now - self.last >= PROGRESS_INTERVAL:
+            self.last = now
+            self.sender.send(("progress", (at, total)))
 
 
 def _limit_memory(max_memory_mb: int) -> None:
@@ -193,4 +235,3 @@ def _limit_memory(max_memory_mb: int) -> None:
     if hard != resource.RLIM_INFINITY:
         limit = min(limit, hard)
     resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
-

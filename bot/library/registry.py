@@ -93,9 +93,10 @@ class Libraries:
         """Servers whose own library is loaded, least recently used first."""
         return tuple(self._loaded)
 
-    def is_loaded(self, guild_id: int) -> bool:
-        """Whether the server's own library is loaded now (its next question need not read the store)."""
-        return guild_id in self._loaded
+    def version_of(self, guild_id: int | None) -> str | None:
+        """The version of the server's own library as loaded now; None when none is loaded."""
+        loaded = self._loaded.get(guild_id) if guild_id is not None else None
+        return loaded[0] if loaded else None
 
     def prepare(self) -> None:
         """Work out the shared library's statistics for ranking it beside a server's own (one pass over

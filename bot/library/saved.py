@@ -92,6 +92,14 @@ def index_dir(options: LibraryOptions) -> Path:
     return Path(options.data_dir) / "index" / folder_key
 
 
+def saved_fingerprint(options: LibraryOptions) -> str | None:
+    """The fingerprint of this folder's saved index (None: none saved): changes whenever it is saved anew."""
+    try:
+        return _read_key(index_dir(options) / "fingerprint")
+    except OSError:
+        return None
+
+
 def open_library(options: LibraryOptions, *, save: bool = False, progress: Progress | None = None) -> Engine:
     """The engine for this corpus folder. `save` (studybot index) always writes the saved copy."""
     engine_options = options.engine
@@ -100,6 +108,7 @@ def open_library(options: LibraryOptions, *, save: bool = False, progress: Progr
         engine = _load_saved(folder, options)
         if engine is not None:
             return engine
+    quick = stat_key(options)  # before reading: a file changed meanwhile shows as changed next time
     key = fingerprint(options)
     corpus = load_corpus(
         options.corpus_path,
@@ -111,7 +120,7 @@ def open_library(options: LibraryOptions, *, save: bool = False, progress: Progr
     engine = Engine(corpus, engine_options, progress=progress)
     if engine_options.engine == "numpy" and engine.passages:
         try:
-            _save(folder, key, stat_key(options), engine)
+            _save(folder, key, quick, engine)
         except (OSError, packed.Unpackable) as exc:  # a read-only data folder costs speed, never the answer
             log.warning("could not save the index in %s: %s", folder, exc)
     return engine

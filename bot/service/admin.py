@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from bot.service import messages
 from bot.service.deadline import before_first_reply
 from bot.service.rules import COOLDOWN_MAX, PAGE_SIZE_MAX, Member, Refusal, ServerRules
-from bot.storage.records import GuildStats
+from bot.storage.records import DocumentUse, GuildStats
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,14 @@ class SettingsView:
     threads: bool = False
 
 
+@dataclass(frozen=True)
+class ServerStats:
+    """/stats: the server's questions and votes, and its own documents its answers quote most."""
+
+    guild: GuildStats
+    top_documents: tuple[DocumentUse, ...]
+
+
 class Admin:
     def __init__(self, store, rules: ServerRules):
         self.store = store
@@ -71,10 +79,30 @@ class Admin:
             threads=bool(guild.threads),
         )
 
-    async def stats(self, member: Member) -> GuildStats | Refusal:
+    async def stats(self, member: Member, top_documents: int = 5) -> ServerStats | Refusal:
         if member.guild_id is None or not member.can_manage:
             return Refusal(messages.MANAGE_STATS_ONLY)
-        return await before_first_reply(self.store.guild_stats(member.guild_id), "count the statistics")
+
+        async def read() -> ServerStats:
+            guild = await self.store.guild_stats(member.guild_id)
+            return ServerStats(guild, await self.store.top_documents(member.guild_id, top_documents))
+
+        return await before_first_reply(read(), "count the statistics")  # both reads within one bound
+
+    async def document_stats(self, member: Member, document_id: str) -> DocumentUse | Refusal:
+        """Answers quoting one of the server's own documents, and their votes; another server's
+        document (a crafted id) is unknown here."""
+        if member.guild_id is None or not member.can_manage:
+            return Refusal(messages.MANAGE_STATS_ONLY)
+
+        async def read() -> DocumentUse | Refusal:
+            document = await self.store.get_document(member.guild_id, document_id)
+            if document is None:
+                return Refusal(messages.UNKNOWN_DOCUMENT)
+            stats = await self.store.document_stats(member.guild_id, document.id)
+            return DocumentUse(document.id, document.title, stats)
+
+        return await before_first_reply(read(), "count the statistics")
 
 
 def _validated(member: Member, change: SettingsChange) -> dict | Refusal:

@@ -3,18 +3,33 @@
 Answers live in the store under a random id carried in every button, so buttons keep working
 after a restart. A button is input, not trust: each action re-checks server, asker, privacy and
 expiry against the stored answer.
+
+An answer remembers the version and title of every document it quotes (bot.core.versions): an
+excerpt whose document was since removed or replaced by other text is not shown as if it still
+were; the member is told which document changed instead.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass
 
+from bot.core.engine import Engine
 from bot.core.models import Answer, Excerpt, PassageLookup
+from bot.core.versions import article_version
 from bot.service import messages
 from bot.service.deadline import before_first_reply
 from bot.service.rules import Member, Refusal
 from bot.storage.records import AnswerRecord, ExcerptRecord
+
+
+@dataclass(frozen=True)
+class DocumentChange:
+    """A document an answer quoted is no longer as it was: removed, or replaced by other text."""
+
+    title: str | None  # as quoted; None in answers stored before titles were kept
+    replaced: bool  # False: removed from the reading list
 
 
 @dataclass(frozen=True)
@@ -23,18 +38,18 @@ class PageView:
 
     record: AnswerRecord
     page: int
-    answer: Answer  # every excerpt still in the readings
+    answer: Answer  # every excerpt still in the readings as it was quoted
     shown: tuple[Excerpt, ...]  # the excerpts on this page
-    removed: int = 0  # excerpts of this page whose document has since left the reading list
+    changes: tuple[DocumentChange, ...] = ()  # documents of this page's other excerpts, changed since
 
     @property
     def pages(self) -> int:
         return page_count(self.record)
 
     @property
-    def note(self) -> str | None:
-        """What to tell the reader about excerpts that can no longer be shown."""
-        return messages.EXCERPTS_REMOVED if self.removed else None
+    def removed(self) -> int:
+        """How many of this page's excerpts cannot be shown."""
+        return len(page_excerpts(self.record, self.page)) - len(self.shown)
 
 
 def page_count(record: AnswerRecord) -> int:
@@ -44,6 +59,24 @@ def page_count(record: AnswerRecord) -> int:
 def page_excerpts(record: AnswerRecord, page: int) -> list[ExcerptRecord]:
     start = (page - 1) * record.page_size
     return list(record.excerpts[start : start + record.page_size])
+
+
+def article_id_of(passage_id: str) -> str:
+    """Passage ids are f"{article id}:{ordinal}" (article ids hold no colon)."""
+    return passage_id.rpartition(":")[0]
+
+
+def as_quoted(engine: Engine, stored: ExcerptRecord) -> PassageLookup | DocumentChange:
+    """The excerpt's passage as the readings have it now, if its document is still the one quoted."""
+    found = engine.passage(stored.passage_id)
+    if stored.document_version is None:  # stored before versions were kept: only a removal is known
+        return found or DocumentChange(stored.document_title, replaced=False)
+    article = engine.article(article_id_of(stored.passage_id))
+    if found is not None and article is not None and article_version(article) == stored.document_version:
+        return found
+    title = (stored.document_title or "").casefold()
+    same_title = bool(title) and any(a.title.casefold() == title for a in engine.articles)
+    return DocumentChange(stored.document_title, replaced=article is not None or same_title)
 
 
 class StoredAnswers:
@@ -65,19 +98,27 @@ class StoredAnswers:
     def expired(record: AnswerRecord) -> bool:
         return time.time() > record.expires_at
 
-    async def view(self, record: AnswerRecord, page: int) -> PageView:
+    async def _as_quoted(self, record: AnswerRecord) -> dict[int, PassageLookup | DocumentChange]:
+        """rank → each excerpt as the readings have it now (fingerprints take a while for a long
+        document the first time: off the event loop)."""
         engine = await self.libraries.engine_for(record.guild_id)
-        excerpts = []
-        for stored in record.excerpts:
-            found = engine.passage(stored.passage_id)
-            if found is not None:
-                highlights = tuple(map(tuple, stored.highlights))
-                excerpt = Excerpt(stored.rank, stored.score, found.passage, found.article, stored.quote, highlights)
-                excerpts.append(excerpt)
-        answer = Answer(record.question, True, record.weak, record.matched_terms, record.unknown_terms, tuple(excerpts))
+        return await asyncio.to_thread(lambda: {stored.rank: as_quoted(engine, stored) for stored in record.excerpts})
+
+    async def view(self, record: AnswerRecord, page: int) -> PageView:
+        now = await self._as_quoted(record)
         on_page = {e.rank for e in page_excerpts(record, page)}
+        excerpts, changes = [], []
+        for stored in record.excerpts:
+            found = now[stored.rank]
+            if isinstance(found, DocumentChange):
+                if stored.rank in on_page and found not in changes:
+                    changes.append(found)
+                continue
+            highlights = tuple(map(tuple, stored.highlights))
+            excerpts.append(Excerpt(stored.rank, stored.score, found.passage, found.article, stored.quote, highlights))
+        answer = Answer(record.question, True, record.weak, record.matched_terms, record.unknown_terms, tuple(excerpts))
         shown = tuple(e for e in excerpts if e.rank in on_page)
-        return PageView(record, page, answer, shown, removed=len(on_page) - len(shown))
+        return PageView(record, page, answer, shown, tuple(changes))
 
     async def turn_page(self, record: AnswerRecord, page_arg: str) -> PageView | Refusal:
         """A page of the answer. Who sees it is the front end's choice: the asker's shared message
@@ -98,14 +139,21 @@ class StoredAnswers:
         up, down = await self.store.record_feedback(record.id, member.user_id, value, time.time())
         return messages.thanks_for_vote(value > 0, up, down)
 
-    async def excerpt_passage(self, record: AnswerRecord, rank_arg: str) -> str | Refusal:
-        """The passage id behind an excerpt's button; a polite refusal when its document was removed."""
+    async def excerpt_passage(self, record: AnswerRecord, rank_arg: str) -> str | DocumentChange | Refusal:
+        """The passage id behind an excerpt's button, or what became of its document since."""
         stored = next((e for e in record.excerpts if str(e.rank) == rank_arg), None)
         if stored is None:
             return Refusal(messages.NO_SUCH_EXCERPT)
-        if (await self.libraries.engine_for(record.guild_id)).passage(stored.passage_id) is None:
-            return Refusal(messages.DOCUMENT_REMOVED)
-        return stored.passage_id
+        found = (await self._as_quoted(record))[stored.rank]
+        return found if isinstance(found, DocumentChange) else stored.passage_id
+
+    async def document_change(self, record: AnswerRecord, passage_id: str | None) -> DocumentChange | None:
+        """For a passage reached from the answer (a neighbour, a share): its document's change since
+        the answer quoted it. A passage id no longer known (None) reports any quoted document changed."""
+        article_id = article_id_of(passage_id) if passage_id else None
+        now = await self._as_quoted(record)
+        reached = (now[e.rank] for e in record.excerpts if article_id in (None, article_id_of(e.passage_id)))
+        return next((found for found in reached if isinstance(found, DocumentChange)), None)
 
     async def passage(self, guild_id: int | None, passage_id: str) -> PassageLookup | None:
         return (await self.libraries.engine_for(guild_id)).passage(passage_id)

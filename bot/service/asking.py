@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from bot.core.answer import QuestionTerms
 from bot.core.models import Answer, Article
+from bot.core.versions import article_version
 from bot.service import messages
 from bot.service.rules import Member, Refusal, ServerRules
 from bot.storage import StorageUnavailable
@@ -63,6 +64,11 @@ class Answered:
     private: bool
 
 
+def quoted_versions(answer: Answer) -> dict[str, str]:
+    """Article id → version of every document the answer quotes (hashing: run it off the event loop)."""
+    return {e.article.id: article_version(e.article) for e in answer.excerpts}
+
+
 def normalise(question: str) -> str:
     return " ".join(question.split())[:QUESTION_MAX]
 
@@ -98,11 +104,13 @@ class Asking:
         question = ready.question
         engine = await self.libraries.engine_for(question.member.guild_id)
         max_results = self.rules.options.max_results
+        library_version = self.libraries.version_of(question.member.guild_id)  # of `engine`: no await between
         answer = await asyncio.to_thread(engine.ask, question.text, max_results, question.article_id, ready.terms)
         record = None
         if answer.answered:
+            versions = await asyncio.to_thread(quoted_versions, answer)
             try:
-                record = await self.store.save_answer(self._record(question, answer, ready))
+                record = await self.store.save_answer(self._record(question, answer, ready, library_version, versions))
             except StorageUnavailable:
                 log.debug("answer not stored: the database is unavailable")
         await self._log(question, answer, record.id if record else None)
@@ -121,7 +129,8 @@ class Asking:
         except StorageUnavailable:
             log.debug("question not logged: the database is unavailable")
 
-    def _record(self, question: Question, answer: Answer, ready: Ready) -> AnswerRecord:
+    def _record(self, question: Question, answer: Answer, ready: Ready, library_version: str | None,
+                versions: dict[str, str]) -> AnswerRecord:  # fmt: skip
         now = time.time()
         member = question.member
         return AnswerRecord(
@@ -140,6 +149,9 @@ class Asking:
             page_size=ready.page_size,
             page=1,
             excerpts=tuple(
-                ExcerptRecord(e.rank, e.passage.id, e.score, e.quote, tuple(e.highlights)) for e in answer.excerpts
-            ),
+                ExcerptRecord(e.rank, e.passage.id, e.score, e.quote, tuple(e.highlights), versions[e.article.id],
+                              e.article.title)
+                for e in answer.excerpts
+            ),  # fmt: skip
+            library_version=library_version,
         )

@@ -4,11 +4,12 @@ Everyone may list and read; changing needs Manage Server or the server's librari
 here, not only by Discord. Uploads are hostile input: the file is downloaded only from the
 configured attachment hosts, refused before download when its declared size is over the limit,
 parsed in a worker process (bot.ingest.worker), and stored only whole (quotas checked in the adding transaction).
+An upload reports how far it has got (UploadProgress: downloading, reading page k of n, indexing)
+to a callback the front end gives, which words it with messages.upload_progress.
 """
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import ipaddress
 import logging
@@ -16,8 +17,8 @@ import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
+from typing import Literal
 from urllib.parse import urlsplit
-
 
 from bot.core.models import Article
 from bot.ingest import SkipFile
@@ -79,6 +80,25 @@ class Upload:
 
 # The bytes at an attachment url, at most `max_bytes` of them (ValueError past it).
 Download = Callable[[str, int, float], Awaitable[bytes]]
+
+
+@dataclass(frozen=True)
+class UploadProgress:
+    """How far an upload has got: downloading; reading (page `at` of `total`, where the reader
+    tells); indexing (`total` passages). Worded by messages.upload_progress."""
+
+    stage: Literal["downloading", "reading", "indexing"]
+    filename: str
+    at: int | None = None
+    total: int | None = None
+
+
+# Hears an upload's progress; called on the event loop, it must return at once (no awaiting).
+OnProgress = Callable[[UploadProgress], None]
+
+
+def _unheard(progress: UploadProgress) -> None:
+    pass
 
 
 class Library:
@@ -152,16 +172,20 @@ class Library:
         return self._cooldown_refusal(member.guild_id)
 
     async def add(
-        self, member: Member, upload: Upload, metadata: DocumentEdit = DocumentEdit()
+        self, member: Member, upload: Upload, metadata: DocumentEdit = DocumentEdit(), progress: OnProgress = _unheard
     ) -> DocumentRecord | Refusal:
         """Check, download, parse, store; the stored record (its reply: messages.document_added)."""
-        return await self.check(member, upload, metadata) or await self.store_upload(member, upload, metadata)
+        return await self.check(member, upload, metadata) or await self.store_upload(member, upload, metadata,
+                                                                                     progress)  # fmt: skip
 
     async def store_upload(
-        self, member: Member, upload: Upload, metadata: DocumentEdit = DocumentEdit()
+        self, member: Member, upload: Upload, metadata: DocumentEdit = DocumentEdit(), progress: OnProgress = _unheard
     ) -> DocumentRecord | Refusal:
-        """After `check`: download, parse in a worker, store (quotas checked again, atomically)."""
-        guild_id, limits = member.guild_id, self.options
+        """After `check`: download, parse in a worker, store (quotas checked again, atomically), and
+        build the server's index, so that the reply means "answerable now"; `progress` hears each stage."""
+        guild_id, limits, name = member.guild_id, self.options, upload.filename
+        if upload.data is None:
+            progress(UploadProgress("downloading", name))
         data = await self._bytes_of(upload)
         if isinstance(data, Refusal):
             return data
@@ -169,7 +193,9 @@ class Library:
         same = next((d for d in await self.store.list_documents(guild_id) if d.sha256 == sha256), None)
         if same is not None:
             return Refusal(messages.already_in_library(same.title))
-        parsed = await parse_upload(upload.filename, data, limits)
+        progress(UploadProgress("reading", name))
+        parsed = await parse_upload(name, data, limits,
+                                    lambda at, total: progress(UploadProgress("reading", name, at, total)))  # fmt: skip
         if isinstance(parsed, Refusal):
             return parsed
         article = _with_metadata(parsed.article, metadata)
@@ -183,12 +209,14 @@ class Library:
             footnotes=len(article.footnotes), first_page=min(pages, default=None), last_page=max(pages, default=None),
             warnings=tuple(parsed.warnings),
         )  # fmt: skip
+        progress(UploadProgress("indexing", name, total=len(article.passages)))
         try:
             saved = await self.store.add_document(record, data, article, limits.quota)
         except QuotaExceeded as exc:
             return Refusal(messages.library_full(exc.what, exc.limit))
         self.libraries.forget(guild_id)
         log.info("guild %s: added document %s (%s, passages: %d)", guild_id, saved.id, upload.filename, saved.passages)
+        await self._index(guild_id)
         return saved
 
     async def edit(self, member: Member, document_id: str, metadata: DocumentEdit) -> DocumentRecord | Refusal:
@@ -217,6 +245,14 @@ class Library:
         return found
 
     # -- helpers -------------------------------------------------------------------------------
+
+    async def _index(self, guild_id: int) -> None:
+        """Build the server's index now (in a thread) rather than at its next question. The document
+        is stored whatever happens here: a failure only leaves the build to that question."""
+        try:
+            await self.libraries.engine_for(guild_id)
+        except Exception:  # noqa: BLE001 — the upload succeeded; the next question tries again
+            log.warning("guild %s: building its index after an upload failed", guild_id, exc_info=True)
 
     def _cooldown_refusal(self, guild_id: int) -> Refusal | None:
         now = time.monotonic()
@@ -284,11 +320,14 @@ async def download_attachment(url: str, max_bytes: int, timeout: float) -> bytes
             return bytes(body)
 
 
-async def parse_upload(filename: str, data: bytes, options: ServerLibraryOptions) -> ParsedArticle | Refusal:
+async def parse_upload(
+    filename: str, data: bytes, options: ServerLibraryOptions, on_page: Callable[[int, int | None], None] | None = None
+) -> ParsedArticle | Refusal:
     """The file as an article, parsed in a worker process with the formats' time and memory limits
-    (off the event loop); a Refusal naming the file when it cannot be read."""
+    (off the event loop; `on_page(page, pages)` hears where the reader is, on the loop); a Refusal
+    naming the file when it cannot be read."""
     try:
-        return await ingest_file_async(filename, data, article_id="upload", path=filename,
+        return await ingest_file_async(filename, data, article_id="upload", path=filename, on_progress=on_page,
                                        max_passage_chars=options.max_passage_chars, options=options.ingest)  # fmt: skip
     except SkipFile as exc:
         return Refusal(messages.cannot_read(filename, str(exc)))

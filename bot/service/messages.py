@@ -96,8 +96,20 @@ UNKNOWN_DOCUMENT = "This server's reading list has no such document. Pick one fr
 NOT_AN_ATTACHMENT = "I only add files attached to Discord messages, not links."
 NO_ATTACHMENT = "That message has no file attached to add."
 LIBRARY_EMPTY = "This server's reading list is empty. Add a file with `/library add`."
-EXCERPTS_REMOVED = "Some excerpts of this answer came from a document since removed from the reading list."
-DOCUMENT_REMOVED = "That excerpt came from a document since removed from the reading list, so it can't be shown."
+
+
+def document_changed(title: str | None, replaced: bool) -> str:
+    """Why excerpts of an answer are not shown (on its page, or on one's button): their document
+    `title` (None: unknown, in answers stored before titles were kept) was removed or replaced since."""
+    document = f"‘{title}’" if title else "A document this answer quotes"
+    if replaced:
+        return (
+            f"{document} was replaced by a new version since this answer, so its old text can't be shown. "
+            "Ask again with /ask to quote the new version."
+        )
+    return f"{document} was removed from the reading list since this answer, so its excerpts can't be shown."
+
+
 LIBRARIAN_ROLE_NOT_HERE = "must be a role of this server."
 LIMIT_NAMES = {"documents": "documents", "total_bytes": "total size", "passages": "passages"}
 
@@ -181,6 +193,18 @@ def no_text_in(filename: str) -> str:
 
 def download_failed(filename: str) -> str:
     return f"I couldn't download {filename} from Discord. Please try again in a moment."
+
+
+def upload_progress(stage: str, filename: str, at: int | None = None, total: int | None = None) -> str:
+    """The deferred upload reply while the work goes on: "Downloading report.pdf…", "Reading
+    report.pdf — page 40 of 214…" (as far as the reader tells), "Indexing 1,204 passages…"."""
+    if stage == "downloading":
+        return f"Downloading {filename}…"
+    if stage == "indexing":
+        return f"Indexing {plural(total or 0, 'passage')}…"
+    if at is None:
+        return f"Reading {filename}…"
+    return f"Reading {filename} — page {at:,}{f' of {total:,}' if total else ''}…"
 
 
 # ---------------------------------------------------------------- the bot itself

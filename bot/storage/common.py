@@ -7,7 +7,7 @@ import json
 import logging
 import re
 import secrets
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from importlib import resources
 from typing import Any, NamedTuple
 
@@ -18,6 +18,8 @@ from bot.storage.records import (
     Change,
     DocumentQuota,
     DocumentRecord,
+    DocumentStats,
+    DocumentUse,
     ExcerptRecord,
     GuildSettings,
     LibraryUsage,
@@ -173,14 +175,31 @@ def edited_article(data: str, changes: dict[str, Any]) -> str:
     return json.dumps(article, ensure_ascii=False)
 
 
+def _answers_with_votes(mark) -> str:
+    """A server's stored answers (guild id: `mark(1)`), each with its up and down votes."""
+    return f"""SELECT a.id, (SELECT COUNT(*) FROM feedback AS f WHERE f.answer_id = a.id AND f.value = 1) AS up,
+                      (SELECT COUNT(*) FROM feedback AS f WHERE f.answer_id = a.id AND f.value = -1) AS down
+               FROM answers AS a WHERE a.guild_id = {mark(1)}"""
+
+
 def document_stats_sql(mark) -> str:
     """Answers of a server quoting a document, with their votes; `mark(n)` is the dialect's n-th parameter."""
-    return f"""SELECT COUNT(*), COALESCE(SUM(up), 0), COALESCE(SUM(down), 0) FROM (
-                   SELECT (SELECT COUNT(*) FROM feedback AS f WHERE f.answer_id = a.id AND f.value = 1) AS up,
-                          (SELECT COUNT(*) FROM feedback AS f WHERE f.answer_id = a.id AND f.value = -1) AS down
-                   FROM answers AS a WHERE a.guild_id = {mark(1)} AND EXISTS (
-                       SELECT 1 FROM excerpts AS e WHERE e.answer_id = a.id AND e.passage_id LIKE {mark(2)})
-               ) AS quoting"""
+    return f"""SELECT COUNT(*), COALESCE(SUM(up), 0), COALESCE(SUM(down), 0) FROM ({_answers_with_votes(mark)}) AS a
+               WHERE EXISTS (SELECT 1 FROM excerpts AS e WHERE e.answer_id = a.id AND e.passage_id LIKE {mark(2)})"""
+
+
+def top_documents_sql(mark) -> str:
+    """(id, title, answers, up, down) of a server's documents its answers quote (guild id: `mark(1)`
+    and `mark(2)`), most quoted first, at most `mark(3)` of them."""
+    return f"""SELECT d.id, d.title, COUNT(*) AS quoting, COALESCE(SUM(a.up), 0), COALESCE(SUM(a.down), 0)
+               FROM documents AS d JOIN ({_answers_with_votes(mark)}) AS a ON EXISTS (
+                   SELECT 1 FROM excerpts AS e WHERE e.answer_id = a.id AND e.passage_id LIKE d.id || ':%')
+               WHERE d.guild_id = {mark(2)}
+               GROUP BY d.id, d.title, d.added_at ORDER BY quoting DESC, d.added_at, d.id LIMIT {mark(3)}"""
+
+
+def document_uses(rows: Iterable[Sequence[Any]]) -> tuple[DocumentUse, ...]:
+    return tuple(DocumentUse(row[0], row[1], DocumentStats(int(row[2]), int(row[3]), int(row[4]))) for row in rows)
 
 
 def passage_prefix(document_id: str) -> str:
@@ -218,21 +237,30 @@ def answer_values(answer_id: str, record: AnswerRecord) -> tuple:
         bool(record.private),
         record.page_size,
         record.page,
+        record.library_version,
     )
 
 
 INSERT_ANSWER_COLUMNS = (
     "id, guild_id, channel_id, user_id, question, answered, weak, matched_terms, unknown_terms, "
-    "created_at, expires_at, private, page_size, page"
+    "created_at, expires_at, private, page_size, page, library_version"
 )
+EXCERPT_COLUMNS = "answer_id, rank, passage_id, score, quote, highlights, document_version, document_title"
 
 
 def excerpt_values(answer_id: str, record: AnswerRecord) -> list[tuple]:
-    """The excerpts rows for `record`: (answer_id, rank, passage_id, score, quote, highlights)."""
+    """The excerpts rows for `record`, in the column order of EXCERPT_COLUMNS."""
     return [
-        (answer_id, e.rank, e.passage_id, e.score, e.quote, json.dumps([[int(a), int(b)] for a, b in e.highlights]))
+        (answer_id, e.rank, e.passage_id, e.score, e.quote, json.dumps([[int(a), int(b)] for a, b in e.highlights]),
+         e.document_version, e.document_title)
         for e in record.excerpts
-    ]
+    ]  # fmt: skip
+
+
+def insert_sql(table: str, columns: str, mark: Callable[[int], str]) -> str:
+    """INSERT INTO `table` (`columns`) with a parameter per column, in the dialect of `mark(n)`."""
+    values = ", ".join(mark(n) for n in range(1, columns.count(",") + 2))
+    return f"INSERT INTO {table} ({columns}) VALUES ({values})"
 
 
 def answer_record(row: Mapping[str, Any], excerpt_rows: Iterable[Mapping[str, Any]]) -> AnswerRecord:
@@ -252,6 +280,7 @@ def answer_record(row: Mapping[str, Any], excerpt_rows: Iterable[Mapping[str, An
         private=bool(row["private"]),
         page_size=row["page_size"],
         page=row["page"],
+        library_version=row["library_version"],
         excerpts=tuple(
             ExcerptRecord(
                 rank=e["rank"],
@@ -259,6 +288,8 @@ def answer_record(row: Mapping[str, Any], excerpt_rows: Iterable[Mapping[str, An
                 score=e["score"],
                 quote=e["quote"],
                 highlights=tuple((start, end) for start, end in json.loads(e["highlights"])),
+                document_version=e["document_version"],
+                document_title=e["document_title"],
             )
             for e in excerpt_rows
         ),

@@ -19,6 +19,7 @@ from bot.storage.records import (
     DocumentQuota,
     DocumentRecord,
     DocumentStats,
+    DocumentUse,
     GuildSettings,
     GuildStats,
     LibraryUsage,
@@ -102,7 +103,10 @@ class Store(Protocol):
         """Delete the server's document; False when it had none by that id. Publishes a change."""
 
     async def document_stats(self, guild_id: int, document_id: str) -> DocumentStats:
-        """Stored answers of this server quoting the document, and their votes (/library info)."""
+        """Stored answers of this server quoting the document, and their votes (/library info, /stats)."""
+
+    async def top_documents(self, guild_id: int, top: int = 5) -> tuple[DocumentUse, ...]:
+        """The server's own documents its stored answers quote, most quoted first (/stats)."""
 
     async def library_version(self, guild_id: int) -> str:
         """Changes with every add, edit and remove in the server's library ("0" before the first)."""

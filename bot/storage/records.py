@@ -14,6 +14,9 @@ class ExcerptRecord:
     score: float
     quote: str
     highlights: tuple[tuple[int, int], ...]
+    # the quoted document as it was (bot.core.versions); None in answers stored before versions were kept
+    document_version: str | None = None
+    document_title: str | None = None
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,7 @@ class AnswerRecord:
     page_size: int
     page: int
     excerpts: tuple[ExcerptRecord, ...]
+    library_version: str | None = None  # the server library's version searched (None: a DM, or stored before)
 
 
 @dataclass(frozen=True)
@@ -97,6 +101,15 @@ class DocumentStats:
     answers: int
     feedback_up: int
     feedback_down: int
+
+
+@dataclass(frozen=True)
+class DocumentUse:
+    """One of a server's documents and how often its answers quote it (the /stats top list)."""
+
+    document_id: str
+    title: str
+    stats: DocumentStats
 
 
 @dataclass(frozen=True)

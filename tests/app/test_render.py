@@ -242,6 +242,17 @@ def test_settings_and_stats():
     assert_fits(long)
 
 
+def test_stats_name_the_most_quoted_documents_inertly_and_within_limits():
+    top_documents = [("@everyone **Quokkas**", 3, 2, 1)] + [("t" * 900, 1, 0, 0)] * 30
+    stats = render.stats_embed(asked=3, answered=3, top_unanswered=[], up=1, down=0, top_documents=top_documents)
+    assert_fits(stats)
+    text = " ".join(texts(stats))
+    assert "Quoted in 3 answers (👍 2 · 👎 1)" in text and not MENTION.search(text)
+    one = render.document_stats_embed(title="<@123> Census", document_id="0a1b2c3d4e", answers=2, up=1, down=0)
+    assert_fits(one)
+    assert "2" in " ".join(texts(one)) and not MENTION.search(" ".join(texts(one)))
+
+
 # ---------------------------------------------------------------- small pieces
 
 

@@ -23,14 +23,21 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from testing.bot_process import GUILD, OTHER_GUILD, TOKEN, BotProcess, bot_env, write_config
-from testing.fake_discord import ALL_BUT_ADMIN, MODAL_SUBMIT, FakeDiscord, custom_ids
+from testing.bot_process import GUILD, OTHER_GUILD, THIRD_GUILD, TOKEN, BotProcess, bot_env, write_config
+from testing.fake_discord import ALL_BUT_ADMIN, MODAL_SUBMIT, custom_ids
 from tests.e2e.test_faults import UNHANDLED, button_message, random_custom_id, random_text
-from tests.e2e.uploads import CONTENT_TYPES, FORMATS, hostile_variant, marker_word, written
+from tests.e2e.uploads import (
+    CONTENT_TYPES,
+    FORMATS,
+    hostile_variant,
+    is_outcome,
+    library_keys,
+    marker_word,
+    written,  # fmt: skip
+)
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
-THIRD_GUILD = 9003
 GUILDS = (GUILD, OTHER_GUILD, THIRD_GUILD)
 PREFIX = {GUILD: "quillfrond", OTHER_GUILD: "brambleveck", THIRD_GUILD: "snorkwhistle"}  # each server's word
 LIBRARIAN = {g: g * 10 + 7 for g in GUILDS}
@@ -42,19 +49,11 @@ CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def fake3():
-    async with FakeDiscord(token=TOKEN, guilds=GUILDS) as server:
-        yield server
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def bot3(fake3, tmp_path_factory):
     folder = tmp_path_factory.mktemp("fuzz-bot")
     data_dir = folder / "data"
-    config = write_config(folder / "config.yaml", fake3, data_dir, cooldown_seconds=0,
+    config = write_config(folder / "config.yaml", fake3, data_dir, cooldown_seconds=0, library=library_keys(),
                           sync_guild_ids=f"[{', '.join(map(str, GUILDS))}]")  # fmt: skip
-    with config.open("a", encoding="utf-8") as extra:  # the fake serves attachments on loopback
-        extra.write("library:\n  attachment_hosts: [127.0.0.1, localhost]\n  upload_cooldown_seconds: 0\n")
     process = BotProcess(config, data_dir, folder / "bot.log", bot_env(data_dir))
     await process.start(fake3)
     for guild in GUILDS[1:]:
@@ -239,7 +238,7 @@ async def settle_replies(interaction) -> None:
     with contextlib.suppress(TimeoutError):
         await interaction.wait_for(timeout=15)
         if interaction.callback_types[:1] == [5]:
-            await interaction.wait_for(lambda m: bool(m.get("content") or m.get("embeds")), timeout=30)
+            await interaction.wait_for(is_outcome, timeout=30)  # an upload: past its progress
 
 
 def learn(world: World, guild: int, interaction) -> None:
@@ -293,7 +292,7 @@ async def test_two_thousand_random_interactions_in_three_servers(fake3, bot3):
             name, data, content_type = world.marked_file(guild)
             added = await fake.send_command("library add", attachments={"file": (name, data, content_type)},
                                             guild_id=guild)  # fmt: skip
-            reply = await added.wait_for(lambda m: bool(m.get("content")), timeout=30)
+            reply = await added.wait_for(is_outcome, timeout=30)
             assert reply["content"].startswith("Added ‘"), reply
 
     log_mark = len(bot3.log_text())

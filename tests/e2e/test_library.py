@@ -3,13 +3,14 @@ Discord, which serves the attachments over loopback and enforces Discord's limit
 
 from __future__ import annotations
 
-import json
 import re
 
 import pytest
 import pytest_asyncio
 
-from testing.bot_process import GUILD, OTHER_GUILD, TOKEN, BotProcess, bot_env, write_config
+from testing.bot_process import GUILD, OTHER_GUILD
+from tests.e2e.conftest import running_bot
+from tests.e2e.uploads import is_outcome, library_keys, text_of
 from tests.support.readings import QUESTION
 from tests.support.readings import READING as QUOKKAS
 
@@ -23,22 +24,9 @@ READING = QUOKKAS.encode()
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def bot(fake, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("library-bot")
-    data_dir = folder / "data"
-    config = write_config(folder / "config.yaml", fake, data_dir, cooldown_seconds=0)
-    with config.open("a", encoding="utf-8") as extra:  # the fake serves attachments on loopback
-        extra.write("library:\n  attachment_hosts: [127.0.0.1, localhost]\n  upload_cooldown_seconds: 0\n")
-    process = BotProcess(config, data_dir, folder / "bot.log", bot_env(data_dir))
-    await process.start(fake)
-    yield process
-    code = await process.stop()
-    assert code == 0, process.log_text()[-3000:]
-    assert TOKEN not in process.log_text()
-
-
-def text_of(message: dict) -> str:
-    raw = json.dumps({k: message.get(k) for k in ("content", "embeds")}, ensure_ascii=False)
-    return re.sub(r"\\\\(.)", r"\1", raw)
+    async with running_bot(fake, tmp_path_factory.mktemp("library-bot"), cooldown_seconds=0,
+                           library=library_keys()) as process:  # fmt: skip
+        yield process
 
 
 async def ask(fake, guild_id: int) -> str:
@@ -51,7 +39,7 @@ async def ask(fake, guild_id: int) -> str:
 async def add(fake, data: bytes = READING, name: str = "quokkas.md", **kwargs):
     interaction = await fake.send_command("library add", attachments={"file": (name, data, "text/markdown")},
                                           **kwargs)  # fmt: skip
-    reply = await interaction.wait_for(lambda m: bool(m.get("content")), timeout=20)
+    reply = await interaction.wait_for(is_outcome, timeout=20)
     assert not interaction.errors and interaction.first_response_after < 3
     return interaction, reply
 
@@ -142,7 +130,7 @@ async def test_the_message_menu_adds_the_attached_file(fake, bot):
                                                                   "text/markdown")]}  # fmt: skip
     interaction = await fake.send_command("Add to reading list", command_type=3, target_message=message,
                                           guild_id=OTHER_GUILD)  # fmt: skip
-    reply = await interaction.wait_for(lambda m: bool(m.get("content")), timeout=20)
+    reply = await interaction.wait_for(is_outcome, timeout=20)
     assert reply["content"].startswith("Added ‘The Quokka Census’") and not interaction.errors
     assert "twelve thousand" in await ask(fake, OTHER_GUILD)
     bare = await fake.send_command("Add to reading list", command_type=3, target_message={"content": "no file"})

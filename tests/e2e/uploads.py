@@ -3,7 +3,9 @@ unique by a made-up marker word in its title and paragraphs, and hostile variant
 
 from __future__ import annotations
 
+import json
 import random
+import re
 import string
 from unittest import mock
 
@@ -13,6 +15,26 @@ FORMATS = tuple(same_article.WRITERS)  # .txt .md .html .docx .epub .pdf
 CONTENT_TYPES = {".txt": "text/plain", ".md": "text/markdown", ".html": "text/html", ".pdf": "application/pdf",
                  ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
                  ".epub": "application/epub+zip"}  # fmt: skip
+
+
+def library_keys(upload_cooldown_seconds: float = 0) -> dict:
+    """The `library:` keys of a bot that downloads the fake's attachments (served on loopback)."""
+    return {"attachment_hosts": "[127.0.0.1, localhost]", "upload_cooldown_seconds": upload_cooldown_seconds}
+
+
+def text_of(message: dict) -> str:
+    """A reply's content and embeds as one string, markdown escapes undone."""
+    raw = json.dumps({k: message.get(k) for k in ("content", "embeds")}, ensure_ascii=False)
+    return re.sub(r"\\\\(.)", r"\1", raw)
+
+
+PROGRESS = re.compile(r"(Downloading|Reading|Indexing) .*…")  # messages.upload_progress
+
+
+def is_outcome(message: dict) -> bool:
+    """A reply with content that is not an upload's progress edit: its outcome (or any other reply)."""
+    content = message.get("content") or ""
+    return bool(content or message.get("embeds")) and not PROGRESS.fullmatch(content)
 
 
 def marker_word(prefix: str, n: int) -> str:

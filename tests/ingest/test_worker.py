@@ -17,9 +17,17 @@ from bot.ingest import SkipFile, formats
 from bot.ingest.options import IngestOptions
 from bot.ingest.worker import ingest_file, ingest_file_async
 from bot.library import load_corpus
-from tests.ingest.hostile_readers import BuggyReader, GreedyReader, IsolatedMarkdownReader, SleepyReader
+from tests.ingest.hostile_readers import (
+    BuggyReader,
+    GreedyReader,
+    IsolatedMarkdownReader,
+    PagedMarkdownReader,
+    SleepyReader,  # fmt: skip
+)
+from tests.ingest.pdf_fixtures import journal_article
 
 LIMITS = IngestOptions(timeout_seconds=1.5, max_memory_mb=64)
+ROOMY = IngestOptions(timeout_seconds=60)  # for readers meant to finish, on a loaded machine
 ESSAY = (
     b"---\ntitle: Print\nauthor: Ann Wilson\n---\n\n## Pamphlets\n\n"
     b"*Brand Luther* made print[^w2009] matter.\n\n[^w2009]: Wilson, *Print* (2009), p. 3.\n"
@@ -28,7 +36,8 @@ ESSAY = (
 
 @pytest.fixture
 def hostile_formats(monkeypatch):
-    readers = (*formats.READERS, SleepyReader(), GreedyReader(), BuggyReader(), IsolatedMarkdownReader())
+    readers = (*formats.READERS, SleepyReader(), GreedyReader(), BuggyReader(), IsolatedMarkdownReader(),
+               PagedMarkdownReader())  # fmt: skip
     monkeypatch.setattr(formats, "READERS", readers)
 
 
@@ -100,3 +109,27 @@ async def test_the_async_wrapper_leaves_the_event_loop_free(hostile_formats):
     assert ticks >= 10  # the loop kept running while the worker was waited for (1.5 s ≈ 30 ticks)
     parsed = await ingest_file_async("essay.mdw", ESSAY, article_id="essay", path="essay.mdw", options=LIMITS)
     assert parsed.article.footnotes[0].marker == "w2009"
+
+
+async def test_a_readers_page_reports_reach_the_event_loop_from_the_worker(hostile_formats):
+    loop, heard = asyncio.get_running_loop(), []
+
+    def on_progress(page: int, pages: int | None) -> None:
+        assert asyncio.get_running_loop() is loop  # called on the loop, not in the waiting thread
+        heard.append((page, pages))
+
+    parsed = await ingest_file_async("essay.paged", ESSAY, article_id="essay", path="essay.paged", options=ROOMY,
+                                     on_progress=on_progress)  # fmt: skip
+    assert parsed.article.title == "Print"
+    assert heard == [(1, 4), (2, 4), (3, 4), (4, 4)]  # 0.3 s apart: none held back by the 0.25 s spacing
+
+
+def test_the_pdf_reader_reports_the_page_it_reads_of_how_many():
+    data, _truth = journal_article(pages_wanted=12)
+    heard: list[tuple[int, int | None]] = []
+    parsed = ingest_file("journal.pdf", data, article_id="j", path="journal.pdf", options=ROOMY,
+                         on_progress=lambda page, pages: heard.append((page, pages)))  # fmt: skip
+    pages = max(page for p in parsed.article.passages for page in p.pages)
+    assert heard and heard[0] == (1, pages)  # the first page is always reported, then at most 4 a second
+    assert all(total == pages for _page, total in heard)
+    assert [page for page, _ in heard] == sorted({page for page, _ in heard})

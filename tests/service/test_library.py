@@ -10,11 +10,13 @@ from aiohttp import web
 
 from bot.library.registry import Libraries
 from bot.service import messages
+from bot.service.answers import DocumentChange
 from bot.service.asking import Answered, Question, Ready, Unanswered, normalise
-from bot.service.library import DocumentEdit, ServerLibraryOptions, Upload, allowed_host
+from bot.service.library import DocumentEdit, ServerLibraryOptions, Upload, UploadProgress, allowed_host
 from bot.service.rules import Refusal
 from bot.service.services import Services
 from bot.storage import DocumentRecord
+from tests.ingest.pdf_fixtures import journal_article
 from tests.service.conftest import ASKER, GUILD, OTHER_GUILD, OTHER_MEMBER, member
 from tests.support.readings import QUESTION, READING
 
@@ -181,6 +183,28 @@ async def test_an_attachment_is_fetched_only_from_an_allowed_host_and_never_over
     assert fetched == [good.attachment_url]
 
 
+async def test_an_upload_reports_each_stage_and_is_indexed_before_its_reply(engine, store, options):
+    data, _truth = journal_article(pages_wanted=12)
+
+    async def fake_download(url: str, max_bytes: int, timeout: float) -> bytes:
+        return data
+
+    libraries = Libraries(engine, store.guild_articles, guild_version=store.library_version)
+    services = Services.create(libraries, store, options, ServerLibraryOptions(upload_cooldown_seconds=0))
+    services.library.download = fake_download
+    heard: list[UploadProgress] = []
+    url = "https://cdn.discordapp.com/attachments/1/2/journal.pdf"
+    pdf = Upload("journal.pdf", len(data), "application/pdf", attachment_url=url)
+    added = await services.library.add(MANAGER, pdf, progress=heard.append)
+    assert isinstance(added, DocumentRecord), added
+    stages = [p.stage for p in heard]
+    assert stages[:2] == ["downloading", "reading"] and stages[-1] == "indexing", stages
+    pages = [(p.at, p.total) for p in heard if p.stage == "reading" and p.at is not None]
+    assert pages and pages[0] == (1, added.last_page) and all(total == added.last_page for _, total in pages)
+    assert heard[-1] == UploadProgress("indexing", "journal.pdf", total=added.passages)
+    assert GUILD in libraries.loaded  # the reply means answerable now: the index is built already
+
+
 def test_allowed_hosts_are_exact_and_https():
     hosts = ("cdn.discordapp.com", "127.0.0.1")
     assert allowed_host("https://cdn.discordapp.com/a/b.pdf", hosts)
@@ -229,12 +253,13 @@ async def test_a_stored_answer_whose_document_was_removed_says_so(services):
     added = await services.library.add(MANAGER, upload())
     done = await ask(services, GUILD)
     assert isinstance(done, Answered)
-    assert (await services.answers.view(done.record, 1)).note is None
+    assert (await services.answers.view(done.record, 1)).changes == ()
     await services.library.remove(MANAGER, added.id)
     view = await services.answers.view(done.record, 1)
-    assert view.removed >= 1 and view.note == messages.EXCERPTS_REMOVED
+    assert view.removed >= 1 and view.changes == (DocumentChange("The Quokka Census", replaced=False),)
     gone_rank = next(e.rank for e in done.record.excerpts if e.passage_id.startswith(added.id))
-    assert await services.answers.excerpt_passage(done.record, str(gone_rank)) == Refusal(messages.DOCUMENT_REMOVED)
+    gone = await services.answers.excerpt_passage(done.record, str(gone_rank))
+    assert gone == DocumentChange("The Quokka Census", replaced=False)
 
 
 async def test_autocomplete_offers_only_this_servers_documents(services):

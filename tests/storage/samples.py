@@ -26,10 +26,12 @@ def make_answer(guild_id: int | None = GUILD, question: str = "What is a monad?"
         page_size=3,
         page=1,
         excerpts=(
-            ExcerptRecord(2, "p-2", 0.5, "second quote", ()),
-            ExcerptRecord(1, "p-1", 1.25, "first quote, with 'quotes'; and ü", ((0, 5), (10, 14))),
-            ExcerptRecord(3, "p-3", 0.1, "third", ((1, 2),)),
+            ExcerptRecord(2, "p-2", 0.5, "second quote", (), "0123456789abcdef", "On Monads — ‘ü’ 😀"),
+            ExcerptRecord(1, "p-1", 1.25, "first quote, with 'quotes'; and ü", ((0, 5), (10, 14)), "fedcba9876543210",
+                          "On Monads"),
+            ExcerptRecord(3, "p-3", 0.1, "third", ((1, 2),)),  # as stored before versions were kept
         ),
+        library_version="7",
     )
 
 

@@ -108,6 +108,17 @@ def test_a_second_process_lock_on_the_same_file_is_refused(db_path: Path):
         pass
 
 
+def test_the_lock_names_the_bot_holding_it_for_studybot_reload(db_path: Path):
+    import os
+
+    from bot.storage.sqlite import lock_holder
+
+    assert lock_holder(db_path) is None  # never started
+    with exclusive(db_path):
+        assert lock_holder(db_path) == os.getpid()
+    assert lock_holder(db_path) is None  # stopped: the file stays, the lock does not
+
+
 # -- faults: issue 15 items 2 and 3 ------------------------------------------------------------
 
 

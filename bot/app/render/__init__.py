@@ -12,6 +12,7 @@ from bot.app.render.embeds import (
     answer_embed,
     article_embed,
     articles_embed,
+    document_stats_embed,
     footnote_embed,
     join_some,
     passage_embed,
@@ -39,6 +40,7 @@ from bot.app.render.safety import plain, quote_with_highlights, safe
 __all__ = [
     "AUTHOR", "CHOICES", "CHOICE_NAME", "CHOICE_VALUE", "CONTENT", "DESCRIPTION", "EMBED_TOTAL", "FIELDS",
     "FIELD_NAME", "FIELD_VALUE", "FOOTER", "TITLE", "answer_embed", "article_embed", "articles_embed", "choices",
+    "document_stats_embed",
     "embed_size", "footnote_embed", "join_some", "passage_embed", "plain", "quote_with_highlights", "safe",
     "settings_embed", "stats_embed", "unanswered_message",
 ]

@@ -98,9 +98,10 @@ class _Prepared:
 
 
 def answer_embed(
-    answer: Answer, *, page: int, page_size: int, excerpts: Sequence[Excerpt]
+    answer: Answer, *, page: int, page_size: int, excerpts: Sequence[Excerpt], note: str | None = None
 ) -> discord.Embed:
-    """One page of an answer: the question, each excerpt with its bold matches and its sources."""
+    """One page of an answer: the question, each excerpt with its bold matches and its sources;
+    `note` (already safe) says why some excerpts of the page are not shown."""
     shown = list(excerpts)[:FIELDS]
     page_size = max(1, int(page_size))
     total = max(len(answer.excerpts), len(shown), max((e.rank for e in shown), default=0))
@@ -110,8 +111,10 @@ def answer_embed(
     description = None
     if answer.weak:
         description = messages.WEAK_ANSWER
-    elif not shown:
+    elif not shown and not note:
         description = "No excerpts on this page."
+    if note:
+        description = cut(f"{description}\n{note}" if description else note, DESCRIPTION)
     footer_lines = []
     if answer.unknown_terms:
         footer_lines.append(plain("Not in the readings: " + ", ".join(answer.unknown_terms), 400))
@@ -295,8 +298,16 @@ def settings_embed(*, top_k: int, private: bool, cooldown: int, channel_ids: lis
 
 
 def stats_embed(
-    *, asked: int, answered: int, top_unanswered: list[tuple[str, int]], up: int, down: int
+    *,
+    asked: int,
+    answered: int,
+    top_unanswered: list[tuple[str, int]],
+    up: int,
+    down: int,
+    top_documents: Sequence[tuple[str, int, int, int]] = (),
 ) -> discord.Embed:
+    """/stats: questions, answers, votes, the most asked unanswered questions and, as (title,
+    answers, up, down), the server's own documents its answers quote most."""
     embed = new_embed("Studybot stats")
     share = f" ({answered / asked:.0%})" if asked else ""
     embed.add_field(name="Questions asked", value=str(asked), inline=True)
@@ -308,4 +319,17 @@ def stats_embed(
         value=fit_lines(lines, FIELD_VALUE, "more") if lines else "None so far.",
         inline=False,
     )
+    if top_documents:
+        quoted = [f"**{safe(title, 150)}** — {messages.quoted_in(answers, up_votes, down_votes)}"
+                  for title, answers, up_votes, down_votes in top_documents[:20]]  # fmt: skip
+        embed.add_field(name="Most quoted documents", value=fit_lines(quoted, FIELD_VALUE, "more"), inline=False)
     return shrink(embed)
+
+
+def document_stats_embed(*, title: str, document_id: str, answers: int, up: int, down: int) -> discord.Embed:
+    """/stats document: how many stored answers quote one document, and their votes."""
+    embed = new_embed(safe(title, TITLE) or "Document")
+    embed.add_field(name="Questions answered from it", value=str(answers), inline=True)
+    embed.add_field(name="Feedback", value=f"👍 {up} · 👎 {down}", inline=True)
+    embed.set_footer(text=f"id {document_id}")
+    return embed

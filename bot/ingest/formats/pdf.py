@@ -24,6 +24,7 @@ from pdfminer.pdfparser import PDFParser
 from pdfminer.pdftypes import resolve1
 from pdfminer.utils import decode_text
 
+from bot.ingest import progress
 from bot.ingest.document import Block, Document, ReadLimits, SkipFile
 from bot.ingest.formats._pdf_layout import Char, Page, body_size, build_blocks, drop_furniture, page_lines
 
@@ -44,7 +45,7 @@ class PdfReader:
         count = _page_count(document)
         if count > limits.max_pages:
             raise SkipFile(f"PDF has {count:,} pages, more than the limit of {limits.max_pages:,} (max_pages)")
-        pages, warnings, images = _read_pages(document, limits)
+        pages, warnings, images = _read_pages(document, limits, count)
         if not any(page.segments for page in pages):
             if images:
                 raise SkipFile("scanned PDF: its pages are images with no text layer (run OCR on it first)")
@@ -84,8 +85,9 @@ def _page_count(document: PDFDocument) -> int:
         return 0
 
 
-def _read_pages(document: PDFDocument, limits: ReadLimits) -> tuple[list[Page], list[str], int]:
-    """Every page's lines. Returns (pages, warnings, how many pages hold only images)."""
+def _read_pages(document: PDFDocument, limits: ReadLimits, count: int) -> tuple[list[Page], list[str], int]:
+    """Every page's lines, reporting each page read (of the `count` declared). Returns (pages,
+    warnings, how many pages hold only images)."""
     resources = PDFResourceManager(caching=True)
     device = _CharCollector(resources)
     interpreter = PDFPageInterpreter(resources, device)
@@ -97,6 +99,7 @@ def _read_pages(document: PDFDocument, limits: ReadLimits) -> tuple[list[Page], 
             if number > limits.max_pages:
                 raise SkipFile(f"PDF has more than {limits.max_pages:,} pages (max_pages)")
             device.chars, device.images = [], 0
+            progress.report(number, count)
             try:
                 interpreter.process_page(pdf_page)
             except Exception:  # RecursionError included: a page nested too deeply is a damaged page

@@ -34,6 +34,7 @@ from bot.storage.records import (
     DocumentQuota,
     DocumentRecord,
     DocumentStats,
+    DocumentUse,
     GuildSettings,
     GuildStats,
     LibraryUsage,
@@ -48,6 +49,11 @@ LISTEN_CHECK_SECONDS = 5.0  # how often the listening connection is probed (a si
 # SQLSTATE classes of faults that pass: connection (08), resources (53: disk full, too many
 # connections), operator intervention (57: shutdown, cancelled), system (58: I/O), read-only (25006).
 PASSING_STATES = ("08", "53", "57", "58", "25006")
+
+
+def _mark(n: int) -> str:
+    """The n-th query parameter in this dialect."""
+    return f"${n}"
 
 
 def load_migrations() -> list[Migration]:
@@ -156,20 +162,18 @@ class PostgresStore:
     # -- answers ---------------------------------------------------------------------------
 
     async def save_answer(self, record: AnswerRecord) -> AnswerRecord:
-        marks = ", ".join(f"${n}" for n in range(1, 15))
         async with self._transaction() as db:
             while True:
                 answer_id = secrets.token_hex(6)
                 inserted = await db.fetchval(
-                    f"""INSERT INTO answers ({common.INSERT_ANSWER_COLUMNS}) VALUES ({marks})
+                    f"""{common.insert_sql("answers", common.INSERT_ANSWER_COLUMNS, _mark)}
                         ON CONFLICT (id) DO NOTHING RETURNING id""",
                     *common.answer_values(answer_id, record),
                 )
                 if inserted is not None:
                     break
             await db.executemany(
-                """INSERT INTO excerpts (answer_id, rank, passage_id, score, quote, highlights)
-                   VALUES ($1, $2, $3, $4, $5, $6)""",
+                common.insert_sql("excerpts", common.EXCERPT_COLUMNS, _mark),
                 common.excerpt_values(answer_id, record),
             )
         return dataclasses.replace(record, id=answer_id)
@@ -362,9 +366,13 @@ class PostgresStore:
             return DocumentStats(0, 0, 0)
         async with self._connection() as db:
             row = await db.fetchrow(
-                common.document_stats_sql(lambda n: f"${n}"), guild_id, common.passage_prefix(document_id)
+                common.document_stats_sql(_mark), guild_id, common.passage_prefix(document_id)
             )
         return DocumentStats(int(row[0]), int(row[1]), int(row[2]))
+
+    async def top_documents(self, guild_id: int, top: int = 5) -> tuple[DocumentUse, ...]:
+        async with self._connection() as db:
+            return common.document_uses(await db.fetch(common.top_documents_sql(_mark), guild_id, guild_id, int(top)))
 
     async def library_version(self, guild_id: int) -> str:
         async with self._connection() as db:

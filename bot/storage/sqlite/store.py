@@ -34,6 +34,7 @@ from bot.storage.records import (
     DocumentQuota,
     DocumentRecord,
     DocumentStats,
+    DocumentUse,
     GuildSettings,
     GuildStats,
     LibraryUsage,
@@ -50,6 +51,11 @@ PASSING_FAULTS = {
     sqlite3.SQLITE_FULL,
     sqlite3.SQLITE_CANTOPEN,
 }
+
+
+def _mark(n: int) -> str:
+    """The n-th query parameter in this dialect."""
+    return "?"
 
 
 def load_migrations() -> list[Migration]:
@@ -162,12 +168,11 @@ class SqliteStore:
                     if await cursor.fetchone() is None:
                         break
             await db.execute(
-                f"INSERT INTO answers ({common.INSERT_ANSWER_COLUMNS}) VALUES ({', '.join('?' * 14)})",
+                common.insert_sql("answers", common.INSERT_ANSWER_COLUMNS, _mark),
                 common.answer_values(answer_id, record),
             )
             await db.executemany(
-                """INSERT INTO excerpts (answer_id, rank, passage_id, score, quote, highlights)
-                   VALUES (?, ?, ?, ?, ?, ?)""",
+                common.insert_sql("excerpts", common.EXCERPT_COLUMNS, _mark),
                 common.excerpt_values(answer_id, record),
             )
         return dataclasses.replace(record, id=answer_id)
@@ -375,9 +380,14 @@ class SqliteStore:
             return DocumentStats(0, 0, 0)
         async with self._transaction(write=False) as db:
             async with db.execute(
-                common.document_stats_sql(lambda n: "?"), (guild_id, common.passage_prefix(document_id))
+                common.document_stats_sql(_mark), (guild_id, common.passage_prefix(document_id))
             ) as cursor:
                 return DocumentStats(*await cursor.fetchone())
+
+    async def top_documents(self, guild_id: int, top: int = 5) -> tuple[DocumentUse, ...]:
+        query = common.top_documents_sql(_mark)
+        async with self._transaction(write=False) as db, db.execute(query, (guild_id, guild_id, int(top))) as cursor:
+            return common.document_uses(await cursor.fetchall())
 
     async def library_version(self, guild_id: int) -> str:
         async with self._transaction(write=False) as db:
