@@ -315,6 +315,7 @@ def _measure(engine: str, n: int, n_questions: int, n_compared: int, seed: int, 
     gc.collect()
 
     if engine == "ours":  # as the engine builds: analysis on every core (a pool from 50k passages), then the index
+        from bot.core.index import ARRAYS as INDEX_ARRAYS
         from bot.core.index import BM25Index
         from bot.core.indexing import build_index
 
@@ -370,8 +371,7 @@ def _measure(engine: str, n: int, n_questions: int, n_compared: int, seed: int, 
         folder = out_dir / "index"
         index.save(folder)
         result["disk_mb"] = sum(f.stat().st_size for f in folder.iterdir()) / 2**20
-        arrays = (index.idf_values, index.offsets, index.doc_ids, index.weights)
-        result["arrays_mb"] = sum(a.nbytes for a in arrays) / 2**20
+        result["arrays_mb"] = sum(getattr(index, name).nbytes for name in INDEX_ARRAYS) / 2**20
         result["terms"] = len(index.vocabulary)
         rss_pre_load = _settle()
         t0 = time.perf_counter()

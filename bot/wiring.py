@@ -20,7 +20,15 @@ def engine_options(settings: Settings) -> EngineOptions:
     s = settings.search
     rerank = RerankOptions(depth=s.rerank_depth, whole_paragraphs=s.rerank_whole_paragraphs)
     return EngineOptions(
-        top_k=s.top_k, quote_chars=s.quote_chars, engine=s.engine, rerank=rerank, passage_gate=s.passage_gate
+        top_k=s.top_k,
+        quote_chars=s.quote_chars,
+        engine=s.engine,
+        rerank=rerank,
+        passage_gate=s.passage_gate,
+        passage_floor=s.passage_floor,
+        name_phrase_gate=s.name_phrase_gate,
+        quote_long_sentences=s.quote_long_sentences,
+        quote_answer_kind=s.quote_answer_kind,
     )
 
 

@@ -27,3 +27,20 @@ def test_benchmark_smoke():
     # A ratio from one run, not an absolute time: ours must beat rank-bm25 on the same questions.
     assert record["ours"]["p50_ms"] < record["rank_bm25"]["p50_ms"]
     assert record["speedup_p50"] > 1
+
+
+def test_libraries_benchmark_smoke():
+    run = subprocess.run(
+        [sys.executable, "-m", "benchmarks.libraries", "--libraries", "12", "--passages", "40", "--documents", "2",
+         "--shared-passages", "300", "--questions", "60", "--max-loaded", "4", "--pdf-pages", "2", "--json"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120, check=True,
+    )  # fmt: skip
+    record = json.loads(run.stdout)
+    assert record["libraries"] == 12 and record["questions"] == 60
+    assert record["answered"] == 60  # every question is about a passage of the asking server's library
+    assert record["loaded"]["count"] + record["not_loaded"]["count"] == 60
+    assert record["not_loaded"]["count"] >= record["servers_asked"]  # each server's first question loads it
+    assert record["loaded_at_end"] == 4  # the LRU bound holds: more servers asked than may stay loaded
+    for key in ("loaded", "not_loaded"):
+        assert record[key]["p50_ms"] <= record[key]["p99_ms"]
+    assert record["rss_end_mb"] > 0 and record["pdf_answerable_s"] >= record["pdf_upload_s"] > 0

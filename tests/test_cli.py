@@ -110,6 +110,28 @@ def test_python_dash_m_bot_runs_fast_without_discord():
     assert result.returncode == 0 and "Rethinking the Reset" in result.stdout
 
 
+HEAVY_READER_MODULES = ("pdfminer", "lxml")  # hundreds of ms at start; only PDF, Word, EPUB and HTML need them
+
+
+def test_ask_over_text_and_markdown_never_imports_the_heavy_readers(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "notes.txt").write_text("Treaty notes\n\nThe treaty was signed in Paris in 1951.\n", encoding="utf-8")
+    (corpus / "essay.md").write_text("# Sanctions\n\nSanctions followed the treaty a year later.\n", encoding="utf-8")
+    config = tmp_path / "config.yaml"
+    config.write_text(f"data_dir: {tmp_path / 'data'}\ncorpus:\n  path: {corpus}\n", encoding="utf-8")
+    code = (
+        "import sys, bot.cli; rc = bot.cli.main(sys.argv[1:]);"
+        f"print(sorted({{m.partition('.')[0] for m in sys.modules}} & set({HEAVY_READER_MODULES!r})))"
+    )
+    command = [sys.executable, "-c", code, "ask", "--config", str(config), "when was the treaty signed?"]
+    for run_ in ("builds the index", "loads the saved index"):
+        result = subprocess.run(command, capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0, result.stderr
+        assert "Paris" in result.stdout, run_
+        assert result.stdout.strip().endswith("[]"), f"{run_}: imported {result.stdout.splitlines()[-1]}"
+
+
 def _config(tmp_path: Path) -> Path:
     config = tmp_path / "config.yaml"
     config.write_text(f"data_dir: {tmp_path / 'data'}\n", encoding="utf-8")

@@ -50,6 +50,8 @@ def test_no_file_and_empty_file_mean_defaults(tmp_path):
         ("just text\n", 1, ["mapping"]),
         ("search:\n  engine: elastic\n", 2, ["search.engine", "numpy"]),
         ("search:\n  top_k: 0\n", 2, ["search.top_k"]),
+        ("search:\n  passage_floor: 1.5\n", 2, ["search.passage_floor", "between 0 and 1"]),
+        ("search:\n  quote_answer_kind: -1\n", 2, ["search.quote_answer_kind", "between 0 and 1"]),
         ("discord:\n  api_base_url: ftp://x\n", 2, ["discord.api_base_url"]),
         ("discord:\n  token: abc.def\n", 2, ["token", "DISCORD_TOKEN"]),
         ("logging:\n  level: LOUD\n", 2, ["logging.level"]),
@@ -165,6 +167,17 @@ def test_ingest_caps_per_format_reach_the_loader():
     assert options.max_bytes_for("txt") == (100, "ingest.max_bytes.txt") and options.timeout_seconds == 5
     limited = library_options(parse_settings("ingest: {max_pages: 7, max_unpack_ratio: 9}\n")).ingest.limits_for("pdf")
     assert (limited.max_pages, limited.max_unpack_ratio) == (7, 9)
+
+
+def test_answer_quality_switches_reach_the_engine():
+    from bot.wiring import engine_options
+
+    text = "search: {passage_floor: 0.5, name_phrase_gate: false, quote_long_sentences: false, quote_answer_kind: 0.2}"
+    options = engine_options(parse_settings(text))
+    assert (options.passage_floor, options.name_phrase_gate) == (0.5, False)
+    assert (options.quote_long_sentences, options.quote_answer_kind) == (False, 0.2)
+    defaults = engine_options(parse_settings(""))
+    assert (defaults.passage_floor, defaults.name_phrase_gate, defaults.quote_long_sentences) == (0.3, True, True)
 
 
 @pytest.mark.parametrize(

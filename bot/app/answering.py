@@ -7,7 +7,6 @@ Buttons are DynamicItems whose custom_ids keep the format of every button alread
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
 
@@ -16,6 +15,7 @@ import discord
 from bot.app import render
 from bot.app.interactions import defer, member, refused, report_failure, respond
 from bot.core.engine import Engine
+from bot.core.models import passage_key
 from bot.service import messages
 from bot.service.answers import DocumentChange, PageView, page_count, page_excerpts
 from bot.service.asking import Question, Unanswered, normalise
@@ -27,19 +27,20 @@ _ANSWER = r"(?P<answer>[A-Za-z0-9_-]{1,32})"
 _ARG = r"(?P<arg>[A-Za-z0-9_-]{1,40})"
 
 
-def passage_key(passage_id: str) -> str:
-    """A short stable stand-in for a passage id (18 hex chars), for Discord's 100-char custom_ids."""
-    return hashlib.blake2s(passage_id.encode(), digest_size=9).hexdigest()
-
-
 class PassageKeys:
-    """passage key → passage id, built once per engine (at start, off the event loop)."""
+    """passage key → passage id: from the table a saved index keeps (nothing to build, shared by every
+    process), else a dict built once per engine (a server's library; off the event loop)."""
 
     def __init__(self, engine: Engine):
-        self._ids = {passage_key(i): i for i in engine.passage_ids()}
+        self._engine = engine
+        self._saved = engine.corpus.passage_at_key
+        self._ids = None if self._saved else {passage_key(i): i for i in engine.passage_ids()}
 
     def passage_id(self, key: str) -> str | None:
-        return self._ids.get(key)
+        if self._ids is not None:
+            return self._ids.get(key)
+        position = self._saved(key)
+        return None if position is None else self._engine.passages[position].id
 
 
 # ---------------------------------------------------------------- buttons

@@ -129,6 +129,8 @@ async def _serve(settings: Settings, token: str) -> int:
         return 1
     async with await open_store(storage_options(settings)) as store:
         libraries = server_libraries(settings, engine, store)
+        # the shared library's statistics for ranking it beside servers' own: off the loop, not awaited
+        preparing = asyncio.create_task(asyncio.to_thread(libraries.prepare), name="shared-statistics")
         services = Services.create(libraries, store, service_options(settings), server_library_options(settings))
         store.on_change(services.apply_change)
         watcher = folder_watcher(settings, libraries, loaded_key)
@@ -148,6 +150,7 @@ async def _serve(settings: Settings, token: str) -> int:
             await client.shutdown(settings.discord.shutdown_grace_seconds)
         stopper.cancel()
         watching.cancel()
+        preparing.cancel()  # if still working out the shared statistics (its thread finishes on its own)
         try:
             with contextlib.suppress(asyncio.CancelledError):
                 await runner

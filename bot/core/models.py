@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import hashlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 
@@ -63,12 +64,24 @@ class LoadWarning:
         return f"{self.path}: {self.message}"
 
 
+def passage_key(passage_id: str) -> str:
+    """A short stable stand-in for a passage id (18 hex chars), for Discord's 100-char custom_ids."""
+    return passage_key_digest(passage_id).hex()
+
+
+def passage_key_digest(passage_id: str) -> bytes:
+    """The 9 bytes passage_key spells in hex."""
+    return hashlib.blake2s(passage_id.encode(), digest_size=9).digest()
+
+
 @dataclass(frozen=True)
 class Corpus:
     articles: tuple[Article, ...]
     warnings: tuple[LoadWarning, ...] = ()
     # every article's passages in order, when a saved index already holds them as one sequence
     all_passages: Sequence[Passage] | None = field(default=None, compare=False, repr=False)
+    # passage_key → the passage's position, when a saved index keeps the table (else None)
+    passage_at_key: Callable[[str], int | None] | None = field(default=None, compare=False, repr=False)
 
     @property
     def passages(self) -> Sequence[Passage]:

@@ -18,8 +18,6 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-import numpy as np
-
 from bot.core.analysis import Analyzer
 from bot.core.answer import QuestionTerms, holds_answer_kind
 from bot.core.models import Passage
@@ -154,7 +152,7 @@ def _whole_paragraph_score(pieces, doc, passages, analyzer, terms, index, postin
 def posting_weight_of(index) -> Callable[[str, int], float]:
     """posting_weight(term, doc): the term's BM25 weight in that document (0 if absent), for either index."""
     own = getattr(index, "posting_weight", None)
-    if own is not None:  # an index that knows how (the union of libraries)
+    if own is not None:  # an index that knows how (ours, the union of libraries)
         return own
     bm25 = getattr(index, "bm25", None)
     if bm25 is not None:  # rank-bm25's own formula and statistics
@@ -165,14 +163,4 @@ def posting_weight_of(index) -> Callable[[str, int], float]:
             return float(bm25.idf.get(term, 0.0) * (tf * (bm25.k1 + 1) / (tf + norm))) if tf else 0.0
 
         return reference_weight
-
-    def weight(term: str, doc: int) -> float:
-        t = index.vocabulary.get(term)
-        if t is None:
-            return 0.0
-        lo, hi = int(index.offsets[t]), int(index.offsets[t + 1])
-        docs = index.doc_ids[lo:hi]
-        i = int(np.searchsorted(docs, doc))
-        return float(index.weights[lo + i]) if i < docs.size and docs[i] == doc else 0.0
-
-    return weight
+    raise TypeError(f"{type(index).__name__} has no posting_weight")

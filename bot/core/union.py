@@ -6,8 +6,9 @@ its raw statistics (document frequencies, term frequencies, passage lengths); a 
 combines them: idf over the union (N and document frequencies added, the negative-idf floor
 from the union's average idf, summed in the union's first-occurrence order), passage lengths
 against the union's average, the same float operations in the same order as rank-bm25. Building
-it costs one pass over the union vocabulary (once per pair of library versions); a question costs
-work in proportion to its terms' postings in each library.
+it costs nothing in proportion to the shared library: a term's idf is worked out when a question
+first uses it, and the floor (which needs every term's idf) only when some term's idf is negative.
+A question costs work in proportion to its terms' postings in each library.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -37,49 +39,104 @@ class Postings:
     def n_documents(self) -> int:
         return len(self.lengths)
 
+    @cached_property
+    def total_length(self) -> float:
+        return float(self.lengths.sum())
+
     @classmethod
     def build(cls, documents: Sequence[Sequence[str]]) -> Postings:
+        """From each document's terms."""
         ids: dict[str, int] = {}
         encoded = [[ids.setdefault(term, len(ids)) for term in document] for document in documents]
-        n, n_terms = len(encoded), len(ids)
-        lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=n)
-        keys = np.fromiter(itertools.chain.from_iterable(encoded), np.int64, count=int(lengths.sum()))
-        keys = keys * max(n, 1) + np.repeat(np.arange(n, dtype=np.int64), lengths)
+        lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
+        term_ids = np.fromiter(itertools.chain.from_iterable(encoded), np.int64, count=int(lengths.sum()))
+        return cls.from_flat(term_ids, lengths, ids)
+
+    @classmethod
+    def from_flat(cls, term_ids: np.ndarray, lengths: np.ndarray, vocabulary: dict[str, int]) -> Postings:
+        """From every document's term ids end to end (ids numbering `vocabulary` in order of first
+        occurrence), `lengths` saying how many are each document's."""
+        n, n_terms = len(lengths), len(vocabulary)
+        lengths = np.asarray(lengths, dtype=np.int64)
+        keys = np.asarray(term_ids, dtype=np.int64) * max(n, 1) + np.repeat(np.arange(n, dtype=np.int64), lengths)
         keys.sort()
         terms_docs, tf = np.unique(keys, return_counts=True)
         terms, docs = np.divmod(terms_docs, max(n, 1))
         doc_freq = np.bincount(terms, minlength=n_terms).astype(np.int64)
         offsets = np.zeros(n_terms + 1, dtype=np.int64)
         np.cumsum(doc_freq, out=offsets[1:])
-        return cls(ids, doc_freq, offsets, docs.astype(np.int32), tf.astype(np.float64), lengths.astype(np.float64))
+        return cls(vocabulary, doc_freq, offsets, docs.astype(np.int32), tf.astype(np.float64),
+                   lengths.astype(np.float64))  # fmt: skip
 
 
 class UnionScorer:
     """rank-bm25's scores over the concatenation of `parts` (in this order)."""
 
+    MAX_CACHED_IDF = 100_000  # idf values kept per union (terms questions have used)
+
     def __init__(self, parts: Sequence[Postings]):
         self.parts = tuple(parts)
         self.starts = np.cumsum([0, *(p.n_documents for p in self.parts)])  # global id of each part's doc 0
         self.n_documents = int(self.starts[-1])
-        total_length = sum(float(p.lengths.sum()) for p in self.parts)
+        total_length = sum(p.total_length for p in self.parts)
         self.avgdl = total_length / self.n_documents if self.n_documents else 0.0
-        union_df: dict[str, int] = {}
-        for part in self.parts:  # first-occurrence order of the concatenated corpus
+        self._idf: dict[str, float | None] = {}
+        self._floor: float | None = None
+
+    def idf(self, term: str) -> float | None:
+        """The term's idf over the union, negative values floored as rank-bm25 floors them; None if no
+        library has the term."""
+        if term in self._idf:
+            return self._idf[term]
+        df = 0
+        for part in self.parts:
+            t = part.vocabulary.get(term)
+            if t is not None:
+                df += int(part.doc_freq[t])
+        value = None
+        if df:
+            n = self.n_documents
+            value = math.log(n - df + 0.5) - math.log(df + 0.5)
+            if value < 0:
+                value = self.floor
+        if len(self._idf) >= self.MAX_CACHED_IDF:
+            self._idf.clear()
+        self._idf[term] = value
+        return value
+
+    @property
+    def floor(self) -> float:
+        """What a negative idf becomes: epsilon times the average idf over the union's vocabulary."""
+        if self._floor is None:
+            self._floor = EPSILON * self._average_idf()
+        return self._floor
+
+    def _average_idf(self) -> float:
+        """rank-bm25's average_idf: every union term's idf before flooring, in the concatenated corpus's
+        first-occurrence order, added one float at a time (np.add.accumulate is sequential)."""
+        dfs = [np.array(p.doc_freq, dtype=np.int64) for p in self.parts]
+        first = [np.ones(len(p.vocabulary), dtype=bool) for p in self.parts]  # the term occurs here first
+        for j, part in enumerate(self.parts[1:], 1):
             for term, t in part.vocabulary.items():
-                union_df[term] = union_df.get(term, 0) + int(part.doc_freq[t])
+                for i in range(j):
+                    s = self.parts[i].vocabulary.get(term)
+                    if s is not None:
+                        dfs[i][s] += part.doc_freq[t]
+                        first[j][t] = False
+                        break
+        union_df = np.concatenate([df[keep] for df, keep in zip(dfs, first, strict=True)])
+        if not union_df.size:
+            return 0.0
         n = self.n_documents
-        idf = {term: math.log(n - df + 0.5) - math.log(df + 0.5) for term, df in union_df.items()}
-        total = 0.0
-        for value in idf.values():  # summed in vocabulary order, as rank-bm25 does
-            total += value
-        floor = EPSILON * (total / len(idf)) if idf else 0.0
-        self.idf = {term: floor if value < 0 else value for term, value in idf.items()}
+        values, inverse = np.unique(union_df, return_inverse=True)
+        table = np.array([math.log(n - df + 0.5) - math.log(df + 0.5) for df in values.tolist()])
+        return float(np.add.accumulate(table[inverse])[-1]) / union_df.size
 
     def top_k(self, query: Sequence[str], k: int) -> list[tuple[int, float]]:
         """The k best documents holding a query term: (global doc id, score), best first, ties by doc order."""
         ids, weights = [], []
         for term in query:  # query order, repeats kept: the same additions as rank-bm25
-            idf = self.idf.get(term)
+            idf = self.idf(term)
             if idf is None:
                 continue
             for start, part in zip(self.starts, self.parts, strict=False):
@@ -93,15 +150,22 @@ class UnionScorer:
                 weights.append(idf * (tf * (K1 + 1) / (tf + norm)))
         if not ids or k <= 0:
             return []
-        unique, inverse = np.unique(np.concatenate(ids), return_inverse=True)
-        scores = np.zeros(len(unique))
-        np.add.at(scores, inverse, np.concatenate(weights))  # in order: per document, terms in query order
-        order = np.lexsort((unique, -scores))[:k]
-        return [(int(unique[i]), float(scores[i])) for i in order]
+        docs = np.concatenate(ids)
+        # bincount adds each document's weights in input order (terms in query order), from 0 as rank-bm25 does
+        scores = np.bincount(docs, weights=np.concatenate(weights), minlength=self.n_documents)
+        touched = np.zeros(self.n_documents, dtype=bool)
+        touched[docs] = True
+        candidates = np.flatnonzero(touched)
+        found = scores[candidates]
+        if len(candidates) > k:  # only those scoring at least the k-th best are sorted (ties kept)
+            keep = found >= -np.partition(-found, k - 1)[k - 1]
+            candidates, found = candidates[keep], found[keep]
+        order = np.lexsort((candidates, -found))[:k]
+        return [(int(candidates[i]), float(found[i])) for i in order]
 
     def posting_weight(self, term: str, doc: int) -> float:
         """The term's BM25 weight in that document over the union (0 if absent)."""
-        idf = self.idf.get(term)
+        idf = self.idf(term)
         part_index, local = self.locate(doc)
         part = self.parts[part_index]
         t = part.vocabulary.get(term)
@@ -128,13 +192,13 @@ class UnionIndex:
         self.n_documents = self.scorer.n_documents
 
     def __contains__(self, term: str) -> bool:
-        return term in self.scorer.idf
+        return self.scorer.idf(term) is not None
 
     def posting_weight(self, term: str, doc: int) -> float:
         return self.scorer.posting_weight(term, doc)
 
     def idf(self, term: str) -> float | None:
-        return self.scorer.idf.get(term)
+        return self.scorer.idf(term)
 
     def top_k(self, query: Sequence[str], k: int, candidates: np.ndarray | None = None) -> list[tuple[int, float]]:
         if candidates is None:

@@ -32,7 +32,7 @@ from typing import Any
 from bot.ingest import progress
 from bot.ingest.document import ReadLimits, SkipFile
 from bot.ingest.forked import mapped_bytes
-from bot.ingest.formats import Reader, reader_for, unreadable_format
+from bot.ingest.formats import Reader, reader_for, reader_modules, unreadable_format
 from bot.ingest.options import IngestOptions
 from bot.ingest.pipeline import ParsedArticle, build_article, read_document
 
@@ -43,7 +43,9 @@ except ImportError:  # not on this platform: only the wall-time limit applies
 
 log = logging.getLogger("studybot.ingest")
 _CONTEXT = multiprocessing.get_context("forkserver")
-_CONTEXT.set_forkserver_preload(["bot.ingest.worker"])  # each child forks with the readers imported
+# Each child forks with the readers already imported (the calling process imports them only if it reads
+# such a file itself).
+_CONTEXT.set_forkserver_preload(["bot.ingest.worker", *reader_modules()])
 _MAIN_LOCK = threading.Lock()
 PROGRESS_INTERVAL = 0.25  # seconds between two progress reports of a child
 

@@ -7,13 +7,16 @@ few per-article fields (title, author, …) in `articles.json`. Loading maps the
 JSON; `Passage` and `Footnote` objects are made only when something asks for one, so a process
 holds privately only what it has looked at, and the page cache holds one copy for all of them.
 
-Files (all `.npy` memory-mapped, besides `articles.json`):
+Files (all `.npy` memory-mapped, besides `articles.json`; integers in the narrowest type that
+holds them, so that next to the text itself the rest takes a few bytes a passage):
   text_blob, text_offsets            passage i's text is blob[offsets[i]:offsets[i+1]]
-  paragraphs                         int32 per passage
+  paragraphs                         per passage
   page_offsets, pages                passage i's pages are pages[page_offsets[i]:page_offsets[i+1]]
   note_offsets, notes                passage i cites footnotes notes[note_offsets[i]:...] (table positions)
   note_blob, note_string_offsets     footnote j's marker, source, ibid_of are strings 3j, 3j+1, 3j+2
   note_has_ibid                      uint8 per footnote: whether ibid_of is set
+  key_heads, key_passages            every passage's key (models.passage_key, what buttons carry) as its
+                                     first 8 bytes, sorted, and the passage each is: found by bisection
 Passage ids and ordinals are not stored: an article's k-th passage is `<article id>:<k>`.
 """
 
@@ -26,9 +29,10 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.core.models import Article, Corpus, Footnote, LoadWarning, Passage
+from bot.core.index import narrowest
+from bot.core.models import Article, Corpus, Footnote, LoadWarning, Passage, passage_key, passage_key_digest
 
-LAYOUT_VERSION = 1
+LAYOUT_VERSION = 2  # 2: offsets and integers in the narrowest type that holds them
 ARTICLES = "articles.json"
 STRINGS_AT_A_TIME = 10_000  # encoded together while writing a blob
 
@@ -75,13 +79,14 @@ def save_corpus(folder: Path, corpus: Corpus) -> None:
     _write_strings(folder, "text_blob", "text_offsets", texts)
     _write_strings(folder, "note_blob", "note_string_offsets", note_strings)
     arrays = {
-        "paragraphs": np.array(paragraphs, np.int32),
+        "paragraphs": narrowest(paragraphs),
         "page_offsets": _offsets(page_counts),
-        "pages": np.array(pages, np.int32),
+        "pages": narrowest(pages),
         "note_offsets": _offsets(note_counts),
-        "notes": np.array(notes, np.int32),
+        "notes": narrowest(notes),
         "note_has_ibid": np.array(note_has_ibid, np.uint8),
     }
+    arrays.update(_key_table(corpus))
     for name, array in arrays.items():
         np.save(folder / f"{name}.npy", array)
     meta = {
@@ -92,6 +97,16 @@ def save_corpus(folder: Path, corpus: Corpus) -> None:
     (folder / ARTICLES).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
 
 
+def _key_table(corpus: Corpus) -> dict[str, np.ndarray]:
+    """Every passage's key (models.passage_key) as its first 8 bytes, sorted, and the passage each is."""
+    digests = b"".join(
+        passage_key_digest(f"{a.id}:{k}") for a in corpus.articles for k in range(1, len(a.passages) + 1)
+    )
+    heads = np.frombuffer(digests, np.uint8).reshape(-1, 9)[:, :8].copy().view(">u8").ravel().astype(np.uint64)
+    order = np.argsort(heads, kind="stable")
+    return {"key_heads": heads[order], "key_passages": narrowest(order)}
+
+
 def _write_strings(folder: Path, blob_name: str, offsets_name: str, strings: list[str]) -> None:
     """The strings' UTF-8 end to end in `<blob_name>.npy`, written in place (no second copy of the text
     in memory), and where each starts in `<offsets_name>.npy`."""
@@ -100,7 +115,8 @@ def _write_strings(folder: Path, blob_name: str, offsets_name: str, strings: lis
     blob = np.lib.format.open_memmap(folder / f"{blob_name}.npy", mode="w+", dtype=np.uint8, shape=(int(offsets[-1]),))
     for lo in range(0, len(strings), STRINGS_AT_A_TIME):
         chunk = "".join(strings[lo : lo + STRINGS_AT_A_TIME]).encode("utf-8")
-        blob[offsets[lo] : offsets[lo] + len(chunk)] = np.frombuffer(chunk, np.uint8)
+        start = int(offsets[lo])
+        blob[start : start + len(chunk)] = np.frombuffer(chunk, np.uint8)
     blob.flush()
     del blob
 
@@ -109,7 +125,7 @@ def _offsets(counts: Iterable[int]) -> np.ndarray:
     counts = np.fromiter(counts, np.int64)
     offsets = np.zeros(counts.size + 1, np.int64)
     np.cumsum(counts, out=offsets[1:])
-    return offsets
+    return narrowest(offsets)
 
 
 # ---------------------------------------------------------------- reading
@@ -126,6 +142,7 @@ class PackedStore:
         self._note_offsets, self._notes = load("note_offsets"), load("notes")
         self._note_blob, self._note_string_offsets = load("note_blob"), load("note_string_offsets")
         self._note_has_ibid = load("note_has_ibid")
+        self._key_heads, self._key_passages = load("key_heads"), load("key_passages")
         self._article_ids, self._starts = article_ids, starts  # each article's id and first passage
         self.n_passages = len(self._paragraphs)
         self.n_footnotes = len(self._note_has_ibid)
@@ -134,9 +151,27 @@ class PackedStore:
             (len(self._note_offsets), self.n_passages + 1), (len(self._note_string_offsets), 3 * self.n_footnotes + 1),
             (self._text_offsets[-1], len(self._text_blob)), (self._page_offsets[-1], len(self._pages)),
             (self._note_offsets[-1], len(self._notes)), (self._note_string_offsets[-1], len(self._note_blob)),
+            (len(self._key_heads), self.n_passages), (len(self._key_passages), self.n_passages),
         ]  # fmt: skip
         if any(int(a) != int(b) for a, b in ends) or (self.n_footnotes == 0 and len(self._notes)):
             raise ValueError(f"{folder}: the saved passage arrays do not fit together")
+
+    def passage_id(self, i: int) -> str:
+        k = bisect.bisect_right(self._starts, i) - 1
+        return f"{self._article_ids[k]}:{i - self._starts[k] + 1}"
+
+    def position_of_key(self, key: str) -> int | None:
+        """The passage whose passage_key this is (None when none is): checked in full, not by 8 bytes."""
+        if len(key) != 18 or not all(c in "0123456789abcdef" for c in key):
+            return None
+        head = np.uint64(int(key[:16], 16))
+        i = int(np.searchsorted(self._key_heads, head))
+        while i < len(self._key_heads) and self._key_heads[i] == head:
+            position = int(self._key_passages[i])
+            if position < self.n_passages and passage_key(self.passage_id(position)) == key:
+                return position
+            i += 1
+        return None
 
     def passage(self, i: int) -> Passage:
         k = bisect.bisect_right(self._starts, i) - 1
@@ -259,4 +294,5 @@ def load_corpus(folder: Path) -> Corpus:
         for e in entries
     )
     warnings = tuple(LoadWarning(path, message) for path, message in meta["warnings"])
-    return Corpus(articles, warnings, all_passages=LazySequence(store.passage, 0, store.n_passages))
+    return Corpus(articles, warnings, all_passages=LazySequence(store.passage, 0, store.n_passages),
+                  passage_at_key=store.position_of_key)  # fmt: skip

@@ -10,12 +10,19 @@ rebuilding the shared index.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import threading
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
+import numpy as np
+
+from bot.core.analysis import TermEncoder
 from bot.core.engine import Engine, with_sources
+from bot.core.index import BM25Index
+from bot.core.indexing import analyse_run
 from bot.core.models import Article, Corpus
 from bot.core.union import Postings, UnionIndex
 from bot.library.packed import Concatenated
@@ -32,10 +39,32 @@ GuildVersion = Callable[[int], Awaitable[str]]
 class LibraryPolicy:
     shared_for: tuple[int, ...] | None = None  # servers that see the shared library; None: every one
     search_shared_beside_own: bool = True  # a server with documents of its own also searches the shared ones
-    max_loaded: int = 200  # server libraries kept loaded at once
+    max_loaded: int = 800  # server libraries kept loaded at once: about 1 MB each of 500 passages
 
     def sees_shared(self, guild_id: int | None) -> bool:
         return guild_id is None or self.shared_for is None or guild_id in self.shared_for
+
+
+class LibraryEncoder:
+    """A server's articles → each passage's term ids end to end, their counts, and the vocabulary they
+    number (in order of first occurrence in the library), as Engine would index them.
+
+    One TermEncoder is kept from one library load to the next: most words of a new library were met
+    before, and are looked up instead of analysed again. It starts afresh past MAX_TERMS terms."""
+
+    MAX_TERMS = 500_000
+
+    def __init__(self) -> None:
+        self._encoder = TermEncoder()
+        self._lock = threading.Lock()  # libraries load in threads; the encoder's caches are not shared safely
+
+    def encode(self, articles: Iterable[Article]) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:
+        run = [(a.language, p.text, " ".join(f.source for f in p.footnotes)) for a in articles for p in a.passages]
+        with self._lock:
+            if len(self._encoder.vocabulary) > self.MAX_TERMS:
+                self._encoder = TermEncoder()
+            terms, ids, lengths = analyse_run(run, self._encoder)
+        return ids, lengths, {term: i for i, term in enumerate(terms)}
 
 
 def postings_of(engine: Engine) -> Postings:
@@ -54,8 +83,10 @@ class Libraries:
         self.policy = policy or LibraryPolicy()
         self.empty = Engine(Corpus(()), shared.options)
         self._loaded: OrderedDict[int, tuple[str, Engine | None]] = OrderedDict()  # None: no documents
-        self._shared_postings: Postings | None = None
-        self._locks: dict[int, asyncio.Lock] = {}
+        self._shared_postings: tuple[Engine, Postings] | None = None  # a shared library's statistics for the union
+        self._preparing = threading.Lock()
+        self._encoder = LibraryEncoder()
+        self._locks: dict[int, tuple[asyncio.Lock, list[int]]] = {}  # only servers being loaded: (lock, [users])
 
     @property
     def loaded(self) -> tuple[int, ...]:
@@ -66,6 +97,19 @@ class Libraries:
         """The version of the server's own library as loaded now; None when none is loaded."""
         loaded = self._loaded.get(guild_id) if guild_id is not None else None
         return loaded[0] if loaded else None
+
+    def prepare(self) -> None:
+        """Work out the shared library's statistics for ranking it beside a server's own (one pass over
+        the shared passages). Blocking: call it off the event loop at start, or the first server
+        library to load waits for it. Nothing to do if no server ranks the shared library beside its own."""
+        if self.shared.passages and self.policy.search_shared_beside_own and self.policy.shared_for != ():
+            self._shared_postings_of(self.shared)
+
+    def _shared_postings_of(self, shared: Engine) -> Postings:
+        with self._preparing:  # one pass, whichever thread asks first
+            if self._shared_postings is None or self._shared_postings[0] is not shared:
+                self._shared_postings = (shared, postings_of(shared))
+            return self._shared_postings[1]
 
     def replace_shared(self, engine: Engine) -> None:
         """The host folder changed: new questions use the new index; server libraries rebuild on use."""
@@ -84,13 +128,13 @@ class Libraries:
         shared = self.shared if self.policy.sees_shared(guild_id) else self.empty
         if guild_id is None or self.guild_articles is None:
             return shared
-        async with self._locks.setdefault(guild_id, asyncio.Lock()):
+        async with self._loading(guild_id):
             loaded = self._loaded.get(guild_id)
             try:
-                if loaded is not None and self.guild_version is not None:
-                    if await self.guild_version(guild_id) == loaded[0]:
-                        self._loaded.move_to_end(guild_id)
-                        return loaded[1] or shared
+                current = loaded is not None and self.guild_version is not None
+                if current and await self.guild_version(guild_id) == loaded[0]:
+                    self._loaded.move_to_end(guild_id)
+                    return loaded[1] or shared
                 version, articles = await self.guild_articles(guild_id)
             except self.unavailable:  # the database is down: keep answering from what is loaded
                 log.debug("server %s: its library cannot be read now; answering from what is loaded", guild_id)
@@ -105,12 +149,26 @@ class Libraries:
                 self._loaded.popitem(last=False)
             return engine or shared
 
+    @contextlib.asynccontextmanager
+    async def _loading(self, guild_id: int) -> AsyncIterator[None]:
+        """One load of a server's library at a time; the lock lives only while someone holds or awaits it."""
+        lock, users = self._locks.get(guild_id) or self._locks.setdefault(guild_id, (asyncio.Lock(), [0]))
+        users[0] += 1
+        try:
+            async with lock:
+                yield
+        finally:
+            users[0] -= 1
+            if not users[0]:
+                del self._locks[guild_id]
+
     def _build(self, articles: tuple[Article, ...], shared: Engine) -> Engine:
-        own = Engine(Corpus(articles), shared.options)
+        """The server's engine: its own articles analysed once, ranked beside the shared library if it sees it."""
+        own = Corpus(articles)
+        encoded = self._encoder.encode(articles)
         if shared is self.empty or not self.policy.search_shared_beside_own or not shared.passages:
-            return own.prepare_lookups()
-        if self._shared_postings is None:
-            self._shared_postings = postings_of(shared)
+            index = BM25Index.from_flat(*encoded) if shared.options.engine == "numpy" else None
+            return Engine(own, shared.options, index=index)
+        shared_postings = self._shared_postings_of(shared)
         together = Corpus(shared.articles + articles, all_passages=Concatenated((shared.passages, own.passages)))
-        index = UnionIndex([self._shared_postings, postings_of(own)])
-        return Engine(together, shared.options, index=index).prepare_lookups()
+        return Engine(together, shared.options, index=UnionIndex([shared_postings, Postings.from_flat(*encoded)]))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 
 import numpy as np
@@ -83,7 +84,7 @@ def test_save_and_load_memory_mapped(tmp_path):
     index = BM25Index.build(docs)
     index.save(tmp_path / "idx")
     loaded = BM25Index.load(tmp_path / "idx")
-    assert isinstance(loaded.weights, np.memmap)
+    assert isinstance(loaded.postings, np.memmap)
     query = ["w1", "w7", "w1"]
     assert np.array_equal(loaded.scores(query), index.scores(query))
     assert loaded.top_k(query, 5) == index.top_k(query, 5)
@@ -100,7 +101,7 @@ def test_index_from_encoder_ids_equals_index_from_tokens():
     from_ids = BM25Index.from_term_ids([encoder.encode(analyzer, t) for t in texts], encoder.vocabulary)
     from_tokens = BM25Index.build([analyzer.tokens(t) for t in texts])
     assert from_ids.vocabulary == from_tokens.vocabulary
-    for name in ("idf_values", "offsets", "doc_ids", "weights"):
+    for name in index_module.ARRAYS:
         assert np.array_equal(getattr(from_ids, name), getattr(from_tokens, name)), name
 
 
@@ -179,7 +180,7 @@ def test_building_in_slices_gives_the_same_index(monkeypatch, slice_tokens):
     whole = BM25Index.build(docs)
     monkeypatch.setattr(index_module, "BUILD_SLICE_TOKENS", slice_tokens)
     sliced = BM25Index.build(docs)
-    for name in ("idf_values", "offsets", "doc_ids", "weights"):
+    for name in index_module.ARRAYS:
         assert np.array_equal(getattr(sliced, name), getattr(whole, name)), name
     query = rng.choices(words, k=4)
     assert np.max(np.abs(sliced.scores(query) - BM25Okapi(docs).get_scores(query))) == 0
@@ -207,6 +208,68 @@ def test_passages_analysed_in_runs_and_processes_build_the_same_index(monkeypatc
         ((analyzer, t, c) for t, c in passages), len(passages), lambda stage, done, total: stages.append(stage)
     )
     assert built.vocabulary == expected.vocabulary
-    for name in ("idf_values", "offsets", "doc_ids", "weights"):
+    for name in index_module.ARRAYS:
         assert np.array_equal(getattr(built, name), getattr(expected, name)), name
     assert stages[0] == "analysing passages" and stages[-1] == "indexing"
+
+
+def test_scores_are_rank_bm25s_bit_for_bit_past_every_shortcut_of_the_layout():
+    """Term frequencies past the C path's table and past one byte (stored apart), a passage longer
+    than the table's rows, gaps of two bytes, blocks where every frequency is 1 and blocks where not:
+    the very floats of rank-bm25, on both paths."""
+    rng = random.Random(17)
+    words = [f"w{i}" for i in range(40)]
+    docs = [rng.choices(words, k=rng.randint(1, 25)) for _ in range(1500)]
+    docs[3] = ["w1"] * 20 + ["w2"]  # tf 20: past the table of small frequencies
+    docs[700] = ["w1"] * 300 + ["w3"] * 256  # tf 300 and 256: past one byte
+    docs[1400] = ["w2"] * 5000 + ["w1"]  # 5001 terms: past the table's rows
+    for d in range(0, 1500, 400):  # "rare" every 400 passages: gaps of two bytes
+        docs[d] = [*docs[d], "rare"]
+    index, reference = BM25Index.build(docs), BM25Okapi(docs)
+    assert sorted(index.big_tf.tolist()) == [256, 300, 5000]
+    for query in (["w1"], ["w2", "w1", "w2"], ["w3", "rare", "w7"], ["rare"], words[:12]):
+        expected = reference.get_scores(query)
+        assert np.array_equal(index.scores(query), expected)
+        top = index.top_k(query, 1500)
+        assert [s for _, s in top] == [expected[d] for d, _ in top]
+        assert [d for d, _ in top] == ranking_by_score_then_passage(expected, 1500)
+
+
+def test_postings_decode_to_what_was_encoded_at_every_gap_width():
+    """Blocks whose gaps take 1, 2, 3 and 4 bytes; ranges cutting blocks anywhere."""
+    block = index_module.BLOCK
+    gaps = [1] * block + [300] * block + [70_000] * block + [2**24 + 1] * 10  # one block of each width
+    ids = np.cumsum([7, *gaps]).astype(np.int32)
+    tf = np.array([1 + (i % 7 == 0) * i for i in range(ids.size)], np.int64)
+    tf[5] = 999  # past one byte: stored apart
+    encoded = index_module._encode(ids, tf, np.array([0, ids.size], np.int64))
+    assert (encoded["block_kinds"] & 7).tolist() == [1, 2, 3, 4]
+    assert encoded["big_tf"].tolist() == tf[tf >= 255].tolist()
+    index = BM25Index({"t": 0}, n_documents=int(ids[-1]) + 1, total_length=int(tf.sum()),
+                      idf_values=np.array([1.5]), doc_lengths=np.zeros(0, np.uint8), **encoded)  # fmt: skip
+    docs, freqs = index.postings_of(0)
+    assert docs.tolist() == ids.tolist() and freqs.tolist() == tf.tolist()
+    cuts = [0, 8, 100, int(ids[block]), int(ids[block]) + 1, int(ids[300]), int(ids[-3]), int(ids[-1]) + 1]
+    for lo, hi in itertools.combinations(cuts, 2):
+        docs, freqs = index.postings_of(0, lo, hi)
+        inside = (ids >= lo) & (ids < hi)
+        assert docs.tolist() == ids[inside].tolist() and freqs.tolist() == tf[inside].tolist(), (lo, hi)
+
+
+def test_passages_far_apart_are_scored_by_both_paths_as_the_formula_says():
+    """Passage ids past 2^24 (gaps of three and four bytes) through top_k, C or numpy."""
+    n = 20_000_001
+    holders = np.array([5, 300, 70_000, 16_800_000, 20_000_000], np.int32)
+    tf = np.array([2, 1, 1, 2, 1], np.int64)
+    lengths = np.zeros(n, np.uint8)
+    lengths[holders] = [3, 1, 2, 4, 1]
+    index = BM25Index({"a": 0}, n_documents=n, total_length=11, idf_values=np.array([2.25]), doc_lengths=lengths,
+                      **index_module._encode(holders, tf, np.array([0, holders.size], np.int64)))  # fmt: skip
+    avgdl = 11 / n
+    weight = [2.25 * (f * (1.5 + 1) / (f + 1.5 * (1 - 0.75 + 0.75 * int(lengths[d]) / avgdl))) for d, f in
+              zip(holders, tf, strict=True)]  # fmt: skip
+    expected = sorted(zip(holders.tolist(), weight, strict=True), key=lambda pair: (-pair[1], pair[0]))
+    assert index.top_k(["a"], 10) == expected
+    assert index.top_k(["a", "a"], 2, candidates=np.arange(16_000_000, n)) == [
+        (d, s + s) for d, s in expected if d >= 16_000_000
+    ]

@@ -40,7 +40,8 @@ def test_squad_quality_with_the_second_stage_beats_plain_bm25(squad_corpus, squa
     assert ranked["answerable"] == 269
     assert ranked["hit_at_1"] > plain["hit_at_1"] and ranked["mrr"] > plain["mrr"]
     assert ranked["hit_at_1_rate"] >= 0.75 and ranked["hit_at_3_rate"] >= 0.88
-    assert ranked["refused_rate"] <= 0.01
+    assert ranked["refused_rate"] <= 0.01 and ranked["weak_rate"] <= 0.08
+    assert ranked["gold_in_quote_rate"] >= 0.68  # a long sentence competes for the quote by its densest cut
 
 
 def test_question_frame_words_never_count_as_missing_content(tmp_path):
@@ -65,6 +66,8 @@ def test_neighbouring_topic_questions_are_mostly_marked_weak(squad_corpus):
           f"-> {gated['negatives_answered_confidently_rate']}")
     assert gated["negatives"] == 40
     assert gated["negatives_answered_confidently"] < corpus_gate_only["negatives_answered_confidently"] / 1.5
+    # Names of several words and numbers the article never uses: 18 of 40 were answered with confidence.
+    assert gated["negatives_answered_confidently_rate"] <= 0.3
 
 
 def test_a_rare_name_the_best_passage_lacks_makes_the_answer_weak(tmp_path):
@@ -192,3 +195,79 @@ def test_a_bad_squad_style_entry_is_named(tmp_path, item, complaint):
     with pytest.raises(QuestionSetError, match="bad.yaml: questions\\[1\\]") as error:
         load_questions(path)
     assert complaint in str(error.value)
+
+
+def test_a_sentence_longer_than_the_quote_competes_by_its_densest_cut(tmp_path):
+    """The answer in one long sentence is quoted, not a short sentence that only names the subject."""
+    long_sentence = (
+        "His years in office were devoted to raising standards and to reshaping the administration for a larger "
+        "mission, at a time when the college grew fast in every way, undergraduate enrollment increased by more "
+        "than half, graduate enrollment grew fivefold, and the faculty, the library and the laboratories grew "
+        "along with them, as did the number of halls built on the northern side of the lake."
+    )
+    _write(tmp_path, "college.txt", (
+        "A college\n\nThe Rev. John Keller served as president from 1946 to 1952. " + long_sentence + "\n\n"
+        + "\n\n".join(f"Hall {n} houses students of the college." for n in range(6)) + "\n"
+    ))
+    corpus = load_corpus(tmp_path)
+    assert len(long_sentence) > 350
+    question = "By how much did undergraduate enrollment increase under president Keller?"
+    quote = Engine(corpus).ask(question).excerpts[0].quote
+    assert "increased by more than half" in quote and len(quote) <= 350 + 4 and quote.startswith("…")
+    without = Engine(corpus, EngineOptions(quote_long_sentences=False)).ask(question).excerpts[0].quote
+    assert "more than half" not in without
+
+
+def test_a_higher_passage_floor_marks_thinly_carried_answers_weak(tmp_path):
+    _write(tmp_path, "college.txt", (
+        "A small college\n\nThe rowing club of the college races every spring on the river.\n\n"
+        + "\n\n".join(f"Hall {n} houses students of the college." for n in range(8)) + "\n"
+    ))
+    corpus = load_corpus(tmp_path)
+    question = "When does the rowing club of the college race on the lake?"  # all but "lake" are in
+    assert not Engine(corpus).ask(question).weak
+    strict = Engine(corpus, EngineOptions(passage_floor=0.7)).ask(question)
+    assert strict.answered and strict.weak
+
+
+def test_a_name_whose_words_never_stand_together_makes_the_answer_weak(tmp_path):
+    """"Stanford University" asked of a text that has a Stanford Hall and a university apart."""
+    _write(tmp_path, "college.txt", (
+        "A college\n\nThe college was begun in 1842 by Father Edward Sorin, with two students.\n\n"
+        "Stanford Hall was built in 1957, soon after the university was founded.\n\n"
+        + "\n\n".join(f"Hall {n} houses students of the college." for n in range(8)) + "\n"
+    ))
+    corpus = load_corpus(tmp_path)
+    engine = Engine(corpus)
+    answer = engine.ask("When was Stanford University founded?")
+    assert answer.answered and answer.weak
+    assert answer.excerpts[0].passage.text.startswith("Stanford Hall")  # it holds every word, apart
+    assert not Engine(corpus, EngineOptions(name_phrase_gate=False)).ask("When was Stanford University founded?").weak
+    assert not engine.ask("When was Stanford Hall built?").weak
+    assert not engine.ask("In what year did Father Sorin begin the college?").weak  # a name written loosely
+
+
+def test_name_phrases_are_the_runs_of_capitalised_words_past_the_first():
+    from bot.core.analysis import analyzer_for
+    from bot.core.answer import name_phrases, names_stand_together
+
+    english = analyzer_for("en")
+    assert name_phrases("Which Ohio State coach won at Michigan Stadium?", english) == (
+        ("ohio", "state"), ("michigan", "stadium"))
+    assert name_phrases("Notre Dame has a center in Beijing, what is it called?", english) == ()
+    michigan = name_phrases("How many students attend the University of Michigan?", english)
+    assert michigan == (("universiti", "michigan"),)
+    phrases = name_phrases("Who built O'Shaughnessy Hall?", english)
+    assert names_stand_together(phrases, [english.tokens("the O'Shaughnessy Hall of Liberal Arts")])
+    assert not names_stand_together(phrases, [english.tokens("O'Shaughnessy gave money for a new hall")])
+
+
+def test_a_number_the_readings_never_use_makes_the_answer_weak(tmp_path):
+    _write(tmp_path, "college.txt", (
+        "A small college\n\nThe rowing club of the college won the river cup in 1921 and again in 1934.\n\n"
+        + "\n\n".join(f"Hall {n} houses students of the college." for n in range(8)) + "\n"
+    ))
+    engine = Engine(load_corpus(tmp_path))
+    assert not engine.ask("Who won the river cup in 1921?").weak
+    answer = engine.ask("Who won the river cup in 2019?")
+    assert answer.answered and answer.weak and answer.unknown_terms == ("2019",)

@@ -31,6 +31,7 @@ def test_union_scores_equal_rank_bm25_over_the_concatenation(seed):
         for doc, score in got:
             assert score == expected[doc], (seed, query, doc)  # bit-identical, not approximately
         assert [d for d, _ in got] == sorted(touched, key=lambda d: (-expected[d], d))  # ties by corpus order
+        assert scorer.top_k(query, 3) == got[:3]  # the best few alone: the same, ties at the cut included
 
 
 def test_locate_maps_global_ids_back_to_their_library():
@@ -83,3 +84,24 @@ def test_posting_weights_over_the_union_equal_rank_bm25s_single_term_scores():
     for term in WORDS[:10]:
         expected = reference.get_scores([term])
         assert [scorer.posting_weight(term, d) for d in range(40)] == list(expected)
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_three_libraries_with_common_words_rank_as_rank_bm25_floor_included(seed):
+    # Few words: many occur in most passages, so their idf is negative and takes rank-bm25's floor,
+    # which averages every term's idf over the union (terms first met in any of the three).
+    rng = random.Random(100 + seed)
+    parts = [
+        corpus(rng, rng.randint(1, 30), WORDS[:8]) + [["w0", "w1"]] * 40,
+        corpus(rng, rng.randint(1, 10), WORDS[4:12] + ["new"]),
+        corpus(rng, rng.randint(0, 10), WORDS[10:16]),
+    ]
+    scorer = UnionScorer([Postings.build(p) for p in parts])
+    everything = [doc for part in parts for doc in part]
+    reference = BM25Okapi(everything)
+    for query in (["w1"], ["w5", "new", "w12"], ["w0", "w0", "w15"], ["w9", "nowhere"]):
+        expected = reference.get_scores(query)
+        assert [score for _, score in sorted(scorer.top_k(query, len(everything)))] == [
+            expected[d] for d, doc in enumerate(everything) if set(query) & set(doc)
+        ]
+    assert any(reference.idf[t] == reference.average_idf * 0.25 for t in reference.idf)  # the floor was used

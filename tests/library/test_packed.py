@@ -106,3 +106,18 @@ def test_a_corpus_without_notes_or_text_reads_back(tmp_path):
     bare = Corpus((_article("blank", ["", ""]),))
     packed.save_corpus(tmp_path, bare)
     assert list(packed.load_corpus(tmp_path).passages) == list(bare.passages)
+
+
+def test_a_button_key_finds_its_passage_in_the_saved_table(corpus, tmp_path):
+    """A button carries passage_key(id); the saved table finds the passage without building a dict."""
+    from bot.core.models import passage_key
+
+    packed.save_corpus(tmp_path, corpus)
+    loaded = packed.load_corpus(tmp_path)
+    passages = list(corpus.passages)
+    for position, passage in enumerate(passages):
+        assert loaded.passage_at_key(passage_key(passage.id)) == position
+    other = passage_key("kennan:99")  # no such passage: a key of the right shape that is in no table
+    assert loaded.passage_at_key(other) is None
+    for malformed in ("", "zz" * 9, passage_key(passages[0].id).upper(), passage_key(passages[0].id)[:-1]):
+        assert loaded.passage_at_key(malformed) is None

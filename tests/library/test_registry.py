@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from bot.core.engine import Engine
 from bot.core.models import Article, Corpus, Passage
 from bot.library.registry import Libraries, LibraryPolicy
@@ -95,3 +97,75 @@ async def test_a_store_outage_keeps_answering_from_what_is_loaded():
     down = True
     assert await libraries.engine_for(1) is loaded  # loaded before the outage: still served
     assert await libraries.engine_for(2) is shared  # never loaded: the shared library meanwhile
+
+
+def _noted(article_id: str, *texts: str) -> Article:
+    """An article whose every other passage cites a source (cited sources are indexed too)."""
+    from bot.core.models import Footnote
+
+    note = Footnote("1", "Ostrom, Governing the Commons (1990)")
+    passages = tuple(Passage(f"{article_id}:{i}", article_id, i, i, t, (note,) if i % 2 else ())
+                     for i, t in enumerate(texts, 1))  # fmt: skip
+    return Article(article_id, f"{article_id}.txt", article_id.title(), passages=passages, footnotes=(note,))
+
+
+OWN_TEXTS = (
+    "Commons are shared resources managed by a community.",
+    "Grazing land was a classic commons.",
+    "Rules for the commons emerge from local agreement.",
+    "Rivers flow to the sea, past grazing land.",
+)
+
+
+def _scores(engine: Engine, question: str) -> list[tuple[str, float]]:
+    return [(e.passage.id, e.score) for e in engine.ask(question, top_k=10).excerpts]
+
+
+async def test_a_loaded_library_ranks_exactly_as_one_engine_over_the_same_passages():
+    own = (_noted("commons", *OWN_TEXTS),)
+    store = Store()
+    store.articles[A] = own
+    beside = await Libraries(SHARED, store).engine_for(A)
+    alone = await Libraries(SHARED, store, LibraryPolicy(search_shared_beside_own=False)).engine_for(A)
+    together, apart = Engine(Corpus(SHARED.articles + own)), Engine(Corpus(own))  # each built from scratch
+    for question in ("Who manages grazing land?", "Where do rivers flow?", "What did Ostrom govern?"):
+        assert _scores(beside, question) == _scores(together, question) != []
+        assert _scores(alone, question) == _scores(apart, question)
+    assert _scores(beside, "What carves valleys?") == _scores(together, "What carves valleys?") != []
+
+
+async def test_libraries_load_the_same_after_the_term_encoder_starts_afresh():
+    store = Store()
+    store.articles[A] = (_noted("commons", *OWN_TEXTS),)
+    store.articles[B] = (_noted("rivers", "Rivers carve canyons through soft rock.", "Deltas form at river mouths."),)
+    libraries = Libraries(SHARED, store)
+    libraries._encoder.MAX_TERMS = 5  # every load past the first few terms starts a fresh encoder
+    first = _scores(await libraries.engine_for(A), "Who manages grazing land?")
+    assert _scores(await libraries.engine_for(B), "How do rivers carve canyons?")[0][0] == "rivers:1"
+    libraries.forget(A)
+    assert _scores(await libraries.engine_for(A), "Who manages grazing land?") == first != []
+
+
+async def test_servers_asking_at_once_load_their_library_once_and_leave_no_lock_behind():
+    store = Store()
+    store.articles.update({guild: (article(f"notes{guild}", "Quokkas live on Rottnest Island."),)
+                           for guild in range(2000, 2300)})  # fmt: skip
+
+    async def version(guild_id: int) -> str:
+        return store.versions.get(guild_id, "0")
+
+    libraries = Libraries(SHARED, store, LibraryPolicy(max_loaded=50), guild_version=version)
+    engines = await asyncio.gather(*(libraries.engine_for(2000) for _ in range(5)))
+    assert store.calls == 1 and all(e is engines[0] for e in engines)  # one load, every asker served
+    await asyncio.gather(*(libraries.engine_for(guild) for guild in range(2000, 2300)))
+    assert len(libraries.loaded) == 50
+    assert libraries._locks == {}  # nothing kept per server that is not loading: memory does not grow with servers
+
+
+async def test_the_shared_librarys_statistics_can_be_prepared_before_any_server_asks():
+    store = Store()
+    libraries = Libraries(SHARED, store)
+    libraries.prepare()
+    prepared = libraries._shared_postings
+    assert (await libraries.engine_for(A)).ask("What carves valleys?").answered
+    assert libraries._shared_postings is prepared  # the first load used them, did not work them out again

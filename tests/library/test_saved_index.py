@@ -44,7 +44,7 @@ def test_saved_index_is_reused_memory_mapped(settings, monkeypatch):
     assert (library.index_dir(settings) / "fingerprint").exists()
     monkeypatch.setattr(library, "load_corpus", _no_parsing)
     again = library.open_library(settings)
-    assert isinstance(again.index.weights, np.memmap)
+    assert isinstance(again.index.postings, np.memmap)
     question = "Who heads the Joint Chiefs of Staff?"
     assert [e.score for e in again.ask(question).excerpts] == [e.score for e in first.ask(question).excerpts]
 
@@ -60,9 +60,8 @@ def test_saved_passages_and_footnotes_read_back_as_parsed(settings, monkeypatch)
 
 def test_passages_from_the_other_index_are_refused(settings, other):
     mine, theirs = library.index_dir(settings), library.index_dir(other)
-    shutil.copy(theirs / "weights.npy", mine / "weights.npy")  # a half-swapped copy: arrays of another corpus
-    shutil.copy(theirs / "doc_ids.npy", mine / "doc_ids.npy")
-    shutil.copy(theirs / "vocabulary.json", mine / "vocabulary.json")
+    for name in ("postings.npy", "block_docs.npy", "vocabulary.json"):  # a half-swapped copy: another corpus's
+        shutil.copy(theirs / name, mine / name)
     assert library.open_library(settings).ask("Who heads the Joint Chiefs of Staff?").answered
 
 
@@ -86,13 +85,33 @@ def test_changed_loading_settings_rebuild(settings):
     assert len(library.open_library(smaller).passages) > len(library.open_library(settings).passages)
 
 
-@pytest.mark.parametrize("damaged", ["articles.json", "text_blob.npy", "note_offsets.npy", "weights.npy"])
+@pytest.mark.parametrize("damaged", ["articles.json", "text_blob.npy", "note_offsets.npy", "postings.npy"])
 def test_damaged_saved_index_is_ignored(settings, caplog, damaged):
     library.open_library(settings, save=True)
     (library.index_dir(settings) / damaged).write_bytes(b"not what was saved")
     engine = library.open_library(settings)
     assert engine.ask("reset").answered
     assert "rebuilding" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("name", "damage"),
+    [
+        ("postings.npy", lambda a: a[:-1]),  # a block's bytes cut short
+        ("block_kinds.npy", lambda a: a | 7),  # a gap width the layout does not have
+        ("block_starts.npy", lambda a: np.concatenate(([0], a[1:] + 1))),  # blocks shifted by a byte
+        ("term_blocks.npy", lambda a: a[::-1].copy()),  # blocks claimed by the wrong terms
+    ],
+)
+def test_saved_postings_that_do_not_fit_together_are_rebuilt(settings, caplog, name, damage):
+    """Well-formed .npy files whose contents disagree are caught before the C search reads past them."""
+    first = library.open_library(settings, save=True)
+    path = library.index_dir(settings) / name
+    np.save(path, damage(np.load(path)))
+    engine = library.open_library(settings)
+    assert "rebuilding" in caplog.text
+    question = "Who heads the Joint Chiefs of Staff?"
+    assert [e.score for e in engine.ask(question).excerpts] == [e.score for e in first.ask(question).excerpts]
 
 
 def test_unwritable_data_folder_still_answers(settings, tmp_path, caplog):
@@ -127,3 +146,20 @@ def test_a_touched_but_unchanged_file_is_hashed_once_then_trusted(settings, monk
     assert library.open_library(settings).ask("reset").answered  # hashed: same bytes, saved copy used
     monkeypatch.setattr(library, "fingerprint", _no_parsing)
     assert library.open_library(settings).ask("reset").answered  # the new stat key was remembered
+
+
+def test_buttons_of_the_saved_library_find_their_passages_from_the_saved_key_table(settings, monkeypatch):
+    """The bot resolves a button's passage key through the saved table (no dict over every passage at
+    start) and gets the passage the key was made from, as a freshly built library does."""
+    from bot.app.answering import PassageKeys
+    from bot.core.models import passage_key
+
+    built = library.open_library(settings, save=True)
+    monkeypatch.setattr(library, "load_corpus", _no_parsing)
+    saved = library.open_library(settings)
+    assert saved.corpus.passage_at_key is not None and built.corpus.passage_at_key is None
+    from_saved, from_built = PassageKeys(saved), PassageKeys(built)
+    for passage in list(built.passages)[::7]:
+        key = passage_key(passage.id)
+        assert from_saved.passage_id(key) == from_built.passage_id(key) == passage.id
+    assert from_saved.passage_id(passage_key("no-such-article:1")) is None

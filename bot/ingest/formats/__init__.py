@@ -2,20 +2,21 @@
 
 A reader is any object with `name`, `suffixes`, `sniff(head: bytes) -> bool` (does the content
 look like this format?) and `read(data: bytes, limits: ReadLimits) -> Document` (raises SkipFile).
-Adding a format is writing one such class and listing it in READERS.
+Adding a format is writing one such class and listing it in FORMATS by the module that holds it.
+
+Reader modules are imported only when a file of their format is sniffed or read: PDF, Word, EPUB
+and HTML pull in pdfminer and lxml (a few hundred ms), which a corpus of .txt and .md never needs.
 """
 
 from __future__ import annotations
 
+import functools
+import importlib
+from dataclasses import dataclass
 from typing import Protocol
 
 from bot.ingest.document import Document, ReadLimits, SkipFile
-from bot.ingest.formats.docx import DocxReader
-from bot.ingest.formats.epub import EpubReader
-from bot.ingest.formats.html import HtmlReader
-from bot.ingest.formats.markdown import MarkdownReader
-from bot.ingest.formats.pdf import PdfReader
-from bot.ingest.formats.text import TextReader, binary_kind
+from bot.ingest.formats.text import binary_kind
 
 
 class Reader(Protocol):
@@ -27,8 +28,54 @@ class Reader(Protocol):
     def read(self, data: bytes, limits: ReadLimits) -> Document: ...
 
 
-READERS: tuple[Reader, ...] = (TextReader(), MarkdownReader(), HtmlReader(), DocxReader(), EpubReader(), PdfReader())
+@dataclass(frozen=True)
+class LazyReader:
+    """A reader known by its suffixes and `module:Class`, imported the first time it is needed."""
+
+    suffixes: tuple[str, ...]
+    target: str  # "package.module:ClassName"
+
+    @property
+    def module(self) -> str:
+        return self.target.partition(":")[0]
+
+    def load(self) -> Reader:
+        return _loaded(self.target)
+
+    @property
+    def name(self) -> str:
+        return self.load().name
+
+    def sniff(self, head: bytes) -> bool:
+        return self.load().sniff(head)
+
+    def read(self, data: bytes, limits: ReadLimits) -> Document:
+        return self.load().read(data, limits)
+
+
+@functools.cache
+def _loaded(target: str) -> Reader:
+    module, _, class_name = target.partition(":")
+    return getattr(importlib.import_module(module), class_name)()
+
+
+# Suffixes first (what a file name is matched against without importing anything), then where the
+# reader is. Each reader class declares the same suffixes (tests/ingest check they agree).
+FORMATS = (
+    ((".txt",), "bot.ingest.formats.text:TextReader"),
+    ((".md", ".markdown"), "bot.ingest.formats.markdown:MarkdownReader"),
+    ((".html", ".htm", ".xhtml"), "bot.ingest.formats.html:HtmlReader"),
+    ((".docx",), "bot.ingest.formats.docx:DocxReader"),
+    ((".epub",), "bot.ingest.formats.epub:EpubReader"),
+    ((".pdf",), "bot.ingest.formats.pdf:PdfReader"),
+)
+READERS: tuple[Reader, ...] = tuple(LazyReader(suffixes, target) for suffixes, target in FORMATS)
 SNIFF_BYTES = 8192
+
+
+def reader_modules() -> tuple[str, ...]:
+    """The modules that hold the readers (what a worker process imports ahead of its first file)."""
+    return tuple(dict.fromkeys(r.module for r in READERS if isinstance(r, LazyReader)))
 
 
 def readable_suffixes() -> tuple[str, ...]:
