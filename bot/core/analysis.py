@@ -22,7 +22,7 @@ from itertools import chain
 import Stemmer
 
 MAX_CACHED_CHUNKS = 500_000
-ANALYZER_VERSION = 4  # bump when a change here changes the terms of any text (saved indexes rebuild)
+ANALYZER_VERSION = 5  # bump when a change here changes the terms of any text (saved indexes rebuild)
 
 # Combining marks (Unicode category M) of the scripts Snowball stems: Python's \w does not match them.
 WORD_MARKS = (
@@ -38,11 +38,12 @@ _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 
 # Snowball algorithms PyStemmer ships, by ISO 639-1 code.
 SNOWBALL = {
-    "ar": "arabic", "ca": "catalan", "da": "danish", "de": "german", "el": "greek", "en": "english",
-    "es": "spanish", "eu": "basque", "fi": "finnish", "fr": "french", "ga": "irish", "hi": "hindi",
-    "hu": "hungarian", "hy": "armenian", "id": "indonesian", "it": "italian", "lt": "lithuanian",
-    "ne": "nepali", "nl": "dutch", "no": "norwegian", "pt": "portuguese", "ro": "romanian",
-    "ru": "russian", "sr": "serbian", "sv": "swedish", "ta": "tamil", "tr": "turkish", "yi": "yiddish",
+    "ar": "arabic", "ca": "catalan", "cs": "czech", "da": "danish", "de": "german", "el": "greek",
+    "en": "english", "eo": "esperanto", "es": "spanish", "et": "estonian", "eu": "basque", "fa": "persian",
+    "fi": "finnish", "fr": "french", "ga": "irish", "hi": "hindi", "hu": "hungarian", "hy": "armenian",
+    "id": "indonesian", "it": "italian", "lt": "lithuanian", "ne": "nepali", "nl": "dutch", "no": "norwegian",
+    "pl": "polish", "pt": "portuguese", "ro": "romanian", "ru": "russian", "sr": "serbian", "st": "sesotho",
+    "sv": "swedish", "ta": "tamil", "tr": "turkish", "yi": "yiddish",
 }  # fmt: skip
 
 # Function words and the words people wrap a request in ("tell me", "give me"): they carry no topic.

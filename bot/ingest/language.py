@@ -38,10 +38,10 @@ _SCRIPT_LANGUAGE = {"GREEK": "el", "ARMENIAN": "hy", "TAMIL": "ta", "HEBREW": "y
 # Scripts several Snowball languages share; the stopword test chooses among them.
 _SCRIPT_CANDIDATES = {
     "CYRILLIC": ("ru", "sr"),
-    "ARABIC": ("ar",),
+    "ARABIC": ("ar", "fa"),
     "DEVANAGARI": ("hi", "ne"),
 }
-_LATIN = tuple(c for c in SNOWBALL if c not in {"el", "hy", "ta", "yi", "ru", "ar", "hi", "ne"})  # sr: both
+_LATIN = tuple(c for c in SNOWBALL if c not in {"el", "hy", "ta", "yi", "ru", "ar", "fa", "hi", "ne"})  # sr: both
 
 
 @cache

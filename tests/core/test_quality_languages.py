@@ -49,6 +49,19 @@ def test_german_questions_find_the_german_article_in_a_mixed_corpus(tmp_path):
     assert "die" not in answer.matched_terms + answer.unknown_terms  # a German stopword
 
 
+def test_every_language_the_stemmer_ships_is_covered():
+    import Stemmer
+
+    variants = {"porter", "dutch_porter"}  # older English and Dutch stemmers beside the current ones
+    assert sorted(set(Stemmer.algorithms()) - variants - set(SNOWBALL.values())) == []
+
+
+def test_a_polish_question_is_stemmed_and_its_stopwords_dropped():
+    polish = Analyzer("pl")
+    assert polish.tokens("Gdzie jest stolica Polski?") == polish.tokens("stolica Polski")
+    assert polish.tokens("w miastach") == polish.tokens("miasto")  # the Polish stemmer, not the English fallback
+
+
 def test_every_snowball_language_has_stopwords():
     assert sorted(code for code in SNOWBALL if not stopwords_for(code)) == []
     assert Analyzer("de").tokens("und die Stadt") == Analyzer("de").tokens("Stadt")
