@@ -41,6 +41,7 @@ CONFIGS = {
     "passage-floor-0.7": replace(DEFAULT, passage_floor=0.7),
     "no-long-sentence-quotes": replace(DEFAULT, quote_long_sentences=False),
     "quote-answer-kind-0.1": replace(DEFAULT, quote_answer_kind=0.1),
+    "quote-by-coverage": replace(DEFAULT, quote_by_sentences=False),
 }
 
 

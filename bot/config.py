@@ -80,6 +80,7 @@ class SearchSettings:
     name_phrase_gate: bool = EngineOptions.name_phrase_gate  # weak unless a name's words stand together
     quote_long_sentences: bool = EngineOptions.quote_long_sentences  # a long sentence competes by its best cut
     quote_answer_kind: float = EngineOptions.quote_answer_kind  # favour sentences with the asked-for kind of word
+    quote_by_sentences: bool = EngineOptions.quote_by_sentences  # a window weighs its sentences' BM25
 
 
 @dataclass(frozen=True)

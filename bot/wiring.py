@@ -31,6 +31,7 @@ def engine_options(settings: Settings) -> EngineOptions:
         name_phrase_gate=s.name_phrase_gate,
         quote_long_sentences=s.quote_long_sentences,
         quote_answer_kind=s.quote_answer_kind,
+        quote_by_sentences=s.quote_by_sentences,
     )
 
 

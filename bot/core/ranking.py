@@ -7,8 +7,8 @@ top `depth` by three things the first stage cannot see:
 - coverage: the share of the question's weight (idf, unknown words included) its text holds;
 - proximity: the best share held by a window of two adjacent sentences, and whether that window
   holds the kind of word the question asks for (a number for "when", a name for "who");
-- the best sentence: BM25 of the question's matched terms over each single sentence (SENTENCE_K1,
-  SENTENCE_B, lengths relative to the candidates' mean sentence), the passage's best, relative to the
+- the best sentence: BM25 of the question's matched terms over each single sentence (answer.
+  sentence_score, lengths relative to the candidates' mean sentence), the passage's best, relative to the
   best candidate's (the answer usually sits in one sentence that says most of the question);
 - optionally, a split paragraph's pieces scored as the whole paragraph.
 Its score is text BM25 relative to the best candidate's, plus the weighted shares. Deterministic:
@@ -24,15 +24,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from bot.core.analysis import Analyzer
-from bot.core.answer import QuestionTerms, holds_answer_kind
+from bot.core.answer import QuestionTerms, holds_answer_kind, sentence_score
 from bot.core.models import Passage
 from bot.core.sentences import sentence_spans
 
 WINDOW_SENTENCES = 2
-# BM25 parameters of the best-sentence score: a sentence is short, so tf saturates sooner and length
-# matters less than for a passage (the usual choice for short fields).
-SENTENCE_K1 = 1.2
-SENTENCE_B = 0.5
 
 
 @dataclass(frozen=True)
@@ -99,17 +95,6 @@ def text_evidence(text: str, analyzer: Analyzer, terms: QuestionTerms) -> Eviden
             break
     kind = holds_answer_kind(text[best_span[0] : best_span[1]], terms.expects, terms.question_words)
     return Evidence(coverage, best, kind, present, sentences)
-
-
-def sentence_score(length: int, counts: Counter, terms: QuestionTerms, mean_length: float) -> float:
-    """BM25 of one sentence for the question's matched terms (each once), summed in question order."""
-    norm = SENTENCE_K1 * (1 - SENTENCE_B + SENTENCE_B * length / (mean_length or 1.0))
-    score = 0.0
-    for term in dict.fromkeys(terms.terms):
-        tf = counts.get(term, 0)
-        if tf and term in terms.matched:
-            score += terms.idf[term] * tf * (SENTENCE_K1 + 1) / (tf + norm)
-    return score
 
 
 def best_sentence_scores(evidence: Sequence[Evidence], terms: QuestionTerms) -> list[float]:
