@@ -234,6 +234,8 @@ def carries(
 
 # BM25 parameters of a sentence's score (the second stage's best sentence, the quote window): a sentence
 # is short, so tf saturates sooner and length matters less than for a passage (the usual short-field choice).
+# Measured on the SQuAD set's odd half: k1 1.2, b 0.5 best of (1.2, 0.5), (0.9, 0.4), (1.2, 0.75), (1.5, 0.3),
+# (0.6, 0.5) (hit@1 .821, the top quote .746; 0.9/0.4: .813, .731); the even half agreed.
 SENTENCE_K1 = 1.2
 SENTENCE_B = 0.5
 
