@@ -33,6 +33,7 @@ DEFAULT = EngineOptions()
 CONFIGS = {
     "default": DEFAULT,
     "no-rerank": replace(DEFAULT, rerank=RerankOptions(depth=0)),
+    "no-sentence-score": replace(DEFAULT, rerank=RerankOptions(sentence_weight=0, proximity_weight=1.0)),
     "no-passage-gate": replace(DEFAULT, passage_gate=False),
     "no-name-phrase-gate": replace(DEFAULT, name_phrase_gate=False),
     "passage-floor-0.4": replace(DEFAULT, passage_floor=0.4),
@@ -40,6 +41,7 @@ CONFIGS = {
     "passage-floor-0.7": replace(DEFAULT, passage_floor=0.7),
     "no-long-sentence-quotes": replace(DEFAULT, quote_long_sentences=False),
     "quote-answer-kind-0.1": replace(DEFAULT, quote_answer_kind=0.1),
+    "quote-by-coverage": replace(DEFAULT, quote_by_sentences=False),
 }
 
 

@@ -74,11 +74,13 @@ class SearchSettings:
     quote_chars: int = EngineOptions.quote_chars
     rerank_depth: int = RerankOptions.depth  # the second stage over BM25's best passages; 0: BM25's order
     rerank_whole_paragraphs: bool = RerankOptions.whole_paragraphs
+    rerank_sentence_weight: float = RerankOptions.sentence_weight  # the best sentence's BM25 in the second stage
     passage_gate: bool = EngineOptions.passage_gate  # weak unless a shown passage itself carries the question
     passage_floor: float = EngineOptions.passage_floor  # the share of the question's weight it must hold
     name_phrase_gate: bool = EngineOptions.name_phrase_gate  # weak unless a name's words stand together
     quote_long_sentences: bool = EngineOptions.quote_long_sentences  # a long sentence competes by its best cut
     quote_answer_kind: float = EngineOptions.quote_answer_kind  # favour sentences with the asked-for kind of word
+    quote_by_sentences: bool = EngineOptions.quote_by_sentences  # a window weighs its sentences' BM25
 
 
 @dataclass(frozen=True)
@@ -339,6 +341,7 @@ def _check_values(settings: Settings, reader: _Reader, top: dict[str, tuple[yaml
     require(s.search.top_k <= s.search.max_results <= 50, "search", "max_results", "must be top_k..50")
     require(120 <= s.search.quote_chars <= 1000, "search", "quote_chars", "must be between 120 and 1000")
     require(0 <= s.search.rerank_depth <= 100, "search", "rerank_depth", "must be between 0 and 100")
+    require(0 <= s.search.rerank_sentence_weight <= 5, "search", "rerank_sentence_weight", "must be between 0 and 5")
     require(0 <= s.search.passage_floor <= 1, "search", "passage_floor", "must be between 0 and 1")
     require(0 <= s.search.quote_answer_kind <= 1, "search", "quote_answer_kind", "must be between 0 and 1")
     require(s.corpus.max_file_bytes is None or s.corpus.max_file_bytes > 0, "corpus", "max_file_bytes",

@@ -18,7 +18,9 @@ from bot.storage.options import database_password
 
 def engine_options(settings: Settings) -> EngineOptions:
     s = settings.search
-    rerank = RerankOptions(depth=s.rerank_depth, whole_paragraphs=s.rerank_whole_paragraphs)
+    rerank = RerankOptions(
+        depth=s.rerank_depth, whole_paragraphs=s.rerank_whole_paragraphs, sentence_weight=s.rerank_sentence_weight
+    )
     return EngineOptions(
         top_k=s.top_k,
         quote_chars=s.quote_chars,
@@ -29,6 +31,7 @@ def engine_options(settings: Settings) -> EngineOptions:
         name_phrase_gate=s.name_phrase_gate,
         quote_long_sentences=s.quote_long_sentences,
         quote_answer_kind=s.quote_answer_kind,
+        quote_by_sentences=s.quote_by_sentences,
     )
 
 

@@ -52,6 +52,7 @@ def test_no_file_and_empty_file_mean_defaults(tmp_path):
         ("search:\n  top_k: 0\n", 2, ["search.top_k"]),
         ("search:\n  passage_floor: 1.5\n", 2, ["search.passage_floor", "between 0 and 1"]),
         ("search:\n  quote_answer_kind: -1\n", 2, ["search.quote_answer_kind", "between 0 and 1"]),
+        ("search:\n  rerank_sentence_weight: 9\n", 2, ["search.rerank_sentence_weight", "between 0 and 5"]),
         ("discord:\n  api_base_url: ftp://x\n", 2, ["discord.api_base_url"]),
         ("discord:\n  token: abc.def\n", 2, ["token", "DISCORD_TOKEN"]),
         ("logging:\n  level: LOUD\n", 2, ["logging.level"]),
@@ -172,8 +173,12 @@ def test_ingest_caps_per_format_reach_the_loader():
 def test_answer_quality_switches_reach_the_engine():
     from bot.wiring import engine_options
 
-    text = "search: {passage_floor: 0.5, name_phrase_gate: false, quote_long_sentences: false, quote_answer_kind: 0.2}"
+    text = (
+        "search: {passage_floor: 0.5, name_phrase_gate: false, quote_long_sentences: false, quote_answer_kind: 0.2,"
+        " rerank_sentence_weight: 0, quote_by_sentences: false}"
+    )
     options = engine_options(parse_settings(text))
+    assert (options.rerank.sentence_weight, options.quote_by_sentences) == (0, False)
     assert (options.passage_floor, options.name_phrase_gate) == (0.5, False)
     assert (options.quote_long_sentences, options.quote_answer_kind) == (False, 0.2)
     defaults = engine_options(parse_settings(""))

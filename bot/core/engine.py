@@ -55,6 +55,11 @@ class EngineOptions:
     # for "how many", a name for "who") gains this share of the question's weight. Measured: no gain
     # on the tuning half (0.05: .709 -> .709; 0.3: .687), so 0: coverage alone.
     quote_answer_kind: float = 0.0
+    # ... and a window weighs the summed BM25 of its sentences (answer.sentence_score, as the second stage
+    # scores a passage's best sentence) instead of the share of the question's weight it covers.
+    # Measured on the SQuAD set, odd half / even half: the top quote showing the answer .746/.667 ->
+    # .754/.711.
+    quote_by_sentences: bool = True
 
 
 class EngineUnavailable(Exception):
@@ -172,6 +177,7 @@ class Engine:
             (terms.expects, terms.question_words),
             self.options.quote_answer_kind,
             self.options.quote_long_sentences,
+            terms if self.options.quote_by_sentences else None,
         )
         return Excerpt(rank, float(score), passage, article, quote, highlights)
 

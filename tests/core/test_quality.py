@@ -39,9 +39,25 @@ def test_squad_quality_with_the_second_stage_beats_plain_bm25(squad_corpus, squa
           f"weak {plain['weak_rate']} -> {ranked['weak_rate']}")
     assert ranked["answerable"] == 269
     assert ranked["hit_at_1"] > plain["hit_at_1"] and ranked["mrr"] > plain["mrr"]
-    assert ranked["hit_at_1_rate"] >= 0.75 and ranked["hit_at_3_rate"] >= 0.88
+    assert ranked["hit_at_1_rate"] >= 0.78 and ranked["hit_at_3_rate"] >= 0.88
     assert ranked["refused_rate"] <= 0.01 and ranked["weak_rate"] <= 0.08
-    assert ranked["gold_in_quote_rate"] >= 0.68  # a long sentence competes for the quote by its densest cut
+    assert ranked["gold_in_quote_rate"] >= 0.72  # the quote window weighs its sentences as the ranker does
+
+
+def test_the_best_sentence_score_puts_more_answers_first(squad_corpus, squad_questions):
+    """The second stage's best-sentence BM25 (ranking.sentence_score) against the same stage without it."""
+    without = EngineOptions(rerank=RerankOptions(sentence_weight=0, proximity_weight=1.0))
+    before = evaluate(Engine(squad_corpus, without), squad_questions).to_dict()
+    after = evaluate(Engine(squad_corpus), squad_questions).to_dict()
+    assert after["hit_at_1"] >= before["hit_at_1"] + 5 and after["mrr"] > before["mrr"]
+    assert after["hit_at_3"] >= before["hit_at_3"]
+
+
+def test_a_quote_weighed_by_its_sentences_shows_more_answers(squad_corpus, squad_questions):
+    """The quote window weighs its sentences' BM25 (answer.sentence_score), not just the share it covers."""
+    by_coverage = evaluate(Engine(squad_corpus, EngineOptions(quote_by_sentences=False)), squad_questions)
+    by_sentences = evaluate(Engine(squad_corpus), squad_questions)
+    assert by_sentences.to_dict()["gold_in_quote"] >= by_coverage.to_dict()["gold_in_quote"] + 4
 
 
 def test_question_frame_words_never_count_as_missing_content(tmp_path):
@@ -141,7 +157,9 @@ def test_a_split_paragraph_competes_as_a_whole_when_asked(tmp_path):
     assert corpus.passages[0].paragraph == corpus.passages[1].paragraph  # the long paragraph was split
     question = "When did the canal open to ships?"
     assert not Engine(corpus, PLAIN).ask(question).excerpts[0].passage.text.startswith("The canal opened")
-    whole = EngineOptions(rerank=RerankOptions(whole_paragraphs=True))
+    # The best-sentence score is left out: the piece's last sentence ("the canal gates could open for
+    # ships") holds every word of the question, a fair reason to rank it that this test is not about.
+    whole = EngineOptions(rerank=RerankOptions(whole_paragraphs=True, sentence_weight=0))
     assert Engine(corpus, whole).ask(question).excerpts[0].passage.text.startswith("The canal opened")
 
 
