@@ -14,6 +14,7 @@ import re
 from lxml import etree
 
 from bot.ingest.document import SkipFile
+from bot.ingest.formats._xml import html_parser, xml_parser
 
 MAX_DEPTH = 255  # libxml2's nesting cap without huge_tree; it stops reading the page there
 _HEAD = 4096  # where a charset declaration must be
@@ -66,7 +67,7 @@ def parse(text: str) -> tuple[etree._Element, list[str]]:
     root = _parse_xhtml(text) if _looks_xhtml(text) else None
     warnings = []
     if root is None:
-        parser = etree.HTMLParser(no_network=True, remove_comments=True, remove_pis=True, huge_tree=False)
+        parser = html_parser()
         try:
             root = etree.fromstring(text, parser=parser)
         except (etree.ParserError, etree.XMLSyntaxError, ValueError) as exc:
@@ -84,11 +85,8 @@ def _looks_xhtml(text: str) -> bool:
 
 def _parse_xhtml(text: str) -> etree._Element | None:
     """Well-formed XHTML as XML (self-closing anchors stay empty); None if it is not well-formed."""
-    parser = etree.XMLParser(
-        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_comments=True, remove_pis=True
-    )
     try:
-        root = etree.fromstring(text.encode("utf-8"), parser=parser)
+        root = etree.fromstring(text.encode("utf-8"), parser=xml_parser())
     except etree.XMLSyntaxError:
         return None
     for element in root.iter():
