@@ -160,8 +160,9 @@ class _Typesetter:
         lines[:] = [ln for ln in lines if getattr(ln, "note_of", None) != tag]
         y = MARGIN + self.note_height[self.column]
         for ref in self.col_notes[self.column]:
-            wrapped = self._wrap([_Word(w) for w in notes[ref].split()], self.col_width - 8, BODY_FONT,
-                                 self.note_size, 0)
+            wrapped = self._wrap(
+                [_Word(w) for w in notes[ref].split()], self.col_width - 8, BODY_FONT, self.note_size, 0
+            )
             for number, words in enumerate(wrapped):
                 y -= self.note_leading
                 line = self._line_of(words, self._x() + 8, y, BODY_FONT, self.note_size, None)
@@ -320,8 +321,18 @@ _VOCAB = (
     "election budget province mission church market doctrine famine harbour railway union colony "
     "charter memo envoy summit faction ledger census garrison tariff senate petition monastery"
 ).split()
-_LONG = ["interna|tional", "govern|ment", "adminis|tration", "nego|tiations", "corre|spondence",
-         "minis|terial", "diplo|matic", "consti|tutional", "econo|mic", "inter|pretation"]
+_LONG = [
+    "interna|tional",
+    "govern|ment",
+    "adminis|tration",
+    "nego|tiations",
+    "corre|spondence",
+    "minis|terial",
+    "diplo|matic",
+    "consti|tutional",
+    "econo|mic",
+    "inter|pretation",
+]
 _COMPOUND = ["mil-to-mil", "long-term", "state-owned", "post-war", "cross-border", "well-known"]
 
 
@@ -366,7 +377,10 @@ def journal_article(
     title = "Treaties and Trade on the Northern Frontier"
     author = "Ada Lindqvist"
     setter = _Typesetter(
-        columns=columns, size=10 if columns < 3 else 9, leading=12 if columns < 3 else 11, note_size=7.5,
+        columns=columns,
+        size=10 if columns < 3 else 9,
+        leading=12 if columns < 3 else 11,
+        note_size=7.5,
         labels=lambda n: str(86 + n),
         header=lambda n: None if n == 1 else (author.upper() if n % 2 == 0 else title.upper()),
     )
@@ -376,21 +390,23 @@ def journal_article(
     setter.full_width(title, BOLD_FONT, 16, 20)
     setter.full_width("Abstract. " + _paragraph_text(rng, serial, 3), BODY_FONT, 9, 11, body=True)
     notes: dict[str, str] = {}
-    sections = ["Introduction", "Sources and method", "The frontier councils", "Trade and treaty",
-                "Conclusion"]
+    sections = ["Introduction", "Sources and method", "The frontier councils", "Trade and treaty", "Conclusion"]
     paragraphs_total = max(pages_wanted * 5, 10)
     note_every = max(paragraphs_total // notes_count, 1)
     number = 0
     for index in range(paragraphs_total):
         if index % max(paragraphs_total // len(sections), 1) == 0 and index // max(
-                paragraphs_total // len(sections), 1) < len(sections):
+            paragraphs_total // len(sections), 1
+        ) < len(sections):
             setter.heading(sections[index // max(paragraphs_total // len(sections), 1)])
         text = _paragraph_text(rng, serial, rng.randint(3, 6))
         if index % note_every == 0 and number < notes_count:
             number += 1
             ref = str(number)
-            notes[ref] = f"See {rng.choice(_VOCAB).title()} Papers, box {rng.randint(1, 90)}, folder " \
-                         f"{rng.randint(1, 40)}, on the {rng.choice(_VOCAB)} of {1800 + rng.randint(0, 99)}."
+            notes[ref] = (
+                f"See {rng.choice(_VOCAB).title()} Papers, box {rng.randint(1, 90)}, folder "
+                f"{rng.randint(1, 40)}, on the {rng.choice(_VOCAB)} of {1800 + rng.randint(0, 99)}."
+            )
             text = _cite(text, ref, rng)
         setter.paragraph(text, notes)
     setter.truth.notes = notes
@@ -414,7 +430,11 @@ def book_chapter(seed: int = 5, paragraphs: int = 14, notes_count: int = 12) -> 
         return ("xi", "xii")[n - 1] if n <= 2 else str(211 + n)
 
     setter = _LabelledTypesetter(
-        columns=1, size=11, leading=14, note_size=9, labels=label,
+        columns=1,
+        size=11,
+        leading=14,
+        note_size=9,
+        labels=label,
         header=lambda n: None if n == 1 else "CHAPTER 3 · THE HARBOUR TOWNS",
     )
     setter.full_width(title, BOLD_FONT, 18, 24)
@@ -426,9 +446,11 @@ def book_chapter(seed: int = 5, paragraphs: int = 14, notes_count: int = 12) -> 
         for _ in range(2 if index % 2 == 0 else 1):
             if len(notes) < notes_count:
                 ref = str(len(notes) + 1)
-                notes[ref] = f"{rng.choice(_VOCAB).title()} to {rng.choice(_VOCAB)}, {rng.randint(1, 28)} " \
-                             f"March {1700 + rng.randint(0, 99)}, in the {rng.choice(_VOCAB)} register, " \
-                             f"fol. {rng.randint(1, 300)}."
+                notes[ref] = (
+                    f"{rng.choice(_VOCAB).title()} to {rng.choice(_VOCAB)}, {rng.randint(1, 28)} "
+                    f"March {1700 + rng.randint(0, 99)}, in the {rng.choice(_VOCAB)} register, "
+                    f"fol. {rng.randint(1, 300)}."
+                )
                 text = _cite(text, ref, rng)
         setter.paragraph(text, notes, footnotes=False)
     setter.heading("Notes")

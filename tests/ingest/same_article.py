@@ -13,8 +13,8 @@ import zipfile
 from xml.sax.saxutils import escape
 
 from tests.ingest import pdf_fixtures
-from tests.ingest.test_docx import CONTENT_TYPES, NAMESPACES, STYLES, notes_part, reference, run
-from tests.ingest.test_epub import CONTAINER, XHTML
+from tests.ingest.docx_files import CONTENT_TYPES, NAMESPACES, STYLES, notes_part, reference, run
+from tests.ingest.epub_files import CONTAINER, XHTML
 
 TITLE = "The Salt Roads of the Alps"
 AUTHOR = "Clara Moser"

@@ -16,9 +16,9 @@ from bot.ingest import SkipFile, build_article, read_document
 from bot.ingest.formats import READERS
 from bot.library import load_corpus
 from tests.ingest import same_article
+from tests.ingest.docx_files import make_docx
+from tests.ingest.epub_files import make_epub
 from tests.ingest.html_pages import wikipedia_page
-from tests.ingest.test_docx import make_docx
-from tests.ingest.test_epub import make_epub
 
 EXAMPLES = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SUFFIXES = [reader.suffixes[0] for reader in READERS]

@@ -11,7 +11,7 @@ from reportlab.pdfgen import canvas
 
 from bot.ingest import build_article, read_document
 from bot.ingest.notes import cited_markers, link_plain_markers
-from tests.ingest.test_docx import W_NS, body_document, make_docx, reference, run
+from tests.ingest.docx_files import W_NS, body_document, make_docx, reference, run
 
 NOTES = {
     "a": "The bridge's first architect is named only in the town accounts of 1701.",

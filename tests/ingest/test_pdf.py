@@ -170,8 +170,10 @@ def test_a_corpus_folder_loads_its_pdfs(tmp_path, journal, chapter):
 
 
 def test_a_footnote_running_over_to_the_next_page_is_one_note():
-    body = ("The harbour registers of the northern towns were kept by the magistrates in every season "
-            "of the year, and the councils read them aloud at the yearly assembly of the merchants.").split()
+    body = (
+        "The harbour registers of the northern towns were kept by the magistrates in every season "
+        "of the year, and the councils read them aloud at the yearly assembly of the merchants."
+    ).split()
 
     def page(c, marker: str, note_lines: list[str]) -> None:
         for row in range(16):
@@ -199,7 +201,7 @@ def test_a_footnote_running_over_to_the_next_page_is_one_note():
     article = _article(_pdf(draw))
     assert {f.marker: f.source for f in article.footnotes} == {
         "1": "A long note on the registers of the harbour towns, which the council kept in a chest at the "
-             "town hall until the fire of 1791.",
+        "town hall until the fire of 1791.",
     }
     assert not any("chest" in p.text or "note" in p.text for p in article.passages)
 
@@ -270,8 +272,13 @@ def _raw_pdf(objects: list[bytes]) -> bytes:
 
 
 def test_a_page_tree_declaring_100000_pages_is_refused_at_once():
-    data = _raw_pdf([b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 100000 >>",
-                     b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >>"])
+    data = _raw_pdf(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 100000 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >>",
+        ]
+    )
     with pytest.raises(SkipFile, match=r"100,000 pages.*max_pages"):
         read_document("huge.pdf", data)
 
@@ -282,10 +289,13 @@ _CONTENT = b"<< /Length 39 >>\nstream\nBT /F1 12 Tf 72 700 Td (Nested.) Tj ET\ne
 
 def test_deeply_nested_arrays_cost_bounded_work():
     nested = b"[" * 50_000 + b"]" * 50_000
-    page = b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 5 0 R >> >> " \
-           b"/Contents 4 0 R /X " + nested + b" >>"
-    data = _raw_pdf([b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>", page,
-                     _CONTENT, _FONT])
+    page = (
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 5 0 R >> >> "
+        b"/Contents 4 0 R /X " + nested + b" >>"
+    )
+    data = _raw_pdf(
+        [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>", page, _CONTENT, _FONT]
+    )
     assert [b.text for b in read_document("nested.pdf", data).blocks] == ["Nested."]
 
 
@@ -293,8 +303,10 @@ def test_a_page_tree_nested_thousands_deep_is_refused_saying_so():
     depth = 5000
     objects = [b"<< /Type /Catalog /Pages 2 0 R >>"]
     objects += [b"<< /Type /Pages /Kids [%d 0 R] /Count 1 >>" % (i + 3) for i in range(depth)]
-    objects.append(b"<< /Type /Page /MediaBox [0 0 612 792] /Resources << /Font << /F1 %d 0 R >> >> "
-                   b"/Contents %d 0 R >>" % (depth + 4, depth + 3))
+    objects.append(
+        b"<< /Type /Page /MediaBox [0 0 612 792] /Resources << /Font << /F1 %d 0 R >> >> "
+        b"/Contents %d 0 R >>" % (depth + 4, depth + 3)
+    )
     objects += [_CONTENT, _FONT]
     with pytest.raises(SkipFile, match="nested too deeply"):
         read_document("deep.pdf", _raw_pdf(objects))
