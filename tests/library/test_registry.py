@@ -166,6 +166,6 @@ async def test_the_shared_librarys_statistics_can_be_prepared_before_any_server_
     store = Store()
     libraries = Libraries(SHARED, store)
     libraries.prepare()
-    prepared = libraries._shared_postings
+    prepared = libraries._shared_statistics
     assert (await libraries.engine_for(A)).ask("What carves valleys?").answered
-    assert libraries._shared_postings is prepared  # the first load used them, did not work them out again
+    assert libraries._shared_statistics is prepared  # the first load used them, did not work them out again
