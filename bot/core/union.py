@@ -200,35 +200,46 @@ class UnionScorer:
         table[values] = [math.log(n - df + 0.5) - math.log(df + 0.5) for df in values.tolist()]
         return float(np.add.accumulate(table[union_df])[-1]) / union_df.size
 
-    def top_k(self, query: Sequence[str], k: int) -> list[tuple[int, float]]:
-        """The k best documents holding a query term: (global doc id, score), best first, ties by doc order."""
+    def top_k(self, query: Sequence[str], k: int, candidates: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """The k best documents holding a query term: (global doc id, score), best first, ties by doc order.
+        `candidates`: the only documents that may be returned; only the postings between the first and
+        the last of them are read (one article's passages cost only theirs)."""
+        lo, hi = 0, self.n_documents
+        if candidates is not None:
+            candidates = candidates[(candidates >= 0) & (candidates < self.n_documents)]
+            lo, hi = (int(candidates.min()), int(candidates.max()) + 1) if candidates.size else (0, 0)
         ids, weights = [], []
         for term in query:  # query order, repeats kept: the same additions as rank-bm25
             idf = self.idf(term)
             if idf is None:
                 continue
-            for start, part in zip(self.starts, self.parts, strict=False):
+            for start, part in zip(self.starts.tolist(), self.parts, strict=False):
                 t = part.vocabulary.get(term)
-                if t is None:
+                a, b = max(lo - start, 0), min(hi - start, part.n_documents)
+                if t is None or a >= b:
                     continue
-                docs, tf = part.postings(t)
+                docs, tf = part.postings(t, a, b)
                 norm = K1 * (1 - B + B * part.lengths_of(docs) / self.avgdl)
-                ids.append(docs + start)
+                ids.append(docs + (start - lo))
                 weights.append(idf * (tf * (K1 + 1) / (tf + norm)))
         if not ids or k <= 0:
             return []
-        docs = np.concatenate(ids)
+        docs = np.concatenate(ids)  # ids from lo
         # bincount adds each document's weights in input order (terms in query order), from 0 as rank-bm25 does
-        scores = np.bincount(docs, weights=np.concatenate(weights), minlength=self.n_documents)
-        touched = np.zeros(self.n_documents, dtype=bool)
+        scores = np.bincount(docs, weights=np.concatenate(weights), minlength=hi - lo)
+        touched = np.zeros(hi - lo, dtype=bool)
         touched[docs] = True
-        candidates = np.flatnonzero(touched)
-        found = scores[candidates]
-        if len(candidates) > k:  # only those scoring at least the k-th best are sorted (ties kept)
+        if candidates is not None:
+            allowed = np.zeros(hi - lo, dtype=bool)
+            allowed[candidates - lo] = True
+            touched &= allowed
+        found_docs = np.flatnonzero(touched)
+        found = scores[found_docs]
+        if len(found_docs) > k:  # only those scoring at least the k-th best are sorted (ties kept)
             keep = found >= -np.partition(-found, k - 1)[k - 1]
-            candidates, found = candidates[keep], found[keep]
-        order = np.lexsort((candidates, -found))[:k]
-        return [(int(candidates[i]), float(found[i])) for i in order]
+            found_docs, found = found_docs[keep], found[keep]
+        order = np.lexsort((found_docs, -found))[:k]
+        return [(int(found_docs[i]) + lo, float(found[i])) for i in order]
 
     def posting_weight(self, term: str, doc: int) -> float:
         """The term's BM25 weight in that document over the union (0 if absent)."""
@@ -267,8 +278,4 @@ class UnionIndex:
         return self.scorer.idf(term)
 
     def top_k(self, query: Sequence[str], k: int, candidates: np.ndarray | None = None) -> list[tuple[int, float]]:
-        if candidates is None:
-            return self.scorer.top_k(query, k)
-        allowed = set(candidates.tolist())
-        ranked = self.scorer.top_k(query, self.n_documents)
-        return [(doc, score) for doc, score in ranked if doc in allowed][:k]
+        return self.scorer.top_k(query, k, candidates)

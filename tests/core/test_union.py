@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 
+import numpy as np
 import pytest
 from rank_bm25 import BM25Okapi
 
@@ -148,3 +149,24 @@ def test_the_floor_is_rank_bm25s_when_most_passages_of_both_libraries_share_word
     reference = BM25Okapi(shared + own)
     assert reference.idf["a"] == 0.25 * reference.average_idf  # "a" in nearly every passage: floored
     assert [scorer.idf(t) for t in "abcdef"] == [reference.idf[t] for t in "abcdef"]
+
+
+@SHARED_KINDS
+@pytest.mark.parametrize("seed", range(8))
+def test_candidates_limit_the_ranking_to_them_with_the_same_scores(seed, shared_kind):
+    """One article's passages (a contiguous run, in either library or across both) or any set of them."""
+    from bot.core.union import UnionIndex
+
+    rng = random.Random(500 + seed)
+    shared, own = corpus(rng, rng.randint(10, 60)), corpus(rng, rng.randint(1, 30))
+    index = UnionIndex([shared_kind(shared), Postings.build(own)])
+    n = len(shared) + len(own)
+    query = [rng.choice(WORDS) for _ in range(rng.randint(1, 5))]
+    everything = index.top_k(query, n)
+    lo = rng.randrange(n)
+    runs = [np.arange(lo, rng.randint(lo + 1, n)), np.arange(len(shared), n), np.arange(0, len(shared))]
+    for candidates in [*runs, np.array(sorted(rng.sample(range(n), rng.randint(1, n)))), np.zeros(0, np.int64)]:
+        allowed = set(candidates.tolist())
+        expected = [(d, score) for d, score in everything if d in allowed]
+        assert index.top_k(query, n, candidates) == expected
+        assert index.top_k(query, 2, candidates) == expected[:2]
