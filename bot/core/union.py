@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import itertools
 import math
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -111,13 +113,20 @@ class Postings:
 
 class IndexStatistics:
     """A saved BM25Index's statistics read in place (the shared library beside a server's): its
-    memory-mapped postings are decoded per question term; nothing is copied at load."""
+    memory-mapped postings are decoded per question term; nothing is copied at load. The decoded
+    postings of the terms questions use most are kept (at most MAX_CACHED_POSTINGS postings in all,
+    16 bytes each, least recently used let go): one cache for every server searching beside it."""
+
+    MAX_CACHED_POSTINGS = 2_000_000
 
     def __init__(self, index: BM25Index):
         self.index = index
         self.vocabulary = index.vocabulary
         self.n_documents = index.n_documents
         self.total_length = float(index.total_length)
+        self._decoded: OrderedDict[int, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._cached = 0  # postings held in _decoded
+        self._lock = threading.Lock()  # questions of several servers are answered in threads
 
     def doc_freq(self, t: int) -> int:
         return self.index.doc_freq(t)
@@ -126,8 +135,33 @@ class IndexStatistics:
         return self.index.doc_freqs()
 
     def postings(self, t: int, lo: int = 0, hi: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-        docs, tf = self.index.postings_of(t, lo, hi)
-        return docs, tf.astype(np.float64)
+        hi = self.n_documents if hi is None else hi
+        with self._lock:
+            found = self._decoded.get(t)
+            if found is not None:
+                self._decoded.move_to_end(t)
+        if found is None:
+            if hi - lo < self.n_documents:  # a range (one article): decode only its blocks
+                docs, tf = self.index.postings_of(t, lo, hi)
+                return docs, tf.astype(np.float64)
+            found = self._keep(t)
+        docs, tf = found
+        a, b = np.searchsorted(docs, [lo, hi]) if (lo, hi) != (0, self.n_documents) else (0, docs.size)
+        return docs[a:b], tf[a:b]
+
+    def _keep(self, t: int) -> tuple[np.ndarray, np.ndarray]:
+        docs, tf = self.index.postings_of(t)
+        found = (docs, tf.astype(np.float64))
+        for array in found:
+            array.flags.writeable = False  # shared by every question that reads them
+        if docs.size <= self.MAX_CACHED_POSTINGS // 4:
+            with self._lock:
+                if t not in self._decoded:
+                    self._decoded[t] = found
+                    self._cached += docs.size
+                while self._cached > self.MAX_CACHED_POSTINGS:
+                    self._cached -= self._decoded.popitem(last=False)[1][0].size
+        return found
 
     def lengths_of(self, docs: np.ndarray) -> np.ndarray:
         return self.index.doc_lengths[docs].astype(np.float64)

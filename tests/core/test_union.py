@@ -121,18 +121,23 @@ def test_three_libraries_with_common_words_rank_as_rank_bm25_floor_included(seed
     assert any(reference.idf[t] == reference.average_idf * 0.25 for t in reference.idf)  # the floor was used
 
 
+@pytest.mark.parametrize("cache", [IndexStatistics.MAX_CACHED_POSTINGS, 40], ids=["cached", "evicting"])
 @pytest.mark.parametrize("seed", range(15))
-def test_a_saved_shared_index_beside_a_library_ranks_as_rank_bm25_negative_idfs_included(seed, tmp_path):
+def test_a_saved_shared_index_beside_a_library_ranks_as_rank_bm25_negative_idfs_included(seed, cache, tmp_path):
     """The shared index memory-mapped from disk, a server's library beside it: terms common to both
-    (negative idf over the union, floored by the union's average), terms only in one of them."""
+    (negative idf over the union, floored by the union's average), terms only in one of them; asked
+    twice, from decoded postings kept or let go."""
     rng = random.Random(300 + seed)
     shared = corpus(rng, rng.randint(5, 60), WORDS[:30] + ["shared-only"]) + [["w0", "w1", "w2"]] * rng.randint(0, 40)
     own = corpus(rng, rng.randint(1, 20), WORDS[20:40] + ["own-only"]) + [["w0", "w25"]] * rng.randint(0, 15)
     BM25Index.build(shared).save(tmp_path)
-    scorer = UnionScorer([IndexStatistics(BM25Index.load(tmp_path)), Postings.build(own)])
+    statistics = IndexStatistics(BM25Index.load(tmp_path))
+    statistics.MAX_CACHED_POSTINGS = cache
+    scorer = UnionScorer([statistics, Postings.build(own)])
     everything = shared + own
     reference = BM25Okapi(everything)
-    for query in (["w0"], ["w0", "w25", "own-only"], ["shared-only", "w1", "w1"], ["w35", "nowhere"], ["w2", "w21"]):
+    queries = (["w0"], ["w0", "w25", "own-only"], ["shared-only", "w1", "w1"], ["w35", "nowhere"], ["w2", "w21"])
+    for query in queries * 2:
         expected = reference.get_scores(query)
         for term in set(query) & set(reference.idf):
             assert scorer.idf(term) == reference.idf[term]
