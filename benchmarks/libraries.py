@@ -277,6 +277,7 @@ async def measure(args: argparse.Namespace, shape: Shape, database: Path, show: 
         "shared_passages": args.shared_passages,
         "shared_build_s": round(shared_s, 1),
         "shared_prepare_s": round(prepare_s, 2),
+        "first_not_loaded_ms": round(searched[False][0], 1) if searched[False] else None,
         "questions": len(mix),
         "answered": answered,
         "servers_asked": len({s for s, _ in mix}),
@@ -347,7 +348,8 @@ def report(r: dict) -> str:
         f"(built in {r['shared_build_s']} s)",
         f"{r['questions']} questions from {r['servers_asked']} servers (Zipf), {r['answered']} answered; "
         f"store filled in {r['fill_s']} s" + (" (reused)" if r["fill_s"] == 0 else ""),
-        f"  shared library's statistics for the union worked out once in {r['shared_prepare_s']} s",
+        f"  shared library's statistics for the union ready in {r['shared_prepare_s']} s; "
+        f"the first question to a library not loaded: {r['first_not_loaded_ms']} ms",
         "  per question, without storing the answer and the question log:",
         row("library loaded", r["loaded"]),
         row("library not loaded", r["not_loaded"]),

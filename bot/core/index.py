@@ -137,6 +137,14 @@ class BM25Index:
         t = self.vocabulary.get(term)
         return None if t is None else float(self.idf_values[t])
 
+    def doc_freq(self, t: int) -> int:
+        """The number of passages holding term t."""
+        return int(self.offsets[t + 1] - self.offsets[t])
+
+    def doc_freqs(self) -> np.ndarray:
+        """Every term's number of passages (int64, by term id), from the postings' offsets."""
+        return np.diff(self.offsets)
+
     def scores(self, query: Sequence[str]) -> np.ndarray:
         """The score of every document, exactly as rank-bm25's get_scores."""
         scores = np.zeros(self.n_documents)

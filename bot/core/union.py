@@ -9,27 +9,54 @@ against the union's average, the same float operations in the same order as rank
 it costs nothing in proportion to the shared library: a term's idf is worked out when a question
 first uses it, and the floor (which needs every term's idf) only when some term's idf is negative.
 A question costs work in proportion to its terms' postings in each library.
+
+A library's statistics are a `Statistics`: `Postings` (arrays built from each passage's terms, for
+a server's small library) or `IndexStatistics` (a saved BM25Index read in place: its memory-mapped
+postings decoded per question term, nothing made for the whole vocabulary).
 """
 
 from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Protocol
 
 import numpy as np
 
-from bot.core.index import EPSILON, K1, B
+from bot.core.index import EPSILON, K1, B, BM25Index
+
+
+class Statistics(Protocol):
+    """One library's raw BM25 statistics, in the order its documents come."""
+
+    vocabulary: Mapping[str, int]  # term -> id, in order of first occurrence
+    n_documents: int
+    total_length: float  # terms in all documents together
+
+    def doc_freq(self, t: int) -> int:
+        """The number of documents holding term t."""
+
+    def doc_freqs(self) -> np.ndarray:
+        """Every term's document frequency (int64, by term id): only for the idf floor."""
+
+    def postings(self, t: int, lo: int = 0, hi: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Term t's postings in documents [lo, hi): document ids ascending (int64), term frequencies (float64)."""
+
+    def lengths_of(self, docs: np.ndarray) -> np.ndarray:
+        """Those documents' numbers of terms (float64)."""
 
 
 @dataclass(frozen=True)
 class Postings:
-    """One library's raw BM25 statistics, in the order its documents come."""
+    """Statistics as arrays, built from each document's terms (a server's own library)."""
 
     vocabulary: dict[str, int]  # term -> id, in order of first occurrence
-    doc_freq: np.ndarray  # int64 per term id
+    dfs: np.ndarray  # int64 document frequency per term id
     offsets: np.ndarray  # int64: postings of term t are [offsets[t], offsets[t+1])
     doc_ids: np.ndarray  # int32, ascending within a term
     tf: np.ndarray  # float64 term frequency of each posting
@@ -42,6 +69,21 @@ class Postings:
     @cached_property
     def total_length(self) -> float:
         return float(self.lengths.sum())
+
+    def doc_freq(self, t: int) -> int:
+        return int(self.dfs[t])
+
+    def doc_freqs(self) -> np.ndarray:
+        return self.dfs
+
+    def postings(self, t: int, lo: int = 0, hi: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        p0, p1 = int(self.offsets[t]), int(self.offsets[t + 1])
+        docs = self.doc_ids[p0:p1]
+        a, b = np.searchsorted(docs, [lo, self.n_documents if hi is None else hi])
+        return docs[a:b].astype(np.int64), self.tf[p0 + a : p0 + b]
+
+    def lengths_of(self, docs: np.ndarray) -> np.ndarray:
+        return self.lengths[docs]
 
     @classmethod
     def build(cls, documents: Sequence[Sequence[str]]) -> Postings:
@@ -69,12 +111,68 @@ class Postings:
                    lengths.astype(np.float64))  # fmt: skip
 
 
+class IndexStatistics:
+    """A saved BM25Index's statistics read in place (the shared library beside a server's): its
+    memory-mapped postings are decoded per question term; nothing is copied at load. The decoded
+    postings of the terms questions use most are kept (at most MAX_CACHED_POSTINGS postings in all,
+    16 bytes each, least recently used let go): one cache for every server searching beside it."""
+
+    MAX_CACHED_POSTINGS = 2_000_000
+
+    def __init__(self, index: BM25Index):
+        self.index = index
+        self.vocabulary = index.vocabulary
+        self.n_documents = index.n_documents
+        self.total_length = float(index.total_length)
+        self._decoded: OrderedDict[int, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._cached = 0  # postings held in _decoded
+        self._lock = threading.Lock()  # questions of several servers are answered in threads
+
+    def doc_freq(self, t: int) -> int:
+        return self.index.doc_freq(t)
+
+    def doc_freqs(self) -> np.ndarray:
+        return self.index.doc_freqs()
+
+    def postings(self, t: int, lo: int = 0, hi: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        hi = self.n_documents if hi is None else hi
+        with self._lock:
+            found = self._decoded.get(t)
+            if found is not None:
+                self._decoded.move_to_end(t)
+        if found is None:
+            if hi - lo < self.n_documents:  # a range (one article): decode only its blocks
+                docs, tf = self.index.postings_of(t, lo, hi)
+                return docs, tf.astype(np.float64)
+            found = self._keep(t)
+        docs, tf = found
+        a, b = np.searchsorted(docs, [lo, hi]) if (lo, hi) != (0, self.n_documents) else (0, docs.size)
+        return docs[a:b], tf[a:b]
+
+    def _keep(self, t: int) -> tuple[np.ndarray, np.ndarray]:
+        docs, tf = self.index.postings_of(t)
+        found = (docs, tf.astype(np.float64))
+        for array in found:
+            array.flags.writeable = False  # shared by every question that reads them
+        if docs.size <= self.MAX_CACHED_POSTINGS // 4:
+            with self._lock:
+                if t not in self._decoded:
+                    self._decoded[t] = found
+                    self._cached += docs.size
+                while self._cached > self.MAX_CACHED_POSTINGS:
+                    self._cached -= self._decoded.popitem(last=False)[1][0].size
+        return found
+
+    def lengths_of(self, docs: np.ndarray) -> np.ndarray:
+        return self.index.doc_lengths[docs].astype(np.float64)
+
+
 class UnionScorer:
     """rank-bm25's scores over the concatenation of `parts` (in this order)."""
 
     MAX_CACHED_IDF = 100_000  # idf values kept per union (terms questions have used)
 
-    def __init__(self, parts: Sequence[Postings]):
+    def __init__(self, parts: Sequence[Statistics]):
         self.parts = tuple(parts)
         self.starts = np.cumsum([0, *(p.n_documents for p in self.parts)])  # global id of each part's doc 0
         self.n_documents = int(self.starts[-1])
@@ -92,7 +190,7 @@ class UnionScorer:
         for part in self.parts:
             t = part.vocabulary.get(term)
             if t is not None:
-                df += int(part.doc_freq[t])
+                df += part.doc_freq(t)
         value = None
         if df:
             n = self.n_documents
@@ -113,55 +211,69 @@ class UnionScorer:
 
     def _average_idf(self) -> float:
         """rank-bm25's average_idf: every union term's idf before flooring, in the concatenated corpus's
-        first-occurrence order, added one float at a time (np.add.accumulate is sequential)."""
-        dfs = [np.array(p.doc_freq, dtype=np.int64) for p in self.parts]
+        first-occurrence order, added one float at a time (np.add.accumulate is sequential). Loops in
+        Python only over the vocabularies after the first (a server's own, small)."""
+        dfs = [np.array(p.doc_freqs(), dtype=np.int64) for p in self.parts]
         first = [np.ones(len(p.vocabulary), dtype=bool) for p in self.parts]  # the term occurs here first
         for j, part in enumerate(self.parts[1:], 1):
             for term, t in part.vocabulary.items():
                 for i in range(j):
                     s = self.parts[i].vocabulary.get(term)
                     if s is not None:
-                        dfs[i][s] += part.doc_freq[t]
+                        dfs[i][s] += dfs[j][t]
                         first[j][t] = False
                         break
         union_df = np.concatenate([df[keep] for df, keep in zip(dfs, first, strict=True)])
         if not union_df.size:
             return 0.0
         n = self.n_documents
-        values, inverse = np.unique(union_df, return_inverse=True)
-        table = np.array([math.log(n - df + 0.5) - math.log(df + 0.5) for df in values.tolist()])
-        return float(np.add.accumulate(table[inverse])[-1]) / union_df.size
+        present = np.zeros(int(union_df.max()) + 1, dtype=bool)  # idf once per distinct df, with math.log
+        present[union_df] = True
+        table = np.zeros(present.size)
+        values = np.flatnonzero(present)
+        table[values] = [math.log(n - df + 0.5) - math.log(df + 0.5) for df in values.tolist()]
+        return float(np.add.accumulate(table[union_df])[-1]) / union_df.size
 
-    def top_k(self, query: Sequence[str], k: int) -> list[tuple[int, float]]:
-        """The k best documents holding a query term: (global doc id, score), best first, ties by doc order."""
+    def top_k(self, query: Sequence[str], k: int, candidates: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """The k best documents holding a query term: (global doc id, score), best first, ties by doc order.
+        `candidates`: the only documents that may be returned; only the postings between the first and
+        the last of them are read (one article's passages cost only theirs)."""
+        lo, hi = 0, self.n_documents
+        if candidates is not None:
+            candidates = candidates[(candidates >= 0) & (candidates < self.n_documents)]
+            lo, hi = (int(candidates.min()), int(candidates.max()) + 1) if candidates.size else (0, 0)
         ids, weights = [], []
         for term in query:  # query order, repeats kept: the same additions as rank-bm25
             idf = self.idf(term)
             if idf is None:
                 continue
-            for start, part in zip(self.starts, self.parts, strict=False):
+            for start, part in zip(self.starts.tolist(), self.parts, strict=False):
                 t = part.vocabulary.get(term)
-                if t is None:
+                a, b = max(lo - start, 0), min(hi - start, part.n_documents)
+                if t is None or a >= b:
                     continue
-                lo, hi = part.offsets[t], part.offsets[t + 1]
-                docs, tf = part.doc_ids[lo:hi], part.tf[lo:hi]
-                norm = K1 * (1 - B + B * part.lengths[docs] / self.avgdl)
-                ids.append(docs.astype(np.int64) + start)
+                docs, tf = part.postings(t, a, b)
+                norm = K1 * (1 - B + B * part.lengths_of(docs) / self.avgdl)
+                ids.append(docs + (start - lo))
                 weights.append(idf * (tf * (K1 + 1) / (tf + norm)))
         if not ids or k <= 0:
             return []
-        docs = np.concatenate(ids)
+        docs = np.concatenate(ids)  # ids from lo
         # bincount adds each document's weights in input order (terms in query order), from 0 as rank-bm25 does
-        scores = np.bincount(docs, weights=np.concatenate(weights), minlength=self.n_documents)
-        touched = np.zeros(self.n_documents, dtype=bool)
+        scores = np.bincount(docs, weights=np.concatenate(weights), minlength=hi - lo)
+        touched = np.zeros(hi - lo, dtype=bool)
         touched[docs] = True
-        candidates = np.flatnonzero(touched)
-        found = scores[candidates]
-        if len(candidates) > k:  # only those scoring at least the k-th best are sorted (ties kept)
+        if candidates is not None:
+            allowed = np.zeros(hi - lo, dtype=bool)
+            allowed[candidates - lo] = True
+            touched &= allowed
+        found_docs = np.flatnonzero(touched)
+        found = scores[found_docs]
+        if len(found_docs) > k:  # only those scoring at least the k-th best are sorted (ties kept)
             keep = found >= -np.partition(-found, k - 1)[k - 1]
-            candidates, found = candidates[keep], found[keep]
-        order = np.lexsort((candidates, -found))[:k]
-        return [(int(candidates[i]), float(found[i])) for i in order]
+            found_docs, found = found_docs[keep], found[keep]
+        order = np.lexsort((found_docs, -found))[:k]
+        return [(int(found_docs[i]) + lo, float(found[i])) for i in order]
 
     def posting_weight(self, term: str, doc: int) -> float:
         """The term's BM25 weight in that document over the union (0 if absent)."""
@@ -171,12 +283,11 @@ class UnionScorer:
         t = part.vocabulary.get(term)
         if idf is None or t is None:
             return 0.0
-        lo, hi = int(part.offsets[t]), int(part.offsets[t + 1])
-        i = int(np.searchsorted(part.doc_ids[lo:hi], local))
-        if i >= hi - lo or part.doc_ids[lo + i] != local:
+        docs, tf = part.postings(t, local, local + 1)
+        if not docs.size:
             return 0.0
-        tf = part.tf[lo + i]
-        return float(idf * (tf * (K1 + 1) / (tf + K1 * (1 - B + B * part.lengths[local] / self.avgdl))))
+        norm = K1 * (1 - B + B * part.lengths_of(docs) / self.avgdl)
+        return float((idf * (tf * (K1 + 1) / (tf + norm)))[0])
 
     def locate(self, doc: int) -> tuple[int, int]:
         """A global doc id → (part index, doc id within that part)."""
@@ -187,7 +298,7 @@ class UnionScorer:
 class UnionIndex:
     """A UnionScorer behind the index interface the Engine uses (idf, n_documents, top_k)."""
 
-    def __init__(self, parts: Sequence[Postings]):
+    def __init__(self, parts: Sequence[Statistics]):
         self.scorer = UnionScorer(parts)
         self.n_documents = self.scorer.n_documents
 
@@ -201,8 +312,4 @@ class UnionIndex:
         return self.scorer.idf(term)
 
     def top_k(self, query: Sequence[str], k: int, candidates: np.ndarray | None = None) -> list[tuple[int, float]]:
-        if candidates is None:
-            return self.scorer.top_k(query, k)
-        allowed = set(candidates.tolist())
-        ranked = self.scorer.top_k(query, self.n_documents)
-        return [(doc, score) for doc, score in ranked if doc in allowed][:k]
+        return self.scorer.top_k(query, k, candidates)

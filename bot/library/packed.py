@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import bisect
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -266,6 +266,27 @@ class Concatenated(Sequence):
     def __iter__(self) -> Iterator:
         for part in self._parts:
             yield from part
+
+
+def keys_across(corpora: Sequence[Corpus]) -> Callable[[str], int | None]:
+    """passage_key → position in the corpora's passages end to end (a Concatenated of them), asking each
+    in turn: a saved corpus its memory-mapped key table, any other (a server's own, small) a dict of its
+    keys made here. Nothing is built over a saved corpus's passages."""
+    lookups, start = [], 0
+    for corpus in corpora:
+        passages = corpus.passages
+        at_key = corpus.passage_at_key or {passage_key(p.id): i for i, p in enumerate(passages)}.get
+        lookups.append((at_key, start))
+        start += len(passages)
+
+    def position_of_key(key: str) -> int | None:
+        for at_key, first in lookups:
+            position = at_key(key)
+            if position is not None:
+                return first + position
+        return None
+
+    return position_of_key
 
 
 def load_corpus(folder: Path) -> Corpus:

@@ -3,8 +3,9 @@
 The host's corpus folder is the shared library; the policy says which servers see it. A server's
 own documents (uploaded from Discord, kept in the store) form its own library, loaded on first
 use and kept in a bounded least-recently-used set. Where a server searches its own library and the
-shared one together, the engine ranks over both as one corpus (bot.core.union), without
-rebuilding the shared index.
+shared one together, the engine ranks over both as one corpus (bot.core.union), reading the shared
+library's statistics from its saved index in place: nothing about the shared library is rebuilt
+or copied per server, at start or after the host folder changes.
 """
 
 from __future__ import annotations
@@ -24,8 +25,8 @@ from bot.core.engine import Engine, with_sources
 from bot.core.index import BM25Index
 from bot.core.indexing import analyse_run
 from bot.core.models import Article, Corpus
-from bot.core.union import Postings, UnionIndex
-from bot.library.packed import Concatenated
+from bot.core.union import IndexStatistics, Postings, Statistics, UnionIndex
+from bot.library.packed import Concatenated, keys_across
 
 log = logging.getLogger("studybot.library")
 
@@ -67,8 +68,11 @@ class LibraryEncoder:
         return ids, lengths, {term: i for i, term in enumerate(terms)}
 
 
-def postings_of(engine: Engine) -> Postings:
-    """An engine's raw statistics, analysed as its index was."""
+def statistics_of(engine: Engine) -> Statistics:
+    """An engine's raw BM25 statistics: its BM25Index's, read in place (instant, whatever its size); for the
+    rank-bm25 reference engine, its passages analysed again as its index was (one pass over them)."""
+    if isinstance(engine.index, BM25Index):
+        return IndexStatistics(engine.index)
     return Postings.build([with_sources(a.tokens(text), a.tokens(cited)) for a, text, cited in engine.documents()])
 
 
@@ -83,7 +87,7 @@ class Libraries:
         self.policy = policy or LibraryPolicy()
         self.empty = Engine(Corpus(()), shared.options)
         self._loaded: OrderedDict[int, tuple[str, Engine | None]] = OrderedDict()  # None: no documents
-        self._shared_postings: tuple[Engine, Postings] | None = None  # a shared library's statistics for the union
+        self._shared_statistics: tuple[Engine, Statistics] | None = None  # the shared library's, for the union
         self._preparing = threading.Lock()
         self._encoder = LibraryEncoder()
         self._locks: dict[int, tuple[asyncio.Lock, list[int]]] = {}  # only servers being loaded: (lock, [users])
@@ -99,21 +103,23 @@ class Libraries:
         return loaded[0] if loaded else None
 
     def prepare(self) -> None:
-        """Work out the shared library's statistics for ranking it beside a server's own (one pass over
-        the shared passages). Blocking: call it off the event loop at start, or the first server
-        library to load waits for it. Nothing to do if no server ranks the shared library beside its own."""
+        """Get the shared library's statistics ready for ranking it beside a server's own: instant for
+        a BM25Index (read in place); a pass over the shared passages for the rank-bm25 reference engine.
+        Call it off the event loop at start, or the first server library to load waits for it. Nothing
+        to do if no server ranks the shared library beside its own."""
         if self.shared.passages and self.policy.search_shared_beside_own and self.policy.shared_for != ():
-            self._shared_postings_of(self.shared)
+            self._shared_statistics_of(self.shared)
 
-    def _shared_postings_of(self, shared: Engine) -> Postings:
+    def _shared_statistics_of(self, shared: Engine) -> Statistics:
         with self._preparing:  # one pass, whichever thread asks first
-            if self._shared_postings is None or self._shared_postings[0] is not shared:
-                self._shared_postings = (shared, postings_of(shared))
-            return self._shared_postings[1]
+            if self._shared_statistics is None or self._shared_statistics[0] is not shared:
+                self._shared_statistics = (shared, statistics_of(shared))
+            return self._shared_statistics[1]
 
     def replace_shared(self, engine: Engine) -> None:
-        """The host folder changed: new questions use the new index; server libraries rebuild on use."""
-        self.shared, self._shared_postings = engine, None
+        """The host folder changed: new questions use the new index; server libraries rebuild on use
+        (from the new index's statistics in place: nothing slow waits for the next server)."""
+        self.shared, self._shared_statistics = engine, None
         self._loaded.clear()
 
     def forget(self, guild_id: int) -> None:
@@ -169,6 +175,8 @@ class Libraries:
         if shared is self.empty or not self.policy.search_shared_beside_own or not shared.passages:
             index = BM25Index.from_flat(*encoded) if shared.options.engine == "numpy" else None
             return Engine(own, shared.options, index=index)
-        shared_postings = self._shared_postings_of(shared)
-        together = Corpus(shared.articles + articles, all_passages=Concatenated((shared.passages, own.passages)))
-        return Engine(together, shared.options, index=UnionIndex([shared_postings, Postings.from_flat(*encoded)]))
+        shared_statistics = self._shared_statistics_of(shared)
+        at_key = keys_across((shared.corpus, own)) if shared.corpus.passage_at_key else None
+        together = Corpus(shared.articles + articles, all_passages=Concatenated((shared.passages, own.passages)),
+                          passage_at_key=at_key)  # fmt: skip
+        return Engine(together, shared.options, index=UnionIndex([shared_statistics, Postings.from_flat(*encoded)]))

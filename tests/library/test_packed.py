@@ -102,6 +102,32 @@ async def test_a_server_library_beside_a_saved_shared_one(corpus, tmp_path):
     assert [p.id for p in engine.passages_by_id_prefix("kennan:", 2)] == ["kennan:1", "kennan:2"]
 
 
+async def test_a_button_key_finds_its_passage_beside_a_saved_shared_library(corpus, tmp_path):
+    """A combined library answers a button's key from the shared table and the server's own keys: the
+    first click builds nothing over the shared passages."""
+    from bot.app.answering import PassageKeys
+    from bot.core.models import passage_key
+    from bot.library.registry import Libraries
+
+    packed.save_corpus(tmp_path, corpus)
+    shared = Engine(packed.load_corpus(tmp_path))
+    own = (_article("quokkas", ["Quokkas live on Rottnest Island.", "They eat leaves."]),)
+
+    async def guild_articles(guild_id: int):
+        return "1", own
+
+    engine = await Libraries(shared, guild_articles).engine_for(1)
+    ids = [p.id for p in engine.passages]
+    assert ids[-2:] == ["quokkas:1", "quokkas:2"]
+    for position, passage_id in enumerate(ids):
+        assert engine.corpus.passage_at_key(passage_key(passage_id)) == position
+    assert engine.corpus.passage_at_key(passage_key("quokkas:3")) is None
+    assert engine.corpus.passage_at_key("zz" * 9) is None
+    keys = PassageKeys(engine)
+    assert keys.passage_id(passage_key("kennan:2")) == "kennan:2"
+    assert keys.passage_id(passage_key("quokkas:2")) == "quokkas:2"
+
+
 def test_a_corpus_without_notes_or_text_reads_back(tmp_path):
     bare = Corpus((_article("blank", ["", ""]),))
     packed.save_corpus(tmp_path, bare)

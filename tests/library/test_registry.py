@@ -166,6 +166,28 @@ async def test_the_shared_librarys_statistics_can_be_prepared_before_any_server_
     store = Store()
     libraries = Libraries(SHARED, store)
     libraries.prepare()
-    prepared = libraries._shared_postings
+    prepared = libraries._shared_statistics
     assert (await libraries.engine_for(A)).ask("What carves valleys?").answered
-    assert libraries._shared_postings is prepared  # the first load used them, did not work them out again
+    assert libraries._shared_statistics is prepared  # the first load used them, did not work them out again
+
+
+async def test_the_shared_library_is_never_analysed_again_for_a_server_nor_after_a_reload():
+    """Its statistics are read from its saved index in place: ranking a server's documents beside it,
+    before and after the host folder changes, reads none of the shared passages' text."""
+
+    def shared_engine(*texts: str) -> Engine:
+        engine = Engine(Corpus((article("glaciers", *texts, *FILLER),)))
+        engine.documents = lambda: (_ for _ in ()).throw(AssertionError("the shared passages were analysed again"))
+        return engine
+
+    store = Store()
+    store.articles[A] = (_noted("commons", *OWN_TEXTS),)
+    libraries = Libraries(shared_engine("Glaciers carve valleys over thousands of years."), store)
+    libraries.prepare()
+    question = "Who manages grazing land in the valleys?"
+    before = _scores(await libraries.engine_for(A), question)
+    together = Engine(Corpus(libraries.shared.articles + store.articles[A]))
+    assert before == _scores(together, question) != []
+    libraries.replace_shared(shared_engine("Glaciers carve valleys.", "Valleys flood in spring."))
+    after = _scores(await libraries.engine_for(A), question)
+    assert after == _scores(Engine(Corpus(libraries.shared.articles + store.articles[A])), question) != before
