@@ -123,6 +123,11 @@ def open_library(options: LibraryOptions, *, save: bool = False, progress: Progr
             _save(folder, key, quick, engine)
         except (OSError, packed.Unpackable) as exc:  # a read-only data folder costs speed, never the answer
             log.warning("could not save the index in %s: %s", folder, exc)
+        else:  # serve the mapped copy, as a warm start would: shared pages, its key table; the built one is freed
+            try:
+                engine = _open_saved(folder, options)
+            except (OSError, ValueError, KeyError, IndexError, TypeError) as exc:
+                log.warning("could not reopen the index just saved in %s (%s); serving it from memory", folder, exc)
     return engine
 
 
@@ -135,16 +140,21 @@ def _load_saved(folder: Path, options: LibraryOptions) -> Engine | None:
             if _read_key(folder / "fingerprint") != fingerprint(options):
                 return None
             _write_key(folder / "stat", quick)
-        corpus = packed.load_corpus(folder)
-        index = BM25Index.load(folder)
-        if index.n_documents != len(corpus.passages):
-            raise ValueError("the BM25 arrays and the passages disagree")
-        return Engine(corpus, options.engine, index=index)
+        return _open_saved(folder, options)
     except FileNotFoundError:
         return None
     except (OSError, ValueError, KeyError, IndexError, TypeError) as exc:
         log.warning("ignoring the saved index in %s (%s); rebuilding", folder, exc)
         return None
+
+
+def _open_saved(folder: Path, options: LibraryOptions) -> Engine:
+    """The saved engine in `folder`, memory-mapped, without asking whether it is fresh."""
+    corpus = packed.load_corpus(folder)
+    index = BM25Index.load(folder)
+    if index.n_documents != len(corpus.passages):
+        raise ValueError("the BM25 arrays and the passages disagree")
+    return Engine(corpus, options.engine, index=index)
 
 
 def _read_key(path: Path) -> str | None:

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from bot.config import bundled_corpus_dir, load_settings
+from bot.core.models import passage_key
 from bot.library import saved as library
 from bot.wiring import library_options
 
@@ -47,6 +48,15 @@ def test_saved_index_is_reused_memory_mapped(settings, monkeypatch):
     assert isinstance(again.index.postings, np.memmap)
     question = "Who heads the Joint Chiefs of Staff?"
     assert [e.score for e in again.ask(question).excerpts] == [e.score for e in first.ask(question).excerpts]
+
+
+def test_a_fresh_build_serves_its_saved_copy_memory_mapped(settings):
+    """What a build hands back (at a first start, a folder reload) is what a warm start would load:
+    shared mapped pages and the saved button-key table, not a second copy in memory."""
+    built = library.open_library(settings)
+    assert isinstance(built.index.postings, np.memmap)
+    assert built.corpus.passage_at_key is not None
+    assert built.corpus.passage_at_key(passage_key(built.passages[3].id)) == 3
 
 
 def test_saved_passages_and_footnotes_read_back_as_parsed(settings, monkeypatch):
@@ -105,13 +115,13 @@ def test_damaged_saved_index_is_ignored(settings, caplog, damaged):
 )
 def test_saved_postings_that_do_not_fit_together_are_rebuilt(settings, caplog, name, damage):
     """Well-formed .npy files whose contents disagree are caught before the C search reads past them."""
-    first = library.open_library(settings, save=True)
+    question = "Who heads the Joint Chiefs of Staff?"
+    scores = [e.score for e in library.open_library(settings, save=True).ask(question).excerpts]
     path = library.index_dir(settings) / name
     np.save(path, damage(np.load(path)))
     engine = library.open_library(settings)
     assert "rebuilding" in caplog.text
-    question = "Who heads the Joint Chiefs of Staff?"
-    assert [e.score for e in engine.ask(question).excerpts] == [e.score for e in first.ask(question).excerpts]
+    assert [e.score for e in engine.ask(question).excerpts] == scores
 
 
 def test_unwritable_data_folder_still_answers(settings, tmp_path, caplog):
@@ -148,13 +158,18 @@ def test_a_touched_but_unchanged_file_is_hashed_once_then_trusted(settings, monk
     assert library.open_library(settings).ask("reset").answered  # the new stat key was remembered
 
 
-def test_buttons_of_the_saved_library_find_their_passages_from_the_saved_key_table(settings, monkeypatch):
+def test_buttons_of_the_saved_library_find_their_passages_from_the_saved_key_table(settings, monkeypatch, tmp_path):
     """The bot resolves a button's passage key through the saved table (no dict over every passage at
-    start) and gets the passage the key was made from, as a freshly built library does."""
+    start) and gets the passage the key was made from, as a library held in memory does."""
+    from dataclasses import replace
+
     from bot.app.answering import PassageKeys
     from bot.core.models import passage_key
 
-    built = library.open_library(settings, save=True)
+    blocker = tmp_path / "file-not-folder"
+    blocker.write_text("x", encoding="utf-8")
+    built = library.open_library(replace(settings, data_dir=blocker / "data"))  # nowhere to save: in memory
+    library.open_library(settings, save=True)
     monkeypatch.setattr(library, "load_corpus", _no_parsing)
     saved = library.open_library(settings)
     assert saved.corpus.passage_at_key is not None and built.corpus.passage_at_key is None
