@@ -87,6 +87,8 @@ _BRITISH_ENDINGS = [
     (re.compile(r"^(def|off|lic|pret)ence(s?)$"), r"\1ense\2"),  # defence
 ]
 SPELLING = {"en": _BRITISH_ENDINGS}
+# Whether any of a language's spelling patterns matches: most words match none, and one search beats trying each.
+_ANY_SPELLING = {lang: re.compile("|".join(f"(?:{p.pattern})" for p, _ in rules)) for lang, rules in SPELLING.items()}
 
 
 class Analyzer:
@@ -98,6 +100,7 @@ class Analyzer:
         self._russian = Stemmer.Stemmer("russian")
         self._stopwords = stopwords_for(self.language)
         self._spelling = SPELLING.get(self.language, [])
+        self._any_spelling = _ANY_SPELLING.get(self.language)
         self._cache: dict[str, tuple[str, ...]] = {}  # case-folded token -> its terms
         self._chunks: dict[str, str] = {}  # whitespace-separated chunk of raw text -> its terms, space-joined
         self._word_spans: dict[str, tuple[tuple[str, int, int], ...]] = {}  # raw token -> words() of it
@@ -182,8 +185,9 @@ class Analyzer:
         if _CYRILLIC.search(word):
             return (self._russian.stemWord(word),)
         word = word.replace("'", "")
-        for pattern, replacement in self._spelling:
-            word = pattern.sub(replacement, word)
+        if self._any_spelling and self._any_spelling.search(word):
+            for pattern, replacement in self._spelling:
+                word = pattern.sub(replacement, word)
         return (self._stemmer.stemWord(word),)
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import sys
 import unicodedata
 
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from bot.core.analysis import _TOKEN, Analyzer, analyzer_for
@@ -111,3 +111,19 @@ def test_encoded_batches_are_the_analyzers_tokens(texts, language, cap, batch):
         assert [encoder.encode(analyzer, text) for text in texts] == expected
     finally:
         analysis.MAX_CACHED_CHUNKS, analysis.TEXTS_AT_A_TIME = old
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.sampled_from(["favour", "organis", "analys", "centre", "defence", "hour", "tre", "ence", "is", "ys"]),
+       st.text(alphabet="abcdeilnorstuyz", max_size=6), st.sampled_from(["", "s", "e", "es", "ed", "ing", "ation"]))
+def test_spelling_is_each_rule_in_turn(stem, prefix, ending):
+    """The one search that skips words no spelling rule matches changes no term: every rule in turn, then the stem."""
+    from bot.core.analysis import ENGLISH_STOPWORDS, SPELLING
+
+    word = prefix + stem + ending
+    assume(word not in ENGLISH_STOPWORDS)
+    expected = word
+    for pattern, replacement in SPELLING["en"]:
+        expected = pattern.sub(replacement, expected)
+    analyzer = Analyzer()
+    assert analyzer.tokens(word) == [analyzer._stemmer.stemWord(expected)]
