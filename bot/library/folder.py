@@ -2,7 +2,8 @@
 
 An article's id is its path in the folder without the suffix ("week1/reading"); manifest keys are
 paths in the folder ("week1/reading.md"). A file that cannot be read is skipped with a warning
-naming it and the reason; the rest loads.
+naming it and the reason; the rest loads. When an index is to be built (load_corpus's `index`), each
+article's passages are analysed in the process that read its file, and only their term ids come back.
 """
 
 from __future__ import annotations
