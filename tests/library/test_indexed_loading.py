@@ -50,6 +50,7 @@ def test_the_index_built_while_reading_equals_the_engines_own(mixed, workers):
     assert any(p.footnotes for p in corpus.passages)  # cited sources are indexed with their passages
     assert any("blank.txt" in str(w) for w in corpus.warnings)
     assert corpus == load_corpus(mixed, workers=workers)  # analysing changes nothing loaded
+    assert corpus == load_corpus(mixed, workers=2 - workers)  # nor reading in a pool (passages pickled)
 
     expected = Engine(corpus).index  # analysed after loading, in this one process
     assert built.n_documents == expected.n_documents == len(corpus.passages)
