@@ -15,13 +15,16 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator
+from array import array
+from collections.abc import Iterator, Sequence
 from functools import cache
-from itertools import chain
+from itertools import chain, repeat
 
+import numpy as np
 import Stemmer
 
 MAX_CACHED_CHUNKS = 500_000
+TEXTS_AT_A_TIME = 1_000  # texts TermEncoder splits at once: their chunks are Python strings until encoded
 ANALYZER_VERSION = 5  # bump when a change here changes the terms of any text (saved indexes rebuild)
 
 # Combining marks (Unicode category M) of the scripts Snowball stems: Python's \w does not match them.
@@ -128,6 +131,8 @@ _BRITISH_ENDINGS = [
     (re.compile(r"^(def|off|lic|pret)ence(s?)$"), r"\1ense\2"),  # defence
 ]
 SPELLING = {"en": _BRITISH_ENDINGS}
+# Whether any of a language's spelling patterns matches: most words match none, and one search beats trying each.
+_ANY_SPELLING = {lang: re.compile("|".join(f"(?:{p.pattern})" for p, _ in rules)) for lang, rules in SPELLING.items()}
 
 
 class Analyzer:
@@ -140,6 +145,7 @@ class Analyzer:
         self._cyrillic = self._stemmer if self.language == "sr" else Stemmer.Stemmer("russian")
         self._stopwords = stopwords_for(self.language)
         self._spelling = SPELLING.get(self.language, [])
+        self._any_spelling = _ANY_SPELLING.get(self.language)
         self._cache: dict[str, tuple[str, ...]] = {}  # case-folded token -> its terms
         self._chunks: dict[str, str] = {}  # whitespace-separated chunk of raw text -> its terms, space-joined
         self._word_spans: dict[str, tuple[tuple[str, int, int], ...]] = {}  # raw token -> words() of it
@@ -224,35 +230,80 @@ class Analyzer:
         if _CYRILLIC.search(word):
             return (self._cyrillic.stemWord(word),)
         word = word.replace("'", "")
-        for pattern, replacement in self._spelling:
-            word = pattern.sub(replacement, word)
+        if self._any_spelling and self._any_spelling.search(word):
+            for pattern, replacement in self._spelling:
+                word = pattern.sub(replacement, word)
         return (self._stemmer.stemWord(word),)
 
 
 class TermEncoder:
     """Texts → term ids in one growing vocabulary (ids in order of first occurrence), to build an index.
 
-    The same terms as Analyzer.tokens, without a string lookup per token: each raw chunk's ids
-    are cached, and most chunks of a corpus repeat.
+    The same terms as Analyzer.tokens, a whole batch of texts at a time and without a Python object
+    per token: each distinct raw chunk ("Negotiations,") is analysed once and its term ids kept in a
+    table; a batch is its chunks' rows in that table (one dict lookup per chunk, in C), expanded to
+    term ids by numpy. Most chunks of a corpus repeat; at most MAX_CACHED_CHUNKS are kept, the rest
+    analysed again in each batch they appear in.
     """
 
     def __init__(self) -> None:
         self.vocabulary: dict[str, int] = {}
-        self._chunk_ids: dict[str, dict[str, tuple[int, ...]]] = {}  # per language: chunk -> term ids
+        self._rows: dict[str, dict[str, int]] = {}  # per language: raw chunk -> its row in the table
+        self._starts = array("q")  # row -> where its term ids start in _ids
+        self._counts = array("q")  # row -> how many term ids it has (0 for a chunk without terms)
+        self._ids = array("i")  # the term ids of every row, end to end
 
     def encode(self, analyzer: Analyzer, text: str) -> list[int]:
-        cache = self._chunk_ids.setdefault(analyzer.language, {})
-        raw = text.split()
-        parts = list(map(cache.get, raw))
-        if None in parts:
-            vocabulary = self.vocabulary
-            for i, ids in enumerate(parts):
-                if ids is None:
-                    ids = tuple(vocabulary.setdefault(t, len(vocabulary)) for t in analyzer.chunk_terms(raw[i]))
-                    parts[i] = ids
-                    if len(cache) < MAX_CACHED_CHUNKS:
-                        cache[raw[i]] = ids
-        return list(chain.from_iterable(parts))
+        """One text's term ids."""
+        return self.encode_texts(analyzer, [text])[0].tolist()
+
+    def encode_texts(self, analyzer: Analyzer, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Every text's term ids end to end (int32), and how many of them are each text's (int64)."""
+        step = TEXTS_AT_A_TIME
+        batches = [self._encode(analyzer, texts[i : i + step]) for i in range(0, len(texts), step)]
+        if len(batches) == 1:
+            return batches[0]
+        if not batches:
+            return np.zeros(0, np.int32), np.zeros(0, np.int64)
+        return np.concatenate([ids for ids, _ in batches]), np.concatenate([n for _, n in batches])
+
+    def _encode(self, analyzer: Analyzer, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        split = list(map(str.split, texts))
+        chunks_per_text = np.fromiter(map(len, split), np.int64, len(split))
+        chunks = list(chain.from_iterable(split))
+        del split
+        known = self._rows.setdefault(analyzer.language, {})
+        rows = np.fromiter(map(known.get, chunks, repeat(-1)), np.int64, len(chunks))
+        for i in np.flatnonzero(rows < 0).tolist():  # chunks never seen (or not kept): analysed here
+            rows[i] = self._row(analyzer, chunks[i], known)
+        del chunks
+        counts = np.frombuffer(self._counts, np.int64)[rows]
+        starts = np.frombuffer(self._starts, np.int64)[rows]
+        token_ends = np.cumsum(counts)
+        # Each token's place in _ids: its chunk's start, plus its position within the chunk.
+        places = np.repeat(starts - (token_ends - counts), counts)
+        places += np.arange(places.size)
+        ids = np.frombuffer(self._ids, np.int32)[places]
+        text_ends = np.concatenate(([0], token_ends))[np.cumsum(chunks_per_text)]
+        lengths = np.diff(text_ends, prepend=0)
+        if len(self._counts) > MAX_CACHED_CHUNKS:  # rows past the cap were this batch's alone
+            del self._ids[self._starts[MAX_CACHED_CHUNKS] :]
+            del self._counts[MAX_CACHED_CHUNKS:], self._starts[MAX_CACHED_CHUNKS:]
+        return ids, lengths
+
+    def _row(self, analyzer: Analyzer, chunk: str, known: dict[str, int]) -> int:
+        row = known.get(chunk)  # seen earlier in this batch
+        if row is not None:
+            return row
+        vocabulary = self.vocabulary
+        ids = [vocabulary.setdefault(t, len(vocabulary)) for t in analyzer.chunk_terms(chunk)]
+        row = len(self._counts)
+        self._starts.append(len(self._ids))
+        self._counts.append(len(ids))
+        self._ids.extend(ids)
+        if row < MAX_CACHED_CHUNKS:  # kept for later batches
+            known[chunk] = row
+        return row
 
 
 @cache

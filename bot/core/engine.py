@@ -22,7 +22,7 @@ from bot.core.answer import (
     question_terms,
 )
 from bot.core.index import BM25Index, ReferenceIndex
-from bot.core.indexing import build_index, with_sources
+from bot.core.indexing import build_index, cited_sources, with_sources
 from bot.core.models import Answer, Article, Corpus, Excerpt, FootnoteLookup, Passage, PassageLookup
 from bot.core.ranking import RerankOptions, rerank
 
@@ -102,8 +102,7 @@ class Engine:
     def documents(self) -> Iterator[tuple[Analyzer, str, str]]:
         """What each passage is indexed by: (its analyzer, its text, the sources it cites)."""
         for passage in self.passages:
-            cited = " ".join(f.source for f in passage.footnotes)
-            yield analyzer_for(self._articles[passage.article_id].language), passage.text, cited
+            yield analyzer_for(self._articles[passage.article_id].language), passage.text, cited_sources(passage)
 
     # ------------------------------------------------------------ questions
 

@@ -2,7 +2,8 @@
 
 An article's id is its path in the folder without the suffix ("week1/reading"); manifest keys are
 paths in the folder ("week1/reading.md"). A file that cannot be read is skipped with a warning
-naming it and the reason; the rest loads.
+naming it and the reason; the rest loads. When an index is to be built (load_corpus's `index`), each
+article's passages are analysed in the process that read its file, and only their term ids come back.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from pathlib import Path
 
 import yaml
 
+from bot.core.analysis import TermEncoder
+from bot.core.indexing import AnalysedRun, IndexBuilder, analyse_in_worker, analyse_run, article_documents
 from bot.core.models import Article, Corpus, LoadWarning
 from bot.ingest import SkipFile
 from bot.ingest.formats import reader_for, unreadable_format
@@ -153,12 +156,14 @@ def read_manifest(folder: Path) -> dict[str, dict]:
 
 PARALLEL_FROM_BYTES = 32_000_000  # below this, starting processes costs more than it saves
 
-Job = tuple[CorpusFile, "dict | None", IngestOptions, int]
+Job = tuple[CorpusFile, "dict | None", IngestOptions, int, bool]  # ..., whether to analyse the article
+Loaded = tuple["Article | None", list[LoadWarning], "AnalysedRun | None"]
 
 
-def _load_file(job: Job) -> tuple[Article | None, list[LoadWarning]]:
-    """One file → its article (None when skipped) and its warnings. Runs in a pool process too."""
-    file, metadata, options, max_passage_chars = job
+def _load_file(job: Job, encoder: TermEncoder | None = None) -> Loaded:
+    """One file → its article (None when skipped), its warnings and, when asked, its passages analysed
+    (by `encoder`; in a pool process, by the process's own). Runs in a pool process too."""
+    file, metadata, options, max_passage_chars, analyse = job
     try:
         parsed = ingest_file(
             file.path.name,
@@ -170,12 +175,16 @@ def _load_file(job: Job) -> tuple[Article | None, list[LoadWarning]]:
             options=options,
         )
     except SkipFile as exc:
-        return None, [LoadWarning(file.relative, f"skipped: {exc}")]
+        return None, [LoadWarning(file.relative, f"skipped: {exc}")], None
     warnings = [LoadWarning(file.relative, w) for w in parsed.warnings]
-    if not parsed.article.passages:
+    article = parsed.article
+    if not article.passages:
         warnings.append(LoadWarning(file.relative, "skipped: no article text left after removing boilerplate"))
-        return None, warnings
-    return parsed.article, warnings
+        return None, warnings, None
+    if not analyse:
+        return article, warnings, None
+    run = article_documents(article)
+    return article, warnings, analyse_run(run, encoder) if encoder else analyse_in_worker(run)
 
 
 def _cores() -> int:
@@ -210,6 +219,7 @@ def load_corpus(
     progress: Callable[[str, int, int], None] | None = None,
     workers: int | None = None,
     options: IngestOptions | None = None,
+    index: IndexBuilder | None = None,
 ) -> Corpus:
     """Every readable file of a folder and its subfolders, in path order. Raises CorpusError only for
     the folder itself.
@@ -218,6 +228,9 @@ def load_corpus(
     caps .txt and .md as it always has. Formats that need it are read in a worker process each (a
     thread per core waits for them); plain text in this process, or a pool of processes for a large
     corpus (`workers`: None decides by size).
+
+    `index`: each article's passages are analysed where its file is read (on every core for a large
+    corpus) and added to the builder in article order; build it once this returns.
     """
     folder = Path(folder)
     if not folder.is_dir():
@@ -233,30 +246,46 @@ def load_corpus(
         warnings.append(LoadWarning(MANIFEST, str(exc)))
     scan = scan_folder(folder)
     warnings += scan.warnings
-    jobs = [(file, manifest.get(file.relative), options, max_passage_chars) for file in scan.files]
+    analyse = index is not None
+    jobs = [(file, manifest.get(file.relative), options, max_passage_chars, analyse) for file in scan.files]
     isolated = [i for i, job in enumerate(jobs) if options.needs_worker(format_key(reader_for(job[0].path.name)))]
     in_process = sorted(set(range(len(jobs))) - set(isolated))
-    results: dict[int, tuple[Article | None, list[LoadWarning]]] = {}
+    results: dict[int, Loaded] = {}
     in_process_paths = [jobs[i][0].path for i in in_process]
     workers = _worker_count(in_process_paths) if workers is None else workers
+    articles: list[Article] = []
+    next_file = 0
+
+    def take_ready() -> None:
+        """The results in file order, each as soon as its turn comes: its run into the index, its article kept."""
+        nonlocal next_file
+        while next_file in results:
+            article, file_warnings, run = results.pop(next_file)
+            next_file += 1
+            warnings.extend(file_warnings)
+            if article is not None:
+                articles.append(article)
+            if run is not None:
+                index.add(run)
+
     with ThreadPoolExecutor(max_workers=max(1, _cores())) as waiters, _pool(workers) as pool:
-        pending = {i: waiters.submit(_load_file, jobs[i]) for i in isolated}
-        mapped = pool.map(_load_file, [jobs[i] for i in in_process], chunksize=2) if pool else None
-        mapped = mapped or map(_load_file, (jobs[i] for i in in_process))
+        # A thread each for the isolated formats: each its own encoder (they run side by side).
+        pending = {i: waiters.submit(_load_file, jobs[i], TermEncoder() if analyse else None) for i in isolated}
+        if pool:
+            mapped = pool.map(_load_file, [jobs[i] for i in in_process], chunksize=2)
+        else:
+            encoder = TermEncoder() if analyse else None
+            mapped = (_load_file(jobs[i], encoder) for i in in_process)
         for done, (i, result) in enumerate(zip(in_process, mapped, strict=True)):
             results[i] = result
+            take_ready()
             if progress:
                 progress("reading articles", done, len(jobs))
         for i, future in pending.items():
             results[i] = future.result()
+            take_ready()
             if progress:
-                progress("reading articles", len(results), len(jobs))
-    articles: list[Article] = []
-    for i in range(len(jobs)):
-        article, file_warnings = results[i]
-        warnings.extend(file_warnings)
-        if article is not None:
-            articles.append(article)
+                progress("reading articles", next_file, len(jobs))
     if progress:
         progress("reading articles", len(jobs), len(jobs))
     known = {f.relative for f in scan.files}

@@ -23,6 +23,7 @@ from pathlib import Path
 from bot.core.analysis import ANALYZER_VERSION
 from bot.core.engine import Engine, EngineOptions, Progress
 from bot.core.index import FORMAT_VERSION, BM25Index
+from bot.core.indexing import IndexBuilder
 from bot.ingest.options import IngestOptions
 from bot.library import packed
 from bot.library.folder import MANIFEST, corpus_files, load_corpus
@@ -110,14 +111,17 @@ def open_library(options: LibraryOptions, *, save: bool = False, progress: Progr
             return engine
     quick = stat_key(options)  # before reading: a file changed meanwhile shows as changed next time
     key = fingerprint(options)
+    builder = IndexBuilder() if engine_options.engine == "numpy" else None  # analysed where the files are read
     corpus = load_corpus(
         options.corpus_path,
         max_file_bytes=options.max_file_bytes,
         options=options.ingest,
         max_passage_chars=options.max_passage_chars,
         progress=progress,
+        index=builder,
     )
-    engine = Engine(corpus, engine_options, progress=progress)
+    index = builder.build(progress) if builder else None
+    engine = Engine(corpus, engine_options, index=index, progress=progress)
     if engine_options.engine == "numpy" and engine.passages:
         try:
             _save(folder, key, quick, engine)

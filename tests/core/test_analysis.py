@@ -3,7 +3,7 @@ from __future__ import annotations
 import sys
 import unicodedata
 
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from bot.core.analysis import _TOKEN, Analyzer, analyzer_for
@@ -74,3 +74,56 @@ def test_british_and_american_spellings_meet():
     ]:
         assert a.tokens(british) == a.tokens(american), (british, american)
     assert a.tokens("hour") != a.tokens("hor") and a.tokens("four") == ["four"]
+
+
+SAMPLE_WORDS = [
+    "Talks", "talking,", "U.S.-Russian", "START-IV", "the", "Moscow's", "Russia’s", "2014", "(1991).", "favour",
+    "organisations", "centre", "Разоружение", "переговоров,", "Abrüstung", "Straße", "négociations", "ＮＡＴＯ",
+    "ﬁnal", "e\u0301te\u0301", "mil-to-mil", "‐dash‑", "'quoted'", "--", "...", "a", "ΣΊΣΥΦΟΣ", "日本語",
+]  # fmt: skip
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.lists(st.sampled_from(SAMPLE_WORDS), max_size=12).map(" ".join), max_size=30),
+    st.sampled_from(["en", "ru", "de", "fr", "el"]),
+    st.integers(1, 40),
+    st.integers(1, 8),
+)
+def test_encoded_batches_are_the_analyzers_tokens(texts, language, cap, batch):
+    """TermEncoder (a batch at a time, its chunk table capped) gives each text exactly Analyzer.tokens'
+    terms, numbered by first occurrence, whatever it has seen before."""
+    from bot.core import analysis
+
+    analyzer = analyzer_for(language)
+    encoder = analysis.TermEncoder()
+    vocabulary: dict[str, int] = {}
+    expected = [[vocabulary.setdefault(t, len(vocabulary)) for t in analyzer.tokens(text)] for text in texts]
+    old = analysis.MAX_CACHED_CHUNKS, analysis.TEXTS_AT_A_TIME
+    analysis.MAX_CACHED_CHUNKS = cap  # small: chunks past it are analysed again in every batch
+    analysis.TEXTS_AT_A_TIME = batch
+    try:
+        for _ in range(2):  # a cold table, then a warm one
+            ids, lengths = encoder.encode_texts(analyzer, texts)
+            assert lengths.tolist() == [len(e) for e in expected]
+            assert ids.tolist() == [t for e in expected for t in e]
+            assert list(encoder.vocabulary) == list(vocabulary)
+        assert [encoder.encode(analyzer, text) for text in texts] == expected
+    finally:
+        analysis.MAX_CACHED_CHUNKS, analysis.TEXTS_AT_A_TIME = old
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.sampled_from(["favour", "organis", "analys", "centre", "defence", "hour", "tre", "ence", "is", "ys"]),
+       st.text(alphabet="abcdeilnorstuyz", max_size=6), st.sampled_from(["", "s", "e", "es", "ed", "ing", "ation"]))
+def test_spelling_is_each_rule_in_turn(stem, prefix, ending):
+    """The one search that skips words no spelling rule matches changes no term: every rule in turn, then the stem."""
+    from bot.core.analysis import ENGLISH_STOPWORDS, SPELLING
+
+    word = prefix + stem + ending
+    assume(word not in ENGLISH_STOPWORDS)
+    expected = word
+    for pattern, replacement in SPELLING["en"]:
+        expected = pattern.sub(replacement, expected)
+    analyzer = Analyzer()
+    assert analyzer.tokens(word) == [analyzer._stemmer.stemWord(expected)]
