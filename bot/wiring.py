@@ -109,7 +109,7 @@ def server_library_options(settings: Settings) -> ServerLibraryOptions:
 def server_libraries(settings: Settings, shared: Engine, store) -> Libraries:
     """Every server's library over the store, beside the shared one, per the `library:` policy."""
     return Libraries(shared, store.guild_articles, library_policy(settings), guild_version=store.library_version,
-                     unavailable=(StorageUnavailable,))  # fmt: skip
+                     unavailable=(StorageUnavailable,), data_dir=settings.data_dir)  # fmt: skip
 
 
 def open_shared_library(settings: Settings, *, save: bool = False, progress: Progress | None = None) -> Engine:

@@ -6,6 +6,10 @@ use and kept in a bounded least-recently-used set. Where a server searches its o
 shared one together, the engine ranks over both as one corpus (bot.core.union), reading the shared
 library's statistics from its saved index in place: nothing about the shared library is rebuilt
 or copied per server, at start or after the host folder changes.
+
+A large server library (SAVE_INDEX_PASSAGES passages or more) is saved once built, in the data folder
+keyed by its version (bot.library.saved): after a restart, or once evicted, it opens memory-mapped
+without reading its articles from the store; a new version is built from them and replaces it.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -27,8 +32,10 @@ from bot.core.indexing import analyse_run
 from bot.core.models import Article, Corpus
 from bot.core.union import IndexStatistics, Postings, Statistics, UnionIndex
 from bot.library.packed import Concatenated, keys_across
+from bot.library.saved import drop_server_library, open_saved_server_library, save_server_library
 
 log = logging.getLogger("studybot.library")
+SAVE_INDEX_PASSAGES = 2_000  # a smaller library builds in well under a second: not worth a saved copy
 
 # (version, articles) of a server's own library; version changes whenever a document does
 GuildArticles = Callable[[int], Awaitable[tuple[str, tuple[Article, ...]]]]
@@ -79,8 +86,11 @@ def statistics_of(engine: Engine) -> Statistics:
 class Libraries:
     def __init__(self, shared: Engine, guild_articles: GuildArticles | None = None,
                  policy: LibraryPolicy | None = None, guild_version: GuildVersion | None = None,
-                 unavailable: tuple[type[BaseException], ...] = ()):  # fmt: skip
+                 unavailable: tuple[type[BaseException], ...] = (), data_dir: Path | None = None,
+                 save_from_passages: int = SAVE_INDEX_PASSAGES):  # fmt: skip
         self.shared = shared
+        self.data_dir = data_dir  # where large server libraries are saved; None: never saved
+        self.save_from_passages = save_from_passages
         self.unavailable = unavailable  # errors of a passing outage of the store (StorageUnavailable)
         self.guild_articles = guild_articles
         self.guild_version = guild_version
@@ -136,24 +146,40 @@ class Libraries:
             return shared
         async with self._loading(guild_id):
             loaded = self._loaded.get(guild_id)
+            saved = None
             try:
-                current = loaded is not None and self.guild_version is not None
-                if current and await self.guild_version(guild_id) == loaded[0]:
+                version = await self.guild_version(guild_id) if self._checks_version(loaded) else None
+                if loaded is not None and version == loaded[0]:
                     self._loaded.move_to_end(guild_id)
                     return loaded[1] or shared
-                version, articles = await self.guild_articles(guild_id)
+                if version is not None and self._saves:
+                    saved = await asyncio.to_thread(
+                        open_saved_server_library, self.data_dir, guild_id, version, shared.options)
+                if saved is None:
+                    version, articles = await self.guild_articles(guild_id)
             except self.unavailable:  # the database is down: keep answering from what is loaded
                 log.debug("server %s: its library cannot be read now; answering from what is loaded", guild_id)
                 return (loaded[1] if loaded else None) or shared
-            if loaded is not None and loaded[0] == version:
+            if saved is not None:
+                engine = await asyncio.to_thread(self._beside_shared, saved, shared)
+            elif loaded is not None and loaded[0] == version:
                 self._loaded.move_to_end(guild_id)
                 return loaded[1] or shared
-            engine = await asyncio.to_thread(self._build, articles, shared) if articles else None
+            else:
+                engine = await asyncio.to_thread(self._build, guild_id, version, articles, shared)
             self._loaded[guild_id] = (version, engine)
             self._loaded.move_to_end(guild_id)
             while len(self._loaded) > self.policy.max_loaded:
                 self._loaded.popitem(last=False)
             return engine or shared
+
+    @property
+    def _saves(self) -> bool:
+        return self.data_dir is not None and self.shared.options.engine == "numpy"
+
+    def _checks_version(self, loaded: tuple[str, Engine | None] | None) -> bool:
+        """Ask the store for the version alone first: to keep what is loaded, or to open a saved copy."""
+        return self.guild_version is not None and (loaded is not None or self._saves)
 
     @contextlib.asynccontextmanager
     async def _loading(self, guild_id: int) -> AsyncIterator[None]:
@@ -168,15 +194,35 @@ class Libraries:
             if not users[0]:
                 del self._locks[guild_id]
 
-    def _build(self, articles: tuple[Article, ...], shared: Engine) -> Engine:
-        """The server's engine: its own articles analysed once, ranked beside the shared library if it sees it."""
+    def _build(self, guild_id: int, version: str, articles: tuple[Article, ...], shared: Engine) -> Engine | None:
+        """The server's engine from its articles (None: it has none), analysed once, ranked beside the
+        shared library if it sees it; saved for this version when large enough, else any saved copy dropped."""
+        save = self._saves and sum(len(a.passages) for a in articles) >= self.save_from_passages
+        if self.data_dir is not None and not save:
+            drop_server_library(self.data_dir, guild_id)
+        if not articles:
+            return None
         own = Corpus(articles)
         encoded = self._encoder.encode(articles)
-        if shared is self.empty or not self.policy.search_shared_beside_own or not shared.passages:
+        if save:
+            engine = Engine(own, shared.options, index=BM25Index.from_flat(*encoded))
+            return self._beside_shared(save_server_library(self.data_dir, guild_id, version, engine), shared)
+        if not self._ranks_beside(shared):
             index = BM25Index.from_flat(*encoded) if shared.options.engine == "numpy" else None
             return Engine(own, shared.options, index=index)
+        return self._together(own, Postings.from_flat(*encoded), shared)
+
+    def _ranks_beside(self, shared: Engine) -> bool:
+        return shared is not self.empty and self.policy.search_shared_beside_own and bool(shared.passages)
+
+    def _beside_shared(self, own: Engine, shared: Engine) -> Engine:
+        """A server's engine over a BM25Index (its saved copy), ranked beside the shared library if it sees it."""
+        return self._together(own.corpus, IndexStatistics(own.index), shared) if self._ranks_beside(shared) else own
+
+    def _together(self, own: Corpus, own_statistics: Statistics, shared: Engine) -> Engine:
+        """One engine over the shared passages followed by the server's, ranked as one corpus."""
         shared_statistics = self._shared_statistics_of(shared)
         at_key = keys_across((shared.corpus, own)) if shared.corpus.passage_at_key else None
-        together = Corpus(shared.articles + articles, all_passages=Concatenated((shared.passages, own.passages)),
+        together = Corpus(shared.articles + own.articles, all_passages=Concatenated((shared.passages, own.passages)),
                           passage_at_key=at_key)  # fmt: skip
-        return Engine(together, shared.options, index=UnionIndex([shared_statistics, Postings.from_flat(*encoded)]))
+        return Engine(together, shared.options, index=UnionIndex([shared_statistics, own_statistics]))

@@ -124,12 +124,12 @@ def open_library(options: LibraryOptions, *, save: bool = False, progress: Progr
     engine = Engine(corpus, engine_options, index=index, progress=progress)
     if engine_options.engine == "numpy" and engine.passages:
         try:
-            _save(folder, key, quick, engine)
+            _save(folder, engine, fingerprint=key, stat=quick)
         except (OSError, packed.Unpackable) as exc:  # a read-only data folder costs speed, never the answer
             log.warning("could not save the index in %s: %s", folder, exc)
         else:  # serve the mapped copy, as a warm start would: shared pages, its key table; the built one is freed
             try:
-                engine = _open_saved(folder, options)
+                engine = _open_saved(folder, engine_options)
             except (OSError, ValueError, KeyError, IndexError, TypeError) as exc:
                 log.warning("could not reopen the index just saved in %s (%s); serving it from memory", folder, exc)
     return engine
@@ -144,7 +144,7 @@ def _load_saved(folder: Path, options: LibraryOptions) -> Engine | None:
             if _read_key(folder / "fingerprint") != fingerprint(options):
                 return None
             _write_key(folder / "stat", quick)
-        return _open_saved(folder, options)
+        return _open_saved(folder, options.engine)
     except FileNotFoundError:
         return None
     except (OSError, ValueError, KeyError, IndexError, TypeError) as exc:
@@ -152,13 +152,71 @@ def _load_saved(folder: Path, options: LibraryOptions) -> Engine | None:
         return None
 
 
-def _open_saved(folder: Path, options: LibraryOptions) -> Engine:
+def _open_saved(folder: Path, options: EngineOptions) -> Engine:
     """The saved engine in `folder`, memory-mapped, without asking whether it is fresh."""
     corpus = packed.load_corpus(folder)
     index = BM25Index.load(folder)
     if index.n_documents != len(corpus.passages):
         raise ValueError("the BM25 arrays and the passages disagree")
-    return Engine(corpus, options.engine, index=index)
+    return Engine(corpus, options, index=index)
+
+
+
+# A server's own library (documents in the store): `<data_dir>/index/servers/<server id>/<version key>/`,
+# the same layout as a corpus folder's. A version's folder never changes once swapped in; saving a
+# new version removes the server's others. The store stays the source of truth: each process (host)
+# keeps its own copy, made from the articles when missing.
+def server_index_dir(data_dir: Path, guild_id: int) -> Path:
+    return Path(data_dir) / "index" / "servers" / str(int(guild_id))
+
+
+def _server_key(version: str) -> str:
+    versions = (CACHE_VERSION, FORMAT_VERSION, ANALYZER_VERSION)
+    return hashlib.blake2b(repr((versions, version)).encode(), digest_size=16).hexdigest()
+
+
+def open_saved_server_library(data_dir: Path, guild_id: int, version: str, options: EngineOptions) -> Engine | None:
+    """The server library saved for this version, memory-mapped; None when there is none or it is damaged
+    (with a warning): the caller builds it from the store's articles."""
+    key = _server_key(version)
+    folder = server_index_dir(data_dir, guild_id) / key
+    try:
+        if _read_key(folder / "fingerprint") != key:
+            return None
+        return _open_saved(folder, options)
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, IndexError, TypeError) as exc:
+        log.warning("ignoring the saved index of server %s in %s (%s); rebuilding", guild_id, folder, exc)
+        return None
+
+
+def save_server_library(data_dir: Path, guild_id: int, version: str, engine: Engine) -> Engine:
+    """Save a server library just built (a BM25Index engine) as this version's, drop the server's older
+    versions, and serve the mapped copy; `engine` itself if the data folder cannot be written."""
+    key = _server_key(version)
+    folder = server_index_dir(data_dir, guild_id) / key
+    try:
+        _save(folder, engine, fingerprint=key)
+    except (OSError, packed.Unpackable) as exc:  # a read-only data folder costs speed, never the answer
+        log.warning("could not save the index of server %s in %s: %s", guild_id, folder, exc)
+        return engine
+    drop_server_library(data_dir, guild_id, keep=key)
+    try:
+        return _open_saved(folder, engine.options)
+    except (OSError, ValueError, KeyError, IndexError, TypeError) as exc:
+        log.warning("could not reopen the index just saved in %s (%s); serving it from memory", folder, exc)
+        return engine
+
+
+def drop_server_library(data_dir: Path, guild_id: int, keep: str | None = None) -> None:
+    """Remove the server's saved versions (all but `keep`); another process's copy being written is left."""
+    server = server_index_dir(data_dir, guild_id)
+    with contextlib.suppress(OSError):
+        for folder in server.iterdir():
+            if folder.name != keep and not folder.name.startswith("."):
+                shutil.rmtree(folder, ignore_errors=True)
+        server.rmdir()  # only once empty: the server's library is gone
 
 
 def _read_key(path: Path) -> str | None:
@@ -175,15 +233,15 @@ def _write_key(path: Path, key: str) -> None:
         tmp.replace(path)
 
 
-def _save(folder: Path, key: str, quick: str, engine: Engine) -> None:
-    """Write beside, then swap in: a reader never sees half an index."""
+def _save(folder: Path, engine: Engine, **keys: str) -> None:
+    """Write beside, then swap in: a reader never sees half an index. Each key goes in a file of its name."""
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".index-", dir=folder.parent))
     try:
         engine.index.save(staging)
         packed.save_corpus(staging, engine.corpus)
-        (staging / "fingerprint").write_text(key + "\n", encoding="ascii")
-        (staging / "stat").write_text(quick + "\n", encoding="ascii")
+        for name, key in keys.items():
+            (staging / name).write_text(key + "\n", encoding="ascii")
         old = folder.with_name(f".index-old-{os.getpid()}")
         if folder.exists():
             folder.rename(old)
