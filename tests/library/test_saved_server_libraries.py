@@ -1,0 +1,132 @@
+"""A large server library is saved in the data folder by version: a restart opens it without the store's articles."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from bot.core.engine import Engine
+from bot.core.models import Article, Corpus, Passage
+from bot.library.registry import Libraries, LibraryPolicy
+from bot.library.saved import server_index_dir
+
+from .test_registry import SHARED, _noted, _scores
+
+A = 1001
+OWN_TEXTS = (
+    "Commons are shared resources managed by a community.",
+    "Grazing land was a classic commons.",
+    "Rules for the commons emerge from local agreement.",
+    "Rivers flow to the sea, past grazing land.",
+    "Glaciers once covered the grazing land of the valleys.",
+)
+QUESTIONS = ("Who manages grazing land?", "What did Ostrom govern?", "What carves valleys?", "Where do rivers flow?")
+
+
+class Store:
+    """The store's two reads of a server library; `readable = False` fails any read of the articles."""
+
+    def __init__(self, articles: tuple[Article, ...], version: str = "1"):
+        self.articles, self.version, self.readable = articles, version, True
+
+    async def guild_articles(self, guild_id: int):
+        if not self.readable:
+            raise AssertionError("the articles were read from the store")
+        return self.version, self.articles
+
+    async def library_version(self, guild_id: int) -> str:
+        return self.version
+
+
+def libraries(store: Store, data_dir, policy: LibraryPolicy | None = None) -> Libraries:
+    """A new process over the store (save_from_passages=1: this small library counts as large)."""
+    return Libraries(SHARED, store.guild_articles, policy, guild_version=store.library_version,
+                     data_dir=data_dir, save_from_passages=1)  # fmt: skip
+
+
+def saved_versions(data_dir) -> list[str]:
+    folder = server_index_dir(data_dir, A)
+    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+
+
+def restarted_without_articles(store: Store, data_dir, policy: LibraryPolicy | None = None) -> Libraries:
+    fresh = libraries(store, data_dir, policy)
+    fresh._encoder.encode = lambda articles: pytest.fail("the server's passages were analysed again")
+    store.readable = False
+    return fresh
+
+
+def assert_ranks_as_fresh_builds(beside: Engine, alone: Engine, own: tuple[Article, ...]) -> None:
+    together, apart = Engine(Corpus(SHARED.articles + own)), Engine(Corpus(own))
+    for question in QUESTIONS:
+        assert _scores(beside, question) == _scores(together, question) != []
+        assert _scores(alone, question) == _scores(apart, question)
+
+
+async def test_a_restart_opens_the_saved_library_and_ranks_exactly_as_before(tmp_path):
+    own = (_noted("commons", *OWN_TEXTS),)
+    store = Store(own)
+    first = await libraries(store, tmp_path).engine_for(A)
+    assert len(saved_versions(tmp_path)) == 1
+    alone_policy = LibraryPolicy(search_shared_beside_own=False)
+    await libraries(store, tmp_path / "apart", alone_policy).engine_for(A)
+    beside = await restarted_without_articles(store, tmp_path).engine_for(A)
+    alone = await restarted_without_articles(store, tmp_path / "apart", alone_policy).engine_for(A)
+    assert_ranks_as_fresh_builds(beside, alone, own)
+    assert [_scores(beside, q) for q in QUESTIONS] == [_scores(first, q) for q in QUESTIONS]
+
+
+async def test_a_small_library_is_not_saved(tmp_path):
+    store = Store((_noted("commons", *OWN_TEXTS),))
+    plain = Libraries(SHARED, store.guild_articles, guild_version=store.library_version, data_dir=tmp_path)
+    assert (await plain.engine_for(A)).ask("Who manages grazing land?").answered
+    assert saved_versions(tmp_path) == []
+
+
+async def test_a_new_version_is_built_from_the_store_and_replaces_the_old_copy(tmp_path):
+    store = Store((_noted("commons", *OWN_TEXTS),))
+    await libraries(store, tmp_path).engine_for(A)
+    old = saved_versions(tmp_path)
+    store.articles = (*store.articles, _noted("ferns", "Ferns spread by spores in damp shade."))
+    store.version = "2"
+    rebuilt = await libraries(store, tmp_path).engine_for(A)
+    assert rebuilt.ask("How do ferns spread?").excerpts[0].passage.id == "ferns:1"
+    assert len(saved_versions(tmp_path)) == 1 and saved_versions(tmp_path) != old
+    beside = await restarted_without_articles(store, tmp_path).engine_for(A)
+    assert [_scores(beside, q) for q in QUESTIONS] == [_scores(rebuilt, q) for q in QUESTIONS]
+
+
+async def test_a_library_emptied_leaves_no_saved_copy(tmp_path):
+    store = Store((_noted("commons", *OWN_TEXTS),))
+    await libraries(store, tmp_path).engine_for(A)
+    store.articles, store.version = (), "2"
+    assert await libraries(store, tmp_path).engine_for(A) is SHARED
+    assert not server_index_dir(tmp_path, A).exists()
+
+
+async def test_a_damaged_copy_is_ignored_with_a_warning_and_rebuilt(tmp_path, caplog):
+    own = (_noted("commons", *OWN_TEXTS),)
+    store = Store(own)
+    await libraries(store, tmp_path).engine_for(A)
+    (folder,) = server_index_dir(tmp_path, A).iterdir()
+    for array in folder.glob("*.npy"):
+        array.write_bytes(b"not an array")
+    with caplog.at_level(logging.WARNING, logger="studybot.library"):
+        beside = await libraries(store, tmp_path).engine_for(A)
+    assert any("ignoring the saved index of server" in r.getMessage() for r in caplog.records)
+    alone = await libraries(store, tmp_path / "apart", LibraryPolicy(search_shared_beside_own=False)).engine_for(A)
+    assert_ranks_as_fresh_builds(beside, alone, own)
+    again = await restarted_without_articles(store, tmp_path).engine_for(A)  # the rebuilt copy was saved
+    assert [_scores(again, q) for q in QUESTIONS] == [_scores(beside, q) for q in QUESTIONS]
+
+
+async def test_a_data_folder_that_cannot_be_written_still_answers(tmp_path, caplog):
+    blocked = tmp_path / "data"
+    blocked.write_text("a file where the data folder should be")  # every write under it fails, even as root
+    own = (_noted("commons", *OWN_TEXTS),)
+    with caplog.at_level(logging.WARNING, logger="studybot.library"):
+        beside = await libraries(Store(own), blocked).engine_for(A)
+    alone = await libraries(Store(own), blocked, LibraryPolicy(search_shared_beside_own=False)).engine_for(A)
+    assert_ranks_as_fresh_builds(beside, alone, own)
+    assert any("could not save the index of server" in r.getMessage() for r in caplog.records)
