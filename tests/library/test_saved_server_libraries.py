@@ -130,3 +130,30 @@ async def test_a_data_folder_that_cannot_be_written_still_answers(tmp_path, capl
     alone = await libraries(Store(own), blocked, LibraryPolicy(search_shared_beside_own=False)).engine_for(A)
     assert_ranks_as_fresh_builds(beside, alone, own)
     assert any("could not save the index of server" in r.getMessage() for r in caplog.records)
+
+
+async def test_beside_a_saved_shared_library_both_are_read_in_place_and_button_keys_resolve(tmp_path):
+    import shutil
+
+    from bot.config import bundled_corpus_dir
+    from bot.core.models import passage_key
+    from bot.library.saved import LibraryOptions, open_library
+
+    shutil.copytree(bundled_corpus_dir(), tmp_path / "corpus")
+    shared = open_library(LibraryOptions(tmp_path / "corpus", tmp_path / "data"))
+    own = (_noted("commons", *OWN_TEXTS),)
+    store = Store(own)
+    await Libraries(shared, store.guild_articles, guild_version=store.library_version, data_dir=tmp_path / "data",
+                    save_from_passages=1).engine_for(A)  # fmt: skip
+    restarted = Libraries(shared, store.guild_articles, guild_version=store.library_version,
+                          data_dir=tmp_path / "data", save_from_passages=1)  # fmt: skip
+    store.readable = False
+    beside = await restarted.engine_for(A)
+    together = Engine(Corpus(shared.articles + own))
+    for question in (*QUESTIONS, "Who pressed the reset button with Russia?"):
+        assert _scores(beside, question) == _scores(together, question)
+    assert _scores(beside, "Who manages grazing land?")[0][0].startswith("commons:")
+    assert not _scores(beside, "Who pressed the reset button with Russia?")[0][0].startswith("commons:")
+    for passage in (shared.passages[0], own[0].passages[-1]):
+        position = beside.corpus.passage_at_key(passage_key(passage.id))
+        assert beside.passages[position].id == passage.id
