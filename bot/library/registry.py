@@ -32,7 +32,7 @@ from bot.core.indexing import analyse_run
 from bot.core.models import Article, Corpus
 from bot.core.union import IndexStatistics, Postings, Statistics, UnionIndex
 from bot.library.packed import Concatenated, keys_across
-from bot.library.saved import drop_server_library, open_saved_server_library, save_server_library
+from bot.library.saved import drop_server_library, open_saved_server_library, save_server_library, server_index_dir
 
 log = logging.getLogger("studybot.library")
 SAVE_INDEX_PASSAGES = 2_000  # a smaller library builds in well under a second: not worth a saved copy
@@ -148,13 +148,14 @@ class Libraries:
             loaded = self._loaded.get(guild_id)
             saved = None
             try:
-                version = await self.guild_version(guild_id) if self._checks_version(loaded) else None
+                version = await self.guild_version(guild_id) if self._checks_version(guild_id, loaded) else None
                 if loaded is not None and version == loaded[0]:
                     self._loaded.move_to_end(guild_id)
                     return loaded[1] or shared
                 if version is not None and self._saves:
                     saved = await asyncio.to_thread(
-                        open_saved_server_library, self.data_dir, guild_id, version, shared.options)
+                        open_saved_server_library, self.data_dir, guild_id, version, shared.options
+                    )
                 if saved is None:
                     version, articles = await self.guild_articles(guild_id)
             except self.unavailable:  # the database is down: keep answering from what is loaded
@@ -177,9 +178,12 @@ class Libraries:
     def _saves(self) -> bool:
         return self.data_dir is not None and self.shared.options.engine == "numpy"
 
-    def _checks_version(self, loaded: tuple[str, Engine | None] | None) -> bool:
-        """Ask the store for the version alone first: to keep what is loaded, or to open a saved copy."""
-        return self.guild_version is not None and (loaded is not None or self._saves)
+    def _checks_version(self, guild_id: int, loaded: tuple[str, Engine | None] | None) -> bool:
+        """Ask the store for the version alone first: to keep what is loaded, or to open a saved copy
+        (only where the server has one: a small library costs one read of the store, as before)."""
+        if self.guild_version is None:
+            return False
+        return loaded is not None or (self._saves and server_index_dir(self.data_dir, guild_id).is_dir())
 
     @contextlib.asynccontextmanager
     async def _loading(self, guild_id: int) -> AsyncIterator[None]:

@@ -161,7 +161,6 @@ def _open_saved(folder: Path, options: EngineOptions) -> Engine:
     return Engine(corpus, options, index=index)
 
 
-
 # A server's own library (documents in the store): `<data_dir>/index/servers/<server id>/<version key>/`,
 # the same layout as a corpus folder's. A version's folder never changes once swapped in; saving a
 # new version removes the server's others. The store stays the source of truth: each process (host)

@@ -7,7 +7,7 @@ import logging
 import pytest
 
 from bot.core.engine import Engine
-from bot.core.models import Article, Corpus, Passage
+from bot.core.models import Article, Corpus
 from bot.library.registry import Libraries, LibraryPolicy
 from bot.library.saved import server_index_dir
 
