@@ -49,6 +49,8 @@ class Article:
     passages: Sequence[Passage] = ()  # a tuple, or made on demand from a saved index (bot.library.packed)
     footnotes: Sequence[Footnote] = ()  # the whole notes list, in order
     page_labels: tuple[str, ...] = ()  # printed label of each physical page ("xii", "214"); () unpaged
+    # bot.core.versions' fingerprint when it was worked out ahead (a saved index keeps it); None: on demand
+    version: str | None = field(default=None, compare=False, repr=False)
 
     def page_label(self, page: int) -> str:
         return self.page_labels[page - 1] if 0 < page <= len(self.page_labels) else str(page)

@@ -23,6 +23,8 @@ _lock = threading.Lock()  # answers compute versions in worker threads too
 
 def article_version(article: Article) -> str:
     """16 hex digits that change when the article's text, notes or pages do (not its metadata)."""
+    if article.version is not None:
+        return article.version
     key = id(article)
     with _lock:
         known = _cache.get(key)
@@ -39,20 +41,17 @@ def article_version(article: Article) -> str:
 
 
 def _fingerprint(article: Article) -> str:
-    digest = hashlib.sha256()
+    # Every field length-prefixed (no two texts run together), the whole article hashed in one update.
+    def field(part: object) -> str:
+        text = str(part)
+        return f"{len(text)}:{text}"
 
-    def add(*parts: object) -> None:
-        for part in parts:
-            data = str(part).encode("utf-8", "surrogatepass")
-            digest.update(len(data).to_bytes(8, "little"))  # length-prefixed: no two texts run together
-            digest.update(data)
-
-    add(len(article.passages), len(article.page_labels), *article.page_labels)
+    parts = [field(len(article.passages)), field(len(article.page_labels)), *map(field, article.page_labels)]
     for passage in article.passages:
-        add(passage.ordinal, passage.paragraph, passage.text, ",".join(map(str, passage.pages)))
-        for note in passage.footnotes:
-            add(note.marker, note.source)
-    add(len(article.footnotes))
-    for note in article.footnotes:
-        add(note.marker, note.source, note.ibid_of or "")
-    return digest.hexdigest()[:VERSION_CHARS]
+        parts += (field(passage.ordinal), field(passage.paragraph), field(passage.text),
+                  field(",".join(map(str, passage.pages))))  # fmt: skip
+        parts += (field(f"{note.marker}\x1f{note.source}") for note in passage.footnotes)
+    parts.append(field(len(article.footnotes)))
+    parts += (field(f"{note.marker}\x1f{note.source}\x1f{note.ibid_of or ''}") for note in article.footnotes)
+    data = "".join(parts).encode("utf-8", "surrogatepass")
+    return hashlib.blake2b(data, digest_size=VERSION_CHARS // 2).hexdigest()

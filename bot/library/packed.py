@@ -31,8 +31,9 @@ import numpy as np
 
 from bot.core.index import narrowest
 from bot.core.models import Article, Corpus, Footnote, LoadWarning, Passage, passage_key, passage_key_digest
+from bot.core.versions import article_version
 
-LAYOUT_VERSION = 2  # 2: offsets and integers in the narrowest type that holds them
+LAYOUT_VERSION = 3  # 2: offsets and integers in the narrowest type that holds them; 3: article versions
 ARTICLES = "articles.json"
 STRINGS_AT_A_TIME = 10_000  # encoded together while writing a blob
 
@@ -73,7 +74,7 @@ def save_corpus(folder: Path, corpus: Corpus) -> None:
             "date": article.date, "publication": article.publication, "url": article.url,
             "language": article.language, "page_labels": list(article.page_labels),
             "passages": [first_passage, first_passage + len(article.passages)],
-            "footnotes": [first_note, len(note_has_ibid)],
+            "footnotes": [first_note, len(note_has_ibid)], "version": article_version(article),
         })  # fmt: skip
         first_passage += len(article.passages)
     _write_strings(folder, "text_blob", "text_offsets", texts)
@@ -311,6 +312,7 @@ def load_corpus(folder: Path) -> Corpus:
             passages=LazySequence(store.passage, *e["passages"]),
             footnotes=LazySequence(store.footnote, *e["footnotes"]),
             page_labels=tuple(e["page_labels"]),
+            version=e["version"],
         )
         for e in entries
     )

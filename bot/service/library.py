@@ -307,17 +307,16 @@ async def download_attachment(url: str, max_bytes: int, timeout: float) -> bytes
     import aiohttp  # here: the command line reads this module without needing the network
 
     limit = aiohttp.ClientTimeout(total=timeout)
-    async with aiohttp.ClientSession(timeout=limit) as session:
-        async with session.get(url, allow_redirects=False) as response:
-            response.raise_for_status()
-            if response.content_length is not None and response.content_length > max_bytes:
-                raise ValueError("declared larger than the limit")
-            body = bytearray()
-            async for chunk in response.content.iter_chunked(65536):
-                body += chunk
-                if len(body) > max_bytes:
-                    raise ValueError("larger than the limit")
-            return bytes(body)
+    async with aiohttp.ClientSession(timeout=limit) as session, session.get(url, allow_redirects=False) as response:
+        response.raise_for_status()
+        if response.content_length is not None and response.content_length > max_bytes:
+            raise ValueError("declared larger than the limit")
+        body = bytearray()
+        async for chunk in response.content.iter_chunked(65536):
+            body += chunk
+            if len(body) > max_bytes:
+                raise ValueError("larger than the limit")
+        return bytes(body)
 
 
 async def parse_upload(

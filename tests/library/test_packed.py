@@ -22,7 +22,10 @@ def _article(article_id: str, texts: list[str], footnotes=(), cites=None, pages=
 
 @pytest.fixture
 def corpus() -> Corpus:
-    first, ibid = Footnote("1", "Kennan, The Long Telegram, 1946."), Footnote("2", "Kennan, The Long Telegram, 1946.", "1")
+    first, ibid = (
+        Footnote("1", "Kennan, The Long Telegram, 1946."),
+        Footnote("2", "Kennan, The Long Telegram, 1946.", "1"),
+    )
     paged = _article(
         "kennan", ["Containment was the doctrine [1].", "Ibid. again [2] and [1].", "Naïve «quotes» — 東京 ✓"],
         footnotes=(first, ibid), cites={1: (first,), 2: (ibid, first)}, pages={1: (3,), 2: (3, 4)},
@@ -147,3 +150,16 @@ def test_a_button_key_finds_its_passage_in_the_saved_table(corpus, tmp_path):
     assert loaded.passage_at_key(other) is None
     for malformed in ("", "zz" * 9, passage_key(passages[0].id).upper(), passage_key(passages[0].id)[:-1]):
         assert loaded.passage_at_key(malformed) is None
+
+
+def test_a_saved_article_knows_its_version_without_reading_its_passages(corpus, tmp_path, monkeypatch):
+    """An answer at 1M passages asks the version of each article it quotes: a saved index keeps them,
+    so none is worked out again over thousands of memory-mapped passages."""
+    from bot.core import versions
+
+    packed.save_corpus(tmp_path, corpus)
+    loaded = packed.load_corpus(tmp_path)
+    monkeypatch.setattr(versions, "_fingerprint", lambda article: pytest.fail("fingerprinted again"))
+    assert [versions.article_version(a) for a in loaded.articles] == [a.version for a in loaded.articles]
+    monkeypatch.undo()
+    assert [versions.article_version(a) for a in loaded.articles] == [versions._fingerprint(a) for a in corpus.articles]

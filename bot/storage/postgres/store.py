@@ -23,11 +23,11 @@ from urllib.parse import urlsplit
 
 import asyncpg
 
+from bot.core.models import Article
 from bot.storage import common
 from bot.storage.common import Migration, MigrationResult, Outage
 from bot.storage.errors import StorageError, StorageUnavailable
 from bot.storage.options import StorageOptions
-from bot.core.models import Article
 from bot.storage.records import (
     AnswerRecord,
     Change,

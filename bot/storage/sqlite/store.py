@@ -24,10 +24,10 @@ from typing import Any
 
 import aiosqlite
 
+from bot.core.models import Article
 from bot.storage import common
 from bot.storage.common import Migration, MigrationResult, Outage
 from bot.storage.errors import StorageError, StorageUnavailable
-from bot.core.models import Article
 from bot.storage.records import (
     AnswerRecord,
     Change,
@@ -308,32 +308,29 @@ class SqliteStore:
         return dataclasses.replace(record, id=document_id)
 
     async def list_documents(self, guild_id: int) -> tuple[DocumentRecord, ...]:
-        async with self._transaction(write=False) as db:
-            async with db.execute(
-                f"SELECT {common.DOCUMENT_SELECT} FROM documents WHERE guild_id = ? ORDER BY added_at, id",
-                (guild_id,),
-            ) as cursor:
-                return tuple(common.document_record(row) for row in await cursor.fetchall())
+        async with self._transaction(write=False) as db, db.execute(
+            f"SELECT {common.DOCUMENT_SELECT} FROM documents WHERE guild_id = ? ORDER BY added_at, id",
+            (guild_id,),
+        ) as cursor:
+            return tuple(common.document_record(row) for row in await cursor.fetchall())
 
     async def get_document(self, guild_id: int, document_id: str) -> DocumentRecord | None:
         if not common.is_document_id(document_id):
             return None
-        async with self._transaction(write=False) as db:
-            async with db.execute(
-                f"SELECT {common.DOCUMENT_SELECT} FROM documents WHERE guild_id = ? AND id = ?",
-                (guild_id, document_id),
-            ) as cursor:
-                row = await cursor.fetchone()
+        async with self._transaction(write=False) as db, db.execute(
+            f"SELECT {common.DOCUMENT_SELECT} FROM documents WHERE guild_id = ? AND id = ?",
+            (guild_id, document_id),
+        ) as cursor:
+            row = await cursor.fetchone()
         return None if row is None else common.document_record(row)
 
     async def document_content(self, guild_id: int, document_id: str) -> bytes | None:
         if not common.is_document_id(document_id):
             return None
-        async with self._transaction(write=False) as db:
-            async with db.execute(
-                "SELECT content FROM documents WHERE guild_id = ? AND id = ?", (guild_id, document_id)
-            ) as cursor:
-                row = await cursor.fetchone()
+        async with self._transaction(write=False) as db, db.execute(
+            "SELECT content FROM documents WHERE guild_id = ? AND id = ?", (guild_id, document_id)
+        ) as cursor:
+            row = await cursor.fetchone()
         return None if row is None else bytes(row[0])
 
     async def update_document(self, guild_id: int, document_id: str, **metadata: Any) -> DocumentRecord | None:
@@ -378,11 +375,10 @@ class SqliteStore:
     async def document_stats(self, guild_id: int, document_id: str) -> DocumentStats:
         if not common.is_document_id(document_id):
             return DocumentStats(0, 0, 0)
-        async with self._transaction(write=False) as db:
-            async with db.execute(
-                common.document_stats_sql(_mark), (guild_id, common.passage_prefix(document_id))
-            ) as cursor:
-                return DocumentStats(*await cursor.fetchone())
+        async with self._transaction(write=False) as db, db.execute(
+            common.document_stats_sql(_mark), (guild_id, common.passage_prefix(document_id))
+        ) as cursor:
+            return DocumentStats(*await cursor.fetchone())
 
     async def top_documents(self, guild_id: int, top: int = 5) -> tuple[DocumentUse, ...]:
         query = common.top_documents_sql(_mark)
