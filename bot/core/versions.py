@@ -41,17 +41,17 @@ def article_version(article: Article) -> str:
 
 
 def _fingerprint(article: Article) -> str:
-    # Every field length-prefixed (no two texts run together), the whole article hashed in one update.
-    def field(part: object) -> str:
-        text = str(part)
-        return f"{len(text)}:{text}"
-
-    parts = [field(len(article.passages)), field(len(article.page_labels)), *map(field, article.page_labels)]
-    for passage in article.passages:
-        parts += (field(passage.ordinal), field(passage.paragraph), field(passage.text),
-                  field(",".join(map(str, passage.pages))))  # fmt: skip
-        parts += (field(f"{note.marker}\x1f{note.source}") for note in passage.footnotes)
-    parts.append(field(len(article.footnotes)))
-    parts += (field(f"{note.marker}\x1f{note.source}\x1f{note.ibid_of or ''}") for note in article.footnotes)
+    # Every text length-prefixed (no two run together), a passage one string, the article one update.
+    parts = [f"{len(article.passages)}:{len(article.page_labels)}:", *(f"{len(x)}:{x}" for x in article.page_labels)]
+    for p in article.passages:
+        pages = ",".join(map(str, p.pages)) if p.pages else ""
+        notes = (
+            "".join(f"{len(n.marker)}:{n.marker}{len(n.source)}:{n.source}" for n in p.footnotes) if p.footnotes else ""
+        )
+        parts.append(f"{p.ordinal}:{p.paragraph}:{len(p.text)}:{p.text}{len(pages)}:{pages}{len(p.footnotes)}:{notes}")
+    parts.append(f"{len(article.footnotes)}:")
+    for n in article.footnotes:
+        ibid = n.ibid_of or ""
+        parts.append(f"{len(n.marker)}:{n.marker}{len(n.source)}:{n.source}{len(ibid)}:{ibid}")
     data = "".join(parts).encode("utf-8", "surrogatepass")
     return hashlib.blake2b(data, digest_size=VERSION_CHARS // 2).hexdigest()

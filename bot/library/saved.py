@@ -29,7 +29,7 @@ from bot.library import packed
 from bot.library.folder import MANIFEST, corpus_files, load_corpus
 
 log = logging.getLogger("studybot.library")
-CACHE_VERSION = 8  # bump when loading or passage rules change what a corpus parses into, or the saved layout
+CACHE_VERSION = 9  # bump when loading or passage rules change what a corpus parses into, or the saved layout
 
 
 @dataclass(frozen=True)
