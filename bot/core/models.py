@@ -141,6 +141,12 @@ class PassageLookup:
 # -- Article as plain JSON-able data (a server's documents are stored parsed, never pickled) ------
 
 ARTICLE_FORMAT = 1  # bump when the dict layout changes incompatibly
+# What a saved article keeps besides its id, passages, notes and page labels (the stored JSON, a saved index).
+ARTICLE_FIELDS = ("path", "title", "author", "date", "publication", "url", "language")
+
+
+def article_fields(article: Article) -> dict:
+    return {name: getattr(article, name) for name in ARTICLE_FIELDS}
 
 
 def article_to_dict(article: Article) -> dict:
@@ -152,13 +158,7 @@ def article_to_dict(article: Article) -> dict:
     return {
         "format": ARTICLE_FORMAT,
         "id": article.id,
-        "path": article.path,
-        "title": article.title,
-        "author": article.author,
-        "date": article.date,
-        "publication": article.publication,
-        "url": article.url,
-        "language": article.language,
+        **article_fields(article),
         "page_labels": list(article.page_labels),
         "footnotes": [note(f) for f in article.footnotes],
         "passages": [
@@ -182,13 +182,7 @@ def article_from_dict(data: dict) -> Article:
     )
     return Article(
         id=article_id,
-        path=data["path"],
-        title=data["title"],
-        author=data["author"],
-        date=data["date"],
-        publication=data["publication"],
-        url=data["url"],
-        language=data["language"],
+        **{name: data[name] for name in ARTICLE_FIELDS},
         passages=passages,
         footnotes=tuple(map(note, data["footnotes"])),
         page_labels=tuple(data["page_labels"]),

@@ -30,7 +30,17 @@ from pathlib import Path
 import numpy as np
 
 from bot.core.index import narrowest
-from bot.core.models import Article, Corpus, Footnote, LoadWarning, Passage, passage_key, passage_key_digest
+from bot.core.models import (
+    ARTICLE_FIELDS,
+    Article,
+    Corpus,
+    Footnote,
+    LoadWarning,
+    Passage,
+    article_fields,
+    passage_key,
+    passage_key_digest,
+)
 from bot.core.versions import article_version
 
 LAYOUT_VERSION = 3  # 2: offsets and integers in the narrowest type that holds them; 3: article versions
@@ -70,9 +80,7 @@ def save_corpus(folder: Path, corpus: Corpus) -> None:
             note_counts.append(len(passage.footnotes))
             notes += (table[f] for f in passage.footnotes)
         articles.append({
-            "id": article.id, "path": article.path, "title": article.title, "author": article.author,
-            "date": article.date, "publication": article.publication, "url": article.url,
-            "language": article.language, "page_labels": list(article.page_labels),
+            "id": article.id, **article_fields(article), "page_labels": list(article.page_labels),
             "passages": [first_passage, first_passage + len(article.passages)],
             "footnotes": [first_note, len(note_has_ibid)], "version": article_version(article),
         })  # fmt: skip
@@ -302,13 +310,7 @@ def load_corpus(folder: Path) -> Corpus:
     articles = tuple(
         Article(
             id=e["id"],
-            path=e["path"],
-            title=e["title"],
-            author=e["author"],
-            date=e["date"],
-            publication=e["publication"],
-            url=e["url"],
-            language=e["language"],
+            **{name: e[name] for name in ARTICLE_FIELDS},
             passages=LazySequence(store.passage, *e["passages"]),
             footnotes=LazySequence(store.footnote, *e["footnotes"]),
             page_labels=tuple(e["page_labels"]),
