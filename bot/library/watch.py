@@ -20,6 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.core.engine import Engine
+from bot.core.models import article_fields
+from bot.core.versions import article_version
 from bot.library.registry import Libraries
 from bot.library.saved import LibraryOptions, open_library, saved_fingerprint, stat_key
 
@@ -80,12 +82,9 @@ def _count(n: int, noun: str) -> str:
 
 
 def _content(engine: Engine) -> dict[str, tuple]:
-    """Article id → everything an answer shows of it: metadata, passages (with their pages), footnotes."""
-    return {
-        a.id: (a.path, a.title, a.author, a.date, a.publication, a.url, a.language, a.page_labels,
-               tuple(a.passages), tuple(a.footnotes))
-        for a in engine.articles
-    }  # fmt: skip
+    """Article id → everything an answer shows of it: its metadata and its version (passages, pages,
+    notes; a saved index keeps it, so no passage is read to compare)."""
+    return {a.id: (article_fields(a), article_version(a)) for a in engine.articles}
 
 
 def compare(old: Engine, new: Engine, seconds: float) -> Reload:
