@@ -21,7 +21,10 @@ HOLDER = """
 import signal, sys, time
 from pathlib import Path
 from bot.storage.sqlite import exclusive
-signal.signal(signal.SIGHUP, lambda *_: Path(sys.argv[2]).write_text("reload"))
+def on_hup(*_):  # written beside, then renamed: the test never reads a half-written marker
+    Path(sys.argv[2] + ".tmp").write_text("reload")
+    Path(sys.argv[2] + ".tmp").replace(sys.argv[2])
+signal.signal(signal.SIGHUP, on_hup)
 with exclusive(Path(sys.argv[1])):
     print("ready", flush=True)
     time.sleep(30)
