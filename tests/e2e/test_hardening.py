@@ -88,7 +88,7 @@ async def test_crafted_settings_values_are_refused_and_asking_still_works(fake, 
     assert not asked.errors and answer["embeds"][0]["fields"]
 
 
-def test_start_without_a_network_is_one_line_and_no_voice_warning(tmp_path):
+async def test_start_without_a_network_is_one_line_and_no_voice_warning(tmp_path):
     config = tmp_path / "config.yaml"
     config.write_text(
         f"data_dir: {tmp_path / 'data'}\ndiscord:\n  api_base_url: http://127.0.0.1:9/api/v10\n"
@@ -97,8 +97,8 @@ def test_start_without_a_network_is_one_line_and_no_voice_warning(tmp_path):
     )
     env = bot_env(tmp_path / "data")
     for command in ("sync", "run"):
-        done = subprocess.run([sys.executable, "-m", "bot", command, "--config", str(config)], env=env,
-                              capture_output=True, text=True, timeout=60)  # fmt: skip
+        done = await asyncio.to_thread(subprocess.run, [sys.executable, "-m", "bot", command, "--config", str(config)],
+                                       env=env, capture_output=True, text=True, timeout=60)  # fmt: skip
         lines = [line for line in done.stderr.splitlines() if line.strip() and " | " not in line]  # not log lines
         assert done.returncode == 1, done.stderr
         assert len(lines) == 1 and "cannot reach Discord at http://127.0.0.1:9/api/v10" in lines[0], done.stderr
