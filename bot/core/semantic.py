@@ -53,8 +53,8 @@ class StaticEmbedding:
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """One unit-length float32 row per text (zeros for a text without tokens)."""
         out = np.zeros((len(texts), self.table.shape[1]), dtype=np.float32)
-        for row, encoding in enumerate(self.tokenizer.encode_batch(list(texts), add_special_tokens=False)):
-            ids = np.asarray(encoding.ids, dtype=np.int64)
+        for row, text in enumerate(texts):  # one by one: encode_batch's thread pool gains nothing on a few texts
+            ids = np.asarray(self.tokenizer.encode(text, add_special_tokens=False).ids, dtype=np.int64)
             ids = ids[(ids >= 0) & (ids < len(self.table))]
             if not len(ids):
                 continue
