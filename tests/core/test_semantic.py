@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -84,6 +85,50 @@ def test_without_the_package_the_configuration_names_the_key_and_the_extra(monke
     # Off (the default), the missing package changes nothing.
     assert parse_settings("search:\n  semantic_weight: 0\n").search.semantic_weight == 0
     assert Engine(load_corpus(season)).ask(PARAPHRASE).excerpts
+
+
+def test_the_cli_refuses_the_weight_when_the_model_files_are_missing(season, tmp_path):
+    """A wordllama without its bundled files (another version, a stripped install) shadows the real one:
+    the command says which key needs which extra instead of failing on the first question."""
+    (tmp_path / "shadow" / "wordllama").mkdir(parents=True)
+    (tmp_path / "shadow" / "wordllama" / "__init__.py").write_text("", encoding="utf-8")
+    config = tmp_path / "bot.yaml"
+    config.write_text("search:\n  semantic_weight: 0.5\n", encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path / "shadow"), os.environ.get("PYTHONPATH", "")]),
+           "STUDYBOT_DATA_DIR": str(tmp_path / "data")}  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "ask", PARAPHRASE, "--config", str(config), "--corpus", str(season)],
+        capture_output=True, text=True, timeout=60, env=env, cwd=Path(__file__).resolve().parents[2],
+    )  # fmt: skip
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "search.semantic_weight" in result.stderr and "pip install 'studybot[semantic]'" in result.stderr
+    assert not result.stdout
+
+
+def test_the_model_loads_once_for_threads_asking_together(monkeypatch):
+    monkeypatch.setattr(semantic, "_model", None)
+    loads = []
+    real_load = semantic._load
+
+    def counted_load():
+        loads.append(1)
+        return real_load()
+
+    monkeypatch.setattr(semantic, "_load", counted_load)
+    barrier = threading.Barrier(4, timeout=30)
+    models = []
+
+    def first_use():
+        barrier.wait()
+        models.append(semantic.model())
+
+    threads = [threading.Thread(target=first_use) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(models) == 4 and all(m is models[0] for m in models)
+    assert len(loads) == 1
 
 
 def test_the_default_engine_never_loads_the_model(monkeypatch, season):
