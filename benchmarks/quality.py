@@ -16,12 +16,14 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import sys
 import tempfile
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
 from bot.config import bundled_corpus_dir
+from bot.core import semantic
 from bot.core.engine import Engine, EngineOptions
 from bot.core.evaluation import EvalQuestion, _fold, evaluate, load_questions
 from bot.core.ranking import RerankOptions
@@ -42,6 +44,9 @@ CONFIGS = {
     "no-long-sentence-quotes": replace(DEFAULT, quote_long_sentences=False),
     "quote-answer-kind-0.1": replace(DEFAULT, quote_answer_kind=0.1),
     "quote-by-coverage": replace(DEFAULT, quote_by_sentences=False),
+    # The semantic extra (bot.core.semantic): question-passage similarity in the second stage.
+    "semantic-0.5": replace(DEFAULT, rerank=RerankOptions(semantic_weight=0.5)),
+    "semantic-1.0": replace(DEFAULT, rerank=RerankOptions(semantic_weight=1.0)),
 }
 
 
@@ -89,7 +94,9 @@ def measure(options: EngineOptions, leave_out: bool) -> dict:
 
 
 COLUMNS = (
-    ("hit@1", "hit_at_1_rate"), ("hit@3", "hit_at_3_rate"), ("MRR", "mrr"), ("quote", "gold_in_quote_rate"),
+    ("hit@1", "hit_at_1_rate"), ("hit@1 odd/even", ("odd_hit_at_1_rate", "even_hit_at_1_rate")),
+    ("hit@3", "hit_at_3_rate"), ("hit@3 odd/even", ("odd_hit_at_3_rate", "even_hit_at_3_rate")),
+    ("MRR", "mrr"), ("MRR odd/even", ("odd_mrr", "even_mrr")), ("quote", "gold_in_quote_rate"),
     ("quote odd/even", ("odd_gold_in_quote_rate", "even_gold_in_quote_rate")), ("refused", "refused_rate"),
     ("weak", "weak_rate"), ("weak odd/even", ("odd_weak_rate", "even_weak_rate")),
     ("neighbours", "neighbours_confident_rate"), ("leave-out", "leave_out_confident_rate"),
@@ -121,7 +128,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     unknown = [n for n in names if n not in CONFIGS]
     if unknown:
         parser.error(f"--only: unknown configuration {', '.join(unknown)} (known: {', '.join(CONFIGS)})")
-    rows = {name: measure(CONFIGS[name], not args.no_leave_out) for name in names}
+    missing = [n for n in names if CONFIGS[n].rerank.semantic_weight and not semantic.available()]
+    if missing:
+        print(f"skipped {', '.join(missing)}: {semantic.KEY} {semantic.NEEDS}", file=sys.stderr)
+    rows = {name: measure(CONFIGS[name], not args.no_leave_out) for name in names if name not in missing}
     print(json.dumps(rows, indent=1) if args.json else table(rows))
     return 0
 

@@ -26,7 +26,8 @@ spawn), one after the other, so that neither its memory nor its timings see the 
   question timed on both engines;
 - ours also: ask_plain p50/p99 and ask_rerank p50/p99, a whole Engine.ask for the top 10 (gate, first
   stage, quotes) without and with the second stage (ranking.py, over the top 10) and the passage gate,
-  the passages grouped a thousand to an article.
+  the passages grouped a thousand to an article; with the semantic extra installed also ask_semantic
+  p50/p99 (the second stage with search.semantic_weight 0.5, the model loaded before timing).
 
 rank-bm25 costs about a second a question and several GB at 1M passages, so it is timed on fewer
 questions at large sizes (all of them below 100k, 20 below 1M, 5 from 1M; --reference-questions sets it)
@@ -427,6 +428,7 @@ def _measure(engine: str, n: int, n_questions: int, n_compared: int, seed: int, 
 
 def _engine_latencies(texts: list[str], index, questions: list[str]) -> dict:
     """Engine.ask p50/p99 without and with the second stage, over the index just built."""
+    from bot.core import semantic
     from bot.core.engine import Engine, EngineOptions
     from bot.core.models import Article, Corpus, Passage
     from bot.core.ranking import RerankOptions
@@ -441,7 +443,14 @@ def _engine_latencies(texts: list[str], index, questions: list[str]) -> dict:
     corpus = Corpus(tuple(articles))
     result = {}
     plain = EngineOptions(rerank=RerankOptions(depth=0), passage_gate=False)
-    for label, options in (("plain", plain), ("rerank", EngineOptions())):
+    configs = [("plain", plain), ("rerank", EngineOptions())]
+    if semantic.available():  # the semantic extra: the model loaded before timing, its cost apart
+        before, t0 = _settle(), time.perf_counter()
+        semantic.model()
+        result["semantic_load_s"] = time.perf_counter() - t0
+        result["semantic_model_mb"] = _settle() - before
+        configs.append(("semantic", EngineOptions(rerank=RerankOptions(semantic_weight=0.5))))
+    for label, options in configs:
         engine = Engine(corpus, options, index=index)
         engine.ask(questions[0], top_k=TOP_K)
         latencies = []
@@ -557,17 +566,19 @@ def table(records: list[dict], facts: dict) -> str:
         f"numpy {facts['numpy']}, rank-bm25 {facts['rank_bm25']}, {facts['platform']}",
         f"memory: {MEMORY_METHOD}",
         "latency: analysing the question + scoring + top 10, per question; load_s with a warm page cache",
-        "ask/rerank: a whole Engine.ask for the top 10 (gate, search, quotes) without / with the second stage",
+        "ask/rerank: a whole Engine.ask for the top 10 (gate, search, quotes) without / with the second stage;",
+        "semantic: with it and search.semantic_weight 0.5 (the semantic extra; '-' when not installed)",
         "",
     ]
     head = ("passages", "engine", "build_s", "index_s", "index_MB", "peak_MB", "worker_MB", "disk_MB", "load_s",
-            "p50_ms", "p99_ms", "questions", "ask_p50", "ask_p99", "rerank_p50", "rerank_p99")  # fmt: skip
+            "p50_ms", "p99_ms", "questions", "ask_p50", "ask_p99", "rerank_p50", "rerank_p99", "semantic_p50",
+            "semantic_p99")  # fmt: skip
     rows = [head]
     for r in records:
         for engine in ("ours", "rank_bm25"):
             e = r[engine]
             if e is None:
-                rows.append((f"{r['passages']:,}", "rank-bm25", "skipped", *[""] * 13))
+                rows.append((f"{r['passages']:,}", "rank-bm25", "skipped", *[""] * (len(head) - 3)))
                 continue
             rows.append((
                 f"{r['passages']:,}", "ours" if engine == "ours" else "rank-bm25",
@@ -577,6 +588,7 @@ def table(records: list[dict], facts: dict) -> str:
                 _fmt(e["p50_ms"], ".3f"), _fmt(e["p99_ms"], ".3f"), str(e["questions"]),
                 _fmt(e.get("ask_plain_p50_ms"), ".3f"), _fmt(e.get("ask_plain_p99_ms"), ".3f"),
                 _fmt(e.get("ask_rerank_p50_ms"), ".3f"), _fmt(e.get("ask_rerank_p99_ms"), ".3f"),
+                _fmt(e.get("ask_semantic_p50_ms"), ".3f"), _fmt(e.get("ask_semantic_p99_ms"), ".3f"),
             ))  # fmt: skip
     widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
     for i, row in enumerate(rows):
@@ -594,6 +606,9 @@ def table(records: list[dict], facts: dict) -> str:
                 f"speedup p50 {r['speedup_p50']:.0f}x (ours {r['ours_p50_same_questions_ms']:.3f} ms on those); "
                 f"max |score diff| {r['max_abs_diff']:.3g}"
             )
+        if (ours := r["ours"]) and "semantic_load_s" in ours:
+            lines.append(f"{r['passages']:,} passages: the semantic model loaded in {ours['semantic_load_s']:.2f} s, "
+                         f"resident +{ours['semantic_model_mb']:.0f} MB")  # fmt: skip
     lines += ["", f"targets ({TARGETS}):"]
     for text, ok in verdicts(records):
         lines.append(f"  {'met   ' if ok else 'MISSED'} {text}")

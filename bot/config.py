@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from bot.core import semantic
 from bot.core.engine import ENGINE_NAMES, EngineOptions
 from bot.core.ranking import RerankOptions
 from bot.ingest.options import DEFAULT_MAX_BYTES, IngestOptions
@@ -75,6 +76,7 @@ class SearchSettings:
     rerank_depth: int = RerankOptions.depth  # the second stage over BM25's best passages; 0: BM25's order
     rerank_whole_paragraphs: bool = RerankOptions.whole_paragraphs
     rerank_sentence_weight: float = RerankOptions.sentence_weight  # the best sentence's BM25 in the second stage
+    semantic_weight: float = RerankOptions.semantic_weight  # question-passage similarity (the semantic extra); 0: off
     passage_gate: bool = EngineOptions.passage_gate  # weak unless a shown passage itself carries the question
     passage_floor: float = EngineOptions.passage_floor  # the share of the question's weight it must hold
     name_phrase_gate: bool = EngineOptions.name_phrase_gate  # weak unless a name's words stand together
@@ -342,6 +344,8 @@ def _check_values(settings: Settings, reader: _Reader, top: dict[str, tuple[yaml
     require(120 <= s.search.quote_chars <= 1000, "search", "quote_chars", "must be between 120 and 1000")
     require(0 <= s.search.rerank_depth <= 100, "search", "rerank_depth", "must be between 0 and 100")
     require(0 <= s.search.rerank_sentence_weight <= 5, "search", "rerank_sentence_weight", "must be between 0 and 5")
+    require(0 <= s.search.semantic_weight <= 5, "search", "semantic_weight", "must be between 0 and 5")
+    require(not s.search.semantic_weight or semantic.available(), "search", "semantic_weight", semantic.NEEDS)
     require(0 <= s.search.passage_floor <= 1, "search", "passage_floor", "must be between 0 and 1")
     require(0 <= s.search.quote_answer_kind <= 1, "search", "quote_answer_kind", "must be between 0 and 1")
     require(s.corpus.max_file_bytes is None or s.corpus.max_file_bytes > 0, "corpus", "max_file_bytes",

@@ -19,7 +19,10 @@ from bot.storage.options import database_password
 def engine_options(settings: Settings) -> EngineOptions:
     s = settings.search
     rerank = RerankOptions(
-        depth=s.rerank_depth, whole_paragraphs=s.rerank_whole_paragraphs, sentence_weight=s.rerank_sentence_weight
+        depth=s.rerank_depth,
+        whole_paragraphs=s.rerank_whole_paragraphs,
+        sentence_weight=s.rerank_sentence_weight,
+        semantic_weight=s.semantic_weight,
     )
     return EngineOptions(
         top_k=s.top_k,

@@ -22,6 +22,8 @@ def test_benchmark_smoke():
     assert {"passages", "ours", "rank_bm25", "speedup_p50", "max_abs_diff", "reference_questions"} <= set(record)
     assert record["passages"] == 2000 and record["reference_questions"] == 20
     assert ENGINE_KEYS | {"disk_mb", "load_s"} <= set(record["ours"])
+    # The test extra installs the semantic extra: its row and the model's cost are printed.
+    assert {"ask_semantic_p50_ms", "ask_semantic_p99_ms", "semantic_load_s", "semantic_model_mb"} <= set(record["ours"])
     assert set(record["rank_bm25"]) >= ENGINE_KEYS
     assert record["max_abs_diff"] <= 1e-9
     # A ratio from one run, not an absolute time: ours must beat rank-bm25 on the same questions.

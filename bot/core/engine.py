@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bot.core import semantic
 from bot.core.analysis import Analyzer, analyzer_for
 from bot.core.answer import (
     PASSAGE_FLOOR,
@@ -75,6 +76,13 @@ def _require_reference_engine() -> None:
         ) from None
 
 
+def _require_semantic_model() -> None:
+    try:
+        semantic.require_model()
+    except semantic.SemanticUnavailable as exc:
+        raise EngineUnavailable(str(exc)) from None
+
+
 class Engine:
     def __init__(
         self, corpus: Corpus, options: EngineOptions | None = None, index=None, progress: Progress | None = None
@@ -88,6 +96,8 @@ class Engine:
         for article in corpus.articles:
             self._span[article.id] = (start, start + len(article.passages))
             start += len(article.passages)
+        if self.options.rerank.semantic_weight:
+            _require_semantic_model()
         languages = list(dict.fromkeys(a.language for a in corpus.articles)) or ["en"]
         self.analyzers: list[Analyzer] = [analyzer_for(lang) for lang in languages]
         self.index = index if index is not None else self._build_index(progress)
@@ -125,7 +135,7 @@ class Engine:
         if not ranked:
             return self.unanswered(question, terms)
         if depth:
-            scored = rerank(ranked, self.passages, self._analyzer_of, terms, self.index, self.options.rerank)
+            scored = rerank(ranked, self.passages, self._analyzer_of, terms, self.index, self.options.rerank, question)
             ranked = [(s.doc, s.score) for s in scored]
         names_together = not phrases or self._names_together(ranked[:PHRASE_DEPTH], terms)
         ranked = ranked[:k]
