@@ -22,13 +22,13 @@ from dataclasses import dataclass
 from bot.core.engine import Engine
 from bot.core.models import article_fields
 from bot.core.versions import article_version
+from bot.library.options import DEFAULT_WATCH_SECONDS
 from bot.library.registry import Libraries
 from bot.library.saved import LibraryOptions, open_library, saved_fingerprint, stat_key
 
 log = logging.getLogger("studybot.library")
 
 RELOAD_NOTICE = "shared-library"  # the change-feed kind `studybot reload` publishes (PostgreSQL: every host)
-DEFAULT_WATCH_SECONDS = 2.0  # a change lands within two polls and a rebuild
 
 
 FolderKey = tuple[str, str | None]
