@@ -11,12 +11,14 @@ from bot.core.ranking import RerankOptions
 from bot.ingest.options import IngestOptions
 from bot.library import LibraryOptions, open_library
 from bot.library.options import LibraryPolicy
+from bot.library.saved import index_dir
 from bot.service.options import ServerLibraryOptions, ServiceOptions
 from bot.storage.errors import StorageUnavailable
 from bot.storage.options import StorageOptions, database_password, sqlite_url
 
-if TYPE_CHECKING:  # the bot's registry and folder watcher: imported by the functions that make them
+if TYPE_CHECKING:  # the bot's registry, folder watcher and resident index: imported where they are made
     from bot.library.registry import Libraries
+    from bot.library.resident import Resident
     from bot.library.watch import FolderKey, FolderWatcher
 
 
@@ -128,6 +130,14 @@ def load_shared_library(settings: Settings) -> tuple[Engine, FolderKey]:
     from bot.library.watch import load_shared
 
     return load_shared(library_options(settings))
+
+
+def make_shared_index_resident(settings: Settings) -> Resident:
+    """Maps in the pages of the shared library's saved index that this process has mapped (slow:
+    for a thread beside the event loop)."""
+    from bot.library.resident import make_resident
+
+    return make_resident(index_dir(library_options(settings)))
 
 
 def folder_watcher(settings: Settings, libraries: Libraries, loaded_key: FolderKey) -> FolderWatcher:
