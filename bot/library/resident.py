@@ -40,7 +40,8 @@ class Resident:
 
 
 def mappings_of(folder: Path, maps: str | None = None) -> list[tuple[int, int, str]]:
-    """(start, end, path) of this process's memory mappings of files in `folder`, smallest first."""
+    """(start, end, path) of this process's memory mappings of files in `folder`, smallest first
+    (not those of files replaced since: an index a reload let go)."""
     root = os.path.realpath(folder) + os.sep
     if maps is None:
         with open("/proc/self/maps", encoding="utf-8", errors="replace") as fh:
@@ -48,7 +49,7 @@ def mappings_of(folder: Path, maps: str | None = None) -> list[tuple[int, int, s
     found = []
     for line in maps.splitlines():
         fields = line.split(maxsplit=5)
-        if len(fields) == 6 and fields[5].startswith(root):
+        if len(fields) == 6 and fields[5].startswith(root) and not fields[5].endswith(" (deleted)"):
             start, _, end = fields[0].partition("-")
             found.append((int(start, 16), int(end, 16), fields[5]))
     return sorted(found, key=lambda m: (m[1] - m[0], m[2]))

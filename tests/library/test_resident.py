@@ -65,6 +65,7 @@ def test_mappings_are_read_from_the_maps_table_smallest_first(tmp_path):
         f"7f0000000000-7f0000400000 r--s 00000000 08:01 11 {folder}/text_blob.npy",
         "7f0000400000-7f0000500000 r--p 00000000 08:01 12 /usr/lib/libc.so.6",
         f"7f0000500000-7f0000501000 r--s 00000000 08:01 13 {folder}/offsets.npy",
+        f"7f0000501000-7f0000502000 r--s 00000000 08:01 10 {folder}/postings.npy (deleted)",
         f"7f0000600000-7f0000700000 r--s 00000000 08:01 14 {folder}-other/postings.npy",
         "7f0000700000-7f0000800000 rw-p 00000000 00:00 0",
     ])  # fmt: skip
