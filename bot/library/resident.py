@@ -87,13 +87,14 @@ def make_resident(folder: Path, budget: int | None = None) -> Resident:
             continue
         for at in range(start, end, SLICE_BYTES):
             length = min(SLICE_BYTES, end - at)
-            if madvise(at, length, advice) != 0:
+            if madvise(at, length, advice) != 0 and advice == MADV_POPULATE_READ:
                 err = ctypes.get_errno()
-                if err == errno.EINVAL and advice == MADV_POPULATE_READ:  # an older kernel: read ahead only
-                    advice = MADV_WILLNEED
-                    madvise(at, length, advice)
-                elif err == errno.ENOMEM:  # unmapped meanwhile (a reload let the old index go)
-                    log.debug("%s: unmapped while being made resident", path)
+                if err != errno.EINVAL:  # ENOMEM: unmapped meanwhile (a reload let that index go)
+                    log.debug("%s: not made resident (%s)", path, os.strerror(err))
+                    skipped += end - at
                     break
-        mapped += size
+                advice = MADV_WILLNEED  # a kernel before 5.14: read ahead into the page cache only
+                madvise(at, length, advice)
+        else:
+            mapped += size
     return Resident(mapped, skipped, time.perf_counter() - started, populated=advice == MADV_POPULATE_READ)
