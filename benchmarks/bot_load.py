@@ -1,7 +1,7 @@
 """Load benchmark: the real bot (`studybot run`, a subprocess) answering a burst of /ask against the fake Discord.
 
     python -m benchmarks.bot_load [--passages 100000] [--interactions 200] [--window 10] [--seed 7] [--json]
-                                  [--trace-memory]
+                                  [--trace-memory] [--cold] [--keep DIR [--reuse]]
     python -m benchmarks.bot_load --postgresql [--postgresql-url URL] [...]   # SQLite beside PostgreSQL
 
 (--postgresql: the same load on one bot over SQLite and on two shard processes over PostgreSQL, side by
@@ -33,10 +33,12 @@ the loop creates, which costs the bot's loop real time, so those latencies are t
 
 With --trace-memory, a last pass runs against a fresh bot with tracemalloc on (benchmarks/memory_trace:
 a snapshot after each half on SIGUSR1) and prints where Python's allocations grew between the halves.
+With --cold, each bot starts with its saved index dropped from the page cache first (as after a reboot;
+posix_fadvise on those files only); the replies to the first 20 questions are printed apart either way.
 
 Targets: every interaction acknowledged before 3 s; p99 dispatch -> final reply <= 300 ms; no stall over
-100 ms; memory flat (total RSS growth between the halves under 5 MB here; the suite allows 30 MB). All of these are
-wall-clock figures: on a machine shared with other CPU-heavy work they measure that work too (compare the
+100 ms; memory flat (total RSS growth between the halves under 5 MB here; the suite allows 30 MB). All
+of these are wall-clock figures: on a machine shared with other CPU-heavy work they measure that work too (compare the
 load average printed with the table).
 """
 
@@ -68,6 +70,7 @@ DEADLINE_S = 3.0
 TARGET_P99_MS = 300.0
 STALL_S = 0.100  # asyncio's default slow_callback_duration
 FLAT_MB = 5.0
+FIRST_QUESTIONS = 20  # their replies are printed apart: what the bot's first users see
 N_FILES = 100
 SYNTHETIC_WORDS = 20_000
 MIN_WORDS, MAX_WORDS = 40, 80
@@ -254,6 +257,21 @@ def mapped_rss_mb(pid: int, folder: Path) -> float:
     return kb / 1024
 
 
+def evict_from_page_cache(folder: Path) -> int:
+    """Drops the files in `folder` from the page cache (posix_fadvise DONTNEED; pages a process still
+    maps stay); returns their bytes."""
+    total = 0
+    for path in folder.rglob("*"):
+        if path.is_file():
+            fd = os.open(path, os.O_RDONLY)
+            try:
+                os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+            finally:
+                os.close(fd)
+            total += path.stat().st_size
+    return total
+
+
 def stalls_in(log_text: str) -> list[tuple[float, str]]:
     """asyncio's slow-callback warnings: (seconds, what), in log order."""
     return [(float(m.group("s")), m.group("what")[:200]) for m in SLOW_CALLBACK.finditer(log_text)]
@@ -374,7 +392,7 @@ def _short_path(filename: str) -> str:
 
 async def run_benchmark(passages: int, interactions: int, window: float, seed: int = 7,
                         workdir: Path | None = None, progress=None, compare_without_debug: bool = False,
-                        trace_memory: bool = False, reuse: bool = False) -> dict:
+                        trace_memory: bool = False, reuse: bool = False, cold: bool = False) -> dict:
     """The whole benchmark; returns one dict of figures (see `table`).
 
     The load runs against a bot with asyncio's debug mode on (for the stall count). With
@@ -383,20 +401,21 @@ async def run_benchmark(passages: int, interactions: int, window: float, seed: i
     debug mode records a traceback for every future and handle, which costs the bot's loop time.
     With `trace_memory`, a last pass (tracemalloc on, figures under "traced") says where the bot's
     Python allocations grew between the halves. With `reuse` (and `workdir`), the corpus, saved index
-    and questions an earlier run with the same sizes and seed left in `workdir` are used again."""
+    and questions an earlier run with the same sizes and seed left in `workdir` are used again. With
+    `cold`, each bot starts with its saved index out of the page cache."""
     say = progress or (lambda _msg: None)
     own_dir = workdir is None
     folder = Path(tempfile.mkdtemp(prefix="studybot-load-")) if own_dir else Path(workdir)
     try:
         return await _run(folder, passages, interactions, window, seed, say, compare_without_debug, trace_memory,
-                          reuse and not own_dir)
+                          reuse and not own_dir, cold)
     finally:
         if own_dir:
             shutil.rmtree(folder, ignore_errors=True)
 
 
 async def _run(folder: Path, n_passages: int, n_inter: int, window: float, seed: int, say, compare: bool,
-               trace: bool, reuse: bool) -> dict:  # fmt: skip
+               trace: bool, reuse: bool, cold: bool) -> dict:  # fmt: skip
     result: dict = {"passages": n_passages, "interactions": n_inter, "window_s": window, "seed": seed,
                      "cpus": os.cpu_count(), "loadavg_before": round(os.getloadavg()[0], 2)}
     data_dir = folder / "data"
@@ -419,11 +438,13 @@ async def _run(folder: Path, n_passages: int, n_inter: int, window: float, seed:
             index_s, indexed = await build_index(config, load_env(data_dir, asyncio_debug=False))
             result.update(index_s=round(index_s, 2), passages_indexed=indexed)
             _keep_corpus(folder, n_passages, n_inter, seed, questions, result)
-        result.update(await load_pass(fake, config, data_dir, folder / "bot.log", questions, window, True, say))
+        result["cold"] = cold
+        result.update(await load_pass(fake, config, data_dir, folder / "bot.log", questions, window, True, say,
+                                      cold=cold))  # fmt: skip
         if compare:
             _fresh_database(data_dir)
             result["without_asyncio_debug"] = await load_pass(
-                fake, config, data_dir, folder / "bot-nodebug.log", questions, window, False, say
+                fake, config, data_dir, folder / "bot-nodebug.log", questions, window, False, say, cold=cold
             )
         if trace:
             _fresh_database(data_dir)
@@ -431,7 +452,7 @@ async def _run(folder: Path, n_passages: int, n_inter: int, window: float, seed:
             shutil.rmtree(trace_dir, ignore_errors=True)
             trace_dir.mkdir()
             result["traced"] = await load_pass(
-                fake, config, data_dir, folder / "bot-traced.log", questions, window, False, say, trace_dir
+                fake, config, data_dir, folder / "bot-traced.log", questions, window, False, say, trace_dir, cold=cold
             )
     result["loadavg_after"] = round(os.getloadavg()[0], 2)
     result["targets"] = {name: met for name, met, _ in verdicts(result)}
@@ -462,12 +483,16 @@ def _fresh_database(data_dir: Path) -> None:
 
 
 async def load_pass(fake: FakeDiscord, config: Path, data_dir: Path, log_path: Path, questions: Sequence[str],
-                    window: float, asyncio_debug: bool, say, trace_dir: Path | None = None) -> dict:
+                    window: float, asyncio_debug: bool, say, trace_dir: Path | None = None, *,
+                    cold: bool = False) -> dict:  # fmt: skip
     """Starts a bot, sends the questions in two halves over `window` seconds, stops it; its figures.
-    With `trace_dir`, the bot traces its allocations, and the growth between the halves is added."""
+    With `trace_dir`, the bot traces its allocations, and the growth between the halves is added;
+    with `cold`, the bot starts with its saved index out of the page cache."""
     n_inter = len(questions)
     result: dict = {"asyncio_debug": asyncio_debug}
     log_path.unlink(missing_ok=True)  # a kept folder's log from a run before would count as this one's
+    if cold:
+        result["evicted_mb"] = round(evict_from_page_cache(data_dir / "index") / 2**20, 1)
     bot = BotProcess(config, data_dir, log_path, load_env(data_dir, asyncio_debug, trace_dir))
     say(f"starting the bot (asyncio debug {'on' if asyncio_debug else 'off'})")
     fake.commands.clear()
@@ -528,6 +553,7 @@ async def load_pass(fake: FakeDiscord, config: Path, data_dir: Path, log_path: P
 def _figures(sent: Sequence[Interaction], before: dict, sampler: RssSampler, after: list[dict], end: dict) -> dict:
     acks = [i.first_response_after for i in sent if i.first_response_after is not None]
     finals = [t for t in (final_reply_s(i) for i in sent) if t is not None]
+    first = [t for t in (final_reply_s(i) for i in sent[:FIRST_QUESTIONS]) if t is not None]
     codes = [(body or {}).get("code") for i in sent for _, body in i.errors]
     dispatched = [i.dispatched_at for i in sent if i.dispatched_at is not None]
     ms = lambda v: round(v * 1000, 1)  # noqa: E731
@@ -547,6 +573,8 @@ def _figures(sent: Sequence[Interaction], before: dict, sampler: RssSampler, aft
         "final_p50_ms": ms(percentile(finals, 50)),
         "final_p99_ms": ms(percentile(finals, 99)),
         "final_max_ms": ms(max(finals, default=math.nan)),
+        "first_p50_ms": ms(percentile(first, 50)),
+        "first_max_ms": ms(max(first, default=math.nan)),
         "rss_start_mb": round(before["VmRSS"], 1),
         "rss_peak_mb": round(max(sampler.peak(), end["VmRSS"], *(a["VmRSS"] for a in after)), 1),
         "rss_end_mb": round(end["VmRSS"], 1),
@@ -608,7 +636,9 @@ def _allocation_rows(a: dict) -> list[tuple[str, str]]:
 
 def _pass_rows(r: dict) -> list[tuple[str, str]]:
     return [
-        ("bot start -> synced", f"{r['bot_start_s']} s (loads the saved index)"),
+        ("bot start -> synced", f"{r['bot_start_s']} s (loads the saved index"
+                                + (f"; {r['evicted_mb']} MB of it out of the page cache first)" if "evicted_mb" in r
+                                   else ")")),
         ("load", f"{r['sent']} /ask from {r['sent']} users, dispatched over {r['send_span_s']} s "
                  f"(2 halves), all answered after {r['load_s']} s"),
         ("acknowledged < 3 s", f"{r['acknowledged_in_time']}/{r['sent']}   (deferred {r['deferred']})"),
@@ -618,6 +648,8 @@ def _pass_rows(r: dict) -> list[tuple[str, str]]:
         ("answer embeds", f"{r['embed_replies']}/{r['sent']}"),
         ("dispatch -> final reply", f"p50 {r['final_p50_ms']} ms   p99 {r['final_p99_ms']} ms   "
                                     f"max {r['final_max_ms']} ms"),
+        (f"  the first {FIRST_QUESTIONS}", f"p50 {r['first_p50_ms']} ms   max {r['first_max_ms']} ms "
+                                           "(the bot's first questions: pages, caches and pools still cold)"),
         ("loop stalls > 100 ms", f"{r['stalls_over_100ms']} during load (worst {r['worst_stall_ms']} ms), "
                                  f"{r['startup_stalls']} at start-up" if r["asyncio_debug"] else "not measured"),
         ("bot RSS", f"start {r['rss_start_mb']} MB   peak {r['rss_peak_mb']} MB   end {r['rss_end_mb']} MB"),
@@ -669,6 +701,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                    help="with --keep: use the corpus, saved index and questions an earlier run with the same "
                         "--passages, --interactions and --seed left in DIR (no generating, no `studybot index`)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--cold", action="store_true",
+                   help="before each bot starts, drop the saved index's files from the page cache (as after a "
+                        "reboot; posix_fadvise on those files only)")
     p.add_argument("--trace-memory", action="store_true",
                    help="one more pass with tracemalloc in the bot: where its allocations grew between the halves")
     p.add_argument("--no-compare", action="store_true",
@@ -695,7 +730,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return backends_main(args, show)
     result = asyncio.run(run_benchmark(
         args.passages, args.interactions, args.window, args.seed, args.keep, show, not args.no_compare,
-        args.trace_memory, args.reuse,
+        args.trace_memory, args.reuse, args.cold,
     ))
     print(json.dumps(result, indent=2) if args.json else table(result))
     return 0
