@@ -2,7 +2,8 @@
 
 Run as `python -m benchmarks.cli_start [--runs 10] [--passages 1000000,3000000] [--json]`. On the
 bundled corpus, the first run builds and saves the index in a temporary data folder; the timed runs
-load it, as a moderator's terminal would. For each `--passages` size it writes a seeded corpus of
+load it, as a moderator's terminal would; beside each, a fresh `python -c pass` (the interpreter) and
+a fresh process importing what `ask` imports (their difference: the imports). For each `--passages` size it writes a seeded corpus of
 that many generated passages (files of about 2 MB, under the text-file cap), runs `studybot index`
 once, then times fresh `studybot ask` processes on the saved index and prints its size on disk
 against the size of the corpus text (target: ≤ 1.3×).
@@ -25,6 +26,7 @@ import numpy as np
 
 QUESTION = "Who heads the Joint Chiefs of Staff?"
 GENERATED_QUESTION = "What does the reading say about treaty sanctions and the alliance?"
+ASK_IMPORTS = "import bot.cli, bot.wiring"  # what `studybot ask` imports before it opens the saved index
 PASSAGES_PER_FILE = 5_000  # about 2 MB of text a file
 TARGET_S, TARGET_S_3M, TARGET_DISK_RATIO = 1.0, 1.5, 1.3
 
@@ -34,7 +36,11 @@ def measure(runs: int) -> dict:
         env = {**os.environ, "STUDYBOT_DATA_DIR": data_dir}
         command = [sys.executable, "-m", "bot", "ask", QUESTION]
         first = _timed(command, env)
-        times = [_timed(command, env) for _ in range(runs)]
+        times, imports, bare = [], [], []
+        for _ in range(runs):  # interleaved, so that a busy moment weighs on all three alike
+            times.append(_timed(command, env))
+            imports.append(_timed([sys.executable, "-c", ASK_IMPORTS], env))
+            bare.append(_timed([sys.executable, "-c", "pass"], env))
         probe = "import bot.cli, sys; bot.cli.main(['ask', 'reset']); print('discord' in sys.modules)"
         imports_discord = subprocess.run(
             [sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True
@@ -44,6 +50,8 @@ def measure(runs: int) -> dict:
         "runs": runs,
         "median_s": round(statistics.median(times), 3),
         "max_s": round(max(times), 3),
+        "interpreter_s": round(statistics.median(bare), 3),
+        "imports_s": round(statistics.median(imports) - statistics.median(bare), 3),
         "imports_discord": imports_discord,
         "target_s": TARGET_S,
         "met": max(times) <= TARGET_S and not imports_discord,
@@ -124,7 +132,8 @@ def main() -> None:
         print(json.dumps({"bundled": result, "generated": generated}))
         return
     print(f"studybot ask, fresh process: first run {result['first_run_s']} s (builds the index), then median "
-          f"{result['median_s']} s, max {result['max_s']} s over {result['runs']} runs; discord imported: "
+          f"{result['median_s']} s, max {result['max_s']} s over {result['runs']} runs (of it: the interpreter "
+          f"{result['interpreter_s']} s, imports {result['imports_s']} s); discord imported: "
           f"{result['imports_discord']}; target <= 1 s: {'met' if result['met'] else 'MISSED'}")
     for g in generated:
         print(f"{g['passages']:,} generated passages ({g['text_mb']} MB of text; studybot index {g['index_s']} s): "

@@ -221,7 +221,8 @@ class TimedWrites:
 async def measure(args: argparse.Namespace, shape: Shape, database: Path, show: bool) -> dict:
     from bot.config import Settings
     from bot.service.asking import Question, Ready
-    from bot.service.rules import Member, ServiceOptions
+    from bot.service.options import ServiceOptions
+    from bot.service.rules import Member
     from bot.service.services import Services
     from bot.storage.sqlite import SqliteStore
     from bot.wiring import server_libraries, server_library_options

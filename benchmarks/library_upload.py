@@ -25,7 +25,8 @@ async def _one_run(data: bytes, question: str, folder: Path) -> tuple[float, flo
     from bot.config import Settings
     from bot.service.asking import Answered, Question, Ready
     from bot.service.library import Upload
-    from bot.service.rules import Member, ServiceOptions
+    from bot.service.options import ServiceOptions
+    from bot.service.rules import Member
     from bot.service.services import Services
     from bot.storage.sqlite import SqliteStore
     from bot.wiring import open_shared_library, server_libraries, server_library_options

@@ -3,8 +3,9 @@ and what the saved index costs on disk (target: ≤ 1.3× the corpus text).
 
 Run as `python -m benchmarks.shared_memory [--passages 1000000] [--questions 20] [--json]`. Writes a
 seeded generated corpus (benchmarks.cli_start), runs `studybot index` once, then starts two processes
-one after the other that each open the saved library as the bot does (bot.wiring.open_shared_library),
-answer the same questions and wait. With both alive it reads /proc/PID/smaps_rollup of each:
+one after the other that each open the saved library as the bot does (bot.wiring.open_shared_library,
+then its pages mapped in as `studybot run` does at start: make_shared_index_resident), answer the
+same questions and wait. With both alive it reads /proc/PID/smaps_rollup of each:
 RSS, PSS (shared pages split between the processes that map them), USS (Private_Clean +
 Private_Dirty: what the process alone holds, freed when it exits) and shared. The second
 process's USS is what it adds to the machine.
@@ -26,8 +27,10 @@ TARGET_PRIVATE_MB = 100.0
 WORKER = """
 import sys
 from bot.config import load_settings
-from bot.wiring import open_shared_library
-engine = open_shared_library(load_settings(sys.argv[1]))
+from bot.wiring import make_shared_index_resident, open_shared_library
+settings = load_settings(sys.argv[1])
+engine = open_shared_library(settings)
+make_shared_index_resident(settings)
 words = sorted(engine.index.vocabulary, key=lambda t: -len(t))[:200]
 for i in range(int(sys.argv[2])):
     engine.ask(" ".join(words[3 * i : 3 * i + 3]))

@@ -19,10 +19,8 @@ from bot.core.engine import ENGINE_NAMES, EngineOptions
 from bot.core.ranking import RerankOptions
 from bot.ingest.options import DEFAULT_MAX_BYTES, IngestOptions
 from bot.library import LibraryOptions
-from bot.library.registry import LibraryPolicy
-from bot.library.watch import DEFAULT_WATCH_SECONDS
-from bot.service.library import ServerLibraryOptions
-from bot.service.rules import ServiceOptions
+from bot.library.options import DEFAULT_WATCH_SECONDS, LibraryPolicy
+from bot.service.options import ServerLibraryOptions, ServiceOptions
 from bot.storage.options import StorageOptions, url_backend
 
 PACKAGE_DIR = Path(__file__).resolve().parent

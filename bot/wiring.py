@@ -3,17 +3,23 @@ services take (nothing below this module sees Settings)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from bot.config import Settings
 from bot.core.engine import Engine, EngineOptions, Progress
 from bot.core.ranking import RerankOptions
 from bot.ingest.options import IngestOptions
 from bot.library import LibraryOptions, open_library
-from bot.library.registry import Libraries, LibraryPolicy
-from bot.library.watch import FolderKey, FolderWatcher, load_shared
-from bot.service.library import ServerLibraryOptions
-from bot.service.rules import ServiceOptions
-from bot.storage import StorageOptions, StorageUnavailable, sqlite_url
-from bot.storage.options import database_password
+from bot.library.options import LibraryPolicy
+from bot.library.saved import index_dir
+from bot.service.options import ServerLibraryOptions, ServiceOptions
+from bot.storage.errors import StorageUnavailable
+from bot.storage.options import StorageOptions, database_password, sqlite_url
+
+if TYPE_CHECKING:  # the bot's registry, folder watcher and resident index: imported where they are made
+    from bot.library.registry import Libraries
+    from bot.library.resident import Resident
+    from bot.library.watch import FolderKey, FolderWatcher
 
 
 def engine_options(settings: Settings) -> EngineOptions:
@@ -111,6 +117,8 @@ def server_library_options(settings: Settings) -> ServerLibraryOptions:
 
 def server_libraries(settings: Settings, shared: Engine, store) -> Libraries:
     """Every server's library over the store, beside the shared one, per the `library:` policy."""
+    from bot.library.registry import Libraries
+
     return Libraries(shared, store.guild_articles, library_policy(settings), guild_version=store.library_version,
                      unavailable=(StorageUnavailable,), data_dir=settings.data_dir)  # fmt: skip
 
@@ -122,9 +130,21 @@ def open_shared_library(settings: Settings, *, save: bool = False, progress: Pro
 
 def load_shared_library(settings: Settings) -> tuple[Engine, FolderKey]:
     """The shared library for `studybot run`, and the state of the folder it was read from."""
+    from bot.library.watch import load_shared
+
     return load_shared(library_options(settings))
+
+
+def make_shared_index_resident(settings: Settings) -> Resident:
+    """Maps in the pages of the shared library's saved index that this process has mapped (slow:
+    for a thread beside the event loop)."""
+    from bot.library.resident import make_resident
+
+    return make_resident(index_dir(library_options(settings)))
 
 
 def folder_watcher(settings: Settings, libraries: Libraries, loaded_key: FolderKey) -> FolderWatcher:
     """Keeps the running bot's shared library in step with the host folder (corpus.watch_seconds)."""
+    from bot.library.watch import FolderWatcher
+
     return FolderWatcher(library_options(settings), libraries, loaded_key, interval=settings.corpus.watch_seconds)

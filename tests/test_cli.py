@@ -111,9 +111,23 @@ def test_python_dash_m_bot_runs_fast_without_discord():
 
 
 HEAVY_READER_MODULES = ("pdfminer", "lxml")  # hundreds of ms at start; only PDF, Word, EPUB and HTML need them
+# What only building an index, the bot or a server's library needs: an ask from the saved index
+# imports none of them (tens of ms each at every start)
+BUILD_AND_BOT_MODULES = (
+    "asyncio",
+    "multiprocessing",
+    "concurrent.futures.process",
+    "sqlite3",
+    "bot.ingest.worker",
+    "bot.ingest.pipeline",
+    "bot.service.library",
+    "bot.service.rules",
+    "bot.library.registry",
+    "bot.library.watch",
+)
 
 
-def test_ask_over_text_and_markdown_never_imports_the_heavy_readers(tmp_path):
+def test_ask_imports_no_heavy_reader_and_from_the_saved_index_nothing_of_the_build_or_bot(tmp_path):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     (corpus / "notes.txt").write_text("Treaty notes\n\nThe treaty was signed in Paris in 1951.\n", encoding="utf-8")
@@ -122,14 +136,17 @@ def test_ask_over_text_and_markdown_never_imports_the_heavy_readers(tmp_path):
     config.write_text(f"data_dir: {tmp_path / 'data'}\ncorpus:\n  path: {corpus}\n", encoding="utf-8")
     code = (
         "import sys, bot.cli; rc = bot.cli.main(sys.argv[1:]);"
-        f"print(sorted({{m.partition('.')[0] for m in sys.modules}} & set({HEAVY_READER_MODULES!r})))"
+        f"print(sorted({{m.partition('.')[0] for m in sys.modules}} & set({HEAVY_READER_MODULES!r})),"
+        f" sorted(set(sys.modules) & set({BUILD_AND_BOT_MODULES!r})), sep='\\n')"
     )
     command = [sys.executable, "-c", code, "ask", "--config", str(config), "when was the treaty signed?"]
     for run_ in ("builds the index", "loads the saved index"):
         result = subprocess.run(command, capture_output=True, text=True, timeout=60)
         assert result.returncode == 0, result.stderr
         assert "Paris" in result.stdout, run_
-        assert result.stdout.strip().endswith("[]"), f"{run_}: imported {result.stdout.splitlines()[-1]}"
+        *_, readers, build_and_bot = result.stdout.strip().splitlines()
+        assert readers == "[]", f"{run_}: imported {readers}"
+    assert build_and_bot == "[]", f"an ask from the saved index imported {build_and_bot}"
 
 
 def _config(tmp_path: Path) -> Path:

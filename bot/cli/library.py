@@ -1,9 +1,11 @@
 """`studybot library add|list|info|remove --guild ID`: a server's reading list from the terminal,
-over the same database and the same service the bot uses (acting with Manage Server's rights)."""
+over the same database and the same service the bot uses (acting with Manage Server's rights).
+
+The service and the database are imported by the commands that use them: every `studybot` command
+builds this parser, and `studybot ask` should not pay for them."""
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import json
 import mimetypes
@@ -13,9 +15,7 @@ from pathlib import Path
 from bot.cli.commands import EXIT_FAILURE, EXIT_OK, CommandError
 from bot.config import Settings
 from bot.service import messages
-from bot.service.library import COMMAND_LINE_USER
-from bot.service.rules import Member, Refusal
-from bot.storage import DocumentRecord, DocumentStats
+from bot.storage.records import DocumentRecord, DocumentStats
 
 
 def add_library_parser(sub, common_options) -> None:
@@ -43,12 +43,14 @@ def add_library_parser(sub, common_options) -> None:
 
 
 def cmd_library(args, settings: Settings) -> int:
+    import asyncio
+
     return asyncio.run(_library(args, settings))
 
 
 async def _library(args, settings: Settings) -> int:
-    from bot.service.library import DocumentEdit, Library, Upload
-    from bot.service.rules import ServerRules
+    from bot.service.library import COMMAND_LINE_USER, DocumentEdit, Library, Upload
+    from bot.service.rules import Member, ServerRules
     from bot.storage import StorageError, open_store
     from bot.wiring import server_library_options, service_options, storage_options
 
@@ -107,6 +109,8 @@ def _read_file(path: Path) -> bytes:
 
 
 def _or_fail(result, what: object = None):
+    from bot.service.rules import Refusal
+
     if isinstance(result, Refusal):
         prefix = f"{what}: " if what is not None and str(what) not in result.message else ""
         raise CommandError(prefix + result.message, EXIT_FAILURE)
@@ -130,6 +134,8 @@ def documents_text(documents: tuple[DocumentRecord, ...], guild_id: int) -> str:
 
 
 def card_text(doc: DocumentRecord, stats: DocumentStats) -> str:
+    from bot.service.library import COMMAND_LINE_USER
+
     when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(doc.added_at))
     who = "the command line" if doc.added_by == COMMAND_LINE_USER else f"user {doc.added_by}"
     lines = [doc.title]

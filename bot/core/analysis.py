@@ -168,12 +168,19 @@ class Analyzer:
 
     def chunk_terms(self, chunk: str) -> list[str]:
         """The terms of one whitespace-free chunk of raw text."""
-        cache, terms = self._cache, []
+        terms = []
         for word in _TOKEN.findall(unicodedata.normalize("NFKC", chunk).casefold()):
-            found = cache.get(word)
-            if found is None:
-                found = cache[word] = self._terms(word)
-            terms.extend(found)
+            terms.extend(self._word_cached(word))
+        return terms
+
+    def _word_cached(self, word: str) -> tuple[str, ...]:
+        """_terms of a case-folded token, from the cache (at most MAX_CACHED_CHUNKS words: a bot's
+        questions and quotes keep meeting new ones)."""
+        terms = self._cache.get(word)
+        if terms is None:
+            terms = self._terms(word)
+            if len(self._cache) < MAX_CACHED_CHUNKS:
+                self._cache[word] = terms
         return terms
 
     def words(self, text: str) -> Iterator[tuple[str, int, int]]:
@@ -193,9 +200,7 @@ class Analyzer:
     def _word_terms(self, raw: str) -> tuple[tuple[str, int, int], ...]:
         """(term, start, end) of one raw token's terms, offsets within the token."""
         word = unicodedata.normalize("NFKC", raw).casefold()
-        terms = self._cache.get(word)
-        if terms is None:
-            terms = self._cache[word] = self._terms(word)
+        terms = self._word_cached(word)
         if not terms:
             return ()
         if len(terms) == 1 or len(word) != len(raw):

@@ -10,10 +10,8 @@ process builds.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from itertools import groupby, islice
 from operator import itemgetter
 
@@ -110,6 +108,9 @@ def _analysed(runs: Iterator[list], workers: int) -> Iterator[AnalysedRun]:
         encoder = TermEncoder()
         yield from (analyse_run(run, encoder) for run in runs)
         return
+    import multiprocessing  # only a build on several cores needs these
+    from concurrent.futures import ProcessPoolExecutor
+
     context = multiprocessing.get_context("forkserver")
     with ProcessPoolExecutor(workers, mp_context=context) as pool:
         pending = []  # at most two runs in flight per worker: memory stays bounded

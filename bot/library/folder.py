@@ -9,12 +9,11 @@ article's passages are analysed in the process that read its file, and only thei
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
 import os
 import re
 import stat
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -28,7 +27,6 @@ from bot.ingest import SkipFile
 from bot.ingest.formats import reader_for, unreadable_format
 from bot.ingest.metadata import METADATA_KEYS
 from bot.ingest.options import IngestOptions
-from bot.ingest.worker import format_key, ingest_file
 
 MANIFEST = "manifest.yaml"
 
@@ -112,6 +110,8 @@ def corpus_files(folder: Path) -> list[Path]:
 
 
 def _read_file(path: Path, options: IngestOptions) -> bytes:
+    from bot.ingest.worker import format_key
+
     reader = reader_for(path.name)
     try:
         if reader is not None:
@@ -163,6 +163,8 @@ Loaded = tuple["Article | None", list[LoadWarning], "AnalysedRun | None"]
 def _load_file(job: Job, encoder: TermEncoder | None = None) -> Loaded:
     """One file → its article (None when skipped), its warnings and, when asked, its passages analysed
     (by `encoder`; in a pool process, by the process's own). Runs in a pool process too."""
+    from bot.ingest.worker import ingest_file  # the pipeline: not for a start from the saved index
+
     file, metadata, options, max_passage_chars, analyse = job
     try:
         parsed = ingest_file(
@@ -206,6 +208,9 @@ def _pool(workers: int):
     if workers < 2:
         yield None
         return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     context = multiprocessing.get_context("forkserver")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         yield pool
@@ -246,6 +251,8 @@ def load_corpus(
         warnings.append(LoadWarning(MANIFEST, str(exc)))
     scan = scan_folder(folder)
     warnings += scan.warnings
+    from bot.ingest.worker import format_key
+
     analyse = index is not None
     jobs = [(file, manifest.get(file.relative), options, max_passage_chars, analyse) for file in scan.files]
     isolated = [i for i, job in enumerate(jobs) if options.needs_worker(format_key(reader_for(job[0].path.name)))]

@@ -20,7 +20,6 @@ import logging
 import threading
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +30,7 @@ from bot.core.index import BM25Index
 from bot.core.indexing import analyse_run
 from bot.core.models import Article, Corpus
 from bot.core.union import IndexStatistics, Postings, Statistics, UnionIndex
+from bot.library.options import LibraryPolicy
 from bot.library.packed import Concatenated, keys_across
 from bot.library.saved import drop_server_library, open_saved_server_library, save_server_library, server_index_dir
 
@@ -41,16 +41,6 @@ SAVE_INDEX_PASSAGES = 2_000  # a smaller library builds in well under a second: 
 GuildArticles = Callable[[int], Awaitable[tuple[str, tuple[Article, ...]]]]
 # just the version (cheap): when it equals the loaded one, the articles are not read again
 GuildVersion = Callable[[int], Awaitable[str]]
-
-
-@dataclass(frozen=True)
-class LibraryPolicy:
-    shared_for: tuple[int, ...] | None = None  # servers that see the shared library; None: every one
-    search_shared_beside_own: bool = True  # a server with documents of its own also searches the shared ones
-    max_loaded: int = 800  # server libraries kept loaded at once: about 1 MB each of 500 passages
-
-    def sees_shared(self, guild_id: int | None) -> bool:
-        return guild_id is None or self.shared_for is None or guild_id in self.shared_for
 
 
 class LibraryEncoder:

@@ -22,13 +22,14 @@ from dataclasses import dataclass
 from bot.core.engine import Engine
 from bot.core.models import article_fields
 from bot.core.versions import article_version
+from bot.library.options import DEFAULT_WATCH_SECONDS
 from bot.library.registry import Libraries
-from bot.library.saved import LibraryOptions, open_library, saved_fingerprint, stat_key
+from bot.library.resident import make_resident
+from bot.library.saved import LibraryOptions, index_dir, open_library, saved_fingerprint, stat_key
 
 log = logging.getLogger("studybot.library")
 
 RELOAD_NOTICE = "shared-library"  # the change-feed kind `studybot reload` publishes (PostgreSQL: every host)
-DEFAULT_WATCH_SECONDS = 2.0  # a change lands within two polls and a rebuild
 
 
 FolderKey = tuple[str, str | None]
@@ -177,4 +178,5 @@ class FolderWatcher:
             return None
         self.libraries.replace_shared(engine)
         log.info("reloaded the corpus folder %s: %s", folder, done.summary())
+        await asyncio.to_thread(make_resident, index_dir(self.options))  # as at start (bot.app.runner)
         return done

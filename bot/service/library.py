@@ -22,38 +22,18 @@ from urllib.parse import urlsplit
 
 from bot.core.models import Article
 from bot.ingest import SkipFile
-from bot.ingest.options import IngestOptions
 from bot.ingest.pipeline import ParsedArticle
 from bot.ingest.worker import ingest_file_async
 from bot.service import messages
+from bot.service.options import ServerLibraryOptions
 from bot.service.rules import Member, Refusal, ServerRules
-from bot.storage import DocumentQuota, DocumentRecord, DocumentStats, QuotaExceeded
+from bot.storage import DocumentRecord, DocumentStats, QuotaExceeded
 
 log = logging.getLogger("studybot.service")
 
 COMMAND_LINE_USER = 0  # added_by of a document added with `studybot library add`
-DISCORD_ATTACHMENT_HOSTS = ("cdn.discordapp.com", "media.discordapp.net")
 TITLE_MAX, AUTHOR_MAX, URL_MAX = 256, 256, 512
 ISO_DATE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
-
-
-@dataclass(frozen=True)
-class ServerLibraryOptions:
-    """Limits of every server's own library (bot.wiring fills them from the `library:` section)."""
-
-    max_documents: int = 50
-    max_total_bytes: int = 200_000_000
-    max_passages: int = 20_000
-    max_file_bytes: int = 20_000_000
-    upload_cooldown_seconds: float = 30.0
-    attachment_hosts: tuple[str, ...] = DISCORD_ATTACHMENT_HOSTS
-    download_timeout_seconds: float = 30.0
-    max_passage_chars: int = 1200
-    ingest: IngestOptions = IngestOptions()  # per-format size caps, the worker's time and memory limits
-
-    @property
-    def quota(self) -> DocumentQuota:
-        return DocumentQuota(self.max_documents, self.max_total_bytes, self.max_passages)
 
 
 @dataclass(frozen=True)

@@ -10,22 +10,12 @@ from dataclasses import dataclass, replace
 
 from bot.service import messages
 from bot.service.deadline import before_first_reply
+from bot.service.options import ServiceOptions
 from bot.storage.records import GuildSettings
 
 PAGE_SIZE_MAX = 5  # five "Full passage" buttons fit one row
 COOLDOWN_MAX = 3600
 MAX_LISTED_CHANNELS = 20
-
-
-@dataclass(frozen=True)
-class ServiceOptions:
-    """Bot-wide defaults a server's /settings override."""
-
-    top_k: int = 3
-    max_results: int = 15
-    cooldown_seconds: float = 10.0
-    private_by_default: bool = False
-    answer_ttl_hours: float = 24.0
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from bot.service.admin import Admin
 from bot.service.answers import StoredAnswers
 from bot.service.asking import Asking
-from bot.service.library import Library, ServerLibraryOptions
-from bot.service.rules import ServerRules, ServiceOptions
+from bot.service.library import Library
+from bot.service.options import ServerLibraryOptions, ServiceOptions
+from bot.service.rules import ServerRules
 
 log = logging.getLogger("studybot.service")
 

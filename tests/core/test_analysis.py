@@ -113,6 +113,23 @@ def test_encoded_batches_are_the_analyzers_tokens(texts, language, cap, batch):
         analysis.MAX_CACHED_CHUNKS, analysis.TEXTS_AT_A_TIME = old
 
 
+def test_a_long_running_analyzer_caches_at_most_the_cap_and_gives_the_same_terms(monkeypatch):
+    """A bot's analyzer meets new words with every question and quote: each of its caches stops at
+    MAX_CACHED_CHUNKS, and words past it are analysed again, to the same terms and spans."""
+    from bot.core import analysis
+
+    words = [f"{stem}{n}ings" for n in range(120) for stem in ("treat", "sanction")]
+    text = " ".join(f"{w.capitalize()}," if i % 3 == 0 else w for i, w in enumerate(words))
+    uncapped = analysis.Analyzer("en")
+    expected_tokens, expected_words = uncapped.tokens(text), list(uncapped.words(text))
+    monkeypatch.setattr(analysis, "MAX_CACHED_CHUNKS", 50)
+    capped = analysis.Analyzer("en")
+    for _ in range(2):  # filling the caches, then past them
+        assert capped.tokens(text) == expected_tokens and list(capped.words(text)) == expected_words
+    caches = (capped._cache, capped._chunks, capped._word_spans)
+    assert [len(c) for c in caches] == [50, 50, 50]
+
+
 @settings(max_examples=500, deadline=None)
 @given(st.sampled_from(["favour", "organis", "analys", "centre", "defence", "hour", "tre", "ence", "is", "ys"]),
        st.text(alphabet="abcdeilnorstuyz", max_size=6), st.sampled_from(["", "s", "e", "es", "ed", "ing", "ation"]))

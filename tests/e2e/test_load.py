@@ -31,6 +31,9 @@ async def test_burst_of_ask_is_answered_in_time_without_stalls(tmp_path):
     # here a stall of a whole second, such as scoring on the event loop would cause, fails the run.
     assert (r["worst_stall_ms"] or 0) < 1000, f"worst {r['worst_stall_ms']} ms: {r['worst_stall_what']}"
     assert abs(r["rss_growth_halves_mb"]) < RSS_GROWTH_BOUND_MB
+    # the saved index was brought in at start (its pages mapped before the first question), not on use
+    on_disk_mb = sum(p.stat().st_size for p in (tmp_path / "data" / "index").rglob("*.npy")) / 2**20
+    assert r["index_resident_start_mb"] >= 0.9 * on_disk_mb, (r["index_resident_start_mb"], on_disk_mb)
     assert r["exit_code"] == 0 and r["errors_in_log"] == 0, log_tail
     assert not r["token_in_log"]
 

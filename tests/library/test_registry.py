@@ -6,7 +6,8 @@ import asyncio
 
 from bot.core.engine import Engine
 from bot.core.models import Article, Corpus, Passage
-from bot.library.registry import Libraries, LibraryPolicy
+from bot.library.options import LibraryPolicy
+from bot.library.registry import Libraries
 
 A, B, C = 1001, 1002, 1003
 

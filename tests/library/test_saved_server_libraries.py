@@ -8,7 +8,8 @@ import pytest
 
 from bot.core.engine import Engine
 from bot.core.models import Article, Corpus
-from bot.library.registry import Libraries, LibraryPolicy
+from bot.library.options import LibraryPolicy
+from bot.library.registry import Libraries
 from bot.library.saved import server_index_dir
 
 from .test_registry import SHARED, _noted, _scores

@@ -6,7 +6,8 @@ import pytest
 
 from bot.config import Settings
 from bot.library.registry import Libraries
-from bot.service.rules import Member, ServiceOptions
+from bot.service.options import ServiceOptions
+from bot.service.rules import Member
 from bot.service.services import Services
 from bot.storage.sqlite import SqliteStore
 from bot.wiring import open_shared_library

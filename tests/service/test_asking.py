@@ -6,7 +6,8 @@ import pytest
 
 from bot.service import messages
 from bot.service.asking import Answered, Question, Ready, Unanswered, normalise
-from bot.service.rules import Refusal, ServiceOptions
+from bot.service.options import ServiceOptions
+from bot.service.rules import Refusal
 from bot.service.services import Services
 from bot.storage import StorageUnavailable
 from tests.service.conftest import ASKER, GUILD, OTHER_MEMBER, member

@@ -8,7 +8,8 @@ import pytest
 from bot.library.registry import Libraries
 from bot.service import messages
 from bot.service.asking import Question, Ready
-from bot.service.library import ServerLibraryOptions, Upload
+from bot.service.library import Upload
+from bot.service.options import ServerLibraryOptions
 from bot.service.rules import Refusal
 from bot.service.services import Services
 from bot.storage import DocumentStats, DocumentUse

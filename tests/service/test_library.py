@@ -12,7 +12,8 @@ from bot.library.registry import Libraries
 from bot.service import messages
 from bot.service.answers import DocumentChange
 from bot.service.asking import Answered, Question, Ready, Unanswered, normalise
-from bot.service.library import DocumentEdit, ServerLibraryOptions, Upload, UploadProgress, allowed_host
+from bot.service.library import DocumentEdit, Upload, UploadProgress, allowed_host
+from bot.service.options import ServerLibraryOptions
 from bot.service.rules import Refusal
 from bot.service.services import Services
 from bot.storage import DocumentRecord

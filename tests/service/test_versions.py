@@ -14,7 +14,8 @@ from bot.library.registry import Libraries
 from bot.service import messages
 from bot.service.answers import DocumentChange
 from bot.service.asking import Answered, Question, Ready
-from bot.service.library import DocumentEdit, ServerLibraryOptions, Upload
+from bot.service.library import DocumentEdit, Upload
+from bot.service.options import ServerLibraryOptions
 from bot.service.services import Services
 from bot.storage.records import ExcerptRecord
 from tests.service.conftest import GUILD, member

@@ -1,0 +1,100 @@
+"""Bringing a saved index into the process once, so that its first questions are as fast as later ones.
+
+A saved index is memory-mapped (bot.library.saved): its pages come in on first use, each fault
+mapping the 64 KB around it, so a fresh bot's first questions wait on page faults (on disk reads
+after a cold boot) and its resident size creeps up question after question until it has touched
+the whole index. `make_resident` maps the pages of this process's mappings of a saved index folder
+up front with madvise(MADV_POPULATE_READ): pages of the page cache, shared with every process that
+maps the same files (no private copy), smallest files first (term tables, postings, offsets), the
+passage texts last, and only as much as fits in half the memory available. It is meant for a
+thread beside the event loop: it works in slices of a few MB, so a concurrent mmap or munmap in
+the process never waits long on the kernel's lock, and a mapping unmapped meanwhile is skipped.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import logging
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+log = logging.getLogger("studybot.library")
+
+MADV_WILLNEED = 3
+MADV_POPULATE_READ = 22  # Linux 5.14+: fault the pages in as reads would, without reading them here
+SLICE_BYTES = 8 << 20
+SHARE_OF_AVAILABLE = 0.5  # at most this share of MemAvailable is made resident
+
+
+@dataclass(frozen=True)
+class Resident:
+    """What make_resident did: bytes mapped in, bytes left to fault in on use, seconds taken."""
+
+    mapped_bytes: int
+    skipped_bytes: int
+    seconds: float
+    populated: bool  # False: the kernel cannot populate (before 5.14); only read ahead into the page cache
+
+
+def mappings_of(folder: Path, maps: str | None = None) -> list[tuple[int, int, str]]:
+    """(start, end, path) of this process's memory mappings of files in `folder`, smallest first
+    (not those of files replaced since: an index a reload let go)."""
+    root = os.path.realpath(folder) + os.sep
+    if maps is None:
+        with open("/proc/self/maps", encoding="utf-8", errors="replace") as fh:
+            maps = fh.read()
+    found = []
+    for line in maps.splitlines():
+        fields = line.split(maxsplit=5)
+        if len(fields) == 6 and fields[5].startswith(root) and not fields[5].endswith(" (deleted)"):
+            start, _, end = fields[0].partition("-")
+            found.append((int(start, 16), int(end, 16), fields[5]))
+    return sorted(found, key=lambda m: (m[1] - m[0], m[2]))
+
+
+def available_bytes() -> int | None:
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return None
+
+
+def make_resident(folder: Path, budget: int | None = None) -> Resident:
+    """Maps in this process's mappings of the saved index in `folder` (see the module docstring);
+    `budget`: at most this many bytes (default: half of MemAvailable)."""
+    started = time.perf_counter()
+    if budget is None:
+        available = available_bytes()
+        budget = int(available * SHARE_OF_AVAILABLE) if available is not None else 0
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        madvise = libc.madvise
+    except (OSError, AttributeError):
+        return Resident(0, 0, 0.0, populated=False)
+    madvise.argtypes = (ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int)
+    advice, mapped, skipped = MADV_POPULATE_READ, 0, 0
+    for start, end, path in mappings_of(folder):
+        size = end - start
+        if mapped + size > budget:
+            skipped += size
+            continue
+        for at in range(start, end, SLICE_BYTES):
+            length = min(SLICE_BYTES, end - at)
+            if madvise(at, length, advice) != 0 and advice == MADV_POPULATE_READ:
+                err = ctypes.get_errno()
+                if err != errno.EINVAL:  # ENOMEM: unmapped meanwhile (a reload let that index go)
+                    log.debug("%s: not made resident (%s)", path, os.strerror(err))
+                    skipped += end - at
+                    break
+                advice = MADV_WILLNEED  # a kernel before 5.14: read ahead into the page cache only
+                madvise(at, length, advice)
+        else:
+            mapped += size
+    return Resident(mapped, skipped, time.perf_counter() - started, populated=advice == MADV_POPULATE_READ)

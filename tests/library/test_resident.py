@@ -1,0 +1,74 @@
+"""Making a saved index resident: the pages of this process's mappings of the folder come in at once
+(shared page-cache pages, nothing copied), smallest files first, within the budget."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from bot.library.resident import make_resident, mappings_of
+
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def _mapped(path: Path, size: int) -> np.memmap:
+    np.save(path, np.arange(size // 8, dtype=np.int64))
+    return np.load(path, mmap_mode="r")
+
+
+def _resident_kb(path: Path) -> int:
+    """Rss of this process's mappings of `path`, from /proc/self/smaps."""
+    target, kb, inside = os.path.realpath(path), 0, False
+    with open("/proc/self/smaps", encoding="utf-8", errors="replace") as fh:
+        for line in fh:
+            head = line.split(maxsplit=5)
+            if head and "-" in head[0] and len(head[0]) > 8:
+                inside = len(head) == 6 and head[5].strip() == target
+            elif inside and head[0] == "Rss:":
+                kb += int(head[1])
+    return kb
+
+
+def test_the_mapped_pages_of_the_folder_become_resident_without_being_read(tmp_path):
+    index, elsewhere = tmp_path / "index", tmp_path / "other"
+    index.mkdir(), elsewhere.mkdir()
+    postings = _mapped(index / "postings.npy", 4 << 20)
+    texts = _mapped(index / "text_blob.npy", 12 << 20)
+    outside = _mapped(elsewhere / "text_blob.npy", 4 << 20)
+    assert _resident_kb(index / "text_blob.npy") < 1024  # mapped, not yet touched
+
+    done = make_resident(index, budget=1 << 30)
+
+    assert done.populated and done.skipped_bytes == 0
+    assert done.mapped_bytes >= postings.nbytes + texts.nbytes
+    assert _resident_kb(index / "postings.npy") * 1024 >= postings.nbytes
+    assert _resident_kb(index / "text_blob.npy") * 1024 >= texts.nbytes
+    assert _resident_kb(elsewhere / "text_blob.npy") < 1024  # another folder's mapping is left alone
+    assert int(texts[-1]) == texts.size - 1 and outside.size  # the arrays read as before
+
+
+def test_smallest_files_first_and_no_more_than_the_budget(tmp_path):
+    small, big = _mapped(tmp_path / "offsets.npy", 2 << 20), _mapped(tmp_path / "text_blob.npy", 16 << 20)
+
+    done = make_resident(tmp_path, budget=4 << 20)
+
+    assert _resident_kb(tmp_path / "offsets.npy") * 1024 >= small.nbytes
+    assert _resident_kb(tmp_path / "text_blob.npy") < 1024
+    assert done.skipped_bytes >= big.nbytes and done.mapped_bytes < 4 << 20
+
+
+def test_mappings_are_read_from_the_maps_table_smallest_first(tmp_path):
+    folder = os.path.realpath(tmp_path)
+    maps = "\n".join([
+        f"7f0000000000-7f0000400000 r--s 00000000 08:01 11 {folder}/text_blob.npy",
+        "7f0000400000-7f0000500000 r--p 00000000 08:01 12 /usr/lib/libc.so.6",
+        f"7f0000500000-7f0000501000 r--s 00000000 08:01 13 {folder}/offsets.npy",
+        f"7f0000501000-7f0000502000 r--s 00000000 08:01 10 {folder}/postings.npy (deleted)",
+        f"7f0000600000-7f0000700000 r--s 00000000 08:01 14 {folder}-other/postings.npy",
+        "7f0000700000-7f0000800000 rw-p 00000000 00:00 0",
+    ])  # fmt: skip
+    found = mappings_of(tmp_path, maps)
+    assert [Path(p).name for _, _, p in found] == ["offsets.npy", "text_blob.npy"]
+    assert found[0][:2] == (0x7F0000500000, 0x7F0000501000)
