@@ -54,6 +54,9 @@ class StaticEmbedding:
         """One unit-length float32 row per text (zeros for a text without tokens)."""
         out = np.zeros((len(texts), self.table.shape[1]), dtype=np.float32)
         for row, text in enumerate(texts):  # one by one: encode_batch's thread pool gains nothing on a few texts
+            # the tokenizer takes only valid Unicode: a lone surrogate (undecodable bytes in a terminal's
+            # argument, a "\ud800" in JSON) becomes U+FFFD
+            text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
             ids = np.asarray(self.tokenizer.encode(text, add_special_tokens=False).ids, dtype=np.int64)
             ids = ids[(ids >= 0) & (ids < len(self.table))]
             if not len(ids):

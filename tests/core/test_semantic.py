@@ -11,6 +11,7 @@ import sys
 import threading
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bot.config import ConfigError, parse_settings
@@ -59,6 +60,20 @@ def test_similarity_prefers_the_text_that_means_the_same():
     scores = semantic.model().similarities("Which physician treats a sore throat?", [SEASON[5], REMEDY])
     assert scores.shape == (2,) and scores[1] > scores[0]
     assert all(-1.0 <= float(s) <= 1.0 for s in scores)
+
+
+def test_odd_texts_embed_without_failing(season):
+    """Empty, non-Latin, very long, and with a lone surrogate (undecodable bytes in a terminal's argument
+    or a JSON escape): each text gets a finite unit vector or zeros, and such a question is answered."""
+    model = semantic.model()
+    odd = ["", "光合作用是植物利用光能的过程", "Фотосинтез в листьях", "throat " * 20_000, "sore \udcff throat"]
+    vectors = model.embed(odd)
+    assert vectors.shape == (len(odd), model.table.shape[1]) and np.isfinite(vectors).all()
+    assert not vectors[0].any()  # no token: zeros, similarity 0
+    assert np.allclose(np.linalg.norm(vectors[1:], axis=1), 1.0, atol=1e-5)
+    assert model.similarities("", [REMEDY]).tolist() == [0.0]
+    answer = Engine(load_corpus(season), SEMANTIC).ask(PARAPHRASE + " \udcff\ud800")
+    assert answer.excerpts and REMEDY in [e.passage.text for e in answer.excerpts]
 
 
 def test_semantic_weight_from_the_configuration_reaches_the_engine():
