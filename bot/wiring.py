@@ -3,6 +3,7 @@ services take (nothing below this module sees Settings)."""
 
 from __future__ import annotations
 
+import threading
 from typing import TYPE_CHECKING
 
 from bot.config import Settings
@@ -135,12 +136,12 @@ def load_shared_library(settings: Settings) -> tuple[Engine, FolderKey]:
     return load_shared(library_options(settings))
 
 
-def make_shared_index_resident(settings: Settings) -> Resident:
+def make_shared_index_resident(settings: Settings, stop: threading.Event | None = None) -> Resident:
     """Maps in the pages of the shared library's saved index that this process has mapped (slow:
-    for a thread beside the event loop)."""
+    for a thread beside the event loop; `stop` set ends it early)."""
     from bot.library.resident import make_resident
 
-    return make_resident(index_dir(library_options(settings)))
+    return make_resident(index_dir(library_options(settings)), stop=stop)
 
 
 def folder_watcher(settings: Settings, libraries: Libraries, loaded_key: FolderKey) -> FolderWatcher:

@@ -7,6 +7,7 @@ import contextlib
 import logging
 import signal
 import sys
+import threading
 
 import aiohttp
 import discord
@@ -130,7 +131,9 @@ async def _serve(settings: Settings, token: str) -> int:
         return 1
     # the saved index's pages mapped in now, off the loop and not awaited: the first questions as fast
     # as later ones, and the resident size flat from the start (pages shared with other processes)
-    resident = asyncio.create_task(asyncio.to_thread(_make_index_resident, settings), name="resident-index")
+    stop_resident = threading.Event()  # set when stopping: the thread ends at its next slice of pages
+    resident = asyncio.create_task(asyncio.to_thread(_make_index_resident, settings, stop_resident),
+                                   name="resident-index")  # fmt: skip
     async with await open_store(storage_options(settings)) as store:
         libraries = server_libraries(settings, engine, store)
         # the shared library's statistics for ranking it beside servers' own: off the loop, not awaited
@@ -156,6 +159,7 @@ async def _serve(settings: Settings, token: str) -> int:
         watching.cancel()
         preparing.cancel()  # if still working out the shared statistics (its thread finishes on its own)
         resident.cancel()
+        stop_resident.set()
         try:
             with contextlib.suppress(asyncio.CancelledError):
                 await runner
@@ -168,8 +172,11 @@ async def _serve(settings: Settings, token: str) -> int:
     return 0
 
 
-def _make_index_resident(settings: Settings) -> None:
-    done = make_shared_index_resident(settings)
+def _make_index_resident(settings: Settings, stop: threading.Event) -> None:
+    done = make_shared_index_resident(settings, stop)
+    if not (done.mapped_bytes or done.skipped_bytes):
+        log.info("saved index: nothing made resident (no mapping of it, or no /proc/self/maps here)")
+        return
     how = "made resident" if done.populated else "read ahead into the page cache (kernel before 5.14)"
     log.info("saved index: %.0f MB %s in %.2f s%s", done.mapped_bytes / 2**20, how, done.seconds,
              f"; {done.skipped_bytes / 2**20:.0f} MB left to map on use (over half the memory available)"

@@ -8,15 +8,18 @@ up front with madvise(MADV_POPULATE_READ): pages of the page cache, shared with 
 maps the same files (no private copy), smallest files first (term tables, postings, offsets), the
 passage texts last, and only as much as fits in half the memory available. It is meant for a
 thread beside the event loop: it works in slices of a few MB, so a concurrent mmap or munmap in
-the process never waits long on the kernel's lock, and a mapping unmapped meanwhile is skipped.
+the process never waits long on the kernel's lock, and a stop asked for is heard within a slice. The
+mappings are read once at the start: a range unmapped meanwhile is skipped, and one mapped anew
+meanwhile (a reload's new index, memory) is only read, which changes nothing in it.
 """
 
 from __future__ import annotations
 
 import ctypes
-import errno
 import logging
 import os
+import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +30,7 @@ MADV_WILLNEED = 3
 MADV_POPULATE_READ = 22  # Linux 5.14+: fault the pages in as reads would, without reading them here
 SLICE_BYTES = 8 << 20
 SHARE_OF_AVAILABLE = 0.5  # at most this share of MemAvailable is made resident
+MAPS, MEMINFO = "/proc/self/maps", "/proc/meminfo"
 
 
 @dataclass(frozen=True)
@@ -36,7 +40,7 @@ class Resident:
     mapped_bytes: int
     skipped_bytes: int
     seconds: float
-    populated: bool  # False: the kernel cannot populate (before 5.14); only read ahead into the page cache
+    populated: bool  # False: the kernel cannot populate (before 5.14), only read ahead; or nothing done
 
 
 def mappings_of(folder: Path, maps: str | None = None) -> list[tuple[int, int, str]]:
@@ -44,7 +48,7 @@ def mappings_of(folder: Path, maps: str | None = None) -> list[tuple[int, int, s
     (not those of files replaced since: an index a reload let go)."""
     root = os.path.realpath(folder) + os.sep
     if maps is None:
-        with open("/proc/self/maps", encoding="utf-8", errors="replace") as fh:
+        with open(MAPS, encoding="utf-8", errors="replace") as fh:
             maps = fh.read()
     found = []
     for line in maps.splitlines():
@@ -57,7 +61,7 @@ def mappings_of(folder: Path, maps: str | None = None) -> list[tuple[int, int, s
 
 def available_bytes() -> int | None:
     try:
-        with open("/proc/meminfo", encoding="ascii") as fh:
+        with open(MEMINFO, encoding="ascii") as fh:
             for line in fh:
                 if line.startswith("MemAvailable:"):
                     return int(line.split()[1]) * 1024
@@ -66,35 +70,41 @@ def available_bytes() -> int | None:
     return None
 
 
-def make_resident(folder: Path, budget: int | None = None) -> Resident:
+def make_resident(folder: Path, budget: int | None = None, stop: threading.Event | None = None) -> Resident:
     """Maps in this process's mappings of the saved index in `folder` (see the module docstring);
-    `budget`: at most this many bytes (default: half of MemAvailable)."""
+    `budget`: at most this many bytes (default: half of MemAvailable); `stop`: once set, it ends at
+    the next slice (the bot is stopping). Nothing is done where there is no /proc/self/maps (not Linux)."""
     started = time.perf_counter()
+    if not sys.platform.startswith("linux"):  # the advice numbers are Linux's
+        return Resident(0, 0, 0.0, populated=False)
+    try:
+        mappings = mappings_of(folder)
+        madvise = ctypes.CDLL(None, use_errno=True).madvise
+    except (OSError, AttributeError) as exc:
+        log.debug("%s: not made resident (%s)", folder, exc)
+        return Resident(0, 0, 0.0, populated=False)
+    madvise.argtypes = (ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int)
     if budget is None:
         available = available_bytes()
         budget = int(available * SHARE_OF_AVAILABLE) if available is not None else 0
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        madvise = libc.madvise
-    except (OSError, AttributeError):
-        return Resident(0, 0, 0.0, populated=False)
-    madvise.argtypes = (ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int)
-    advice, mapped, skipped = MADV_POPULATE_READ, 0, 0
-    for start, end, path in mappings_of(folder):
+    # asked once, with no length: EINVAL only for advice the kernel does not know (before 5.14), so
+    # that an EINVAL later (a range without read access, mapped there since) is not taken for it
+    populate = not mappings or madvise(mappings[0][0], 0, MADV_POPULATE_READ) == 0
+    advice, mapped, skipped = (MADV_POPULATE_READ if populate else MADV_WILLNEED), 0, 0
+    for start, end, path in mappings:
         size = end - start
         if mapped + size > budget:
             skipped += size
             continue
         for at in range(start, end, SLICE_BYTES):
-            length = min(SLICE_BYTES, end - at)
-            if madvise(at, length, advice) != 0 and advice == MADV_POPULATE_READ:
-                err = ctypes.get_errno()
-                if err != errno.EINVAL:  # ENOMEM: unmapped meanwhile (a reload let that index go)
-                    log.debug("%s: not made resident (%s)", path, os.strerror(err))
-                    skipped += end - at
-                    break
-                advice = MADV_WILLNEED  # a kernel before 5.14: read ahead into the page cache only
-                madvise(at, length, advice)
+            if stop is not None and stop.is_set():
+                total = sum(e - s for s, e, _ in mappings)
+                return Resident(mapped, total - mapped, time.perf_counter() - started, populated=populate)
+            if madvise(at, min(SLICE_BYTES, end - at), advice) != 0:
+                # ENOMEM: unmapped meanwhile (a reload let that index go); EFAULT: the file shrank
+                log.debug("%s: not made resident (%s)", path, os.strerror(ctypes.get_errno()))
+                skipped += end - at
+                break
         else:
             mapped += size
-    return Resident(mapped, skipped, time.perf_counter() - started, populated=advice == MADV_POPULATE_READ)
+    return Resident(mapped, skipped, time.perf_counter() - started, populated=populate)

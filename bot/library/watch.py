@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -178,5 +179,9 @@ class FolderWatcher:
             return None
         self.libraries.replace_shared(engine)
         log.info("reloaded the corpus folder %s: %s", folder, done.summary())
-        await asyncio.to_thread(make_resident, index_dir(self.options))  # as at start (bot.app.runner)
+        stop = threading.Event()
+        try:  # as at start (bot.app.runner)
+            await asyncio.to_thread(make_resident, index_dir(self.options), stop=stop)
+        finally:
+            stop.set()  # cancelled (the bot stopping): the thread ends at its next slice of pages
         return done

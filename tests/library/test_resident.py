@@ -3,11 +3,15 @@
 
 from __future__ import annotations
 
+import ctypes
+import mmap
 import os
+import threading
 from pathlib import Path
 
 import numpy as np
 
+from bot.library import resident
 from bot.library.resident import make_resident, mappings_of
 
 PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -72,3 +76,51 @@ def test_mappings_are_read_from_the_maps_table_smallest_first(tmp_path):
     found = mappings_of(tmp_path, maps)
     assert [Path(p).name for _, _, p in found] == ["offsets.npy", "text_blob.npy"]
     assert found[0][:2] == (0x7F0000500000, 0x7F0000501000)
+
+
+def _unreadable_mapping(path: Path, size: int) -> int:
+    """A PROT_NONE mapping of a new file: madvise(MADV_POPULATE_READ) on it fails with EINVAL."""
+    path.write_bytes(bytes(size))
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.mmap.restype, libc.mmap.argtypes = ctypes.c_void_p, (ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int,
+                                                              ctypes.c_int, ctypes.c_int, ctypes.c_long)  # fmt: skip
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        address = libc.mmap(None, size, mmap.PROT_NONE if hasattr(mmap, "PROT_NONE") else 0, mmap.MAP_SHARED, fd, 0)
+    finally:
+        os.close(fd)
+    assert address not in (None, ctypes.c_void_p(-1).value)
+    return address
+
+
+def test_a_range_without_read_access_is_skipped_and_the_rest_still_populated(tmp_path):
+    """EINVAL on one range (here a PROT_NONE mapping; in the bot, memory mapped where a reload let an
+    index go) is that range's alone, not a sign of an old kernel."""
+    address = _unreadable_mapping(tmp_path / "a_guard.bin", PAGE)  # the smallest: asked first
+    texts = _mapped(tmp_path / "text_blob.npy", 4 << 20)
+    try:
+        done = make_resident(tmp_path, budget=1 << 30)
+    finally:
+        ctypes.CDLL(None).munmap(ctypes.c_void_p(address), ctypes.c_size_t(PAGE))
+    assert done.populated and done.skipped_bytes == PAGE
+    assert _resident_kb(tmp_path / "text_blob.npy") * 1024 >= texts.nbytes
+
+
+def test_without_proc_nothing_is_done_and_nothing_raised(tmp_path, monkeypatch):
+    _mapped(tmp_path / "postings.npy", 1 << 20)
+    monkeypatch.setattr(resident, "MAPS", str(tmp_path / "no-proc" / "maps"))
+    monkeypatch.setattr(resident, "MEMINFO", str(tmp_path / "no-proc" / "meminfo"))
+    assert resident.available_bytes() is None
+    done = make_resident(tmp_path)
+    assert (done.mapped_bytes, done.skipped_bytes, done.populated) == (0, 0, False)
+    assert _resident_kb(tmp_path / "postings.npy") < 1024
+
+
+def test_a_stop_asked_for_ends_it_before_the_next_slice(tmp_path):
+    """The bot stopping while it runs: the thread ends at once instead of mapping in the rest."""
+    texts = _mapped(tmp_path / "text_blob.npy", 4 << 20)
+    stop = threading.Event()
+    stop.set()
+    done = make_resident(tmp_path, budget=1 << 30, stop=stop)
+    assert done.mapped_bytes == 0 and done.skipped_bytes >= texts.nbytes
+    assert _resident_kb(tmp_path / "text_blob.npy") < 1024
