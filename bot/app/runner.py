@@ -129,12 +129,13 @@ async def _serve(settings: Settings, token: str) -> int:
     if not engine.passages:
         log.error("no article with text could be loaded from %s", settings.corpus.path)
         return 1
-    # the saved index's pages mapped in now, off the loop and not awaited: the first questions as fast
-    # as later ones, and the resident size flat from the start (pages shared with other processes)
-    stop_resident = threading.Event()  # set when stopping: the thread ends at its next slice of pages
-    resident = asyncio.create_task(asyncio.to_thread(_make_index_resident, settings, stop_resident),
-                                   name="resident-index")  # fmt: skip
     async with await open_store(storage_options(settings)) as store:
+        # the saved index's pages mapped in now, off the loop and not awaited: the first questions as fast
+        # as later ones, and the resident size flat from the start (pages shared with other processes);
+        # started once the store is open, so that a store failing to open leaves no thread to wait for
+        stop_resident = threading.Event()  # set when stopping: the thread ends at its next slice of pages
+        resident = asyncio.create_task(asyncio.to_thread(_make_index_resident, settings, stop_resident),
+                                       name="resident-index")  # fmt: skip
         libraries = server_libraries(settings, engine, store)
         # the shared library's statistics for ranking it beside servers' own: off the loop, not awaited
         preparing = asyncio.create_task(asyncio.to_thread(libraries.prepare), name="shared-statistics")
