@@ -64,6 +64,7 @@ import numpy as np
 
 from testing.bot_process import GUILD, OTHER_GUILD, TOKEN, BotProcess, bot_env
 from testing.fake_discord import FakeDiscord, Interaction
+from testing.memory import mapped_rss_kb
 
 ROOT = Path(__file__).resolve().parent.parent
 DEADLINE_S = 3.0
@@ -246,15 +247,7 @@ def proc_status(pid: int) -> dict[str, float]:
 
 def mapped_rss_mb(pid: int, folder: Path) -> float:
     """The resident MB of the process's mappings of files in `folder` (/proc/<pid>/smaps)."""
-    root, kb, inside = os.path.realpath(folder) + os.sep, 0, False
-    with open(f"/proc/{pid}/smaps", encoding="utf-8", errors="replace") as fh:
-        for line in fh:
-            head = line.split(maxsplit=5)
-            if head and "-" in head[0] and len(head[0]) > 8:  # a mapping's first line: address range first
-                inside = len(head) == 6 and head[5].rstrip("\n").startswith(root)
-            elif inside and head and head[0] == "Rss:":
-                kb += int(head[1])
-    return kb / 1024
+    return mapped_rss_kb(pid, folder) / 1024
 
 
 def evict_from_page_cache(folder: Path) -> int:

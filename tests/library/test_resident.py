@@ -13,6 +13,7 @@ import numpy as np
 
 from bot.library import resident
 from bot.library.resident import make_resident, mappings_of
+from testing.memory import mapped_rss_kb
 
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
@@ -23,16 +24,7 @@ def _mapped(path: Path, size: int) -> np.memmap:
 
 
 def _resident_kb(path: Path) -> int:
-    """Rss of this process's mappings of `path`, from /proc/self/smaps."""
-    target, kb, inside = os.path.realpath(path), 0, False
-    with open("/proc/self/smaps", encoding="utf-8", errors="replace") as fh:
-        for line in fh:
-            head = line.split(maxsplit=5)
-            if head and "-" in head[0] and len(head[0]) > 8:
-                inside = len(head) == 6 and head[5].strip() == target
-            elif inside and head[0] == "Rss:":
-                kb += int(head[1])
-    return kb
+    return mapped_rss_kb(os.getpid(), path)
 
 
 def test_the_mapped_pages_of_the_folder_become_resident_without_being_read(tmp_path):

@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import threading
 
 import pytest
 
 from bot.library.registry import Libraries
-from bot.library.saved import LibraryOptions, open_library
+from bot.library.saved import LibraryOptions, index_dir, open_library
 from bot.library.watch import FolderWatcher, load_shared
+from testing.memory import mapped_rss_kb
 from tests.support.readings import QUESTION, READING
 
 ONIONS = "# Onions\n\nOnions are layered bulbs grown in cool soil; farmers cure them in the sun.\n"
@@ -159,3 +161,17 @@ async def test_a_newer_saved_index_from_another_process_is_loaded(options):
     open_library(options)  # another process brings the saved index up to date
     done = await watcher.poll(at_once=True)
     assert done is not None and done.added == ("quokkas",) and answers_quokkas(libraries)
+
+
+async def test_a_reload_brings_the_new_index_into_memory_before_any_question(options):
+    """As at the bot's start: the rebuilt index's pages are mapped in by the reload, not by the first
+    questions that touch them (bot.library.resident)."""
+    watcher, libraries = watched(options)
+    paragraphs = (f"Field note {n}: the {n % 97}th quokka colony counted {n * 7} burrows near creek {n % 13}."
+                  for n in range(4000))  # fmt: skip
+    (options.corpus_path / "notes.md").write_text("# Field notes\n\n" + "\n\n".join(paragraphs), encoding="utf-8")
+    done = await watcher.poll(at_once=True)
+    assert done is not None and done.added == ("notes",)
+    on_disk = sum(p.stat().st_size for p in index_dir(options).glob("*.npy"))
+    assert on_disk > 512 << 10  # several times the 64 KB a first touch maps around it
+    assert mapped_rss_kb(os.getpid(), index_dir(options)) * 1024 >= 0.9 * on_disk
