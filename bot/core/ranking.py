@@ -1,7 +1,7 @@
 """The second stage: re-orders BM25's best passages by what their own text says about the question.
 
 The first stage (exact BM25Okapi, sources included) finds candidates; this stage scores each of the
-top `depth` by three things the first stage cannot see:
+top `depth` by what the first stage cannot see:
 - the BM25 weight of the question words the passage's *own text* holds (a cited book titled "The
   Marshall Plan" finds a passage, but must not outweigh a passage that quotes the person asked about);
 - coverage: the share of the question's weight (idf, unknown words included) its text holds;
@@ -13,8 +13,8 @@ top `depth` by three things the first stage cannot see:
 - optionally, a split paragraph's pieces scored as the whole paragraph;
 - optionally, the semantic similarity of question and passage (semantic.py, an optional extra), which
   sees a paraphrase that shares no word with the passage.
-Its score is text BM25 relative to the best candidate's, plus the weighted shares. Deterministic:
-ties keep the first stage's order.
+Its score is text BM25 relative to the best candidate's, plus the weighted shares (and the weighted
+cosine, -1..1). Deterministic: ties keep the first stage's order.
 """
 
 from __future__ import annotations

@@ -5,9 +5,10 @@ Every `interval` seconds the watcher compares the folder's stat key (names, size
 times, inodes: no byte read) and the saved index's fingerprint with those the loaded index came
 from. A change is acted on once it has held still for one more poll, so a file still being copied
 in waits. The index is then built again in a thread (parsing in worker processes, as at start),
-saved, and swapped in at once; until then questions are answered from the old one. A rebuild that
-fails, or leaves no article with text, keeps the old index and logs why. `reload_now()` (SIGHUP,
-`studybot reload`) skips the wait for the next poll.
+saved, and swapped in at once (then its pages are mapped in, as at start: bot.library.resident);
+until then questions are answered from the old one. A rebuild that fails, or leaves no article
+with text, keeps the old index and logs why. `reload_now()` (SIGHUP, `studybot reload`) skips the
+wait for the next poll.
 """
 
 from __future__ import annotations
