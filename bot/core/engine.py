@@ -76,9 +76,11 @@ def _require_reference_engine() -> None:
         ) from None
 
 
-def _require_semantic_model() -> None:
+def _load_semantic_model() -> None:
+    """Loaded with the engine (once per process): a missing or damaged install stops the start, naming
+    the key, instead of failing every question."""
     try:
-        semantic.require_model()
+        semantic.model()
     except semantic.SemanticUnavailable as exc:
         raise EngineUnavailable(str(exc)) from None
 
@@ -97,7 +99,7 @@ class Engine:
             self._span[article.id] = (start, start + len(article.passages))
             start += len(article.passages)
         if self.options.rerank.semantic_weight:
-            _require_semantic_model()
+            _load_semantic_model()
         languages = list(dict.fromkeys(a.language for a in corpus.articles)) or ["en"]
         self.analyzers: list[Analyzer] = [analyzer_for(lang) for lang in languages]
         self.index = index if index is not None else self._build_index(progress)

@@ -162,7 +162,7 @@ def rerank(
 
 
 def _similarities(question: str, texts: Sequence[str]):
-    """The semantic model's cosine of the question to each text (the model loaded on first use)."""
+    """The semantic model's cosine of the question to each text (the model loaded with the engine)."""
     return semantic.model().similarities(question, texts)
 
 

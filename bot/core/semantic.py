@@ -5,7 +5,8 @@ The model is wordllama's bundled `l2_supercat_256` (MIT): a 32,000-token table o
 two files ourselves (safetensors and tokenizers, wordllama's own dependencies) and never import
 wordllama's Python code, whose loader falls back to downloading from a model hub: nothing is fetched,
 ever. Install it with `pip install 'studybot[semantic]'`; without it the engine is unchanged and a
-configuration that asks for it is refused (`require_model()`).
+configuration that asks for it is refused (`require_model()`), and so is a damaged install, when
+the engine that uses it is made (`model()`).
 
 A text's vector is the mean of its tokens' vectors, unit length. The tokenizer's ids follow its merge
 order, so the first COMMON_TOKENS ids are the commonest pieces ("the", "of", "▁in", punctuation):
@@ -116,5 +117,14 @@ def _load() -> StaticEmbedding:
     from tokenizers import Tokenizer
 
     folder = model_dir()
-    table = load_file(str(folder / WEIGHTS))[TENSOR]
-    return StaticEmbedding(table, Tokenizer.from_file(str(folder / TOKENIZER)))
+    try:
+        table = load_file(str(folder / WEIGHTS))[TENSOR]
+        tokenizer = Tokenizer.from_file(str(folder / TOKENIZER))
+        if table.ndim != 2 or not len(table):
+            raise ValueError(f"{TENSOR} has the shape {table.shape}, not (tokens, dimensions)")
+    except Exception as exc:  # a damaged or other install: safetensors, tokenizers and the lookup raise their own
+        raise SemanticUnavailable(
+            f"{KEY}: cannot read the model in {folder} ({exc}); "
+            f"pip install --force-reinstall 'studybot[{EXTRA}]' (or set it to 0)"
+        ) from None
+    return StaticEmbedding(table, tokenizer)

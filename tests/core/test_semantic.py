@@ -90,6 +90,7 @@ def test_a_bad_semantic_weight_names_the_key(value):
 
 def test_without_the_package_the_configuration_names_the_key_and_the_extra(monkeypatch, season):
     monkeypatch.setattr(semantic, "model_dir", lambda: None)  # as if wordllama were not installed
+    monkeypatch.setattr(semantic, "_model", None)  # nor ever loaded in this process
     with pytest.raises(ConfigError) as error:
         parse_settings("search:\n  semantic_weight: 0.5\n", source="bot.yaml")
     message = str(error.value)
@@ -171,3 +172,18 @@ def test_semantic_answers_are_the_same_under_every_string_hash_seed(season, tmp_
         assert any("pharyngitis" in e["quote"] for e in excerpts[:3])
         outputs.add(result.stdout)
     assert len(outputs) == 1
+
+
+def test_a_damaged_model_install_stops_the_engine_naming_the_key_and_the_folder(monkeypatch, season, tmp_path):
+    """Files present but unreadable (a truncated download, another wordllama's layout): refused when the
+    engine is made, as a missing package is, not by a traceback on every question."""
+    damaged = tmp_path / "wordllama"
+    (damaged / semantic.WEIGHTS).parent.mkdir(parents=True)
+    (damaged / semantic.TOKENIZER).parent.mkdir(parents=True)
+    (damaged / semantic.WEIGHTS).write_bytes(b"not a safetensors file")
+    (damaged / semantic.TOKENIZER).write_text("{}", encoding="utf-8")
+    monkeypatch.setattr(semantic, "model_dir", lambda: damaged)
+    monkeypatch.setattr(semantic, "_model", None)
+    assert semantic.available()  # the configuration check sees the files
+    with pytest.raises(EngineUnavailable, match=r"search\.semantic_weight: cannot read the model in .*wordllama"):
+        Engine(load_corpus(season), SEMANTIC)
