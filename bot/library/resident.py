@@ -60,12 +60,14 @@ def mappings_of(folder: Path, maps: str | None = None) -> list[tuple[int, int, s
 
 
 def available_bytes() -> int | None:
+    """MemAvailable in bytes; None when /proc/meminfo is missing or does not say (then nothing is
+    made resident)."""
     try:
         with open(MEMINFO, encoding="ascii") as fh:
             for line in fh:
                 if line.startswith("MemAvailable:"):
                     return int(line.split()[1]) * 1024
-    except OSError:
+    except (OSError, ValueError, IndexError):  # ValueError: not a number, or not ASCII
         pass
     return None
 

@@ -116,3 +116,16 @@ def test_a_stop_asked_for_ends_it_before_the_next_slice(tmp_path):
     done = make_resident(tmp_path, budget=1 << 30, stop=stop)
     assert done.mapped_bytes == 0 and done.skipped_bytes >= texts.nbytes
     assert _resident_kb(tmp_path / "text_blob.npy") < 1024
+
+
+def test_a_meminfo_that_does_not_say_leaves_everything_to_be_mapped_on_use(tmp_path, monkeypatch):
+    texts = _mapped(tmp_path / "text_blob.npy", 1 << 20)
+    meminfo = tmp_path / "meminfo"
+    for odd in (b"MemTotal: 1 kB\n", b"MemAvailable: plenty kB\n", b"MemAvailable:\n", b"MemAvailable: \xff kB\n"):
+        meminfo.write_bytes(odd)
+        monkeypatch.setattr(resident, "MEMINFO", str(meminfo))
+        assert resident.available_bytes() is None
+        done = make_resident(tmp_path)
+        assert done.mapped_bytes == 0 and done.skipped_bytes >= texts.nbytes
+    meminfo.write_bytes(b"MemTotal: 9 kB\nMemAvailable:    2048 kB\n")
+    assert resident.available_bytes() == 2048 * 1024
