@@ -673,7 +673,7 @@ def table(r: dict) -> str:
         rows += [("", "-- same load, fresh bot, asyncio debug off --"), *_pass_rows(r["without_asyncio_debug"])]
     if r.get("traced"):
         rows += [("", "-- same load, fresh bot, tracemalloc on (figures slowed and inflated by the tracing) --"),
-                 *_pass_rows(r["traced"]), *_allocation_rows(r["traced"].get("allocations", {}))]  # fmt: skip
+                 *_pass_rows(r["traced"]), *_allocation_rows(r["traced"]["allocations"])]  # fmt: skip
     width = max(len(k) for k, _ in rows)
     lines = [f"{k:<{width}}  {v}" for k, v in rows]
     lines.append("")
