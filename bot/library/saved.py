@@ -17,6 +17,7 @@ import logging
 import os
 import shutil
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -110,16 +111,18 @@ def open_library(options: LibraryOptions, *, save: bool = False, progress: Progr
         if engine is not None:
             return engine
     quick = stat_key(options)  # before reading: a file changed meanwhile shows as changed next time
-    key = fingerprint(options)
     builder = IndexBuilder() if engine_options.engine == "numpy" else None  # analysed where the files are read
-    corpus = load_corpus(
-        options.corpus_path,
-        max_file_bytes=options.max_file_bytes,
-        options=options.ingest,
-        max_passage_chars=options.max_passage_chars,
-        progress=progress,
-        index=builder,
-    )
+    with ThreadPoolExecutor(1) as hashing:  # hashing releases the GIL: the bytes are hashed while they are read
+        hashed = hashing.submit(fingerprint, options)
+        corpus = load_corpus(
+            options.corpus_path,
+            max_file_bytes=options.max_file_bytes,
+            options=options.ingest,
+            max_passage_chars=options.max_passage_chars,
+            progress=progress,
+            index=builder,
+        )
+        key = hashed.result()
     index = builder.build(progress) if builder else None
     engine = Engine(corpus, engine_options, index=index, progress=progress)
     if engine_options.engine == "numpy" and engine.passages:
