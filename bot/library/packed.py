@@ -126,7 +126,7 @@ def _key_table(digests: list[bytes]) -> dict[str, np.ndarray]:
 def _write_strings(folder: Path, blob_name: str, offsets_name: str, strings: list[str]) -> None:
     """The strings' UTF-8 end to end in `<blob_name>.npy`, written in place (no second copy of the text
     in memory), and where each starts in `<offsets_name>.npy`."""
-    offsets = _offsets(len(s.encode("utf-8")) for s in strings)
+    offsets = _offsets(len(s) if s.isascii() else len(s.encode("utf-8")) for s in strings)  # isascii: a flag
     np.save(folder / f"{offsets_name}.npy", offsets)
     blob = np.lib.format.open_memmap(folder / f"{blob_name}.npy", mode="w+", dtype=np.uint8, shape=(int(offsets[-1]),))
     for lo in range(0, len(strings), STRINGS_AT_A_TIME):

@@ -18,6 +18,7 @@ import logging
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +27,7 @@ from bot.core.analysis import ANALYZER_VERSION
 from bot.core.engine import Engine, EngineOptions, Progress
 from bot.core.index import FORMAT_VERSION, BM25Index
 from bot.core.indexing import IndexBuilder
+from bot.core.models import Corpus
 from bot.ingest.options import IngestOptions
 from bot.library import packed
 from bot.library.folder import MANIFEST, corpus_files, load_corpus
@@ -134,8 +136,8 @@ def _build_library(options: LibraryOptions, folder: Path, progress: Progress | N
     engine_options = options.engine
     quick = stat_key(options)  # before reading: a file changed meanwhile shows as changed next time
     builder = IndexBuilder() if engine_options.engine == "numpy" else None  # analysed where the files are read
-    with ThreadPoolExecutor(1) as hashing:  # hashing releases the GIL: the bytes are hashed while they are read
-        hashed = hashing.submit(fingerprint, options)
+    with ThreadPoolExecutor(1) as background:  # hashing and building the postings release the GIL
+        hashed = background.submit(fingerprint, options)  # the bytes hashed while they are read
         corpus = load_corpus(
             options.corpus_path,
             max_file_bytes=options.max_file_bytes,
@@ -145,19 +147,19 @@ def _build_library(options: LibraryOptions, folder: Path, progress: Progress | N
             index=builder,
         )
         key = hashed.result()
-    index = builder.build(progress) if builder else None
-    engine = Engine(corpus, engine_options, index=index, progress=progress)
-    if engine_options.engine == "numpy" and engine.passages:
+        if builder is None or not corpus.passages:
+            return Engine(corpus, engine_options, index=builder.build(progress) if builder else None, progress=progress)
+        building = background.submit(builder.build, progress)  # in C, while the passages are written
         try:
-            _save(folder, engine, fingerprint=key, stat=quick)
+            _write_saved(folder, corpus, building.result, fingerprint=key, stat=quick)
         except (OSError, packed.Unpackable) as exc:  # a read-only data folder costs speed, never the answer
             log.warning("could not save the index in %s: %s", folder, exc)
-        else:  # serve the mapped copy, as a warm start would: shared pages, its key table; the built one is freed
-            try:
-                engine = _open_saved(folder, engine_options)
-            except (OSError, ValueError, KeyError, IndexError, TypeError) as exc:
-                log.warning("could not reopen the index just saved in %s (%s); serving it from memory", folder, exc)
-    return engine
+            return Engine(corpus, engine_options, index=building.result(), progress=progress)
+    try:  # serve the mapped copy, as a warm start would: shared pages, its key table; the built one is freed
+        return _open_saved(folder, engine_options)
+    except (OSError, ValueError, KeyError, IndexError, TypeError) as exc:
+        log.warning("could not reopen the index just saved in %s (%s); serving it from memory", folder, exc)
+        return Engine(corpus, engine_options, index=building.result(), progress=progress)
 
 
 def _load_saved(folder: Path, options: LibraryOptions) -> Engine | None:
@@ -258,12 +260,18 @@ def _write_key(path: Path, key: str) -> None:
 
 
 def _save(folder: Path, engine: Engine, **keys: str) -> None:
-    """Write beside, then swap in: a reader never sees half an index. Each key goes in a file of its name."""
+    """The engine's index and corpus saved in `folder` (_write_saved)."""
+    _write_saved(folder, engine.corpus, lambda: engine.index, **keys)
+
+
+def _write_saved(folder: Path, corpus: Corpus, index: Callable[[], BM25Index], **keys: str) -> None:
+    """Write beside, then swap in: a reader never sees half an index. Each key goes in a file of its name.
+    The passages are written first: `index` is asked for after them (it may be being built meanwhile)."""
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".index-", dir=folder.parent))
     try:
-        engine.index.save(staging)
-        packed.save_corpus(staging, engine.corpus)
+        packed.save_corpus(staging, corpus)
+        index().save(staging)
         for name, key in keys.items():
             (staging / name).write_text(key + "\n", encoding="ascii")
         old = folder.with_name(f".index-old-{os.getpid()}")
