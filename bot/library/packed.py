@@ -61,7 +61,7 @@ def save_corpus(folder: Path, corpus: Corpus) -> None:
     texts, paragraphs, page_counts, pages, note_counts, notes = [], [], [], [], [], []
     note_strings: list[str] = []
     note_has_ibid: list[int] = []
-    digests: list[bytes] = []  # every passage's passage_key_digest, for the key table
+    digests = bytearray()  # every passage's passage_key_digest end to end, for the key table
     articles, first_passage = [], 0
     for article in corpus.articles:
         first_note = len(note_has_ibid)
@@ -86,7 +86,7 @@ def save_corpus(folder: Path, corpus: Corpus) -> None:
         pages += chain.from_iterable(p.pages for p in passages)
         note_counts += [len(p.footnotes) for p in passages]
         notes += (table[f] for p in citing for f in p.footnotes)
-        digests += map(passage_key_digest, ids)
+        digests += b"".join(map(passage_key_digest, ids))
         articles.append({
             "id": article.id, **article_fields(article), "page_labels": list(article.page_labels),
             "passages": [first_passage, first_passage + len(passages)],
@@ -114,10 +114,10 @@ def save_corpus(folder: Path, corpus: Corpus) -> None:
     (folder / ARTICLES).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
 
 
-def _key_table(digests: list[bytes]) -> dict[str, np.ndarray]:
+def _key_table(digests: bytearray) -> dict[str, np.ndarray]:
     """Every passage's key (models.passage_key, from its digest) as its first 8 bytes, sorted, and the
     passage each is."""
-    heads = np.frombuffer(b"".join(digests), np.uint8).reshape(-1, 9)[:, :8].copy().view(">u8").ravel()
+    heads = np.frombuffer(digests, np.uint8).reshape(-1, 9)[:, :8].copy().view(">u8").ravel()
     heads = heads.astype(np.uint64)
     order = np.argsort(heads, kind="stable")
     return {"key_heads": heads[order], "key_passages": narrowest(order)}
