@@ -124,17 +124,17 @@ def _key_table(digests: bytearray) -> dict[str, np.ndarray]:
 
 
 def _write_strings(folder: Path, blob_name: str, offsets_name: str, strings: list[str]) -> None:
-    """The strings' UTF-8 end to end in `<blob_name>.npy`, written in place (no second copy of the text
-    in memory), and where each starts in `<offsets_name>.npy`."""
+    """The strings' UTF-8 end to end in `<blob_name>.npy`, written a slice at a time (no second copy
+    of the text in memory, and through the file, not a memory map: no page of it counts against this
+    process), and where each starts in `<offsets_name>.npy`."""
     offsets = _offsets(len(s) if s.isascii() else len(s.encode("utf-8")) for s in strings)  # isascii: a flag
     np.save(folder / f"{offsets_name}.npy", offsets)
-    blob = np.lib.format.open_memmap(folder / f"{blob_name}.npy", mode="w+", dtype=np.uint8, shape=(int(offsets[-1]),))
-    for lo in range(0, len(strings), STRINGS_AT_A_TIME):
-        chunk = "".join(strings[lo : lo + STRINGS_AT_A_TIME]).encode("utf-8")
-        start = int(offsets[lo])
-        blob[start : start + len(chunk)] = np.frombuffer(chunk, np.uint8)
-    blob.flush()
-    del blob
+    with open(folder / f"{blob_name}.npy", "wb") as out:
+        header = {"descr": np.lib.format.dtype_to_descr(np.dtype(np.uint8)), "fortran_order": False,
+                  "shape": (int(offsets[-1]),)}  # fmt: skip
+        np.lib.format.write_array_header_1_0(out, header)  # np.save's header for this array
+        for lo in range(0, len(strings), STRINGS_AT_A_TIME):
+            out.write("".join(strings[lo : lo + STRINGS_AT_A_TIME]).encode("utf-8"))
 
 
 def _offsets(counts: Iterable[int]) -> np.ndarray:
