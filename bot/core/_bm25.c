@@ -1,4 +1,5 @@
-/* Exact BM25 top-k for bot.core.index: the question's postings decoded and added up window by window, in C.
+/* Exact BM25 top-k for bot.core.index: the question's postings decoded and added up window by window, in C;
+ * and build_postings, which makes the index's arrays (see it below).
  *
  * top_k(offsets, term_blocks, block_docs, block_starts, block_kinds, postings, big_tf_at, big_tf,
  *       doc_lengths, idf, ratios, terms, k1, b, avgdl, block, ratio_tfs, k, lo, hi) -> [(doc, score), ...]
@@ -23,6 +24,7 @@
 #include <Python.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 typedef struct {
     double score;
@@ -365,11 +367,188 @@ done:
     return result;
 }
 
+/* ---------------------------------------------------------------- building
+ *
+ * build_postings(term_ids, lengths, n_terms, block) -> (offsets, term_blocks, block_docs, block_starts,
+ *     block_kinds, postings, big_tf_at, big_tf) as bytearrays, the arrays of bot.core.index's layout:
+ * every document's term ids (int32) end to end, `lengths` (int64) how many are each document's. Two
+ * passes over the tokens (document frequencies, then each term's postings in document order with
+ * their term frequencies), then each term's blocks encoded: the same bytes as index.py's numpy build.
+ */
+typedef struct {
+    uint8_t *data;
+    int64_t len, cap;
+} Bytes;
+
+static int put(Bytes *b, const void *items, int64_t n) {
+    if (b->len + n > b->cap) {
+        int64_t cap = b->cap ? b->cap : 4096;
+        while (cap < b->len + n) cap *= 2;
+        uint8_t *p = realloc(b->data, (size_t)cap);
+        if (!p) return -1;
+        b->data = p;
+        b->cap = cap;
+    }
+    memcpy(b->data + b->len, items, (size_t)n);
+    b->len += n;
+    return 0;
+}
+
+typedef struct { /* what build() makes; every pointer malloc'd */
+    int64_t *offsets, *term_blocks, n_blocks;
+    Bytes block_docs, block_starts, block_kinds, postings, big_tf_at, big_tf;
+} Built;
+
+/* 0, or -1 when out of memory */
+static int build(const int32_t *ids, const int64_t *lengths, int64_t n_docs, int64_t n_terms, int64_t block,
+                 Built *out) {
+    int rc = -1;
+    int32_t *last = malloc(sizeof(int32_t) * (size_t)(n_terms ? n_terms : 1)), *docs = NULL, *tfs = NULL;
+    int64_t *filled = malloc(sizeof(int64_t) * (size_t)(n_terms ? n_terms : 1));
+    out->offsets = calloc((size_t)n_terms + 1, sizeof(int64_t));
+    out->term_blocks = calloc((size_t)n_terms + 1, sizeof(int64_t));
+    if (!last || !filled || !out->offsets || !out->term_blocks) goto done;
+    int64_t *df = out->offsets + 1;
+    for (int64_t t = 0; t < n_terms; t++) last[t] = -1;
+    const int32_t *tok = ids;
+    for (int64_t d = 0; d < n_docs; d++)
+        for (int64_t j = 0; j < lengths[d]; j++, tok++)
+            if (last[*tok] != (int32_t)d) {
+                last[*tok] = (int32_t)d;
+                df[*tok]++;
+            }
+    for (int64_t t = 0; t < n_terms; t++) {
+        out->offsets[t + 1] += out->offsets[t];
+        out->term_blocks[t + 1] = out->term_blocks[t] + (out->offsets[t + 1] - out->offsets[t] + block - 1) / block;
+    }
+    int64_t n_postings = out->offsets[n_terms];
+    out->n_blocks = out->term_blocks[n_terms];
+    docs = malloc(sizeof(int32_t) * (size_t)(n_postings ? n_postings : 1));
+    tfs = malloc(sizeof(int32_t) * (size_t)(n_postings ? n_postings : 1));
+    if (!docs || !tfs) goto done;
+    memcpy(filled, out->offsets, sizeof(int64_t) * (size_t)n_terms);
+    for (int64_t t = 0; t < n_terms; t++) last[t] = -1;
+    tok = ids;
+    for (int64_t d = 0; d < n_docs; d++)
+        for (int64_t j = 0; j < lengths[d]; j++, tok++) {
+            int32_t t = *tok;
+            if (last[t] == (int32_t)d) {
+                tfs[filled[t] - 1]++;
+            } else {
+                last[t] = (int32_t)d;
+                docs[filled[t]] = (int32_t)d;
+                tfs[filled[t]++] = 1;
+            }
+        }
+    int64_t start = 0;
+    if (put(&out->block_starts, &start, 8) < 0) goto done;
+    for (int64_t t = 0; t < n_terms; t++)
+        for (int64_t first = out->offsets[t]; first < out->offsets[t + 1]; first += block) {
+            int64_t count = out->offsets[t + 1] - first < block ? out->offsets[t + 1] - first : block;
+            int64_t widest = 0, most = 0;
+            for (int64_t j = 0; j < count; j++) {
+                if (j && docs[first + j] - docs[first + j - 1] > widest) widest = docs[first + j] - docs[first + j - 1];
+                if (tfs[first + j] > most) most = tfs[first + j];
+            }
+            uint8_t width = widest < (1 << 8) ? 1 : widest < (1 << 16) ? 2 : widest < (1 << 24) ? 3 : 4;
+            uint8_t kind = width + (most > 1 ? TF_STORED : 0);
+            if (put(&out->block_docs, &docs[first], 4) < 0 || put(&out->block_kinds, &kind, 1) < 0) goto done;
+            for (int64_t j = 1; j < count; j++) {
+                uint32_t gap = (uint32_t)(docs[first + j] - docs[first + j - 1]);
+                uint8_t bytes[4] = {gap & 0xFF, (gap >> 8) & 0xFF, (gap >> 16) & 0xFF, (gap >> 24) & 0xFF};
+                if (put(&out->postings, bytes, width) < 0) goto done;
+            }
+            for (int64_t j = 0; most > 1 && j < count; j++) {
+                uint8_t tf = tfs[first + j] < TF_ESCAPE ? (uint8_t)tfs[first + j] : TF_ESCAPE;
+                if (put(&out->postings, &tf, 1) < 0) goto done;
+                if (tfs[first + j] >= TF_ESCAPE) {
+                    int64_t at = first + j, big = tfs[first + j];
+                    if (put(&out->big_tf_at, &at, 8) < 0 || put(&out->big_tf, &big, 8) < 0) goto done;
+                }
+            }
+            if (put(&out->block_starts, &out->postings.len, 8) < 0) goto done;
+        }
+    rc = 0;
+done:
+    free(last);
+    free(filled);
+    free(docs);
+    free(tfs);
+    return rc;
+}
+
+static void free_built(Built *b) {
+    free(b->offsets);
+    free(b->term_blocks);
+    free(b->block_docs.data);
+    free(b->block_starts.data);
+    free(b->block_kinds.data);
+    free(b->postings.data);
+    free(b->big_tf_at.data);
+    free(b->big_tf.data);
+}
+
+static PyObject *bytes_of(const void *data, int64_t len) {
+    return PyByteArray_FromStringAndSize(len ? (const char *)data : "", (Py_ssize_t)len);
+}
+
+static PyObject *build_postings(PyObject *self, PyObject *args) {
+    PyObject *ids_obj, *lengths_obj, *result = NULL;
+    Py_ssize_t n_terms, block;
+    if (!PyArg_ParseTuple(args, "OOnn:build_postings", &ids_obj, &lengths_obj, &n_terms, &block)) return NULL;
+    Py_buffer ids, lengths;
+    if (get_buffer(ids_obj, &ids, "term_ids", 4) < 0) return NULL;
+    if (get_buffer(lengths_obj, &lengths, "lengths", 8) < 0) {
+        PyBuffer_Release(&ids);
+        return NULL;
+    }
+    Built built = {0};
+    const int32_t *tok = ids.buf;
+    const int64_t *len = lengths.buf;
+    int64_t n_docs = lengths.len / 8, total = 0, negative = 0, bad = -1;
+    for (int64_t d = 0; d < n_docs; d++) {
+        negative |= len[d] < 0;
+        total += len[d];
+    }
+    for (int64_t i = 0; !negative && total == ids.len / 4 && i < total && bad < 0; i++)
+        if (tok[i] < 0 || tok[i] >= n_terms) bad = i;
+    if (block <= 0 || n_terms < 0 || n_docs > INT32_MAX || negative || total != ids.len / 4) {
+        PyErr_SetString(PyExc_ValueError, "build_postings: the lengths do not add up to the term ids");
+        goto done;
+    }
+    if (bad >= 0) {
+        PyErr_Format(PyExc_IndexError, "term id %d out of range", tok[bad]);
+        goto done;
+    }
+    int rc;
+    Py_BEGIN_ALLOW_THREADS
+    rc = build(tok, len, n_docs, n_terms, block, &built);
+    Py_END_ALLOW_THREADS
+    if (rc < 0) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    result = Py_BuildValue("(NNNNNNNN)", bytes_of(built.offsets, 8 * (n_terms + 1)),
+                           bytes_of(built.term_blocks, 8 * (n_terms + 1)),
+                           bytes_of(built.block_docs.data, built.block_docs.len),
+                           bytes_of(built.block_starts.data, built.block_starts.len),
+                           bytes_of(built.block_kinds.data, built.block_kinds.len),
+                           bytes_of(built.postings.data, built.postings.len),
+                           bytes_of(built.big_tf_at.data, built.big_tf_at.len),
+                           bytes_of(built.big_tf.data, built.big_tf.len));
+done:
+    free_built(&built);
+    PyBuffer_Release(&ids);
+    PyBuffer_Release(&lengths);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"top_k", top_k, METH_VARARGS, "Exact BM25 top-k over the compact inverted index (see the module source)."},
+    {"build_postings", build_postings, METH_VARARGS, "The compact inverted index's arrays from term ids (see the module source)."},
     {NULL, NULL, 0, NULL},
 };
 
-static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_bm25", "Exact BM25 top-k in C.", -1, methods};
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_bm25", "Exact BM25 top-k, and building its index, in C.", -1, methods};
 
 PyMODINIT_FUNC PyInit__bm25(void) { return PyModule_Create(&module); }

@@ -23,8 +23,13 @@ from itertools import chain, repeat
 import numpy as np
 import Stemmer
 
+try:
+    from bot.core import _analysis  # chunks looked up in C (setup.py builds it when a compiler is there)
+except ImportError:
+    _analysis = None
+
 MAX_CACHED_CHUNKS = 500_000
-TEXTS_AT_A_TIME = 1_000  # texts TermEncoder splits at once: their chunks are Python strings until encoded
+TEXTS_AT_A_TIME = 1_000  # texts TermEncoder splits at once without C: their chunks are Python strings until encoded
 ANALYZER_VERSION = 5  # bump when a change here changes the terms of any text (saved indexes rebuild)
 
 # Combining marks (Unicode category M) of the scripts Snowball stems: Python's \w does not match them.
@@ -245,14 +250,19 @@ class TermEncoder:
     """Texts → term ids in one growing vocabulary (ids in order of first occurrence), to build an index.
 
     The same terms as Analyzer.tokens, a whole batch of texts at a time and without a Python object
-    per token: each distinct raw chunk ("Negotiations,") is analysed once and its term ids kept in a
-    table; a batch is its chunks' rows in that table (one dict lookup per chunk, in C), expanded to
-    term ids by numpy. Most chunks of a corpus repeat; at most MAX_CACHED_CHUNKS are kept, the rest
-    analysed again in each batch they appear in.
+    per token: each distinct raw chunk ("Negotiations,") is analysed once (Analyzer.chunk_terms) and
+    its term ids kept; most chunks of a corpus repeat. With the C extension (`in_c`, the default when it
+    is built) the split, the look-up and the term ids are C's (bot/core/_analysis.c); without it a
+    batch is its chunks' rows in a table (one dict lookup per chunk), expanded to term ids by numpy.
+    At most MAX_CACHED_CHUNKS chunks are kept, the rest analysed again at each meeting.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, in_c: bool | None = None) -> None:
+        if in_c and _analysis is None:
+            raise RuntimeError("the C extension bot.core._analysis is not built")
+        self.in_c = _analysis is not None if in_c is None else in_c
         self.vocabulary: dict[str, int] = {}
+        self._tables: dict[str, _analysis.ChunkTable] = {}  # per language, in C
         self._rows: dict[str, dict[str, int]] = {}  # per language: raw chunk -> its row in the table
         self._starts = array("q")  # row -> where its term ids start in _ids
         self._counts = array("q")  # row -> how many term ids it has (0 for a chunk without terms)
@@ -264,6 +274,8 @@ class TermEncoder:
 
     def encode_texts(self, analyzer: Analyzer, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """Every text's term ids end to end (int32), and how many of them are each text's (int64)."""
+        if self.in_c:  # no Python object per chunk: all at once
+            return self._encode_in_c(analyzer, texts)
         step = TEXTS_AT_A_TIME
         batches = [self._encode(analyzer, texts[i : i + step]) for i in range(0, len(texts), step)]
         if len(batches) == 1:
@@ -271,6 +283,18 @@ class TermEncoder:
         if not batches:
             return np.zeros(0, np.int32), np.zeros(0, np.int64)
         return np.concatenate([ids for ids, _ in batches]), np.concatenate([n for _, n in batches])
+
+    def _encode_in_c(self, analyzer: Analyzer, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        table = self._tables.get(analyzer.language)
+        if table is None:
+            table = self._tables[analyzer.language] = _analysis.ChunkTable()
+        vocabulary = self.vocabulary
+
+        def terms_of(chunk: str) -> list[int]:
+            return [vocabulary.setdefault(t, len(vocabulary)) for t in analyzer.chunk_terms(chunk)]
+
+        ids, lengths = table.encode(texts, terms_of, MAX_CACHED_CHUNKS)
+        return np.frombuffer(ids, np.int32), np.frombuffer(lengths, np.int64)
 
     def _encode(self, analyzer: Analyzer, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         split = list(map(str.split, texts))
@@ -309,6 +333,19 @@ class TermEncoder:
         if row < MAX_CACHED_CHUNKS:  # kept for later batches
             known[chunk] = row
         return row
+
+
+def by_first_occurrence(ids: np.ndarray, n_terms: int) -> tuple[np.ndarray, np.ndarray]:
+    """int32 ids below n_terms numbered again by first occurrence: the ids in that order, and each id's
+    new number (both int32)."""
+    if _analysis is not None:
+        order, local = _analysis.renumber(np.ascontiguousarray(ids, np.int32), n_terms)
+        return np.frombuffer(order, np.int32), np.frombuffer(local, np.int32)
+    seen, first = np.unique(ids, return_index=True)
+    order = seen[np.argsort(first, kind="stable")].astype(np.int32)
+    numbers = np.empty(n_terms, dtype=np.int32)
+    numbers[order] = np.arange(order.size, dtype=np.int32)
+    return order, numbers[ids]
 
 
 @cache

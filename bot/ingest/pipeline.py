@@ -130,7 +130,8 @@ def _text_lines(block: Block) -> list[str]:
 
 def _never_heading(lines: list[str]) -> bool | None:
     """False for a line that ends a sentence and cites a note ("…in 1648.[1]"); else None (guess)."""
-    return False if len(lines) == 1 and _CITING_SENTENCE_END.search(lines[0]) else None
+    citing = len(lines) == 1 and lines[0].endswith("]") and _CITING_SENTENCE_END.search(lines[0])
+    return False if citing else None
 
 
 def _without_hashes(unit: tuple[str, PageMarks, bool]) -> tuple[str, PageMarks, bool]:

@@ -23,6 +23,7 @@ import yaml
 from bot.core.analysis import TermEncoder
 from bot.core.indexing import AnalysedRun, IndexBuilder, analyse_in_worker, analyse_run, article_documents
 from bot.core.models import Article, Corpus, LoadWarning
+from bot.core.versions import with_version
 from bot.ingest import SkipFile
 from bot.ingest.formats import reader_for, unreadable_format
 from bot.ingest.metadata import METADATA_KEYS
@@ -161,8 +162,8 @@ Loaded = tuple["Article | None", list[LoadWarning], "AnalysedRun | None"]
 
 
 def _load_file(job: Job, encoder: TermEncoder | None = None) -> Loaded:
-    """One file → its article (None when skipped), its warnings and, when asked, its passages analysed
-    (by `encoder`; in a pool process, by the process's own). Runs in a pool process too."""
+    """One file → its article (None when skipped) with its version, its warnings and, when asked, its
+    passages analysed (by `encoder`; in a pool process, by the process's own). Runs in a pool process too."""
     from bot.ingest.worker import ingest_file  # the pipeline: not for a start from the saved index
 
     file, metadata, options, max_passage_chars, analyse = job
@@ -179,10 +180,10 @@ def _load_file(job: Job, encoder: TermEncoder | None = None) -> Loaded:
     except SkipFile as exc:
         return None, [LoadWarning(file.relative, f"skipped: {exc}")], None
     warnings = [LoadWarning(file.relative, w) for w in parsed.warnings]
-    article = parsed.article
-    if not article.passages:
+    if not parsed.article.passages:
         warnings.append(LoadWarning(file.relative, "skipped: no article text left after removing boilerplate"))
         return None, warnings, None
+    article = with_version(parsed.article)  # here, on every core: saving needs it
     if not analyse:
         return article, warnings, None
     run = article_documents(article)

@@ -25,6 +25,7 @@ from __future__ import annotations
 import bisect
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import chain
 from pathlib import Path
 
 import numpy as np
@@ -60,6 +61,7 @@ def save_corpus(folder: Path, corpus: Corpus) -> None:
     texts, paragraphs, page_counts, pages, note_counts, notes = [], [], [], [], [], []
     note_strings: list[str] = []
     note_has_ibid: list[int] = []
+    digests = bytearray()  # every passage's passage_key_digest end to end, for the key table
     articles, first_passage = [], 0
     for article in corpus.articles:
         first_note = len(note_has_ibid)
@@ -68,23 +70,29 @@ def save_corpus(folder: Path, corpus: Corpus) -> None:
             table.setdefault(footnote, first_note + position)
             note_strings += (footnote.marker, footnote.source, footnote.ibid_of or "")
             note_has_ibid.append(footnote.ibid_of is not None)
-        for ordinal, passage in enumerate(article.passages, 1):
-            if (passage.article_id, passage.ordinal, passage.id) != (article.id, ordinal, f"{article.id}:{ordinal}"):
-                raise Unpackable(f"passage {passage.id!r} is not passage {ordinal} of article {article.id!r}")
+        passages = article.passages  # each field a list at a time: a million passages go through here
+        ids = [f"{article.id}:{ordinal}" for ordinal in range(1, len(passages) + 1)]
+        if [(p.article_id, p.ordinal, p.id) for p in passages] != [(article.id, k, i) for k, i in enumerate(ids, 1)]:
+            ordinal, passage = next((k, p) for k, p in enumerate(passages, 1) if p.id != ids[k - 1] or
+                                    (p.article_id, p.ordinal) != (article.id, k))  # fmt: skip
+            raise Unpackable(f"passage {passage.id!r} is not passage {ordinal} of article {article.id!r}")
+        citing = [p for p in passages if p.footnotes]
+        for passage in citing:
             if any(f not in table for f in passage.footnotes):
                 raise Unpackable(f"passage {passage.id!r} cites a footnote outside its article's notes")
-            texts.append(passage.text)
-            paragraphs.append(passage.paragraph)
-            page_counts.append(len(passage.pages))
-            pages += passage.pages
-            note_counts.append(len(passage.footnotes))
-            notes += (table[f] for f in passage.footnotes)
+        texts += [p.text for p in passages]
+        paragraphs += [p.paragraph for p in passages]
+        page_counts += [len(p.pages) for p in passages]
+        pages += chain.from_iterable(p.pages for p in passages)
+        note_counts += [len(p.footnotes) for p in passages]
+        notes += (table[f] for p in citing for f in p.footnotes)
+        digests += b"".join(map(passage_key_digest, ids))
         articles.append({
             "id": article.id, **article_fields(article), "page_labels": list(article.page_labels),
-            "passages": [first_passage, first_passage + len(article.passages)],
+            "passages": [first_passage, first_passage + len(passages)],
             "footnotes": [first_note, len(note_has_ibid)], "version": article_version(article),
         })  # fmt: skip
-        first_passage += len(article.passages)
+        first_passage += len(passages)
     _write_strings(folder, "text_blob", "text_offsets", texts)
     _write_strings(folder, "note_blob", "note_string_offsets", note_strings)
     arrays = {
@@ -95,7 +103,7 @@ def save_corpus(folder: Path, corpus: Corpus) -> None:
         "notes": narrowest(notes),
         "note_has_ibid": np.array(note_has_ibid, np.uint8),
     }
-    arrays.update(_key_table(corpus))
+    arrays.update(_key_table(digests))
     for name, array in arrays.items():
         np.save(folder / f"{name}.npy", array)
     meta = {
@@ -106,28 +114,27 @@ def save_corpus(folder: Path, corpus: Corpus) -> None:
     (folder / ARTICLES).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
 
 
-def _key_table(corpus: Corpus) -> dict[str, np.ndarray]:
-    """Every passage's key (models.passage_key) as its first 8 bytes, sorted, and the passage each is."""
-    digests = b"".join(
-        passage_key_digest(f"{a.id}:{k}") for a in corpus.articles for k in range(1, len(a.passages) + 1)
-    )
-    heads = np.frombuffer(digests, np.uint8).reshape(-1, 9)[:, :8].copy().view(">u8").ravel().astype(np.uint64)
+def _key_table(digests: bytearray) -> dict[str, np.ndarray]:
+    """Every passage's key (models.passage_key, from its digest) as its first 8 bytes, sorted, and the
+    passage each is."""
+    heads = np.frombuffer(digests, np.uint8).reshape(-1, 9)[:, :8].copy().view(">u8").ravel()
+    heads = heads.astype(np.uint64)
     order = np.argsort(heads, kind="stable")
     return {"key_heads": heads[order], "key_passages": narrowest(order)}
 
 
 def _write_strings(folder: Path, blob_name: str, offsets_name: str, strings: list[str]) -> None:
-    """The strings' UTF-8 end to end in `<blob_name>.npy`, written in place (no second copy of the text
-    in memory), and where each starts in `<offsets_name>.npy`."""
-    offsets = _offsets(len(s.encode("utf-8")) for s in strings)
+    """The strings' UTF-8 end to end in `<blob_name>.npy`, written a slice at a time (no second copy
+    of the text in memory, and through the file, not a memory map: no page of it counts against this
+    process), and where each starts in `<offsets_name>.npy`."""
+    offsets = _offsets(len(s) if s.isascii() else len(s.encode("utf-8")) for s in strings)  # isascii: a flag
     np.save(folder / f"{offsets_name}.npy", offsets)
-    blob = np.lib.format.open_memmap(folder / f"{blob_name}.npy", mode="w+", dtype=np.uint8, shape=(int(offsets[-1]),))
-    for lo in range(0, len(strings), STRINGS_AT_A_TIME):
-        chunk = "".join(strings[lo : lo + STRINGS_AT_A_TIME]).encode("utf-8")
-        start = int(offsets[lo])
-        blob[start : start + len(chunk)] = np.frombuffer(chunk, np.uint8)
-    blob.flush()
-    del blob
+    with open(folder / f"{blob_name}.npy", "wb") as out:
+        header = {"descr": np.lib.format.dtype_to_descr(np.dtype(np.uint8)), "fortran_order": False,
+                  "shape": (int(offsets[-1]),)}  # fmt: skip
+        np.lib.format.write_array_header_1_0(out, header)  # np.save's header for this array
+        for lo in range(0, len(strings), STRINGS_AT_A_TIME):
+            out.write("".join(strings[lo : lo + STRINGS_AT_A_TIME]).encode("utf-8"))
 
 
 def _offsets(counts: Iterable[int]) -> np.ndarray:

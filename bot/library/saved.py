@@ -12,11 +12,14 @@ bytes are hashed again only when those changed, and always by `studybot index`.
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import logging
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +27,7 @@ from bot.core.analysis import ANALYZER_VERSION
 from bot.core.engine import Engine, EngineOptions, Progress
 from bot.core.index import FORMAT_VERSION, BM25Index
 from bot.core.indexing import IndexBuilder
+from bot.core.models import Corpus
 from bot.ingest.options import IngestOptions
 from bot.library import packed
 from bot.library.folder import MANIFEST, corpus_files, load_corpus
@@ -109,30 +113,53 @@ def open_library(options: LibraryOptions, *, save: bool = False, progress: Progr
         engine = _load_saved(folder, options)
         if engine is not None:
             return engine
+    with _collector_paused():
+        return _build_library(options, folder, progress)
+
+
+@contextlib.contextmanager
+def _collector_paused():
+    """Python's cyclic garbage collector paused while a library is built: a million passages arrive and
+    none is garbage, yet the collector would walk them all again and again (a quarter of the main
+    process's time at 200k passages). Whatever cycles the rest of the process makes meanwhile wait."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _build_library(options: LibraryOptions, folder: Path, progress: Progress | None) -> Engine:
+    """The corpus folder read and indexed afresh, and saved in `folder` (open_library)."""
+    engine_options = options.engine
     quick = stat_key(options)  # before reading: a file changed meanwhile shows as changed next time
-    key = fingerprint(options)
     builder = IndexBuilder() if engine_options.engine == "numpy" else None  # analysed where the files are read
-    corpus = load_corpus(
-        options.corpus_path,
-        max_file_bytes=options.max_file_bytes,
-        options=options.ingest,
-        max_passage_chars=options.max_passage_chars,
-        progress=progress,
-        index=builder,
-    )
-    index = builder.build(progress) if builder else None
-    engine = Engine(corpus, engine_options, index=index, progress=progress)
-    if engine_options.engine == "numpy" and engine.passages:
+    with ThreadPoolExecutor(1) as background:  # hashing and building the postings release the GIL
+        hashed = background.submit(fingerprint, options)  # the bytes hashed while they are read
+        corpus = load_corpus(
+            options.corpus_path,
+            max_file_bytes=options.max_file_bytes,
+            options=options.ingest,
+            max_passage_chars=options.max_passage_chars,
+            progress=progress,
+            index=builder,
+        )
+        key = hashed.result()
+        if builder is None or not corpus.passages:
+            return Engine(corpus, engine_options, index=builder.build(progress) if builder else None, progress=progress)
+        building = background.submit(builder.build, progress)  # in C, while the passages are written
         try:
-            _save(folder, engine, fingerprint=key, stat=quick)
+            _write_saved(folder, corpus, building.result, fingerprint=key, stat=quick)
         except (OSError, packed.Unpackable) as exc:  # a read-only data folder costs speed, never the answer
             log.warning("could not save the index in %s: %s", folder, exc)
-        else:  # serve the mapped copy, as a warm start would: shared pages, its key table; the built one is freed
-            try:
-                engine = _open_saved(folder, engine_options)
-            except (OSError, ValueError, KeyError, IndexError, TypeError) as exc:
-                log.warning("could not reopen the index just saved in %s (%s); serving it from memory", folder, exc)
-    return engine
+            return Engine(corpus, engine_options, index=building.result(), progress=progress)
+    try:  # serve the mapped copy, as a warm start would: shared pages, its key table; the built one is freed
+        return _open_saved(folder, engine_options)
+    except (OSError, ValueError, KeyError, IndexError, TypeError) as exc:
+        log.warning("could not reopen the index just saved in %s (%s); serving it from memory", folder, exc)
+        return Engine(corpus, engine_options, index=building.result(), progress=progress)
 
 
 def _load_saved(folder: Path, options: LibraryOptions) -> Engine | None:
@@ -233,12 +260,18 @@ def _write_key(path: Path, key: str) -> None:
 
 
 def _save(folder: Path, engine: Engine, **keys: str) -> None:
-    """Write beside, then swap in: a reader never sees half an index. Each key goes in a file of its name."""
+    """The engine's index and corpus saved in `folder` (_write_saved)."""
+    _write_saved(folder, engine.corpus, lambda: engine.index, **keys)
+
+
+def _write_saved(folder: Path, corpus: Corpus, index: Callable[[], BM25Index], **keys: str) -> None:
+    """Write beside, then swap in: a reader never sees half an index. Each key goes in a file of its name.
+    The passages are written first: `index` is asked for after them (it may be being built meanwhile)."""
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".index-", dir=folder.parent))
     try:
-        engine.index.save(staging)
-        packed.save_corpus(staging, engine.corpus)
+        packed.save_corpus(staging, corpus)
+        index().save(staging)
         for name, key in keys.items():
             (staging / name).write_text(key + "\n", encoding="ascii")
         old = folder.with_name(f".index-old-{os.getpid()}")

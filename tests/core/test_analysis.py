@@ -3,10 +3,12 @@ from __future__ import annotations
 import sys
 import unicodedata
 
+import numpy as np
+import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from bot.core.analysis import _TOKEN, Analyzer, analyzer_for
+from bot.core.analysis import _TOKEN, Analyzer, TermEncoder, _analysis, analyzer_for, by_first_occurrence
 
 
 def test_core_never_imports_discord():
@@ -83,6 +85,10 @@ SAMPLE_WORDS = [
 ]  # fmt: skip
 
 
+ENCODERS = [False, True]  # in_c: the dict look-ups, the C table (without the extension built, these fail)
+
+
+@pytest.mark.parametrize("in_c", ENCODERS)
 @settings(max_examples=200, deadline=None)
 @given(
     st.lists(st.lists(st.sampled_from(SAMPLE_WORDS), max_size=12).map(" ".join), max_size=30),
@@ -90,13 +96,13 @@ SAMPLE_WORDS = [
     st.integers(1, 40),
     st.integers(1, 8),
 )
-def test_encoded_batches_are_the_analyzers_tokens(texts, language, cap, batch):
+def test_encoded_batches_are_the_analyzers_tokens(in_c, texts, language, cap, batch):
     """TermEncoder (a batch at a time, its chunk table capped) gives each text exactly Analyzer.tokens'
     terms, numbered by first occurrence, whatever it has seen before."""
     from bot.core import analysis
 
     analyzer = analyzer_for(language)
-    encoder = analysis.TermEncoder()
+    encoder = analysis.TermEncoder(in_c=in_c)
     vocabulary: dict[str, int] = {}
     expected = [[vocabulary.setdefault(t, len(vocabulary)) for t in analyzer.tokens(text)] for text in texts]
     old = analysis.MAX_CACHED_CHUNKS, analysis.TEXTS_AT_A_TIME
@@ -144,3 +150,81 @@ def test_spelling_is_each_rule_in_turn(stem, prefix, ending):
         expected = pattern.sub(replacement, expected)
     analyzer = Analyzer()
     assert analyzer.tokens(word) == [analyzer._stemmer.stemWord(expected)]
+
+
+# Every kind of character the C split and look-up must treat as Python does: the whitespace str.split()
+# knows (Latin-1's \x85 and \xa0, the ideographic space, the line separator), 1-, 2- and 4-byte strings,
+# combining marks and joiners, both apostrophes and the hyphens, digits of other scripts, stopwords.
+VARIED_TEXTS = [
+    "The talks' end: U.S.-Russian START-IV (1991), Moscow's and Russia’s 2014 favour; the centre's.",
+    "a\x85b\xa0c\u2003d\u3000e\u2028f\u2029g\x1ch\x1fi\tj\x0bk\x0cl\rm\nn  o",
+    "Переговоры о разоружении, переговоров; Abrüstung, Straße und die Verträge — négociations, été, e\u0301te\u0301.",
+    "ΣΊΣΥΦΟΣ σίσυφος ＮＡＴＯ ﬁnal ﬂow Ⅻ ½ ¹²³ ٣٤ ४२ 日本語の文章 😀emoji😀 𝔘𝔫𝔦𝔠𝔬𝔡𝔢 \U0001f600x",
+    "नमस्ते दुनिया க்ஷ தமிழ் ינגלש ײִדיש װאָס \u200cجمله\u200d و این",
+    "mil-to-mil ‐dash‑ --- ... 'quoted' l'homme d’état o'neill it's isn't I'M can't",
+    "",
+    "   ",
+    "the of and a an is are was were be been",
+]
+LANGUAGES = ["en", "ru", "de", "fr", "el", "hi", "ta", "yi", "sr", "fa", "tr"]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_c_look_up_gives_the_python_terms(language):
+    """The C split and chunk table give the very ids the Python path gives, on every kind of text and
+    in several languages, cold and then warm, one text at a time or all together."""
+    analyzer = analyzer_for(language)
+    texts = VARIED_TEXTS + [" ".join(VARIED_TEXTS), "\n".join(reversed(VARIED_TEXTS))]
+    in_python, in_c = TermEncoder(in_c=False), TermEncoder(in_c=True)
+    for _ in range(2):
+        expected, got = in_python.encode_texts(analyzer, texts), in_c.encode_texts(analyzer, texts)
+        assert got[1].tolist() == expected[1].tolist()
+        assert got[0].tolist() == expected[0].tolist()
+        assert list(in_c.vocabulary) == list(in_python.vocabulary)
+    names = list(in_c.vocabulary)
+    for text in texts:
+        assert [names[i] for i in in_c.encode(analyzer, text)] == analyzer.tokens(text)
+    assert len(in_c.vocabulary) > 20  # the texts have terms in every language: the test compared something
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=60), st.sampled_from(["en", "ru", "hi"]))
+def test_c_look_up_of_any_text(text, language):
+    """Any text, whatever its characters: the C path's terms are Analyzer.tokens'."""
+    analyzer = analyzer_for(language)
+    encoder = TermEncoder(in_c=True)
+    names = lambda ids: [list(encoder.vocabulary)[i] for i in ids]  # noqa: E731
+    assert names(encoder.encode(analyzer, text)) == analyzer.tokens(text)
+
+
+def test_c_table_refuses_what_is_no_text():
+    assert _analysis is not None, "bot.core._analysis is not built: pip install -e . with a C compiler"
+    table = _analysis.ChunkTable()
+    with pytest.raises(TypeError, match=r"texts\[1\] is bytes"):
+        table.encode(["fine", b"bytes"], lambda chunk: [0], 10)
+    with pytest.raises(ValueError, match="int32"):
+        table.encode(["negative"], lambda chunk: [-1], 10)
+    with pytest.raises(ZeroDivisionError):  # the analyser's own error comes through
+        table.encode(["failing"], lambda chunk: [1 // 0], 10)
+    asked = []
+    ids, lengths = table.encode(["fine new", "new\u3000fine"], lambda chunk: asked.append(chunk) or [7, 8], 10)
+    assert asked == ["new"]  # "fine" was kept from the first call (as [0]); "new" is analysed once
+    assert np.frombuffer(ids, np.int32).tolist() == [0, 7, 8, 7, 8, 0]
+    assert np.frombuffer(lengths, np.int64).tolist() == [3, 3]
+    assert len(table) == 2
+
+
+@pytest.mark.parametrize("in_c", ENCODERS)
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 30), max_size=200))
+def test_renumbered_by_first_occurrence(in_c, ids):
+    """by_first_occurrence: ids in the order they first appear, and each id's place in that order."""
+    from bot.core import analysis
+
+    with pytest.MonkeyPatch.context() as patch:
+        if not in_c:
+            patch.setattr(analysis, "_analysis", None)
+        order, local = by_first_occurrence(np.array(ids, np.int32), 31)
+    assert order.dtype == local.dtype == np.int32
+    assert order.tolist() == list(dict.fromkeys(ids))
+    assert [order[i] for i in local.tolist()] == ids

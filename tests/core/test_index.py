@@ -273,3 +273,33 @@ def test_passages_far_apart_are_scored_by_both_paths_as_the_formula_says():
     assert index.top_k(["a", "a"], 2, candidates=np.arange(16_000_000, n)) == [
         (d, s + s) for d, s in expected if d >= 16_000_000
     ]
+
+
+def test_the_c_build_makes_the_numpy_builds_arrays(monkeypatch, scorer):
+    """build_postings (bot/core/_bm25.c) and the numpy build: the same arrays, types and bytes, with
+    empty passages, term frequencies past one byte and gaps of every width (a passage past 2^24)."""
+    from bot.core import _bm25
+
+    rng = random.Random(23)
+    docs, _ = random_corpus(rng, 700, 60)
+    docs[5] = ["w1"] * 300 + ["w2"] * 255 + ["w3"] * 254  # stored apart from 255 up
+    docs[9] = docs[10] = []
+    vocabulary = {w: i for i, w in enumerate(dict.fromkeys(t for d in docs for t in d))}
+    lengths = np.zeros(2**24 + 800, np.int64)  # passages 700 on are empty but for rare terms
+    lengths[: len(docs)] = [len(d) for d in docs]
+    ids = [vocabulary[t] for d in docs for t in d]
+    far = {700: [0, 1, 2], 1000: [0], 70_700: [1], 2**24 + 790: [2, 2]}  # "far<i>": gaps of 2, 3 and 4 bytes
+    for i in range(3):
+        vocabulary[f"far{i}"] = len(vocabulary)
+    for d, terms in far.items():
+        lengths[d] = len(terms)
+        ids += [vocabulary[f"far{i}"] for i in terms]
+    ids = np.array(ids, np.int32)
+    monkeypatch.setattr(index_module, "_bm25", _bm25)
+    in_c = BM25Index.from_flat(ids, lengths, vocabulary)
+    monkeypatch.setattr(index_module, "_bm25", None)
+    in_numpy = BM25Index.from_flat(ids, lengths, vocabulary)
+    assert sorted(in_c.big_tf.tolist()) == [255, 300] and {1, 2, 3, 4} <= set((in_c.block_kinds & 7).tolist())
+    for name in (*index_module.ARRAYS, "n_documents", "total_length", "avgdl"):
+        a, b = getattr(in_c, name), getattr(in_numpy, name)
+        assert np.asarray(a).dtype == np.asarray(b).dtype and np.array_equal(a, b), name

@@ -251,3 +251,14 @@ def test_spaced_marker_after_full_stop_ends_a_sentence() -> None:
         "Alpha beta gamma delta epsilon.[ iv ]",
         "Kappa lambda mu nu xi omicron pi rho sigma tau.",
     ]
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(alphabet="aZbY. -é\n", max_size=40))
+def test_glued_word_search_finds_what_the_plain_pattern_finds(text):
+    """The glued-word search starts at a capital (faster) and finds exactly [a-z][A-Z][a-z]*[A-Z]."""
+    import re
+
+    from bot.ingest.cleaning import _ANY_GLUED_WORD
+
+    assert bool(_ANY_GLUED_WORD.search(text)) == bool(re.search(r"[a-z][A-Z][a-z]*[A-Z]", text))

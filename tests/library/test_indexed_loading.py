@@ -4,6 +4,7 @@ index the engine builds from the loaded corpus: same vocabulary in the same orde
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +15,7 @@ from bot.core.analysis import analyzer_for
 from bot.core.engine import Engine
 from bot.core.index import ARRAYS
 from bot.core.indexing import IndexBuilder
+from bot.core.versions import article_version
 from bot.library import load_corpus
 
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -51,6 +53,9 @@ def test_the_index_built_while_reading_equals_the_engines_own(mixed, workers):
     assert any("blank.txt" in str(w) for w in corpus.warnings)
     assert corpus == load_corpus(mixed, workers=workers)  # analysing changes nothing loaded
     assert corpus == load_corpus(mixed, workers=2 - workers)  # nor reading in a pool (passages pickled)
+    for article in corpus.articles:  # each one's version worked out where its file was read, as saving would
+        assert article.version is not None
+        assert article.version == article_version(replace(article, version=None))
 
     expected = Engine(corpus).index  # analysed after loading, in this one process
     assert built.n_documents == expected.n_documents == len(corpus.passages)

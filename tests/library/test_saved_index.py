@@ -178,3 +178,23 @@ def test_buttons_of_the_saved_library_find_their_passages_from_the_saved_key_tab
         key = passage_key(passage.id)
         assert from_saved.passage_id(key) == from_built.passage_id(key) == passage.id
     assert from_saved.passage_id(passage_key("no-such-article:1")) is None
+
+
+def test_the_garbage_collector_is_paused_for_a_build_and_back_after_it_even_when_it_fails(settings, monkeypatch):
+    import gc
+
+    seen = []
+    real = library.load_corpus
+
+    def watched(*args, **kwargs):
+        seen.append(gc.isenabled())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(library, "load_corpus", watched)
+    assert gc.isenabled()
+    library.open_library(settings, save=True)
+    assert seen == [False] and gc.isenabled()
+    monkeypatch.setattr(library, "load_corpus", _no_parsing)
+    with pytest.raises(AssertionError, match="parsed again"):
+        library.open_library(settings, save=True)
+    assert gc.isenabled()
