@@ -121,7 +121,7 @@ def rerank(
     terms: QuestionTerms,
     index,
     options: RerankOptions,
-    question: str = "",
+    question: str,
 ) -> list[Scored]:
     """The first stage's (doc, score) list, best first, re-ordered over its first `options.depth`.
     `question`: its text, which the semantic similarity embeds (only with options.semantic_weight)."""
