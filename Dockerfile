@@ -1,9 +1,11 @@
 # syntax=docker/dockerfile:1
 # Build stage: install Studybot and its dependencies into a virtual environment.
 FROM python:3.11-slim AS build
+# A C compiler, so that the scoring and indexing extensions (setup.py) are built, not skipped.
+RUN apt-get update && apt-get install -y --no-install-recommends gcc libc6-dev && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 RUN python -m venv /opt/studybot
-COPY pyproject.toml README.md ./
+COPY pyproject.toml setup.py README.md ./
 COPY bot ./bot
 RUN /opt/studybot/bin/pip install --no-cache-dir .
 

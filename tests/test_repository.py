@@ -60,3 +60,11 @@ def test_readme_documents_every_cli_command():
     commands = build_parser()._subparsers._group_actions[0].choices  # noqa: SLF001
     for name in commands:
         assert f"studybot {name}" in readme, name
+
+
+def test_the_image_is_built_from_every_file_the_package_build_reads():
+    """The Dockerfile's build stage copies pyproject.toml and setup.py (without setup.py the C
+    extensions are silently skipped and the image scores with numpy) and has a compiler for them."""
+    build_stage = (ROOT / "Dockerfile").read_text(encoding="utf-8").split("\nFROM ")[1]
+    copied = {name for line in build_stage.splitlines() if line.startswith("COPY ") for name in line.split()[1:-1]}
+    assert {"pyproject.toml", "setup.py"} <= copied and "gcc" in build_stage
