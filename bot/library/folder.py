@@ -3,7 +3,8 @@
 An article's id is its path in the folder without the suffix ("week1/reading"); manifest keys are
 paths in the folder ("week1/reading.md"). A file that cannot be read is skipped with a warning
 naming it and the reason; the rest loads. When an index is to be built (load_corpus's `index`), each
-article's passages are analysed in the process that read its file, and only their term ids come back.
+article's passages are analysed in the process that read its file, and only their term ids come back;
+the passages themselves come back as columns (bot.library.packed.PassageColumns).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from bot.ingest import SkipFile
 from bot.ingest.formats import reader_for, unreadable_format
 from bot.ingest.metadata import METADATA_KEYS
 from bot.ingest.options import IngestOptions
+from bot.library.packed import PassageColumns
 
 MANIFEST = "manifest.yaml"
 
@@ -184,10 +186,18 @@ def _load_file(job: Job, encoder: TermEncoder | None = None) -> Loaded:
         warnings.append(LoadWarning(file.relative, "skipped: no article text left after removing boilerplate"))
         return None, warnings, None
     article = with_version(parsed.article)  # here, on every core: saving needs it
-    if not analyse:
-        return article, warnings, None
-    run = article_documents(article)
-    return article, warnings, analyse_run(run, encoder) if encoder else analyse_in_worker(run)
+    run = None
+    if analyse:
+        documents = article_documents(article)
+        run = analyse_run(documents, encoder) if encoder else analyse_in_worker(documents)
+    return _as_columns(article), warnings, run
+
+
+def _as_columns(article: Article) -> Article:
+    """The article with its passages as columns (packed.PassageColumns), as they cross from a pool
+    process and are saved: no Passage object made for them in the process that gathers them all."""
+    columns = PassageColumns.of(article.id, article.passages)
+    return article if columns is None else replace(article, passages=columns.sequence())
 
 
 def _cores() -> int:

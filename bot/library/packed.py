@@ -18,12 +18,18 @@ holds them, so that next to the text itself the rest takes a few bytes a passage
   key_heads, key_passages            every passage's key (models.passage_key, what buttons carry) as its
                                      first 8 bytes, sorted, and the passage each is: found by bisection
 Passage ids and ordinals are not stored: an article's k-th passage is `<article id>:<k>`.
+
+Before it is saved, an article read by a file worker holds its passages as columns too
+(`PassageColumns`): they cross from the worker pickled as a few lists, and `save_corpus` writes
+them from those lists, so the process that builds a million-passage index never makes the
+million `Passage` objects.
 """
 
 from __future__ import annotations
 
 import bisect
 import json
+from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import chain
 from pathlib import Path
@@ -70,29 +76,30 @@ def save_corpus(folder: Path, corpus: Corpus) -> None:
             table.setdefault(footnote, first_note + position)
             note_strings += (footnote.marker, footnote.source, footnote.ibid_of or "")
             note_has_ibid.append(footnote.ibid_of is not None)
-        passages = article.passages  # each field a list at a time: a million passages go through here
-        ids = [f"{article.id}:{ordinal}" for ordinal in range(1, len(passages) + 1)]
-        if [(p.article_id, p.ordinal, p.id) for p in passages] != [(article.id, k, i) for k, i in enumerate(ids, 1)]:
-            ordinal, passage = next((k, p) for k, p in enumerate(passages, 1) if p.id != ids[k - 1] or
-                                    (p.article_id, p.ordinal) != (article.id, k))  # fmt: skip
+        columns = PassageColumns.of(article.id, article.passages)  # each field a list: a million go through here
+        if columns is None:
+            ordinal, passage = _off_layout(article.id, article.passages)
             raise Unpackable(f"passage {passage.id!r} is not passage {ordinal} of article {article.id!r}")
-        citing = [p for p in passages if p.footnotes]
-        for passage in citing:
-            if any(f not in table for f in passage.footnotes):
-                raise Unpackable(f"passage {passage.id!r} cites a footnote outside its article's notes")
-        texts += [p.text for p in passages]
-        paragraphs += [p.paragraph for p in passages]
-        page_counts += [len(p.pages) for p in passages]
-        pages += chain.from_iterable(p.pages for p in passages)
-        note_counts += [len(p.footnotes) for p in passages]
-        notes += (table[f] for p in citing for f in p.footnotes)
-        digests += b"".join(map(passage_key_digest, ids))
+        for i, cited in columns.footnotes.items():
+            if any(f not in table for f in cited):
+                raise Unpackable(f"passage {columns.passage_id(i)!r} cites a footnote outside its article's notes")
+        n = len(columns.texts)
+        texts += columns.texts
+        paragraphs += columns.paragraphs
+        if columns.pages is None:
+            page_counts += bytes(n)
+        else:
+            page_counts += map(len, columns.pages)
+            pages += chain.from_iterable(columns.pages)
+        note_counts += (len(columns.footnotes.get(i, ())) for i in range(n)) if columns.footnotes else bytes(n)
+        notes += (table[f] for cited in columns.footnotes.values() for f in cited)
+        digests += b"".join(map(passage_key_digest, map(columns.passage_id, range(n))))
         articles.append({
             "id": article.id, **article_fields(article), "page_labels": list(article.page_labels),
-            "passages": [first_passage, first_passage + len(passages)],
+            "passages": [first_passage, first_passage + n],
             "footnotes": [first_note, len(note_has_ibid)], "version": article_version(article),
         })  # fmt: skip
-        first_passage += len(passages)
+        first_passage += n
     _write_strings(folder, "text_blob", "text_offsets", texts)
     _write_strings(folder, "note_blob", "note_string_offsets", note_strings)
     arrays = {
@@ -104,8 +111,8 @@ def save_corpus(folder: Path, corpus: Corpus) -> None:
         "note_has_ibid": np.array(note_has_ibid, np.uint8),
     }
     arrays.update(_key_table(digests))
-    for name, array in arrays.items():
-        np.save(folder / f"{name}.npy", array)
+    for name, values in arrays.items():
+        np.save(folder / f"{name}.npy", values)
     meta = {
         "layout": LAYOUT_VERSION,
         "articles": articles,
@@ -256,6 +263,54 @@ class LazySequence(Sequence):
 
     def __repr__(self) -> str:
         return f"<{len(self)} items made on demand>"
+
+
+class PassageColumns:
+    """One article's passages as columns, every passage `<article id>:<k>` (k its 1-based ordinal):
+    pickled as these few lists, made into `Passage` objects only when read (`sequence()`)."""
+
+    __slots__ = ("article_id", "texts", "paragraphs", "pages", "footnotes")
+
+    def __init__(self, article_id: str, texts: list[str], paragraphs: Sequence[int],
+                 pages: list[tuple[int, ...]] | None, footnotes: dict[int, tuple[Footnote, ...]]):  # fmt: skip
+        self.article_id, self.texts, self.paragraphs = article_id, texts, paragraphs
+        self.pages = pages  # each passage's pages; None when none has any (unpaged formats)
+        self.footnotes = footnotes  # position → the footnotes it cites, for the passages citing any
+
+    @classmethod
+    def of(cls, article_id: str, passages: Sequence[Passage]) -> PassageColumns | None:
+        """The columns of `passages` (their own when they are a `sequence()`); None when some passage is
+        not `<article id>:<k>`."""
+        if isinstance(passages, LazySequence):
+            columns = getattr(passages._make, "__self__", None)
+            whole = isinstance(columns, PassageColumns) and (passages._start, passages._stop) == (0, len(columns.texts))
+            if whole and columns.article_id == article_id:
+                return columns
+        if _off_layout(article_id, passages):
+            return None
+        pages = [p.pages for p in passages]
+        paragraphs = array("q", [p.paragraph for p in passages])
+        cited = {i: p.footnotes for i, p in enumerate(passages) if p.footnotes}
+        return cls(article_id, [p.text for p in passages], paragraphs, pages if any(pages) else None, cited)
+
+    def __reduce__(self):
+        return PassageColumns, (self.article_id, self.texts, self.paragraphs, self.pages, self.footnotes)
+
+    def sequence(self) -> LazySequence:
+        return LazySequence(self.passage, 0, len(self.texts))
+
+    def passage_id(self, i: int) -> str:
+        return f"{self.article_id}:{i + 1}"
+
+    def passage(self, i: int) -> Passage:
+        return Passage(self.passage_id(i), self.article_id, i + 1, self.paragraphs[i], self.texts[i],
+                       self.footnotes.get(i, ()), () if self.pages is None else self.pages[i])  # fmt: skip
+
+
+def _off_layout(article_id: str, passages: Sequence[Passage]) -> tuple[int, Passage] | None:
+    """The first passage (and the ordinal it should have) that is not `<article id>:<ordinal>`, if any."""
+    return next(((k, p) for k, p in enumerate(passages, 1)
+                 if (p.id, p.article_id, p.ordinal) != (f"{article_id}:{k}", article_id, k)), None)  # fmt: skip
 
 
 class Concatenated(Sequence):

@@ -147,7 +147,7 @@ def _build_library(options: LibraryOptions, folder: Path, progress: Progress | N
             index=builder,
         )
         key = hashed.result()
-        if builder is None or not corpus.passages:
+        if builder is None or not any(a.passages for a in corpus.articles):  # (no tuple of every passage)
             return Engine(corpus, engine_options, index=builder.build(progress) if builder else None, progress=progress)
         building = background.submit(builder.build, progress)  # in C, while the passages are written
         try:
