@@ -197,7 +197,7 @@ def _as_columns(article: Article) -> Article:
     """The article with its passages as columns (packed.PassageColumns), as they cross from a pool
     process and are saved: no Passage object made for them in the process that gathers them all."""
     columns = PassageColumns.of(article.id, article.passages)
-    return article if columns is None else replace(article, passages=columns.sequence())
+    return article if columns is None else replace(article, passages=columns)
 
 
 def _cores() -> int:

@@ -265,27 +265,25 @@ class LazySequence(Sequence):
         return f"<{len(self)} items made on demand>"
 
 
-class PassageColumns:
-    """One article's passages as columns, every passage `<article id>:<k>` (k its 1-based ordinal):
-    pickled as these few lists, made into `Passage` objects only when read (`sequence()`)."""
+class PassageColumns(LazySequence):
+    """One article's passages as columns, every passage `<article id>:<k>` (k its 1-based ordinal): a
+    sequence of its passages like any LazySequence (each made when read), pickled as these few lists."""
 
     __slots__ = ("article_id", "texts", "paragraphs", "pages", "footnotes")
 
     def __init__(self, article_id: str, texts: list[str], paragraphs: Sequence[int],
                  pages: list[tuple[int, ...]] | None, footnotes: dict[int, tuple[Footnote, ...]]):  # fmt: skip
+        super().__init__(self.passage, 0, len(texts))
         self.article_id, self.texts, self.paragraphs = article_id, texts, paragraphs
         self.pages = pages  # each passage's pages; None when none has any (unpaged formats)
         self.footnotes = footnotes  # position → the footnotes it cites, for the passages citing any
 
     @classmethod
     def of(cls, article_id: str, passages: Sequence[Passage]) -> PassageColumns | None:
-        """The columns of `passages` (their own when they are a `sequence()`); None when some passage is
-        not `<article id>:<k>`."""
-        if isinstance(passages, LazySequence):
-            columns = getattr(passages._make, "__self__", None)
-            whole = isinstance(columns, PassageColumns) and (passages._start, passages._stop) == (0, len(columns.texts))
-            if whole and columns.article_id == article_id:
-                return columns
+        """The columns of `passages` (themselves when they are columns already); None when some passage
+        is not `<article id>:<k>`."""
+        if isinstance(passages, PassageColumns) and passages.article_id == article_id:
+            return passages
         if _off_layout(article_id, passages):
             return None
         pages = [p.pages for p in passages]
@@ -295,9 +293,6 @@ class PassageColumns:
 
     def __reduce__(self):
         return PassageColumns, (self.article_id, self.texts, self.paragraphs, self.pages, self.footnotes)
-
-    def sequence(self) -> LazySequence:
-        return LazySequence(self.passage, 0, len(self.texts))
 
     def passage_id(self, i: int) -> str:
         return f"{self.article_id}:{i + 1}"
