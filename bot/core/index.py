@@ -164,6 +164,9 @@ class BM25Index:
         t = self.vocabulary.get(term)
         if t is None or not 0 <= doc < self.n_documents:
             return 0.0
+        if _bm25 is not None:  # the C top-k over the one document: a block seek, not a block decoded
+            found = self._top_k_c(np.array([t], np.int64), 1, (doc, doc + 1))
+            return found[0][1] if found else 0.0
         docs, weights = self._weighted(t, doc, doc + 1)
         return float(weights[0]) if docs.size else 0.0
 
@@ -182,11 +185,14 @@ class BM25Index:
             return self._top_k_numpy(terms, k, candidates, (0, self.n_documents))
         if _bm25 is None:
             return self._top_k_numpy(terms, k, None, span)
-        ratios, ratio_lengths = self._ratios
+        return self._top_k_c(np.array(terms, np.int64), k, span)
+
+    def _top_k_c(self, terms: np.ndarray, k: int, span: tuple[int, int]) -> list[tuple[int, float]]:
+        ratios, _ = self._ratios
         return _bm25.top_k(
             self.offsets, self.term_blocks, self.block_docs, self.block_starts, self.block_kinds, self.postings,
             self.big_tf_at, self.big_tf, self.doc_lengths, self.idf_values, ratios,
-            np.array(terms, np.int64), K1, B, self.avgdl, BLOCK, RATIO_TFS, k, *span,
+            terms, K1, B, self.avgdl, BLOCK, RATIO_TFS, k, *span,
         )  # fmt: skip
 
     def _top_k_numpy(

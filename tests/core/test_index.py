@@ -233,6 +233,9 @@ def test_scores_are_rank_bm25s_bit_for_bit_past_every_shortcut_of_the_layout():
         top = index.top_k(query, 1500)
         assert [s for _, s in top] == [expected[d] for d, _ in top]
         assert [d for d, _ in top] == ranking_by_score_then_passage(expected, 1500)
+    for term in ("w1", "w2", "w3", "rare", "unknown"):  # one term in one passage (the second stage's look-up)
+        expected = reference.get_scores([term])
+        assert [index.posting_weight(term, d) for d in range(1500)] == list(expected)
 
 
 def test_postings_decode_to_what_was_encoded_at_every_gap_width():
