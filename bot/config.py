@@ -75,6 +75,7 @@ class SearchSettings:
     rerank_whole_paragraphs: bool = RerankOptions.whole_paragraphs
     rerank_sentence_weight: float = RerankOptions.sentence_weight  # the best sentence's BM25 in the second stage
     semantic_weight: float = RerankOptions.semantic_weight  # question-passage similarity (the semantic extra); 0: off
+    synonym_weight: float = RerankOptions.synonym_weight  # a question word's synonym in a passage; 0: off
     passage_gate: bool = EngineOptions.passage_gate  # weak unless a shown passage itself carries the question
     passage_floor: float = EngineOptions.passage_floor  # the share of the question's weight it must hold
     name_phrase_gate: bool = EngineOptions.name_phrase_gate  # weak unless a name's words stand together
@@ -344,6 +345,7 @@ def _check_values(settings: Settings, reader: _Reader, top: dict[str, tuple[yaml
     require(0 <= s.search.rerank_sentence_weight <= 5, "search", "rerank_sentence_weight", "must be between 0 and 5")
     require(0 <= s.search.semantic_weight <= 5, "search", "semantic_weight", "must be between 0 and 5")
     require(not s.search.semantic_weight or semantic.available(), "search", "semantic_weight", semantic.NEEDS)
+    require(0 <= s.search.synonym_weight <= 1, "search", "synonym_weight", "must be between 0 and 1")
     require(0 <= s.search.passage_floor <= 1, "search", "passage_floor", "must be between 0 and 1")
     require(0 <= s.search.quote_answer_kind <= 1, "search", "quote_answer_kind", "must be between 0 and 1")
     require(s.corpus.max_file_bytes is None or s.corpus.max_file_bytes > 0, "corpus", "max_file_bytes",

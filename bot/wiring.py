@@ -30,6 +30,7 @@ def engine_options(settings: Settings) -> EngineOptions:
         whole_paragraphs=s.rerank_whole_paragraphs,
         sentence_weight=s.rerank_sentence_weight,
         semantic_weight=s.semantic_weight,
+        synonym_weight=s.synonym_weight,
     )
     return EngineOptions(
         top_k=s.top_k,

@@ -25,7 +25,8 @@ from bot.core.answer import (
 from bot.core.index import BM25Index, ReferenceIndex
 from bot.core.indexing import build_index, cited_sources, with_sources
 from bot.core.models import Answer, Article, Corpus, Excerpt, FootnoteLookup, Passage, PassageLookup
-from bot.core.ranking import RerankOptions, rerank
+from bot.core.ranking import RerankOptions, rerank, with_synonyms
+from bot.core.synonyms import LANGUAGE as SYNONYMS_LANGUAGE
 
 ENGINES = {"numpy": BM25Index, "rank-bm25": ReferenceIndex}
 ENGINE_NAMES = tuple(ENGINES)
@@ -102,6 +103,8 @@ class Engine:
             _load_semantic_model()
         languages = list(dict.fromkeys(a.language for a in corpus.articles)) or ["en"]
         self.analyzers: list[Analyzer] = [analyzer_for(lang) for lang in languages]
+        # The synonym table is English: a corpus without English articles leaves it unread.
+        self._synonym_weight = self.options.rerank.synonym_weight if SYNONYMS_LANGUAGE in languages else 0.0
         self.index = index if index is not None else self._build_index(progress)
 
     def _build_index(self, progress: Progress | None):
@@ -137,6 +140,8 @@ class Engine:
         if not ranked:
             return self.unanswered(question, terms)
         if depth:
+            if self._synonym_weight:
+                ranked = with_synonyms(ranked, terms, self.index, self._synonym_weight, depth, candidates)
             scored = rerank(ranked, self.passages, self._analyzer_of, terms, self.index, self.options.rerank, question)
             ranked = [(s.doc, s.score) for s in scored]
         names_together = not phrases or self._names_together(ranked[:PHRASE_DEPTH], terms)
