@@ -6,7 +6,8 @@ after a cold boot) and its resident size creeps up question after question until
 the whole index. `make_resident` maps the pages of this process's mappings of a saved index folder
 up front with madvise(MADV_POPULATE_READ): pages of the page cache, shared with every process that
 maps the same files (no private copy), smallest files first (term tables, postings, offsets), the
-passage texts last, and only as much as fits in half the memory available. It is meant for a
+passage texts last, and only as much as fits in half the memory available (MemAvailable, or less
+when the process's cgroup, a container's, leaves less below its memory.max). It is meant for a
 thread beside the event loop: it works in slices of a few MB, so a concurrent mmap or munmap in
 the process never waits long on the kernel's lock, and a stop asked for is heard within a slice. The
 mappings are read once at the start: a range unmapped meanwhile is skipped, and one mapped anew
@@ -29,8 +30,9 @@ log = logging.getLogger("studybot.library")
 MADV_WILLNEED = 3
 MADV_POPULATE_READ = 22  # Linux 5.14+: fault the pages in as reads would, without reading them here
 SLICE_BYTES = 8 << 20
-SHARE_OF_AVAILABLE = 0.5  # at most this share of MemAvailable is made resident
+SHARE_OF_AVAILABLE = 0.5  # at most this share of the memory available is made resident
 MAPS, MEMINFO = "/proc/self/maps", "/proc/meminfo"
+CGROUP, CGROUP_ROOT = "/proc/self/cgroup", "/sys/fs/cgroup"  # cgroup v2: "0::/its/path"
 
 
 @dataclass(frozen=True)
@@ -60,16 +62,36 @@ def mappings_of(folder: Path, maps: str | None = None) -> list[tuple[int, int, s
 
 
 def available_bytes() -> int | None:
-    """MemAvailable in bytes; None when /proc/meminfo is missing or does not say (then nothing is
-    made resident)."""
+    """MemAvailable in bytes, or the room left below the cgroup's memory.max when that is less; None
+    when /proc/meminfo is missing or does not say (then nothing is made resident)."""
+    available = None
     try:
         with open(MEMINFO, encoding="ascii") as fh:
             for line in fh:
                 if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
+                    available = int(line.split()[1]) * 1024
+                    break
     except (OSError, ValueError, IndexError):  # ValueError: not a number, or not ASCII
-        pass
-    return None
+        return None
+    room = cgroup_room()
+    return available if available is None or room is None else min(available, room)
+
+
+def cgroup_room() -> int | None:
+    """memory.max less memory.current of this process's cgroup (v2); None without a limit, or where
+    there is no cgroup v2 to read."""
+    try:
+        with open(CGROUP, encoding="utf-8") as fh:
+            path = next((line[3:].strip() for line in fh if line.startswith("0::")), None)
+        if path is None:
+            return None
+        folder = Path(CGROUP_ROOT + path)
+        limit = (folder / "memory.max").read_text(encoding="ascii").strip()
+        if limit == "max":
+            return None
+        return max(0, int(limit) - int((folder / "memory.current").read_text(encoding="ascii")))
+    except (OSError, ValueError):
+        return None
 
 
 def make_resident(folder: Path, budget: int | None = None, stop: threading.Event | None = None) -> Resident:

@@ -129,3 +129,22 @@ def test_a_meminfo_that_does_not_say_leaves_everything_to_be_mapped_on_use(tmp_p
         assert done.mapped_bytes == 0 and done.skipped_bytes >= texts.nbytes
     meminfo.write_bytes(b"MemTotal: 9 kB\nMemAvailable:    2048 kB\n")
     assert resident.available_bytes() == 2048 * 1024
+
+
+def test_a_containers_memory_limit_bounds_what_is_made_resident(tmp_path, monkeypatch):
+    """A cgroup (v2) with less room below its memory.max than the host's MemAvailable: the room counts."""
+    texts = _mapped(tmp_path / "text_blob.npy", 4 << 20)
+    meminfo, cgroup, group = tmp_path / "meminfo", tmp_path / "cgroup", tmp_path / "fs" / "bot.slice"
+    meminfo.write_bytes(b"MemAvailable: 16777216 kB\n")  # 16 GB on the host
+    group.mkdir(parents=True)
+    cgroup.write_text("0::/bot.slice\n")
+    (group / "memory.max").write_text(f"{(6 << 20) + 1000}\n")
+    (group / "memory.current").write_text("1000\n")  # 6 MB of room: half of it, 3 MB, may be made resident
+    for name, value in (("MEMINFO", meminfo), ("CGROUP", cgroup), ("CGROUP_ROOT", tmp_path / "fs")):
+        monkeypatch.setattr(resident, name, str(value))
+    assert resident.available_bytes() == 6 << 20
+    done = make_resident(tmp_path)
+    assert done.mapped_bytes == 0 and done.skipped_bytes >= texts.nbytes  # 4 MB do not fit in 3
+    (group / "memory.max").write_text("max\n")  # no limit: the host's memory counts again
+    assert resident.available_bytes() == 16777216 * 1024
+    assert make_resident(tmp_path).mapped_bytes >= texts.nbytes
