@@ -99,7 +99,7 @@ class Engine:
         for article in corpus.articles:
             self._span[article.id] = (start, start + len(article.passages))
             start += len(article.passages)
-        if self.options.rerank.semantic_weight:
+        if self.options.rerank.semantic_weight and self.options.rerank.depth:  # depth 0: no second stage
             _load_semantic_model()
         languages = list(dict.fromkeys(a.language for a in corpus.articles)) or ["en"]
         self.analyzers: list[Analyzer] = [analyzer_for(lang) for lang in languages]

@@ -156,6 +156,16 @@ def test_the_default_engine_never_loads_the_model(monkeypatch, season):
     assert answer.answered and answer.excerpts
 
 
+def test_a_semantic_weight_without_a_second_stage_never_loads_the_model(monkeypatch, season):
+    def refuse():
+        raise AssertionError("the model was loaded with search.rerank_depth 0")
+
+    monkeypatch.setattr(semantic, "model", refuse)
+    options = EngineOptions(rerank=RerankOptions(depth=0, semantic_weight=0.5))
+    answer = Engine(load_corpus(season), options).ask(PARAPHRASE)
+    assert answer.answered and answer.excerpts
+
+
 def test_semantic_answers_are_the_same_under_every_string_hash_seed(season, tmp_path):
     config = tmp_path / "bot.yaml"
     config.write_text("search:\n  semantic_weight: 0.5\n", encoding="utf-8")
