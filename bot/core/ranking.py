@@ -63,8 +63,8 @@ class RerankOptions:
     semantic_weight: float = 0.0
     # A question word's synonym in a passage that lacks the word counts this share of the synonym's BM25
     # weight (with_synonyms); 0: off. Measured on the SQuAD set, odd half (tuning) / even half (check):
-    # 0.3: hit@3 .918/.889 -> .933/.918, MRR .872/.838 -> .874/.847, hit@1 .821/.770 -> .813/.770; 0.2
-    # gained half as much; 0.5 cost a seeds dev question its first place.
+    # 0.3: hit@3 .918/.889 -> .933/.926, MRR .872/.838 -> .874/.852, hit@1 .821/.770 -> .813/.778 (derived
+    # words included, synonyms.py); 0.2 gained half as much; 0.5 cost a seeds dev question its first place.
     synonym_weight: float = 0.3
 
 

