@@ -60,9 +60,10 @@ QUESTION_FRAME = re.compile(
 # What kind of words the answer is made of, from the question's frame: a number (dates included) or a name.
 _EXPECTS = (
     ("number", re.compile(
-        r"\b(?:when|what\s+(?:year|date|percentage|number)|which\s+year|how\s+(?:many|much|long|old|often|far|large|big))\b",
+        r"\b(?:when|(?:what|which)\s+(?:years?|dates?|decades?|century|centuries|percentage|number|age|time)"
+        r"|how\s+(?:many|much|long|old|often|far|large|big))\b",
         re.IGNORECASE)),
-    ("name", re.compile(r"\b(?:who|whom|whose)\b", re.IGNORECASE)),
+    ("name", re.compile(r"\b(?:who|whom|whose|(?:what|which)\s+(?:person|individual|people))\b", re.IGNORECASE)),
 )
 _NUMBER = re.compile(
     r"\b(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty"

@@ -289,3 +289,21 @@ def test_a_number_the_readings_never_use_makes_the_answer_weak(tmp_path):
     assert not engine.ask("Who won the river cup in 1921?").weak
     answer = engine.ask("Who won the river cup in 2019?")
     assert answer.answered and answer.weak and answer.unknown_terms == ("2019",)
+
+
+@pytest.mark.parametrize(("question", "kind"), [
+    ("During what years was Hesburgh president?", "number"),
+    ("In which decade did the library open?", "number"),
+    ("At what age did he retire?", "number"),
+    ("How many halls are there?", "number"),
+    ("When was the college founded?", "number"),
+    ("Which individual began the library?", "name"),
+    ("Who founded the college?", "name"),
+    ("What does the institute study?", None),
+])
+def test_the_question_frame_says_what_kind_of_word_answers_it(question, kind):
+    """The second stage favours a window holding the kind asked for (a number, a name) that the question
+    does not say itself."""
+    from bot.core.answer import expected_answer
+
+    assert expected_answer(question) == kind
