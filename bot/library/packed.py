@@ -31,7 +31,7 @@ import bisect
 import json
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from itertools import chain
+from itertools import chain, pairwise
 from pathlib import Path
 
 import numpy as np
@@ -218,7 +218,8 @@ class PackedStore:
 
     def footnote(self, j: int) -> Footnote:
         bounds = self._note_string_offsets[3 * j : 3 * j + 4].tolist()
-        marker, source, ibid_of = (self._note_blob[a:b].tobytes().decode("utf-8") for a, b in zip(bounds, bounds[1:]))
+        blob = self._note_blob
+        marker, source, ibid_of = (blob[a:b].tobytes().decode("utf-8") for a, b in pairwise(bounds))
         return Footnote(marker, source, ibid_of if self._note_has_ibid[j] else None)
 
 

@@ -78,7 +78,8 @@ def test_synonyms_put_more_right_paragraphs_in_the_top_three_of_real_questions()
     questions = load_questions(DATA / "squad-notre-dame" / "questions.yaml")
     before = evaluate(Engine(corpus, NO_SYNONYMS), questions).to_dict()
     after = evaluate(Engine(corpus), questions).to_dict()
-    print(f"\nSQuAD hit@3 {before['hit_at_3_rate']} -> {after['hit_at_3_rate']}, MRR {before['mrr']:.3f} -> {after['mrr']:.3f}")
+    print(f"\nSQuAD hit@3 {before['hit_at_3_rate']} -> {after['hit_at_3_rate']}, "
+          f"MRR {before['mrr']:.3f} -> {after['mrr']:.3f}")
     assert after["hit_at_3"] >= before["hit_at_3"] + 4 and after["mrr"] > before["mrr"]
     assert after["weak"] <= before["weak"] + 1 and after["refused"] == before["refused"]
     seeds = load_corpus(bundled_corpus_dir())
@@ -95,7 +96,9 @@ def test_the_shipped_table_links_synonyms_in_the_analyzers_terms():
     assert synonyms.synonyms("no-such-term") == ()
 
 
-def _wordnet(folder: Path, synsets: dict[str, list[str]], senses: dict[str, list[str]], pointers: dict[str, str]) -> Path:
+def _wordnet(
+    folder: Path, synsets: dict[str, list[str]], senses: dict[str, list[str]], pointers: dict[str, str]
+) -> Path:
     """WordNet's database format, nouns only: data.noun (offset, lemmas, pointers) and index.noun (a
     lemma's synsets, most used first)."""
     folder.mkdir()
