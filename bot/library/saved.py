@@ -6,12 +6,15 @@ is ready in milliseconds and several bot processes share one copy through the pa
 It is used only when its fingerprint (the bytes of every corpus file, the loading settings and the
 analyzer version) still matches; otherwise the corpus is parsed and indexed again, and the copy
 replaced. At each start only the files' sizes, modification times and inodes are compared; their
-bytes are hashed again only when those changed, and always by `studybot index`.
+bytes are hashed again only when those changed, and always by `studybot index`. One process at a time
+builds a folder's copy (a lock file beside it): the others on the host wait, then load that copy,
+instead of each building the same index after a change.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import gc
 import hashlib
 import logging
@@ -109,12 +112,31 @@ def open_library(options: LibraryOptions, *, save: bool = False, progress: Progr
     """The engine for this corpus folder. `save` (studybot index) always writes the saved copy."""
     engine_options = options.engine
     folder = index_dir(options)
-    if engine_options.engine == "numpy" and not save:
-        engine = _load_saved(folder, options)
-        if engine is not None:
+    reuse = engine_options.engine == "numpy" and not save
+    if reuse and (engine := _load_saved(folder, options)) is not None:
+        return engine
+    with _building(folder):
+        if reuse and (engine := _load_saved(folder, options)) is not None:  # built while this one waited
             return engine
-    with _collector_paused():
-        return _build_library(options, folder, progress)
+        with _collector_paused():
+            return _build_library(options, folder, progress)
+
+
+@contextlib.contextmanager
+def _building(folder: Path):
+    """Held while `folder`'s index is built: an exclusive lock on a file beside it, so that of the
+    processes that find it stale, one builds and the others wait for its copy. Without a writable data
+    folder (or where locks are not supported) each builds on its own, as before."""
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        lock = open(folder.with_name(f".{folder.name}.lock"), "a+b")  # noqa: SIM115 (held across the yield)
+    except OSError:
+        yield
+        return
+    with lock:
+        with contextlib.suppress(OSError):
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, or the process ends
+        yield
 
 
 @contextlib.contextmanager

@@ -198,3 +198,28 @@ def test_the_garbage_collector_is_paused_for_a_build_and_back_after_it_even_when
     with pytest.raises(AssertionError, match="parsed again"):
         library.open_library(settings, save=True)
     assert gc.isenabled()
+
+
+def test_of_two_loads_of_a_stale_folder_at_once_one_builds_and_the_other_loads_its_copy(settings, monkeypatch):
+    """Two bot processes (here threads, each with its own lock file handle) after a corpus change: the
+    index is built once, not twice; both answer from it."""
+    import threading
+    import time
+
+    real_build, builds = library._build_library, []
+
+    def slow_build(*args, **kwargs):
+        builds.append(threading.get_ident())
+        time.sleep(0.3)  # the other load arrives while this one builds
+        return real_build(*args, **kwargs)
+
+    monkeypatch.setattr(library, "_build_library", slow_build)
+    engines = []
+    loads = [threading.Thread(target=lambda: engines.append(library.open_library(settings))) for _ in range(2)]
+    for load in loads:
+        load.start()
+    for load in loads:
+        load.join(timeout=60)
+    assert len(engines) == 2 and len(builds) == 1
+    question = "Who is Andrei Tsygankov?"
+    assert [e.ask(question).excerpts[0].passage.id for e in engines] == [engines[0].ask(question).excerpts[0].passage.id] * 2
