@@ -14,7 +14,6 @@ instead of each building the same index after a change.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import gc
 import hashlib
 import logging
@@ -34,6 +33,11 @@ from bot.core.models import Corpus
 from bot.ingest.options import IngestOptions
 from bot.library import packed
 from bot.library.folder import MANIFEST, corpus_files, load_corpus
+
+try:
+    import fcntl  # POSIX: the build lock (_building)
+except ImportError:  # elsewhere each process builds on its own
+    fcntl = None
 
 log = logging.getLogger("studybot.library")
 CACHE_VERSION = 9  # bump when loading or passage rules change what a corpus parses into, or the saved layout
@@ -127,10 +131,12 @@ def _building(folder: Path):
     """Held while `folder`'s index is built: an exclusive lock on a file beside it, so that of the
     processes that find it stale, one builds and the others wait for its copy. Without a writable data
     folder (or where locks are not supported) each builds on its own, as before."""
-    try:
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        lock = open(folder.with_name(f".{folder.name}.lock"), "a+b")  # noqa: SIM115 (held across the yield)
-    except OSError:
+    lock = None
+    if fcntl is not None:
+        with contextlib.suppress(OSError):
+            folder.parent.mkdir(parents=True, exist_ok=True)
+            lock = open(folder.with_name(f".{folder.name}.lock"), "a+b")  # noqa: SIM115 (held across the yield)
+    if lock is None:
         yield
         return
     with lock:
