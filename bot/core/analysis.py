@@ -225,7 +225,7 @@ class Analyzer:
         return unicodedata.normalize("NFKC", word).casefold().replace("’", "'") in self._stopwords
 
     def _terms(self, word: str) -> tuple[str, ...]:
-        """Terms of one case-folded token (cached by the callers: vocabularies are small)."""
+        """Terms of one case-folded token (the callers cache them, up to MAX_CACHED_CHUNKS words)."""
         if "." in word:  # a dotted acronym keeps its dots
             return (word.rstrip("."),)
         word = _POSSESSIVE.sub("", word).replace("’", "'")
