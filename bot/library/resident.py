@@ -32,7 +32,8 @@ MADV_POPULATE_READ = 22  # Linux 5.14+: fault the pages in as reads would, witho
 SLICE_BYTES = 8 << 20
 SHARE_OF_AVAILABLE = 0.5  # at most this share of the memory available is made resident
 MAPS, MEMINFO = "/proc/self/maps", "/proc/meminfo"
-CGROUP, CGROUP_ROOT = "/proc/self/cgroup", "/sys/fs/cgroup"  # cgroup v2: "0::/its/path"
+CGROUP, CGROUP_ROOT = "/proc/self/cgroup", "/sys/fs/cgroup"  # v2: "0::/its/path"; v1: "4:memory:/its/path"
+UNLIMITED_V1 = 1 << 62  # cgroup v1 writes "no limit" as a number near 2**63
 
 
 @dataclass(frozen=True)
@@ -78,20 +79,42 @@ def available_bytes() -> int | None:
 
 
 def cgroup_room() -> int | None:
-    """memory.max less memory.current of this process's cgroup (v2); None without a limit, or where
-    there is no cgroup v2 to read."""
+    """The memory limit of this process's cgroup less what it uses: memory.max - memory.current (v2),
+    or memory.limit_in_bytes - memory.usage_in_bytes (v1, the memory controller's hierarchy); None
+    without a limit, or where there is no cgroup to read."""
     try:
         with open(CGROUP, encoding="utf-8") as fh:
-            path = next((line[3:].strip() for line in fh if line.startswith("0::")), None)
-        if path is None:
-            return None
-        folder = Path(CGROUP_ROOT + path)
-        limit = (folder / "memory.max").read_text(encoding="ascii").strip()
-        if limit == "max":
-            return None
-        return max(0, int(limit) - int((folder / "memory.current").read_text(encoding="ascii")))
-    except (OSError, ValueError):
+            lines = [line.rstrip("\n").split(":", 2) for line in fh]
+    except OSError:
         return None
+    for fields in lines:
+        if len(fields) != 3:
+            continue
+        _, controllers, path = fields
+        if controllers == "":
+            room = _room(Path(CGROUP_ROOT), path, "memory.max", "memory.current")
+        elif "memory" in controllers.split(","):
+            room = _room(Path(CGROUP_ROOT) / "memory", path, "memory.limit_in_bytes", "memory.usage_in_bytes")
+        else:
+            continue
+        if room is not None:
+            return room
+    return None
+
+
+def _room(root: Path, path: str, limit_file: str, usage_file: str) -> int | None:
+    """limit - usage of the cgroup at root/path, or at root itself (a container sees its own cgroup as
+    the root of the mount while /proc/self/cgroup names the host's path); None without a limit."""
+    for folder in (root / path.lstrip("/"), root):
+        try:
+            limit = (folder / limit_file).read_text(encoding="ascii").strip()
+            usage = int((folder / usage_file).read_text(encoding="ascii"))
+        except (OSError, ValueError):
+            continue
+        if limit == "max" or not limit.isdigit() or int(limit) >= UNLIMITED_V1:
+            return None
+        return max(0, int(limit) - usage)
+    return None
 
 
 def make_resident(folder: Path, budget: int | None = None, stop: threading.Event | None = None) -> Resident:

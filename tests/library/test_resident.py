@@ -148,3 +148,19 @@ def test_a_containers_memory_limit_bounds_what_is_made_resident(tmp_path, monkey
     (group / "memory.max").write_text("max\n")  # no limit: the host's memory counts again
     assert resident.available_bytes() == 16777216 * 1024
     assert make_resident(tmp_path).mapped_bytes >= texts.nbytes
+
+
+def test_a_cgroup_v1_memory_limit_counts_too(tmp_path, monkeypatch):
+    """cgroup v1 (the memory controller's own hierarchy), as a container sees it: its cgroup is the
+    root of the mount, not the host path /proc/self/cgroup names."""
+    meminfo, cgroup, memory = tmp_path / "meminfo", tmp_path / "cgroup", tmp_path / "fs" / "memory"
+    meminfo.write_bytes(b"MemAvailable: 16777216 kB\n")
+    memory.mkdir(parents=True)
+    cgroup.write_text("5:cpu,cpuacct:/\n4:memory:/host/path/of/the/container\n0::/\n")
+    (memory / "memory.limit_in_bytes").write_text(f"{8 << 20}\n")
+    (memory / "memory.usage_in_bytes").write_text(f"{2 << 20}\n")
+    for name, value in (("MEMINFO", meminfo), ("CGROUP", cgroup), ("CGROUP_ROOT", tmp_path / "fs")):
+        monkeypatch.setattr(resident, name, str(value))
+    assert resident.available_bytes() == 6 << 20
+    (memory / "memory.limit_in_bytes").write_text("9223372036854771712\n")  # v1's "no limit"
+    assert resident.available_bytes() == 16777216 * 1024
