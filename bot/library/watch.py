@@ -156,7 +156,7 @@ class FolderWatcher:
     async def _rebuild(self, key: FolderKey) -> Reload | None:
         folder = self.options.corpus_path
         log.info("the corpus folder %s changed: rebuilding its index (answering from the old one meanwhile)", folder)
-        old, started = self.libraries.shared, time.perf_counter()
+        old, started, previous = self.libraries.shared, time.perf_counter(), self.loaded_key
 
         def build() -> tuple[Engine, FolderKey, Reload]:
             engine, built_key = load_shared(self.options, self._build)
@@ -180,6 +180,8 @@ class FolderWatcher:
             return None
         self.libraries.replace_shared(engine)
         log.info("reloaded the corpus folder %s: %s", folder, done.summary())
+        if built_key[1] is None or built_key[1] == previous[1]:  # not saved anew (a read-only data folder):
+            return done  # the new engine is in memory, and the files there are the old index's
         stop = threading.Event()
         try:  # as at start (bot.app.runner)
             await asyncio.to_thread(make_resident, index_dir(self.options), stop=stop)

@@ -175,3 +175,28 @@ async def test_a_reload_brings_the_new_index_into_memory_before_any_question(opt
     on_disk = sum(p.stat().st_size for p in index_dir(options).glob("*.npy"))
     assert on_disk > 512 << 10  # several times the 64 KB a first touch maps around it
     assert mapped_rss_kb(os.getpid(), index_dir(options)) * 1024 >= 0.9 * on_disk
+
+
+async def test_a_reload_that_could_not_save_its_index_maps_none_of_the_old_one_in(options, monkeypatch):
+    """The data folder became read-only: the rebuilt engine answers from memory, and the reload does not
+    fault in the old index's files, which the engine it replaced leaves behind."""
+    from bot.library import watch
+
+    watcher, libraries = watched(options)
+    calls = []
+    monkeypatch.setattr(watch, "make_resident", lambda *args, **kwargs: calls.append(args))
+    monkeypatch.setattr("bot.library.saved._write_saved", _refuse_to_write)
+    (options.corpus_path / "quokkas.md").write_text(READING, encoding="utf-8")
+    done = await watcher.poll(at_once=True)
+    assert done is not None and done.added == ("quokkas",) and answers_quokkas(libraries)
+    assert calls == []
+    monkeypatch.undo()  # writable again: the next rebuild is saved and mapped in
+    watcher, libraries = watched(options)
+    monkeypatch.setattr(watch, "make_resident", lambda *args, **kwargs: calls.append(args))
+    (options.corpus_path / "onions.md").write_text(ONIONS + "\nShallots are milder cousins of onions.\n")
+    assert (await watcher.poll(at_once=True)).changed == ("onions",)
+    assert calls == [(index_dir(options),)]
+
+
+def _refuse_to_write(*args, **kwargs):
+    raise PermissionError("read-only file system")
