@@ -153,3 +153,14 @@ def test_the_synonym_weight_comes_from_the_configuration():
 def test_a_bad_synonym_weight_names_the_key(value):
     with pytest.raises(ConfigError, match=r"search\.synonym_weight"):
         parse_settings(f"search:\n  synonym_weight: {value}\n")
+
+
+def test_the_bot_reads_the_table_while_it_warms_up_not_on_the_first_question(tmp_path):
+    _write(tmp_path, "society.txt", SOCIETY)
+    engine = Engine(load_corpus(tmp_path))
+    synonyms.table.cache_clear()
+    engine.prepare_lookups()
+    assert synonyms.table.cache_info().currsize == 1
+    synonyms.table.cache_clear()
+    Engine(load_corpus(tmp_path), NO_SYNONYMS).prepare_lookups()  # switched off: never read
+    assert synonyms.table.cache_info().currsize == 0
