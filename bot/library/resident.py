@@ -63,8 +63,8 @@ def mappings_of(folder: Path, maps: str | None = None) -> list[tuple[int, int, s
 
 
 def available_bytes() -> int | None:
-    """MemAvailable in bytes, or the room left below the cgroup's memory.max when that is less; None
-    when /proc/meminfo is missing or does not say (then nothing is made resident)."""
+    """MemAvailable in bytes, or the room left below the cgroup's memory limit (cgroup_room) when that
+    is less; None when /proc/meminfo is missing or does not say (then nothing is made resident)."""
     available = None
     try:
         with open(MEMINFO, encoding="ascii") as fh:
@@ -111,7 +111,7 @@ def _room(root: Path, path: str, limit_file: str, usage_file: str) -> int | None
             usage = int((folder / usage_file).read_text(encoding="ascii"))
         except (OSError, ValueError):
             continue
-        if limit == "max" or not limit.isdigit() or int(limit) >= UNLIMITED_V1:
+        if not limit.isdigit() or int(limit) >= UNLIMITED_V1:  # v2 says "max"
             return None
         return max(0, int(limit) - usage)
     return None
@@ -119,7 +119,7 @@ def _room(root: Path, path: str, limit_file: str, usage_file: str) -> int | None
 
 def make_resident(folder: Path, budget: int | None = None, stop: threading.Event | None = None) -> Resident:
     """Maps in this process's mappings of the saved index in `folder` (see the module docstring);
-    `budget`: at most this many bytes (default: half of MemAvailable); `stop`: once set, it ends at
+    `budget`: at most this many bytes (default: half of available_bytes()); `stop`: once set, it ends at
     the next slice (the bot is stopping). Nothing is done where there is no /proc/self/maps (not Linux)."""
     started = time.perf_counter()
     if not sys.platform.startswith("linux"):  # the advice numbers are Linux's

@@ -15,6 +15,7 @@ from bot.core.engine import Engine, EngineOptions
 from bot.core.evaluation import evaluate, load_questions
 from bot.core.ranking import RerankOptions
 from bot.library import load_corpus
+from tests.support.files import write
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 SQUAD = DATA / "squad-notre-dame"  # a copy of shared/eval/squad-notre-dame (CC BY-SA, see its LICENSE.md)
@@ -61,7 +62,7 @@ def test_a_quote_weighed_by_its_sentences_shows_more_answers(squad_corpus, squad
 
 
 def test_question_frame_words_never_count_as_missing_content(tmp_path):
-    _write(tmp_path, "college.txt", (
+    write(tmp_path, "college.txt", (
         "A small college\n\nAbout 12,000 students attend the college, most of them from the state.\n\n"
         "The library opened in 1921 and holds two million volumes.\n\nThe rowing club is the oldest club.\n"
     ))
@@ -87,7 +88,7 @@ def test_neighbouring_topic_questions_are_mostly_marked_weak(squad_corpus):
 
 
 def test_a_rare_name_the_best_passage_lacks_makes_the_answer_weak(tmp_path):
-    _write(tmp_path, "college.txt", (
+    write(tmp_path, "college.txt", (
         "A small college\n\nThe library opened in 1921 and holds two million volumes of books.\n\n"
         "The rowing club races Yale every spring.\n\nThe college has four libraries and a museum.\n\n"
         + "\n\n".join(f"Hall {n} houses students of the college." for n in range(12)) + "\n"
@@ -99,14 +100,9 @@ def test_a_rare_name_the_best_passage_lacks_makes_the_answer_weak(tmp_path):
     assert not Engine(load_corpus(tmp_path), PLAIN).ask("When did the Yale library open?").weak
 
 
-def _write(folder: Path, name: str, text: str) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / name).write_text(text, encoding="utf-8")
-
-
 def test_cited_sources_do_not_outweigh_what_a_passage_says(tmp_path):
     """A footnote titled The Marshall Plan must not beat the paragraph that quotes Eichengreen."""
-    _write(tmp_path, "aid.txt", (
+    write(tmp_path, "aid.txt", (
         "Aid to Europe\n\n"
         "Growth in Western Europe returned quickly after 1948, faster than anyone had hoped.[1]\n\n"
         "Barry Eichengreen argues that the Marshall Plan mattered less for the dollars it delivered than for "
@@ -149,7 +145,7 @@ def test_a_split_paragraph_competes_as_a_whole_when_asked(tmp_path):
                       for i in range(13))
     answer_paragraph = "The canal opened to ships in 1869, after ten years of digging by tens of thousands of labourers. " + (
         " ".join(f"Chapter {i} of its story adds merchants, bankers, harbour masters and many quarrels." for i in range(10)))
-    _write(tmp_path, "canal.txt", (
+    write(tmp_path, "canal.txt", (
         "The canal\n\n" + filler + " Later the canal gates could open for ships at night.\n\n" + answer_paragraph
         + "\n\n" + "\n\n".join(f"Town {n} lies on the river and trades in cotton and grain." for n in range(6)) + "\n"
     ))
@@ -171,10 +167,10 @@ def test_the_gate_does_not_depend_on_the_corpus_size(tmp_path):
                       f"aid in year {n} rebuilt their ports." for n in range(1, 5))
         + "\n\nBritain and France received the most aid of all the countries in the programme.\n"
     )
-    _write(tmp_path / "one", "aid.txt", aid)
-    _write(tmp_path / "six", "aid.txt", aid)
+    write(tmp_path / "one", "aid.txt", aid)
+    write(tmp_path / "six", "aid.txt", aid)
     for n, topic in enumerate(["rivers", "mountains", "music", "painting", "chess"]):
-        _write(tmp_path / "six", f"other{n}.txt", f"On {topic}\n\n" + "\n\n".join(
+        write(tmp_path / "six", f"other{n}.txt", f"On {topic}\n\n" + "\n\n".join(
             f"Paragraph {i} on {topic} tells something else entirely about {topic}." for i in range(5)) + "\n")
     question = "Which countries received the most aid money?"  # "money" is in no article
     one, six = (Engine(load_corpus(tmp_path / folder)).ask(question) for folder in ("one", "six"))
@@ -223,7 +219,7 @@ def test_a_sentence_longer_than_the_quote_competes_by_its_densest_cut(tmp_path):
         "than half, graduate enrollment grew fivefold, and the faculty, the library and the laboratories grew "
         "along with them, as did the number of halls built on the northern side of the lake."
     )
-    _write(tmp_path, "college.txt", (
+    write(tmp_path, "college.txt", (
         "A college\n\nThe Rev. John Keller served as president from 1946 to 1952. " + long_sentence + "\n\n"
         + "\n\n".join(f"Hall {n} houses students of the college." for n in range(6)) + "\n"
     ))
@@ -237,7 +233,7 @@ def test_a_sentence_longer_than_the_quote_competes_by_its_densest_cut(tmp_path):
 
 
 def test_a_higher_passage_floor_marks_thinly_carried_answers_weak(tmp_path):
-    _write(tmp_path, "college.txt", (
+    write(tmp_path, "college.txt", (
         "A small college\n\nThe rowing club of the college races every spring on the river.\n\n"
         + "\n\n".join(f"Hall {n} houses students of the college." for n in range(8)) + "\n"
     ))
@@ -250,7 +246,7 @@ def test_a_higher_passage_floor_marks_thinly_carried_answers_weak(tmp_path):
 
 def test_a_name_whose_words_never_stand_together_makes_the_answer_weak(tmp_path):
     """"Stanford University" asked of a text that has a Stanford Hall and a university apart."""
-    _write(tmp_path, "college.txt", (
+    write(tmp_path, "college.txt", (
         "A college\n\nThe college was begun in 1842 by Father Edward Sorin, with two students.\n\n"
         "Stanford Hall was built in 1957, soon after the university was founded.\n\n"
         + "\n\n".join(f"Hall {n} houses students of the college." for n in range(8)) + "\n"
@@ -281,7 +277,7 @@ def test_name_phrases_are_the_runs_of_capitalised_words_past_the_first():
 
 
 def test_a_number_the_readings_never_use_makes_the_answer_weak(tmp_path):
-    _write(tmp_path, "college.txt", (
+    write(tmp_path, "college.txt", (
         "A small college\n\nThe rowing club of the college won the river cup in 1921 and again in 1934.\n\n"
         + "\n\n".join(f"Hall {n} houses students of the college." for n in range(8)) + "\n"
     ))

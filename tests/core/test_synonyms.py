@@ -14,6 +14,7 @@ from bot.core.evaluation import evaluate, load_questions
 from bot.core.ranking import RerankOptions
 from bot.library import load_corpus
 from bot.wiring import engine_options
+from tests.support.files import write
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 NO_SYNONYMS = EngineOptions(rerank=RerankOptions(synonym_weight=0))
@@ -23,11 +24,6 @@ ENGLISH = analyzer_for("en")
 def term(word: str) -> str:
     (found,) = ENGLISH.tokens(word)
     return found
-
-
-def _write(folder: Path, name: str, text: str) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / name).write_text(text, encoding="utf-8")
 
 
 SOCIETY = (
@@ -41,7 +37,7 @@ SOCIETY = (
 
 
 def test_a_passage_saying_a_synonym_of_the_question_word_comes_first(tmp_path):
-    _write(tmp_path, "society.txt", SOCIETY)
+    write(tmp_path, "society.txt", SOCIETY)
     corpus = load_corpus(tmp_path)
     question = "When was the Royal Society founded?"
     without = Engine(corpus, NO_SYNONYMS).ask(question)
@@ -53,7 +49,7 @@ def test_a_passage_saying_a_synonym_of_the_question_word_comes_first(tmp_path):
 
 
 def test_with_the_second_stage_off_the_ranking_stays_bm25s(tmp_path):
-    _write(tmp_path, "society.txt", SOCIETY)
+    write(tmp_path, "society.txt", SOCIETY)
     corpus = load_corpus(tmp_path)
     question = "When was the Royal Society founded?"
     plain = Engine(corpus, EngineOptions(rerank=RerankOptions(depth=0)))
@@ -63,8 +59,8 @@ def test_with_the_second_stage_off_the_ranking_stays_bm25s(tmp_path):
 
 
 def test_a_passage_found_by_a_synonym_never_comes_from_another_article(tmp_path):
-    _write(tmp_path, "meetings.txt", "Meetings\n\nThe Royal Society meets in London on Thursdays.\n")
-    _write(tmp_path, "history.txt", "History\n\nIt was established in 1660 at Gresham College.\n")
+    write(tmp_path, "meetings.txt", "Meetings\n\nThe Royal Society meets in London on Thursdays.\n")
+    write(tmp_path, "history.txt", "History\n\nIt was established in 1660 at Gresham College.\n")
     engine = Engine(load_corpus(tmp_path))
     question = "When was the Royal Society founded?"
     everywhere = engine.ask(question, top_k=5)
@@ -156,7 +152,7 @@ def test_a_bad_synonym_weight_names_the_key(value):
 
 
 def test_the_bot_reads_the_table_while_it_warms_up_not_on_the_first_question(tmp_path):
-    _write(tmp_path, "society.txt", SOCIETY)
+    write(tmp_path, "society.txt", SOCIETY)
     engine = Engine(load_corpus(tmp_path))
     synonyms.table.cache_clear()
     engine.prepare_lookups()
