@@ -7,9 +7,11 @@ import re
 # A sentence ends at . ! ? or … (closing quotes, brackets and footnote markers may follow), then
 # whitespace, then something that can open a sentence.
 _BOUNDARY = re.compile(r"""[.!?…]+["'”’»)\]]*(?:\[\s*\^?\s*\w{1,6}\s*\])*\s+(?=["'“‘«(\[]?[\w\d])""")
-# Words whose trailing dot is no sentence end: titles, initials, common short forms.
+# Words whose trailing dot is no sentence end: titles (clergy's too: "the Rev. John Jenkins" is one
+# name, not a sentence ending in "Rev."), initials, common short forms.
 _ABBREVIATIONS = frozenset(
-    """mr mrs ms dr prof gen lt col maj capt sgt adm gov sen rep st jr sr vs etc e.g i.e cf al fig no
+    """mr mrs ms dr prof gen lt col maj capt sgt adm gov sen rep st jr sr rev revd fr msgr hon bro
+    mt ft vs etc e.g i.e cf al fig no
     vol pp p ed eds jan feb mar apr jun jul aug sep sept oct nov dec inc ltd co corp u.s u.k u.n e.u
     """.split()
 )

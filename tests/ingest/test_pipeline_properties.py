@@ -262,3 +262,12 @@ def test_glued_word_search_finds_what_the_plain_pattern_finds(text):
     from bot.ingest.cleaning import _ANY_GLUED_WORD
 
     assert bool(_ANY_GLUED_WORD.search(text)) == bool(re.search(r"[a-z][A-Z][a-z]*[A-Z]", text))
+
+
+def test_a_clergy_title_is_no_sentence_end() -> None:
+    """"the Rev. John Jenkins" stays one name: a quote that ended at "the Rev." would cut it off."""
+    text = "Its current president is the Rev. John Jenkins. Fr. Sorin founded it with Msgr. Smith."
+    assert split_sentences(text) == [
+        "Its current president is the Rev. John Jenkins.",
+        "Fr. Sorin founded it with Msgr. Smith.",
+    ]
