@@ -1,5 +1,6 @@
 """`studybot reload`: brings the saved index up to date, then on SQLite signals the bot holding the
-database's lock (with none running it says so and fails), on PostgreSQL publishes a notice."""
+database's lock (with none running it says so and fails), on PostgreSQL publishes a notice and counts
+the bots that answer it (none: it says so and fails)."""
 
 from __future__ import annotations
 
@@ -70,30 +71,49 @@ def test_reload_saves_the_index_and_signals_the_bot_holding_the_lock(capsys, tmp
         holder.wait()
 
 
-async def test_reload_on_postgresql_reaches_a_bot_listening_on_the_database(capsys, tmp_path, postgres_server):
-    """Another process's watcher, listening through its own connection, reloads on the notice."""
-    url = await postgres_server.create_database()
+def _postgres_config(tmp_path: Path, url: str) -> Path:
     config = _config(tmp_path)
     config.write_text(config.read_text() + f"storage: {{url: '{url}'}}\n", encoding="utf-8")
+    return config
+
+
+async def test_reload_on_postgresql_reaches_every_bot_listening_on_the_database(capsys, tmp_path, postgres_server):
+    """Two other processes' watchers, each listening through its own connection, reload on the notice,
+    and the command counts the two that answered."""
+    url = await postgres_server.create_database()
+    config = _postgres_config(tmp_path, url)
     options = library_options(load_settings(config))
     (options.corpus_path / "quokkas.md").unlink()
     (options.corpus_path / "onions.md").write_text("# Onions\n\nOnions are bulbs cured in the sun.\n")
     engine, key = load_shared(options)
-    libraries = Libraries(engine)
-    watcher = FolderWatcher(options, libraries, key, interval=0)  # no polling: only the notice reloads
-    async with await open_store(StorageOptions(url)) as store:
-        store.on_change(watcher.on_change)
-        watching = asyncio.create_task(watcher.run())
+    bots = [Libraries(engine), Libraries(engine)]
+    watchers = [FolderWatcher(options, bot, key, interval=0) for bot in bots]  # no polling: only the notice
+    async with await open_store(StorageOptions(url)) as first, await open_store(StorageOptions(url)) as second:
+        for watcher, store in zip(watchers, (first, second), strict=True):
+            watcher.follow(store)
+        watching = [asyncio.create_task(watcher.run()) for watcher in watchers]
         try:
             (options.corpus_path / "quokkas.md").write_text(READING, encoding="utf-8")
             code = await asyncio.to_thread(main, ["reload", "--config", str(config)])
             out, err = capsys.readouterr()
             assert code == 0, err
-            assert "Sent a reload notice to every bot on the PostgreSQL database" in out
+            assert "2 bots on the PostgreSQL database heard the reload notice" in out
             for _ in range(100):
-                if libraries.shared.article("quokkas") is not None:
+                if all(bot.shared.article("quokkas") is not None for bot in bots):
                     break
                 await asyncio.sleep(0.05)
-            assert libraries.shared.article("quokkas") is not None
+            assert all(bot.shared.article("quokkas") is not None for bot in bots)
         finally:
-            watching.cancel()
+            for task in watching:
+                task.cancel()
+
+
+async def test_reload_on_postgresql_with_no_bot_listening_fails_and_says_so(capsys, tmp_path, postgres_server):
+    """Nobody answers the notice: the command fails and says so, though the saved index is brought up to date."""
+    config = _postgres_config(tmp_path, await postgres_server.create_database())
+    code = await asyncio.to_thread(main, ["reload", "--config", str(config)])
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert "Rebuilt the index of" in out
+    assert "no bot on the PostgreSQL database answered the reload notice within 2 s" in err
+    assert "`studybot run` loads it when it starts" in err

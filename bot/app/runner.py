@@ -142,7 +142,7 @@ async def _serve(settings: Settings, token: str) -> int:
         services = Services.create(libraries, store, service_options(settings), server_library_options(settings))
         store.on_change(services.apply_change)
         watcher = folder_watcher(settings, libraries, loaded_key)
-        store.on_change(watcher.on_change)  # `studybot reload` on PostgreSQL, from any host
+        watcher.follow(store)  # `studybot reload` on PostgreSQL, from any host
         watching = asyncio.create_task(watcher.run(), name="corpus-watch")
         client = create_client(services, **_client_options(settings))
         stop = asyncio.Event()

@@ -184,7 +184,8 @@ def cmd_run(args, settings: Settings) -> int:
 def cmd_reload(args, settings: Settings) -> int:
     """Bring the saved index of the corpus folder up to date here, then tell the running bots to load
     it: on SQLite the one bot holding the database's lock (SIGHUP), on PostgreSQL every bot on the
-    database, on any host (a notice through the store's change feed; each reloads its own folder)."""
+    database, on any host (a notice through the store's change feed; each reloads its own folder and
+    answers, and the command says how many did: none is a failure)."""
     from bot.library.saved import saved_fingerprint
     from bot.storage.sqlite import lock_holder
     from bot.wiring import library_options, storage_options
@@ -207,9 +208,13 @@ def cmd_reload(args, settings: Settings) -> int:
         print(f"Asked the bot (process {pid}) to reload; it answers from the new index once loaded, "
               "and its log says what changed.")  # fmt: skip
     else:
-        _publish_reload(settings)
-        print("Sent a reload notice to every bot on the PostgreSQL database; each reloads its own corpus "
-              "folder, and its log says what changed.")  # fmt: skip
+        heard = _publish_reload(settings)
+        if not heard:
+            raise CommandError(f"no bot on the PostgreSQL database answered the reload notice within "
+                               f"{RELOAD_ANSWER_SECONDS:g} s, so none is running there (the saved index is up to "
+                               "date: `studybot run` loads it when it starts)", EXIT_FAILURE)  # fmt: skip
+        print(f"{messages.plural(heard, 'bot')} on the PostgreSQL database heard the reload notice; each "
+              "reloads its own corpus folder, and its log says what changed.")  # fmt: skip
     return EXIT_OK
 
 
@@ -230,19 +235,27 @@ def _signal_bot(pid: int, database: Path) -> None:
                            "user that runs it", EXIT_FAILURE) from None  # fmt: skip
 
 
-def _publish_reload(settings: Settings) -> None:
+RELOAD_ANSWER_SECONDS = 2.0  # how long `studybot reload` waits for bots to answer its notice (PostgreSQL)
+
+
+def _publish_reload(settings: Settings) -> int:
+    """Publish the reload notice; how many bots answered it within RELOAD_ANSWER_SECONDS."""
     import asyncio
 
-    from bot.library.watch import RELOAD_NOTICE
+    from bot.library.watch import RELOAD_HEARD, RELOAD_NOTICE
     from bot.storage import StorageError, open_store
     from bot.wiring import storage_options
 
-    async def publish() -> None:
+    async def publish() -> int:
+        heard = []
         async with await open_store(storage_options(settings)) as store:
+            store.on_change(lambda change: heard.append(change) if change.kind == RELOAD_HEARD else None)
             await store.publish(RELOAD_NOTICE, None)
+            await asyncio.sleep(RELOAD_ANSWER_SECONDS)  # bots on any host answer within milliseconds
+        return len(heard)
 
     try:
-        asyncio.run(publish())
+        return asyncio.run(publish())
     except StorageError as exc:
         raise CommandError(str(exc), EXIT_FAILURE) from None
 

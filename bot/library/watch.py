@@ -32,6 +32,7 @@ from bot.library.saved import LibraryOptions, index_dir, open_library, saved_fin
 log = logging.getLogger("studybot.library")
 
 RELOAD_NOTICE = "shared-library"  # the change-feed kind `studybot reload` publishes (PostgreSQL: every host)
+RELOAD_HEARD = "shared-library-heard"  # each bot's answer to it: `studybot reload` counts them
 
 
 FolderKey = tuple[str, str | None]
@@ -102,6 +103,13 @@ def compare(old: Engine, new: Engine, seconds: float) -> Reload:
     )
 
 
+async def _answer_reload(store) -> None:
+    try:
+        await store.publish(RELOAD_HEARD, None)
+    except Exception as exc:  # the reload goes ahead; only the command's count misses this bot
+        log.warning("could not answer the reload notice (%s); reloading anyway", exc)
+
+
 class FolderWatcher:
     """Keeps `libraries.shared` in step with the host folder. Start `run()` as a task."""
 
@@ -116,15 +124,24 @@ class FolderWatcher:
         self._pending: FolderKey | None = None  # a changed key seen once, waiting to hold still
         self._now = asyncio.Event()
         self._lock = asyncio.Lock()
+        self._answers: set[asyncio.Task] = set()  # RELOAD_HEARD being published (kept from the collector)
 
     def reload_now(self) -> None:
         """Check and rebuild at once (a signal handler may call this; it never blocks)."""
         self._now.set()
 
-    def on_change(self, change) -> None:
-        """A store change-feed callback: `studybot reload` published RELOAD_NOTICE."""
-        if change.kind == RELOAD_NOTICE:
-            self.reload_now()
+    def follow(self, store) -> None:
+        """Reload when `studybot reload` publishes RELOAD_NOTICE on the store's change feed (PostgreSQL:
+        from any host), and answer RELOAD_HEARD so that the command can tell a bot heard it."""
+
+        def on_change(change) -> None:  # on the event loop; it must not block
+            if change.kind == RELOAD_NOTICE:
+                self.reload_now()
+                answer = asyncio.get_running_loop().create_task(_answer_reload(store))
+                self._answers.add(answer)
+                answer.add_done_callback(self._answers.discard)
+
+        store.on_change(on_change)
 
     async def run(self) -> None:
         """Poll every `interval` seconds (interval 0: only on reload_now) until cancelled."""
