@@ -67,6 +67,22 @@ def test_add_list_info_ask_and_remove_over_one_database(capsys, config: Path):
     assert code == 1 and "no such document" in err
 
 
+def test_remove_takes_the_servers_saved_index_out_of_the_data_folder(capsys, config: Path, tmp_path: Path):
+    """A bot saves a large server library in the data folder; `library remove` leaves no copy there that
+    holds the removed text (the bot rebuilds it at the server's next question)."""
+    from bot.library.saved import server_index_dir
+
+    doc_id = add(capsys, config).rsplit("(id ", 1)[1].rstrip(")\n")
+    saved = server_index_dir(tmp_path / "data", 5) / "some-version"
+    saved.mkdir(parents=True)
+    (saved / "passages.txt").write_text(READING, encoding="utf-8")
+    other = server_index_dir(tmp_path / "data", 6) / "some-version"
+    other.mkdir(parents=True)
+    code, _, err = run(capsys, "library", "remove", "--config", str(config), "--guild", "5", doc_id)
+    assert code == 0, err
+    assert not server_index_dir(tmp_path / "data", 5).exists() and other.is_dir()
+
+
 def test_bad_input_is_named_and_exits_nonzero(capsys, config: Path, tmp_path: Path):
     code, _, err = run(capsys, "library", "add", "--config", str(config), "--guild", "5", str(tmp_path / "nope.md"))
     assert code == 2 and "nope.md: cannot read it" in err

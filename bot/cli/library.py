@@ -6,6 +6,7 @@ builds this parser, and `studybot ask` should not pay for them."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 import mimetypes
@@ -60,7 +61,7 @@ async def _library(args, settings: Settings) -> int:
         async with await open_store(storage_options(settings)) as store:
             rules = ServerRules(store, service_options(settings))
             options = dataclasses.replace(server_library_options(settings), upload_cooldown_seconds=0)
-            library = Library(store, _NoLoadedLibraries(), rules, options)
+            library = Library(store, _NoLoadedLibraries(settings.data_dir), rules, options)
             who = Member(user_id=COMMAND_LINE_USER, guild_id=args.guild, can_manage=True)
             if args.action == "add":
                 upload = Upload(args.file.name, len(data), mimetypes.guess_type(args.file.name)[0], data=data)
@@ -92,10 +93,18 @@ async def _library(args, settings: Settings) -> int:
 
 class _NoLoadedLibraries:
     """The terminal loads no engine: nothing to forget after a change (a running bot forgets through
-    the store's change notices)."""
+    the store's change notices), but a removed document's text leaves the data folder's saved indexes."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
 
     def forget(self, guild_id: int) -> None:
         pass
+
+    async def forget_removed(self, guild_id: int) -> None:
+        from bot.library.saved import drop_server_library
+
+        await asyncio.to_thread(drop_server_library, self.data_dir, guild_id)
 
     async def engine_for(self, guild_id: int) -> None:
         pass  # nor builds one after an upload

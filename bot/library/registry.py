@@ -126,6 +126,14 @@ class Libraries:
         """A document of this server changed: its library loads again on next use."""
         self._loaded.pop(guild_id, None)
 
+    async def forget_removed(self, guild_id: int) -> None:
+        """A document of this server was removed: its library loads again on next use, and no saved copy
+        of the server's index keeps the removed text in the data folder until then."""
+        self.forget(guild_id)
+        if self.data_dir is not None:
+            async with self._loading(guild_id):  # not while a load of this server saves a copy
+                await asyncio.to_thread(drop_server_library, self.data_dir, guild_id)
+
     def forget_all(self) -> None:
         """Notices may have been missed: every server library loads again on next use."""
         self._loaded.clear()

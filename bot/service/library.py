@@ -220,7 +220,7 @@ class Library:
         found = await self.store.get_document(member.guild_id, document_id)
         if found is None or not await self.store.remove_document(member.guild_id, document_id):
             return Refusal(messages.UNKNOWN_DOCUMENT)
-        self.libraries.forget(member.guild_id)
+        await self.libraries.forget_removed(member.guild_id)
         log.info("guild %s: removed document %s", member.guild_id, document_id)
         return found
 

@@ -100,6 +100,8 @@ async def test_stats_per_document_count_its_answers_and_votes_in_its_own_server_
 
 
 async def test_library_info_says_who_added_the_document_and_when(fake):
+    if not await document_id(fake):  # run on its own, without the tests above that add it
+        await add(fake)
     info = await fake.send_command("library info", {"document": await document_id(fake)})
     card = text_of(await info.wait_for(timeout=10))
     assert f"Added by <@{fake.default_user_id}> on <t:" in card

@@ -69,6 +69,31 @@ async def test_an_upload_is_described_searchable_in_its_server_only_and_gone_onc
     assert await services.library.list(member()) == ()
 
 
+async def test_a_removed_document_leaves_no_saved_copy_of_its_text_in_the_data_folder(
+    engine, store, options, limits, tmp_path
+):
+    """A server library large enough to be saved: once a document is removed, no file in the data folder
+    still holds its text (the saved copy of the server's index went with it; the next question rebuilds)."""
+    data_dir = tmp_path / "data"
+    libraries = Libraries(engine, store.guild_articles, guild_version=store.library_version, data_dir=data_dir,
+                          save_from_passages=1)  # fmt: skip
+    services = Services.create(libraries, store, options, limits)
+    onions = upload("# Onions\n\nOnions are bulbs cured in the sun.\n", "onions.md")
+    kept = await services.library.add(MANAGER, onions)
+    added = await services.library.add(MANAGER, upload())
+    assert isinstance(kept, DocumentRecord) and isinstance(added, DocumentRecord)
+
+    def holding(text: bytes) -> list:
+        return [p for p in data_dir.rglob("*") if p.is_file() and text in p.read_bytes()]
+
+    assert holding(b"twelve thousand")  # the upload's index was saved
+    assert isinstance(await services.library.remove(MANAGER, added.id), DocumentRecord)
+    assert holding(b"twelve thousand") == []
+    answer = await ask(services, GUILD, "How are onions cured?")
+    assert isinstance(answer, Answered) and answer.answer.excerpts[0].article.id == kept.id
+    assert holding(b"cured in the sun") and holding(b"twelve thousand") == []  # saved again, without it
+
+
 async def test_the_shared_library_is_still_searched_beside_the_servers_own(services):
     await services.library.add(MANAGER, upload())
     shared = await ask(services, GUILD, "Who heads the Joint Chiefs of Staff?")
