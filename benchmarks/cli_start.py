@@ -3,9 +3,9 @@
 Run as `python -m benchmarks.cli_start [--runs 10] [--passages 1000000,3000000] [--json]`. On the
 bundled corpus, the first run builds and saves the index in a temporary data folder; the timed runs
 load it, as a moderator's terminal would; beside each, a fresh `python -c pass` (the interpreter) and
-a fresh process importing what `ask` imports (their difference: the imports). For each `--passages` size it writes a seeded corpus of
-that many generated passages (files of about 2 MB, under the text-file cap), runs `studybot index`
-once, then times fresh `studybot ask` processes on the saved index and prints its size on disk
+a fresh process importing what `ask` imports (their difference: the imports). For each `--passages` size it
+writes a seeded corpus of that many generated passages (files of about 2 MB, under the text-file cap), runs
+`studybot index` once, then times fresh `studybot ask` processes on the saved index and prints its size on disk
 against the size of the corpus text (target: ≤ 1.3×).
 """
 
@@ -76,7 +76,7 @@ def write_generated_corpus(folder: Path, n_passages: int, seed: int = 7) -> int:
         lengths = rng.integers(MIN_WORDS, MAX_WORDS + 1, count)
         drawn = words[vocab.draw(rng, int(lengths.sum()))]
         ends = np.cumsum(lengths)
-        paragraphs = [" ".join(drawn[end - n : end]).capitalize() + "." for n, end in zip(lengths, ends)]
+        paragraphs = [" ".join(drawn[end - n : end]).capitalize() + "." for n, end in zip(lengths, ends, strict=True)]
         text = f"# Reading {f + 1}\n\n" + "\n\n".join(paragraphs) + "\n"
         written += (folder / f"{f:04d}_reading.txt").write_text(text, encoding="utf-8")
     return written

@@ -437,7 +437,8 @@ def _engine_latencies(texts: list[str], index, questions: list[str]) -> dict:
     for start in range(0, len(texts), 1000):
         article_id = f"a{start // 1000}"
         passages = tuple(
-            Passage(f"{article_id}:{i}", article_id, i, i, text) for i, text in enumerate(texts[start : start + 1000], 1)
+            Passage(f"{article_id}:{i}", article_id, i, i, text)
+            for i, text in enumerate(texts[start : start + 1000], 1)
         )
         articles.append(Article(article_id, article_id, article_id, passages=passages))
     corpus = Corpus(tuple(articles))

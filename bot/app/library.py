@@ -21,6 +21,7 @@ from bot.storage import DocumentRecord, DocumentStats
 
 PAGE_SIZE = 10
 WARNINGS_SHOWN = 5
+NO_EDIT = DocumentEdit()  # frozen: safe to share as a default
 
 
 def _library(interaction: discord.Interaction):
@@ -88,7 +89,7 @@ async def _document_to_change(interaction: discord.Interaction, document: str) -
 
 
 async def add_attachment(interaction: discord.Interaction, attachment: discord.Attachment | None,
-                         metadata: DocumentEdit = DocumentEdit()) -> None:  # fmt: skip
+                         metadata: DocumentEdit = NO_EDIT) -> None:  # fmt: skip
     """Refuse at once when a cheap check says no; else acknowledge, then download, parse and store,
     the deferred reply showing how far it has got until it says what came in."""
     if attachment is None:

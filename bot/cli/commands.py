@@ -317,7 +317,10 @@ def cmd_export(args, settings: Settings) -> int:
     from bot.storage.transfer import export_store
 
     done = _transfer(settings, export_store, Path(args.file))
-    print(f"Exported {messages.plural(sum(done.rows.values()), 'row')} to {done.path} (schema version {done.schema_version}).")
+    print(
+        f"Exported {messages.plural(sum(done.rows.values()), 'row')} to {done.path}"
+        f" (schema version {done.schema_version})."
+    )
     return EXIT_OK
 
 
@@ -325,7 +328,10 @@ def cmd_import(args, settings: Settings) -> int:
     from bot.storage.transfer import import_store
 
     done = _transfer(settings, import_store, Path(args.file))
-    print(f"Imported {messages.plural(sum(done.rows.values()), 'row')} from {done.path} (schema version {done.schema_version}).")
+    print(
+        f"Imported {messages.plural(sum(done.rows.values()), 'row')} from {done.path}"
+        f" (schema version {done.schema_version})."
+    )
     return EXIT_OK
 
 

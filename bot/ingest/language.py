@@ -61,7 +61,9 @@ def _script(word: str) -> str:
 
 def detect_language(text: str) -> str | None:
     """The ISO 639-1 code of the text's language among the Snowball ones, or None when unsure."""
-    words = [w.casefold().replace("’", "'") for w in _WORD.findall(unicodedata.normalize("NFKC", text)[: MAX_WORDS * 12])]
+    words = [
+        w.casefold().replace("’", "'") for w in _WORD.findall(unicodedata.normalize("NFKC", text)[: MAX_WORDS * 12])
+    ]
     words = words[:MAX_WORDS]
     if len(words) < MIN_WORDS:
         return None

@@ -143,8 +143,11 @@ def test_a_split_paragraph_competes_as_a_whole_when_asked(tmp_path):
     """A piece of a long paragraph must not beat the whole paragraph that answers, on length alone."""
     filler = " ".join(f"Sentence {i} of the history tells of tolls, treaties and the engineers who built the locks."
                       for i in range(13))
-    answer_paragraph = "The canal opened to ships in 1869, after ten years of digging by tens of thousands of labourers. " + (
-        " ".join(f"Chapter {i} of its story adds merchants, bankers, harbour masters and many quarrels." for i in range(10)))
+    answer_paragraph = (
+        "The canal opened to ships in 1869, after ten years of digging by tens of thousands of labourers. "
+        + " ".join(f"Chapter {i} of its story adds merchants, bankers, harbour masters and many quarrels."
+                   for i in range(10))
+    )
     write(tmp_path, "canal.txt", (
         "The canal\n\n" + filler + " Later the canal gates could open for ships at night.\n\n" + answer_paragraph
         + "\n\n" + "\n\n".join(f"Town {n} lies on the river and trades in cotton and grain." for n in range(6)) + "\n"
@@ -189,7 +192,9 @@ def test_studybot_eval_reads_a_squad_style_set_and_reports_every_figure(capsys, 
     report = json.loads(capsys.readouterr().out)
     assert report["answerable"] == 20 and report["negatives"] == 0
     assert 0 < report["hit_at_1"] <= report["hit_at_3"] <= report["hit_at_5"] <= 20
-    assert {"mrr", "gold_in_quote_rate", "refused_rate", "weak_rate", "negatives_answered_confidently_rate"} <= set(report)
+    assert {
+        "mrr", "gold_in_quote_rate", "refused_rate", "weak_rate", "negatives_answered_confidently_rate"
+    } <= set(report)
     assert main(["eval", str(subset), "--corpus", str(SQUAD / "corpus")]) == 0
     text = capsys.readouterr().out
     for label in ("hit@1", "hit@3", "hit@5", "MRR@10", "top quote", "refused", "weak", "answered without weak"):

@@ -738,35 +738,37 @@ async def test_shards_get_their_own_guilds_and_interactions() -> None:
     assert other == 4203305
     answered: list[tuple[int, int]] = []
     (first, tree), (second, _) = _shard_client(0, answered), _shard_client(1, answered)
-    async with FakeDiscord(guilds=(GUILD, other), shard_count=2, connect_timeout=WAIT) as fake:
-        async with running(fake, first, second) as start:
-            start(first)
-            await fake.wait_connected(WAIT, shard_id=0)
-            await asyncio.wait_for(tree.sync(), WAIT)
-            assert not fake.connected.is_set() and fake.connected_shards() == [0]
-            assert [g.id for g in first.guilds] == [GUILD]
-            waiting = asyncio.create_task(fake.send_command("where", guild_id=other))  # waits for shard 1
-            await asyncio.sleep(0.1)
-            assert not waiting.done()
-            start(second)
-            await fake.wait_connected(WAIT)
-            assert fake.connected_shards() == [0, 1] and [g.id for g in second.guilds] == [other]
-            late = await asyncio.wait_for(waiting, WAIT)
-            assert (await late.wait_for(timeout=WAIT))["content"] == "shard 1"
-            here = await fake.send_command("where", guild_id=GUILD)
-            assert (await here.wait_for(timeout=WAIT))["content"] == "shard 0"
-            dm = await fake.send_command("where", guild_id=None)
-            assert (await dm.wait_for(timeout=WAIT))["content"] == "shard 0"
-            assert answered == [(1, other), (0, GUILD), (0, 0)]
-            identifies = [p["d"]["shard"] for p in fake.gateway_received if p.get("op") == 2]
-            assert sorted(identifies) == [[0, 2], [1, 2]]
+    async with (
+        FakeDiscord(guilds=(GUILD, other), shard_count=2, connect_timeout=WAIT) as fake,
+        running(fake, first, second) as start,
+    ):
+        start(first)
+        await fake.wait_connected(WAIT, shard_id=0)
+        await asyncio.wait_for(tree.sync(), WAIT)
+        assert not fake.connected.is_set() and fake.connected_shards() == [0]
+        assert [g.id for g in first.guilds] == [GUILD]
+        waiting = asyncio.create_task(fake.send_command("where", guild_id=other))  # waits for shard 1
+        await asyncio.sleep(0.1)
+        assert not waiting.done()
+        start(second)
+        await fake.wait_connected(WAIT)
+        assert fake.connected_shards() == [0, 1] and [g.id for g in second.guilds] == [other]
+        late = await asyncio.wait_for(waiting, WAIT)
+        assert (await late.wait_for(timeout=WAIT))["content"] == "shard 1"
+        here = await fake.send_command("where", guild_id=GUILD)
+        assert (await here.wait_for(timeout=WAIT))["content"] == "shard 0"
+        dm = await fake.send_command("where", guild_id=None)
+        assert (await dm.wait_for(timeout=WAIT))["content"] == "shard 0"
+        assert answered == [(1, other), (0, GUILD), (0, 0)]
+        identifies = [p["d"]["shard"] for p in fake.gateway_received if p.get("op") == 2]
+        assert sorted(identifies) == [[0, 2], [1, 2]]
 
-            await asyncio.wait_for(second.close(), WAIT)
-            await fake.wait_until(lambda: fake.connected_shards() == [0], WAIT, "shard 1 gone")
-            fake.connect_timeout = 0.2
-            with pytest.raises(TimeoutError, match=f"guild {other} belongs to shard 1 of 2"):
-                await fake.send_command("where", guild_id=other)
-            assert len(answered) == 3
+        await asyncio.wait_for(second.close(), WAIT)
+        await fake.wait_until(lambda: fake.connected_shards() == [0], WAIT, "shard 1 gone")
+        fake.connect_timeout = 0.2
+        with pytest.raises(TimeoutError, match=f"guild {other} belongs to shard 1 of 2"):
+            await fake.send_command("where", guild_id=other)
+        assert len(answered) == 3
 
 
 async def test_auto_sharded_client_learns_the_shard_count() -> None:

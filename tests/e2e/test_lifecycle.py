@@ -34,8 +34,10 @@ async def test_buttons_keep_the_custom_ids_already_posted(fake, bot):
                      f"sb:vote:{answer_id}:down", *(f"sb:full:{answer_id}:{n}" for n in (1, 2, 3))]  # fmt: skip
     assert custom_ids(interaction.original) == posted_before
     old_message = {**interaction.original, "components": [
-        {"type": 1, "components": [{"type": 2, "style": 2, "label": "x", "custom_id": cid} for cid in posted_before[:4]]},
-        {"type": 1, "components": [{"type": 2, "style": 2, "label": "x", "custom_id": cid} for cid in posted_before[4:]]},
+        {"type": 1, "components": [{"type": 2, "style": 2, "label": "x", "custom_id": cid}
+                                   for cid in posted_before[:4]]},
+        {"type": 1, "components": [{"type": 2, "style": 2, "label": "x", "custom_id": cid}
+                                   for cid in posted_before[4:]]},
     ]}  # fmt: skip
     turn = await fake.click(old_message, f"sb:page:{answer_id}:2")
     page = await turn.wait_for(timeout=15)
@@ -48,8 +50,8 @@ async def test_buttons_keep_the_custom_ids_already_posted(fake, bot):
 async def test_sigterm_finishes_every_reply_in_flight(fake, bot):
     slow = 10
     for _ in range(slow):  # each answer's delivery is rate-limited once: the replies are in flight at SIGTERM
-        fake.fail_next("PATCH", "/webhooks/*/messages/@original", 429, {"message": "You are being rate limited.", "retry_after": 1.5,
-                                                    "global": False})  # fmt: skip
+        fake.fail_next("PATCH", "/webhooks/*/messages/@original", 429,
+                       {"message": "You are being rate limited.", "retry_after": 1.5, "global": False})  # fmt: skip
     question = {"question": "Why did the reset of relations fail?"}
     asked = [await fake.send_command("ask", question, user_id=8000 + n) for n in range(slow)]
     await asyncio.wait_for(_until(lambda: all(i.acknowledged for i in asked)), 10)

@@ -19,8 +19,8 @@ import pytest_asyncio
 from bot.service.messages import NOT_SAVED_NOTE, SETTINGS_SAVED, STORAGE_DOWN
 from testing.bot_process import GUILD, OTHER_GUILD
 from testing.fake_discord import custom_ids
-from tests.e2e.conftest import running_bot
 from testing.postgres import connected
+from tests.e2e.conftest import running_bot
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 

@@ -20,8 +20,8 @@ import pytest_asyncio
 from bot.service.messages import SETTINGS_SAVED
 from testing.bot_process import GUILD, TOKEN, BotProcess
 from testing.fake_discord import FakeDiscord, custom_ids, guild_on_shard, shard_of
-from tests.e2e.conftest import running_bot
 from testing.postgres import connected
+from tests.e2e.conftest import running_bot
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 

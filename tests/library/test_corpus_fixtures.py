@@ -194,7 +194,10 @@ ROWS = {
         "its name says Word (.docx), but its content is not",
     ),
     "unsupported-format": Row(
-        "scan.jpg", lambda: b"\xff\xd8\xff\xe0" + bytes(200), "skipped", "not a format Studybot reads (it reads .txt, .md"
+        "scan.jpg",
+        lambda: b"\xff\xd8\xff\xe0" + bytes(200),
+        "skipped",
+        "not a format Studybot reads (it reads .txt, .md",
     ),
     "unsupported-format-with-text": Row(
         "notes.pages", lambda: b"Plain text in a .pages file is still not an article.\n", "skipped", "not a format"

@@ -222,4 +222,6 @@ def test_of_two_loads_of_a_stale_folder_at_once_one_builds_and_the_other_loads_i
         load.join(timeout=60)
     assert len(engines) == 2 and len(builds) == 1
     question = "Who is Andrei Tsygankov?"
-    assert [e.ask(question).excerpts[0].passage.id for e in engines] == [engines[0].ask(question).excerpts[0].passage.id] * 2
+    assert [e.ask(question).excerpts[0].passage.id for e in engines] == [
+        engines[0].ask(question).excerpts[0].passage.id
+    ] * 2

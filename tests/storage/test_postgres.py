@@ -12,9 +12,9 @@ import pytest
 
 from bot.storage import Change, StorageError, StorageOptions, StorageUnavailable, migrate, open_store
 from bot.storage.postgres.store import PostgresStore
+from testing.postgres import PostgresServer, free_port
 from tests.storage.samples import GUILD, make_answer
 from tests.storage.test_store import wait_for
-from testing.postgres import PostgresServer, free_port
 
 DISCORD_DEADLINE = 3.0  # seconds: a call must fail well within it so the bot can still reply
 

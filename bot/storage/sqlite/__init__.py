@@ -4,4 +4,13 @@ from bot.storage.sqlite.backup import BackupError, BackupResult, backup_sqlite
 from bot.storage.sqlite.lock import DatabaseInUse, exclusive, lock_holder
 from bot.storage.sqlite.store import SqliteStore, migrate
 
-__all__ = ["BackupError", "BackupResult", "DatabaseInUse", "SqliteStore", "backup_sqlite", "exclusive", "lock_holder", "migrate"]
+__all__ = [
+    "BackupError",
+    "BackupResult",
+    "DatabaseInUse",
+    "SqliteStore",
+    "backup_sqlite",
+    "exclusive",
+    "lock_holder",
+    "migrate",
+]
