@@ -6,7 +6,6 @@ builds this parser, and `studybot ask` should not pay for them."""
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import json
 import mimetypes
@@ -102,6 +101,8 @@ class _NoLoadedLibraries:
         pass
 
     async def forget_removed(self, guild_id: int) -> None:
+        import asyncio
+
         from bot.library.saved import drop_server_library
 
         await asyncio.to_thread(drop_server_library, self.data_dir, guild_id)
