@@ -538,6 +538,9 @@ async def _connect_and_migrate(path: Path) -> tuple[aiosqlite.Connection, Migrat
         await connection.execute("PRAGMA journal_mode = WAL")
         await connection.execute("PRAGMA foreign_keys = ON")
         await connection.execute("PRAGMA synchronous = FULL")
+        # A removed document's bytes are overwritten, not left in free pages (Debian's SQLite does it by
+        # default; other builds do not).
+        await connection.execute("PRAGMA secure_delete = ON")
         result = await _migrate(connection, path, load_migrations())
     except sqlite3.Error as exc:
         await connection.close()
