@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -79,6 +80,19 @@ def test_index_fails_when_nothing_loads(capsys, tmp_path):
     (empty / "x.txt").write_bytes(b"")
     code, out, _ = run(capsys, "index", "--corpus", str(empty), "--config", str(_config(tmp_path)))
     assert code == 1 and "x.txt" in out
+
+
+def test_a_file_name_that_is_not_utf8_is_skipped_and_named_while_the_rest_loads(capsys, tmp_path):
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "quokkas.txt").write_text("Quokkas live on Rottnest Island.\n", encoding="utf-8")
+    (folder / os.fsdecode(b"caf\xe9.txt")).write_text("A file named in Latin-1.\n", encoding="utf-8")
+    where = ("--corpus", str(folder), "--config", str(_config(tmp_path)))
+    code, out, err = run(capsys, "index", *where)
+    assert code == 0, err
+    assert "1 article" in out and "caf\\xe9.txt: skipped: its name is not valid UTF-8; rename the file" in out
+    code, out, err = run(capsys, "ask", *where, "Where do quokkas live?")
+    assert code == 0 and "Rottnest" in out, err
 
 
 def test_missing_corpus_folder_is_a_clear_error(capsys, tmp_path):

@@ -83,6 +83,10 @@ def scan_folder(folder: Path) -> FolderScan:
             entries.append((relative.parts, path))
     for parts, path in sorted(entries):
         relative = "/".join(parts)
+        if not _is_utf8(relative):  # a name from another system's encoding: no id, key or message can hold it
+            shown = relative.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            scan.warnings.append(LoadWarning(shown, "skipped: its name is not valid UTF-8; rename the file"))
+            continue
         problem = _not_an_article(path)
         if problem:
             scan.warnings.append(LoadWarning(relative, f"skipped: {problem}"))
@@ -95,6 +99,14 @@ def scan_folder(folder: Path) -> FolderScan:
         taken.add(article_id)
         scan.files.append(CorpusFile(path, relative, article_id))
     return scan
+
+
+def _is_utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:  # undecodable bytes of the name, kept by the file system's surrogateescape
+        return False
+    return True
 
 
 def _not_an_article(path: Path) -> str | None:
