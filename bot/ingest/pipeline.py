@@ -94,7 +94,7 @@ def build_article(
     article = Article(
         id=article_id,
         path=path,
-        title=meta.title or article_id.replace("_", " "),
+        title=meta.title or _title_from_name(path or article_id),
         author=meta.author,
         date=meta.date,
         publication=meta.publication,
@@ -111,6 +111,13 @@ def _language(manifest_entry: dict | None, document: Document, passages: list[Pa
     """The language the manifest or the format states, else the one the text is written in."""
     stated = (manifest_entry or {}).get("language") or document.metadata.get("language")
     return stated or detect_language(" ".join(p.text for p in passages[:40]))
+
+
+def _title_from_name(path: str) -> str:
+    """A document that states no title is called by its file's name: "week_3-notes.txt" → "week 3-notes"."""
+    name = path.replace("\\", "/").rsplit("/", 1)[-1]
+    stem = name.rsplit(".", 1)[0] if "." in name.lstrip(".") else name
+    return stem.replace("_", " ").strip() or name
 
 
 def _without_title_heading(blocks: list[Block], titles: set[str | None]) -> list[Block]:

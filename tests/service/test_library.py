@@ -69,6 +69,13 @@ async def test_an_upload_is_described_searchable_in_its_server_only_and_gone_onc
     assert await services.library.list(member()) == ()
 
 
+async def test_an_upload_that_states_no_title_is_called_by_its_file_name(services):
+    text = "otters hold hands while they sleep, so that the current does not part them.\n"
+    added = await services.library.add(MANAGER, upload(text, "river_otters.txt"))
+    assert isinstance(added, DocumentRecord) and added.title == "river otters"
+    assert [d.title for d in await services.library.list(member())] == ["river otters"]
+
+
 async def test_a_removed_document_leaves_no_saved_copy_of_its_text_in_the_data_folder(
     engine, store, options, limits, tmp_path
 ):
