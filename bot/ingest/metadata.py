@@ -124,7 +124,7 @@ def take_metadata(blocks: list[list[str]], *, guess_title: bool = True) -> tuple
     meta = Metadata()
     kept: list[list[str]] = []
     in_head = True
-    for block in blocks:
+    for block in _head_lines_apart(blocks):
         lines = []
         for line in block:
             url = URL_LINE.match(line)
@@ -154,6 +154,18 @@ def take_metadata(blocks: list[list[str]], *, guess_title: bool = True) -> tuple
             in_head = in_head and len(lines) == 1 and len(lines[0]) < 40  # a long line ends the head
     meta.author = meta.author or _author_from_bio(kept)
     return meta, kept
+
+
+def _head_lines_apart(blocks: list[list[str]]) -> list[list[str]]:
+    """A head written without blank lines ("Title", "By Jane Doe", "March 3, 2017" in one block) read
+    as the lone lines it would be with them: when the first block is a few short lines, one of them
+    past the first a byline or a date."""
+    if not blocks or not 1 < len(blocks[0]) <= 4 or any(len(line.strip()) > 150 for line in blocks[0]):
+        return blocks
+    rest = [_plain(line.strip()) for line in blocks[0][1:]]
+    if not any(parse_byline(line) or parse_date(line) for line in rest):
+        return blocks
+    return [[line] for line in blocks[0]] + blocks[1:]
 
 
 def _author_from_bio(blocks: list[list[str]]) -> str | None:

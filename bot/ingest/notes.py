@@ -199,6 +199,13 @@ def is_notes_heading(line: str) -> bool:
     return line.strip().strip("#*_:= ").casefold() in NOTES_HEADINGS
 
 
+def _heading_apart(block: list[str]) -> list[list[str]]:
+    """A notes heading with its first entry on the next line, no blank line between, as two blocks."""
+    if len(block) > 1 and is_notes_heading(block[0]) and parse_entry(block[1], numbered=True) is not None:
+        return [block[:1], block[1:]]
+    return [block]
+
+
 def take_notes(blocks: list[list[str]]) -> tuple[list[Entry], list[list[str]], int]:
     """Split off the notes list: the run of blocks from the first entry to the last one.
 
@@ -207,6 +214,7 @@ def take_notes(blocks: list[list[str]]) -> tuple[list[Entry], list[list[str]], i
     pull-quote) is dropped; notes headings go too. Returns (entries, the body blocks, how many
     stray lines were dropped).
     """
+    blocks = [part for block in blocks for part in _heading_apart(block)]
     heading_rows = [i for i, block in enumerate(blocks) if len(block) == 1 and is_notes_heading(block[0])]
     after_heading = heading_rows[0] if heading_rows else len(blocks)
 

@@ -149,3 +149,26 @@ def test_metadata_lines_beyond_english(head, author, date):
 def test_a_sentence_starting_with_von_is_no_byline():
     parsed = _parse("A Title\n\nVon Berlin aus betrachtet\n\nThe body of the article begins here and says something.\n")
     assert parsed.article.author is None
+
+
+def test_a_head_written_without_blank_lines_is_still_title_byline_and_date():
+    parsed = _parse("Pangolin Facts\nBy Jane Doe\nMarch 3, 2017\n\nThe pangolin is a scaly mammal that eats ants.\n")
+    article = parsed.article
+    assert (article.title, article.author, article.date) == ("Pangolin Facts", "Jane Doe", "2017-03-03")
+    assert [p.text for p in article.passages] == ["The pangolin is a scaly mammal that eats ants."]
+
+
+def test_a_short_stanza_without_a_byline_or_date_stays_text():
+    parsed = _parse("Rain on the roof\nwind at the door\nnight in the hall\n\nA second block of text follows here.\n")
+    assert parsed.article.author is None and parsed.article.date is None
+    assert parsed.article.passages[0].text.startswith("Rain on the roof")
+
+
+def test_a_notes_list_right_under_its_heading_is_the_notes_list():
+    parsed = _parse(
+        "Pangolins\n\nThe pangolin eats ants.[1] It has scales.[2]\n\n"
+        "Notes\n[1] Smith, Mammals of Asia, 2001.\n[2] Jones, Scales, 2003.\n"
+    )
+    assert parsed.warnings == []
+    assert _cites(parsed) == [("The pangolin eats ants.[1] It has scales.[2]", ["1", "2"])]
+    assert parsed.article.footnote("2").source == "Jones, Scales, 2003."
