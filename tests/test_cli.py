@@ -97,7 +97,13 @@ def test_a_file_name_that_is_not_utf8_is_skipped_and_named_while_the_rest_loads(
 
 def test_missing_corpus_folder_is_a_clear_error(capsys, tmp_path):
     code, _, err = run(capsys, "ask", "reset", "--corpus", str(tmp_path / "nope"))
-    assert code == 2 and "nope" in err
+    assert code == 2 and "nope: no such folder of articles (the folder comes from --corpus)" in err
+    (tmp_path / "notes.txt").write_text("Not a folder.\n", encoding="utf-8")
+    config = tmp_path / "config.yaml"
+    config.write_text(f"corpus: {{path: {tmp_path / 'notes.txt'}}}\n", encoding="utf-8")
+    code, _, err = run(capsys, "ask", "reset", "--config", str(config))
+    assert code == 2 and "notes.txt: a file, not a folder of articles" in err
+    assert f"(the folder comes from corpus.path in {config})" in err
 
 
 def test_eval_json(capsys):

@@ -98,7 +98,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"studybot: {exc}", file=sys.stderr)
         return exc.code
     except CorpusError as exc:
-        print(f"studybot: corpus error: {exc}", file=sys.stderr)
+        given = "--corpus" if args.corpus is not None else f"corpus.path in {args.config}" if args.config else None
+        where = f" (the folder comes from {given})" if given and not settings.corpus.path.is_dir() else ""
+        print(f"studybot: corpus error: {exc}{where}", file=sys.stderr)
         return EXIT_USAGE
     except EngineUnavailable as exc:
         print(f"studybot: {exc}", file=sys.stderr)

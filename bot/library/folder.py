@@ -262,7 +262,7 @@ def load_corpus(
     """
     folder = Path(folder)
     if not folder.is_dir():
-        raise CorpusError(f"{folder}: no such folder of articles")
+        raise CorpusError(f"{folder}: {'a file, not a folder' if folder.exists() else 'no such folder'} of articles")
     options = options or IngestOptions()
     if max_file_bytes is not None:
         options = replace(options, text_max_bytes=max_file_bytes)
