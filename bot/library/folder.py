@@ -64,6 +64,7 @@ def scan_folder(folder: Path) -> FolderScan:
 
     Hidden files and folders, the manifest and desktop litter are passed over in silence; a file in
     a format no reader reads, a broken link, a FIFO or an unlistable subfolder is named in a warning.
+    A linked subfolder is read like one of its own; a link back to a folder already read is named.
     """
     scan = FolderScan()
     taken: set[str] = set()
@@ -72,9 +73,22 @@ def scan_folder(folder: Path) -> FolderScan:
         where = Path(exc.filename).relative_to(folder).as_posix() if exc.filename else str(folder)
         scan.warnings.append(LoadWarning(where + "/", f"skipped: the folder cannot be read ({exc.strerror or exc})"))
 
+    seen = {_identity(folder)}  # folders read, by device and inode: a linked folder is read once
+
+    def visit(subfolder: Path) -> bool:
+        """Whether to read a subfolder (a linked one is followed): not a link back to a folder read already."""
+        identity = _identity(subfolder)
+        if identity is not None and identity in seen:
+            where = subfolder.relative_to(folder).as_posix() + "/"
+            scan.warnings.append(LoadWarning(where, "skipped: a link to a folder that is read already"))
+            return False
+        if identity is not None:  # else os.walk names it as a folder it cannot read
+            seen.add(identity)
+        return True
+
     entries: list[tuple[tuple[str, ...], Path]] = []
-    for root, dirs, names in os.walk(folder, onerror=unlistable):
-        dirs[:] = sorted(d for d in dirs if not d.startswith((".", "__")))
+    for root, dirs, names in os.walk(folder, onerror=unlistable, followlinks=True):
+        dirs[:] = [d for d in sorted(dirs) if not d.startswith((".", "__")) and visit(Path(root, d))]
         for name in names:
             path = Path(root, name)
             relative = path.relative_to(folder)
@@ -99,6 +113,14 @@ def scan_folder(folder: Path) -> FolderScan:
         taken.add(article_id)
         scan.files.append(CorpusFile(path, relative, article_id))
     return scan
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
 
 
 def _is_utf8(name: str) -> bool:

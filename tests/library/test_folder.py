@@ -139,6 +139,16 @@ def test_a_broken_link_and_a_fifo_are_named_and_never_opened(weeks, tmp_path):
     fingerprint(LibraryOptions(corpus_path=weeks, data_dir=tmp_path / "data"))  # returns: the FIFO is not read
 
 
+def test_a_linked_folder_is_read_and_a_link_back_is_named_once(weeks, tmp_path_factory):
+    elsewhere = tmp_path_factory.mktemp("elsewhere")  # outside the corpus folder
+    (elsewhere / "extra.txt").write_text("Extra reading\n\nQuokkas live on Rottnest Island.\n", encoding="utf-8")
+    os.symlink(elsewhere, weeks / "week1" / "more")
+    os.symlink(weeks, weeks / "week2" / "again")  # a loop back to the top
+    corpus = load_corpus(weeks)
+    assert corpus.article("week1/more/extra") is not None and len(corpus.articles) == 5
+    assert [str(w) for w in corpus.warnings] == ["week2/again/: skipped: a link to a folder that is read already"]
+
+
 def test_moving_a_file_between_subfolders_changes_the_fingerprint(weeks, tmp_path):
     options = LibraryOptions(corpus_path=weeks, data_dir=tmp_path / "data")
     before = fingerprint(options)
