@@ -143,6 +143,14 @@ def test_a_named_reference_without_definition_is_warned_about():
     assert "footnote marker [nowhere] has no entry in the notes list" in parsed.warnings
 
 
+def test_raw_html_scripts_and_styles_are_never_text():
+    parsed = _parse(
+        "Title\n\nBefore the script.\n\n<script>alert(1)</script>\n\n"
+        "<STYLE type=\"text/css\">\np {color: red}\n</STYLE>\n\nAfter it, <b>bold</b> words.\n"
+    )
+    assert [p.text for p in parsed.article.passages] == ["Before the script.", "After it, bold words."]
+
+
 def test_inline_markdown_becomes_plain_words():
     plain = inline_plain("**bold** and *em* and _under_ and `code` and ~~gone~~")
     assert plain == "bold and em and under and code and gone"

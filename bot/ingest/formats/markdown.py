@@ -30,6 +30,8 @@ _FOOTNOTE_DEF = re.compile(r"^\s{0,3}\[\^([^\]\s]+)\]:\s*(.*)$")
 _LINK_DEF = re.compile(r"""^\s{0,3}\[[^\]^][^\]]*\]:\s*<?\S+>?(?:\s+["'(].*["')])?\s*$""")
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+# Raw HTML whose content is code or drawing, never prose: dropped whole, not only its tags.
+_NOT_PROSE = re.compile(r"<(script|style|svg|iframe|noscript)\b[^>]*>.*?</\1\s*>", re.DOTALL | re.IGNORECASE)
 
 _CODE_SPAN = re.compile(r"(`+)(.+?)\1")
 _IMAGE = re.compile(r"\s*!\[[^\]]*\](?:\([^)]*\)|\[[^\]]*\])")
@@ -54,7 +56,7 @@ class MarkdownReader(TextReader):
 def markdown_document(text: str) -> Document:
     """Decoded markdown → TEXT blocks of plain text, NOTE blocks for the footnote definitions."""
     metadata, body, warnings = front_matter(text)
-    lines, notes = _plain_lines(_COMMENT.sub("", body))
+    lines, notes = _plain_lines(_NOT_PROSE.sub("", _COMMENT.sub("", body)))
     blocks = [Block(TEXT, "\n".join(b)) for b in text_blocks("\n".join(lines))]
     while blocks and is_notes_heading(blocks[-1].text):  # "## Notes" whose entries became NOTE blocks
         blocks.pop()
