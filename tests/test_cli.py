@@ -81,6 +81,20 @@ def test_index_fails_when_nothing_loads(capsys, tmp_path):
     assert code == 1 and "x.txt" in out
 
 
+@pytest.mark.parametrize("date", ["'2017-13-45'", "'2020-02-30'", "'2021-06'"])
+def test_a_manifest_date_that_is_no_day_is_a_corpus_error_naming_file_and_key(capsys, tmp_path, date):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("A reading\n\nThe seminar read about volcanoes.\n", encoding="utf-8")
+    (corpus / "manifest.yaml").write_text(f"articles:\n  a.txt: {{date: {date}}}\n", encoding="utf-8")
+    code, _, err = run(capsys, "index", "--corpus", str(corpus), "--config", str(_config(tmp_path)))
+    written = date.strip("'")
+    assert code == 2 and err == (
+        f"studybot: corpus error: {corpus / 'manifest.yaml'}: articles.a.txt.date must be a date written "
+        f"YYYY-MM-DD, not '{written}'\n"
+    )
+
+
 def test_missing_corpus_folder_is_a_clear_error(capsys, tmp_path):
     code, _, err = run(capsys, "ask", "reset", "--corpus", str(tmp_path / "nope"))
     assert code == 2 and "nope" in err

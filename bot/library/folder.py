@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import stat
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -27,7 +26,7 @@ from bot.core.models import Article, Corpus, LoadWarning
 from bot.core.versions import with_version
 from bot.ingest import SkipFile
 from bot.ingest.formats import reader_for, unreadable_format
-from bot.ingest.metadata import METADATA_KEYS
+from bot.ingest.metadata import METADATA_KEYS, is_iso_date
 from bot.ingest.options import IngestOptions
 from bot.library.packed import PassageColumns
 
@@ -151,8 +150,9 @@ def read_manifest(folder: Path) -> dict[str, dict]:
         if unknown:
             raise CorpusError(f"{where}: articles.{name}: unknown key {sorted(unknown)[0]!r}")
         values = {k: (v.isoformat() if isinstance(v, date) else str(v)) for k, v in entry.items() if v is not None}
-        if "date" in values and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", values["date"]):
-            raise CorpusError(f"{where}: articles.{name}.date must be YYYY-MM-DD")
+        if "date" in values and not is_iso_date(values["date"]):
+            written = values["date"]
+            raise CorpusError(f"{where}: articles.{name}.date must be a date written YYYY-MM-DD, not {written!r}")
         manifest[str(name)] = values
     return manifest
 
