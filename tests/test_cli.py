@@ -81,8 +81,9 @@ def test_index_fails_when_nothing_loads(capsys, tmp_path):
     assert code == 1 and "x.txt" in out
 
 
-@pytest.mark.parametrize("date", ["'2017-13-45'", "'2020-02-30'", "'2021-06'"])
+@pytest.mark.parametrize("date", ["'2017-13-45'", "'2020-02-30'", "'2021-06'", "2017-13-45", "2020-02-30"])
 def test_a_manifest_date_that_is_no_day_is_a_corpus_error_naming_file_and_key(capsys, tmp_path, date):
+    """Quoted or not: PyYAML's constructor raised on the unquoted one, and the index command crashed."""
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     (corpus / "a.txt").write_text("A reading\n\nThe seminar read about volcanoes.\n", encoding="utf-8")
@@ -111,6 +112,16 @@ def test_eval_rejects_a_bad_question_file(capsys, tmp_path):
     bad.write_text("questions:\n  - {kind: lexical}\n", encoding="utf-8")
     code, _, err = run(capsys, "eval", str(bad))
     assert code == 2 and "q.yaml" in err
+
+
+def test_an_unquoted_date_that_is_no_day_is_read_as_written_in_a_question_file(capsys, tmp_path):
+    questions = tmp_path / "q.yaml"
+    questions.write_text(
+        "questions:\n  - {q: 2017-13-45, gold: [no such words]}\n  - {q: Lavrov at the academy, gold: [2020-02-30]}\n",
+        encoding="utf-8",
+    )
+    code, out, _ = run(capsys, "eval", str(questions), "--json")
+    assert code == 0 and [m["q"] for m in json.loads(out)["misses"]] == ["2017-13-45", "Lavrov at the academy"]
 
 
 def test_python_dash_m_bot_runs_fast_without_discord():

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import yaml
 
+from bot.core import yamlfile
 from bot.core.analysis import TermEncoder
 from bot.core.indexing import AnalysedRun, IndexBuilder, analyse_in_worker, analyse_run, article_documents
 from bot.core.models import Article, Corpus, LoadWarning
@@ -134,7 +135,7 @@ def read_manifest(folder: Path) -> dict[str, dict]:
     except OSError as exc:
         raise UnreadableManifest(f"cannot be read ({exc.strerror or exc}); the corpus loads without it") from None
     try:
-        data = yaml.safe_load(text) or {}
+        data = yamlfile.load(text) or {}
     except (UnicodeDecodeError, yaml.YAMLError) as exc:
         raise CorpusError(f"{where}: cannot be read: {exc}") from None
     if not isinstance(data, dict) or set(data) - {"articles"}:
