@@ -114,6 +114,21 @@ def test_eval_rejects_a_bad_question_file(capsys, tmp_path):
     assert code == 2 and "q.yaml" in err
 
 
+def test_a_value_its_tag_cannot_make_is_named_with_file_and_line(capsys, tmp_path):
+    """!!int on a word: PyYAML's constructor raised a bare ValueError, and eval and index crashed."""
+    bad = tmp_path / "q.yaml"
+    bad.write_text("questions:\n  - {q: !!int three, gold: [x]}\n", encoding="utf-8")
+    code, _, err = run(capsys, "eval", str(bad))
+    assert code == 2 and f"{bad}: not valid YAML: 'three' is not a valid !!int" in err and "line 2" in err
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("A reading\n\nThe seminar read about volcanoes.\n", encoding="utf-8")
+    (corpus / "manifest.yaml").write_text("articles:\n  a.txt: {title: !!float one}\n", encoding="utf-8")
+    code, _, err = run(capsys, "index", "--corpus", str(corpus), "--config", str(_config(tmp_path)))
+    assert code == 2 and f"{corpus / 'manifest.yaml'}: cannot be read: 'one' is not a valid !!float" in err
+    assert "corpus error" in err and "line 2" in err
+
+
 def test_an_unquoted_date_that_is_no_day_is_read_as_written_in_a_question_file(capsys, tmp_path):
     questions = tmp_path / "q.yaml"
     questions.write_text(

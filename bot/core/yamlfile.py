@@ -1,7 +1,8 @@
-"""YAML as Studybot reads its files (the manifest, question sets, Markdown front matter): PyYAML's
-safe loader, except that an unquoted date that is no day (2017-13-45, 2020-02-30) is the text it
-was written as, as if quoted, and what reads it judges it as it judges a quoted one (PyYAML's
-constructor raised a bare ValueError on it, which no reader expected)."""
+"""YAML as Studybot reads its files (the manifest, question sets, Markdown front matter, the config's
+values): PyYAML's safe loader, whose constructors raise a bare ValueError (or KeyError) on a value
+they cannot make, which no reader expected. Here an unquoted date that is no day (2017-13-45,
+2020-02-30) is the text it was written as, as if quoted, and what reads it judges it as it judges a
+quoted one; any other such value (`!!int three`) is a yaml.YAMLError naming its line, as bad syntax is."""
 
 from __future__ import annotations
 
@@ -11,6 +12,14 @@ import yaml
 
 
 class Loader(yaml.SafeLoader):
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, OverflowError, KeyError, AttributeError):  # !!int three, !!bool maybe, !!timestamp soon
+            tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+            problem = f"{node.value!r} is not a valid {tag}"
+            raise yaml.constructor.ConstructorError(None, None, problem, node.start_mark) from None
+
     def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
         try:
             return super().construct_yaml_timestamp(node)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -125,9 +126,10 @@ def test_the_quote_a_user_sees_carries_no_markdown_and_the_listed_marker():
     assert "[wilson2009]" in top.quote and [f.marker for f in top.passage.footnotes] == ["wilson2009"]
 
 
-def test_broken_front_matter_is_dropped_with_a_warning_naming_the_line():
-    parsed = _parse("---\ntitle: [unclosed\nauthor: X\n---\n\nThe body of the essay says something.\n")
-    assert any("front matter is not valid YAML" in w for w in parsed.warnings), parsed.warnings
+@pytest.mark.parametrize("title", ["[unclosed", "!!int three"])  # bad syntax; a value its tag cannot make
+def test_broken_front_matter_is_dropped_with_a_warning_naming_the_line(title):
+    parsed = _parse(f"---\ntitle: {title}\nauthor: X\n---\n\nThe body of the essay says something.\n")
+    assert any(w.startswith("front matter is not valid YAML (line ") for w in parsed.warnings), parsed.warnings
     assert [p.text for p in parsed.article.passages] == ["The body of the essay says something."]
 
 
