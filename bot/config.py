@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from bot.core import semantic
+from bot.core import semantic, yamlfile
 from bot.core.engine import ENGINE_NAMES, EngineOptions
 from bot.core.ranking import RerankOptions
 from bot.ingest.options import DEFAULT_MAX_BYTES, IngestOptions
@@ -255,7 +255,10 @@ class _Reader:
             raise self.fail(node, f"'{name}' must be a single value")
         if node.tag == _TAG + "timestamp":  # dates stay text
             return node.value
-        return yaml.SafeLoader("").construct_object(node)  # plain scalars only: str/int/float/bool/null
+        try:
+            return yamlfile.Loader("").construct_object(node)  # plain scalars only: str/int/float/bool/null
+        except yaml.YAMLError as exc:
+            raise self.fail(node, f"'{name}': {exc.problem}") from None
 
     def check_tag(self, node: yaml.Node, name: str) -> None:
         if node.tag not in _ALLOWED_TAGS:

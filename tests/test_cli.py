@@ -95,6 +95,21 @@ def test_a_file_name_that_is_not_utf8_is_skipped_and_named_while_the_rest_loads(
     assert code == 0 and "Rottnest" in out, err
 
 
+@pytest.mark.parametrize("date", ["'2017-13-45'", "'2020-02-30'", "'2021-06'", "2017-13-45", "2020-02-30"])
+def test_a_manifest_date_that_is_no_day_is_a_corpus_error_naming_file_and_key(capsys, tmp_path, date):
+    """Quoted or not: PyYAML's constructor raised on the unquoted one, and the index command crashed."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("A reading\n\nThe seminar read about volcanoes.\n", encoding="utf-8")
+    (corpus / "manifest.yaml").write_text(f"articles:\n  a.txt: {{date: {date}}}\n", encoding="utf-8")
+    code, _, err = run(capsys, "index", "--corpus", str(corpus), "--config", str(_config(tmp_path)))
+    written = date.strip("'")
+    assert code == 2 and err == (
+        f"studybot: corpus error: {corpus / 'manifest.yaml'}: articles.a.txt.date must be a date written "
+        f"YYYY-MM-DD, not '{written}'\n"
+    )
+
+
 def test_missing_corpus_folder_is_a_clear_error(capsys, tmp_path):
     code, _, err = run(capsys, "ask", "reset", "--corpus", str(tmp_path / "nope"))
     assert code == 2 and "nope: no such folder of articles (the folder comes from --corpus)" in err
@@ -117,6 +132,31 @@ def test_eval_rejects_a_bad_question_file(capsys, tmp_path):
     bad.write_text("questions:\n  - {kind: lexical}\n", encoding="utf-8")
     code, _, err = run(capsys, "eval", str(bad))
     assert code == 2 and "q.yaml" in err
+
+
+def test_a_value_its_tag_cannot_make_is_named_with_file_and_line(capsys, tmp_path):
+    """!!int on a word: PyYAML's constructor raised a bare ValueError, and eval and index crashed."""
+    bad = tmp_path / "q.yaml"
+    bad.write_text("questions:\n  - {q: !!int three, gold: [x]}\n", encoding="utf-8")
+    code, _, err = run(capsys, "eval", str(bad))
+    assert code == 2 and f"{bad}: not valid YAML: 'three' is not a valid !!int" in err and "line 2" in err
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("A reading\n\nThe seminar read about volcanoes.\n", encoding="utf-8")
+    (corpus / "manifest.yaml").write_text("articles:\n  a.txt: {title: !!float one}\n", encoding="utf-8")
+    code, _, err = run(capsys, "index", "--corpus", str(corpus), "--config", str(_config(tmp_path)))
+    assert code == 2 and f"{corpus / 'manifest.yaml'}: cannot be read: 'one' is not a valid !!float" in err
+    assert "corpus error" in err and "line 2" in err
+
+
+def test_an_unquoted_date_that_is_no_day_is_read_as_written_in_a_question_file(capsys, tmp_path):
+    questions = tmp_path / "q.yaml"
+    questions.write_text(
+        "questions:\n  - {q: 2017-13-45, gold: [no such words]}\n  - {q: Lavrov at the academy, gold: [2020-02-30]}\n",
+        encoding="utf-8",
+    )
+    code, out, _ = run(capsys, "eval", str(questions), "--json")
+    assert code == 0 and [m["q"] for m in json.loads(out)["misses"]] == ["2017-13-45", "Lavrov at the academy"]
 
 
 def test_python_dash_m_bot_runs_fast_without_discord():

@@ -99,6 +99,22 @@ def test_bad_input_is_named_and_exits_nonzero(capsys, config: Path, tmp_path: Pa
     assert code == 0 and "empty" in out  # nothing was stored by the failures
 
 
+@pytest.mark.parametrize("date", ["2017-13-45", "2020-02-30", "2023-00"])
+def test_a_date_not_on_the_calendar_is_refused_and_nothing_stored(capsys, config: Path, date: str):
+    code, _, err = run(capsys, "library", "add", "--config", str(config), "--guild", "5",
+                       str(config.parent / "quokkas.md"), "--date", date)  # fmt: skip
+    assert code == 1 and "`date` must be a real date: 2024, 2024-05 or 2024-05-31." in err
+    code, out, _ = run(capsys, "library", "list", "--config", str(config), "--guild", "5")
+    assert code == 0 and "empty" in out
+
+
+@pytest.mark.parametrize("date", ["2024", "2024-02", "2024-02-29"])
+def test_a_year_a_month_or_a_day_is_a_date(capsys, config: Path, date: str):
+    add(capsys, config, "5", "--date", date)
+    code, out, _ = run(capsys, "library", "list", "--config", str(config), "--guild", "5", "--json")
+    assert code == 0 and json.loads(out)[0]["date"] == date
+
+
 def test_a_full_reading_list_refuses_with_the_limit(capsys, config: Path):
     config.write_text(config.read_text() + "library:\n  max_documents: 1\n", encoding="utf-8")
     add(capsys, config)

@@ -56,6 +56,8 @@ def test_no_file_and_empty_file_mean_defaults(tmp_path):
         ("discord:\n  api_base_url: ftp://x\n", 2, ["discord.api_base_url"]),
         ("discord:\n  token: abc.def\n", 2, ["token", "DISCORD_TOKEN"]),
         ("logging:\n  level: LOUD\n", 2, ["logging.level"]),
+        ("search:\n  top_k: !!int three\n", 2, ["'search.top_k': 'three' is not a valid !!int"]),
+        ("discord:\n  sync_on_start: !!bool maybe\n", 2, ["'discord.sync_on_start': 'maybe' is not a valid !!bool"]),
     ],
 )
 def test_bad_config_names_key_and_line(text, line, words):

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import yaml
 
+from bot.core import yamlfile
 from bot.core.engine import Engine
 from bot.core.models import Answer, Excerpt
 
@@ -135,7 +136,7 @@ def report_text(report: dict) -> str:
 
 def load_questions(path: Path) -> list[EvalQuestion]:
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        data = yamlfile.load(Path(path).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         raise QuestionSetError(f"{path}: cannot read it ({exc})") from None
     except yaml.YAMLError as exc:

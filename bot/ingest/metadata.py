@@ -47,6 +47,7 @@ _PUBLISHED = re.compile(
 )
 _WEEKDAY = re.compile(r"^[^\W\d]{2,12}\.?,\s*(?=\d|[^\W\d]+\s+\d)")  # "Tuesday, June 30, 2011"
 _TIME_TAIL = re.compile(r"(?:\s*(?:,|\||—|–|-|at|um|à|a las|в)\s*\d{1,2}[:.h]\d{2}.*|\s*\|.*)$", re.IGNORECASE)
+_ISO_PARTS = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?")
 _DAY_MONTH_YEAR = re.compile(r"^(\d{1,2})(?:\.|er|º|°)?\s+(?:de\s+)?([^\W\d]+)\.?,?\s+(?:de\s+)?(\d{4})(?:\s*г\.?)?$")
 _MONTH_DAY_YEAR = re.compile(r"^([^\W\d]+)\.?\s+(\d{1,2}),?\s+(\d{4})$")
 
@@ -71,6 +72,19 @@ def parse_date(text: str) -> str | None:
         return date(int(year), _MONTHS.get(month.casefold(), 0), int(day)).isoformat()
     except ValueError:
         return None
+
+
+def is_iso_date(text: str, *, partial: bool = False) -> bool:
+    """Whether `text` is a date on the calendar written 2024-05-31 (with `partial`, also 2024 or
+    2024-05): not 2017-13-45 nor 2020-02-30, which have the shape."""
+    parts = _ISO_PARTS.fullmatch(text)
+    if parts is None or not (partial or parts[3]):
+        return False
+    try:
+        date(int(parts[1]), int(parts[2] or 1), int(parts[3] or 1))
+    except ValueError:
+        return False
+    return True
 
 
 def _strict_iso(text: str) -> str | None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import stat
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -21,13 +20,14 @@ from pathlib import Path
 
 import yaml
 
+from bot.core import yamlfile
 from bot.core.analysis import TermEncoder
 from bot.core.indexing import AnalysedRun, IndexBuilder, analyse_in_worker, analyse_run, article_documents
 from bot.core.models import Article, Corpus, LoadWarning
 from bot.core.versions import with_version
 from bot.ingest import SkipFile
 from bot.ingest.formats import reader_for, unreadable_format
-from bot.ingest.metadata import METADATA_KEYS
+from bot.ingest.metadata import METADATA_KEYS, is_iso_date
 from bot.ingest.options import IngestOptions
 from bot.library.packed import PassageColumns
 
@@ -169,7 +169,7 @@ def read_manifest(folder: Path) -> dict[str, dict]:
     except OSError as exc:
         raise UnreadableManifest(f"cannot be read ({exc.strerror or exc}); the corpus loads without it") from None
     try:
-        data = yaml.safe_load(text) or {}
+        data = yamlfile.load(text) or {}
     except (UnicodeDecodeError, yaml.YAMLError) as exc:
         raise CorpusError(f"{where}: cannot be read: {exc}") from None
     if not isinstance(data, dict) or set(data) - {"articles"}:
@@ -185,8 +185,9 @@ def read_manifest(folder: Path) -> dict[str, dict]:
         if unknown:
             raise CorpusError(f"{where}: articles.{name}: unknown key {sorted(unknown)[0]!r}")
         values = {k: (v.isoformat() if isinstance(v, date) else str(v)) for k, v in entry.items() if v is not None}
-        if "date" in values and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", values["date"]):
-            raise CorpusError(f"{where}: articles.{name}.date must be YYYY-MM-DD")
+        if "date" in values and not is_iso_date(values["date"]):
+            written = values["date"]
+            raise CorpusError(f"{where}: articles.{name}.date must be a date written YYYY-MM-DD, not {written!r}")
         manifest[str(name)] = values
     return manifest
 

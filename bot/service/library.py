@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import logging
-import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
@@ -22,6 +21,7 @@ from urllib.parse import urlsplit
 
 from bot.core.models import Article
 from bot.ingest import SkipFile
+from bot.ingest.metadata import is_iso_date
 from bot.ingest.pipeline import ParsedArticle
 from bot.ingest.worker import ingest_file_async
 from bot.service import messages
@@ -33,7 +33,6 @@ log = logging.getLogger("studybot.service")
 
 COMMAND_LINE_USER = 0  # added_by of a document added with `studybot library add`
 TITLE_MAX, AUTHOR_MAX, URL_MAX = 256, 256, 512
-ISO_DATE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
 
 
 @dataclass(frozen=True)
@@ -325,8 +324,8 @@ def _metadata_refusal(metadata: DocumentEdit) -> Refusal | None:
                                  ("url", metadata.url, URL_MAX)):  # fmt: skip
         if value is not None and len(value) > limit:
             return Refusal(messages.bad_option(option, f"must be at most {limit} characters."))
-    if metadata.date and not ISO_DATE.fullmatch(metadata.date.strip()):
-        return Refusal(messages.bad_option("date", "must look like 2024, 2024-05 or 2024-05-31."))
+    if metadata.date and not is_iso_date(metadata.date.strip(), partial=True):
+        return Refusal(messages.bad_option("date", "must be a real date: 2024, 2024-05 or 2024-05-31."))
     if metadata.url and urlsplit(metadata.url.strip()).scheme not in ("http", "https"):
         return Refusal(messages.bad_option("url", "must start with https:// or http://."))
     return None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -13,6 +14,7 @@ from bot.core.models import Corpus
 from bot.ingest import SkipFile, build_article
 from bot.ingest.document import ReadLimits
 from bot.ingest.formats.markdown import MarkdownReader, inline_plain
+from bot.library import load_corpus
 
 ESSAY = """---
 title: "Print and the Reformation"
@@ -124,10 +126,25 @@ def test_the_quote_a_user_sees_carries_no_markdown_and_the_listed_marker():
     assert "[wilson2009]" in top.quote and [f.marker for f in top.passage.footnotes] == ["wilson2009"]
 
 
-def test_broken_front_matter_is_dropped_with_a_warning_naming_the_line():
-    parsed = _parse("---\ntitle: [unclosed\nauthor: X\n---\n\nThe body of the essay says something.\n")
-    assert any("front matter is not valid YAML" in w for w in parsed.warnings), parsed.warnings
+@pytest.mark.parametrize("title", ["[unclosed", "!!int three"])  # bad syntax; a value its tag cannot make
+def test_broken_front_matter_is_dropped_with_a_warning_naming_the_line(title):
+    parsed = _parse(f"---\ntitle: {title}\nauthor: X\n---\n\nThe body of the essay says something.\n")
+    assert any(w.startswith("front matter is not valid YAML (line ") for w in parsed.warnings), parsed.warnings
     assert [p.text for p in parsed.article.passages] == ["The body of the essay says something."]
+
+
+def test_a_front_matter_date_that_is_no_day_is_named_and_the_rest_is_read(tmp_path):
+    """PyYAML's constructor raised on the unquoted 2020-02-30, and the whole file was skipped."""
+    (tmp_path / "capybara.md").write_text(
+        "---\ntitle: Front Matter Title\nauthor: Ann Writer\ndate: 2020-02-30\n---\n\n# Heading\n\n"
+        "The capybara is the largest rodent.\n",
+        encoding="utf-8",
+    )
+    corpus = load_corpus(tmp_path)
+    assert [str(w) for w in corpus.warnings] == ["capybara.md: front matter date: '2020-02-30' is not a date; ignored"]
+    article = corpus.article("capybara")
+    assert (article.title, article.author, article.date) == ("Front Matter Title", "Ann Writer", None)
+    assert Engine(corpus).ask("What is the largest rodent?").excerpts[0].article.id == "capybara"
 
 
 def test_a_rule_at_the_top_is_no_front_matter():

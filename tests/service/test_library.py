@@ -141,6 +141,8 @@ async def test_edit_changes_what_answers_cite_and_checks_its_options(services):
     assert found.answer.excerpts[0].article.title == "Quokka Count"
     bad_date = await services.library.edit(MANAGER, added.id, DocumentEdit(date="last spring"))
     assert isinstance(bad_date, Refusal) and "`date`" in bad_date.message
+    no_such_day = await services.library.edit(MANAGER, added.id, DocumentEdit(date="2023-02-29"))
+    assert no_such_day == Refusal(messages.bad_option("date", "must be a real date: 2024, 2024-05 or 2024-05-31."))
     bad_url = await services.library.edit(MANAGER, added.id, DocumentEdit(url="javascript:alert(1)"))
     assert isinstance(bad_url, Refusal) and "`url`" in bad_url.message
     empty = await services.library.edit(MANAGER, added.id, DocumentEdit(title="  "))

@@ -13,6 +13,7 @@ from datetime import date, datetime
 
 import yaml
 
+from bot.core import yamlfile
 from bot.ingest.document import NOTE, TEXT, Block, Document
 from bot.ingest.formats.text import TextReader, text_blocks
 from bot.ingest.metadata import METADATA_KEYS, parse_date
@@ -83,7 +84,7 @@ def front_matter(text: str) -> tuple[dict[str, str], str, list[str]]:
     if not re.match(r"\s*[\w-]+\s*:", raw):
         return {}, text, []  # a rule at the top and some text: no front matter
     try:
-        values = yaml.safe_load(raw)
+        values = yamlfile.load(raw)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 2})" if mark else ""
