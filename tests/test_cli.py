@@ -134,6 +134,14 @@ def test_eval_rejects_a_bad_question_file(capsys, tmp_path):
     assert code == 2 and "q.yaml" in err
 
 
+def test_eval_refuses_a_question_given_a_key_twice(capsys, tmp_path):
+    """YAML keeps the last of two keys without a word: the first question would be lost unseen."""
+    bad = tmp_path / "q.yaml"
+    bad.write_text("questions:\n  - q: Who signed the treaty?\n    q: When?\n", encoding="utf-8")
+    code, _, err = run(capsys, "eval", str(bad))
+    assert code == 2 and "q.yaml" in err and "the key 'q' is given twice" in err and "line 3" in err
+
+
 def test_a_value_its_tag_cannot_make_is_named_with_file_and_line(capsys, tmp_path):
     """!!int on a word: PyYAML's constructor raised a bare ValueError, and eval and index crashed."""
     bad = tmp_path / "q.yaml"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from urllib.parse import urlsplit
 
 METADATA_KEYS = ("title", "author", "date", "publication", "url", "language")
 _MD_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
@@ -85,6 +86,11 @@ def is_iso_date(text: str, *, partial: bool = False) -> bool:
     except ValueError:
         return False
     return True
+
+
+def is_web_url(text: str) -> bool:
+    """Whether `text` is an http(s) address (a citation's link: never javascript:, file: or data:)."""
+    return urlsplit(text.strip()).scheme in ("http", "https")
 
 
 def _strict_iso(text: str) -> str | None:

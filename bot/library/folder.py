@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import stat
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -27,7 +28,7 @@ from bot.core.models import Article, Corpus, LoadWarning
 from bot.core.versions import with_version
 from bot.ingest import SkipFile
 from bot.ingest.formats import reader_for, unreadable_format
-from bot.ingest.metadata import METADATA_KEYS, is_iso_date
+from bot.ingest.metadata import METADATA_KEYS, is_iso_date, is_web_url
 from bot.ingest.options import IngestOptions
 from bot.library.packed import PassageColumns
 
@@ -184,10 +185,17 @@ def read_manifest(folder: Path) -> dict[str, dict]:
         unknown = set(entry) - set(METADATA_KEYS)
         if unknown:
             raise CorpusError(f"{where}: articles.{name}: unknown key {sorted(unknown)[0]!r}")
+        for key, value in entry.items():
+            if isinstance(value, (list, dict, bool)):
+                raise CorpusError(f"{where}: articles.{name}.{key} must be text, not {value!r}")
         values = {k: (v.isoformat() if isinstance(v, date) else str(v)) for k, v in entry.items() if v is not None}
         if "date" in values and not is_iso_date(values["date"]):
             written = values["date"]
             raise CorpusError(f"{where}: articles.{name}.date must be a date written YYYY-MM-DD, not {written!r}")
+        if "url" in values and not is_web_url(values["url"]):
+            raise CorpusError(f"{where}: articles.{name}.url must start with https:// or http://")
+        if "language" in values and not re.fullmatch(r"[a-z]{2}", values["language"]):
+            raise CorpusError(f"{where}: articles.{name}.language must be a two-letter ISO 639-1 code (en, de, ru …)")
         manifest[str(name)] = values
     return manifest
 

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 from bot.core.models import Article
 from bot.ingest import SkipFile
-from bot.ingest.metadata import is_iso_date
+from bot.ingest.metadata import is_iso_date, is_web_url
 from bot.ingest.pipeline import ParsedArticle
 from bot.ingest.worker import ingest_file_async
 from bot.service import messages
@@ -326,7 +326,7 @@ def _metadata_refusal(metadata: DocumentEdit) -> Refusal | None:
             return Refusal(messages.bad_option(option, f"must be at most {limit} characters."))
     if metadata.date and not is_iso_date(metadata.date.strip(), partial=True):
         return Refusal(messages.bad_option("date", "must be a real date: 2024, 2024-05 or 2024-05-31."))
-    if metadata.url and urlsplit(metadata.url.strip()).scheme not in ("http", "https"):
+    if metadata.url and not is_web_url(metadata.url):
         return Refusal(messages.bad_option("url", "must start with https:// or http://."))
     return None
 

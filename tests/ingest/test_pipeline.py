@@ -195,6 +195,23 @@ def test_missing_folder_and_bad_manifest_name_the_culprit(tmp_path):
         load_corpus(tmp_path)
 
 
+@pytest.mark.parametrize(
+    ("entry", "complaint"),
+    [
+        ("{title: [A, B]}", "articles.a.txt.title must be text, not ['A', 'B']"),
+        ("{url: 'javascript:alert(1)'}", "articles.a.txt.url must start with https:// or http://"),
+        ("{language: English}", "articles.a.txt.language must be a two-letter ISO 639-1 code"),
+        ("{title: A, title: B}", "the key 'title' is given twice"),
+    ],
+)
+def test_a_manifest_value_that_no_citation_could_show_is_named(tmp_path, entry, complaint):
+    (tmp_path / "a.txt").write_text("A reading\n\nThe seminar read about volcanoes.\n", encoding="utf-8")
+    (tmp_path / "manifest.yaml").write_text(f"articles:\n  a.txt: {entry}\n", encoding="utf-8")
+    with pytest.raises(CorpusError) as error:
+        load_corpus(tmp_path)
+    assert "manifest.yaml" in str(error.value) and complaint in str(error.value)
+
+
 def test_decode_windows_line_endings():
     text, warning = decode(b"One.\r\nTwo.\rThree.")
     assert text == "One.\nTwo.\nThree." and warning is None
