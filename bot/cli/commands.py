@@ -3,13 +3,14 @@ with the message for stderr."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 import time
 from pathlib import Path
 
 from bot.cli import output
-from bot.config import Settings
+from bot.config import MAX_DISCORD_ID, Settings, is_discord_id
 from bot.core.engine import Engine
 from bot.service import messages
 
@@ -22,6 +23,17 @@ class CommandError(Exception):
     def __init__(self, message: str, code: int = EXIT_USAGE):
         super().__init__(message)
         self.code = code
+
+
+def server_id(text: str) -> int:
+    """argparse's type for --guild: a Discord server id."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not is_discord_id(value):
+        raise argparse.ArgumentTypeError(f"{text} is not a server id (a whole number from 1 to {MAX_DISCORD_ID})")
+    return value
 
 
 class ProgressBar:
