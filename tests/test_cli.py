@@ -42,6 +42,8 @@ def test_ask_text_and_options(capsys):
     code, out, _ = run(capsys, "ask", "reset", "--top-k", "1", "--article", "002_845548aa095cdc9a")
     assert code == 0 and "Rethinking the Reset" in out and "[2]" not in out
     assert run(capsys, "ask", "reset", "--article", "nope")[0] == 2
+    code, _, err = run(capsys, "ask", "reset", "--article", "")  # not "every article"
+    assert code == 2 and "--article '': no such article" in err
     assert run(capsys, "ask", "reset", "--top-k", "0")[0] == 2
     assert run(capsys, "ask", "   ")[0] == 2
 
@@ -65,6 +67,10 @@ def test_source_forms(capsys):
     assert passage["previous"] == "002_845548aa095cdc9a:1" and passage["next"] == "002_845548aa095cdc9a:3"
     assert run(capsys, "source", "000_4a78ec43d6a1d967", "xcix")[0] == 2
     assert run(capsys, "source", "--passage", "x:1")[0] == 2
+    code, _, err = run(capsys, "source", "")  # not the list of articles
+    assert code == 2 and "no such article ''" in err
+    assert run(capsys, "source", "--passage", "")[0] == 2
+    assert run(capsys, "source", "000_4a78ec43d6a1d967", "")[0] == 2  # not the article's card
 
 
 def test_index_reports_counts_and_warnings(capsys, tmp_path):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 import time
 from pathlib import Path
@@ -108,8 +109,8 @@ def cmd_ask(args, settings: Settings) -> int:
     if not args.question.strip():
         raise CommandError("the question is empty")
     engine = open_engine(settings, guild=args.guild)
-    if args.article and engine.article(args.article) is None:
-        raise CommandError(f"--article {args.article}: no such article (see `studybot source`)")
+    if args.article is not None and engine.article(args.article) is None:  # "" too: no article has that id
+        raise CommandError(f"--article {shlex.quote(args.article)}: no such article (see `studybot source`)")
     answer = engine.ask(args.question, top_k=args.top_k, article_id=args.article)
     if args.json:
         _print_json(output.answer_dict(answer))
@@ -121,16 +122,16 @@ def cmd_ask(args, settings: Settings) -> int:
 def cmd_source(args, settings: Settings) -> int:
     engine = open_engine(settings, guild=args.guild)
     style = _style()
-    if args.passage:
+    if args.passage is not None:
         found = engine.passage(args.passage)
         if found is None:
-            raise CommandError(f"--passage {args.passage}: no such passage")
+            raise CommandError(f"--passage {shlex.quote(args.passage)}: no such passage")
         data, text = output.passage_lookup_dict(found), output.passage_lookup_text(found, style)
-    elif args.article:
+    elif args.article is not None:
         article = engine.article(args.article)
         if article is None:
-            raise CommandError(f"no such article {args.article} (see `studybot source`)")
-        if args.marker:
+            raise CommandError(f"no such article {shlex.quote(args.article)} (see `studybot source`)")
+        if args.marker is not None:
             found = engine.footnote(args.article, args.marker)
             if found is None:
                 raise CommandError(f"no such footnote [{args.marker}] in {args.article}")
