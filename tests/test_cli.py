@@ -201,6 +201,29 @@ def test_index_says_where_it_saved_and_speaks_in_proper_plurals(capsys, tmp_path
     assert re.search(r"reading articles \d+\.\d s", saved.group(2)) and "in all" in saved.group(2)
 
 
+def test_index_says_plainly_when_it_could_not_save_and_fails(capsys, tmp_path, monkeypatch):
+    """A data folder that cannot be written: the report still comes, then the reason instead of "Saved"."""
+    from bot.library import saved
+
+    real = saved._write_saved
+
+    def refused(folder, *args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(folder.parent))
+
+    monkeypatch.setattr(saved, "_write_saved", refused)
+    code, out, err = run(capsys, "index", "--config", str(_config(tmp_path)))
+    assert code == 1 and "2 articles" in out and "Saved" not in out
+    assert re.search(rf"could not save the index in {re.escape(str(tmp_path / 'data'))}\S+: Permission denied", err)
+    monkeypatch.setattr(saved, "_write_saved", real)
+    blocker = tmp_path / "file-not-folder"
+    blocker.write_text("x", encoding="utf-8")
+    config = tmp_path / "blocked.yaml"
+    config.write_text(f"data_dir: {blocker / 'data'}\n", encoding="utf-8")
+    code, out, err = run(capsys, "index", "--config", str(config))
+    assert code == 1 and "Saved" not in out and f"could not save the index in {blocker}" in err
+    assert run(capsys, "ask", "--config", str(config), "reset")[0] == 0  # answers from memory, as before
+
+
 def test_source_article_is_the_articles_card(capsys):
     code, out, _ = run(capsys, "source", "002_845548aa095cdc9a")
     assert code == 0 and "Publication: The Moscow Times" in out and "Language:    en" in out

@@ -148,12 +148,15 @@ def cmd_source(args, settings: Settings) -> int:
 
 
 def cmd_index(args, settings: Settings) -> int:
-    from bot.library.saved import index_dir
+    from bot.library.saved import IndexNotSaved, index_dir
     from bot.wiring import library_options
 
     progress = ProgressBar()
     started = time.perf_counter()
-    engine = open_engine(settings, progress, save=True)
+    try:
+        engine, not_saved = open_engine(settings, progress, save=True), None
+    except IndexNotSaved as exc:  # the report still comes, then the reason
+        engine, not_saved = exc.engine, exc
     total = time.perf_counter() - started
     corpus = engine.corpus
     print(output.articles_text(corpus.articles, _style()))
@@ -167,6 +170,8 @@ def cmd_index(args, settings: Settings) -> int:
     print("\n" + ", ".join(counts))
     for warning in corpus.warnings:
         print(f"warning: {warning}")
+    if not_saved is not None:
+        raise CommandError(str(not_saved), EXIT_FAILURE)
     if engine.passages:
         stages = ", ".join(f"{stage} {seconds:.1f} s" for stage, seconds in progress.stages.items())
         print(f"Saved the index in {index_dir(library_options(settings))} ({stages}; {total:.1f} s in all).")
