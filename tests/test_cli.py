@@ -103,6 +103,14 @@ def test_eval_rejects_a_bad_question_file(capsys, tmp_path):
     bad.write_text("questions:\n  - {kind: lexical}\n", encoding="utf-8")
     code, _, err = run(capsys, "eval", str(bad))
     assert code == 2 and "q.yaml" in err
+    for entry, complaint in (("{q: Who, gold: [x], footnote: [ii]}", "questions[1]: unknown key 'footnote'"),
+                             ("{q: Who, article: nope, paragraph: 0}", "questions[1]: 'article' nope")):
+        bad.write_text(f"questions:\n  - {entry}\n", encoding="utf-8")
+        code, _, err = run(capsys, "eval", str(bad))
+        assert code == 2 and f"q.yaml: {complaint}" in err
+    bad.write_text("questions: []\n", encoding="utf-8")
+    code, _, err = run(capsys, "eval", str(bad))
+    assert code == 2 and f"no questions in {bad}" in err
 
 
 def test_python_dash_m_bot_runs_fast_without_discord():

@@ -182,10 +182,10 @@ def cmd_eval(args, settings: Settings) -> int:
     from bot.core.evaluation import QuestionSetError, evaluate, load_questions, report_text
 
     try:
-        questions = load_questions(args.questions)
+        questions = load_questions(args.questions)  # before the engine: a mistake in the file shows at once
+        report = evaluate(open_engine(settings, guild=args.guild), questions).to_dict()
     except QuestionSetError as exc:
         raise CommandError(str(exc)) from None
-    report = evaluate(open_engine(settings, guild=args.guild), questions).to_dict()
     if args.json:
         _print_json(report)
     else:
