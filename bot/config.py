@@ -27,6 +27,11 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_API_BASE_URL = "https://discord.com/api/v10"
 DEFAULT_GATEWAY_URL = "wss://gateway.discord.gg"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+MAX_DISCORD_ID = 2**63 - 1  # Discord's ids (snowflakes) are positive 64-bit integers
+
+
+def is_discord_id(value: int) -> bool:
+    return 0 < value <= MAX_DISCORD_ID
 
 
 class ConfigError(Exception):
@@ -382,6 +387,7 @@ def _check_values(settings: Settings, reader: _Reader, top: dict[str, tuple[yaml
         "shard_ids",
         "needs discord.shard_count and each id in 0..shard_count-1",
     )
+    _check_ids(s.discord.sync_guild_ids, "discord", "sync_guild_ids", require)
     _check_storage(s.storage, require)
     _check_library(s.library, require)
     require(s.logging.level.upper() in LOG_LEVELS, "logging", "level", f"must be one of {', '.join(LOG_LEVELS)}")
@@ -391,6 +397,8 @@ def _check_library(library: ServerLibrarySettings, require) -> None:
     shared = library.shared_for
     require(not isinstance(shared, str) or shared in ("all", "none"), "library", "shared_for",
             "must be all, none, or a list of server ids")  # fmt: skip
+    if not isinstance(shared, str):
+        _check_ids(shared, "library", "shared_for", require)
     require(1 <= library.max_loaded <= 100_000, "library", "max_loaded", "must be between 1 and 100000")
     require(0 <= library.max_documents <= 10_000, "library", "max_documents", "must be between 0 and 10000")
     require(library.max_total_bytes >= 0, "library", "max_total_bytes", "must be 0 or more")
@@ -403,6 +411,11 @@ def _check_library(library: ServerLibrarySettings, require) -> None:
     hosts = library.attachment_hosts
     require(all(h and "/" not in h and ":" not in h and h == h.strip() for h in hosts), "library",
             "attachment_hosts", "must be host names only (no scheme, port or path)")  # fmt: skip
+
+
+def _check_ids(ids: tuple[int, ...], section: str, key: str, require) -> None:
+    bad = next((i for i in ids if not is_discord_id(i)), None)
+    require(bad is None, section, key, f"must list server ids, whole numbers from 1 to {MAX_DISCORD_ID} (not {bad})")
 
 
 def _check_storage(storage: StorageSettings, require) -> None:

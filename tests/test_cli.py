@@ -43,6 +43,8 @@ def test_ask_text_and_options(capsys):
     code, out, _ = run(capsys, "ask", "reset", "--top-k", "1", "--article", "002_845548aa095cdc9a")
     assert code == 0 and "Rethinking the Reset" in out and "[2]" not in out
     assert run(capsys, "ask", "reset", "--article", "nope")[0] == 2
+    code, _, err = run(capsys, "ask", "reset", "--article", "")  # not "every article"
+    assert code == 2 and "--article '': no such article" in err
     assert run(capsys, "ask", "reset", "--top-k", "0")[0] == 2
     assert run(capsys, "ask", "   ")[0] == 2
 
@@ -66,6 +68,10 @@ def test_source_forms(capsys):
     assert passage["previous"] == "002_845548aa095cdc9a:1" and passage["next"] == "002_845548aa095cdc9a:3"
     assert run(capsys, "source", "000_4a78ec43d6a1d967", "xcix")[0] == 2
     assert run(capsys, "source", "--passage", "x:1")[0] == 2
+    code, _, err = run(capsys, "source", "")  # not the list of articles
+    assert code == 2 and "no such article ''" in err
+    assert run(capsys, "source", "--passage", "")[0] == 2
+    assert run(capsys, "source", "000_4a78ec43d6a1d967", "")[0] == 2  # not the article's card
 
 
 def test_index_reports_counts_and_warnings(capsys, tmp_path):
@@ -132,6 +138,14 @@ def test_eval_rejects_a_bad_question_file(capsys, tmp_path):
     bad.write_text("questions:\n  - {kind: lexical}\n", encoding="utf-8")
     code, _, err = run(capsys, "eval", str(bad))
     assert code == 2 and "q.yaml" in err
+    for entry, complaint in (("{q: Who, gold: [x], footnote: [ii]}", "questions[1]: unknown key 'footnote'"),
+                             ("{q: Who, article: nope, paragraph: 0}", "questions[1]: 'article' nope")):
+        bad.write_text(f"questions:\n  - {entry}\n", encoding="utf-8")
+        code, _, err = run(capsys, "eval", str(bad))
+        assert code == 2 and f"q.yaml: {complaint}" in err
+    bad.write_text("questions: []\n", encoding="utf-8")
+    code, _, err = run(capsys, "eval", str(bad))
+    assert code == 2 and f"no questions in {bad}" in err
 
 
 def test_eval_refuses_a_question_given_a_key_twice(capsys, tmp_path):
@@ -261,6 +275,29 @@ def test_index_says_where_it_saved_and_speaks_in_proper_plurals(capsys, tmp_path
     saved = re.search(r"Saved the index in (\S+) \((.*)\)\.", out)
     assert saved and Path(saved.group(1)).is_dir() and (Path(saved.group(1)) / "fingerprint").exists()
     assert re.search(r"reading articles \d+\.\d s", saved.group(2)) and "in all" in saved.group(2)
+
+
+def test_index_says_plainly_when_it_could_not_save_and_fails(capsys, tmp_path, monkeypatch):
+    """A data folder that cannot be written: the report still comes, then the reason instead of "Saved"."""
+    from bot.library import saved
+
+    real = saved._write_saved
+
+    def refused(folder, *args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(folder.parent))
+
+    monkeypatch.setattr(saved, "_write_saved", refused)
+    code, out, err = run(capsys, "index", "--config", str(_config(tmp_path)))
+    assert code == 1 and "2 articles" in out and "Saved" not in out
+    assert re.search(rf"could not save the index in {re.escape(str(tmp_path / 'data'))}\S+: Permission denied", err)
+    monkeypatch.setattr(saved, "_write_saved", real)
+    blocker = tmp_path / "file-not-folder"
+    blocker.write_text("x", encoding="utf-8")
+    config = tmp_path / "blocked.yaml"
+    config.write_text(f"data_dir: {blocker / 'data'}\n", encoding="utf-8")
+    code, out, err = run(capsys, "index", "--config", str(config))
+    assert code == 1 and "Saved" not in out and f"could not save the index in {blocker}" in err
+    assert run(capsys, "ask", "--config", str(config), "reset")[0] == 0  # answers from memory, as before
 
 
 def test_source_article_is_the_articles_card(capsys):

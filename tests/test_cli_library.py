@@ -122,3 +122,15 @@ def test_a_full_reading_list_refuses_with_the_limit(capsys, config: Path):
     code, _, err = run(capsys, "library", "add", "--config", str(config), "--guild", "5",
                        str(config.parent / "quokkas.md"))  # fmt: skip
     assert code == 1 and "at most 1 documents" in err
+
+
+@pytest.mark.parametrize("guild", ["99999999999999999999999", str(2**63), "0", "-5", "five"])
+def test_a_guild_that_is_not_a_discord_id_is_a_usage_error(capsys, config: Path, guild: str):
+    """Discord ids are positive 64-bit integers: anything else is refused before the database is opened."""
+    for argv in (["library", "add", str(config.parent / "quokkas.md")], ["library", "list"], ["ask", QUESTION]):
+        with pytest.raises(SystemExit) as usage:
+            main([*argv, "--config", str(config), "--guild", guild])
+        err = capsys.readouterr().err
+        assert usage.value.code == 2 and "argument --guild" in err and "server id" in err, argv
+    code, out, _ = run(capsys, "library", "list", "--config", str(config), "--guild", str(2**63 - 1))
+    assert code == 0 and "empty" in out

@@ -46,6 +46,8 @@ def test_no_file_and_empty_file_mean_defaults(tmp_path):
         ("search:\n  top_k: three\n", 2, ["search.top_k", "whole number"]),
         ("discord:\n  sync_on_start: 1\n", 2, ["discord.sync_on_start", "true or false"]),
         ("discord:\n  sync_guild_ids: 5\n", 2, ["discord.sync_guild_ids", "list"]),
+        ("discord:\n  sync_guild_ids: [5, 0]\n", 2, ["discord.sync_guild_ids", "server ids", "not 0"]),
+        (f"discord:\n  sync_guild_ids: [{2**63}]\n", 2, ["discord.sync_guild_ids", f"not {2**63}"]),
         ("- a\n- b\n", 1, ["mapping"]),
         ("just text\n", 1, ["mapping"]),
         ("search:\n  engine: elastic\n", 2, ["search.engine", "numpy"]),
@@ -150,6 +152,7 @@ def test_library_section_reads_keywords_lists_and_names_the_bad_key():
     assert library_policy(Settings()).sees_shared(12345)
     for text, key in (
         ("library:\n  shared_for: some\n", "library.shared_for"),
+        ("library:\n  shared_for: [5, -1]\n", "library.shared_for"),
         ("library:\n  max_loaded: 0\n", "library.max_loaded"),
         ("library:\n  upload_cooldown_seconds: -1\n", "library.upload_cooldown_seconds"),
         ("library:\n  attachment_hosts: [https://cdn.discordapp.com/]\n", "library.attachment_hosts"),

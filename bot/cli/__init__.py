@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from bot import __version__
-from bot.cli.commands import COMMANDS, CommandError, ProgressBar
+from bot.cli.commands import COMMANDS, CommandError, ProgressBar, server_id
 from bot.cli.library import add_library_parser, cmd_library
 from bot.config import ConfigError, Settings, load_settings
 from bot.core.engine import EngineUnavailable
@@ -37,7 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
         return common_options(sub.add_parser(name, help=help_, description=help_))
 
     def server_option(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--guild", type=int, metavar="ID", help="search as this server does (its own documents too)")
+        help_ = "search as this server does (its own documents too)"
+        p.add_argument("--guild", type=server_id, metavar="ID", help=help_)
 
     ask = command("ask", "answer a question with cited excerpts")
     server_option(ask)

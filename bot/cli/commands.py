@@ -3,13 +3,15 @@ with the message for stderr."""
 
 from __future__ import annotations
 
+import argparse
 import json
+import shlex
 import sys
 import time
 from pathlib import Path
 
 from bot.cli import output
-from bot.config import Settings
+from bot.config import MAX_DISCORD_ID, Settings, is_discord_id
 from bot.core.engine import Engine
 from bot.service import messages
 
@@ -22,6 +24,17 @@ class CommandError(Exception):
     def __init__(self, message: str, code: int = EXIT_USAGE):
         super().__init__(message)
         self.code = code
+
+
+def server_id(text: str) -> int:
+    """argparse's type for --guild: a Discord server id."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not is_discord_id(value):
+        raise argparse.ArgumentTypeError(f"{text} is not a server id (a whole number from 1 to {MAX_DISCORD_ID})")
+    return value
 
 
 class ProgressBar:
@@ -96,8 +109,8 @@ def cmd_ask(args, settings: Settings) -> int:
     if not args.question.strip():
         raise CommandError("the question is empty")
     engine = open_engine(settings, guild=args.guild)
-    if args.article and engine.article(args.article) is None:
-        raise CommandError(f"--article {args.article}: no such article (see `studybot source`)")
+    if args.article is not None and engine.article(args.article) is None:  # "" too: no article has that id
+        raise CommandError(f"--article {shlex.quote(args.article)}: no such article (see `studybot source`)")
     answer = engine.ask(args.question, top_k=args.top_k, article_id=args.article)
     if args.json:
         _print_json(output.answer_dict(answer))
@@ -109,16 +122,16 @@ def cmd_ask(args, settings: Settings) -> int:
 def cmd_source(args, settings: Settings) -> int:
     engine = open_engine(settings, guild=args.guild)
     style = _style()
-    if args.passage:
+    if args.passage is not None:
         found = engine.passage(args.passage)
         if found is None:
-            raise CommandError(f"--passage {args.passage}: no such passage")
+            raise CommandError(f"--passage {shlex.quote(args.passage)}: no such passage")
         data, text = output.passage_lookup_dict(found), output.passage_lookup_text(found, style)
-    elif args.article:
+    elif args.article is not None:
         article = engine.article(args.article)
         if article is None:
-            raise CommandError(f"no such article {args.article} (see `studybot source`)")
-        if args.marker:
+            raise CommandError(f"no such article {shlex.quote(args.article)} (see `studybot source`)")
+        if args.marker is not None:
             found = engine.footnote(args.article, args.marker)
             if found is None:
                 raise CommandError(f"no such footnote [{args.marker}] in {args.article}")
@@ -135,12 +148,15 @@ def cmd_source(args, settings: Settings) -> int:
 
 
 def cmd_index(args, settings: Settings) -> int:
-    from bot.library.saved import index_dir
+    from bot.library.saved import IndexNotSaved, index_dir
     from bot.wiring import library_options
 
     progress = ProgressBar()
     started = time.perf_counter()
-    engine = open_engine(settings, progress, save=True)
+    try:
+        engine, not_saved = open_engine(settings, progress, save=True), None
+    except IndexNotSaved as exc:  # the report still comes, then the reason
+        engine, not_saved = exc.engine, exc
     total = time.perf_counter() - started
     corpus = engine.corpus
     print(output.articles_text(corpus.articles, _style()))
@@ -154,6 +170,8 @@ def cmd_index(args, settings: Settings) -> int:
     print("\n" + ", ".join(counts))
     for warning in corpus.warnings:
         print(f"warning: {warning}")
+    if not_saved is not None:
+        raise CommandError(str(not_saved), EXIT_FAILURE)
     if engine.passages:
         stages = ", ".join(f"{stage} {seconds:.1f} s" for stage, seconds in progress.stages.items())
         print(f"Saved the index in {index_dir(library_options(settings))} ({stages}; {total:.1f} s in all).")
@@ -164,10 +182,10 @@ def cmd_eval(args, settings: Settings) -> int:
     from bot.core.evaluation import QuestionSetError, evaluate, load_questions, report_text
 
     try:
-        questions = load_questions(args.questions)
+        questions = load_questions(args.questions)  # before the engine: a mistake in the file shows at once
+        report = evaluate(open_engine(settings, guild=args.guild), questions).to_dict()
     except QuestionSetError as exc:
         raise CommandError(str(exc)) from None
-    report = evaluate(open_engine(settings, guild=args.guild), questions).to_dict()
     if args.json:
         _print_json(report)
     else:

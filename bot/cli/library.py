@@ -12,7 +12,7 @@ import mimetypes
 import time
 from pathlib import Path
 
-from bot.cli.commands import EXIT_FAILURE, EXIT_OK, CommandError
+from bot.cli.commands import EXIT_FAILURE, EXIT_OK, CommandError, server_id
 from bot.config import Settings
 from bot.service import messages
 from bot.storage.records import DocumentRecord, DocumentStats
@@ -26,7 +26,7 @@ def add_library_parser(sub, common_options) -> None:
 
     def action(name: str, help_: str):
         p = common_options(actions.add_parser(name, help=help_, description=help_))
-        p.add_argument("--guild", type=int, required=True, metavar="ID", help="the server's id")
+        p.add_argument("--guild", type=server_id, required=True, metavar="ID", help="the server's id")
         return p
 
     add = action("add", "add a file to the server's reading list")

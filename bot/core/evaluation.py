@@ -22,6 +22,7 @@ from bot.core.models import Answer, Excerpt
 
 MRR_DEPTH = 10
 KINDS = ("lexical", "paraphrase", "negative")
+KEYS = ("q", "kind", "gold", "footnotes", "article", "paragraph")  # of a question entry
 
 
 class QuestionSetError(Exception):
@@ -36,6 +37,7 @@ class EvalQuestion:
     footnotes: tuple[str, ...] = ()
     article: str | None = None  # SQuAD style: the gold paragraph's article (file stem) ...
     paragraph: int | None = None  # ... and its 0-based index after the title line
+    where: str = field(default="", compare=False)  # "FILE: questions[N]", for messages
 
 
 @dataclass
@@ -143,17 +145,22 @@ def load_questions(path: Path) -> list[EvalQuestion]:
         raise QuestionSetError(f"{path}: not valid YAML: {exc}") from None
     if not isinstance(data, dict) or not isinstance(data.get("questions"), list):
         raise QuestionSetError(f"{path}: expected a mapping with a 'questions' list")
+    if not data["questions"]:
+        raise QuestionSetError(f"no questions in {path}")
     questions = []
     for i, item in enumerate(data["questions"], 1):
         where = f"{path}: questions[{i}]"
-        if not isinstance(item, dict) or not isinstance(item.get("q"), str):
+        if not isinstance(item, dict) or not isinstance(item.get("q"), str) or not item["q"].strip():
             raise QuestionSetError(f"{where}: needs 'q', the question text")
+        if (unknown := next((key for key in item if key not in KEYS), None)) is not None:
+            raise QuestionSetError(f"{where}: unknown key '{unknown}' (expected one of: {', '.join(KEYS)})")
         kind = item.get("kind", "lexical")
         if kind not in KINDS:
             raise QuestionSetError(f"{where}: 'kind' must be one of {', '.join(KINDS)}")
         gold, notes = item.get("gold", []), item.get("footnotes", [])
-        if not isinstance(gold, list) or not isinstance(notes, list):
-            raise QuestionSetError(f"{where}: 'gold' and 'footnotes' must be lists")
+        for key, texts in (("gold", gold), ("footnotes", notes)):  # an empty gold string is in every excerpt
+            if not isinstance(texts, list) or not all(t is not None and str(t).strip() for t in texts):
+                raise QuestionSetError(f"{where}: '{key}' must be a list of texts, none empty")
         article, paragraph = item.get("article"), item.get("paragraph")
         if (article is None) != (paragraph is None):
             raise QuestionSetError(f"{where}: 'article' and 'paragraph' go together")
@@ -162,16 +169,18 @@ def load_questions(path: Path) -> list[EvalQuestion]:
         if kind != "negative" and not gold and article is None:
             raise QuestionSetError(f"{where}: a {kind} question needs 'gold' strings or 'article' and 'paragraph'")
         questions.append(
-            EvalQuestion(item["q"], kind, tuple(map(str, gold)), tuple(map(str, notes)), article, paragraph)
+            EvalQuestion(item["q"], kind, tuple(map(str, gold)), tuple(map(str, notes)), article, paragraph, where)
         )
     return questions
 
 
 def evaluate(engine: Engine, questions: list[EvalQuestion]) -> EvalReport:
+    for question in questions:
+        _check_gold_paragraph(engine, question)
     report = EvalReport()
     for question in questions:
         answer = engine.ask(question.q, top_k=MRR_DEPTH)
-        report.results.append(_judge(engine, question, answer))
+        report.results.append(_judge(question, answer))
     return report
 
 
@@ -187,20 +196,28 @@ def _paragraphs(path: str) -> tuple[str, ...]:
     return tuple(_fold(b) for b in blocks[1:])
 
 
-def _is_gold(engine: Engine, question: EvalQuestion, excerpt: Excerpt) -> bool:
+def _check_gold_paragraph(engine: Engine, question: EvalQuestion) -> None:
+    """A SQuAD-style question's paragraph is in the engine's corpus: else no excerpt could be gold."""
+    if question.article is None:
+        return
+    article = engine.article(question.article)
+    if article is None:
+        raise QuestionSetError(f"{question.where}: 'article' {question.article}: no such article in the corpus")
+    if question.paragraph >= (count := len(_paragraphs(article.path))):
+        raise QuestionSetError(f"{question.where}: 'paragraph' {question.paragraph}: {article.id} has {count} "
+                               f"paragraphs after its title line, numbered from 0")  # fmt: skip
+
+
+def _is_gold(question: EvalQuestion, excerpt: Excerpt) -> bool:
     text = _fold(excerpt.passage.text)
-    if question.article is not None:
-        article = engine.article(question.article)
-        if article is None or excerpt.article.id != article.id:
-            return False
-        paragraphs = _paragraphs(article.path)
-        return question.paragraph < len(paragraphs) and text in paragraphs[question.paragraph]
+    if question.article is not None:  # (_check_gold_paragraph: the article and its paragraph exist)
+        return excerpt.article.id == question.article and text in _paragraphs(excerpt.article.path)[question.paragraph]
     return any(_fold(g) in text for g in question.gold)
 
 
-def _judge(engine: Engine, question: EvalQuestion, answer: Answer) -> QuestionResult:
+def _judge(question: EvalQuestion, answer: Answer) -> QuestionResult:
     excerpts = answer.excerpts if answer.answered else ()
-    gold = next((e for e in excerpts if _is_gold(engine, question, e)), None)
+    gold = next((e for e in excerpts if _is_gold(question, e)), None)
     footnotes_ok = None
     if question.footnotes:
         cited = {f.marker for f in gold.passage.footnotes} if gold else set()

@@ -112,8 +112,17 @@ def saved_fingerprint(options: LibraryOptions) -> str | None:
         return None
 
 
+class IndexNotSaved(Exception):
+    """open_library(save=True) could not write the saved copy; `engine` serves the library from memory."""
+
+    def __init__(self, message: str, engine: Engine):
+        super().__init__(message)
+        self.engine = engine
+
+
 def open_library(options: LibraryOptions, *, save: bool = False, progress: Progress | None = None) -> Engine:
-    """The engine for this corpus folder. `save` (studybot index) always writes the saved copy."""
+    """The engine for this corpus folder. `save` (studybot index) always writes the saved copy, or
+    raises IndexNotSaved."""
     engine_options = options.engine
     folder = index_dir(options)
     reuse = engine_options.engine == "numpy" and not save
@@ -123,7 +132,7 @@ def open_library(options: LibraryOptions, *, save: bool = False, progress: Progr
         if reuse and (engine := _load_saved(folder, options)) is not None:  # built while this one waited
             return engine
         with _collector_paused():
-            return _build_library(options, folder, progress)
+            return _build_library(options, folder, progress, must_save=save)
 
 
 @contextlib.contextmanager
@@ -159,7 +168,7 @@ def _collector_paused():
             gc.enable()
 
 
-def _build_library(options: LibraryOptions, folder: Path, progress: Progress | None) -> Engine:
+def _build_library(options: LibraryOptions, folder: Path, progress: Progress | None, must_save: bool) -> Engine:
     """The corpus folder read and indexed afresh, and saved in `folder` (open_library)."""
     engine_options = options.engine
     quick = stat_key(options)  # before reading: a file changed meanwhile shows as changed next time
@@ -181,8 +190,12 @@ def _build_library(options: LibraryOptions, folder: Path, progress: Progress | N
         try:
             _write_saved(folder, corpus, building.result, fingerprint=key, stat=quick)
         except (OSError, packed.Unpackable) as exc:  # a read-only data folder costs speed, never the answer
+            engine = Engine(corpus, engine_options, index=building.result(), progress=progress)
+            if must_save:
+                reason = getattr(exc, "strerror", None) or exc
+                raise IndexNotSaved(f"could not save the index in {folder}: {reason}", engine) from None
             log.warning("could not save the index in %s: %s", folder, exc)
-            return Engine(corpus, engine_options, index=building.result(), progress=progress)
+            return engine
     try:  # serve the mapped copy, as a warm start would: shared pages, its key table; the built one is freed
         return _open_saved(folder, engine_options)
     except (OSError, ValueError, KeyError, IndexError, TypeError) as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -205,6 +206,12 @@ def test_studybot_eval_reads_a_squad_style_set_and_reports_every_figure(capsys, 
     ("{q: 'Who?', article: x}", "'article' and 'paragraph' go together"),
     ("{q: 'Who?', article: x, paragraph: -1}", "an index from 0"),
     ("{q: 'Who?', kind: lexical}", "needs 'gold' strings or 'article' and 'paragraph'"),
+    ("{q: 'Who?', gold: [x], footnote: [ii]}", "unknown key 'footnote' (expected one of: q, kind, gold, footnotes,"),
+    ("{q: 'Who?', gold: [x], colour: red}", "unknown key 'colour'"),
+    ("{q: 'Who?', gold: ['']}", "'gold' must be a list of texts, none empty"),  # "" is in every excerpt
+    ("{q: 'Who?', gold: [x], footnotes: [' ']}", "'footnotes' must be a list of texts, none empty"),
+    ("{q: '', gold: [x]}", "needs 'q', the question text"),
+    ("{q: '  ', gold: [x]}", "needs 'q', the question text"),
 ])
 def test_a_bad_squad_style_entry_is_named(tmp_path, item, complaint):
     from bot.core.evaluation import QuestionSetError
@@ -214,6 +221,31 @@ def test_a_bad_squad_style_entry_is_named(tmp_path, item, complaint):
     with pytest.raises(QuestionSetError, match="bad.yaml: questions\\[1\\]") as error:
         load_questions(path)
     assert complaint in str(error.value)
+
+
+@pytest.mark.parametrize(("item", "complaint"), [
+    ("{q: 'Who?', article: Notre_Dame, paragraph: 0}", "'article' Notre_Dame: no such article in the corpus"),
+    ("{q: 'Who?', article: University_of_Notre_Dame, paragraph: 55}",
+     "'paragraph' 55: University_of_Notre_Dame has 55 paragraphs after its title line, numbered from 0"),
+])
+def test_a_squad_style_entry_outside_the_corpus_is_named(tmp_path, squad_corpus, item, complaint):
+    """No excerpt could be gold for it: the set is refused rather than measured as a miss."""
+    from bot.core.evaluation import QuestionSetError
+
+    path = tmp_path / "bad.yaml"
+    path.write_text(f"questions:\n  - {{q: 'Who?', gold: [x]}}\n  - {item}\n", encoding="utf-8")
+    with pytest.raises(QuestionSetError, match="bad.yaml: questions\\[2\\]") as error:
+        evaluate(Engine(squad_corpus), load_questions(path))
+    assert complaint in str(error.value)
+
+
+def test_a_question_set_without_questions_is_refused(tmp_path):
+    from bot.core.evaluation import QuestionSetError
+
+    path = tmp_path / "empty.yaml"
+    path.write_text("questions: []\n", encoding="utf-8")
+    with pytest.raises(QuestionSetError, match=f"no questions in {re.escape(str(path))}"):
+        load_questions(path)
 
 
 def test_a_sentence_longer_than_the_quote_competes_by_its_densest_cut(tmp_path):
