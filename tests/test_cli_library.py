@@ -134,3 +134,12 @@ def test_a_guild_that_is_not_a_discord_id_is_a_usage_error(capsys, config: Path,
         assert usage.value.code == 2 and "argument --guild" in err and "server id" in err, argv
     code, out, _ = run(capsys, "library", "list", "--config", str(config), "--guild", str(2**63 - 1))
     assert code == 0 and "empty" in out
+
+
+def test_eval_of_a_squad_style_question_about_an_upload_names_the_problem(capsys, config: Path, tmp_path: Path):
+    """A SQuAD-style question counts paragraphs in the article's file, which an upload does not have on disk."""
+    doc_id = add(capsys, config).rsplit("(id ", 1)[1].rstrip(")\n")
+    questions = tmp_path / "squad.yaml"
+    questions.write_text(f"questions:\n  - {{q: '{QUESTION}', article: '{doc_id}', paragraph: 0}}\n", encoding="utf-8")
+    code, _, err = run(capsys, "eval", "--config", str(config), "--guild", "5", str(questions))
+    assert code == 2 and f"'article' {doc_id}: SQuAD-style questions need an article of the corpus folder" in err

@@ -203,6 +203,9 @@ def _check_gold_paragraph(engine: Engine, question: EvalQuestion) -> None:
     article = engine.article(question.article)
     if article is None:
         raise QuestionSetError(f"{question.where}: 'article' {question.article}: no such article in the corpus")
+    if not (Path(article.path).is_absolute() and Path(article.path).is_file()):  # an upload: no file to count in
+        raise QuestionSetError(f"{question.where}: 'article' {question.article}: SQuAD-style questions need an "
+                               "article of the corpus folder, whose file holds its paragraphs")  # fmt: skip
     if question.paragraph >= (count := len(_paragraphs(article.path))):
         raise QuestionSetError(f"{question.where}: 'paragraph' {question.paragraph}: {article.id} has {count} "
                                f"paragraphs after its title line, numbered from 0")  # fmt: skip
