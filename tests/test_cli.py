@@ -277,6 +277,14 @@ def test_index_says_where_it_saved_and_speaks_in_proper_plurals(capsys, tmp_path
     assert re.search(r"reading articles \d+\.\d s", saved.group(2)) and "in all" in saved.group(2)
 
 
+def test_index_with_the_reference_engine_says_it_saved_nothing(capsys, tmp_path):
+    config = tmp_path / "rank-bm25.yaml"
+    config.write_text(f"data_dir: {tmp_path / 'data'}\nsearch: {{engine: rank-bm25}}\n", encoding="utf-8")
+    code, out, _ = run(capsys, "index", "--config", str(config))
+    assert code == 0 and "Checked the corpus with the rank-bm25 engine, which saves no index" in out
+    assert "Saved" not in out and not (tmp_path / "data" / "index").exists()
+
+
 def test_index_says_plainly_when_it_could_not_save_and_fails(capsys, tmp_path, monkeypatch):
     """A data folder that cannot be written: the report still comes, then the reason instead of "Saved"."""
     from bot.library import saved

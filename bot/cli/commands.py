@@ -172,8 +172,11 @@ def cmd_index(args, settings: Settings) -> int:
         print(f"warning: {warning}")
     if not_saved is not None:
         raise CommandError(str(not_saved), EXIT_FAILURE)
-    if engine.passages:
-        stages = ", ".join(f"{stage} {seconds:.1f} s" for stage, seconds in progress.stages.items())
+    stages = ", ".join(f"{stage} {seconds:.1f} s" for stage, seconds in progress.stages.items())
+    if engine.passages and settings.search.engine != "numpy":  # the reference engine keeps no saved index
+        print(f"Checked the corpus with the {settings.search.engine} engine, which saves no index "
+              f"({stages}; {total:.1f} s in all).")  # fmt: skip
+    elif engine.passages:
         print(f"Saved the index in {index_dir(library_options(settings))} ({stages}; {total:.1f} s in all).")
     return EXIT_OK if engine.passages else EXIT_FAILURE
 
