@@ -282,7 +282,7 @@ def test_index_with_the_reference_engine_says_it_saved_nothing(capsys, tmp_path)
     config.write_text(f"data_dir: {tmp_path / 'data'}\nsearch: {{engine: rank-bm25}}\n", encoding="utf-8")
     code, out, _ = run(capsys, "index", "--config", str(config))
     assert code == 0 and "Checked the corpus with the rank-bm25 engine, which saves no index" in out
-    assert "Saved" not in out and not (tmp_path / "data" / "index").exists()
+    assert "Saved" not in out and not list((tmp_path / "data").rglob("fingerprint"))
 
 
 def test_index_says_plainly_when_it_could_not_save_and_fails(capsys, tmp_path, monkeypatch):
