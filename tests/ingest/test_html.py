@@ -451,3 +451,19 @@ def test_old_pages_with_line_breaks_and_layout_tables():
         "The mill on the river was built in 1820 by the Ashworth family, who ran it for ninety years.",
         "After the flood of 1911 it was rebuilt higher up the bank, and it still stands there today.",
     ]
+
+
+def test_a_sentence_shaped_like_a_byline_and_a_lettered_item_c_stay_text():
+    body = (
+        "<article><h1>The strike</h1><p>By Jane Doe</p>"
+        "<p>The miners walked out in spring, and the owners waited for them to come back.</p>"
+        "<p>By October, the strike had spread to every pit in the valley.</p>"
+        "<p>The treaty allowed three grounds for help:</p>"
+        "<ul><li>(a) when a border is crossed by force;</li><li>(b) when a port is blockaded;</li>"
+        "<li>(c) when a member state requests assistance after consultations have failed.</li></ul>"
+        "<p>(c) 2024 The Ledger</p></article>"
+    )
+    texts = " ".join(passage_texts("strike.html", body))
+    assert "By October, the strike had spread to every pit in the valley." in texts
+    assert "(c) when a member state requests assistance" in texts
+    assert "By Jane Doe" not in texts and "2024 The Ledger" not in texts

@@ -80,6 +80,10 @@ _FURNITURE = re.compile(
     re.IGNORECASE,
 )
 _BYLINE = re.compile(r"(By|BY|by)\s+[A-ZÀ-Þ][\w.'’-]*(\s+(and\s+)?[A-ZÀ-Þ][\w.'’-]*){0,5}(\s*[|,·—-].{0,60})?")
+# A byline's tail is a desk or a date, never a sentence: "By October, the strike had spread to every pit."
+_SENTENCE_TAIL = re.compile(r"(?:.*\b[a-zà-ÿ][\w'’-]*\b){3}.*[.!?]")
+# A copyright line: "(c) 2024 …", "(c) The Guardian"; a lettered item "(c) when a member state asks …" is text.
+_LIST_ITEM_C = re.compile(r"\(c\)\s+[a-zà-ÿ]")
 _MAX_FURNITURE = 220  # a block longer than this is text, whatever it starts with
 _MAX_DATE = 60  # a block this short that is a date (a dateline) is no text
 
@@ -248,7 +252,9 @@ def is_furniture(text: str) -> bool:
     """A short block that is page furniture: a copyright line, a cookie notice, a comment count…"""
     if len(text) > _MAX_FURNITURE:
         return False
-    if _FURNITURE.fullmatch(text) or _BYLINE.fullmatch(text) or is_boilerplate(text):
+    if _FURNITURE.fullmatch(text) and not _LIST_ITEM_C.match(text):
+        return True
+    if (_BYLINE.fullmatch(text) and not _SENTENCE_TAIL.fullmatch(text)) or is_boilerplate(text):
         return True
     return len(text) <= _MAX_DATE and any(c.isdigit() for c in text) and parse_date(text) is not None
 
