@@ -64,6 +64,10 @@ _OP_CIT = re.compile(
 _PAGE = r"\b(?:pp?|pgs?|pág(?:s|ina)?|s|ss|с|сс|стр|p\.\s*p)\.?\s*[\divxlcdm]+(?:\s*[–—-]\s*[\divxlcdm]+)?(?:\s*ff?\.)?"
 _STARTS_WITH_PAGE = re.compile(rf"^{_PAGE}", re.IGNORECASE)
 _ENDS_WITH_PAGE = re.compile(rf"([,;]?\s*){_PAGE}\s*\.?\s*$", re.IGNORECASE)
+# Chicago's bare page: "Ibid., 45." after "… (London, 1968), 42." (a year there is no page: 1968 stays).
+_BARE_PAGE = r"(\d{1,4})(?:\s*[–—-]\s*\d{1,4})?"
+_IS_BARE_PAGE = re.compile(rf"^{_BARE_PAGE}\.?$")
+_ENDS_WITH_BARE_PAGE = re.compile(rf"(,\s*){_BARE_PAGE}\s*\.?\s*$")
 
 
 @dataclass(frozen=True)
@@ -114,7 +118,8 @@ def resolve(entries: list[Entry]) -> tuple[tuple[Footnote, ...], list[str]]:
 def with_detail(source: str, detail: str) -> str:
     """The source a back-reference points to, with its detail: a page replaces the source's page.
 
-    ("Smith, Book (1987), p. 89.", "p. 414.") → "Smith, Book (1987), p. 414."; ("…", "") → the source.
+    ("Smith, Book (1987), p. 89.", "p. 414.") → "Smith, Book (1987), p. 414."; Chicago's bare pages too,
+    ("Smith, Book (1987), 89.", "414.") → "Smith, Book (1987), 414."; ("…", "") → the source.
     """
     detail = detail.strip()
     if not detail:
@@ -123,6 +128,10 @@ def with_detail(source: str, detail: str) -> str:
         page = _ENDS_WITH_PAGE.search(source)
         if page:
             return f"{source[: page.start()]}{page.group(1) or ' '}{detail}"
+    if _IS_BARE_PAGE.match(detail):
+        page = _ENDS_WITH_BARE_PAGE.search(source)
+        if page and not 1400 <= int(page.group(2)) <= 2100:  # a year ends the source: the page is added
+            return f"{source[: page.start()]}{page.group(1)}{detail}"
     return f"{source.rstrip().rstrip('.')}, {detail}"
 
 

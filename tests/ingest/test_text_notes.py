@@ -87,6 +87,19 @@ def test_ibidem_in_every_language_is_the_previous_source_with_the_new_page(text,
     assert (footnotes[1].source, footnotes[1].ibid_of, warnings) == (expected, "1", [])
 
 
+@pytest.mark.parametrize(
+    ("first", "then", "expected"),
+    [
+        ("Samuelsson, Great Power (London, 1968), 42.", "Ibid., 45.", "Samuelsson, Great Power (London, 1968), 45."),
+        ("Samuelsson, Great Power (Oslo, 1968), 42–44.", "Ibid., 145.", "Samuelsson, Great Power (Oslo, 1968), 145."),
+        ("Samuelsson, Great Power, London, 1968.", "Ibid., 45.", "Samuelsson, Great Power, London, 1968, 45."),
+    ],
+)
+def test_a_chicago_bare_page_replaces_the_page_and_never_the_year(first, then, expected):
+    footnotes, _ = resolve([Entry("1", first), Entry("2", then)])
+    assert footnotes[1].source == expected
+
+
 def test_op_cit_resolves_to_that_authors_earlier_note():
     footnotes, _ = resolve(
         [
