@@ -43,10 +43,13 @@ NUMBERED_ENTRY = re.compile(
 NOTES_HEADINGS = frozenset(
     {
         "notes", "footnotes", "endnotes", "references", "sources", "notes and references", "works cited",
+        "bibliography",
         "anmerkungen", "fußnoten", "fussnoten", "endnoten", "einzelnachweise", "quellen", "belege",
-        "notes et références", "références", "sources et références",
-        "notas", "referencias", "notas y referencias", "fuentes", "note", "riferimenti",
-        "примечания", "сноски", "ссылки", "источники",
+        "literatur", "literaturverzeichnis",
+        "notes et références", "références", "sources et références", "notes de bas de page", "bibliographie",
+        "notas", "referencias", "notas y referencias", "fuentes", "notas al pie", "bibliografía",
+        "note", "riferimenti", "bibliografia",
+        "примечания", "сноски", "ссылки", "источники", "литература", "список литературы",
     }
 )  # fmt: skip
 

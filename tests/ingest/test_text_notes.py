@@ -31,7 +31,8 @@ def test_superscript_markers_are_cited_and_shown_as_brackets():
     assert parsed.warnings == []
 
 
-HEADINGS = ["Notes", "References", "Endnotes", "Sources", "Anmerkungen", "Примечания", "Notes et références"]
+HEADINGS = ["Notes", "References", "Endnotes", "Sources", "Anmerkungen", "Примечания", "Notes et références",
+            "Bibliography", "Notes de bas de page", "Литература"]  # fmt: skip
 
 
 @pytest.mark.parametrize("heading", HEADINGS)
