@@ -88,6 +88,21 @@ def is_iso_date(text: str, *, partial: bool = False) -> bool:
     return True
 
 
+# What an application or a template writes into a file's properties when nobody named the document:
+# never a title or an author to cite ("Microsoft Word - Document1", "User").
+_PLACEHOLDER = {
+    "title": re.compile(r"untitled(?: document)?|document\s*\d*|title|word document|microsoft word\s*-.*", re.I),
+    "author": re.compile(r"anonymous|unknown|(?:windows |microsoft office |office )?user|admin(?:istrator)?|author"
+                         r"|owner", re.I),  # fmt: skip
+}
+
+
+def is_placeholder(key: str, text: str) -> bool:
+    """Whether a file property (`key` "title" or "author") holds an application's placeholder."""
+    pattern = _PLACEHOLDER.get(key)
+    return pattern is not None and pattern.fullmatch(text.strip()) is not None
+
+
 def is_web_url(text: str) -> bool:
     """Whether `text` is an http(s) address (a citation's link: never javascript:, file: or data:)."""
     return urlsplit(text.strip()).scheme in ("http", "https")

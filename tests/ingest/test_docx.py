@@ -19,6 +19,7 @@ from tests.ingest.docx_files import (
     AUTHOR,
     BODY,
     BODY_PARAGRAPHS,
+    CORE,
     ENDNOTES,
     EXTRA_PARAGRAPH,
     FOOTNOTES,
@@ -93,6 +94,14 @@ def test_title_paragraph_is_the_title_when_the_core_properties_have_none():
     document = read_document("hanse.docx", make_docx(core=None, title_paragraph="The Hanse, Briefly"))
     a = build_article("hanse", "hanse.docx", document).article
     assert a.title == "The Hanse, Briefly" and a.author is None
+    assert all("The Hanse, Briefly" not in p.text for p in a.passages)
+
+
+def test_a_templates_placeholder_title_and_author_give_way_to_the_title_paragraph():
+    core = CORE.replace(TITLE, "Microsoft Word - Document1").replace(AUTHOR, "User")
+    document = read_document("hanse.docx", make_docx(core=core, title_paragraph="The Hanse, Briefly"))
+    a = build_article("hanse", "hanse.docx", document).article
+    assert a.title == "The Hanse, Briefly" and a.author is None and a.date == "2021-03-14"
     assert all("The Hanse, Briefly" not in p.text for p in a.passages)
 
 

@@ -24,7 +24,7 @@ from bot.ingest.document import HEADING, NOTE, PARAGRAPH, Block, Document, ReadL
 from bot.ingest.formats._blocks import Citations, cut_at_text_limit, fill_markers, fold_spaces, iso_date, language_code
 from bot.ingest.formats._xml import parse_xml
 from bot.ingest.formats._zip import ZipPackage, looks_like_zip
-from bot.ingest.metadata import parse_date
+from bot.ingest.metadata import is_placeholder, parse_date
 from bot.ingest.notes import can_cite
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -366,7 +366,8 @@ def _core_properties(package: ZipPackage) -> dict[str, str]:
     values = {
         key: fold_spaces(element.text or "") for key, tag in _CORE.items() if (element := root.find(tag)) is not None
     }
-    metadata = {key: values[key] for key in ("title", "author") if values.get(key)}
+    named = ("title", "author")
+    metadata = {key: values[key] for key in named if values.get(key) and not is_placeholder(key, values[key])}
     date = iso_date(values.get("created")) or iso_date(values.get("modified"))
     if date:
         metadata["date"] = date

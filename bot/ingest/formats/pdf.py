@@ -47,6 +47,7 @@ from bot.ingest.formats._pdf_layout import (
     page_lines,
     spaced,
 )
+from bot.ingest.metadata import is_placeholder
 
 logging.getLogger("pdfminer").setLevel(logging.ERROR)  # it warns about every odd object in a file
 
@@ -345,7 +346,7 @@ def _metadata(document: PDFDocument) -> dict[str, str]:
             value = resolve1(info.get(key))
             text = decode_text(value) if isinstance(value, bytes) else value if isinstance(value, str) else ""
             text = " ".join(text.split())
-            if text and text.casefold() not in {"untitled", "anonymous", "unknown"}:
+            if text and not is_placeholder(name, text):
                 found[name] = text
         created = resolve1(info.get("CreationDate"))
         created = decode_text(created) if isinstance(created, bytes) else str(created or "")
