@@ -467,3 +467,17 @@ def test_a_sentence_shaped_like_a_byline_and_a_lettered_item_c_stay_text():
     assert "By October, the strike had spread to every pit in the valley." in texts
     assert "(c) when a member state requests assistance" in texts
     assert "By Jane Doe" not in texts and "2024 The Ledger" not in texts
+
+
+def test_a_byline_and_time_the_page_only_shows_are_its_author_and_date():
+    body = (
+        '<header><time datetime="2026-12-01">Today</time></header>'
+        '<article><h1>Arctic lanes</h1><p class="byline">By <span class="author">Ingrid Solberg</span> · '
+        '<time datetime="2023-09-14T08:30:00Z">September 14, 2023</time></p>'
+        "<p>Shipping lanes in the Arctic open earlier each year as the sea ice retreats further north.</p>"
+        "</article>"
+    )
+    a = article_of("news.html", page(body)).article
+    assert (a.author, a.date) == ("Ingrid Solberg", "2023-09-14")
+    meta = '<title>Arctic lanes</title><meta name="author" content="Desk Editor">'
+    assert article_of("news.html", page(body, head=meta)).article.author == "Desk Editor"  # the page's meta wins

@@ -47,8 +47,8 @@ def page_metadata(root: etree._Element) -> dict[str, str]:
     meta = _meta_values(root)
     article = _json_ld_article(root)
     found: dict[str, str | None] = {
-        "author": article.get("author") or _first(meta, "author", _is_name),
-        "date": _iso_date(article.get("date")) or _first_date(meta),
+        "author": article.get("author") or _first(meta, "author", _is_name) or _shown_author(_shown_part(root)),
+        "date": _iso_date(article.get("date")) or _first_date(meta) or _shown_date(_shown_part(root)),
         "publication": _first(meta, "publication"),
         "url": _first(meta, "url", _is_http) or _canonical(root) or _if(article.get("url"), _is_http),
         "language": _language(root.get("lang") or root.get("xml:lang"))
@@ -59,6 +59,31 @@ def page_metadata(root: etree._Element) -> dict[str, str]:
     found["title"] = title
     found["publication"] = found["publication"] or site or article.get("publication")
     return {key: value for key, value in found.items() if value}
+
+
+# A byline the page only shows: <a rel="author">, itemprop="author", or an author's class in a byline.
+_AUTHOR_CLASS = re.compile(r"(?:^|\s)(?:author|author-name|byline__name|byline-name)(?:\s|$)", re.IGNORECASE)
+
+
+def _shown_part(root: etree._Element) -> etree._Element:
+    """Where a shown byline belongs: the page's <article>, else the whole page (never a masthead's date
+    when the page marks its article)."""
+    return next(iter(elements(root, "article")), root)
+
+
+def _shown_author(root: etree._Element) -> str | None:
+    for element in elements(root):
+        if "author" in (element.get("rel") or "").lower().split() or (element.get("itemprop") or "") == "author" \
+                or _AUTHOR_CLASS.search(element.get("class") or ""):  # fmt: skip
+            name = re.sub(r"^(?:by|von|par|por)\s+", "", text_of(element), flags=re.IGNORECASE).strip(" ,·|")
+            if name and len(name.split()) <= 5 and _is_name(name) and not any(c.isdigit() for c in name):
+                return name
+    return None
+
+
+def _shown_date(root: etree._Element) -> str | None:
+    """The first <time datetime="…"> (the published date, as news pages show it)."""
+    return next((d for t in elements(root, "time") if (d := _iso_date(t.get("datetime")))), None)
 
 
 def _meta_values(root: etree._Element) -> dict[str, list[str]]:
