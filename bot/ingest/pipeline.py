@@ -17,6 +17,7 @@ from bot.ingest import notes
 from bot.ingest.cleaning import is_boilerplate
 from bot.ingest.document import HEADING, NOTE, PARAGRAPH, TEXT, Block, Document, ReadLimits
 from bot.ingest.formats import Reader, read_bytes
+from bot.ingest.hyphenation import Vocabulary
 from bot.ingest.language import detect_language
 from bot.ingest.metadata import URL_LINE, take_metadata
 from bot.ingest.passages import attach_headings, rejoin_broken, split_long
@@ -68,7 +69,8 @@ def build_article(
     warnings.extend(footnote_warnings)
     by_marker = {f.marker: f for f in footnotes}
 
-    text_units = [(" ".join(b) if len(b) > 1 else b[0], (), _never_heading(b)) for b in text_blocks]
+    vocabulary = Vocabulary(line for b in text_blocks for line in b)  # plain text pasted from a PDF: "work-" "ers"
+    text_units = [(vocabulary.join(b), (), _never_heading(b)) for b in text_blocks]
     units = [_without_hashes(u) for u in rejoin_broken(text_units)]
     units += rejoin_broken([(b.text, b.pages, b.kind == HEADING) for b in structured])
     passages: list[Passage] = []

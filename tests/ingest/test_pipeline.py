@@ -252,3 +252,16 @@ def test_an_articles_language_is_detected_when_nothing_states_it():
     assert found.language == "de"
     stated = build_article("de", "de.txt", text_document(f"Titel\n\n{german}\n"), {"language": "en"}).article
     assert stated.language == "en"  # the manifest wins
+
+
+def test_text_pasted_from_a_pdf_has_its_broken_words_mended_and_real_hyphens_kept():
+    text = (
+        "The inflation\n\nPrices doubled every few days, and work-\ners were paid twice a day before their wages "
+        "became worth-\n"
+        "less. The long-term effects were grave, and the long-\nterm savings of the middle classes were gone.\n"
+    )
+    (passage,) = build_article("weimar", "weimar.txt", text_document(text)).article.passages
+    assert passage.text == (
+        "Prices doubled every few days, and workers were paid twice a day before their wages became worthless. "
+        "The long-term effects were grave, and the long-term savings of the middle classes were gone."
+    )

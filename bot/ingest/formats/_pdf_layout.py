@@ -18,6 +18,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from bot.ingest.document import HEADING, NOTE, PARAGRAPH, Block
+from bot.ingest.hyphenation import Vocabulary
 from bot.ingest.notes import NOTES_HEADINGS
 
 SUPERSCRIPT_MARKS = "*†‡§¶"
@@ -25,7 +26,6 @@ _ENDS_SENTENCE = re.compile(r"""[.!?:;]["'”’)\]]*(?:\[\w{1,6}\])*$""")
 _BARE_NUMBER = re.compile(r"^(?:page\s+)?(?:\d{1,5}|[ivxlcdm]{1,8})(?:\s+(?:of|/)\s+\d{1,5})?$", re.IGNORECASE)
 _NOTE_START = re.compile(r"^(?:\[(\d{1,4}|[*†‡§¶]{1,3})\]|(\d{1,4})[.)]?(?=\s)|([*†‡§¶]{1,3}))\s*(?=\S)")
 _LIGATURES = str.maketrans({"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st"})
-_WORD = re.compile(r"[^\W\d_][\w'’-]*")
 
 
 @dataclass(slots=True)
@@ -299,37 +299,9 @@ class _Paragraph:
         return Block(self.kind, text, self.marker, tuple(self.marks) if self.kind != NOTE else ())
 
 
-class Vocabulary:
-    """The document's own words, to tell a line-end hyphen that breaks a word ("interna-" "tional")
-    from a real one ("mil-to-" "mil"; "long-" "term" where "long-term" is written elsewhere)."""
-
-    def __init__(self, pages: list[Page]) -> None:
-        self.words: Counter[str] = Counter()
-        for page in pages:
-            for seg in page.segments:
-                for line in seg:
-                    words = _WORD.findall(line.text)
-                    for word in words[1:-1]:  # a line's first and last words may be broken
-                        self.words[word.casefold()] += 1
-
-    def glue(self, previous: str, text: str) -> tuple[bool, str]:
-        """How a line joins the text before it: (drop the hyphen ending `previous`?, the glue)."""
-        if previous.endswith("\u00ad"):
-            return True, ""
-        if previous.endswith("-") and len(previous) > 1 and previous[-2].isalpha() and text[:1].islower():
-            head = previous.rsplit(" ", 1)[-1][:-1]
-            tail = re.match(r"[\w'’-]*", text).group(0)
-            compound, joined = f"{head}-{tail}".casefold(), f"{head}{tail}".casefold()
-            real_hyphen = self.words[compound] > self.words[joined] or (
-                not self.words[joined] and ("-" in head or "-" in tail)
-            )
-            return not real_hyphen, ""
-        return False, " "
-
-
 def build_blocks(pages: list[Page], size: float) -> list[Block]:
     """The pages' lines (furniture gone) → HEADING, PARAGRAPH and NOTE blocks in reading order."""
-    vocabulary = Vocabulary(pages)
+    vocabulary = Vocabulary(line.text for page in pages for seg in page.segments for line in seg)
     leading = _typical_leading(pages, size)
     items: list[_Paragraph] = []
     current: _Paragraph | None = None  # the paragraph (or heading, or endnote) being read

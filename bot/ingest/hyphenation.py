@@ -1,0 +1,45 @@
+"""Lines joined back into paragraphs: a line-end hyphen that breaks a word ("interna-" "tional") is
+dropped, a real one ("long-" "term" where the text writes "long-term") kept. PDF pages and plain
+text pasted from them both break words at line ends."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+
+_WORD = re.compile(r"[^\W\d_][\w'’-]*")
+
+
+class Vocabulary:
+    """The document's own words, to tell a line-end hyphen that breaks a word ("interna-" "tional")
+    from a real one ("mil-to-" "mil"; "long-" "term" where "long-term" is written elsewhere)."""
+
+    def __init__(self, lines: Iterable[str]) -> None:
+        self.words: Counter[str] = Counter()
+        for line in lines:
+            words = _WORD.findall(line)
+            for word in words[1:-1]:  # a line's first and last words may be broken
+                self.words[word.casefold()] += 1
+
+    def glue(self, previous: str, text: str) -> tuple[bool, str]:
+        """How a line joins the text before it: (drop the hyphen ending `previous`?, the glue)."""
+        if previous.endswith("\u00ad"):
+            return True, ""
+        if previous.endswith("-") and len(previous) > 1 and previous[-2].isalpha() and text[:1].islower():
+            head = previous.rsplit(" ", 1)[-1][:-1]
+            tail = re.match(r"[\w'’-]*", text).group(0)
+            compound, joined = f"{head}-{tail}".casefold(), f"{head}{tail}".casefold()
+            real_hyphen = self.words[compound] > self.words[joined] or (
+                not self.words[joined] and ("-" in head or "-" in tail)
+            )
+            return not real_hyphen, ""
+        return False, " "
+
+    def join(self, lines: Sequence[str]) -> str:
+        """Lines of one paragraph as one text, broken words mended."""
+        text = lines[0]
+        for line in lines[1:]:
+            drop, glue = self.glue(text, line)
+            text = (text[:-1] if drop else text) + glue + line
+        return text
