@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from functools import cached_property
 
 _WORD = re.compile(r"[^\W\d_][\w'’-]*")
 
@@ -16,11 +17,17 @@ class Vocabulary:
     from a real one ("mil-to-" "mil"; "long-" "term" where "long-term" is written elsewhere)."""
 
     def __init__(self, lines: Iterable[str]) -> None:
-        self.words: Counter[str] = Counter()
-        for line in lines:
-            words = _WORD.findall(line)
-            for word in words[1:-1]:  # a line's first and last words may be broken
-                self.words[word.casefold()] += 1
+        self._lines = lines
+
+    @cached_property
+    def words(self) -> Counter[str]:
+        """Counted at the first line-end hyphen: most texts have none, and then cost nothing."""
+        words: Counter[str] = Counter()
+        for line in self._lines:
+            found = _WORD.findall(line)
+            for word in found[1:-1]:  # a line's first and last words may be broken
+                words[word.casefold()] += 1
+        return words
 
     def glue(self, previous: str, text: str) -> tuple[bool, str]:
         """How a line joins the text before it: (drop the hyphen ending `previous`?, the glue)."""

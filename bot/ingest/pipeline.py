@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 
 from bot.core.models import Article, Passage
 from bot.ingest import notes
@@ -69,7 +70,7 @@ def build_article(
     warnings.extend(footnote_warnings)
     by_marker = {f.marker: f for f in footnotes}
 
-    vocabulary = Vocabulary(line for b in text_blocks for line in b)  # plain text pasted from a PDF: "work-" "ers"
+    vocabulary = Vocabulary([line for b in text_blocks for line in b])  # text pasted from a PDF: "work-" "ers"
     text_units = [(vocabulary.join(b), (), _never_heading(b)) for b in text_blocks]
     units = [_without_hashes(u) for u in rejoin_broken(text_units)]
     units += rejoin_broken([(b.text, b.pages, b.kind == HEADING) for b in structured])
@@ -117,9 +118,8 @@ def _language(manifest_entry: dict | None, document: Document, passages: list[Pa
 
 def _title_from_name(path: str) -> str:
     """A document that states no title is called by its file's name: "week_3-notes.txt" → "week 3-notes"."""
-    name = path.replace("\\", "/").rsplit("/", 1)[-1]
-    stem = name.rsplit(".", 1)[0] if "." in name.lstrip(".") else name
-    return stem.replace("_", " ").strip() or name
+    name = PurePosixPath(path.replace("\\", "/"))
+    return name.stem.replace("_", " ").strip() or name.name
 
 
 def _without_title_heading(blocks: list[Block], titles: set[str | None]) -> list[Block]:

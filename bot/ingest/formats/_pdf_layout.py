@@ -301,7 +301,7 @@ class _Paragraph:
 
 def build_blocks(pages: list[Page], size: float) -> list[Block]:
     """The pages' lines (furniture gone) → HEADING, PARAGRAPH and NOTE blocks in reading order."""
-    vocabulary = Vocabulary(line.text for page in pages for seg in page.segments for line in seg)
+    vocabulary = Vocabulary([line.text for page in pages for seg in page.segments for line in seg])
     leading = _typical_leading(pages, size)
     items: list[_Paragraph] = []
     current: _Paragraph | None = None  # the paragraph (or heading, or endnote) being read

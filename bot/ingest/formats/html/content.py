@@ -61,9 +61,10 @@ _MIN_PARAGRAPH = 25  # characters of text outside links for a paragraph to score
 _LINKED_PARAGRAPH = 300  # a shorter block more than half of whose text is links is a list of links
 _BR = "\x1e"  # a <br> while a paragraph's text is gathered
 _PARAGRAPH_BREAK = re.compile(rf"{_BR}\s*{_BR}[\s{_BR}]*")
-# Page furniture that no class named; matched against the whole of a short block.
+# Page furniture that no class named; matched against the whole of a short block. A copyright line's
+# "(c)" is followed by a year or a name: a lettered item "(c) when a member state asks …" is text.
 _FURNITURE = re.compile(
-    r"(©|\(c\)|copyright\s*(©|\(c\))?\s*\d{4}).*|.*\ball rights reserved\b.*"
+    r"(©|\(c\)(?!\s+(?-i:[a-zà-ÿ]))|copyright\s*(©|\(c\))?\s*\d{4}).*|.*\ball rights reserved\b.*"
     r"|.*\b(we|this (site|website)) uses? cookies\b.*|.*\b(accept|reject|allow) (all )?cookies\b.*"
     r"|.*\bcookie (settings|preferences|policy)\b.*|(privacy|cookie) policy\W*"
     r"|terms (of (use|service)|and conditions)\W*"
@@ -82,8 +83,6 @@ _FURNITURE = re.compile(
 _BYLINE = re.compile(r"(By|BY|by)\s+[A-ZÀ-Þ][\w.'’-]*(\s+(and\s+)?[A-ZÀ-Þ][\w.'’-]*){0,5}(\s*[|,·—-].{0,60})?")
 # A byline's tail is a desk or a date, never a sentence: "By October, the strike had spread to every pit."
 _SENTENCE_TAIL = re.compile(r"(?:.*\b[a-zà-ÿ][\w'’-]*\b){3}.*[.!?]")
-# A copyright line: "(c) 2024 …", "(c) The Guardian"; a lettered item "(c) when a member state asks …" is text.
-_LIST_ITEM_C = re.compile(r"\(c\)\s+[a-zà-ÿ]")
 _MAX_FURNITURE = 220  # a block longer than this is text, whatever it starts with
 _MAX_DATE = 60  # a block this short that is a date (a dateline) is no text
 
@@ -252,9 +251,9 @@ def is_furniture(text: str) -> bool:
     """A short block that is page furniture: a copyright line, a cookie notice, a comment count…"""
     if len(text) > _MAX_FURNITURE:
         return False
-    if _FURNITURE.fullmatch(text) and not _LIST_ITEM_C.match(text):
+    if _FURNITURE.fullmatch(text) or is_boilerplate(text):
         return True
-    if (_BYLINE.fullmatch(text) and not _SENTENCE_TAIL.fullmatch(text)) or is_boilerplate(text):
+    if _BYLINE.fullmatch(text) and not _SENTENCE_TAIL.fullmatch(text):
         return True
     return len(text) <= _MAX_DATE and any(c.isdigit() for c in text) and parse_date(text) is not None
 

@@ -46,9 +46,10 @@ def page_metadata(root: etree._Element) -> dict[str, str]:
     """title, author, date (YYYY-MM-DD), publication, url, language: the keys the page gives."""
     meta = _meta_values(root)
     article = _json_ld_article(root)
+    shown = _shown_part(root)
     found: dict[str, str | None] = {
-        "author": article.get("author") or _first(meta, "author", _is_name) or _shown_author(_shown_part(root)),
-        "date": _iso_date(article.get("date")) or _first_date(meta) or _shown_date(_shown_part(root)),
+        "author": article.get("author") or _first(meta, "author", _is_name) or _shown_author(shown),
+        "date": _iso_date(article.get("date")) or _first_date(meta) or _shown_date(shown),
         "publication": _first(meta, "publication"),
         "url": _first(meta, "url", _is_http) or _canonical(root) or _if(article.get("url"), _is_http),
         "language": _language(root.get("lang") or root.get("xml:lang"))
