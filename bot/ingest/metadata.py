@@ -51,11 +51,13 @@ _TIME_TAIL = re.compile(r"(?:\s*(?:,|\||—|–|-|at|um|à|a las|в)\s*\d{1,2}[:
 _ISO_PARTS = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?")
 _DAY_MONTH_YEAR = re.compile(r"^(\d{1,2})(?:\.|er|º|°)?\s+(?:de\s+)?([^\W\d]+)\.?,?\s+(?:de\s+)?(\d{4})(?:\s*г\.?)?$")
 _MONTH_DAY_YEAR = re.compile(r"^([^\W\d]+)\.?\s+(\d{1,2}),?\s+(\d{4})$")
+_MONTH_YEAR = re.compile(r"^([^\W\d]+)\.?,?\s+(\d{4})$")  # a journal issue's "November 1998"
 
 
 def parse_date(text: str) -> str | None:
     """'June 30, 2011' / '30 June 2011' / '2011-06-30' / '9. November 2019' / '12 апреля 2021' /
-    '12 de abril de 2021' / 'Published April 12, 2021' → ISO; anything else → None."""
+    '12 de abril de 2021' / 'Published April 12, 2021' → ISO; 'November 1998' → '1998-11'; anything else
+    → None."""
     cleaned = re.sub(r"(\d)(st|nd|rd|th)\b", r"\1", text.strip().strip("*_ ").rstrip("."))
     cleaned = _PUBLISHED.sub("", cleaned)
     iso = _strict_iso(cleaned)
@@ -63,6 +65,10 @@ def parse_date(text: str) -> str | None:
         return iso
     cleaned = _TIME_TAIL.sub("", _WEEKDAY.sub("", cleaned)).strip().rstrip(".")
     day_first, month_first = _DAY_MONTH_YEAR.match(cleaned), _MONTH_DAY_YEAR.match(cleaned)
+    month_only = _MONTH_YEAR.match(cleaned)
+    if month_only:
+        month = _MONTHS.get(month_only[1].casefold())
+        return f"{month_only[2]}-{month:02d}" if month else None
     if day_first:
         day, month, year = day_first.groups()
     elif month_first:

@@ -149,6 +149,10 @@ def test_ibid_in_a_text_file_from_the_notes_list_to_the_quote():
         ("By Jane Roe | Politics Desk\n\nPublished April 12, 2021", "Jane Roe", "2021-04-12"),
         ("By Jane Roe\n\nVeröffentlicht am 9. November 2019, 10:30 Uhr", "Jane Roe", "2019-11-09"),
         ("By Jane Roe\n\nSamstag, 9. November 2019", "Jane Roe", "2019-11-09"),
+        # a journal's issue gives the month only: cited as that month, not left out
+        ("By Jane Roe\n\nNovember 1998", "Jane Roe", "1998-11"),
+        ("Von Anna Schmidt\n\nMärz 2004", "Anna Schmidt", "2004-03"),
+        ("By Jane Roe\n\nPublished Sept. 2021", "Jane Roe", "2021-09"),
     ],
 )
 def test_metadata_lines_beyond_english(head, author, date):
