@@ -123,17 +123,24 @@ def _strict_iso(text: str) -> str | None:
     return None
 
 
-def parse_byline(text: str) -> str | None:
-    """'By Jane Roe' / 'By Jane Roe | Politics desk' / 'Von Anna Schmidt' / 'Автор: Иван Петров' → the name."""
+def parse_byline(text: str, *, names_only: bool = False) -> str | None:
+    """'By Jane Roe' / 'By Jane Roe | Politics desk' / 'Von Anna Schmidt' / 'Автор: Иван Петров' → the name.
+    A foreign byline (and, with `names_only`, an English one: a line of running text may open with
+    "by the …") must read as a name: up to eight capitalised words and connectors."""
     english = _BYLINE.match(text)
     if english:
-        return _BYLINE_DESK.sub("", _plain(english.group(1))).strip() or None
+        name = _BYLINE_DESK.sub("", _plain(english.group(1))).strip()
+        return name if name and (not names_only or _is_name(name)) else None
     foreign = _FOREIGN_BYLINE.match(text)
     if not foreign:
         return None
     name = _BYLINE_DESK.sub("", _plain(foreign.group(1))).strip()
-    words = name.replace(",", " , ").split()
-    return name if 1 <= len(words) <= 8 and all(_NAME_WORD.match(w) for w in words) else None
+    return name if _is_name(name) else None
+
+
+def _is_name(text: str) -> bool:
+    words = text.replace(",", " , ").split()
+    return 1 <= len(words) <= 8 and all(_NAME_WORD.match(w) for w in words)
 
 
 @dataclass

@@ -206,6 +206,37 @@ def test_a_footnote_running_over_to_the_next_page_is_one_note():
     assert not any("chest" in p.text or "note" in p.text for p in article.passages)
 
 
+def _headed_reading(c, head: list[str]) -> None:
+    """A title in large type, `head` lines in body type under it, then a paragraph."""
+    c.setAuthor("jsmith")
+    c.setFont("Helvetica-Bold", 18)
+    c.drawString(72, 700, "The Grain Trade of the Baltic")
+    c.setFont("Times-Roman", 11)
+    y = 676
+    for line in head:
+        c.drawString(72, y, line)
+        y -= 14
+    for _ in range(12):
+        y -= 14
+        c.drawString(72, y, "The merchants of the northern towns shipped rye and barley to the western ports by")
+    c.drawString(72, y - 14, "the autumn, and the councils taxed every cargo that passed the sound.")
+
+
+def test_the_byline_and_date_printed_under_the_title_are_the_author_and_date():
+    article = _article(_pdf(lambda c: _headed_reading(c, ["By Mira Tanaka", "University of Tartu", "March 2019"])))
+    # the page says who wrote it and when; the file's properties say who made the file, and when
+    assert (article.title, article.author, article.date) == ("The Grain Trade of the Baltic", "Mira Tanaka", "2019-03")
+    assert not any("Tanaka" in p.text or "2019" in p.text for p in article.passages)
+    assert any(p.text.startswith("The merchants") for p in article.passages)
+
+
+def test_a_body_line_opening_with_by_is_no_byline():
+    article = _article(_pdf(lambda c: _headed_reading(c, [])))
+    assert article.author == "jsmith" and article.date == "2000-01-01"  # the properties, as nothing else shows
+    assert article.passages[0].text.startswith("The merchants")
+    assert "by the autumn" in article.passages[0].text
+
+
 # --- files a reader must refuse ----------------------------------------------------------------------
 
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from bot.ingest.document import HEADING, NOTE, PARAGRAPH, Block
 from bot.ingest.hyphenation import Vocabulary
+from bot.ingest.metadata import parse_byline, parse_date
 from bot.ingest.notes import NOTES_HEADINGS
 
 SUPERSCRIPT_MARKS = "*†‡§¶"
@@ -408,3 +409,31 @@ def _typical_leading(pages: list[Page], size: float) -> float:
                     gaps[round(above.baseline - below.baseline, 1)] += 1
     positive = [g for g in gaps if g > 0]
     return max(positive, key=gaps.__getitem__) if positive else 1.2 * size
+
+
+
+_HEAD_LINES = 8  # how far down the first page a byline or date line may stand
+
+
+def take_shown_metadata(pages: list[Page], size: float) -> dict[str, str]:
+    """The author and date printed under the title ("By Mira Tanaka", "March 2019"), taken off the
+    first page: among its first lines, before the body begins (a line longer than a byline, or one
+    ending a sentence), past headings and short lines such as an affiliation."""
+    found: dict[str, str] = {}
+    taken: set[int] = set()
+    first_lines = itertools.islice(((line for seg in pages[0].segments for line in seg) if pages else ()), _HEAD_LINES)
+    for line in first_lines:
+        if _is_heading(line, size):
+            continue
+        text = line.text.strip()
+        author = "author" not in found and parse_byline(text, names_only=True)
+        date = "date" not in found and len(text) <= 40 and parse_date(text)
+        if author or date:
+            found.update(author=author) if author else found.update(date=date)
+            taken.add(id(line))
+        elif len(text) > 60 or _ENDS_SENTENCE.search(text):
+            break  # the body has begun
+    if taken:
+        for seg in pages[0].segments:
+            seg[:] = [line for line in seg if id(line) not in taken]
+    return found

@@ -46,6 +46,7 @@ from bot.ingest.formats._pdf_layout import (
     joins,
     page_lines,
     spaced,
+    take_shown_metadata,
 )
 from bot.ingest.metadata import is_placeholder
 
@@ -73,11 +74,14 @@ class PdfReader:
             raise SkipFile("PDF has no text on any page")
         size = body_size(pages)
         drop_furniture(pages, size)
+        shown = take_shown_metadata(pages, size)
         blocks = build_blocks(pages, size)
         blocks, cut = _within(blocks, limits.max_text_chars)
         if cut:
             warnings.append(f"text cut at {limits.max_text_chars:,} characters (max_text_chars)")
-        metadata = _metadata(document)  # the pipeline drops the title printed on the first page
+        # the page's byline and date win over the properties, which name whoever made the file, and when;
+        # the pipeline drops the title printed on the first page
+        metadata = _metadata(document) | shown
         return Document(tuple(blocks), metadata, _page_labels(document, len(pages)), tuple(warnings))
 
 
