@@ -1,4 +1,5 @@
-"""Page furniture of scraped articles (comment prompts, share bars, newsletter boxes): never text."""
+"""Page furniture, never text: of scraped articles (comment prompts, share bars, newsletter boxes) and
+of text pasted from a PDF (running heads, page numbers)."""
 
 from __future__ import annotations
 
@@ -54,3 +55,45 @@ def is_boilerplate(line: str) -> bool:
     words = text.split()
     glued = sum(1 for w in words if _GLUED_WORD.match(w))
     return len(words) >= 4 and glued / len(words) >= 0.5
+
+
+
+# A running head or foot of text pasted from a PDF: "THE WEIMAR INFLATION 17", "18 ANNA KELLER", "17".
+_PAGED_LINE = re.compile(r"(\d{1,4})(?:\s+(\D.{0,70}?))?|(\D.{0,70}?)\s+(\d{1,4})")
+_MIN_PAGES = 3
+# ...but "Chapter 1", "Week 2", "Part III 3": the text's own divisions, numbered as they rise.
+_DIVISION = re.compile(
+    r"(?:chapter|part|section|book|volume|vol\.?|unit|lesson|lecture|week|day|session|step|stage|act|scene|"
+    r"appendix|table|figure|fig\.?|exercise|question|problem|article|psalm|canto|letter|no\.?|number|#)\b.*",
+    re.IGNORECASE,
+)
+
+
+def _paged(line: str) -> tuple[tuple[str, bool], int] | None:
+    """A line of some words (or none) and a number at one end → ((its words, number first), the number)."""
+    paged = _PAGED_LINE.fullmatch(line.strip())
+    if paged is None:
+        return None
+    if paged[1]:
+        return ((paged[2] or "").casefold(), True), int(paged[1])
+    if _DIVISION.fullmatch(paged[3]):
+        return None
+    return (paged[3].casefold(), False), int(paged[4])
+
+
+def without_running_heads(blocks: list[list[str]]) -> list[list[str]]:
+    """The blocks without the lines that repeat on every page with its number: the same words (or
+    none) with a number at the same end, three times or more, the numbers rising like pages'."""
+    numbers: dict[tuple[str, bool], list[int]] = {}
+    for line in (line for block in blocks for line in block):
+        if paged := _paged(line):
+            numbers.setdefault(paged[0], []).append(paged[1])
+    heads = {
+        key
+        for key, seen in numbers.items()
+        if len(seen) >= _MIN_PAGES and all(a < b for a, b in zip(seen, seen[1:], strict=False))
+    }
+    if not heads:
+        return blocks
+    kept = ([line for line in block if not ((paged := _paged(line)) and paged[0] in heads)] for block in blocks)
+    return [block for block in kept if block]

@@ -15,7 +15,7 @@ from pathlib import PurePosixPath
 
 from bot.core.models import Article, Passage
 from bot.ingest import notes
-from bot.ingest.cleaning import is_boilerplate
+from bot.ingest.cleaning import is_boilerplate, without_running_heads
 from bot.ingest.document import HEADING, NOTE, PARAGRAPH, TEXT, Block, Document, ReadLimits
 from bot.ingest.formats import Reader, read_bytes
 from bot.ingest.hyphenation import Vocabulary
@@ -53,7 +53,7 @@ def build_article(
     """
     warnings: list[str] = list(document.warnings)
     text_blocks = [_text_lines(b) for b in document.blocks if b.kind == TEXT]
-    text_blocks = [lines for lines in text_blocks if lines]
+    text_blocks = without_running_heads([lines for lines in text_blocks if lines])
     meta, text_blocks = take_metadata(text_blocks, guess_title=not document.metadata.get("title"))
     entries, text_blocks, stray = notes.take_notes(text_blocks)
     if stray:

@@ -265,3 +265,29 @@ def test_text_pasted_from_a_pdf_has_its_broken_words_mended_and_real_hyphens_kep
         "Prices doubled every few days, and workers were paid twice a day before their wages became worthless. "
         "The long-term effects were grave, and the long-term savings of the middle classes were gone."
     )
+
+
+def test_text_pasted_from_a_pdf_loses_its_running_heads_and_page_numbers():
+    body = "Prices doubled every few days and wages were paid twice a day in the cities of the Reich."
+    pages = []
+    for page in range(17, 23):
+        head = f"THE WEIMAR INFLATION {page}" if page % 2 else f"{page} ANNA KELLER"
+        pages.append(f"{head}\n{body}\n{body}\n{page}")
+    text = "The inflation\n\nBy Anna Keller\n\n" + "\n".join(pages) + "\n\nThe mark was stabilised in 1923.\n"
+    article = build_article("weimar", "weimar.txt", text_document(text)).article
+    shown = " ".join(p.text for p in article.passages)
+    assert "WEIMAR" not in shown and "KELLER" not in shown
+    assert not re.search(r"\b(?:1[7-9]|2[0-2])\b", shown)
+    assert shown.count("Prices doubled") == 12 and "stabilised in 1923" in shown
+
+
+def test_a_line_that_repeats_with_one_number_is_kept_when_the_numbers_are_no_pages():
+    lines = "\n".join(f"Total sales {n}" for n in (40, 12, 33))
+    article = build_article("t", "t.txt", text_document(f"Sales\n\n{lines}\n")).article
+    assert article.passages[0].text.count("Total sales") == 3
+
+
+def test_numbered_chapters_are_kept_though_their_numbers_rise():
+    text = "A novel\n\n" + "".join(f"Chapter {n}\n\nThe rain fell on the town for day {n}.\n\n" for n in (1, 2, 3))
+    article = build_article("n", "n.txt", text_document(text)).article
+    assert [p.text.split("\n")[0] for p in article.passages] == ["Chapter 1", "Chapter 2", "Chapter 3"]
