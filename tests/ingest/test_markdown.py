@@ -117,6 +117,16 @@ def test_named_footnotes_are_linked_with_one_marker_in_text_and_sources():
     assert profits.footnotes[0].source == "Roe, The Economics of Print, p. 7. Quoted from the second edition."
 
 
+@pytest.mark.parametrize("refs", ["[^1][^2]", "[^1] [^2]", "[^a][^b][^c]"])
+def test_footnote_references_side_by_side_each_cite_their_note(refs):
+    markers = re.findall(r"\^(\w+)", refs)
+    notes = "".join(f"[^{m}]: Source {m}.\n" for m in markers)
+    article = _parse(f"# T\n\nFirst claim{refs} and more.\n\n{notes}").article
+    (passage,) = article.passages
+    assert passage.text == f"First claim{refs.replace('^', '')} and more."
+    assert [f.source for f in passage.footnotes] == [f"Source {m}." for m in markers]
+
+
 def test_the_quote_a_user_sees_carries_no_markdown_and_the_listed_marker():
     article = _parse().article
     answer = Engine(Corpus((article,))).ask("Which book argues that printing made Luther famous?")

@@ -195,12 +195,14 @@ def inline_plain(text: str) -> str:
     text = _CODE_SPAN.sub(keep_code, text)
     text = _ESCAPE.sub(lambda m: f"\x01{ord(m.group(1))}\x01", text)
     text = _IMAGE.sub("", text)
-    text = _FOOTNOTE_REF.sub(lambda m: f"[{m.group(1).lower()}]", text)
+    # kept aside until links are read: "[^1][^2]" would read as a reference link "[1][2]"
+    text = _FOOTNOTE_REF.sub(lambda m: f"\x02{m.group(1).lower()}\x02", text)
     text = _LINK.sub(r"\1", text)
     text = _AUTOLINK.sub(r"\1", text)
     text = _TAG.sub("", text)
     for _ in range(3):  # nested emphasis: ***x***, **_x_**
         text = _STRIKE.sub(r"\1", _STRONG.sub(r"\2", text))
         text = _EMPHASIS.sub(lambda m: m.group(1) or m.group(2), text)
+    text = re.sub("\x02([^\x02]*)\x02", r"[\1]", text)
     text = re.sub("\x01(\\d+)\x01", lambda m: chr(int(m.group(1))), text)
     return re.sub("\x00(\\d+)\x00", lambda m: codes[int(m.group(1))], text)
