@@ -14,6 +14,7 @@ from collections import OrderedDict
 
 import discord
 
+from bot.app import render
 from bot.service import messages
 from bot.service.rules import Member, Refusal
 from bot.storage import StorageUnavailable
@@ -39,7 +40,9 @@ def member(interaction: discord.Interaction) -> Member:
 
 async def respond(interaction: discord.Interaction, **kwargs) -> None:
     """The reply: the initial response while it is free; after our defer, the deferred message
-    filled in (an idempotent edit); otherwise a followup."""
+    filled in (an idempotent edit); otherwise a followup. Content past Discord's limit is cut."""
+    if isinstance(kwargs.get("content"), str):
+        kwargs["content"] = render.cut(kwargs["content"], render.CONTENT)
     if not interaction.response.is_done() and not interaction.extras.get(DEFERRED):
         try:
             await interaction.response.send_message(**kwargs)

@@ -16,7 +16,8 @@ from bot.app.interactions import defer, member, refused, report_failure, respond
 from bot.app.progress import ProgressReply
 from bot.app.render.fit import new_embed
 from bot.service import messages
-from bot.service.library import COMMAND_LINE_USER, DocumentEdit, Upload, UploadProgress
+from bot.service.library import COMMAND_LINE_USER, DocumentEdit, Upload, UploadProgress, first_readable
+from bot.service.rules import Refusal
 from bot.storage import DocumentRecord, DocumentStats
 
 PAGE_SIZE = 10
@@ -29,7 +30,8 @@ def _library(interaction: discord.Interaction):
 
 
 def _upload(attachment: discord.Attachment) -> Upload:
-    return Upload(attachment.filename, attachment.size, attachment.content_type, attachment_url=attachment.url)
+    return Upload(attachment.filename, attachment.size, attachment.content_type, attachment_url=attachment.url,
+                  shown_name=render.safe(attachment.filename, 200))  # fmt: skip
 
 
 def added_text(doc: DocumentRecord) -> str:
@@ -89,21 +91,24 @@ async def _document_to_change(interaction: discord.Interaction, document: str) -
 
 
 async def add_attachment(interaction: discord.Interaction, attachment: discord.Attachment | None,
-                         metadata: DocumentEdit = NO_EDIT) -> None:  # fmt: skip
+                         metadata: DocumentEdit = NO_EDIT, others: list[str] | None = None) -> None:  # fmt: skip
     """Refuse at once when a cheap check says no; else acknowledge, then download, parse and store,
-    the deferred reply showing how far it has got until it says what came in."""
+    the deferred reply showing how far it has got until it says what came in (and which `others`
+    files of the message it left out)."""
     if attachment is None:
         await respond(interaction, content=messages.NO_ATTACHMENT, ephemeral=True)
         return
     library, who, upload = _library(interaction), member(interaction), _upload(attachment)
-    if await refused(interaction, await library.check(who, upload, metadata)):
+    left_out = "\n" + messages.others_not_added([render.safe(name, 100) for name in others]) if others else ""
+    checked = await library.check(who, upload, metadata)
+    if isinstance(checked, Refusal):
+        await respond(interaction, content=checked.message + left_out, ephemeral=True)
         return
     await defer(interaction, ephemeral=True)
     async with ProgressReply(lambda text: interaction.edit_original_response(content=text)) as reply:
         added = await library.store_upload(who, upload, metadata, lambda step: reply.show(progress_text(step)))
-    if await refused(interaction, added):
-        return
-    await respond(interaction, content=added_text(added))
+    text = added.message if isinstance(added, Refusal) else added_text(added)
+    await respond(interaction, content=text + left_out)
 
 
 library_group = app_commands.Group(name="library", description="This server's reading list", guild_only=True)
@@ -122,7 +127,12 @@ async def library_add(interaction: discord.Interaction, file: discord.Attachment
 @app_commands.guild_only()
 @tracked
 async def add_to_reading_list(interaction: discord.Interaction, message: discord.Message) -> None:
-    await add_attachment(interaction, message.attachments[0] if message.attachments else None)
+    files = message.attachments
+    if not files:
+        await add_attachment(interaction, None)
+        return
+    chosen = first_readable([f.filename for f in files])
+    await add_attachment(interaction, files[chosen], others=[f.filename for i, f in enumerate(files) if i != chosen])
 
 
 @library_group.command(name="list", description="The documents of this server's reading list")

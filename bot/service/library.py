@@ -10,17 +10,20 @@ to a callback the front end gives, which words it with messages.upload_progress.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import ipaddress
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
+from pathlib import PurePosixPath
 from typing import Literal
 from urllib.parse import urlsplit
 
 from bot.core.models import Article
 from bot.ingest import SkipFile
+from bot.ingest.formats import readable_suffixes
 from bot.ingest.metadata import is_iso_date, is_web_url
 from bot.ingest.pipeline import ParsedArticle
 from bot.ingest.worker import ingest_file_async
@@ -55,6 +58,13 @@ class Upload:
     content_type: str | None = None
     attachment_url: str | None = None
     data: bytes | None = None
+    # How replies name the file: a front end's safe form of it (Discord: markdown and mentions made
+    # inert, cut to fit); the file name itself when None.
+    shown_name: str | None = None
+
+    @property
+    def shown(self) -> str:
+        return self.shown_name or self.filename
 
 
 # The bytes at an attachment url, at most `max_bytes` of them (ValueError past it).
@@ -89,6 +99,7 @@ class Library:
         self.options = options or ServerLibraryOptions()
         self.download = download or download_attachment
         self._last_upload: dict[int, float] = {}
+        self._storing: dict[int, asyncio.Lock] = {}  # per server: one file's duplicate check and store at once
 
     # -- who may do what -------------------------------------------------------------------
 
@@ -142,7 +153,7 @@ class Library:
             return refusal
         limits = self.options
         if not 0 <= upload.size <= limits.max_file_bytes:
-            return Refusal(messages.file_too_large(upload.filename, limits.max_file_bytes))
+            return Refusal(messages.file_too_large(upload.shown, limits.max_file_bytes))
         usage = await self.store.library_usage(member.guild_id)
         if usage.documents >= limits.max_documents:
             return Refusal(messages.library_full("documents", limits.max_documents))
@@ -161,25 +172,44 @@ class Library:
         self, member: Member, upload: Upload, metadata: DocumentEdit = DocumentEdit(), progress: OnProgress = _unheard
     ) -> DocumentRecord | Refusal:
         """After `check`: download, parse in a worker, store (quotas checked again, atomically), and
-        build the server's index, so that the reply means "answerable now"; `progress` hears each stage."""
-        guild_id, limits, name = member.guild_id, self.options, upload.filename
+        build the server's index, so that the reply means "answerable now"; `progress` hears each stage.
+        A file refused here does not hold the server's next upload back: only an added one does."""
+        stored: DocumentRecord | Refusal | None = None
+        try:
+            stored = await self._store_upload(member, upload, metadata, progress)
+            return stored
+        finally:
+            if not isinstance(stored, DocumentRecord):
+                self._last_upload.pop(member.guild_id, None)  # `check` let it through: none was added since
+
+    async def _store_upload(
+        self, member: Member, upload: Upload, metadata: DocumentEdit, progress: OnProgress
+    ) -> DocumentRecord | Refusal:
         if upload.data is None:
-            progress(UploadProgress("downloading", name))
+            progress(UploadProgress("downloading", upload.filename))
         data = await self._bytes_of(upload)
         if isinstance(data, Refusal):
             return data
+        async with self._storing.setdefault(member.guild_id, asyncio.Lock()):  # the same file sent twice at once
+            return await self._parse_and_store(member, upload, metadata, progress, data)
+
+    async def _parse_and_store(
+        self, member: Member, upload: Upload, metadata: DocumentEdit, progress: OnProgress, data: bytes
+    ) -> DocumentRecord | Refusal:
+        guild_id, limits, name = member.guild_id, self.options, upload.filename
         sha256 = hashlib.sha256(data).hexdigest()
         same = next((d for d in await self.store.list_documents(guild_id) if d.sha256 == sha256), None)
         if same is not None:
             return Refusal(messages.already_in_library(same.title))
         progress(UploadProgress("reading", name))
         parsed = await parse_upload(name, data, limits,
-                                    lambda at, total: progress(UploadProgress("reading", name, at, total)))  # fmt: skip
+                                    lambda at, total: progress(UploadProgress("reading", name, at, total)),
+                                    shown_name=upload.shown)  # fmt: skip
         if isinstance(parsed, Refusal):
             return parsed
         article = _with_metadata(parsed.article, metadata)
         if not article.passages:
-            return Refusal(messages.no_text_in(upload.filename))
+            return Refusal(messages.no_text_in(upload.shown))
         pages = [page for p in article.passages for page in p.pages]
         record = DocumentRecord(
             id=None, guild_id=guild_id, filename=upload.filename, content_type=upload.content_type or "",
@@ -252,13 +282,20 @@ class Library:
                     upload.attachment_url, self.options.max_file_bytes, self.options.download_timeout_seconds
                 )
             except ValueError:
-                return Refusal(messages.file_too_large(upload.filename, self.options.max_file_bytes))
+                return Refusal(messages.file_too_large(upload.shown, self.options.max_file_bytes))
             except Exception as exc:  # aiohttp's errors, a timeout, a refused connection: all "try again"
                 log.warning("download of attachment %s failed: %s", upload.filename, exc)
-                return Refusal(messages.download_failed(upload.filename))
+                return Refusal(messages.download_failed(upload.shown))
         if len(data) > self.options.max_file_bytes:
-            return Refusal(messages.file_too_large(upload.filename, self.options.max_file_bytes))
+            return Refusal(messages.file_too_large(upload.shown, self.options.max_file_bytes))
         return data
+
+
+def first_readable(filenames: Sequence[str]) -> int:
+    """Which of a message's files to add: the first one of a format Studybot reads by its name (a cover
+    image before the reading is passed over), else the first."""
+    readable = readable_suffixes()
+    return next((i for i, name in enumerate(filenames) if PurePosixPath(name.lower()).suffix in readable), 0)
 
 
 def allowed_host(url: str, hosts: tuple[str, ...]) -> bool:
@@ -299,19 +336,20 @@ async def download_attachment(url: str, max_bytes: int, timeout: float) -> bytes
 
 
 async def parse_upload(
-    filename: str, data: bytes, options: ServerLibraryOptions, on_page: Callable[[int, int | None], None] | None = None
+    filename: str, data: bytes, options: ServerLibraryOptions, on_page: Callable[[int, int | None], None] | None = None,
+    shown_name: str | None = None,
 ) -> ParsedArticle | Refusal:
     """The file as an article, parsed in a worker process with the formats' time and memory limits
     (off the event loop; `on_page(page, pages)` hears where the reader is, on the loop); a Refusal
-    naming the file when it cannot be read."""
+    naming the file (as `shown_name`, when given) when it cannot be read."""
     try:
         return await ingest_file_async(filename, data, article_id="upload", path=filename, on_progress=on_page,
                                        max_passage_chars=options.max_passage_chars, options=options.ingest)  # fmt: skip
     except SkipFile as exc:
-        return Refusal(messages.cannot_read(filename, str(exc)))
+        return Refusal(messages.cannot_read(shown_name or filename, str(exc)))
     except Exception:  # a reader's bug on hostile input must not lose the bot
         log.exception("reading upload %s failed", filename)
-        return Refusal(messages.cannot_read(filename, "it could not be read"))
+        return Refusal(messages.cannot_read(shown_name or filename, "it could not be read"))
 
 
 def _with_metadata(article: Article, metadata: DocumentEdit) -> Article:

@@ -175,8 +175,13 @@ def library_full(what: str, limit: int) -> str:
     )
 
 
+def others_not_added(names: list[str]) -> str:
+    """After an upload from a message with several files: the ones left out."""
+    return f"Not added (one file at a time): {', '.join(names)}. Add each with `/library add`."
+
+
 def upload_cooldown(seconds: int) -> str:
-    return f"Someone in this server just added a file: try again in {seconds} s."
+    return f"A file was just added to this server's reading list: try again in {seconds} s."
 
 
 def already_in_library(title: str) -> str:

@@ -122,6 +122,10 @@ async def test_hostile_uploads_get_a_clear_reply_and_nothing_is_stored(fake, bot
     assert "I can't add tool.exe" in wrong["content"] and "Nothing was stored" in wrong["content"]
     _i, fake_html = await add(fake, b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8, "page.html")
     assert "I can't add page.html" in fake_html["content"]
+    # a file name is the member's text: shown inert, and the reply still fits one message
+    _i, odd = await add(fake, b"MZ\x90\x00" + bytes(300), "@everyone_**bold**_<@123>" + "a" * 1900 + ".exe")
+    assert odd["content"].startswith("I can't add ") and "**bold**" not in odd["content"]
+    assert "<@123>" not in odd["content"] and len(odd["content"]) <= 2000
     assert await document_id(fake) == before
 
 
@@ -135,6 +139,19 @@ async def test_the_message_menu_adds_the_attached_file(fake, bot):
     assert "twelve thousand" in await ask(fake, OTHER_GUILD)
     bare = await fake.send_command("Add to reading list", command_type=3, target_message={"content": "no file"})
     assert "no file attached" in text_of(await bare.wait_for(timeout=10))
+
+
+async def test_the_message_menu_adds_the_first_readable_file_and_names_the_others(fake, bot):
+    message = {"content": "week three", "attachments": [
+        ("cover.png", b"\x89PNG\r\n\x1a\n" + bytes(64), "image/png"),
+        ("week3.md", READING + b"\nWeek three.\n", "text/markdown"),
+        ("week3-extra.md", READING + b"\nMore for week three.\n", "text/markdown"),
+    ]}  # fmt: skip
+    interaction = await fake.send_command("Add to reading list", command_type=3, target_message=message,
+                                          guild_id=OTHER_GUILD)  # fmt: skip
+    reply = await interaction.wait_for(is_outcome, timeout=20)
+    assert reply["content"].startswith("Added ‘The Quokka Census’") and not interaction.errors
+    assert "week3-extra.md" in reply["content"] and "cover.png" in reply["content"]
 
 
 async def test_a_restart_keeps_every_servers_reading_list(fake, bot):

@@ -310,3 +310,28 @@ def test_the_upload_reply_reads_as_promised():
         "Added ‘Title’ — 214 passages, 38 footnotes, pages 1–30; "
         "2 warnings: page 3: a table was skipped; no date found."
     )
+
+
+@pytest.mark.parametrize("limits", [ServerLibraryOptions(upload_cooldown_seconds=600)])
+async def test_a_refused_upload_does_not_hold_the_next_one_back(services):
+    exe = b"MZ\x90\x00binary"
+    refused = await services.library.add(MANAGER, Upload("tool.exe", len(exe), None, data=exe))
+    assert isinstance(refused, Refusal) and "not a format" in refused.message
+    assert isinstance(await services.library.add(MANAGER, upload()), DocumentRecord)
+    again = await services.library.add(MANAGER, upload(READING + "x", "two.md"))
+    assert again == Refusal(messages.upload_cooldown(600))  # a file was added: the next one waits
+
+
+async def test_the_same_file_sent_three_times_at_once_is_stored_once(services):
+    results = await asyncio.wait_for(asyncio.gather(*(services.library.add(MANAGER, upload()) for _ in range(3))), 60)
+    assert sum(isinstance(r, DocumentRecord) for r in results) == 1
+    refusals = [r.message for r in results if isinstance(r, Refusal)]
+    assert refusals == [messages.already_in_library("The Quokka Census")] * 2
+    assert len(await services.library.list(MANAGER)) == 1
+
+
+async def test_a_refusal_names_the_file_as_the_front_end_shows_it(services):
+    exe = b"MZ\x90\x00binary"
+    shown = Upload("@everyone_**x**.exe", len(exe), None, data=exe, shown_name="SHOWN")
+    refused = await services.library.add(MANAGER, shown)
+    assert isinstance(refused, Refusal) and "SHOWN" in refused.message and "everyone" not in refused.message
