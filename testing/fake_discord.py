@@ -1493,7 +1493,7 @@ class FakeDiscord:
         elif command_type == 3:
             if target_message is None:
                 raise ValueError("a message command needs target_message")
-            msg = self._full_message(target_message, guild_id, channel_id)
+            msg = self._full_message(target_message, guild_id, channel_id, user_id)
             data["target_id"] = msg["id"]
             resolved["messages"] = {msg["id"]: msg}
         elif command_type == 2:
@@ -1513,9 +1513,10 @@ class FakeDiscord:
                                          permissions=permissions, member_roles=member_roles, locale=locale)
         return await self._inject(payload)
 
-    def _full_message(self, message: dict, guild_id: int | None, channel_id: int | None) -> dict:
+    def _full_message(self, message: dict, guild_id: int | None, channel_id: int | None, user_id: int) -> dict:
         """A full message object for ``message``: kept when it already is one; "author" and "attachments"
-        (objects or ``(filename, bytes, content_type[, size])`` tuples, then served) are taken as given."""
+        (objects or ``(filename, bytes, content_type[, size])`` tuples, then served) are taken as given.
+        Without "author", a member wrote it: the user ``author_id`` names, else ``user_id``."""
         if "id" in message and "author" in message and "channel_id" in message:
             full = copy.deepcopy(message)
         else:
@@ -1524,8 +1525,7 @@ class FakeDiscord:
             full = self.make_message({k: v for k, v in message.items() if k != "attachments"}, channel_id=channel_id)
             for k, v in message.items():
                 full.setdefault(k, v)
-            if "author" in message:
-                full["author"] = message["author"]
+            full["author"] = message.get("author") or self.user(int(message.get("author_id", user_id)))
         if message.get("attachments"):
             full["attachments"] = [self._resolve_attachment(a, int(full["channel_id"])) for a in message["attachments"]]
         return full
@@ -1553,7 +1553,8 @@ class FakeDiscord:
         member_roles = [int(r) for r in member_roles]
         if "id" not in message:
             message = self._find_full_message(message) or message
-        full = self._full_message(message, guild_id, channel_id)
+        # a message with buttons is the bot's
+        full = self._full_message({"author": self.bot_user(), **message}, guild_id, channel_id, user_id)
         if custom_id not in custom_ids(full.get("components") or []):
             raise ValueError(f"no component with custom_id {custom_id!r} in message; "
                              f"has {custom_ids(full.get('components') or [])}")

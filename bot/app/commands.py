@@ -95,6 +95,9 @@ async def ask_command(
 @app_commands.context_menu(name="Find sources")
 @tracked
 async def find_sources(interaction: discord.Interaction, message: discord.Message) -> None:
+    if interaction.client.user is not None and message.author.id == interaction.client.user.id:
+        await respond(interaction, content=messages.OWN_ANSWER, ephemeral=True)  # its text is excerpts and notes
+        return
     text = message.content or " ".join(e.description or e.title or "" for e in message.embeds)
     await answering.ask(interaction, text)
 

@@ -187,6 +187,14 @@ async def test_find_sources_context_menu(fake, bot):
     assert "transit routes to Afghanistan" in reply["embeds"][0]["fields"][0]["value"].replace("**", "")
 
 
+async def test_find_sources_on_an_answer_of_the_bot_says_its_sources_are_in_it(fake, bot):
+    _, answer = await ask(fake, "What is the capital of France?")  # weak: its text is a warning, no question
+    target = {"content": "", "embeds": answer["embeds"], "author": fake.bot_user()}
+    interaction = await fake.send_command("Find sources", command_type=3, target_message=target)
+    reply = await interaction.wait_for(timeout=15)
+    assert reply["flags"] & EPHEMERAL and not reply.get("embeds") and "my own answers" in reply["content"]
+
+
 async def test_settings_need_manage_server_and_apply(fake, bot):
     refused = await fake.send_command("settings", {"excerpts": 1}, guild_id=OTHER_GUILD, permissions=NOT_MANAGER)
     reply = await refused.wait_for(timeout=10)
