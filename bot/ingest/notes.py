@@ -222,9 +222,10 @@ def take_notes(blocks: list[list[str]]) -> tuple[list[Entry], list[list[str]], i
     """Split off the notes list: the run of blocks from the first entry to the last one.
 
     An entry is a marker at the start of a line (`[12] …`, `¹ …`) anywhere, or a numbered line
-    (`1. …`, `1) …`) after a notes heading. Inside that run, text that is no entry (a stray
-    pull-quote) is dropped; notes headings go too. Returns (entries, the body blocks, how many
-    stray lines were dropped).
+    (`1. …`, `1) …`) after a notes heading. Inside that run, a block that is no entry but reads as
+    text (several lines, a note marker, a long sentence: text pasted from a PDF, its notes at the
+    foot of each page) stays in the body where it was; other text (a stray pull-quote) is dropped;
+    notes headings go too. Returns (entries, the body blocks, how many stray lines were dropped).
     """
     blocks = [part for block in blocks for part in _heading_apart(block)]
     heading_rows = [i for i, block in enumerate(blocks) if len(block) == 1 and is_notes_heading(block[0])]
@@ -238,10 +239,14 @@ def take_notes(blocks: list[list[str]]) -> tuple[list[Entry], list[list[str]], i
         return [], blocks, 0
     first, last = entry_rows[0], entry_rows[-1]
     entries: list[Entry] = []
+    between: list[list[str]] = []  # text between notes at the pages' feet
     stray = 0
     for row in range(first, last + 1):
         block, numbered = blocks[row], row > after_heading
         if row in heading_rows:
+            continue
+        if not is_entry_row(row) and _reads_as_text(block):
+            between.append(block)
             continue
         current: Entry | None = None
         for line in block:
@@ -259,4 +264,15 @@ def take_notes(blocks: list[list[str]]) -> tuple[list[Entry], list[list[str]], i
     head = blocks[:first]
     if head and len(head[-1]) == 1 and is_notes_heading(head[-1][0]):
         head = head[:-1]
-    return entries, head + blocks[last + 1 :], stray
+    return entries, head + between + blocks[last + 1 :], stray
+
+
+_CITES_A_NOTE = re.compile(rf"[{SUPERSCRIPTS}]|\[\w{{1,6}}\]")
+_SENTENCE_END = re.compile(r"[.!?…][\"'”’)]*$")
+
+
+def _reads_as_text(block: list[str]) -> bool:
+    """A block among the notes that is body text, not a stray line: several lines, or a note
+    marker, or one long sentence."""
+    text = " ".join(line.strip() for line in block)
+    return len(block) > 1 or bool(_CITES_A_NOTE.search(text)) or (len(text) >= 200 and bool(_SENTENCE_END.search(text)))

@@ -190,3 +190,20 @@ def test_a_notes_list_right_under_its_heading_is_the_notes_list():
     assert parsed.warnings == []
     assert _cites(parsed) == [("The pangolin eats ants.[1] It has scales.[2]", ["1", "2"])]
     assert parsed.article.footnote("2").source == "Jones, Scales, 2003."
+
+
+def test_notes_at_the_foot_of_each_pasted_page_keep_the_text_between_them():
+    parsed = _parse(
+        "Sewage Farming\n\nLiebig argued that waste would restore the land.¹ Farms were laid out.\n\n"
+        "¹ Hamlin, Providence and Putrefaction, p. 390.\n\n"
+        "Few of these farms ever made a profit. The land became waterlogged in winter, and\n"
+        "farmers refused to pay for a liquid they did not want.² By 1880 most towns had turned away.³\n\n"
+        "² Ibid., p. 395.\n³ Goddard, Sewage Utilization, p. 107.\n"
+    )
+    assert _cites(parsed) == [
+        ("Liebig argued that waste would restore the land.[1] Farms were laid out.", ["1"]),
+        ("Few of these farms ever made a profit. The land became waterlogged in winter, and farmers refused to "
+         "pay for a liquid they did not want.[2] By 1880 most towns had turned away.[3]", ["2", "3"]),
+    ]  # fmt: skip
+    assert parsed.article.footnotes[1].source == "Hamlin, Providence and Putrefaction, p. 395."
+    assert not any("dropped" in w for w in parsed.warnings)
