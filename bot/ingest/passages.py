@@ -36,6 +36,28 @@ def rejoin_broken(units: list[Unit]) -> list[tuple[str, PageMarks, bool]]:
     return [(text, marks, is_heading(text) if heading is None else heading) for text, marks, heading in joined]
 
 
+_BARE_PAGE_NUMBER = re.compile(r"\d{1,4}")
+_LINE_END_HYPHEN = re.compile(r"[^\W\d]-$")
+
+
+def join_page_breaks(blocks: list[list[str]]) -> list[list[str]]:
+    """Text pasted from a PDF, where a page break cut a sentence (perhaps a word: "orphan-", "hood"):
+    the page number standing alone between its halves is dropped, and a word broken at the break
+    joins its other half in one block, for the line-end hyphen rule to mend."""
+    out: list[list[str]] = []
+    for i, block in enumerate(blocks):
+        following = blocks[i + 1] if i + 1 < len(blocks) else None
+        if out and following and len(block) == 1 and _BARE_PAGE_NUMBER.fullmatch(block[0].strip()) and _broken_off(
+            out[-1][-1], following[0]
+        ):
+            continue  # the page number between the halves of a sentence
+        if out and _LINE_END_HYPHEN.search(out[-1][-1].rstrip()) and _broken_off(out[-1][-1], block[0]):
+            out[-1] = out[-1] + block
+        else:
+            out.append(block)
+    return out
+
+
 def attach_headings(units: list[tuple[str, PageMarks, bool]]) -> list[tuple[str, PageMarks]]:
     """Headings join the paragraph they introduce (a line each); headings at the very end stand alone."""
     result: list[tuple[str, PageMarks]] = []

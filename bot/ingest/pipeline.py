@@ -21,7 +21,7 @@ from bot.ingest.formats import Reader, read_bytes
 from bot.ingest.hyphenation import Vocabulary
 from bot.ingest.language import detect_language
 from bot.ingest.metadata import URL_LINE, take_metadata
-from bot.ingest.passages import attach_headings, rejoin_broken, split_long
+from bot.ingest.passages import attach_headings, join_page_breaks, rejoin_broken, split_long
 
 PageMarks = tuple[tuple[int, int], ...]  # (offset, physical page), as in Block.pages
 _CITING_SENTENCE_END = re.compile(r"""[.!?…]["'”’»)]*(?:\[[^\[\]\n]{1,60}\])+$""")
@@ -71,7 +71,7 @@ def build_article(
     by_marker = {f.marker: f for f in footnotes}
 
     vocabulary = Vocabulary([line for b in text_blocks for line in b])  # text pasted from a PDF: "work-" "ers"
-    text_units = [(vocabulary.join(b), (), _never_heading(b)) for b in text_blocks]
+    text_units = [(vocabulary.join(b), (), _never_heading(b)) for b in join_page_breaks(text_blocks)]
     units = [_without_hashes(u) for u in rejoin_broken(text_units)]
     units += rejoin_broken([(b.text, b.pages, b.kind == HEADING) for b in structured])
     passages: list[Passage] = []

@@ -291,3 +291,15 @@ def test_numbered_chapters_are_kept_though_their_numbers_rise():
     text = "A novel\n\n" + "".join(f"Chapter {n}\n\nThe rain fell on the town for day {n}.\n\n" for n in (1, 2, 3))
     article = build_article("n", "n.txt", text_document(text)).article
     assert [p.text.split("\n")[0] for p in article.passages] == ["Chapter 1", "Chapter 2", "Chapter 3"]
+
+
+def test_a_page_break_pasted_with_its_page_number_is_mended():
+    text = (
+        "The report\n\nThe cost of sickness, widowhood and orphan-\n\n2\n\nhood fell on the ratepayers through "
+        "poor relief.\n\nChadwick's remedy was engineering.\n"
+    )
+    passages = build_article("c", "c.txt", text_document(text)).article.passages
+    assert [p.text for p in passages] == [
+        "The cost of sickness, widowhood and orphanhood fell on the ratepayers through poor relief.",
+        "Chadwick's remedy was engineering.",
+    ]
