@@ -124,6 +124,47 @@ def test_roman_and_offset_page_labels(chapter):
     assert article.page_labels[:3] == ("xi", "xii", "214")
 
 
+_WORDS = "vestry minutes record rates parish paid poor relief wardens overseers bread coal rents".split()
+
+
+def _body_page(c, page: int) -> None:
+    """A page of body text whose lines differ (no line repeats from page to page, as furniture does)."""
+    c.setFont("Times-Roman", 11)
+    for row in range(30):
+        words = [_WORDS[(page * 7 + row * 3 + k) % len(_WORDS)] for k in range(12)]
+        c.drawString(72, 700 - 14 * row, " ".join(words))
+
+
+def _offprint(c, first_number: int | None, pages: int = 4, header: str | None = None) -> None:
+    """`pages` pages of body text, each printing its number (from `first_number`) at its foot."""
+    for n in range(pages):
+        _body_page(c, n)
+        c.setFont("Times-Roman", 9)
+        if first_number is not None and not (n == 0 and header):
+            c.drawCentredString(306, 40, str(first_number + n))
+        if header and n:
+            c.drawString(72, 740, f"{header} {first_number + n}")
+        c.showPage()
+
+
+@pytest.mark.parametrize("header", [None, "THE PARISH RATES"])
+def test_a_pdf_without_page_labels_cites_the_page_numbers_it_prints(header):
+    article = _article(_pdf(lambda c: _offprint(c, 214, header=header)))
+    assert article.page_labels == ("214", "215", "216", "217")
+    assert not any(re.search(r"\b21[4-7]\b", p.text) for p in article.passages)
+
+
+def test_page_numbers_that_do_not_follow_the_pages_are_no_labels():
+    def draw(c):
+        for n, printed in enumerate((9, 3, 40)):
+            _body_page(c, n)
+            c.setFont("Times-Roman", 9)
+            c.drawCentredString(306, 40, str(printed))
+            c.showPage()
+
+    assert _article(_pdf(draw)).page_labels == ("1", "2", "3")
+
+
 @pytest.mark.parametrize("reading", READINGS)
 def test_every_note_is_linked_to_the_passage_citing_it(reading, request):
     _, truth, article = request.getfixturevalue(reading)

@@ -226,9 +226,10 @@ def _segments(lines: list[Line], columns: int) -> list[list[Line]]:
 # --- page furniture --------------------------------------------------------------------------------
 
 
-def drop_furniture(pages: list[Page], body_size: float) -> None:
+def drop_furniture(pages: list[Page], body_size: float) -> dict[int, set[int]]:
     """Remove running headers, footers and page numbers: bare numbers and lines repeating at the top or
-    bottom of pages, and an isolated line in small type above the text."""
+    bottom of pages, and an isolated line in small type above the text. Returns the numbers each page
+    printed in them (physical page → numbers), for printed_labels."""
     edges: dict[int, list[Line]] = {}
     seen: Counter[str] = Counter()
     for page in pages:
@@ -237,6 +238,7 @@ def drop_furniture(pages: list[Page], body_size: float) -> None:
         edges[page.number] = candidates
         for key in {_furniture_key(ln.text) for ln in candidates}:
             seen[key] += 1
+    printed: dict[int, set[int]] = {}
     for page in pages:
         ordered = sorted((ln for seg in page.segments for ln in seg), key=lambda ln: -ln.baseline)
         drop: set[int] = set()
@@ -245,7 +247,25 @@ def drop_furniture(pages: list[Page], body_size: float) -> None:
             repeated = len(text) <= 100 and seen[_furniture_key(text)] >= 2
             if _BARE_NUMBER.match(text) or repeated or _isolated_top(line, ordered, body_size):
                 drop.add(id(line))
+                printed.setdefault(page.number, set()).update(int(n) for n in _EDGE_NUMBER.findall(text))
         page.segments = [kept for seg in page.segments if (kept := [ln for ln in seg if id(ln) not in drop])]
+    return printed
+
+
+_EDGE_NUMBER = re.compile(r"(?<!\d)\d{1,5}(?!\d)")
+
+
+def printed_labels(printed: dict[int, set[int]], count: int) -> dict[int, str]:
+    """Physical page → the number printed on it, when the numbers a PDF's running heads and feet show
+    follow its pages (page + one offset on at least half the pages that show a number, two or more):
+    "p. 216" for an offprint that starts at 214, where the PDF states no /PageLabels."""
+    offsets = Counter(number - page for page, numbers in printed.items() for number in numbers)
+    if not offsets:
+        return {}
+    offset, pages = max(offsets.items(), key=lambda item: (item[1], -abs(item[0])))
+    if offset == 0 or pages < 2 or pages * 2 < len(printed):
+        return {}
+    return {page: str(page + offset) for page in range(1, count + 1) if page + offset > 0}
 
 
 def _furniture_key(text: str) -> str:

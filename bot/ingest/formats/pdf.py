@@ -45,6 +45,7 @@ from bot.ingest.formats._pdf_layout import (
     drop_furniture,
     joins,
     page_lines,
+    printed_labels,
     spaced,
     take_shown_metadata,
 )
@@ -73,7 +74,7 @@ class PdfReader:
                 raise SkipFile("scanned PDF: its pages are images with no text layer (run OCR on it first)")
             raise SkipFile("PDF has no text on any page")
         size = body_size(pages)
-        drop_furniture(pages, size)
+        printed = drop_furniture(pages, size)
         shown = take_shown_metadata(pages, size)
         blocks = build_blocks(pages, size)
         blocks, cut = _within(blocks, limits.max_text_chars)
@@ -82,7 +83,8 @@ class PdfReader:
         # the page's byline and date win over the properties, which name whoever made the file, and when;
         # the pipeline drops the title printed on the first page
         metadata = _metadata(document) | shown
-        return Document(tuple(blocks), metadata, _page_labels(document, len(pages)), tuple(warnings))
+        labels = _page_labels(document, len(pages)) or printed_labels(printed, len(pages))
+        return Document(tuple(blocks), metadata, labels, tuple(warnings))
 
 
 def _open(data: bytes) -> PDFDocument:
