@@ -247,9 +247,9 @@ def test_a_footnote_running_over_to_the_next_page_is_one_note():
     assert not any("chest" in p.text or "note" in p.text for p in article.passages)
 
 
-def _headed_reading(c, head: list[str]) -> None:
+def _headed_reading(c, head: list[str], author: str = "jsmith") -> None:
     """A title in large type, `head` lines in body type under it, then a paragraph."""
-    c.setAuthor("jsmith")
+    c.setAuthor(author)
     c.setFont("Helvetica-Bold", 18)
     c.drawString(72, 700, "The Grain Trade of the Baltic")
     c.setFont("Times-Roman", 11)
@@ -269,6 +269,12 @@ def test_the_byline_and_date_printed_under_the_title_are_the_author_and_date():
     assert (article.title, article.author, article.date) == ("The Grain Trade of the Baltic", "Mira Tanaka", "2019-03")
     assert not any("Tanaka" in p.text or "2019" in p.text for p in article.passages)
     assert any(p.text.startswith("The merchants") for p in article.passages)
+
+
+def test_the_authors_name_printed_under_the_title_is_no_passage():
+    article = _article(_pdf(lambda c: _headed_reading(c, ["Mira Tanaka"], author="Mira Tanaka")))
+    assert article.author == "Mira Tanaka"
+    assert [p.text.split()[:2] for p in article.passages] == [["The", "merchants"]]
 
 
 def test_a_body_line_opening_with_by_is_no_byline():

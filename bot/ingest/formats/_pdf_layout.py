@@ -435,10 +435,11 @@ def _typical_leading(pages: list[Page], size: float) -> float:
 _HEAD_LINES = 8  # how far down the first page a byline or date line may stand
 
 
-def take_shown_metadata(pages: list[Page], size: float) -> dict[str, str]:
+def take_shown_metadata(pages: list[Page], size: float, stated_author: str | None = None) -> dict[str, str]:
     """The author and date printed under the title ("By Mira Tanaka", "March 2019"), taken off the
     first page: among its first lines, before the body begins (a line longer than a byline, or one
-    ending a sentence), past headings and short lines such as an affiliation."""
+    ending a sentence), past headings and short lines such as an affiliation. A line that is just
+    the `stated_author` (the file's properties) goes too: it is the byline without "By"."""
     found: dict[str, str] = {}
     taken: set[int] = set()
     first_lines = itertools.islice(((line for seg in pages[0].segments for line in seg) if pages else ()), _HEAD_LINES)
@@ -450,6 +451,8 @@ def take_shown_metadata(pages: list[Page], size: float) -> dict[str, str]:
         date = "date" not in found and len(text) <= 40 and parse_date(text)
         if author or date:
             found.update(author=author) if author else found.update(date=date)
+            taken.add(id(line))
+        elif stated_author and text.casefold() == stated_author.casefold():
             taken.add(id(line))
         elif len(text) > 60 or _ENDS_SENTENCE.search(text):
             break  # the body has begun

@@ -75,14 +75,14 @@ class PdfReader:
             raise SkipFile("PDF has no text on any page")
         size = body_size(pages)
         printed = drop_furniture(pages, size)
-        shown = take_shown_metadata(pages, size)
+        stated = _metadata(document)
+        # the page's byline and date win over the properties, which name whoever made the file, and when;
+        # the pipeline drops the title printed on the first page
+        metadata = stated | take_shown_metadata(pages, size, stated.get("author"))
         blocks = build_blocks(pages, size)
         blocks, cut = _within(blocks, limits.max_text_chars)
         if cut:
             warnings.append(f"text cut at {limits.max_text_chars:,} characters (max_text_chars)")
-        # the page's byline and date win over the properties, which name whoever made the file, and when;
-        # the pipeline drops the title printed on the first page
-        metadata = _metadata(document) | shown
         labels = _page_labels(document, len(pages)) or printed_labels(printed, len(pages))
         return Document(tuple(blocks), metadata, labels, tuple(warnings))
 
