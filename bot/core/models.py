@@ -12,12 +12,14 @@ class Footnote:
     """One entry of an article's notes list, with "Ibidem" already resolved.
 
     ``source`` is the text a reader needs (for an Ibidem entry, the source of the
-    entry it points back to); ``ibid_of`` names that entry's marker, else None.
+    entry it points back to); ``ibid_of`` names that entry's marker, else None; ``op_cit``:
+    the entry points back by its author's name ("Smith, op. cit."), not as an Ibidem.
     """
 
     marker: str  # normalised marker text without brackets: "iii", "12", "^3" -> "3"
     source: str
     ibid_of: str | None = None
+    op_cit: bool = False
 
 
 @dataclass(frozen=True, slots=True)  # slots: a million passages (the main process holds them all) take 75 MB less
@@ -153,7 +155,7 @@ def article_to_dict(article: Article) -> dict:
     """`article` as plain lists, strings and numbers; `article_from_dict` gives it back equal."""
 
     def note(f: Footnote) -> list:
-        return [f.marker, f.source, f.ibid_of]
+        return [f.marker, f.source, f.ibid_of, *(["op. cit."] if f.op_cit else [])]  # 3 items, as stored before
 
     return {
         "format": ARTICLE_FORMAT,
@@ -173,7 +175,7 @@ def article_from_dict(data: dict) -> Article:
         raise ValueError(f"not a stored article of format {ARTICLE_FORMAT}")
 
     def note(item: list) -> Footnote:
-        return Footnote(item[0], item[1], item[2])
+        return Footnote(item[0], item[1], item[2], len(item) > 3)
 
     article_id = data["id"]
     passages = tuple(

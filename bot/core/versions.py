@@ -58,7 +58,7 @@ def _fingerprint(article: Article) -> str:
         parts.append(f"{p.ordinal}:{p.paragraph}:{len(p.text)}:{p.text}{len(pages)}:{pages}{len(p.footnotes)}:{notes}")
     parts.append(f"{len(article.footnotes)}:")
     for n in article.footnotes:
-        ibid = n.ibid_of or ""
+        ibid = (n.ibid_of or "") + (" op. cit." if n.op_cit else "")
         parts.append(f"{len(n.marker)}:{n.marker}{len(n.source)}:{n.source}{len(ibid)}:{ibid}")
     data = "".join(parts).encode("utf-8", "surrogatepass")
     return hashlib.blake2b(data, digest_size=VERSION_CHARS // 2).hexdigest()

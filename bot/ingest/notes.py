@@ -110,9 +110,20 @@ def resolve(entries: list[Entry]) -> tuple[tuple[Footnote, ...], list[str]]:
         if ibid:
             warnings.append(f"footnote [{entry.marker}] says Ibidem but no entry comes before it")
         op_cit = _OP_CIT.match(entry.text)
-        earlier = _by_author(footnotes, op_cit.group(1)) if op_cit and not ibid else None
-        if earlier:
-            footnotes.append(Footnote(entry.marker, with_detail(earlier.source, op_cit.group(2)), earlier.marker))
+        candidates = _by_author(footnotes, op_cit.group(1)) if op_cit and not ibid else []
+        if candidates:
+            earlier, author = candidates[0], op_cit.group(1)
+            works: dict[str, str] = {}  # each work the author has notes of → its first note
+            for candidate in reversed(candidates):
+                works.setdefault(_work(candidate.source), candidate.marker)
+            if len(works) > 1:
+                named = [f"[{m}]" for m in works.values()]
+                warnings.append(
+                    f"footnote [{entry.marker}] says op. cit. of {_surname(author)}, who has notes "
+                    f"{', '.join(named[:-1])} and {named[-1]}: the latest, [{earlier.marker}], is taken"
+                )
+            source = _own_words(author, earlier.source) + with_detail(earlier.source, op_cit.group(2))
+            footnotes.append(Footnote(entry.marker, source, earlier.marker, op_cit=True))
             continue
         footnotes.append(Footnote(entry.marker, entry.text))
     return tuple(footnotes), warnings
@@ -138,19 +149,45 @@ def with_detail(source: str, detail: str) -> str:
     return f"{source.rstrip().rstrip('.')}, {detail}"
 
 
-def _by_author(footnotes: list[Footnote], author: str) -> Footnote | None:
-    """The latest earlier note (not itself a back-reference) whose source starts with this author, or
-    whose author has this surname ("Kofler, op. cit." after "Anton Kofler, Die Brennerstraße…")."""
+def _by_author(footnotes: list[Footnote], author: str) -> list[Footnote]:
+    """The earlier notes (not themselves back-references), latest first, whose source starts with this
+    author, or whose author has this surname ("Kofler, op. cit." after "Anton Kofler, Die Brennerstraße…")."""
     wanted = author.strip(" ,.").casefold()
     if not wanted:
-        return None
-    surname = wanted.split()[-1]
+        return []
+    surname = _surname(wanted)
+    found = []
     for footnote in reversed([f for f in footnotes if f.ibid_of is None]):
         source = footnote.source.casefold()
         named = source.split(",", 1)[0].split()
         if source.startswith(wanted) or source.startswith(surname) or (named and named[-1] == surname):
-            return footnote
-    return None
+            found.append(footnote)
+    return found
+
+
+def _work(source: str) -> str:
+    """What a note cites, its pages aside: the part after the author ("Hamlin, A Science of Impurity …")."""
+    parts = source.casefold().split(",")
+    return parts[1].strip() if len(parts) > 1 else parts[0].strip()
+
+
+def _surname(author: str) -> str:
+    return author.strip(" ,.").split()[-1]
+
+
+_INITIAL = re.compile(r"[A-ZÀ-ÞА-Я]\.")
+
+
+def _own_words(author: str, source: str) -> str:
+    """What an op. cit. says before the author's name ("On the postulates see Gradmann, op. cit."
+    → "On the postulates see "), without given names or initials the earlier source spells out."""
+    words = author.strip(" ,.").split()[:-1]
+    named = {w.casefold() for w in source.split(",", 1)[0].split()}
+    while words and (words[-1].casefold() in named or _INITIAL.fullmatch(words[-1])):
+        words.pop()
+    if not words or source.casefold().startswith(author.strip(" ,.").casefold()):
+        return ""
+    return " ".join(words) + " "
 
 
 def cited_markers(text: str, known: Collection[str] = ()) -> list[str]:

@@ -14,7 +14,7 @@ holds them, so that next to the text itself the rest takes a few bytes a passage
   page_offsets, pages                passage i's pages are pages[page_offsets[i]:page_offsets[i+1]]
   note_offsets, notes                passage i cites footnotes notes[note_offsets[i]:...] (table positions)
   note_blob, note_string_offsets     footnote j's marker, source, ibid_of are strings 3j, 3j+1, 3j+2
-  note_has_ibid                      uint8 per footnote: whether ibid_of is set
+  note_has_ibid                      uint8 per footnote: 0 no back-reference, 1 ibid_of set, 2 an op. cit.
   key_heads, key_passages            every passage's key (models.passage_key, what buttons carry) as its
                                      first 8 bytes, sorted, and the passage each is: found by bisection
 Passage ids and ordinals are not stored: an article's k-th passage is `<article id>:<k>`.
@@ -75,7 +75,7 @@ def save_corpus(folder: Path, corpus: Corpus) -> None:
         for position, footnote in enumerate(article.footnotes):
             table.setdefault(footnote, first_note + position)
             note_strings += (footnote.marker, footnote.source, footnote.ibid_of or "")
-            note_has_ibid.append(footnote.ibid_of is not None)
+            note_has_ibid.append(0 if footnote.ibid_of is None else 2 if footnote.op_cit else 1)
         columns = PassageColumns.of(article.id, article.passages)  # each field a list: a million go through here
         if columns is None:
             ordinal, passage = _off_layout(article.id, article.passages)
@@ -220,7 +220,8 @@ class PackedStore:
         bounds = self._note_string_offsets[3 * j : 3 * j + 4].tolist()
         blob = self._note_blob
         marker, source, ibid_of = (blob[a:b].tobytes().decode("utf-8") for a, b in pairwise(bounds))
-        return Footnote(marker, source, ibid_of if self._note_has_ibid[j] else None)
+        kind = int(self._note_has_ibid[j])
+        return Footnote(marker, source, ibid_of if kind else None, kind == 2)
 
 
 class LazySequence(Sequence):

@@ -41,8 +41,8 @@ def marked_quote(quote: str, highlights, open_mark: str = "**", close_mark: str 
 
 
 def footnote_line(footnote: Footnote) -> str:
-    """`[iii] Ibid. = [ii] U.S. Department of Defense, …`: an Ibidem entry says what it repeats."""
-    ibid = f"Ibid. = [{footnote.ibid_of}] " if footnote.ibid_of else ""
+    """`[iii] Ibid. = [ii] U.S. Department of Defense, …`: an Ibidem (or op. cit.) entry says what it repeats."""
+    ibid = f"{'Op. cit.' if footnote.op_cit else 'Ibid.'} = [{footnote.ibid_of}] " if footnote.ibid_of else ""
     return f"[{footnote.marker}] {ibid}{footnote.source}"
 
 

@@ -8,6 +8,7 @@ import pytest
 from bot.ingest import build_article
 from bot.ingest.formats.text import text_document
 from bot.ingest.notes import Entry, resolve
+from bot.service.citations import footnote_line
 
 
 def _parse(text: str):
@@ -112,6 +113,35 @@ def test_op_cit_resolves_to_that_authors_earlier_note():
     )
     assert (footnotes[2].source, footnotes[2].ibid_of) == ("Smith, The Book (London, 1987), p. 12.", "1")
     assert (footnotes[3].source, footnotes[3].ibid_of) == ("Brown, op. cit., p. 1.", None)  # no earlier Brown
+
+
+def test_an_op_cit_says_so_and_keeps_its_own_words():
+    footnotes, warnings = resolve(
+        [
+            Entry("1", "Christoph Gradmann, Krankheit im Labor (Göttingen, 2005), p. 12."),
+            Entry("2", "Ibid., p. 40."),
+            Entry("3", "On the postulates see Gradmann, op. cit., pp. 110–115."),
+        ]
+    )
+    assert [(f.ibid_of, f.op_cit) for f in footnotes] == [(None, False), ("1", False), ("1", True)]
+    assert footnotes[2].source == (
+        "On the postulates see Christoph Gradmann, Krankheit im Labor (Göttingen, 2005), pp. 110–115."
+    )
+    assert footnote_line(footnotes[1]).startswith("[2] Ibid. = [1] Christoph Gradmann")
+    assert footnote_line(footnotes[2]).startswith("[3] Op. cit. = [1] On the postulates see Christoph Gradmann")
+    assert warnings == []
+
+
+def test_an_op_cit_that_could_mean_two_books_of_its_author_is_warned_about():
+    _, warnings = resolve(
+        [
+            Entry("1", "Christopher Hamlin, A Science of Impurity (Bristol, 1990), p. 3."),
+            Entry("2", "Christopher Hamlin, Public Health and Social Justice (Cambridge, 1998), p. 9."),
+            Entry("3", "Christopher Hamlin, A Science of Impurity (Bristol, 1990), p. 8."),  # the same work again
+            Entry("4", "Hamlin, op. cit., p. 124."),
+        ]
+    )
+    assert warnings == ["footnote [4] says op. cit. of Hamlin, who has notes [1] and [2]: the latest, [3], is taken"]
 
 
 def test_op_cit_by_surname_finds_a_note_that_named_the_author_in_full():

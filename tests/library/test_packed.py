@@ -22,13 +22,15 @@ def _article(article_id: str, texts: list[str], footnotes=(), cites=None, pages=
 
 @pytest.fixture
 def corpus() -> Corpus:
-    first, ibid = (
+    first, ibid, op_cit = (
         Footnote("1", "Kennan, The Long Telegram, 1946."),
         Footnote("2", "Kennan, The Long Telegram, 1946.", "1"),
+        Footnote("3", "See Kennan, The Long Telegram, 1946, p. 4.", "1", op_cit=True),
     )
     paged = _article(
-        "kennan", ["Containment was the doctrine [1].", "Ibid. again [2] and [1].", "Naïve «quotes» — 東京 ✓"],
-        footnotes=(first, ibid), cites={1: (first,), 2: (ibid, first)}, pages={1: (3,), 2: (3, 4)},
+        "kennan", ["Containment was the doctrine [1].", "Ibid. again [2] and [1].", "Naïve «quotes» — 東京 ✓ [3]"],
+        footnotes=(first, ibid, op_cit), cites={1: (first,), 2: (ibid, first), 3: (op_cit,)},
+        pages={1: (3,), 2: (3, 4)},
         author="A. Writer", date="1947-07-01", publication="Foreign Affairs", url="https://example.org/x",
         language="en", page_labels=("i", "ii", "1", "2"),
     )  # fmt: skip
@@ -45,6 +47,7 @@ def test_a_saved_corpus_reads_back_equal(corpus, tmp_path):
     assert loaded.warnings == corpus.warnings
     kennan = loaded.article("kennan")
     assert kennan.passages[1].footnotes[0].ibid_of == "1" and kennan.passages[0].footnotes[0].ibid_of is None
+    assert kennan.passages[2].footnotes[0].op_cit and not kennan.passages[1].footnotes[0].op_cit
     assert kennan.footnote("[2]").source == "Kennan, The Long Telegram, 1946."
     assert kennan.page_label(3) == "1"
 

@@ -256,7 +256,8 @@ def footnote_embed(found: FootnoteLookup) -> discord.Embed:
     title = cut(safe(f"[{note.marker}] ") + safe(article.title or article.id), TITLE)
     embed = new_embed(title, safe(note.source, DESCRIPTION) or ELLIPSIS, article.url)
     if note.ibid_of:
-        embed.add_field(name="Ibidem", value=safe(f"same as [{note.ibid_of}]", 200), inline=False)
+        embed.add_field(name="Op. cit." if note.op_cit else "Ibidem", value=safe(f"same as [{note.ibid_of}]", 200),
+                        inline=False)  # fmt: skip
     passages = {p.id: p for p in article.passages}
     cited = [safe(place(article, passages[p])) for p in found.cited_by if p in passages]
     value = join_some(cited, FIELD_VALUE, "passages") if cited else "No passage cites it."
