@@ -182,6 +182,7 @@ async def settings_command(
         return
     embed = render.settings_embed(
         top_k=view.page_size, private=view.private, cooldown=int(view.cooldown), channel_ids=list(view.channel_ids),
+        blocked_channel_ids=list(view.blocked_channel_ids),
         librarian_role_id=view.librarian_role_id, threads=view.threads,
     )
     heading = messages.SETTINGS_SAVED if view.saved else messages.CURRENT_SETTINGS

@@ -42,6 +42,7 @@ class SettingsView:
     private: bool
     cooldown: float
     channel_ids: tuple[int, ...]
+    blocked_channel_ids: tuple[int, ...] = ()
     librarian_role_id: int | None = None
     threads: bool = False
 
@@ -75,6 +76,7 @@ class Admin:
             private=self.rules.private_default(guild),
             cooldown=self.rules.cooldown(guild),
             channel_ids=tuple(guild.channel_ids),
+            blocked_channel_ids=tuple(guild.blocked_channel_ids),
             librarian_role_id=guild.librarian_role_id,
             threads=bool(guild.threads),
         )

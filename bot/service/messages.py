@@ -36,6 +36,9 @@ def nothing_in_article(title: str) -> str:
 
 
 # ---------------------------------------------------------------- rules of a server
+NOT_IN_THIS_CHANNEL = "This server's moderators asked me not to answer in this channel."
+
+
 def only_in_channels(channels: str) -> str:
     return f"In this server I answer questions only in {channels}."
 

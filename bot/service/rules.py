@@ -83,7 +83,10 @@ class ServerRules:
         return self.options.cooldown_seconds if guild.cooldown_seconds is None else guild.cooldown_seconds
 
     def channel_refusal(self, member: Member, guild: GuildSettings) -> Refusal | None:
-        if not guild.channel_ids or {member.channel_id, member.parent_channel_id} & set(guild.channel_ids):
+        here = {member.channel_id, member.parent_channel_id}
+        if here & set(guild.blocked_channel_ids):
+            return Refusal(messages.NOT_IN_THIS_CHANNEL)
+        if not guild.channel_ids or here & set(guild.channel_ids):
             return None
         where = ", ".join(f"<#{c}>" for c in guild.channel_ids[:MAX_LISTED_CHANNELS])
         more = " and others" if len(guild.channel_ids) > MAX_LISTED_CHANNELS else ""

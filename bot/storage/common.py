@@ -28,7 +28,8 @@ from bot.storage.records import (
 log = logging.getLogger("studybot.storage")
 
 ANSWER_ID = re.compile(r"[0-9a-f]{12}")
-SETTING_KEYS = ("top_k", "private_default", "cooldown_seconds", "channel_ids", "librarian_role_id", "threads")
+SETTING_KEYS = ("top_k", "private_default", "cooldown_seconds", "channel_ids", "blocked_channel_ids",
+                "librarian_role_id", "threads")  # fmt: skip
 CHANNEL_EDITS = ("allow_channel", "disallow_channel", "all_channels")
 SETTINGS_CHANGED = "settings"
 LIBRARY_CHANGED = "library"
@@ -57,8 +58,9 @@ def split_setting_changes(changes: dict[str, Any]) -> tuple[dict[str, Any], dict
     unknown = sorted(set(changes) - set(SETTING_KEYS))
     if unknown:
         raise ValueError(f"unknown guild setting(s): {', '.join(unknown)}")
-    if "channel_ids" in changes:
-        changes["channel_ids"] = tuple(int(c) for c in changes["channel_ids"] or ())
+    for key in ("channel_ids", "blocked_channel_ids"):
+        if key in changes:
+            changes[key] = tuple(int(c) for c in changes[key] or ())
     for key in ("top_k", "cooldown_seconds", "librarian_role_id"):
         if changes.get(key) is not None:
             changes[key] = int(changes[key])
@@ -71,19 +73,39 @@ def split_setting_changes(changes: dict[str, Any]) -> tuple[dict[str, Any], dict
 def merge_settings(current: GuildSettings, changes: dict[str, Any], edits: dict[str, Any]) -> GuildSettings:
     """`current` with the checked `changes` and channel `edits` (from split_setting_changes) applied."""
     if edits:
-        changes = {**changes, "channel_ids": _edit_channels(changes.get("channel_ids", current.channel_ids), **edits)}
+        allowed = changes.get("channel_ids", current.channel_ids)
+        blocked = changes.get("blocked_channel_ids", current.blocked_channel_ids)
+        allowed, blocked = _edit_channels(allowed, blocked, **edits)
+        changes = {**changes, "channel_ids": allowed, "blocked_channel_ids": blocked}
     return dataclasses.replace(current, **changes)
 
 
 def _edit_channels(
-    channels, allow_channel: int | None = None, disallow_channel: int | None = None, all_channels: bool = False
-) -> tuple[int, ...]:
-    edited = [] if all_channels else [int(c) for c in channels]
-    if allow_channel is not None and int(allow_channel) not in edited:
-        edited.append(int(allow_channel))
-    if disallow_channel is not None and int(disallow_channel) in edited:
-        edited.remove(int(disallow_channel))
-    return tuple(edited)
+    allowed, blocked, allow_channel: int | None = None, disallow_channel: int | None = None, all_channels: bool = False
+) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """(allowed, blocked) channels after the edits, in this order: every channel again, allow one, stop one.
+
+    Allowing a blocked channel unblocks it (every other channel stays answered); allowing another
+    makes it one of the only channels answered. Stopping an allowed channel takes it off the list,
+    and stopping the last one, or one while every channel is answered, blocks it: the bot stops
+    there and goes on answering elsewhere (it never starts answering everywhere instead)."""
+    allowed, blocked = ([], []) if all_channels else ([int(c) for c in allowed], [int(c) for c in blocked])
+    if allow_channel is not None:
+        channel = int(allow_channel)
+        if channel in blocked:
+            blocked.remove(channel)
+        elif channel not in allowed:
+            allowed.append(channel)
+            blocked.clear()  # only the allowed channels are answered now
+    if disallow_channel is not None:
+        channel = int(disallow_channel)
+        if channel in allowed:
+            allowed.remove(channel)
+            if not allowed:
+                blocked.append(channel)
+        elif not allowed and channel not in blocked:
+            blocked.append(channel)
+    return tuple(allowed), tuple(blocked)
 
 
 def settings_record(row: Mapping[str, Any] | None) -> GuildSettings:
@@ -94,6 +116,7 @@ def settings_record(row: Mapping[str, Any] | None) -> GuildSettings:
         private_default=None if row["private_default"] is None else bool(row["private_default"]),
         cooldown_seconds=row["cooldown_seconds"],
         channel_ids=tuple(json.loads(row["channel_ids"])),
+        blocked_channel_ids=tuple(json.loads(row["blocked_channel_ids"])),
         librarian_role_id=row["librarian_role_id"],
         threads=None if row["threads"] is None else bool(row["threads"]),
     )
@@ -107,13 +130,15 @@ def settings_values(guild_id: int, settings: GuildSettings) -> tuple:
         settings.private_default,
         settings.cooldown_seconds,
         json.dumps(list(settings.channel_ids)),
+        json.dumps(list(settings.blocked_channel_ids)),
         settings.librarian_role_id,
         settings.threads,
     )
 
 
 SETTINGS_COLUMNS = (
-    "guild_id", "top_k", "private_default", "cooldown_seconds", "channel_ids", "librarian_role_id", "threads",
+    "guild_id", "top_k", "private_default", "cooldown_seconds", "channel_ids", "blocked_channel_ids",
+    "librarian_role_id", "threads",
 )  # fmt: skip
 
 

@@ -48,7 +48,8 @@ class GuildSettings:
     top_k: int | None = None
     private_default: bool | None = None
     cooldown_seconds: int | None = None
-    channel_ids: tuple[int, ...] = ()
+    channel_ids: tuple[int, ...] = ()  # answer only in these (and their threads); () every channel ...
+    blocked_channel_ids: tuple[int, ...] = ()  # ... but these, with their threads (only while channel_ids is ())
     librarian_role_id: int | None = None  # members with this role may change the server's library
     threads: bool | None = None  # answer in a thread of their own
 

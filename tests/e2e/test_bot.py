@@ -212,6 +212,13 @@ async def test_settings_need_manage_server_and_apply(fake, bot):
     await only.wait_for(timeout=10)
     _, reply = await ask(fake, "reset", guild_id=OTHER_GUILD, channel_id=fake.channel_ids(OTHER_GUILD)[0])
     assert reply["flags"] & EPHEMERAL and f"<#{channel}>" in reply["content"]
+    general = fake.channel_ids(OTHER_GUILD)[0]
+    stopped = await fake.send_command("settings", {"all_channels": True, "disallow_channel": general}, **manage)
+    assert f"All channels except <#{general}>" in all_text(await stopped.wait_for(timeout=10))
+    _, there = await ask(fake, "reset", guild_id=OTHER_GUILD, channel_id=general)
+    assert there["flags"] & EPHEMERAL and "this channel" in there["content"]
+    _, elsewhere = await ask(fake, "reset", guild_id=OTHER_GUILD, channel_id=channel)
+    assert elsewhere.get("embeds")
     reset = await fake.send_command("settings", {"all_channels": True, "excerpts": 3}, **manage)
     await reset.wait_for(timeout=10)
 

@@ -62,6 +62,14 @@ async def test_channel_rules_apply_to_threads_of_an_allowed_channel(services):
     assert isinstance(await ask(services, who=member(channel_id=300, parent_channel_id=100)), Answered)
 
 
+async def test_a_stopped_channel_and_its_threads_are_refused_and_the_others_answered(services):
+    await services.rules.update(GUILD, disallow_channel=100)
+    refused = await ask(services, who=member(channel_id=100))
+    assert refused == Refusal(messages.NOT_IN_THIS_CHANNEL)
+    assert await ask(services, who=member(channel_id=300, parent_channel_id=100)) == refused
+    assert isinstance(await ask(services, who=member(channel_id=200)), Answered)
+
+
 async def test_cooldown_per_member_and_server(engine, store):
     from bot.library.registry import Libraries
 

@@ -32,7 +32,7 @@ import sys
 import time
 
 from bot.storage import StorageOptions, open_store
-from bot.storage.records import AnswerRecord, ExcerptRecord
+from bot.storage.records import AnswerRecord, ExcerptRecord, GuildSettings
 
 GUILDS = (11, 22, 33)
 USERS = (1, 2, 3, 4, 5)
@@ -57,6 +57,11 @@ def answer_digest(record: AnswerRecord) -> str:
 
 def settings_json(value: dict) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+def settings_dict(settings: GuildSettings) -> dict:
+    """A guild's settings as the JSON the writer prints (channel lists as lists)."""
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(settings).items()}
 
 
 def make_answer(rng: random.Random, seed: int, n: int) -> AnswerRecord:
@@ -131,9 +136,7 @@ async def run(url: str, seed: int) -> None:
                 guild, changes = rng.choice(GUILDS), random_setting_changes(rng)
                 say(f"begin settings {guild} {settings_json(changes)}")
                 stored = await db.update_guild_settings(guild, **changes)
-                stored_dict = dataclasses.asdict(stored)
-                stored_dict["channel_ids"] = list(stored.channel_ids)
-                say(f"settings {guild} {settings_json(stored_dict)}")
+                say(f"settings {guild} {settings_json(settings_dict(stored))}")
             else:
                 logs += 1
                 say(f"begin log {logs}")

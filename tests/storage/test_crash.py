@@ -39,13 +39,13 @@ from bot.storage.common import answer_record, settings_record
 from bot.storage.records import GuildSettings
 from bot.storage.sqlite import backup_sqlite
 from tests.storage.conftest import all_rows
-from tests.storage.crash_writer import answer_digest, answer_question, log_question
+from tests.storage.crash_writer import answer_digest, answer_question, log_question, settings_dict
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SEED = int(os.environ.get("STUDYBOT_CRASH_SEED", "20240611"))
 ROUNDS = 50
 KEEPER_FROM_ROUND = 25  # from here on a second connection stays open, so WAL files are never removed on close
-DEFAULT_SETTINGS = {**vars(GuildSettings()), "channel_ids": []}
+DEFAULT_SETTINGS = settings_dict(GuildSettings())
 
 
 # -- the writer's output ---------------------------------------------------------------------
@@ -154,7 +154,7 @@ async def read_state(store: Store) -> State:
         state.feedback[(row["answer_id"], row["user_id"])] = row["value"]
     for row in rows["guild_settings"]:
         stored = settings_record(row)
-        state.settings[row["guild_id"]] = {**vars(stored), "channel_ids": list(stored.channel_ids)}
+        state.settings[row["guild_id"]] = settings_dict(stored)
     state.logs = [row["question"] for row in sorted(rows["question_log"], key=lambda row: row["id"])]
     return state
 
@@ -300,7 +300,7 @@ async def test_kill_9_at_random_moments_loses_no_acknowledged_write(tmp_path: Pa
                             problems.append(f"round {round_no}: get_answer({write.ack[0]}) = {loaded}")
                 for guild, value in found.settings.items():
                     stored = await db.get_guild_settings(guild)
-                    if stored != GuildSettings(**{**value, "channel_ids": tuple(value["channel_ids"])}):
+                    if settings_dict(stored) != value:
                         problems.append(f"round {round_no}: get_guild_settings({guild}) = {stored}")
             finally:
                 await db.close()

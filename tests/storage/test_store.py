@@ -147,6 +147,25 @@ async def test_concurrent_channel_edits_both_land(store: Store):
     assert (await store.get_guild_settings(1)).channel_ids == ()
 
 
+async def test_a_channel_stopped_while_every_channel_is_answered_is_blocked(store: Store):
+    await store.update_guild_settings(1, disallow_channel=10)
+    settings = await store.get_guild_settings(1)
+    assert (settings.channel_ids, settings.blocked_channel_ids) == ((), (10,))
+    await store.update_guild_settings(1, allow_channel=10)  # answered again, and still everywhere else
+    settings = await store.get_guild_settings(1)
+    assert (settings.channel_ids, settings.blocked_channel_ids) == ((), ())
+
+
+async def test_stopping_the_only_allowed_channel_leaves_the_others_answered_but_not_it(store: Store):
+    await store.update_guild_settings(1, allow_channel=10)
+    await store.update_guild_settings(1, disallow_channel=10)
+    settings = await store.get_guild_settings(1)
+    assert (settings.channel_ids, settings.blocked_channel_ids) == ((), (10,))
+    await store.update_guild_settings(1, all_channels=True)
+    settings = await store.get_guild_settings(1)
+    assert (settings.channel_ids, settings.blocked_channel_ids) == ((), ())
+
+
 async def test_concurrent_channel_edits_from_two_connections_both_land(store: Store, store_url: str):
     async with await open_store(StorageOptions(store_url)) as other:
         await asyncio.gather(

@@ -88,7 +88,7 @@ async def test_an_answer_stored_under_schema_2_is_read_after_the_migration(store
     await _insert_old_rows(store_url)
     monkeypatch.undo()
     async with await open_store(StorageOptions(store_url)) as migrated:
-        assert await migrated.schema_version() == 3
+        assert await migrated.schema_version() == len(sqlite_store.load_migrations())
         found = await migrated.get_answer("0123456789ab")
         assert found.question == "asked under schema 2" and found.library_version is None
         (excerpt,) = found.excerpts

@@ -281,7 +281,8 @@ def join_some(items: Sequence[str], limit: int, what: str) -> str:
 
 
 def settings_embed(*, top_k: int, private: bool, cooldown: int, channel_ids: list[int],
-                   librarian_role_id: int | None = None, threads: bool = False) -> discord.Embed:  # fmt: skip
+                   blocked_channel_ids: Sequence[int] = (), librarian_role_id: int | None = None,
+                   threads: bool = False) -> discord.Embed:  # fmt: skip
     embed = new_embed("Studybot settings")
     embed.add_field(name="Excerpts per page", value=str(top_k), inline=True)
     embed.add_field(name="Private answers by default", value="Yes" if private else "No", inline=True)
@@ -290,11 +291,15 @@ def settings_embed(*, top_k: int, private: bool, cooldown: int, channel_ids: lis
     embed.add_field(name="Librarian role", value=librarian, inline=True)
     embed.add_field(name="Answers in threads", value="Yes" if threads else "No", inline=True)
     channels = [f"<#{int(c)}>" for c in channel_ids]
-    embed.add_field(
-        name="Channels",
-        value=join_some(channels, FIELD_VALUE, "channels") if channels else "All channels",
-        inline=False,
-    )
+    blocked = [f"<#{int(c)}>" for c in blocked_channel_ids]
+    if channels:
+        where = join_some(channels, FIELD_VALUE, "channels")
+    elif blocked:
+        head = "All channels except "
+        where = head + join_some(blocked, FIELD_VALUE - len(head), "channels")
+    else:
+        where = "All channels"
+    embed.add_field(name="Channels", value=where, inline=False)
     return embed
 
 
