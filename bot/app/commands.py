@@ -89,7 +89,7 @@ async def ask_command(
     article: str | None = None,
     private: bool | None = None,
 ) -> None:
-    await answering.ask(interaction, question, article_id=article, private=private)
+    await answering.ask(interaction, question, article_id=article.strip() if article else None, private=private)
 
 
 @app_commands.context_menu(name="Find sources")
@@ -116,10 +116,11 @@ async def source_command(
     footnote: str | None = None,
     passage: str | None = None,
 ) -> None:
+    article, footnote, passage = (value.strip() if value else None for value in (article, footnote, passage))
     private = await _private_default(interaction)
     engine = await _engine(interaction)
     if passage:
-        await answering.show_passage(interaction, passage.strip(), ephemeral=private)
+        await answering.show_passage(interaction, passage, ephemeral=private)
         return
     if footnote and not article:
         await respond(interaction, content=messages.FOOTNOTE_NEEDS_ARTICLE, ephemeral=True)

@@ -110,8 +110,15 @@ def is_placeholder(key: str, text: str) -> bool:
 
 
 def is_web_url(text: str) -> bool:
-    """Whether `text` is an http(s) address (a citation's link: never javascript:, file: or data:)."""
-    return urlsplit(text.strip()).scheme in ("http", "https")
+    """Whether `text` is an http(s) address with a host and no spaces (a citation's link: never
+    javascript:, file: or data:, nor a bare "https://" that leads nowhere)."""
+    text = text.strip()
+    try:
+        parts = urlsplit(text)
+        host = parts.hostname
+    except ValueError:  # a broken port or bracket
+        return False
+    return parts.scheme in ("http", "https") and bool(host) and not any(c.isspace() for c in text)
 
 
 def _strict_iso(text: str) -> str | None:

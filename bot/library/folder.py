@@ -193,7 +193,7 @@ def read_manifest(folder: Path) -> dict[str, dict]:
             written = values["date"]
             raise CorpusError(f"{where}: articles.{name}.date must be a date written YYYY-MM-DD, not {written!r}")
         if "url" in values and not is_web_url(values["url"]):
-            raise CorpusError(f"{where}: articles.{name}.url must start with https:// or http://")
+            raise CorpusError(f"{where}: articles.{name}.url must be a web address (https://…)")
         if "language" in values and not re.fullmatch(r"[a-z]{2}", values["language"]):
             raise CorpusError(f"{where}: articles.{name}.language must be a two-letter ISO 639-1 code (en, de, ru …)")
         manifest[str(name)] = values

@@ -133,6 +133,8 @@ def _validated(member: Member, change: SettingsChange) -> dict | Refusal:
     if change.librarian_role is not None:
         if change.librarian_role.guild_id != member.guild_id:
             return Refusal(messages.bad_option("librarian_role", messages.LIBRARIAN_ROLE_NOT_HERE))
+        if change.librarian_role.id == member.guild_id:  # Discord's @everyone role has the server's id
+            return Refusal(messages.bad_option("librarian_role", messages.LIBRARIAN_ROLE_EVERYONE))
         changes["librarian_role_id"] = change.librarian_role.id
     elif change.no_librarian_role:
         changes["librarian_role_id"] = None

@@ -365,7 +365,7 @@ def _metadata_refusal(metadata: DocumentEdit) -> Refusal | None:
     if metadata.date and not is_iso_date(metadata.date.strip(), partial=True):
         return Refusal(messages.bad_option("date", "must be a real date: 2024, 2024-05 or 2024-05-31."))
     if metadata.url and not is_web_url(metadata.url):
-        return Refusal(messages.bad_option("url", "must start with https:// or http://."))
+        return Refusal(messages.bad_option("url", "must be a web address (https://…)."))
     return None
 
 

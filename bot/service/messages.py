@@ -115,6 +115,9 @@ def document_changed(title: str | None, replaced: bool) -> str:
 
 
 LIBRARIAN_ROLE_NOT_HERE = "must be a role of this server."
+LIBRARIAN_ROLE_EVERYONE = (
+    "cannot be @everyone: every member could then add and remove readings. Choose a role for the librarians."
+)
 LIMIT_NAMES = {"documents": "documents", "total_bytes": "total size", "passages": "passages"}
 
 

@@ -169,6 +169,12 @@ async def test_source_in_each_form(fake, bot):
     card = await (await fake.send_command("source", {"article": "002_845548aa095cdc9a"})).wait_for(timeout=10)
     card_text = all_text(card)
     assert "Andrei Tsygankov" in card_text and "2011-06-30" in card_text and "themoscowtimes.com" in card_text
+    spaced = await (await fake.send_command("source", {"article": " 002_845548aa095cdc9a "})).wait_for(timeout=10)
+    assert all_text(spaced) == card_text  # an id pasted with spaces around it
+    blank = await (await fake.send_command("source", {"passage": "  "})).wait_for(timeout=10)
+    assert "Rethinking the Reset" in all_text(blank)  # no passage given: the list
+    _, asked = await ask(fake, "reset", options={"article": " 002_845548aa095cdc9a "})
+    assert asked.get("embeds") and "Tsygankov" in all_text(asked)
     note = await (
         await fake.send_command("source", {"article": "000_4a78ec43d6a1d967", "footnote": "iii"})
     ).wait_for(timeout=10)

@@ -199,7 +199,8 @@ def test_missing_folder_and_bad_manifest_name_the_culprit(tmp_path):
     ("entry", "complaint"),
     [
         ("{title: [A, B]}", "articles.a.txt.title must be text, not ['A', 'B']"),
-        ("{url: 'javascript:alert(1)'}", "articles.a.txt.url must start with https:// or http://"),
+        ("{url: 'javascript:alert(1)'}", "articles.a.txt.url must be a web address (https://…)"),
+        ("{url: 'https://'}", "articles.a.txt.url must be a web address (https://…)"),
         ("{language: English}", "articles.a.txt.language must be a two-letter ISO 639-1 code"),
         ("{title: A, title: B}", "the key 'title' is given twice"),
     ],

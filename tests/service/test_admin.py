@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.service import messages
-from bot.service.admin import Channel, SettingsChange, SettingsView
+from bot.service.admin import Channel, Role, SettingsChange, SettingsView
 from bot.service.rules import Refusal
 from tests.service.conftest import GUILD, OTHER_GUILD, member
 
@@ -37,6 +37,7 @@ async def test_settings_are_saved_and_shown(services):
         (SettingsChange(cooldown=-1), "cooldown"),
         (SettingsChange(allow_channel=Channel(77, OTHER_GUILD)), "allow_channel"),
         (SettingsChange(disallow_channel=Channel(77, None)), "disallow_channel"),
+        (SettingsChange(librarian_role=Role(GUILD, GUILD)), "librarian_role"),  # @everyone: every member
     ],
 )
 async def test_values_out_of_range_are_refused_and_nothing_is_stored(services, change, option):
@@ -55,7 +56,7 @@ async def test_channels_of_this_server_are_allowed_and_listed(services):
 
 
 async def test_the_librarian_role_is_set_only_from_this_server_and_can_be_cleared(services):
-    from bot.service.admin import Role
+
 
     manager = member(can_manage=True)
     view = await services.admin.settings(manager, SettingsChange(librarian_role=Role(77, GUILD)))

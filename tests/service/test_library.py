@@ -143,8 +143,9 @@ async def test_edit_changes_what_answers_cite_and_checks_its_options(services):
     assert isinstance(bad_date, Refusal) and "`date`" in bad_date.message
     no_such_day = await services.library.edit(MANAGER, added.id, DocumentEdit(date="2023-02-29"))
     assert no_such_day == Refusal(messages.bad_option("date", "must be a real date: 2024, 2024-05 or 2024-05-31."))
-    bad_url = await services.library.edit(MANAGER, added.id, DocumentEdit(url="javascript:alert(1)"))
-    assert isinstance(bad_url, Refusal) and "`url`" in bad_url.message
+    for url in ("javascript:alert(1)", "https://", "https://exa mple.com/x", "http:///path"):
+        bad_url = await services.library.edit(MANAGER, added.id, DocumentEdit(url=url))
+        assert isinstance(bad_url, Refusal) and "`url`" in bad_url.message, url
     empty = await services.library.edit(MANAGER, added.id, DocumentEdit(title="  "))
     assert isinstance(empty, Refusal) and "`title`" in empty.message
     assert await services.library.edit(MANAGER, "0123456789", DocumentEdit(title="x")) == Refusal(
