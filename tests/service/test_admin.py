@@ -56,8 +56,6 @@ async def test_channels_of_this_server_are_allowed_and_listed(services):
 
 
 async def test_the_librarian_role_is_set_only_from_this_server_and_can_be_cleared(services):
-
-
     manager = member(can_manage=True)
     view = await services.admin.settings(manager, SettingsChange(librarian_role=Role(77, GUILD)))
     assert view.saved and view.librarian_role_id == 77
