@@ -180,12 +180,15 @@ class EditModal(discord.ui.Modal):
             "url": discord.ui.TextInput(label="Link", default=(doc.url or "")[:512], max_length=512,
                                         required=False, custom_id="url"),  # fmt: skip
         }
+        self.shown = {name: item.default for name, item in self.fields.items()}
         for item in self.fields.values():
             self.add_item(item)
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
         async with interaction.client.in_flight():  # type: ignore[attr-defined]
-            edit = DocumentEdit(**{name: item.value for name, item in self.fields.items()})
+            # a field left as the form showed it is unchanged: the form may show only the start of a long one
+            edit = DocumentEdit(**{name: None if item.value == self.shown[name] else item.value
+                                   for name, item in self.fields.items()})  # fmt: skip
             updated = await _library(interaction).edit(member(interaction), self.document_id, edit)
             if await refused(interaction, updated):
                 return

@@ -8,6 +8,9 @@ import re
 import pytest
 import pytest_asyncio
 
+from bot.config import load_settings
+from bot.storage import open_store
+from bot.wiring import storage_options
 from testing.bot_process import GUILD, OTHER_GUILD
 from tests.e2e.conftest import running_bot
 from tests.e2e.uploads import is_outcome, library_keys, text_of
@@ -110,6 +113,22 @@ async def test_two_managers_editing_one_document_both_get_their_form(fake, bot):
     back = await fake.send_command("library edit", {"document": document})
     await back.wait_modal()
     await (await fake.submit_modal(back, {"title": "Quokka Count 2023"})).wait_for(timeout=10)  # as the others expect
+
+
+async def test_an_edit_keeps_the_fields_it_did_not_touch_whole(fake, bot):
+    long_title, long_url = "The Wallaby Survey " + "of Kangaroo Island " * 20, "https://example.org/" + "w" * 600
+    reading = f"---\ntitle: {long_title.strip()}\nurl: {long_url}\n---\n\nWallabies were surveyed at dawn.\n"
+    _i, added = await add(fake, reading.encode(), "long.md", guild_id=OTHER_GUILD)
+    assert added["content"].startswith("Added")
+    async with await open_store(storage_options(load_settings(bot.config))) as store:
+        (doc,) = [d for d in await store.list_documents(OTHER_GUILD) if d.filename == "long.md"]
+    form = await fake.send_command("library edit", {"document": doc.id}, guild_id=OTHER_GUILD)
+    await form.wait_modal()  # the form shows the first 256 characters of the title, 512 of the link
+    done = await fake.submit_modal(form, {"author": "Mira Tanaka"})
+    assert "Updated" in text_of(await done.wait_for(timeout=10))
+    async with await open_store(storage_options(load_settings(bot.config))) as store:
+        edited = await store.get_document(OTHER_GUILD, doc.id)
+    assert (edited.author, edited.title, edited.url) == ("Mira Tanaka", doc.title, long_url)
 
 
 async def test_hostile_uploads_get_a_clear_reply_and_nothing_is_stored(fake, bot):
