@@ -129,7 +129,7 @@ def answer_text(answer: Answer, style: Style) -> str:
         lines.append(messages.TRY_OTHER_WORDS_CLI)
         return "\n".join(lines)
     if answer.weak:
-        lines.append(style.dim(messages.WEAK_ANSWER))
+        lines.append(style.dim(messages.weak_answer(answer)))
     lines.append(style.dim(f"Matched: {', '.join(answer.matched_terms)}"))
     if answer.unknown_terms:
         lines.append(style.dim(f"Not in the readings: {', '.join(answer.unknown_terms)}"))

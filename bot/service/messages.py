@@ -16,9 +16,14 @@ def plural(count: int, word: str) -> str:
 NOT_ANSWERED = "The readings do not answer this question."
 NO_SEARCHABLE_WORDS = "The question has no words to search for: ask with words, not only symbols or emoji."
 EMPTY_QUESTION = "The question is empty: type a question about the readings."
-WEAK_ANSWER = (
-    "⚠️ Weak answer: only some of the question's words are in the readings, so these excerpts may miss the point."
-)
+def weak_answer(answer) -> str:
+    """Why an answer is weak: some of the question's words are in no reading, or all are but no passage
+    holds enough of them (the excerpts' words are scattered)."""
+    if answer.unknown_terms:
+        return ("⚠️ Weak answer: only some of the question's words are in the readings, "
+                "so these excerpts may miss the point.")  # fmt: skip
+    return ("⚠️ Weak answer: the question's words are in the readings, but no passage holds enough of them "
+            "together, so these excerpts may miss the point.")  # fmt: skip
 TRY_OTHER_WORDS = "Try asking with words the articles use, or see the articles with `/source`."
 TRY_OTHER_WORDS_CLI = "Try other words, or `studybot source` to see what the articles cover."
 

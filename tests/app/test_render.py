@@ -122,9 +122,13 @@ def test_weak_answer_and_unknown_words_are_said():
     exs = [excerpt(1, art, psg)]
     ans = answer("deterrence and flibbertigibbet", exs, weak=True, unknown=("flibbertigibbet",))
     embed = render.answer_embed(ans, page=1, page_size=5, excerpts=exs)
-    assert "weak" in embed.description.lower()
+    assert "weak" in embed.description.lower() and "only some of the question's words" in embed.description
     assert "flibbertigibbet" in embed.footer.text
     assert_fits(embed)
+    # every word is in the readings, but no passage holds enough of them: the reason says so
+    together = render.answer_embed(answer("deterrence", exs, weak=True), page=1, page_size=5, excerpts=exs)
+    assert "weak" in together.description.lower() and "only some" not in together.description
+    assert "no passage" in together.description
 
 
 def test_fifteen_long_excerpts_paged_five_at_a_time_fit():
@@ -163,6 +167,12 @@ def test_unanswered_message_lists_unknown_words_escaped():
     assert not MENTION.search(message)
     many = Answer("q", False, False, (), tuple("w" * 100 + str(i) for i in range(500)), ())
     assert len(render.unanswered_message(many)) <= render.CONTENT
+
+
+def test_unanswered_message_names_the_words_the_readings_do_use():
+    message = render.unanswered_message(Answer("Which wines is France famous for?", False, True, ("france",),
+                                               ("wines", "famous"), ()))  # fmt: skip
+    assert "not in any article: wines, famous" in message and "(france) are not enough" in message
 
 
 # ---------------------------------------------------------------- sources

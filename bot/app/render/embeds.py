@@ -30,6 +30,9 @@ def unanswered_message(answer: Answer, article: Article | None = None) -> str:
         words = ", ".join(safe(t, 60) for t in answer.unknown_terms[:30])
         more = f" and {len(answer.unknown_terms) - 30} more" if len(answer.unknown_terms) > 30 else ""
         lines.append(cut(messages.unknown_words(words + more), 1200))
+    if answer.matched_terms and article is None:
+        known = ", ".join(safe(t, 60) for t in answer.matched_terms[:30])
+        lines.append(cut(messages.known_words_not_enough(known), 400))
     lines.append(messages.TRY_OTHER_WORDS)
     return cut("\n".join(lines), CONTENT)
 
@@ -110,7 +113,7 @@ def answer_embed(
     title = safe(answer.question, TITLE) or "Answer"
     description = None
     if answer.weak:
-        description = messages.WEAK_ANSWER
+        description = messages.weak_answer(answer)
     elif not shown and not note:
         description = "No excerpts on this page."
     if note:
