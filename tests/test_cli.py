@@ -27,7 +27,7 @@ def test_ask_json_contract(capsys):
     code, out, _ = run(capsys, "ask", "Who is Russia's ambassador to NATO?", "--json")
     assert code == 0
     data = json.loads(out)
-    assert set(data) == {"question", "answered", "weak", "matched_terms", "unknown_terms", "excerpts"}
+    assert set(data) == {"question", "answered", "weak", "matched_terms", "unknown_terms", "named_articles", "excerpts"}
     assert data["answered"] is True and len(data["excerpts"]) == 3
     first = data["excerpts"][0]
     assert set(first) == {"rank", "score", "passage_id", "paragraph", "pages", "page_labels", "article", "text",

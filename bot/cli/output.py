@@ -38,6 +38,7 @@ def answer_dict(answer: Answer) -> dict:
         "weak": answer.weak,
         "matched_terms": list(answer.matched_terms),
         "unknown_terms": list(answer.unknown_terms),
+        "named_articles": [article_ref(a) for a in answer.named_articles],
         "excerpts": [
             {
                 "rank": e.rank,
@@ -122,6 +123,7 @@ def answer_text(answer: Answer, style: Style) -> str:
             lines.append(messages.NO_SEARCHABLE_WORDS)
             return "\n".join(lines)
         lines.append(messages.NOT_ANSWERED)
+        lines += _named_lines(answer)
         if answer.unknown_terms:
             lines.append(messages.unknown_words(", ".join(answer.unknown_terms)))
         if answer.matched_terms:
@@ -130,6 +132,7 @@ def answer_text(answer: Answer, style: Style) -> str:
         return "\n".join(lines)
     if answer.weak:
         lines.append(style.dim(messages.weak_answer(answer)))
+    lines += _named_lines(answer)
     lines.append(style.dim(f"Matched: {', '.join(answer.matched_terms)}"))
     if answer.unknown_terms:
         lines.append(style.dim(f"Not in the readings: {', '.join(answer.unknown_terms)}"))
@@ -145,6 +148,10 @@ def answer_text(answer: Answer, style: Style) -> str:
         for footnote in e.passage.footnotes:
             lines.append(indented(style.dim(footnote_line(footnote))))
     return "\n".join(lines)
+
+
+def _named_lines(answer: Answer) -> list[str]:
+    return [messages.named_article(a.title, byline(a), f"studybot source {a.id}") for a in answer.named_articles]
 
 
 def articles_text(articles, style: Style) -> str:

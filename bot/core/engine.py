@@ -6,6 +6,7 @@ Usable without Discord: the command line and the bot both call this and only thi
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
@@ -29,6 +30,13 @@ from bot.core.ranking import RerankOptions, rerank, with_synonyms
 
 ENGINES = {"numpy": BM25Index, "rank-bm25": ReferenceIndex}
 ENGINE_NAMES = tuple(ENGINES)
+NAMED_MAX = 3
+# A question about a reading as a piece of writing: who wrote it, when, what it is called.
+_ABOUT_WRITING = re.compile(
+    r"\b(?:wr[io]te|written|writes|writer|authors?|authored|published|publish|article|articles|paper|essay"
+    r"|titled|title)\b",
+    re.IGNORECASE,
+)
 Progress = Callable[[str, int, int], None]  # (stage, done, total): for a progress bar on a terminal
 
 
@@ -93,6 +101,7 @@ class Engine:
         self.options = options or EngineOptions()
         self.passages: Sequence[Passage] = corpus.passages  # from a saved index: made on demand
         self._articles = {a.id: a for a in corpus.articles}
+        self._names: dict[str, tuple[frozenset[str], frozenset[str]]] = {}  # article id -> _name_terms()
         self._span: dict[str, tuple[int, int]] = {}  # article id -> its passages' [start, end) positions
         start = 0
         for article in corpus.articles:
@@ -154,6 +163,7 @@ class Engine:
             matched_terms=terms.matched_words,
             unknown_terms=terms.unknown_words,
             excerpts=excerpts,
+            named_articles=self.named_articles(question, terms),
         )
 
     def _analyzer_of(self, passage: Passage) -> Analyzer:
@@ -174,7 +184,34 @@ class Engine:
         return bool(self.index.top_k(sorted(terms.matched), 1, candidates=self._article_candidates(article_id)))
 
     def unanswered(self, question: str, terms: QuestionTerms) -> Answer:
-        return Answer(question, False, True, terms.matched_words, terms.unknown_words, ())
+        return Answer(question, False, True, terms.matched_words, terms.unknown_words, (),
+                      self.named_articles(question, terms))  # fmt: skip
+
+    def named_articles(self, question: str, terms: QuestionTerms) -> tuple[Article, ...]:
+        """The articles (NAMED_MAX at most, in corpus order) a question asks about by their title or
+        author: the most of a title's words (half at least), or an author's name, when the question is
+        about the writing ("Who wrote …", "the … article") or the title's words are in no passage."""
+        asked = set(terms.terms)
+        about_writing = bool(_ABOUT_WRITING.search(question))
+        shares: dict[str, float] = {}
+        for article in self.articles:
+            title, author = self._name_terms(article)
+            in_title = title & asked
+            if about_writing and author & asked:
+                shares[article.id] = 1.0
+            elif len(in_title) * 2 >= len(title) > 0 and (about_writing or in_title - terms.matched):
+                shares[article.id] = len(in_title) / len(title)
+        best = max(shares.values(), default=0.0)
+        return tuple(a for a in self.articles if shares.get(a.id) == best)[:NAMED_MAX] if best else ()
+
+    def _name_terms(self, article: Article) -> tuple[frozenset[str], frozenset[str]]:
+        """(title terms, author terms) of an article, analysed as its text is (cached)."""
+        found = self._names.get(article.id)
+        if found is None:
+            analyzer = analyzer_for(article.language)
+            found = frozenset(analyzer.tokens(article.title or "")), frozenset(analyzer.tokens(article.author or ""))
+            self._names[article.id] = found
+        return found
 
     def _article_candidates(self, article_id: str | None) -> np.ndarray | None:
         if article_id is None:

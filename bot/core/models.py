@@ -118,6 +118,9 @@ class Answer:
     matched_terms: tuple[str, ...]
     unknown_terms: tuple[str, ...]
     excerpts: tuple[Excerpt, ...] = field(default=())
+    # Articles the question asks about by their title or author ("Who wrote Rethinking the Reset?"):
+    # their cards say what no passage does.
+    named_articles: tuple[Article, ...] = field(default=())
 
 
 def normalise_marker(marker: str) -> str:

@@ -32,6 +32,12 @@ def unknown_words(words: str) -> str:
     return f"These words are not in any article: {words}."
 
 
+def named_article(title: str, byline: str, source_command: str) -> str:
+    """An article the question names by its title or author: "Article: ‘Rethinking the Reset’ — Andrei
+    Tsygankov, 2011-06-30 (`/source article:002_…`)."."""
+    return f"Article: ‘{title}’ — {byline} (`{source_command}`)."
+
+
 def known_words_not_enough(words: str) -> str:
     return f"Words they do use ({words}) are not enough to find an answer."
 

@@ -169,6 +169,19 @@ def test_unanswered_message_lists_unknown_words_escaped():
     assert len(render.unanswered_message(many)) <= render.CONTENT
 
 
+def test_an_article_the_question_names_is_shown_with_its_author_and_date():
+    art = article(title="Rethinking the **Reset**", author="Andrei Tsygankov")
+    unanswered = Answer("Who wrote Rethinking the Reset?", False, True, ("reset",), ("wrote", "rethinking"), (), (art,))
+    message = render.unanswered_message(unanswered)
+    assert "Article: ‘Rethinking the \\*\\*Reset\\*\\*’ — Andrei Tsygankov, 2021-05-04" in message
+    assert f"`/source article:{art.id}`" in message
+    exs = [excerpt(1, art, passage(art))]
+    weak = Answer("Who wrote Rethinking the Reset?", True, True, ("reset",), ("wrote",), tuple(exs), (art,))
+    embed = render.answer_embed(weak, page=1, page_size=5, excerpts=exs)
+    assert "’ — Andrei Tsygankov" in embed.description
+    assert_fits(embed)
+
+
 def test_unanswered_message_names_the_words_the_readings_do_use():
     message = render.unanswered_message(Answer("Which wines is France famous for?", False, True, ("france",),
                                                ("wines", "famous"), ()))  # fmt: skip

@@ -118,3 +118,21 @@ def test_held_out_questions_written_blind():
     assert report["answerable"] == 18 and report["hit_at_3"] >= 16 and report["hit_at_1"] >= 15
     assert report["negatives_unanswered"] == report["negatives"] == 6  # two share one word with the readings
     assert report["footnotes_attached"] == report["footnotes_expected"]
+
+
+@pytest.mark.parametrize(
+    ("question", "named"),
+    [
+        ("Who wrote Rethinking the Reset?", "002_845548aa095cdc9a"),
+        ("Who wrote the article about the hard way to a new reset?", "000_4a78ec43d6a1d967"),
+        ("When was the Mironova article published?", "000_4a78ec43d6a1d967"),
+    ],
+)
+def test_a_question_about_an_article_by_its_title_or_author_names_it(engine, question, named):
+    answer = engine.ask(question)
+    assert [a.id for a in answer.named_articles] == [named]
+
+
+def test_a_question_about_the_text_names_no_article(engine):
+    assert engine.ask("Who heads the Joint Chiefs of Staff?").named_articles == ()
+    assert engine.ask("What did Tsygankov say about the reset?").named_articles == ()  # asks what he wrote in it

@@ -16,7 +16,7 @@ from bot.app.render.limits import AUTHOR, CONTENT, DESCRIPTION, EMBED_TOTAL, FIE
 from bot.app.render.safety import ELLIPSIS, cut, plain, render_pieces, safe, segments
 from bot.core.models import Answer, Article, Excerpt, Footnote, FootnoteLookup, PassageLookup
 from bot.service import messages
-from bot.service.citations import footnote_line, place
+from bot.service.citations import byline, footnote_line, place
 
 
 def unanswered_message(answer: Answer, article: Article | None = None) -> str:
@@ -25,7 +25,7 @@ def unanswered_message(answer: Answer, article: Article | None = None) -> str:
         return messages.NO_SEARCHABLE_WORDS
     if article is not None and answer.matched_terms and not answer.unknown_terms:
         return messages.nothing_in_article(safe(article.title, 200))
-    lines = [messages.NOT_ANSWERED]
+    lines = [messages.NOT_ANSWERED, *_named_lines(answer)]
     if answer.unknown_terms:
         words = ", ".join(safe(t, 60) for t in answer.unknown_terms[:30])
         more = f" and {len(answer.unknown_terms) - 30} more" if len(answer.unknown_terms) > 30 else ""
@@ -35,6 +35,14 @@ def unanswered_message(answer: Answer, article: Article | None = None) -> str:
         lines.append(cut(messages.known_words_not_enough(known), 400))
     lines.append(messages.TRY_OTHER_WORDS)
     return cut("\n".join(lines), CONTENT)
+
+
+def _named_lines(answer: Answer) -> list[str]:
+    """A line per article the question names by title or author: its author and date, and how to see it."""
+    return [
+        messages.named_article(safe(a.title or a.id, 150), safe(byline(a), 150), f"/source article:{a.id}")
+        for a in answer.named_articles
+    ]
 
 
 def _year(article: Article) -> str | None:
@@ -116,6 +124,8 @@ def answer_embed(
         description = messages.weak_answer(answer)
     elif not shown and not note:
         description = "No excerpts on this page."
+    if answer.named_articles:
+        description = "\n".join([*([description] if description else []), *_named_lines(answer)])
     if note:
         description = cut(f"{description}\n{note}" if description else note, DESCRIPTION)
     footer_lines = []
