@@ -21,6 +21,7 @@ import pytest
 import pytest_asyncio
 
 from benchmarks.bot_load import stalls_in
+from bot.service import messages
 from testing.bot_process import GUILD, OTHER_GUILD, THIRD_GUILD
 from testing.fake_discord import FakeDiscord
 from tests.e2e.conftest import running_bot
@@ -36,7 +37,7 @@ ASK_EVERY_S = 0.25
 SHARED_QUESTION, SHARED_ANSWER = "Who heads the Joint Chiefs of Staff?", "Joe Dunford"
 REPLY_TIMEOUT_S = 90  # an upload's reply on two loaded cores, twenty in flight
 ADDED = re.compile(r"Added ‘The (?P<marker>zorvel[a-z]{4}) salt roads’ — \d+ passages?")
-COOLDOWN = re.compile(r"Someone in this server just added a file: try again in \d+ s\.")
+COOLDOWN = re.compile(re.escape(messages.upload_cooldown(999)).replace("999", r"\d+"))
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
