@@ -284,6 +284,35 @@ def test_a_body_line_opening_with_by_is_no_byline():
     assert "by the autumn" in article.passages[0].text
 
 
+def test_footnotes_across_the_foot_of_a_two_column_page_are_its_notes():
+    def draw(c):
+        for column, x in enumerate((72, 320)):
+            for row in range(40):
+                words = [_WORDS[(column * 5 + row * 3 + k) % len(_WORDS)] for k in range(6)]
+                text = c.beginText(x, 720 - 12 * row)
+                text.setFont("Times-Roman", 10)
+                text.textOut(" ".join(words) + ("." if row % 8 == 7 else ""))
+                if row == 10:
+                    text.setFont("Times-Roman", 6)
+                    text.setRise(3)
+                    text.textOut(str(column + 1))
+                    text.setRise(0)
+                c.drawText(text)
+        c.setFont("Times-Roman", 8)
+        notes = ("1 Vestry minutes of the parish of Saint Olave, kept at the county record office, vol. 3.",
+                 "2 Overseers' accounts of the same parish for the years of the great dearth, bundle 12.")  # fmt: skip
+        for n, note in enumerate(notes):
+            c.drawString(72, 118 - 10 * n, note)
+
+    article = _article(_pdf(draw))
+    assert {f.marker: f.source.split(",")[0] for f in article.footnotes} == {
+        "1": "Vestry minutes of the parish of Saint Olave",
+        "2": "Overseers' accounts of the same parish for the years of the great dearth",
+    }
+    assert not any("Vestry minutes of" in p.text or "Overseers'" in p.text for p in article.passages)
+    assert [f.marker for p in article.passages for f in p.footnotes] == ["1", "2"]
+
+
 # --- files a reader must refuse ----------------------------------------------------------------------
 
 

@@ -338,8 +338,8 @@ def build_blocks(pages: list[Page], size: float) -> list[Block]:
     for page in pages:
         # a note left open at the foot of the last page may go on at the foot of this one, unmarked
         open_note = last_note is not None and last_note.marks[-1][1] == page.number - 1
-        for seg in page.segments:
-            footnotes = _footnote_area(seg, page, size, open_note)
+        for number, seg in enumerate(page.segments):
+            footnotes = _footnote_area(seg, page, size, open_note, below_text=number > 0)
             open_note = open_note and not footnotes
             body = seg[: len(seg) - len(footnotes)]
             left = min((ln.x0 for ln in seg), default=0)
@@ -390,15 +390,17 @@ def _is_heading(line: Line, size: float) -> bool:
     return line.size >= 1.15 * size or (line.bold and line.size >= 0.95 * size)
 
 
-def _footnote_area(seg: list[Line], page: Page, size: float, open_note: bool) -> list[Line]:
+def _footnote_area(seg: list[Line], page: Page, size: float, open_note: bool, below_text: bool = False) -> list[Line]:
     """The trailing lines in smaller type in the lower part of a column, if a note marker begins one
-    or a note from the page before is still open (lines before the first marker go on with it)."""
+    or a note from the page before is still open (lines before the first marker go on with it). A
+    segment all in small type is a foot only when it runs across the page under the text (`below_text`:
+    the notes under two columns); a column all in small type is no foot of a column."""
     start = len(seg)
     _, bottom, _, top = page.box
     while start > 0 and seg[start - 1].size < 0.9 * size and seg[start - 1].baseline < bottom + 0.6 * (top - bottom):
         start -= 1
     area = seg[start:]
-    if not area or start == 0:  # a column all in small type is no foot of a column
+    if not area or start == 0 and not (below_text and all(line.column == 0 for line in seg)):
         return []
     return area if open_note or any(_NOTE_START.match(line.text) for line in area) else []
 
