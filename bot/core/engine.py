@@ -71,6 +71,18 @@ class EngineOptions:
     quote_by_sentences: bool = True
 
 
+def _not_named(words: Sequence[str], named: Sequence[Article]) -> tuple[str, ...]:
+    """The question's words no article uses, but those the named articles' titles or authors hold
+    (no reply says "'rethinking' is in no article" under the article called Rethinking the Reset)."""
+    if not named:
+        return tuple(words)
+    shown = set()
+    for article in named:
+        analyzer = analyzer_for(article.language)
+        shown |= set(analyzer.tokens(f"{article.title or ''} {article.author or ''}"))
+    return tuple(w for w in words if not set(analyzer_for(named[0].language).tokens(w)) <= shown)
+
+
 class EngineUnavailable(Exception):
     """The configured search engine cannot run here (an optional package is missing)."""
 
@@ -156,14 +168,15 @@ class Engine:
         names_together = not phrases or self._names_together(ranked[:PHRASE_DEPTH], terms)
         ranked = ranked[:k]
         excerpts = tuple(self._excerpt(rank, doc, score, terms) for rank, (doc, score) in enumerate(ranked, 1))
+        named = self.named_articles(question, terms)
         return Answer(
             question=question,
             answered=True,
             weak=terms.weak or (self.options.passage_gate and not (self._carried(excerpts, terms) and names_together)),
             matched_terms=terms.matched_words,
-            unknown_terms=terms.unknown_words,
+            unknown_terms=_not_named(terms.unknown_words, named),
             excerpts=excerpts,
-            named_articles=self.named_articles(question, terms),
+            named_articles=named,
         )
 
     def _analyzer_of(self, passage: Passage) -> Analyzer:
@@ -184,8 +197,8 @@ class Engine:
         return bool(self.index.top_k(sorted(terms.matched), 1, candidates=self._article_candidates(article_id)))
 
     def unanswered(self, question: str, terms: QuestionTerms) -> Answer:
-        return Answer(question, False, True, terms.matched_words, terms.unknown_words, (),
-                      self.named_articles(question, terms))  # fmt: skip
+        named = self.named_articles(question, terms)
+        return Answer(question, False, True, terms.matched_words, _not_named(terms.unknown_words, named), (), named)
 
     def named_articles(self, question: str, terms: QuestionTerms) -> tuple[Article, ...]:
         """The articles (NAMED_MAX at most, in corpus order) a question asks about by their title or

@@ -85,10 +85,10 @@ def _edit_channels(
 ) -> tuple[tuple[int, ...], tuple[int, ...]]:
     """(allowed, blocked) channels after the edits, in this order: every channel again, allow one, stop one.
 
-    Allowing a blocked channel unblocks it (every other channel stays answered); allowing another
-    makes it one of the only channels answered. Stopping an allowed channel takes it off the list,
-    and stopping the last one, or one while every channel is answered, blocks it: the bot stops
-    there and goes on answering elsewhere (it never starts answering everywhere instead)."""
+    Allowing a blocked channel unblocks it; allowing another makes it one of the only channels
+    answered. Stopping an allowed channel takes it off the list, and stopping the last one blocks
+    it: the bot stops there and goes on answering elsewhere (it never starts answering everywhere
+    instead). Stopping any other channel blocks it, a thread of an allowed channel included."""
     allowed, blocked = ([], []) if all_channels else ([int(c) for c in allowed], [int(c) for c in blocked])
     if allow_channel is not None:
         channel = int(allow_channel)
@@ -96,14 +96,13 @@ def _edit_channels(
             blocked.remove(channel)
         elif channel not in allowed:
             allowed.append(channel)
-            blocked.clear()  # only the allowed channels are answered now
     if disallow_channel is not None:
         channel = int(disallow_channel)
         if channel in allowed:
             allowed.remove(channel)
             if not allowed:
                 blocked.append(channel)
-        elif not allowed and channel not in blocked:
+        elif channel not in blocked:
             blocked.append(channel)
     return tuple(allowed), tuple(blocked)
 

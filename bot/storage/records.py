@@ -49,7 +49,7 @@ class GuildSettings:
     private_default: bool | None = None
     cooldown_seconds: int | None = None
     channel_ids: tuple[int, ...] = ()  # answer only in these (and their threads); () every channel ...
-    blocked_channel_ids: tuple[int, ...] = ()  # ... but these, with their threads (only while channel_ids is ())
+    blocked_channel_ids: tuple[int, ...] = ()  # ... but never in these, with their threads
     librarian_role_id: int | None = None  # members with this role may change the server's library
     threads: bool | None = None  # answer in a thread of their own
 

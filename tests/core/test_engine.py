@@ -131,6 +131,8 @@ def test_held_out_questions_written_blind():
 def test_a_question_about_an_article_by_its_title_or_author_names_it(engine, question, named):
     answer = engine.ask(question)
     assert [a.id for a in answer.named_articles] == [named]
+    title_and_author = {"rethinking", "reset", "hard", "way", "new", "mironova"}
+    assert not title_and_author & set(answer.unknown_terms)  # no word of the title is "in no article"
 
 
 def test_a_question_about_the_text_names_no_article(engine):

@@ -193,6 +193,13 @@ async def test_find_sources_context_menu(fake, bot):
     assert "transit routes to Afghanistan" in reply["embeds"][0]["fields"][0]["value"].replace("**", "")
 
 
+async def test_an_answer_to_a_question_naming_an_article_shows_that_article(fake, bot):
+    _, reply = await ask(fake, "What did Daria Mironova write about the reset?")
+    description = reply["embeds"][0]["description"]
+    assert "Article: ‘Russia and the West: the hard way to a new reset’ — Daria Mironova" in description
+    assert reply["embeds"][0]["fields"]  # and the excerpts, as for any answer
+
+
 async def test_find_sources_on_an_answer_of_the_bot_says_its_sources_are_in_it(fake, bot):
     _, answer = await ask(fake, "What is the capital of France?")  # weak: its text is a warning, no question
     target = {"content": "", "embeds": answer["embeds"], "author": fake.bot_user()}

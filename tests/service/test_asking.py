@@ -70,6 +70,14 @@ async def test_a_stopped_channel_and_its_threads_are_refused_and_the_others_answ
     assert isinstance(await ask(services, who=member(channel_id=200)), Answered)
 
 
+async def test_a_stopped_thread_of_an_allowed_channel_is_refused(services):
+    await services.rules.update(GUILD, allow_channel=100)
+    await services.rules.update(GUILD, disallow_channel=300)
+    thread = member(channel_id=300, parent_channel_id=100)
+    assert await ask(services, who=thread) == Refusal(messages.NOT_IN_THIS_CHANNEL)
+    assert isinstance(await ask(services, who=member(channel_id=301, parent_channel_id=100)), Answered)
+
+
 async def test_cooldown_per_member_and_server(engine, store):
     from bot.library.registry import Libraries
 

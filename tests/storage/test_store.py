@@ -156,6 +156,16 @@ async def test_a_channel_stopped_while_every_channel_is_answered_is_blocked(stor
     assert (settings.channel_ids, settings.blocked_channel_ids) == ((), ())
 
 
+async def test_a_thread_of_an_allowed_channel_can_be_stopped(store: Store):
+    await store.update_guild_settings(1, allow_channel=10)
+    await store.update_guild_settings(1, disallow_channel=11)  # a thread of channel 10
+    settings = await store.get_guild_settings(1)
+    assert (settings.channel_ids, settings.blocked_channel_ids) == ((10,), (11,))
+    await store.update_guild_settings(1, allow_channel=20)  # another channel: the thread stays stopped
+    settings = await store.get_guild_settings(1)
+    assert (settings.channel_ids, settings.blocked_channel_ids) == ((10, 20), (11,))
+
+
 async def test_stopping_the_only_allowed_channel_leaves_the_others_answered_but_not_it(store: Store):
     await store.update_guild_settings(1, allow_channel=10)
     await store.update_guild_settings(1, disallow_channel=10)

@@ -305,13 +305,9 @@ def settings_embed(*, top_k: int, private: bool, cooldown: int, channel_ids: lis
     embed.add_field(name="Answers in threads", value="Yes" if threads else "No", inline=True)
     channels = [f"<#{int(c)}>" for c in channel_ids]
     blocked = [f"<#{int(c)}>" for c in blocked_channel_ids]
-    if channels:
-        where = join_some(channels, FIELD_VALUE, "channels")
-    elif blocked:
-        head = "All channels except "
-        where = head + join_some(blocked, FIELD_VALUE - len(head), "channels")
-    else:
-        where = "All channels"
+    where = join_some(channels, FIELD_VALUE // 2, "channels") if channels else "All channels"
+    if blocked:
+        where += " except " + join_some(blocked, FIELD_VALUE // 2 - 10, "channels")
     embed.add_field(name="Channels", value=where, inline=False)
     return embed
 
