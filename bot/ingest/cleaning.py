@@ -59,8 +59,10 @@ def is_boilerplate(line: str) -> bool:
 
 
 # A running head or foot of text pasted from a PDF: "THE WEIMAR INFLATION 17", "18 ANNA KELLER", "17".
-_PAGED_LINE = re.compile(r"(\d{1,4})(?:\s+(\D.{0,70}?))?|(\D.{0,70}?)\s+(\d{1,4})")
+_PAGED_LINE = re.compile(r"(\d{1,3})(?:\s+(\D.{0,70}?))?|(\D.{0,70}?)\s+(\d{1,3})")
+_PAGE_OF = re.compile(r"page\s+\d{1,4}\s*(?:of|/)\s*\d{1,4}", re.IGNORECASE)  # "Page 2 of 9": always furniture
 _MIN_PAGES = 3
+_MIN_PAGE_CHARS = 600  # the text between two pages' heads, at the least (a page holds 2,000 or more)
 # ...but "Chapter 1", "Week 2", "Part III 3": the text's own divisions, numbered as they rise.
 _DIVISION = re.compile(
     r"(?:chapter|part|section|book|volume|vol\.?|unit|lesson|lecture|week|day|session|step|stage|act|scene|"
@@ -70,30 +72,45 @@ _DIVISION = re.compile(
 
 
 def _paged(line: str) -> tuple[tuple[str, bool], int] | None:
-    """A line of some words (or none) and a number at one end → ((its words, number first), the number)."""
+    """A line of some words (or none) and a page-like number at one end → ((its words, number first), the number)."""
     paged = _PAGED_LINE.fullmatch(line.strip())
     if paged is None:
         return None
     if paged[1]:
-        return ((paged[2] or "").casefold(), True), int(paged[1])
+        return (paged[2] or "", True), int(paged[1])
     if _DIVISION.fullmatch(paged[3]):
         return None
-    return (paged[3].casefold(), False), int(paged[4])
+    return (paged[3], False), int(paged[4])
 
 
 def without_running_heads(blocks: list[list[str]]) -> list[list[str]]:
-    """The blocks without the lines that repeat on every page with its number: the same words (or
-    none) with a number at the same end, three times or more, the numbers rising like pages'."""
-    numbers: dict[tuple[str, bool], list[int]] = {}
+    """The blocks without the lines a PDF printed on its pages: "Page 2 of 9", and the lines that repeat
+    with the page's number (under 1,000: never a year) at the same end, three times or more, the
+    numbers rising, a page of text apart, their words none, in capitals, or the title (the first
+    line). A text's own numbered lines ("Source 1", "Seminar 2", "1914") are kept."""
+    title = blocks[0][0].strip().casefold() if blocks and blocks[0] else ""
+    seen: dict[tuple[str, bool], list[tuple[int, int]]] = {}  # key → (number, offset in the text)
+    offset = 0
     for line in (line for block in blocks for line in block):
-        if paged := _paged(line):
-            numbers.setdefault(paged[0], []).append(paged[1])
-    heads = {
-        key
-        for key, seen in numbers.items()
-        if len(seen) >= _MIN_PAGES and all(a < b for a, b in zip(seen, seen[1:], strict=False))
-    }
-    if not heads:
-        return blocks
-    kept = ([line for line in block if not ((paged := _paged(line)) and paged[0] in heads)] for block in blocks)
+        paged = _paged(line)
+        words = paged[0][0] if paged else ""
+        if paged and (not words or words.isupper() or words.casefold() == title):
+            seen.setdefault(paged[0], []).append((paged[1], offset))
+        offset += len(line) + 1
+    heads = {key for key, found in seen.items() if _like_pages(found)}
+    worded = [key for key in seen if key[0]]  # a book's left and right pages: "18 AUTHOR", "TITLE 19"
+    if len(worded) > 1 and _like_pages(sorted((hit for key in worded for hit in seen[key]), key=lambda hit: hit[1])):
+        heads.update(worded)
+
+    def furniture(line: str) -> bool:
+        return bool(_PAGE_OF.fullmatch(line.strip())) or ((paged := _paged(line)) is not None and paged[0] in heads)
+
+    kept = ([line for line in block if not furniture(line)] for block in blocks)
     return [block for block in kept if block]
+
+
+def _like_pages(found: list[tuple[int, int]]) -> bool:
+    """Whether a line's numbers and places are a page's: three or more, rising, a page of text apart."""
+    return len(found) >= _MIN_PAGES and all(
+        a < b and far - near >= _MIN_PAGE_CHARS for (a, near), (b, far) in zip(found, found[1:], strict=False)
+    )

@@ -271,21 +271,53 @@ def test_text_pasted_from_a_pdf_has_its_broken_words_mended_and_real_hyphens_kep
 def test_text_pasted_from_a_pdf_loses_its_running_heads_and_page_numbers():
     body = "Prices doubled every few days and wages were paid twice a day in the cities of the Reich."
     pages = []
-    for page in range(17, 23):
+    for page in range(17, 23):  # a page of text between heads: eight lines
         head = f"THE WEIMAR INFLATION {page}" if page % 2 else f"{page} ANNA KELLER"
-        pages.append(f"{head}\n{body}\n{body}\n{page}")
+        pages.append(f"{head}\n" + f"{body}\n" * 8 + f"{page}")
     text = "The inflation\n\nBy Anna Keller\n\n" + "\n".join(pages) + "\n\nThe mark was stabilised in 1923.\n"
     article = build_article("weimar", "weimar.txt", text_document(text)).article
     shown = " ".join(p.text for p in article.passages)
     assert "WEIMAR" not in shown and "KELLER" not in shown
     assert not re.search(r"\b(?:1[7-9]|2[0-2])\b", shown)
-    assert shown.count("Prices doubled") == 12 and "stabilised in 1923" in shown
+    assert shown.count("Prices doubled") == 48 and "stabilised in 1923" in shown
+
+
+def test_left_and_right_page_heads_of_a_short_paste_are_dropped_together():
+    body = "The occupation of the Ruhr made matters worse, and the government paid the strikers in new notes."
+    heads = {n: f"THE WEIMAR INFLATION {n}" if n % 2 else f"{n} ANNA KELLER" for n in (17, 18, 19, 20)}
+    pages = [f"{head}\n" + f"{body}\n" * 7 for head in heads.values()]
+    article = build_article("w", "w.txt", text_document("The inflation\n\n" + "\n".join(pages))).article
+    assert not any("WEIMAR" in p.text or "KELLER" in p.text for p in article.passages)
 
 
 def test_a_line_that_repeats_with_one_number_is_kept_when_the_numbers_are_no_pages():
     lines = "\n".join(f"Total sales {n}" for n in (40, 12, 33))
     article = build_article("t", "t.txt", text_document(f"Sales\n\n{lines}\n")).article
     assert article.passages[0].text.count("Total sales") == 3
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        ["1836", "1838", "1839", "1842", "1848"],  # a timeline's years
+        ["1914", "1915", "1916", "1917"],
+        ["Source 1", "Source 2", "Source 3", "Source 4"],  # a text's own numbered parts
+        ["Seminar 1", "Seminar 2", "Seminar 3"],
+        ["Hobsbawm 1952", "Hobsbawm 1959", "Hobsbawm 1964"],  # a reading list
+        ["1", "2", "3", "4"],
+    ],
+)
+def test_numbered_lines_of_the_text_itself_are_kept(lines):
+    said = "The petition went to Parliament and was refused again."
+    text = "Chartism\n\n" + "".join(f"{line}\n{said}\n\n" for line in lines)
+    shown = "\n".join(p.text for p in build_article("t", "t.txt", text_document(text)).article.passages)
+    assert all(line in shown for line in lines)
+
+
+def test_page_n_of_m_footers_are_furniture():
+    text = "The cotton famine\n\nPage 1 of 2\nMills closed across Lancashire in 1862.\n\nPage 2 of 2\nRelief came.\n"
+    shown = " ".join(p.text for p in build_article("c", "c.txt", text_document(text)).article.passages)
+    assert "Page" not in shown and "Mills closed" in shown and "Relief came." in shown
 
 
 def test_numbered_chapters_are_kept_though_their_numbers_rise():
