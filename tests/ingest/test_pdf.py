@@ -284,33 +284,47 @@ def test_a_body_line_opening_with_by_is_no_byline():
     assert "by the autumn" in article.passages[0].text
 
 
-def test_footnotes_across_the_foot_of_a_two_column_page_are_its_notes():
+def _two_column_page(c, page: int, markers: tuple[str, str], notes: tuple[str, ...]) -> None:
+    """Two columns of body text, each citing one marker; the notes under them, long ones across the
+    page, short ones in the left column."""
+    for column, x in enumerate((72, 320)):
+        for row in range(40):
+            words = [_WORDS[(page * 7 + column * 5 + row * 3 + k) % len(_WORDS)] for k in range(6)]
+            text = c.beginText(x, 720 - 12 * row)
+            text.setFont("Times-Roman", 10)
+            text.textOut(" ".join(words) + ("." if row % 8 == 7 else ""))
+            if row == 10:
+                text.setFont("Times-Roman", 6)
+                text.setRise(3)
+                text.textOut(markers[column])
+                text.setRise(0)
+            c.drawText(text)
+    c.setFont("Times-Roman", 8)
+    for n, note in enumerate(notes):
+        c.drawString(72, 118 - 10 * n, note)
+    c.showPage()
+
+
+def test_footnotes_under_a_two_column_page_are_its_notes_long_and_short():
     def draw(c):
-        for column, x in enumerate((72, 320)):
-            for row in range(40):
-                words = [_WORDS[(column * 5 + row * 3 + k) % len(_WORDS)] for k in range(6)]
-                text = c.beginText(x, 720 - 12 * row)
-                text.setFont("Times-Roman", 10)
-                text.textOut(" ".join(words) + ("." if row % 8 == 7 else ""))
-                if row == 10:
-                    text.setFont("Times-Roman", 6)
-                    text.setRise(3)
-                    text.textOut(str(column + 1))
-                    text.setRise(0)
-                c.drawText(text)
-        c.setFont("Times-Roman", 8)
-        notes = ("1 Vestry minutes of the parish of Saint Olave, kept at the county record office, vol. 3.",
-                 "2 Overseers' accounts of the same parish for the years of the great dearth, bundle 12.")  # fmt: skip
-        for n, note in enumerate(notes):
-            c.drawString(72, 118 - 10 * n, note)
+        _two_column_page(c, 0, ("1", "2"), (
+            "1 Vestry minutes of the parish of Saint Olave, kept at the county record office, vol. 3.",
+            "2 Ibid., p. 4.",
+        ))  # fmt: skip
+        _two_column_page(c, 1, ("3", "4"), (
+            "3 Overseers' accounts of the same parish for the years of the great dearth, bundle 12.",
+            "4 Ibid., p. 9.",  # the same words as note 2 at the same place: a note, not a repeated footer
+        ))  # fmt: skip
 
     article = _article(_pdf(draw))
-    assert {f.marker: f.source.split(",")[0] for f in article.footnotes} == {
-        "1": "Vestry minutes of the parish of Saint Olave",
-        "2": "Overseers' accounts of the same parish for the years of the great dearth",
+    assert {f.marker: f.source for f in article.footnotes} == {
+        "1": "Vestry minutes of the parish of Saint Olave, kept at the county record office, vol. 3.",
+        "2": "Vestry minutes of the parish of Saint Olave, kept at the county record office, vol. 3, p. 4.",
+        "3": "Overseers' accounts of the same parish for the years of the great dearth, bundle 12.",
+        "4": "Overseers' accounts of the same parish for the years of the great dearth, bundle 12, p. 9.",
     }
-    assert not any("Vestry minutes of" in p.text or "Overseers'" in p.text for p in article.passages)
-    assert [f.marker for p in article.passages for f in p.footnotes] == ["1", "2"]
+    assert not any("Vestry minutes of" in p.text or "Ibid" in p.text for p in article.passages)
+    assert [f.marker for p in article.passages for f in p.footnotes] == ["1", "2", "3", "4"]
 
 
 # --- files a reader must refuse ----------------------------------------------------------------------

@@ -244,7 +244,8 @@ def drop_furniture(pages: list[Page], body_size: float) -> dict[int, set[int]]:
         drop: set[int] = set()
         for line in edges[page.number]:
             text = line.text.strip()
-            repeated = len(text) <= 100 and seen[_furniture_key(text)] >= 2
+            # a short note ("[4] Ibid.") repeats from page to page too, but is no furniture
+            repeated = len(text) <= 100 and seen[_furniture_key(text)] >= 2 and not _NOTE_START.match(text)
             if _BARE_NUMBER.match(text) or repeated or _isolated_top(line, ordered, body_size):
                 drop.add(id(line))
                 printed.setdefault(page.number, set()).update(int(n) for n in _EDGE_NUMBER.findall(text))
@@ -338,8 +339,11 @@ def build_blocks(pages: list[Page], size: float) -> list[Block]:
     for page in pages:
         # a note left open at the foot of the last page may go on at the foot of this one, unmarked
         open_note = last_note is not None and last_note.marks[-1][1] == page.number - 1
-        for number, seg in enumerate(page.segments):
-            footnotes = _footnote_area(seg, page, size, open_note, below_text=number > 0)
+        above: float | None = None  # the lowest baseline of the page's segments read so far
+        for seg in page.segments:
+            below_text = above is not None and seg[0].baseline < above
+            footnotes = _footnote_area(seg, page, size, open_note, below_text)
+            above = min(line.baseline for line in (seg if above is None else [*seg, Line("", 0, 0, above, 0, False)]))
             open_note = open_note and not footnotes
             body = seg[: len(seg) - len(footnotes)]
             left = min((ln.x0 for ln in seg), default=0)
@@ -393,14 +397,15 @@ def _is_heading(line: Line, size: float) -> bool:
 def _footnote_area(seg: list[Line], page: Page, size: float, open_note: bool, below_text: bool = False) -> list[Line]:
     """The trailing lines in smaller type in the lower part of a column, if a note marker begins one
     or a note from the page before is still open (lines before the first marker go on with it). A
-    segment all in small type is a foot only when it runs across the page under the text (`below_text`:
-    the notes under two columns); a column all in small type is no foot of a column."""
+    segment all in small type is a foot only when it stands under the page's text read so far
+    (`below_text`: the notes under two columns, long ones across the page, short ones in a column);
+    a column all in small type beside the text (a sidebar) is no foot of a column."""
     start = len(seg)
     _, bottom, _, top = page.box
     while start > 0 and seg[start - 1].size < 0.9 * size and seg[start - 1].baseline < bottom + 0.6 * (top - bottom):
         start -= 1
     area = seg[start:]
-    if not area or start == 0 and not (below_text and all(line.column == 0 for line in seg)):
+    if not area or start == 0 and not below_text:
         return []
     return area if open_note or any(_NOTE_START.match(line.text) for line in area) else []
 
