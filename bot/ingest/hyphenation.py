@@ -10,6 +10,11 @@ from collections.abc import Iterable, Sequence
 from functools import cached_property
 
 _WORD = re.compile(r"[^\W\d_][\w'’-]*")
+# Prefixes English writes with a hyphen, unless the text writes the word joined: after "self-" a
+# line-end hyphen is kept ("self-help"; not "selfish"); after "anti-", "non-", "quasi-" and "pseudo-" when
+# the rest is a word the text uses ("anti-slavery" beside "slavery"; not "anti-cipate").
+_SELF_SUFFIXES = frozenset({"ish", "ishly", "ishness", "less", "lessly", "lessness", "same"})
+_PREFIXES = frozenset({"anti", "non", "quasi", "pseudo"})
 
 
 class Vocabulary:
@@ -38,7 +43,7 @@ class Vocabulary:
             tail = re.match(r"[\w'’-]*", text).group(0)
             compound, joined = f"{head}-{tail}".casefold(), f"{head}{tail}".casefold()
             real_hyphen = self.words[compound] > self.words[joined] or (
-                not self.words[joined] and ("-" in head or "-" in tail)
+                not self.words[joined] and ("-" in head or "-" in tail or self._prefixed(head, tail))
             )
             return not real_hyphen, ""
         return False, " "
@@ -50,3 +55,10 @@ class Vocabulary:
             drop, glue = self.glue(text, line)
             text = (text[:-1] if drop else text) + glue + line
         return text
+
+    def _prefixed(self, head: str, tail: str) -> bool:
+        """Whether `head`-`tail` is a prefix English keeps hyphenated before a word ("self-help")."""
+        prefix, rest = head.casefold(), tail.casefold()
+        if prefix == "self":
+            return rest not in _SELF_SUFFIXES
+        return prefix in _PREFIXES and self.words[rest] > 0

@@ -326,6 +326,14 @@ def test_numbered_chapters_are_kept_though_their_numbers_rise():
     assert [p.text.split("\n")[0] for p in article.passages] == ["Chapter 1", "Chapter 2", "Chapter 3"]
 
 
+def test_a_line_end_hyphen_after_self_or_anti_is_a_real_hyphen():
+    text = ("Self-help\n\nSmiles preached self-\nhelp, and the anti-\nslavery men fought slavery; none was self-\n"
+            "ish, and they anti-\ncipated reform.\n")  # fmt: skip
+    (passage,) = build_article("s", "s.txt", text_document(text)).article.passages
+    assert "preached self-help, and the anti-slavery men" in passage.text
+    assert "none was selfish, and they anticipated reform." in passage.text
+
+
 def test_a_page_break_pasted_with_its_page_number_is_mended():
     text = (
         "The report\n\nThe cost of sickness, widowhood and orphan-\n\n2\n\nhood fell on the ratepayers through "
