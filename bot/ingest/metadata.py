@@ -49,6 +49,8 @@ _PUBLISHED = re.compile(
 _WEEKDAY = re.compile(r"^[^\W\d]{2,12}\.?,\s*(?=\d|[^\W\d]+\s+\d)")  # "Tuesday, June 30, 2011"
 _TIME_TAIL = re.compile(r"(?:\s*(?:,|\||—|–|-|at|um|à|a las|в)\s*\d{1,2}[:.h]\d{2}.*|\s*\|.*)$", re.IGNORECASE)
 _ISO_PARTS = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?")
+_SEASONS = frozenset({"spring", "summer", "autumn", "fall", "winter", "frühjahr", "sommer", "herbst", "printemps",
+                      "été", "automne", "hiver", "primavera", "verano", "otoño", "invierno"})  # fmt: skip
 _DAY_MONTH_YEAR = re.compile(r"^(\d{1,2})(?:\.|er|º|°)?\s+(?:de\s+)?([^\W\d]+)\.?,?\s+(?:de\s+)?(\d{4})(?:\s*г\.?)?$")
 _MONTH_DAY_YEAR = re.compile(r"^([^\W\d]+)\.?\s+(\d{1,2}),?\s+(\d{4})$")
 _MONTH_YEAR = re.compile(r"^([^\W\d]+)\.?,?\s+(\d{4})$")  # a journal issue's "November 1998"
@@ -67,6 +69,8 @@ def parse_date(text: str) -> str | None:
     day_first, month_first = _DAY_MONTH_YEAR.match(cleaned), _MONTH_DAY_YEAR.match(cleaned)
     month_only = _MONTH_YEAR.match(cleaned)
     if month_only:
+        if month_only[1].casefold() in _SEASONS:  # a journal's "Spring 2004" issue: the year
+            return month_only[2]
         month = _MONTHS.get(month_only[1].casefold())
         return f"{month_only[2]}-{month:02d}" if month else None
     if day_first:

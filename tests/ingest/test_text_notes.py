@@ -183,6 +183,7 @@ def test_ibid_in_a_text_file_from_the_notes_list_to_the_quote():
         ("By Jane Roe\n\nNovember 1998", "Jane Roe", "1998-11"),
         ("Von Anna Schmidt\n\nMärz 2004", "Anna Schmidt", "2004-03"),
         ("By Jane Roe\n\nPublished Sept. 2021", "Jane Roe", "2021-09"),
+        ("By Jane Roe\n\nSpring 2004", "Jane Roe", "2004"),  # a season's issue: the year
     ],
 )
 def test_metadata_lines_beyond_english(head, author, date):

@@ -2,7 +2,8 @@
 
 pdfminer.six (MIT) is used without its layout analysis: only characters with their font, size and
 position, page by page, so memory stays flat and the work linear. Page labels come from the
-catalog's /PageLabels; title, author and date from the document information dictionary.
+catalog's /PageLabels; title and author from the document information dictionary (its CreationDate
+is when the file was made, exported or downloaded: never the article's date, which only the page shows).
 
 Rotated text: a page is read in the orientation most of its characters are set in (a landscape table
 page, drawn sideways, reads as if turned upright; a page's /Rotate is ignored, the glyphs tell).
@@ -344,7 +345,7 @@ class _CharCollector(PDFLayoutAnalyzer):
 
 
 def _metadata(document: PDFDocument) -> dict[str, str]:
-    """Title, author and date (YYYY-MM-DD) from the document information dictionary."""
+    """Title and author from the document information dictionary."""
     found: dict[str, str] = {}
     try:
         info = resolve1(document.info[0]) if document.info else {}
@@ -354,11 +355,6 @@ def _metadata(document: PDFDocument) -> dict[str, str]:
             text = " ".join(text.split())
             if text and not is_placeholder(name, text):
                 found[name] = text
-        created = resolve1(info.get("CreationDate"))
-        created = decode_text(created) if isinstance(created, bytes) else str(created or "")
-        date = re.match(r"(?:D:)?(\d{4})(\d{2})(\d{2})", created)
-        if date and date.group(1) not in {"0000", "1970"}:
-            found["date"] = "-".join(date.groups())
     except Exception:
         pass  # metadata is a bonus: a broken information dictionary costs nothing else
     return found
