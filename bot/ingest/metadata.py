@@ -4,6 +4,7 @@ format and the manifest say."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from urllib.parse import urlsplit
@@ -147,6 +148,33 @@ def parse_byline(text: str, *, names_only: bool = False) -> str | None:
         return None
     name = _BYLINE_DESK.sub("", _plain(foreign.group(1))).strip()
     return name if _is_name(name) else None
+
+
+_ENDS_SENTENCE = re.compile(r"""[.!?:;]["'”’)\]]*$""")
+
+
+def shown_byline_and_date(texts: Sequence[str | None], stated_author: str | None = None) -> tuple[dict, set[int]]:
+    """The author and date a document prints under its title ("By Mira Tanaka", "March 2019"), from
+    its first lines or paragraphs (None: a heading, passed over), and which of them showed them.
+    Read until the body begins (a line longer than a byline, or one ending a sentence), past short
+    lines such as an affiliation; a line that is just the `stated_author` (the file's properties) is
+    the byline without "By" and is taken too. A PDF's and a Word file's head alike."""
+    found: dict[str, str] = {}
+    taken: set[int] = set()
+    for position, text in enumerate(texts):
+        if text is None:
+            continue
+        text = text.strip()
+        author = "author" not in found and parse_byline(text, names_only=True)
+        date = "date" not in found and len(text) <= 40 and parse_date(text)
+        if author or date:
+            found.update(author=author) if author else found.update(date=date)
+            taken.add(position)
+        elif stated_author and text.casefold() == stated_author.casefold():
+            taken.add(position)
+        elif len(text) > 60 or _ENDS_SENTENCE.search(text):
+            break  # the body has begun
+    return found, taken
 
 
 def _is_name(text: str) -> bool:

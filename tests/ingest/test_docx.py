@@ -389,3 +389,11 @@ def test_author_and_date_paragraphs_are_metadata_over_the_core_properties():
     texts = [p.text for p in parsed.article.passages]
     assert not any("Karl Weber" in t or "12 March 2019" in t for t in texts)
     assert "Revised in spring" in texts  # a Date paragraph that is no date stays as text
+
+
+def test_a_byline_and_date_typed_under_the_title_are_the_author_and_date():
+    body = [("Normal", ["By Ruth Allen"]), ("Normal", ["November 1998"]), *BODY]
+    parsed = build_article("a", "a.docx", read_document("a.docx", make_docx(body=body)))
+    # typed as plain paragraphs: the page still says who wrote it and when, over the file's properties
+    assert (parsed.article.author, parsed.article.date) == ("Ruth Allen", "1998-11")
+    assert not any("Ruth Allen" in p.text or "November 1998" in p.text for p in parsed.article.passages)

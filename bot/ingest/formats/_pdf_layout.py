@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from bot.ingest.document import HEADING, NOTE, PARAGRAPH, Block
 from bot.ingest.hyphenation import Vocabulary
-from bot.ingest.metadata import parse_byline, parse_date
+from bot.ingest.metadata import shown_byline_and_date
 from bot.ingest.notes import NOTES_HEADINGS
 
 SUPERSCRIPT_MARKS = "*†‡§¶"
@@ -447,23 +447,10 @@ def take_shown_metadata(pages: list[Page], size: float, stated_author: str | Non
     first page: among its first lines, before the body begins (a line longer than a byline, or one
     ending a sentence), past headings and short lines such as an affiliation. A line that is just
     the `stated_author` (the file's properties) goes too: it is the byline without "By"."""
-    found: dict[str, str] = {}
-    taken: set[int] = set()
-    first_lines = itertools.islice(((line for seg in pages[0].segments for line in seg) if pages else ()), _HEAD_LINES)
-    for line in first_lines:
-        if _is_heading(line, size):
-            continue
-        text = line.text.strip()
-        author = "author" not in found and parse_byline(text, names_only=True)
-        date = "date" not in found and len(text) <= 40 and parse_date(text)
-        if author or date:
-            found.update(author=author) if author else found.update(date=date)
-            taken.add(id(line))
-        elif stated_author and text.casefold() == stated_author.casefold():
-            taken.add(id(line))
-        elif len(text) > 60 or _ENDS_SENTENCE.search(text):
-            break  # the body has begun
+    first = list(itertools.islice(((line for seg in pages[0].segments for line in seg) if pages else ()), _HEAD_LINES))
+    found, taken = shown_byline_and_date([None if _is_heading(ln, size) else ln.text for ln in first], stated_author)
     if taken:
+        gone = {id(first[i]) for i in taken}
         for seg in pages[0].segments:
-            seg[:] = [line for line in seg if id(line) not in taken]
+            seg[:] = [line for line in seg if id(line) not in gone]
     return found

@@ -24,7 +24,7 @@ from bot.ingest.document import HEADING, NOTE, PARAGRAPH, Block, Document, ReadL
 from bot.ingest.formats._blocks import Citations, cut_at_text_limit, fill_markers, fold_spaces, iso_date, language_code
 from bot.ingest.formats._xml import parse_xml
 from bot.ingest.formats._zip import ZipPackage, looks_like_zip
-from bot.ingest.metadata import is_placeholder, parse_date
+from bot.ingest.metadata import is_placeholder, parse_date, shown_byline_and_date
 from bot.ingest.notes import can_cite
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -105,6 +105,7 @@ class DocxReader:
 
 
 _TITLE, _AUTHOR, _DATE, _HEADING, _BODY, _CONTENTS = "title", "author", "date", "heading", "body", "contents"
+_HEAD_PARAGRAPHS = 6  # how far down a typed byline or date may stand
 
 
 def _take_shown_metadata(core: dict[str, str], paragraphs: list[tuple[str, str]]) -> tuple[dict, list]:
@@ -132,7 +133,14 @@ def _take_shown_metadata(core: dict[str, str], paragraphs: list[tuple[str, str]]
         for kind, text in paragraphs
         if kind != _AUTHOR and (kind, text.casefold()) not in taken
     ]
-    return metadata, kept
+    # a byline and date typed as plain paragraphs under the title ("By Ruth Allen", "November 1998")
+    head = kept[:_HEAD_PARAGRAPHS]
+    shown, typed = shown_byline_and_date([text if kind == _BODY else None for kind, text in head],
+                                         None if authors else core.get("author"))  # fmt: skip
+    for key, styled in (("author", authors), ("date", dates)):  # over the core properties, not the styled ones
+        if key in shown and not styled:
+            metadata[key] = shown[key]
+    return metadata, [p for i, p in enumerate(kept) if i not in typed]
 
 
 @dataclass
