@@ -16,7 +16,7 @@ from bot.app.interactions import defer, member, refused, report_failure, respond
 from bot.app.progress import ProgressReply
 from bot.app.render.fit import new_embed
 from bot.service import messages
-from bot.service.library import COMMAND_LINE_USER, DocumentEdit, Upload, UploadProgress, first_readable
+from bot.service.library import COMMAND_LINE_USER, DocumentEdit, Upload, UploadProgress, first_readable, readable_name
 from bot.service.rules import Refusal
 from bot.storage import DocumentRecord, DocumentStats
 
@@ -31,7 +31,7 @@ def _library(interaction: discord.Interaction):
 
 def _upload(attachment: discord.Attachment) -> Upload:
     return Upload(attachment.filename, attachment.size, attachment.content_type, attachment_url=attachment.url,
-                  shown_name=render.safe(attachment.filename, 200))  # fmt: skip
+                  shown_name=render.file_name(attachment.filename))  # fmt: skip
 
 
 def added_text(doc: DocumentRecord) -> str:
@@ -45,7 +45,7 @@ def added_text(doc: DocumentRecord) -> str:
 
 
 def progress_text(progress: UploadProgress) -> str:
-    return messages.upload_progress(progress.stage, render.safe(progress.filename, 200), progress.at, progress.total)
+    return messages.upload_progress(progress.stage, render.file_name(progress.filename), progress.at, progress.total)
 
 
 def document_embed(doc: DocumentRecord, stats: DocumentStats) -> discord.Embed:
@@ -99,7 +99,7 @@ async def add_attachment(interaction: discord.Interaction, attachment: discord.A
         await respond(interaction, content=messages.NO_ATTACHMENT, ephemeral=True)
         return
     library, who, upload = _library(interaction), member(interaction), _upload(attachment)
-    left_out = "\n" + messages.others_not_added([render.safe(name, 100) for name in others]) if others else ""
+    left_out = "\n" + messages.others_not_added([render.file_name(name, 100) for name in others]) if others else ""
     checked = await library.check(who, upload, metadata)
     if isinstance(checked, Refusal):
         await respond(interaction, content=checked.message + left_out, ephemeral=True)
@@ -132,7 +132,8 @@ async def add_to_reading_list(interaction: discord.Interaction, message: discord
         await add_attachment(interaction, None)
         return
     chosen = first_readable([f.filename for f in files])
-    await add_attachment(interaction, files[chosen], others=[f.filename for i, f in enumerate(files) if i != chosen])
+    others = [f.filename for i, f in enumerate(files) if i != chosen and readable_name(f.filename)]  # not a cover image
+    await add_attachment(interaction, files[chosen], others=others)
 
 
 @library_group.command(name="list", description="The documents of this server's reading list")

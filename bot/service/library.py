@@ -224,7 +224,7 @@ class Library:
         except QuotaExceeded as exc:
             return Refusal(messages.library_full(exc.what, exc.limit))
         self.libraries.forget(guild_id)
-        log.info("guild %s: added document %s (%s, passages: %d)", guild_id, saved.id, upload.filename, saved.passages)
+        log.info("guild %s: added document %s (%r, passages: %d)", guild_id, saved.id, upload.filename, saved.passages)
         await self._index(guild_id)
         return saved
 
@@ -284,18 +284,22 @@ class Library:
             except ValueError:
                 return Refusal(messages.file_too_large(upload.shown, self.options.max_file_bytes))
             except Exception as exc:  # aiohttp's errors, a timeout, a refused connection: all "try again"
-                log.warning("download of attachment %s failed: %s", upload.filename, exc)
+                log.warning("download of attachment %r failed: %s", upload.filename, exc)  # %r: one line always
                 return Refusal(messages.download_failed(upload.shown))
         if len(data) > self.options.max_file_bytes:
             return Refusal(messages.file_too_large(upload.shown, self.options.max_file_bytes))
         return data
 
 
+def readable_name(filename: str) -> bool:
+    """Whether a file's name says a format Studybot reads (its content decides in the end)."""
+    return PurePosixPath(filename.lower()).suffix in readable_suffixes()
+
+
 def first_readable(filenames: Sequence[str]) -> int:
     """Which of a message's files to add: the first one of a format Studybot reads by its name (a cover
     image before the reading is passed over), else the first."""
-    readable = readable_suffixes()
-    return next((i for i, name in enumerate(filenames) if PurePosixPath(name.lower()).suffix in readable), 0)
+    return next((i for i, name in enumerate(filenames) if readable_name(name)), 0)
 
 
 def allowed_host(url: str, hosts: tuple[str, ...]) -> bool:
@@ -348,7 +352,7 @@ async def parse_upload(
     except SkipFile as exc:
         return Refusal(messages.cannot_read(shown_name or filename, str(exc)))
     except Exception:  # a reader's bug on hostile input must not lose the bot
-        log.exception("reading upload %s failed", filename)
+        log.exception("reading upload %r failed", filename)
         return Refusal(messages.cannot_read(shown_name or filename, "it could not be read"))
 
 

@@ -108,7 +108,10 @@ LIBRARY_CHANGE_NOT_ALLOWED = (
 )
 UNKNOWN_DOCUMENT = "This server's reading list has no such document. Pick one from the list."
 NOT_AN_ATTACHMENT = "I only add files attached to Discord messages, not links."
-OWN_ANSWER = "That is one of my own answers: its sources are the excerpts and footnotes it shows."
+OWN_ANSWER = (
+    "That is one of my own messages: an answer shows its sources with its excerpts. Ask about the readings "
+    "with `/ask`."
+)
 NO_ATTACHMENT = "That message has no file attached to add."
 LIBRARY_EMPTY = "This server's reading list is empty. Add a file with `/library add`."
 

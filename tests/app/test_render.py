@@ -426,3 +426,9 @@ def test_passage_embed_from_hostile_text_fits_and_never_pings(text, source, coun
         assert not MENTION.search(shown)
     for shown in texts(embed, markdown_only=True):
         assert "```" not in shown
+
+
+def test_a_long_file_name_keeps_its_end_and_stays_on_one_line():
+    names = [render.file_name("n" * 200 + f"{k}.md") for k in range(3)]
+    assert len(set(names)) == 3 and all(n.endswith(".md") and len(n) <= 200 for n in names)
+    assert render.file_name("line1\nline2 <@123> **x**.exe") == "line1 line2 <@\u200b123> \\*\\*x\\*\\*.exe"

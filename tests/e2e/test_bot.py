@@ -205,7 +205,7 @@ async def test_find_sources_on_an_answer_of_the_bot_says_its_sources_are_in_it(f
     target = {"content": "", "embeds": answer["embeds"], "author": fake.bot_user()}
     interaction = await fake.send_command("Find sources", command_type=3, target_message=target)
     reply = await interaction.wait_for(timeout=15)
-    assert reply["flags"] & EPHEMERAL and not reply.get("embeds") and "my own answers" in reply["content"]
+    assert reply["flags"] & EPHEMERAL and not reply.get("embeds") and "my own messages" in reply["content"]
 
 
 async def test_settings_need_manage_server_and_apply(fake, bot):

@@ -170,7 +170,7 @@ async def test_the_message_menu_adds_the_first_readable_file_and_names_the_other
                                           guild_id=OTHER_GUILD)  # fmt: skip
     reply = await interaction.wait_for(is_outcome, timeout=20)
     assert reply["content"].startswith("Added ‘The Quokka Census’") and not interaction.errors
-    assert "week3-extra.md" in reply["content"] and "cover.png" in reply["content"]
+    assert "week3-extra.md" in reply["content"] and "cover.png" not in reply["content"]  # no reading: not offered
 
 
 async def test_a_restart_keeps_every_servers_reading_list(fake, bot):

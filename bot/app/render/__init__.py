@@ -35,12 +35,12 @@ from bot.app.render.limits import (
     FOOTER,
     TITLE,
 )
-from bot.app.render.safety import cut, plain, quote_with_highlights, safe
+from bot.app.render.safety import cut, file_name, plain, quote_with_highlights, safe
 
 __all__ = [
     "AUTHOR", "CHOICES", "CHOICE_NAME", "CHOICE_VALUE", "CONTENT", "DESCRIPTION", "EMBED_TOTAL", "FIELDS",
     "FIELD_NAME", "FIELD_VALUE", "FOOTER", "TITLE", "answer_embed", "article_embed", "articles_embed", "choices", "cut",
-    "document_stats_embed",
+    "document_stats_embed", "file_name",
     "embed_size", "footnote_embed", "join_some", "passage_embed", "plain", "quote_with_highlights", "safe",
     "settings_embed", "stats_embed", "unanswered_message",
 ]

@@ -92,6 +92,15 @@ def safe(text: str, limit: int | None = None) -> str:
     return escaped if limit is None else cut(escaped, limit)
 
 
+def file_name(name: str, limit: int = 200) -> str:
+    """A file's name as a reply shows it: on one line, made inert, and when long shortened in the
+    middle, so that its end (a number, the extension) still tells it apart."""
+    name = " ".join(clean(name).split())
+    if len(name) > limit:
+        name = name[: limit - 31] + ELLIPSIS + name[-30:]
+    return _escape(name)
+
+
 def plain(text: str, limit: int | None = None) -> str:
     """For places Discord shows without markdown (footer, author, choices): cleaned, no pings, one line."""
     text = _neutralise(" ".join(clean(text).split()))
