@@ -47,7 +47,7 @@ _PUBLISHED = re.compile(
     r"|pubblicato|опубликовано|обновлено)(?:\s+(?:on|am|le|el|il|в))?\s*:?\s*",
     re.IGNORECASE,
 )
-_WEEKDAY = re.compile(r"^[^\W\d]{2,12}\.?,\s*(?=\d|[^\W\d]+\s+\d)")  # "Tuesday, June 30, 2011"
+_WEEKDAY = re.compile(r"^[^\W\d]{2,12}\.?,\s*(?=\d{1,2}\b|[^\W\d]+\s+\d)")  # "Tuesday, June 30, 2011", not "Feb., 1952"
 _TIME_TAIL = re.compile(r"(?:\s*(?:,|\||—|–|-|at|um|à|a las|в)\s*\d{1,2}[:.h]\d{2}.*|\s*\|.*)$", re.IGNORECASE)
 _ISO_PARTS = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?")
 _SEASONS = frozenset({"spring", "summer", "autumn", "fall", "winter", "frühjahr", "sommer", "herbst", "printemps",

@@ -328,6 +328,40 @@ def test_footnotes_under_a_two_column_page_are_its_notes_long_and_short():
     assert [f.marker for p in article.passages for f in p.footnotes] == ["1", "2", "3", "4"]
 
 
+def test_a_jstor_cover_sheet_is_the_articles_metadata_and_no_text():
+    def draw(c):
+        c.setFont("Helvetica-Bold", 16)
+        c.drawString(72, 740, "The Machine Breakers")
+        c.setFont("Times-Roman", 11)
+        for n, line in enumerate(("Author(s): E. J. Hobsbawm", "Source: Past & Present, No. 1 (Feb., 1952), pp. 57-70",
+                                  "Published by: Oxford University Press", "Stable URL: https://www.jstor.org/stable/649990",
+                                  "Accessed: 03-11-2021 14:22 UTC")):  # fmt: skip
+            c.drawString(72, 716 - 14 * n, line)
+        c.setFont("Times-Roman", 9)
+        c.drawString(72, 620, "JSTOR is a not-for-profit service that helps scholars, researchers, and students")
+        c.drawString(72, 609, "discover, use, and build upon a wide range of content in a trusted digital archive.")
+        c.showPage()
+        for n in range(2):
+            c.setFont("Helvetica-Bold", 16)
+            if n == 0:
+                c.drawString(72, 740, "The Machine Breakers")
+                c.setFont("Times-Roman", 10)
+                c.drawString(72, 722, "E. J. HOBSBAWM")
+            _body_page(c, n)
+            c.setFont("Times-Roman", 9)
+            c.drawCentredString(306, 40, str(57 + n))
+            c.setFont("Times-Roman", 7)
+            c.drawString(72, 28, "This content downloaded from 81.2.69.142 on Wed, 03 Nov 2021 14:22:09 UTC")
+            c.showPage()
+
+    article = _article(_pdf(draw))
+    assert (article.title, article.author, article.date) == ("The Machine Breakers", "E. J. Hobsbawm", "1952-02")
+    assert (article.publication, article.url) == ("Past & Present, No. 1", "https://www.jstor.org/stable/649990")
+    assert article.passages[0].text.startswith("vestry minutes")  # the reading itself comes first
+    assert not any(w in p.text for p in article.passages for w in ("JSTOR", "HOBSBAWM", "downloaded", "Stable URL"))
+    assert {article.page_label(page) for p in article.passages for page in p.pages} == {"57", "58"}
+
+
 # --- files a reader must refuse ----------------------------------------------------------------------
 
 

@@ -184,6 +184,7 @@ def test_ibid_in_a_text_file_from_the_notes_list_to_the_quote():
         ("Von Anna Schmidt\n\nMärz 2004", "Anna Schmidt", "2004-03"),
         ("By Jane Roe\n\nPublished Sept. 2021", "Jane Roe", "2021-09"),
         ("By Jane Roe\n\nSpring 2004", "Jane Roe", "2004"),  # a season's issue: the year
+        ("By Jane Roe\n\nFeb., 1952", "Jane Roe", "1952-02"),
     ],
 )
 def test_metadata_lines_beyond_english(head, author, date):

@@ -253,7 +253,9 @@ def drop_furniture(pages: list[Page], body_size: float) -> dict[int, set[int]]:
     return printed
 
 
-_EDGE_NUMBER = re.compile(r"(?<!\d)\d{1,5}(?!\d)")
+# A page's number stands at an end of its line ("57", "THE PARISH RATES 215", "12 of 30"), not inside
+# ("downloaded from 81.2.69.142 on 03 Nov 2021").
+_EDGE_NUMBER = re.compile(r"^\d{1,5}(?!\S)|(?<!\S)\d{1,5}$")
 
 
 def printed_labels(printed: dict[int, set[int]], count: int) -> dict[int, str]:

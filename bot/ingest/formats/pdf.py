@@ -50,7 +50,7 @@ from bot.ingest.formats._pdf_layout import (
     spaced,
     take_shown_metadata,
 )
-from bot.ingest.metadata import is_placeholder
+from bot.ingest.metadata import is_placeholder, parse_date
 
 logging.getLogger("pdfminer").setLevel(logging.ERROR)  # it warns about every odd object in a file
 
@@ -70,13 +70,16 @@ class PdfReader:
         if count > limits.max_pages:
             raise SkipFile(f"PDF has {count:,} pages, more than the limit of {limits.max_pages:,} (max_pages)")
         pages, warnings, images = _read_pages(document, limits, count)
+        cover = _cover_sheet(pages[0]) if len(pages) > 1 else {}
+        if cover:  # an archive's cover sheet: the article's metadata, not its text
+            pages = pages[1:]
         if not any(page.segments for page in pages):
             if images:
                 raise SkipFile("scanned PDF: its pages are images with no text layer (run OCR on it first)")
             raise SkipFile("PDF has no text on any page")
         size = body_size(pages)
         printed = drop_furniture(pages, size)
-        stated = _metadata(document)
+        stated = _metadata(document) | cover
         # the page's byline and date win over the properties, which name whoever made the file, and when;
         # the pipeline drops the title printed on the first page
         metadata = stated | take_shown_metadata(pages, size, stated.get("author"))
@@ -84,7 +87,8 @@ class PdfReader:
         blocks, cut = _within(blocks, limits.max_text_chars)
         if cut:
             warnings.append(f"text cut at {limits.max_text_chars:,} characters (max_text_chars)")
-        labels = _page_labels(document, len(pages)) or printed_labels(printed, len(pages))
+        last = pages[-1].number  # physical: a cover sheet left out keeps its number
+        labels = _page_labels(document, last) or printed_labels(printed, last)
         return Document(tuple(blocks), metadata, labels, tuple(warnings))
 
 
@@ -357,6 +361,35 @@ def _metadata(document: PDFDocument) -> dict[str, str]:
                 found[name] = text
     except Exception:
         pass  # metadata is a bonus: a broken information dictionary costs nothing else
+    return found
+
+
+# An archive's cover sheet (JSTOR's): "Author(s): …", "Source: Past & Present, No. 1 (Feb., 1952), pp. 57-70",
+# "Stable URL: https://www.jstor.org/stable/649990", and its terms of use.
+_COVER_FIELD = re.compile(r"(Author\(s\)|Source|Stable URL|Published by|Accessed|Reviewed work\(s\)):\s*(.+)")
+_COVER_SOURCE = re.compile(r"(?P<publication>.+?)\s*\((?P<date>[^()]*\d{4})\)(?:,\s*pp?\.\s*[\d\s–-]+)?\s*$")
+
+
+def _cover_sheet(page: Page) -> dict[str, str]:
+    """The metadata a JSTOR cover sheet gives (title, author, publication, date, url), or {} for any
+    other first page. The title is what stands above "Author(s):"."""
+    lines = [line.text.strip() for seg in page.segments for line in seg]
+    fields = {m[1]: m[2].strip() for line in lines if (m := _COVER_FIELD.fullmatch(line))}
+    url = fields.get("Stable URL", "")
+    if "jstor.org/stable" not in url.casefold() or not any("JSTOR" in line for line in lines):
+        return {}
+    found = {"url": url.split()[0]}
+    first_field = next(i for i, line in enumerate(lines) if _COVER_FIELD.fullmatch(line))
+    if first_field:
+        found["title"] = " ".join(lines[:first_field])
+    if fields.get("Author(s)"):
+        found["author"] = fields["Author(s)"]
+    source = _COVER_SOURCE.match(fields.get("Source", ""))
+    if source:
+        found["publication"] = source["publication"].rstrip(" ,")
+        date = parse_date(source["date"].strip())
+        if date:
+            found["date"] = date
     return found
 
 
