@@ -6,7 +6,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.core.analysis import Analyzer
 from bot.core.sentences import sentence_spans
@@ -124,6 +124,19 @@ class QuestionTerms:
         share = max(1.0, RARE_NAME_SHARE * n_passages)
         rare = math.log(n_passages - share + 0.5) - math.log(share + 0.5)
         return frozenset(t for t in self.names if self.weights.get(t, math.inf) > rare)
+
+    def without(self, dropped: frozenset[str]) -> QuestionTerms:
+        """The question's terms but `dropped` (the words that chose an article, not what to find in it);
+        the words people are shown stay as they were."""
+        return replace(
+            self,
+            terms=tuple(t for t in self.terms if t not in dropped),
+            weights={t: w for t, w in self.weights.items() if t not in dropped},
+            idf={t: w for t, w in self.idf.items() if t not in dropped},
+            matched=self.matched - dropped,
+            names=self.names - dropped,
+            phrases=tuple(p for p in self.phrases if not set(p) & dropped),
+        )
 
     @property
     def answerable(self) -> bool:

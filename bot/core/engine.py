@@ -31,6 +31,7 @@ from bot.core.ranking import RerankOptions, rerank, with_synonyms
 ENGINES = {"numpy": BM25Index, "rank-bm25": ReferenceIndex}
 ENGINE_NAMES = tuple(ENGINES)
 NAMED_MAX = 3
+_ABOUT_A_PERSON = re.compile(r"\s*(?:who|whom|whose)\b|\s*(?:tell me about|what do you know about)\b", re.IGNORECASE)
 # A question about a reading as a piece of writing: who wrote it, when, what it is called.
 _ABOUT_WRITING = re.compile(
     r"\b(?:wr[io]te|written|writes|writer|authors?|authored|published|publish|article|articles|paper|essay"
@@ -154,7 +155,12 @@ class Engine:
         terms = terms or self.understand(question)
         if not terms.answerable:
             return self.unanswered(question, terms)
+        shown_terms = terms
         candidates = self._article_candidates(article_id)
+        if article_id is None:
+            by_author = self._by_author_asked(question, terms)
+            if by_author is not None:
+                candidates, terms = by_author
         depth = self.options.rerank.depth
         phrases = self.options.passage_gate and self.options.name_phrase_gate and bool(terms.phrases)
         ranked = self.index.top_k(list(terms.terms), max(k, depth, PHRASE_DEPTH * phrases), candidates=candidates)
@@ -173,8 +179,8 @@ class Engine:
             question=question,
             answered=True,
             weak=terms.weak or (self.options.passage_gate and not (self._carried(excerpts, terms) and names_together)),
-            matched_terms=terms.matched_words,
-            unknown_terms=_not_named(terms.unknown_words, named),
+            matched_terms=shown_terms.matched_words,
+            unknown_terms=_not_named(shown_terms.unknown_words, named),
             excerpts=excerpts,
             named_articles=named,
         )
@@ -239,6 +245,26 @@ class Engine:
                 sizes.append(len(title))
             self._names = titles, authors, sizes
         return self._names
+
+    def _by_author_asked(self, question: str, terms: QuestionTerms) -> tuple[np.ndarray, QuestionTerms] | None:
+        """For a question that names an author ("… according to Tsygankov?", "What does Mironova say …"):
+        (that author's articles' passages, the question's terms without the name), or None. The name
+        says whose article to read, not what to find in it: searched for, it finds the author's bio.
+        None for a question about the person ("Who is Andrei Tsygankov?"), when the author has more
+        than NAMED_MAX articles, or when the rest of the question is not enough to answer."""
+        if _ABOUT_A_PERSON.match(question):
+            return None
+        _, authors, _ = self._name_index()
+        asked = set(terms.terms)
+        named = asked & authors.keys()
+        positions = sorted({p for term in named for p in authors[term]})
+        if not named or len(positions) > NAMED_MAX:
+            return None
+        rest = terms.without(frozenset(named))
+        if not rest.terms or not rest.answerable:
+            return None
+        spans = [self._span.get(self.articles[p].id, (0, 0)) for p in positions]
+        return np.concatenate([np.arange(*span, dtype=np.int64) for span in spans]), rest
 
     def _article_candidates(self, article_id: str | None) -> np.ndarray | None:
         if article_id is None:

@@ -138,3 +138,16 @@ def test_a_question_about_an_article_by_its_title_or_author_names_it(engine, que
 def test_a_question_about_the_text_names_no_article(engine):
     assert engine.ask("Who heads the Joint Chiefs of Staff?").named_articles == ()
     assert engine.ask("What did Tsygankov say about the reset?").named_articles == ()  # asks what he wrote in it
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        # the author's name says whose article to read, not what to find in it: not the author's bio
+        ("Why did the US pursue the reset according to Tsygankov?", "002_845548aa095cdc9a:7"),
+        ("What does Mironova say about NATO enlargement?", "000_4a78ec43d6a1d967:3"),
+        ("Who is Andrei Tsygankov?", "002_845548aa095cdc9a:11"),  # the person asked about: the bio
+    ],
+)
+def test_an_authors_name_in_the_question_reads_that_authors_article(engine, question, expected):
+    assert engine.ask(question).excerpts[0].passage.id == expected
