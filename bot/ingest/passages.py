@@ -23,14 +23,18 @@ def paragraphs(blocks: list[str]) -> list[str]:
     return [text for text, _ in attach_headings(rejoin_broken([(b, (), None) for b in blocks]))]
 
 
-def rejoin_broken(units: list[Unit]) -> list[tuple[str, PageMarks, bool]]:
-    """Join a unit that stops mid-sentence with a next one going on in lowercase (never a heading)."""
+def rejoin_broken(units: list[Unit], lead_ins: bool = False) -> list[tuple[str, PageMarks, bool]]:
+    """Join a unit that stops mid-sentence with a next one going on in lowercase, and with `lead_ins`
+    one that leads in to what follows ("… made six demands:") with it, on a line of its own (plain
+    text, where a list is one block); never a heading."""
     joined: list[list] = []
     for text, marks, heading in units:
         last = joined[-1] if joined else None
-        if last and last[2] is not True and heading is not True and _broken_off(last[0], text):
+        leads_in = lead_ins and last is not None and _leads_in(last[0])
+        if last and last[2] is not True and heading is not True and (leads_in or _broken_off(last[0], text)):
+            glue = "\n" if leads_in else " "
             shift = len(last[0]) + 1
-            last[0], last[1] = f"{last[0]} {text}", last[1] + tuple((o + shift, p) for o, p in marks)
+            last[0], last[1] = f"{last[0]}{glue}{text}", last[1] + tuple((o + shift, p) for o, p in marks)
         else:
             joined.append([text, tuple(marks), heading])
     return [(text, marks, is_heading(text) if heading is None else heading) for text, marks, heading in joined]
@@ -89,6 +93,11 @@ def is_heading(block: str) -> bool:
     if not text or len(text.split(maxsplit=MAX_HEADING_WORDS)) > MAX_HEADING_WORDS:  # no need to split a paragraph
         return False
     return block.lstrip().startswith("#") or not re.search(r"[.,;:!…]$", text)
+
+
+def _leads_in(previous: str) -> bool:
+    """A paragraph ending in a colon introduces the next: a list, a quotation."""
+    return previous.rstrip().endswith(":")
 
 
 def _broken_off(previous: str, block: str) -> bool:

@@ -72,7 +72,7 @@ def build_article(
 
     vocabulary = Vocabulary([line for b in text_blocks for line in b])  # text pasted from a PDF: "work-" "ers"
     text_units = [(vocabulary.join(b), (), _never_heading(b)) for b in join_page_breaks(text_blocks)]
-    units = [_without_hashes(u) for u in rejoin_broken(text_units)]
+    units = [_without_hashes(u) for u in rejoin_broken(text_units, lead_ins=True)]
     units += rejoin_broken([(b.text, b.pages, b.kind == HEADING) for b in structured])
     passages: list[Passage] = []
     missing: set[str] = set()

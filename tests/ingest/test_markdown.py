@@ -109,7 +109,9 @@ def test_named_footnotes_are_linked_with_one_marker_in_text_and_sources():
     assert [(f.marker, f.source) for f in first.footnotes] == [
         ("wilson2009", "Wilson, Print Culture in the Reformation (Oxford, 2009), p. 12.")
     ]
-    german = by_first_words["The pamphlets were s"]
+    german = next(p for p in article.passages if p.text.startswith("The pamphlets were s"))
+    listed = "in Wittenberg, by the thousand in Leipzig and Augsburg, in reprints in the Swiss towns, through Froben"
+    assert f"they sold:\n{listed}" in german.text  # the list it leads in to, with it
     assert [(f.marker, f.source, f.ibid_of) for f in german.footnotes] == [
         ("2", "Wilson, Print Culture in the Reformation (Oxford, 2009), p. 40.", "wilson2009")
     ]

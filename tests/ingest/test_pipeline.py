@@ -344,3 +344,13 @@ def test_a_page_break_pasted_with_its_page_number_is_mended():
         "The cost of sickness, widowhood and orphanhood fell on the ratepayers through poor relief.",
         "Chadwick's remedy was engineering.",
     ]
+
+
+def test_a_paragraph_leading_in_with_a_colon_keeps_what_it_introduces():
+    text = (
+        "The Charter\n\nIn 1838 the London Working Men's Association made six demands:\n\n"
+        "1. A vote for every man.\n2. The secret ballot.\n3. No property qualification.\n\nThe petition failed.\n"
+    )
+    passages = [p.text for p in build_article("c", "c.txt", text_document(text)).article.passages]
+    assert passages[0].startswith("In 1838 the London Working Men's Association made six demands:\n1. A vote")
+    assert passages[1:] == ["The petition failed."]
