@@ -90,16 +90,24 @@ def without_running_heads(blocks: list[list[str]]) -> list[list[str]]:
     line). A text's own numbered lines ("Source 1", "Seminar 2", "1914") are kept."""
     title = blocks[0][0].strip().casefold() if blocks and blocks[0] else ""
     seen: dict[tuple[str, bool], list[tuple[int, int]]] = {}  # key → (number, offset in the text)
+    in_text: set[tuple[str, bool]] = set()  # keys seen inside a block of text, not as a block of their own
     offset = 0
-    for line in (line for block in blocks for line in block):
-        paged = _paged(line)
-        words = paged[0][0] if paged else ""
-        if paged and (not words or words.isupper() or words.casefold() == title):
-            seen.setdefault(paged[0], []).append((paged[1], offset))
-        offset += len(line) + 1
-    heads = {key for key, found in seen.items() if _like_pages(found)}
-    worded = [key for key in seen if key[0]]  # a book's left and right pages: "18 AUTHOR", "TITLE 19"
-    if len(worded) > 1 and _like_pages(sorted((hit for key in worded for hit in seen[key]), key=lambda hit: hit[1])):
+    for block in blocks:
+        for line in block:
+            paged = _paged(line)
+            words = paged[0][0] if paged else ""
+            if paged and (not words or words.isupper() or words.casefold() == title):
+                seen.setdefault(paged[0], []).append((paged[1], offset))
+                if len(block) > 1:
+                    in_text.add(paged[0])
+            offset += len(line) + 1
+    # a bare number standing as a block of its own may be a clause's or a section's: pages' numbers
+    # also stand inside the text they cut
+    heads = {key for key, found in seen.items() if _like_pages(found) and (key[0] or key in in_text)}
+    # a book's left and right page heads ("18 AUTHOR", "TITLE 19"): two lines, each repeating
+    worded = [key for key in seen if key[0]]
+    both = sorted((hit for key in worded for hit in seen[key]), key=lambda hit: hit[1])
+    if len(worded) == 2 and all(len(seen[key]) > 1 for key in worded) and _like_pages(both):
         heads.update(worded)
 
     def furniture(line: str) -> bool:

@@ -314,6 +314,15 @@ def test_numbered_lines_of_the_text_itself_are_kept(lines):
     assert all(line in shown for line in lines)
 
 
+@pytest.mark.parametrize("numbered", [["1 INTRODUCTION", "2 THE HOSIERY TRADE", "3 THE RISINGS", "4 CONCLUSION"],
+                                      ["1", "2", "3", "4"]])  # fmt: skip
+def test_numbered_sections_a_page_apart_are_kept(numbered):
+    body = "The framework knitters of Nottingham broke the frames of the hosiers who cut their rates. " * 8
+    text = "The Luddites\n\n" + "".join(f"{line}\n\n{body}\n\n" for line in numbered)
+    shown = "\n".join(p.text for p in build_article("l", "l.txt", text_document(text)).article.passages)
+    assert all(f"{line}\n" in shown for line in numbered)
+
+
 def test_page_n_of_m_footers_are_furniture():
     text = "The cotton famine\n\nPage 1 of 2\nMills closed across Lancashire in 1862.\n\nPage 2 of 2\nRelief came.\n"
     shown = " ".join(p.text for p in build_article("c", "c.txt", text_document(text)).article.passages)
