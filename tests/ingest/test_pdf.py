@@ -362,6 +362,19 @@ def test_a_jstor_cover_sheet_is_the_articles_metadata_and_no_text():
     assert {article.page_label(page) for p in article.passages for page in p.pages} == {"57", "58"}
 
 
+def test_a_table_in_small_type_at_a_pages_foot_is_text_not_notes():
+    def draw(c):
+        _body_page(c, 0)
+        c.setFont("Times-Roman", 8.5)
+        for n, row in enumerate(("Year Expenditure (£ millions)", "1803 4.3", "1813 6.7", "1818 7.9")):
+            c.drawString(72, 160 - 11 * n, row)
+
+    article = _article(_pdf(draw))
+    assert article.footnotes == ()
+    shown = " ".join(p.text for p in article.passages)
+    assert "Year Expenditure" in shown and "1813 6.7" in shown
+
+
 # --- files a reader must refuse ----------------------------------------------------------------------
 
 

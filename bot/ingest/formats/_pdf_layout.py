@@ -327,6 +327,7 @@ def build_blocks(pages: list[Page], size: float) -> list[Block]:
     """The pages' lines (furniture gone) → HEADING, PARAGRAPH and NOTE blocks in reading order."""
     vocabulary = Vocabulary([line.text for page in pages for seg in page.segments for line in seg])
     leading = _typical_leading(pages, size)
+    cited = {m[1].lower() for page in pages for seg in page.segments for ln in seg for m in _CITED.finditer(ln.text)}
     items: list[_Paragraph] = []
     current: _Paragraph | None = None  # the paragraph (or heading, or endnote) being read
     last_note: _Paragraph | None = None  # a footnote may go on at the foot of the next page
@@ -341,13 +342,14 @@ def build_blocks(pages: list[Page], size: float) -> list[Block]:
     for page in pages:
         # a note left open at the foot of the last page may go on at the foot of this one, unmarked
         open_note = last_note is not None and last_note.marks[-1][1] == page.number - 1
-        above: float | None = None  # the lowest baseline of the page's segments read so far
+        above: float | None = None  # the lowest baseline of the page's text (no notes) read so far
         for seg in page.segments:
             below_text = above is not None and seg[0].baseline < above
-            footnotes = _footnote_area(seg, page, size, open_note, below_text)
-            above = min(line.baseline for line in (seg if above is None else [*seg, Line("", 0, 0, above, 0, False)]))
+            footnotes = _footnote_area(seg, page, size, open_note, below_text, cited, _next_marker(last_note))
             open_note = open_note and not footnotes
             body = seg[: len(seg) - len(footnotes)]
+            if body:
+                above = min(body[-1].baseline, above if above is not None else body[-1].baseline)
             left = min((ln.x0 for ln in seg), default=0)
             right = max((ln.x1 for ln in seg), default=0)
             previous: Line | None = None
@@ -375,7 +377,7 @@ def build_blocks(pages: list[Page], size: float) -> list[Block]:
                     current.add(line, line.text, page.number, vocabulary)
                 previous = line
             for line in footnotes:
-                entry = _NOTE_START.match(line.text)
+                entry = _note_start(line.text, cited, _next_marker(last_note))
                 if entry:
                     last_note = _Paragraph(NOTE, _note_marker(entry))
                     items.append(last_note)
@@ -389,6 +391,27 @@ def _note_marker(match: re.Match) -> str:
     return next(g for g in match.groups() if g).lower()
 
 
+_CITED = re.compile(r"\[(\d{1,4}|[*†‡§¶]{1,3})\]")  # a note marker the text cites (superscripts read as [n])
+
+
+def _note_start(text: str, cited: set[str], following: str | None = None) -> re.Match | None:
+    """A line beginning a footnote: its marker, when the text cites it or it follows the last note
+    (`following`: "3" after note 2, its superscript perhaps unread), so that a table row at a page's
+    foot ("12  4.3") is no note 12; any marker up to 999 when the text cites none the reader saw."""
+    entry = _NOTE_START.match(text)
+    if entry is None:
+        return None
+    marker = _note_marker(entry)
+    if cited and marker not in cited and marker != following:
+        return None
+    return None if marker.isdigit() and int(marker) > 999 else entry  # "1803": a year, never a note
+
+
+def _next_marker(note: _Paragraph | None) -> str | None:
+    """The marker a note numbered after `note` would have."""
+    return str(int(note.marker) + 1) if note is not None and note.marker and note.marker.isdigit() else None
+
+
 def _is_heading(line: Line, size: float) -> bool:
     words = len(line.text.split())
     if words > 16 or _ENDS_SENTENCE.search(line.text) and not line.text.endswith("?"):
@@ -396,7 +419,10 @@ def _is_heading(line: Line, size: float) -> bool:
     return line.size >= 1.15 * size or (line.bold and line.size >= 0.95 * size)
 
 
-def _footnote_area(seg: list[Line], page: Page, size: float, open_note: bool, below_text: bool = False) -> list[Line]:
+def _footnote_area(
+    seg: list[Line], page: Page, size: float, open_note: bool, below_text: bool = False,
+    cited: set[str] = frozenset(), following: str | None = None,
+) -> list[Line]:
     """The trailing lines in smaller type in the lower part of a column, if a note marker begins one
     or a note from the page before is still open (lines before the first marker go on with it). A
     segment all in small type is a foot only when it stands under the page's text read so far
@@ -409,7 +435,7 @@ def _footnote_area(seg: list[Line], page: Page, size: float, open_note: bool, be
     area = seg[start:]
     if not area or start == 0 and not below_text:
         return []
-    return area if open_note or any(_NOTE_START.match(line.text) for line in area) else []
+    return area if open_note or any(_note_start(line.text, cited, following) for line in area) else []
 
 
 def _starts_paragraph(
