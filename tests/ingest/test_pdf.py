@@ -362,6 +362,24 @@ def test_a_jstor_cover_sheet_is_the_articles_metadata_and_no_text():
     assert {article.page_label(page) for p in article.passages for page in p.pages} == {"57", "58"}
 
 
+def test_a_handout_quoting_a_jstor_citation_is_no_cover_sheet():
+    def draw(c):
+        c.setFont("Times-Roman", 11)
+        lines = ("Week 3: read the essay below before Thursday and note two of its arguments.",
+                 "Bring your notes on the Luddite letters; we compare them with the essay.",
+                 "Our copy was found on JSTOR through the university library.",
+                 "Author(s): E. J. Hobsbawm", "Source: Past & Present, No. 1 (Feb., 1952), pp. 57-70",
+                 "Stable URL: https://www.jstor.org/stable/649990")  # fmt: skip
+        for n, line in enumerate(lines):
+            c.drawString(72, 716 - 14 * n, line)
+        c.showPage()
+        _body_page(c, 1)
+
+    article = _article(_pdf(draw))
+    assert article.author is None and article.url is None
+    assert any("Week 3: read the essay" in p.text for p in article.passages)
+
+
 def test_a_table_in_small_type_at_a_pages_foot_is_text_not_notes():
     def draw(c):
         _body_page(c, 0)

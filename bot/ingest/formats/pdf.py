@@ -366,28 +366,49 @@ def _metadata(document: PDFDocument) -> dict[str, str]:
 
 # An archive's cover sheet (JSTOR's): "Author(s): …", "Source: Past & Present, No. 1 (Feb., 1952), pp. 57-70",
 # "Stable URL: https://www.jstor.org/stable/649990", and its terms of use.
-_COVER_FIELD = re.compile(r"(Author\(s\)|Source|Stable URL|Published by|Accessed|Reviewed work\(s\)):\s*(.+)")
-_COVER_SOURCE = re.compile(r"(?P<publication>.+?)\s*\((?P<date>[^()]*\d{4})\)(?:,\s*pp?\.\s*[\d\s–-]+)?\s*$")
+_COVER_FIELD = re.compile(
+    r"(Author\(s\)|Review by|Reviewed by|Source|Stable URL|Published by|Accessed|Reviewed work\(s\)):\s*(.+)"
+)
+_COVER_SOURCE = re.compile(r"(?P<publication>.+?)\s*\((?P<date>[^()]*\d{4}[^()]*)\)(?:,\s*pp?\.\s*.*)?\s*$")
+_COVER_TERMS = re.compile(r"JSTOR is a not-for-profit|Your use of the JSTOR archive|JSTOR's Terms and Conditions", re.I)
+_YEAR = re.compile(r"\b(1[5-9]\d\d|20\d\d)\b")
+_COVER_TITLE_LINES = 4
 
 
 def _cover_sheet(page: Page) -> dict[str, str]:
     """The metadata a JSTOR cover sheet gives (title, author, publication, date, url), or {} for any
     other first page. The title is what stands above "Author(s):"."""
     lines = [line.text.strip() for seg in page.segments for line in seg]
-    fields = {m[1]: m[2].strip() for line in lines if (m := _COVER_FIELD.fullmatch(line))}
+    fields: dict[str, str] = {}
+    field = None
+    for line in lines:  # a field may wrap onto the next line
+        match = _COVER_FIELD.fullmatch(line)
+        if match:
+            field = match[1]
+            fields[field] = match[2].strip()
+        elif field == "Source" and not _COVER_TERMS.search(line):
+            fields[field] += " " + line
+        else:
+            field = None
     url = fields.get("Stable URL", "")
-    if "jstor.org/stable" not in url.casefold() or not any("JSTOR" in line for line in lines):
+    first_field = next((i for i, line in enumerate(lines) if _COVER_FIELD.fullmatch(line)), len(lines))
+    # a cover sheet: its fields under a short title, and the archive's terms of use (not a handout that
+    # quotes a citation)
+    if "jstor.org/stable" not in url.casefold() or first_field > _COVER_TITLE_LINES or not any(
+        _COVER_TERMS.search(line) for line in lines
+    ):
         return {}
-    found = {"url": url.split()[0]}
-    first_field = next(i for i, line in enumerate(lines) if _COVER_FIELD.fullmatch(line))
+    found = {"url": url.split()[0].rstrip(".")}
     if first_field:
         found["title"] = " ".join(lines[:first_field])
-    if fields.get("Author(s)"):
-        found["author"] = fields["Author(s)"]
+    author = fields.get("Author(s)") or fields.get("Review by") or fields.get("Reviewed by")
+    if author:
+        found["author"] = author
     source = _COVER_SOURCE.match(fields.get("Source", ""))
     if source:
         found["publication"] = source["publication"].rstrip(" ,")
-        date = parse_date(source["date"].strip())
+        given = source["date"].strip()
+        date = parse_date(given) or (year[1] if (year := _YEAR.search(given)) else None)  # "Winter, 1971-1972"
         if date:
             found["date"] = date
     return found
