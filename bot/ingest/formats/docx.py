@@ -7,7 +7,8 @@
     word/endnotes.xml   likewise for w:endnoteReference; when both kinds exist their markers differ
                         (by the document's own number formats, else footnotes 1, 2… endnotes i, ii…);
                         a reference with a custom mark ("*", "†") keeps that mark when no other shows it
-    docProps/core.xml   title, author (dc:creator), date (dcterms:created, else modified)
+    docProps/core.xml   title, author (dc:creator); never its created or modified date, which tell when
+                        the file was made or saved, not when the reading was written
 
 Title, Author and Date paragraphs (by style) are metadata, not passages; see _take_shown_metadata.
 """
@@ -21,7 +22,7 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from bot.ingest.document import HEADING, NOTE, PARAGRAPH, Block, Document, ReadLimits, SkipFile
-from bot.ingest.formats._blocks import Citations, cut_at_text_limit, fill_markers, fold_spaces, iso_date, language_code
+from bot.ingest.formats._blocks import Citations, cut_at_text_limit, fill_markers, fold_spaces, language_code
 from bot.ingest.formats._xml import parse_xml
 from bot.ingest.formats._zip import ZipPackage, looks_like_zip
 from bot.ingest.metadata import is_placeholder, parse_date, shown_byline_and_date
@@ -31,8 +32,6 @@ W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _CORE = {
     "title": "{http://purl.org/dc/elements/1.1/}title",
     "author": "{http://purl.org/dc/elements/1.1/}creator",
-    "created": "{http://purl.org/dc/terms/}created",
-    "modified": "{http://purl.org/dc/terms/}modified",
     "language": "{http://purl.org/dc/elements/1.1/}language",
 }
 KIND = "Word document"
@@ -376,9 +375,6 @@ def _core_properties(package: ZipPackage) -> dict[str, str]:
     }
     named = ("title", "author")
     metadata = {key: values[key] for key in named if values.get(key) and not is_placeholder(key, values[key])}
-    date = iso_date(values.get("created")) or iso_date(values.get("modified"))
-    if date:
-        metadata["date"] = date
     if language := language_code(values.get("language")):
         metadata["language"] = language
     return metadata
