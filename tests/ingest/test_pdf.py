@@ -154,6 +154,18 @@ def test_a_pdf_without_page_labels_cites_the_page_numbers_it_prints(header):
     assert not any(re.search(r"\b21[4-7]\b", p.text) for p in article.passages)
 
 
+@pytest.mark.parametrize("footer", ["- {} -", "[{}]", "Page {} of 40"])
+def test_page_numbers_printed_in_other_footers_are_the_labels_too(footer):
+    def draw(c):
+        for n in range(3):
+            _body_page(c, n)
+            c.setFont("Times-Roman", 9)
+            c.drawCentredString(306, 40, footer.format(57 + n))
+            c.showPage()
+
+    assert _article(_pdf(draw)).page_labels == ("57", "58", "59")
+
+
 def test_page_numbers_that_do_not_follow_the_pages_are_no_labels():
     def draw(c):
         for n, printed in enumerate((9, 3, 40)):

@@ -248,7 +248,7 @@ def drop_furniture(pages: list[Page], body_size: float) -> dict[int, set[int]]:
             repeated = len(text) <= 100 and seen[_furniture_key(text)] >= 2 and not _NOTE_START.match(text)
             if _BARE_NUMBER.match(text) or repeated or _isolated_top(line, ordered, body_size):
                 drop.add(id(line))
-                printed.setdefault(page.number, set()).update(int(n) for n in _EDGE_NUMBER.findall(text))
+                printed.setdefault(page.number, set()).update(_printed_numbers(text))
         page.segments = [kept for seg in page.segments if (kept := [ln for ln in seg if id(ln) not in drop])]
     return printed
 
@@ -256,6 +256,18 @@ def drop_furniture(pages: list[Page], body_size: float) -> dict[int, set[int]]:
 # A page's number stands at an end of its line ("57", "THE PARISH RATES 215", "12 of 30"), not inside
 # ("downloaded from 81.2.69.142 on 03 Nov 2021").
 _EDGE_NUMBER = re.compile(r"^\d{1,5}(?!\S)|(?<!\S)\d{1,5}$")
+
+
+_PAGE_OF = re.compile(r"page\s+(\d{1,5})(?:\s*(?:of|/)\s*\d{1,5})?", re.IGNORECASE)
+
+
+def _printed_numbers(text: str) -> set[int]:
+    """The page numbers a running head or foot may print: "57", "- 57 -", "[57]", "TITLE 215",
+    "Page 7 of 12" (7)."""
+    page_of = _PAGE_OF.fullmatch(text)
+    if page_of:
+        return {int(page_of[1])}
+    return {int(n) for n in _EDGE_NUMBER.findall(text.strip(" -–—[]()|·•"))}
 
 
 def printed_labels(printed: dict[int, set[int]], count: int) -> dict[int, str]:
