@@ -222,8 +222,8 @@ class Engine:
             for position, found in in_title.items()
             if len(found) * 2 >= title_sizes[position] and (about_writing or found - terms.matched)
         }
-        if about_writing:
-            shares.update({position: 1.0 for term in asked for position in authors.get(term, ())})
+        if about_writing:  # the author's name written as one ("Brown", not "brown bears")
+            shares.update({position: 1.0 for term in terms.names for position in authors.get(term, ())})
         best = max(shares.values(), default=0.0)
         named = sorted(position for position, share in shares.items() if share == best) if best else []
         return tuple(self.articles[position] for position in named[:NAMED_MAX])
@@ -255,8 +255,7 @@ class Engine:
         if _ABOUT_A_PERSON.match(question):
             return None
         _, authors, _ = self._name_index()
-        asked = set(terms.terms)
-        named = asked & authors.keys()
+        named = terms.names & authors.keys()  # written as a name: "brown bears" asks of no Mark Brown
         positions = sorted({p for term in named for p in authors[term]})
         if not named or len(positions) > NAMED_MAX:
             return None

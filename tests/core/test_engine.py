@@ -151,3 +151,17 @@ def test_a_question_about_the_text_names_no_article(engine):
 )
 def test_an_authors_name_in_the_question_reads_that_authors_article(engine, question, expected):
     assert engine.ask(question).excerpts[0].passage.id == expected
+
+
+def test_an_authors_name_counts_only_written_as_a_name():
+    from bot.core.models import Article, Corpus, Passage
+
+    def article(article_id, author, text):
+        return Article(article_id, f"{article_id}.txt", f"On {article_id}", author=author,
+                       passages=(Passage(f"{article_id}:1", article_id, 1, 1, text),))  # fmt: skip
+
+    engine = Engine(Corpus((article("bears", "Mark Brown", "Grizzlies fish for salmon in autumn rivers."),
+                            article("woods", "Ann Lee", "Brown bears sleep through the winter in dens."))))  # fmt: skip
+    answer = engine.ask("Where do brown bears sleep in winter?")
+    assert answer.excerpts[0].passage.id == "woods:1" and answer.named_articles == ()
+    assert engine.ask("What does Brown say about salmon?").excerpts[0].passage.id == "bears:1"
