@@ -57,10 +57,9 @@ def is_boilerplate(line: str) -> bool:
     return len(words) >= 4 and glued / len(words) >= 0.5
 
 
-
 # A running head or foot of text pasted from a PDF: "THE WEIMAR INFLATION 17", "18 ANNA KELLER", "17".
 _PAGED_LINE = re.compile(r"(\d{1,3})(?:\s+(\D.{0,70}?))?|(\D.{0,70}?)\s+(\d{1,3})")
-_PAGE_OF = re.compile(r"page\s+\d{1,4}\s*(?:of|/)\s*\d{1,4}", re.IGNORECASE)  # "Page 2 of 9": always furniture
+PAGE_OF = re.compile(r"page\s+(\d{1,5})\s*(?:of|/)\s*\d{1,5}", re.IGNORECASE)  # "Page 2 of 9": always furniture
 _MIN_PAGES = 3
 _MIN_PAGE_CHARS = 600  # the text between two pages' heads, at the least (a page holds 2,000 or more)
 # ...but "Chapter 1", "Week 2", "Part III 3": the text's own divisions, numbered as they rise.
@@ -89,12 +88,12 @@ def without_running_heads(blocks: list[list[str]]) -> list[list[str]]:
     numbers rising, a page of text apart, their words none, in capitals, or the title (the first
     line). A text's own numbered lines ("Source 1", "Seminar 2", "1914") are kept."""
     title = blocks[0][0].strip().casefold() if blocks and blocks[0] else ""
+    parsed = [[_paged(line) for line in block] for block in blocks]  # each line read once
     seen: dict[tuple[str, bool], list[tuple[int, int]]] = {}  # key → (number, offset in the text)
     in_text: set[tuple[str, bool]] = set()  # keys seen inside a block of text, not as a block of their own
     offset = 0
-    for block in blocks:
-        for line in block:
-            paged = _paged(line)
+    for block, pages in zip(blocks, parsed, strict=True):
+        for line, paged in zip(block, pages, strict=True):
             words = paged[0][0] if paged else ""
             if paged and (not words or words.isupper() or words.casefold() == title):
                 seen.setdefault(paged[0], []).append((paged[1], offset))
@@ -110,10 +109,11 @@ def without_running_heads(blocks: list[list[str]]) -> list[list[str]]:
     if len(worded) == 2 and all(len(seen[key]) > 1 for key in worded) and _like_pages(both):
         heads.update(worded)
 
-    def furniture(line: str) -> bool:
-        return bool(_PAGE_OF.fullmatch(line.strip())) or ((paged := _paged(line)) is not None and paged[0] in heads)
+    def furniture(line: str, paged) -> bool:
+        return bool(PAGE_OF.fullmatch(line.strip())) or (paged is not None and paged[0] in heads)
 
-    kept = ([line for line in block if not furniture(line)] for block in blocks)
+    kept = ([ln for ln, paged in zip(block, pages, strict=True) if not furniture(ln, paged)]
+            for block, pages in zip(blocks, parsed, strict=True))  # fmt: skip
     return [block for block in kept if block]
 
 

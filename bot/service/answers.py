@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass
 
 from bot.core.engine import Engine
-from bot.core.models import Answer, Article, Excerpt, PassageLookup
+from bot.core.models import Answer, Excerpt, PassageLookup
 from bot.core.versions import article_version
 from bot.service import messages
 from bot.service.deadline import before_first_reply
@@ -98,21 +98,16 @@ class StoredAnswers:
     def expired(record: AnswerRecord) -> bool:
         return time.time() > record.expires_at
 
-    async def _as_quoted(
-        self, record: AnswerRecord, *, named: bool = False
-    ) -> tuple[dict[int, PassageLookup | DocumentChange], tuple[Article, ...]]:
-        """(rank → each excerpt as the readings have it now, with `named` the articles the question
-        names now): fingerprints take a while for a long document the first time, so off the event loop."""
+    async def _as_quoted(self, record: AnswerRecord) -> dict[int, PassageLookup | DocumentChange]:
+        """rank → each excerpt as the readings have it now (fingerprints take a while for a long
+        document the first time: off the event loop)."""
         engine = await self.libraries.engine_for(record.guild_id)
-
-        def look_up():
-            articles = engine.named_articles(record.question, engine.understand(record.question)) if named else ()
-            return {stored.rank: as_quoted(engine, stored) for stored in record.excerpts}, articles
-
-        return await asyncio.to_thread(look_up)
+        return await asyncio.to_thread(lambda: {stored.rank: as_quoted(engine, stored) for stored in record.excerpts})
 
     async def view(self, record: AnswerRecord, page: int) -> PageView:
-        now, named = await self._as_quoted(record, named=True)
+        now = await self._as_quoted(record)
+        engine = await self.libraries.engine_for(record.guild_id)  # the one _as_quoted read: cached
+        named = engine.named_articles(record.question, engine.understand(record.question))  # the articles now
         on_page = {e.rank for e in page_excerpts(record, page)}
         excerpts, changes = [], []
         for stored in record.excerpts:
@@ -152,14 +147,14 @@ class StoredAnswers:
         stored = next((e for e in record.excerpts if str(e.rank) == rank_arg), None)
         if stored is None:
             return Refusal(messages.NO_SUCH_EXCERPT)
-        found = (await self._as_quoted(record))[0][stored.rank]
+        found = (await self._as_quoted(record))[stored.rank]
         return found if isinstance(found, DocumentChange) else stored.passage_id
 
     async def document_change(self, record: AnswerRecord, passage_id: str | None) -> DocumentChange | None:
         """For a passage reached from the answer (a neighbour, a share): its document's change since
         the answer quoted it. A passage id no longer known (None) reports any quoted document changed."""
         article_id = article_id_of(passage_id) if passage_id else None
-        now, _ = await self._as_quoted(record)
+        now = await self._as_quoted(record)
         reached = (now[e.rank] for e in record.excerpts if article_id in (None, article_id_of(e.passage_id)))
         return next((found for found in reached if isinstance(found, DocumentChange)), None)
 

@@ -17,6 +17,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from bot.ingest.cleaning import PAGE_OF
 from bot.ingest.document import HEADING, NOTE, PARAGRAPH, Block
 from bot.ingest.hyphenation import Vocabulary
 from bot.ingest.metadata import shown_byline_and_date
@@ -258,13 +259,10 @@ def drop_furniture(pages: list[Page], body_size: float) -> dict[int, set[int]]:
 _EDGE_NUMBER = re.compile(r"^\d{1,5}(?!\S)|(?<!\S)\d{1,5}$")
 
 
-_PAGE_OF = re.compile(r"page\s+(\d{1,5})(?:\s*(?:of|/)\s*\d{1,5})?", re.IGNORECASE)
-
-
 def _printed_numbers(text: str) -> set[int]:
     """The page numbers a running head or foot may print: "57", "- 57 -", "[57]", "TITLE 215",
-    "Page 7 of 12" (7)."""
-    page_of = _PAGE_OF.fullmatch(text)
+    "Page 7", "Page 7 of 12" (7)."""
+    page_of = PAGE_OF.fullmatch(text)
     if page_of:
         return {int(page_of[1])}
     return {int(n) for n in _EDGE_NUMBER.findall(text.strip(" -–—[]()|·•"))}
@@ -361,7 +359,7 @@ def build_blocks(pages: list[Page], size: float) -> list[Block]:
             open_note = open_note and not footnotes
             body = seg[: len(seg) - len(footnotes)]
             if body:
-                above = min(body[-1].baseline, above if above is not None else body[-1].baseline)
+                above = body[-1].baseline if above is None else min(above, body[-1].baseline)
             left = min((ln.x0 for ln in seg), default=0)
             right = max((ln.x1 for ln in seg), default=0)
             previous: Line | None = None
@@ -478,15 +476,12 @@ def _typical_leading(pages: list[Page], size: float) -> float:
     return max(positive, key=gaps.__getitem__) if positive else 1.2 * size
 
 
-
 _HEAD_LINES = 8  # how far down the first page a byline or date line may stand
 
 
 def take_shown_metadata(pages: list[Page], size: float, stated_author: str | None = None) -> dict[str, str]:
-    """The author and date printed under the title ("By Mira Tanaka", "March 2019"), taken off the
-    first page: among its first lines, before the body begins (a line longer than a byline, or one
-    ending a sentence), past headings and short lines such as an affiliation. A line that is just
-    the `stated_author` (the file's properties) goes too: it is the byline without "By"."""
+    """The author and date printed under the title (metadata.shown_byline_and_date over the first
+    page's first lines, headings passed over), taken off that page."""
     first = list(itertools.islice(((line for seg in pages[0].segments for line in seg) if pages else ()), _HEAD_LINES))
     found, taken = shown_byline_and_date([None if _is_heading(ln, size) else ln.text for ln in first], stated_author)
     if taken:
