@@ -36,6 +36,7 @@ CONFIGS = {
     "default": DEFAULT,
     "no-rerank": replace(DEFAULT, rerank=RerankOptions(depth=0)),
     "no-synonyms": replace(DEFAULT, rerank=RerankOptions(synonym_weight=0)),
+    "no-title-context": replace(DEFAULT, rerank=RerankOptions(title_context=False)),
     "synonyms-0.5": replace(DEFAULT, rerank=RerankOptions(synonym_weight=0.5)),
     "no-sentence-score": replace(DEFAULT, rerank=RerankOptions(sentence_weight=0, proximity_weight=1.0)),
     "no-passage-gate": replace(DEFAULT, passage_gate=False),

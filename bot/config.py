@@ -81,6 +81,7 @@ class SearchSettings:
     rerank_sentence_weight: float = RerankOptions.sentence_weight  # the best sentence's BM25 in the second stage
     semantic_weight: float = RerankOptions.semantic_weight  # question-passage similarity (the semantic extra); 0: off
     synonym_weight: float = RerankOptions.synonym_weight  # a question word's synonym in a passage; 0: off
+    rerank_title_context: bool = RerankOptions.title_context  # the title's words said in each of its passages
     passage_gate: bool = EngineOptions.passage_gate  # weak unless a shown passage itself carries the question
     passage_floor: float = EngineOptions.passage_floor  # the share of the question's weight it must hold
     name_phrase_gate: bool = EngineOptions.name_phrase_gate  # weak unless a name's words stand together

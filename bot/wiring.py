@@ -31,6 +31,7 @@ def engine_options(settings: Settings) -> EngineOptions:
         sentence_weight=s.rerank_sentence_weight,
         semantic_weight=s.semantic_weight,
         synonym_weight=s.synonym_weight,
+        title_context=s.rerank_title_context,
     )
     return EngineOptions(
         top_k=s.top_k,

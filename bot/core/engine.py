@@ -169,7 +169,11 @@ class Engine:
         if depth:
             if self._synonym_weight:
                 ranked = with_synonyms(ranked, terms, self.index, self._synonym_weight, depth, candidates)
-            scored = rerank(ranked, self.passages, self._analyzer_of, terms, self.index, self.options.rerank, question)
+            context = self._title_context(terms) if self.options.rerank.title_context else {}
+            scored = rerank(
+                ranked, self.passages, self._analyzer_of, terms, self.index, self.options.rerank, question,
+                lambda passage: context.get(passage.article_id, frozenset()),
+            )  # fmt: skip
             ranked = [(s.doc, s.score) for s in scored]
         names_together = not phrases or self._names_together(ranked[:PHRASE_DEPTH], terms)
         ranked = ranked[:k]
@@ -184,6 +188,18 @@ class Engine:
             excerpts=excerpts,
             named_articles=named,
         )
+
+    def _title_context(self, terms: QuestionTerms) -> dict[str, frozenset[str]]:
+        """Article id -> the question's terms its title holds (the second stage's title context). A term
+        in more than NAMED_MAX titles is left out: it says little about any one article."""
+        titles, _, _ = self._name_index()
+        context: dict[str, frozenset[str]] = {}
+        for term in dict.fromkeys(terms.terms):
+            positions = titles.get(term, ())
+            for position in positions if len(positions) <= NAMED_MAX else ():
+                article_id = self.articles[position].id
+                context[article_id] = context.get(article_id, frozenset()) | {term}
+        return context
 
     def _analyzer_of(self, passage: Passage) -> Analyzer:
         return analyzer_for(self._articles[passage.article_id].language)

@@ -12,9 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from bot.core.analysis import analyzer_for
+from bot.core.answer import question_terms
 from bot.core.engine import Engine, EngineOptions
 from bot.core.evaluation import evaluate, load_questions
-from bot.core.ranking import RerankOptions
+from bot.core.ranking import RerankOptions, text_evidence
 from bot.library import load_corpus
 from tests.support.files import write
 
@@ -60,6 +62,33 @@ def test_a_quote_weighed_by_its_sentences_shows_more_answers(squad_corpus, squad
     by_coverage = evaluate(Engine(squad_corpus, EngineOptions(quote_by_sentences=False)), squad_questions)
     by_sentences = evaluate(Engine(squad_corpus), squad_questions)
     assert by_sentences.to_dict()["gold_in_quote"] >= by_coverage.to_dict()["gold_in_quote"] + 4
+
+
+def test_the_article_title_s_words_count_as_said_in_each_of_its_passages(squad_corpus, squad_questions):
+    """"What did the Science Hall at Notre Dame come to be known as?" asks of the article "University of
+    Notre Dame": a passage that never repeats "Notre Dame" is still about it (ranking.title_context)."""
+    off = evaluate(Engine(squad_corpus, EngineOptions(rerank=RerankOptions(title_context=False))), squad_questions)
+    on = evaluate(Engine(squad_corpus), squad_questions)
+    before, after = off.to_dict(), on.to_dict()
+    assert after["hit_at_1"] >= before["hit_at_1"] + 5 and after["mrr"] > before["mrr"]
+    assert after["hit_at_3"] >= before["hit_at_3"] and after["gold_in_quote"] >= before["gold_in_quote"] + 5
+    assert after["weak_rate"] <= 0.08
+    moved_up = [r.question.q for r, was in zip(on.results, off.results, strict=True)
+                if r.gold_rank == 1 and was.gold_rank != 1]  # fmt: skip
+    assert any("Notre Dame" in q for q in moved_up)
+
+
+def test_a_title_word_counts_in_every_sentence_of_its_article_s_passage():
+    text = "A science hall was built in 1883. Since 1950 it has been the student center."
+    question = "What did the science hall at Elbonia become?"
+    analyzer = analyzer_for("en")
+    terms = question_terms(question, [analyzer], lambda t: 1.0 if t != "elbonia" else 0.2, 10)
+    plain = text_evidence(text, analyzer, terms)
+    inside = text_evidence(text, analyzer, terms, frozenset({"elbonia"}))
+    assert "elbonia" not in inside.present  # what the text itself says stays apart (the sources' check)
+    assert all(counts["elbonia"] == 1 for _, counts in inside.sentences)
+    assert inside.window > plain.window and inside.coverage > plain.coverage
+    assert text_evidence(text, analyzer, terms, frozenset({"scienc"})) == plain  # said already: nothing added
 
 
 def test_question_frame_words_never_count_as_missing_content(tmp_path):
