@@ -151,7 +151,10 @@ def answer_text(answer: Answer, style: Style) -> str:
 
 
 def _named_lines(answer: Answer) -> list[str]:
-    return [messages.named_article(a.title, byline(a), f"studybot source {a.id}") for a in answer.named_articles]
+    def line(a: Article) -> str:
+        return messages.named_article(a.title, byline(a), f"studybot source {a.id}")
+
+    return messages.named_article_lines(answer.named_articles, line, "studybot source")
 
 
 def articles_text(articles, style: Style) -> str:

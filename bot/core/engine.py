@@ -223,7 +223,7 @@ class Engine:
         return Answer(question, False, True, terms.matched_words, _not_named(terms.unknown_words, named), (), named)
 
     def named_articles(self, question: str, terms: QuestionTerms) -> tuple[Article, ...]:
-        """The articles (NAMED_MAX at most, in corpus order) a question asks about by their title or
+        """The articles (all of them, in corpus order) a question asks about by their title or
         author: the most of a title's words (half at least), or an author's name, when the question is
         about the writing ("Who wrote …", "the … article") or the title's words are in no passage."""
         titles, authors, title_sizes = self._name_index()
@@ -242,7 +242,7 @@ class Engine:
             shares.update({position: 1.0 for term in terms.names for position in authors.get(term, ())})
         best = max(shares.values(), default=0.0)
         named = sorted(position for position, share in shares.items() if share == best) if best else []
-        return tuple(self.articles[position] for position in named[:NAMED_MAX])
+        return tuple(self.articles[position] for position in named)
 
     def _name_index(self) -> tuple[dict[str, list[int]], dict[str, list[int]], list[int]]:
         """(title term → article positions, author term → positions, each title's term count), the

@@ -6,6 +6,9 @@ from a question) are passed in already made safe by the caller's renderer.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from typing import Any
+
 
 def plural(count: int, word: str) -> str:
     """"1 passage", "2 passages"."""
@@ -30,6 +33,17 @@ TRY_OTHER_WORDS_CLI = "Try other words, or `studybot source` to see what the art
 
 def unknown_words(words: str) -> str:
     return f"These words are not in any article: {words}."
+
+
+NAMED_SHOWN = 3  # articles a question names shown in an answer: the rest are counted
+
+
+def named_article_lines(named: Sequence, line: Callable[[Any], str], list_command: str) -> list[str]:
+    """line(article) for the first NAMED_SHOWN of the articles a question names, then a count of the rest."""
+    lines = [line(article) for article in named[:NAMED_SHOWN]]
+    if (more := len(named) - NAMED_SHOWN) > 0:
+        lines.append(f"…and {plural(more, 'more article')} it names (`{list_command}` lists every article).")
+    return lines
 
 
 def named_article(title: str, byline: str, source_command: str) -> str:

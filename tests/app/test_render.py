@@ -182,6 +182,19 @@ def test_an_article_the_question_names_is_shown_with_its_author_and_date():
     assert_fits(embed)
 
 
+def test_of_many_articles_a_question_names_three_are_shown_and_the_rest_counted():
+    named = tuple(article(f"letters{n}", f"Letters, Part {n}", "Ada Quill") for n in range(1, 8))
+    unanswered = Answer("Which articles did Quill write?", False, True, (), ("write",), (), named)
+    message = render.unanswered_message(unanswered)
+    assert message.count("Article: ‘Letters, Part") == 3 and "Part 4" not in message
+    assert "…and 4 more articles it names (`/source` lists every article)." in message
+    exs = [excerpt(1, named[0], passage(named[0]))]
+    weak = Answer("Which articles did Quill write?", True, True, ("quill",), ("write",), tuple(exs), named)
+    embed = render.answer_embed(weak, page=1, page_size=5, excerpts=exs)
+    assert embed.description.count("’ — Ada Quill") == 3 and "4 more articles" in embed.description
+    assert_fits(embed)
+
+
 def test_unanswered_message_names_the_words_the_readings_do_use():
     message = render.unanswered_message(Answer("Which wines is France famous for?", False, True, ("france",),
                                                ("wines", "famous"), ()))  # fmt: skip

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.cli import main
 from bot.config import bundled_corpus_dir
 from bot.core.engine import Engine, EngineOptions
 from bot.core.evaluation import evaluate, load_questions
@@ -133,6 +134,19 @@ def test_a_question_about_an_article_by_its_title_or_author_names_it(engine, que
     assert [a.id for a in answer.named_articles] == [named]
     title_and_author = {"rethinking", "reset", "hard", "way", "new", "mironova"}
     assert not title_and_author & set(answer.unknown_terms)  # no word of the title is "in no article"
+
+
+def test_every_article_a_question_names_is_in_the_answer_and_three_are_shown(capsys, tmp_path):
+    for week in range(1, 6):
+        (tmp_path / f"week{week}.md").write_text(
+            f"---\ntitle: Letters from the Front, Part {week}\nauthor: Ada Quill\n---\n\n"
+            f"The regiment marched {week} days through rain to the river crossing.\n", encoding="utf-8")  # fmt: skip
+    answer = Engine(load_corpus(tmp_path)).ask("Which articles did Quill write?")
+    assert [a.title for a in answer.named_articles] == [f"Letters from the Front, Part {n}" for n in range(1, 6)]
+    assert main(["ask", "--corpus", str(tmp_path), "Which articles did Quill write?"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("Article: ‘Letters from the Front") == 3
+    assert "…and 2 more articles it names (`studybot source` lists every article)." in out
 
 
 def test_a_question_about_the_text_names_no_article(engine):

@@ -38,11 +38,13 @@ def unanswered_message(answer: Answer, article: Article | None = None) -> str:
 
 
 def _named_lines(answer: Answer) -> list[str]:
-    """A line per article the question names by title or author: its author and date, and how to see it."""
-    return [
-        messages.named_article(safe(a.title or a.id, 150), safe(byline(a), 150), f"/source article:{a.id}")
-        for a in answer.named_articles
-    ]
+    """A line per article the question names by title or author (messages.NAMED_SHOWN, then a count of the
+    rest): its author and date, and how to see it."""
+
+    def line(a: Article) -> str:
+        return messages.named_article(safe(a.title or a.id, 150), safe(byline(a), 150), f"/source article:{a.id}")
+
+    return messages.named_article_lines(answer.named_articles, line, "/source")
 
 
 def _year(article: Article) -> str | None:
