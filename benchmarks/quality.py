@@ -47,6 +47,7 @@ CONFIGS = {
     "no-long-sentence-quotes": replace(DEFAULT, quote_long_sentences=False),
     "quote-answer-kind-0.1": replace(DEFAULT, quote_answer_kind=0.1),
     "quote-by-coverage": replace(DEFAULT, quote_by_sentences=False),
+    "no-quote-fill": replace(DEFAULT, quote_fill=False),
     # The semantic extra (bot.core.semantic): question-passage similarity in the second stage.
     "semantic-0.5": replace(DEFAULT, rerank=RerankOptions(semantic_weight=0.5)),
     "semantic-1.0": replace(DEFAULT, rerank=RerankOptions(semantic_weight=1.0)),

@@ -88,6 +88,7 @@ class SearchSettings:
     quote_long_sentences: bool = EngineOptions.quote_long_sentences  # a long sentence competes by its best cut
     quote_answer_kind: float = EngineOptions.quote_answer_kind  # favour sentences with the asked-for kind of word
     quote_by_sentences: bool = EngineOptions.quote_by_sentences  # a window weighs its sentences' BM25
+    quote_fill: bool = EngineOptions.quote_fill  # a short window goes on as far as a question word allows
 
 
 @dataclass(frozen=True)

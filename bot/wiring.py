@@ -44,6 +44,7 @@ def engine_options(settings: Settings) -> EngineOptions:
         quote_long_sentences=s.quote_long_sentences,
         quote_answer_kind=s.quote_answer_kind,
         quote_by_sentences=s.quote_by_sentences,
+        quote_fill=s.quote_fill,
     )
 
 

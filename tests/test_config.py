@@ -180,16 +180,16 @@ def test_answer_quality_switches_reach_the_engine():
 
     text = (
         "search: {passage_floor: 0.5, name_phrase_gate: false, quote_long_sentences: false, quote_answer_kind: 0.2,"
-        " rerank_sentence_weight: 0, quote_by_sentences: false, rerank_title_context: false}"
+        " rerank_sentence_weight: 0, quote_by_sentences: false, rerank_title_context: false, quote_fill: false}"
     )
     options = engine_options(parse_settings(text))
     assert (options.rerank.sentence_weight, options.quote_by_sentences) == (0, False)
-    assert options.rerank.title_context is False
+    assert options.rerank.title_context is False and options.quote_fill is False
     assert (options.passage_floor, options.name_phrase_gate) == (0.5, False)
     assert (options.quote_long_sentences, options.quote_answer_kind) == (False, 0.2)
     defaults = engine_options(parse_settings(""))
     assert (defaults.passage_floor, defaults.name_phrase_gate, defaults.quote_long_sentences) == (0.3, True, True)
-    assert defaults.rerank.title_context is True
+    assert defaults.rerank.title_context is True and defaults.quote_fill is True
 
 
 @pytest.mark.parametrize(

@@ -280,6 +280,7 @@ def focused_quote(
     kind_bonus: float = 0.0,
     cut_long_sentences: bool = True,
     by_sentences: QuestionTerms | None = None,
+    fill: bool = True,
 ) -> tuple[str, tuple[tuple[int, int], ...]]:
     """The run of whole sentences (≤ limit chars) that covers the most question weight.
 
@@ -290,6 +291,10 @@ def focused_quote(
     `answer_kind` is the question's (expected_answer(), its own words): a window whose sentences that
     hold a matched word also hold a word of that kind (a number for "how many", a name for "who")
     the question does not say gains `kind_bonus` of the question's weight (0: coverage alone).
+    With `fill`, a window shorter than the limit goes on into the text after it, cut at a word, when
+    that text holds a matched word: the answer often sits in the sentence after the one that says the
+    question ("… behind the basilica is the Grotto. It is a replica of the grotto at Lourdes …"), and
+    a sentence too long to join whole is quoted as far as the room allows.
     Returns the quote, with an ellipsis where the passage was cut, and the spans of matched words
     within it. A single sentence over the limit is cut around its first match.
     """
@@ -335,6 +340,10 @@ def focused_quote(
                 best = candidate
     if best is not None and (best[0] > 0 or not words):
         start, end = best[3], best[4]
+        if fill and end - start < limit:
+            _, filled = _snap_to_words(text, start, min(len(text), start + limit))
+            if any(end <= s and e <= filled for _, s, e in words):
+                end = filled
     else:  # the densest sentence is longer than the limit: cut a window around the first match
         first = words[0][1] if words else 0
         start = max(0, min(first - limit // 3, len(text) - limit))

@@ -70,6 +70,11 @@ class EngineOptions:
     # Measured on the SQuAD set, odd half / even half: the top quote showing the answer .746/.667 ->
     # .754/.711.
     quote_by_sentences: bool = True
+    # ... and a window shorter than quote_chars goes on into the next sentence, cut at a word, when that
+    # part holds a question word. Measured on the SQuAD set, odd half / even half: the top quote showing
+    # the answer .761/.785 -> .769/.793 (the same with 0, 20 or 80 characters of room required; without
+    # the question word: the same figures, but a third of the quotes gained a trailing fragment).
+    quote_fill: bool = True
 
 
 def _not_named(words: Sequence[str], named: Sequence[Article]) -> tuple[str, ...]:
@@ -299,6 +304,7 @@ class Engine:
             self.options.quote_answer_kind,
             self.options.quote_long_sentences,
             terms if self.options.quote_by_sentences else None,
+            self.options.quote_fill,
         )
         return Excerpt(rank, float(score), passage, article, quote, highlights)
 

@@ -43,9 +43,9 @@ def test_squad_quality_with_the_second_stage_beats_plain_bm25(squad_corpus, squa
           f"weak {plain['weak_rate']} -> {ranked['weak_rate']}")
     assert ranked["answerable"] == 269
     assert ranked["hit_at_1"] > plain["hit_at_1"] and ranked["mrr"] > plain["mrr"]
-    assert ranked["hit_at_1_rate"] >= 0.78 and ranked["hit_at_3_rate"] >= 0.88
+    assert ranked["hit_at_1_rate"] >= 0.81 and ranked["hit_at_3_rate"] >= 0.92
     assert ranked["refused_rate"] <= 0.01 and ranked["weak_rate"] <= 0.08
-    assert ranked["gold_in_quote_rate"] >= 0.72  # the quote window weighs its sentences as the ranker does
+    assert ranked["gold_in_quote_rate"] >= 0.77  # the quote window weighs its sentences as the ranker does
 
 
 def test_the_best_sentence_score_puts_more_answers_first(squad_corpus, squad_questions):
@@ -89,6 +89,23 @@ def test_a_title_word_counts_in_every_sentence_of_its_article_s_passage():
     assert all(counts["elbonia"] == 1 for _, counts in inside.sentences)
     assert inside.window > plain.window and inside.coverage > plain.coverage
     assert text_evidence(text, analyzer, terms, frozenset({"scienc"})) == plain  # said already: nothing added
+
+
+def test_a_short_quote_goes_on_into_the_next_sentence_that_holds_a_question_word(tmp_path):
+    long_sentence = (
+        "When he took office the endowment of the university stood at $9 million, and over the next three "
+        "decades it grew, year after year, through gifts from alumni, foundations and friends of every kind, "
+        "to more than $350 million, while the faculty doubled, the library moved into a tower of fourteen "
+        "stories, and new halls for science, engineering and the law rose on the old quad."
+    )
+    write(tmp_path, "hesburgh.txt", "Presidents\n\nTheodore Hesburgh served as president for 35 years. "
+          + long_sentence + "\n")  # fmt: skip
+    question = "What was the endowment when Hesburgh became president?"
+    quote = Engine(load_corpus(tmp_path)).ask(question).excerpts[0].quote
+    assert quote.startswith("Theodore Hesburgh served") and "$9 million" in quote and quote.endswith("…")
+    assert len(quote) <= 350 + 2  # within quote_chars, the ellipsis aside
+    plain = Engine(load_corpus(tmp_path), EngineOptions(quote_fill=False)).ask(question).excerpts[0].quote
+    assert "$9 million" not in plain  # the long sentence alone, or the first: not both
 
 
 def test_question_frame_words_never_count_as_missing_content(tmp_path):
@@ -294,7 +311,8 @@ def test_a_sentence_longer_than_the_quote_competes_by_its_densest_cut(tmp_path):
     question = "By how much did undergraduate enrollment increase under president Keller?"
     quote = Engine(corpus).ask(question).excerpts[0].quote
     assert "increased by more than half" in quote and len(quote) <= 350 + 4 and quote.startswith("…")
-    without = Engine(corpus, EngineOptions(quote_long_sentences=False)).ask(question).excerpts[0].quote
+    whole_sentences_only = EngineOptions(quote_long_sentences=False, quote_fill=False)
+    without = Engine(corpus, whole_sentences_only).ask(question).excerpts[0].quote
     assert "more than half" not in without
 
 
