@@ -185,9 +185,9 @@ def load_settings(path: Path | None) -> Settings:
 
 def parse_settings(text: str, *, source: str = "<config>", base_dir: Path | None = None) -> Settings:
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yamlfile.compose(text)
     except yaml.YAMLError as exc:
-        raise ConfigError(_yaml_error(source, exc)) from None
+        raise ConfigError(yamlfile.error_text(source, exc)) from None
     if root is None or (root.tag == _TAG + "null" and root.value in ("", "~", "null")):  # empty: defaults
         return Settings()
     reader = _Reader(source, base_dir or Path.cwd())
@@ -203,16 +203,6 @@ def parse_settings(text: str, *, source: str = "<config>", base_dir: Path | None
     settings = Settings(**values)
     _check_values(settings, reader, top)
     return settings
-
-
-def _yaml_error(source: str, exc: yaml.YAMLError) -> str:
-    """PyYAML's error in words: the file, the line and the cause."""
-    mark = getattr(exc, "problem_mark", None)
-    where = f"{source}, line {mark.line + 1}" if mark else source
-    problem = ", ".join(p for p in (getattr(exc, "context", None), getattr(exc, "problem", None)) if p) or str(exc)
-    if "'\\t'" in problem or "\t" in problem:
-        problem = "tabs are not allowed for indentation in YAML; indent with spaces"
-    return f"{where}: not valid YAML: {problem}"
 
 
 _TAG = "tag:yaml.org,2002:"

@@ -167,8 +167,36 @@ def test_a_value_its_tag_cannot_make_is_named_with_file_and_line(capsys, tmp_pat
     (corpus / "a.txt").write_text("A reading\n\nThe seminar read about volcanoes.\n", encoding="utf-8")
     (corpus / "manifest.yaml").write_text("articles:\n  a.txt: {title: !!float one}\n", encoding="utf-8")
     code, _, err = run(capsys, "index", "--corpus", str(corpus), "--config", str(_config(tmp_path)))
-    assert code == 2 and f"{corpus / 'manifest.yaml'}: cannot be read: 'one' is not a valid !!float" in err
+    assert code == 2 and err == (
+        f"studybot: corpus error: {corpus / 'manifest.yaml'}, line 2, column 18: not valid YAML: "
+        "'one' is not a valid !!float\n"
+    )
     assert "corpus error" in err and "line 2" in err
+
+
+@pytest.mark.parametrize("command", [("index",), ("ask", "Where do quokkas live?"), ("source",)])
+def test_a_manifest_with_a_syntax_error_is_one_line_naming_file_line_and_column(capsys, tmp_path, command):
+    """PyYAML's message took six lines, with a caret drawing under a quoted line of the file."""
+    corpus = tmp_path / "corpus"
+    (corpus / "week1").mkdir(parents=True)
+    (corpus / "week1" / "q.txt").write_text("Quokkas\n\nQuokkas live on Rottnest Island.\n", encoding="utf-8")
+    manifest = corpus / "manifest.yaml"
+    manifest.write_text("articles:\n  week1/q.txt:\n    title: Quokkas: an island life\n", encoding="utf-8")
+    code, out, err = run(capsys, *command, "--corpus", str(corpus), "--config", str(_config(tmp_path)))
+    assert code == 2 and out == "" and err == (
+        f"studybot: corpus error: {manifest}, line 3, column 19: not valid YAML: mapping values are not allowed here\n"
+    )
+
+
+def test_a_subfolders_manifest_gives_its_files_their_titles(capsys, tmp_path):
+    """week1/manifest.yaml was named as 'not a format Studybot reads' and its titles were not used."""
+    corpus = tmp_path / "corpus"
+    (corpus / "week1").mkdir(parents=True)
+    (corpus / "week1" / "q.txt").write_text("Quokkas\n\nQuokkas live on Rottnest Island.\n", encoding="utf-8")
+    (corpus / "week1" / "manifest.yaml").write_text("articles:\n  q.txt: {title: Island Life}\n", "utf-8")
+    code, out, err = run(capsys, "index", "--corpus", str(corpus), "--config", str(_config(tmp_path)))
+    assert code == 0, err
+    assert "Island Life" in out and "0 warnings" in out and "warning:" not in out
 
 
 def test_an_unquoted_date_that_is_no_day_is_read_as_written_in_a_question_file(capsys, tmp_path):

@@ -78,14 +78,14 @@ def test_bad_config_exits_2_naming_key_and_line(tmp_path, capsys, name):
 def test_invalid_yaml_syntax_exits_2_with_its_line(tmp_path, capsys):
     path, code, err = _run(tmp_path, "syntax", "search:\n  top_k: 3\n  engine: [numpy\n", capsys)
     assert code == 2
-    assert f"{path}, line 4: not valid YAML" in err
+    assert f"{path}, line 4, column 1: not valid YAML" in err
     assert "Traceback" not in err
 
 
 def test_several_documents_are_refused(tmp_path, capsys):
     path, code, err = _run(tmp_path, "multi", "search:\n  top_k: 3\n---\nsearch:\n  top_k: 4\n", capsys)
     assert code == 2
-    assert f"{path}, line 3: not valid YAML" in err and "single document" in err
+    assert f"{path}, line 3, column 1: not valid YAML" in err and "single document" in err
 
 
 # ---------------------------------------------------------------- a tag that would run a command

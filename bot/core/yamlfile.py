@@ -3,7 +3,8 @@ values): PyYAML's safe loader, whose constructors raise a bare ValueError (or Ke
 they cannot make, which no reader expected. Here an unquoted date that is no day (2017-13-45,
 2020-02-30) is the text it was written as, as if quoted, and what reads it judges it as it judges a
 quoted one; any other such value (`!!int three`) is a yaml.YAMLError naming its line, as bad syntax is,
-and so is a key given twice in one mapping."""
+and so is a key given twice in one mapping, and a character YAML does not allow. error_text says any
+of them in one line, as every reader reports it: the file, the line and column, and what is wrong."""
 
 from __future__ import annotations
 
@@ -47,4 +48,43 @@ Loader.add_constructor("tag:yaml.org,2002:timestamp", Loader.construct_yaml_time
 def load(text: str) -> Any:
     """A YAML document → plain values (dicts, lists, str, int, float, bool, None, dates); yaml.YAMLError
     when it is no YAML."""
-    return yaml.load(text, Loader=Loader)
+    try:
+        return yaml.load(text, Loader=Loader)
+    except yaml.reader.ReaderError as exc:
+        raise _marked(text, exc) from None
+
+
+def compose(text: str) -> yaml.Node | None:
+    """A YAML document → its node tree (the safe composer: no tag constructs anything); yaml.YAMLError
+    when it is no YAML."""
+    try:
+        return yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.reader.ReaderError as exc:
+        raise _marked(text, exc) from None
+
+
+def _marked(text: str, exc: yaml.reader.ReaderError) -> yaml.MarkedYAMLError:
+    """A character YAML does not allow (a control character pasted in), at its line and column:
+    PyYAML names only its offset in the text."""
+    position = exc.position
+    line, column = text.count("\n", 0, position), position - (text.rfind("\n", 0, position) + 1)
+    mark = yaml.Mark(exc.name, position, line, column, None, None)
+    character = f"#x{exc.character:04x}" if isinstance(exc.character, int) else repr(exc.character)
+    return yaml.MarkedYAMLError(problem=f"the character {character} is not allowed", problem_mark=mark)
+
+
+def error_text(source: str, exc: yaml.YAMLError) -> str:
+    """A YAML error in one line: "<source>, line 4, column 9: not valid YAML: <what is wrong>".
+    PyYAML's own message takes several lines, quoting the file with a caret under the place."""
+    mark = getattr(exc, "problem_mark", None)
+    where = f"{source}, line {mark.line + 1}, column {mark.column + 1}" if mark else source
+    context, context_mark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+    if context and context.startswith("while ") and context_mark and mark and context_mark.line != mark.line:
+        context += f" that starts at line {context_mark.line + 1}, column {context_mark.column + 1}"
+    problem = getattr(exc, "problem", None)
+    said = ", ".join(p for p in (context, problem) if p) or str(exc).splitlines()[0]
+    if "'\\t'" in said or "\t" in said:
+        said = "tabs are not allowed for indentation in YAML; indent with spaces"
+    elif "<block" in said:  # expected <block end>, but found '<block mapping start>'
+        said += "; check the indentation"
+    return f"{where}: not valid YAML: {said}"

@@ -1,10 +1,13 @@
 """The host's corpus folder → a Corpus: its files (subfolders too) read by the ingest readers, its manifest applied.
 
-An article's id is its path in the folder without the suffix ("week1/reading"); manifest keys are
-paths in the folder ("week1/reading.md"). A file that cannot be read is skipped with a warning
-naming it and the reason; the rest loads. When an index is to be built (load_corpus's `index`), each
-article's passages are analysed in the process that read its file, and only their term ids come back;
-the passages themselves come back as columns (bot.library.packed.PassageColumns).
+An article's id is its path in the folder without the suffix ("week1/reading"). A manifest.yaml
+describes the files of its folder and of the subfolders under it, its keys paths inside that folder:
+"week1/reading.md" in the top folder's, "reading.md" in week1's. Where two give one file the same
+field, the one nearer the file is used and a warning names both. A file that cannot be read is
+skipped with a warning naming it and the reason; the rest loads. When an index is to be built
+(load_corpus's `index`), each article's passages are analysed in the process that read its file,
+and only their term ids come back; the passages themselves come back as columns
+(bot.library.packed.PassageColumns).
 """
 
 from __future__ import annotations
@@ -54,18 +57,31 @@ class CorpusFile:
     article_id: str  # "week1/reading": no colon (passage ids are "<article id>:<n>")
 
 
+@dataclass(frozen=True)
+class ManifestFile:
+    path: Path
+    relative: str  # "week1/manifest.yaml": the name warnings use
+
+    @property
+    def folder(self) -> str:
+        """The folder its keys are paths inside: "week1/", or "" for the top one."""
+        return self.relative[: -len(MANIFEST)]
+
+
 @dataclass
 class FolderScan:
     files: list[CorpusFile] = field(default_factory=list)
+    manifests: list[ManifestFile] = field(default_factory=list)  # in path order
     warnings: list[LoadWarning] = field(default_factory=list)
 
 
 def scan_folder(folder: Path) -> FolderScan:
     """The articles of a folder and its subfolders, in path order, and warnings for what is not one.
 
-    Hidden files and folders, the manifest and desktop litter are passed over in silence; a file in
-    a format no reader reads, a broken link, a FIFO or an unlistable subfolder is named in a warning.
-    A linked subfolder is read like one of its own; a link back to a folder already read is named.
+    Each folder's manifest.yaml is a manifest, never an article. Hidden files and folders and desktop
+    litter are passed over in silence; a file in a format no reader reads, a broken link, a FIFO or
+    an unlistable subfolder is named in a warning. A linked subfolder is read like one of its own; a
+    link back to a folder already read is named.
     """
     scan = FolderScan()
     taken: set[str] = set()
@@ -93,7 +109,7 @@ def scan_folder(folder: Path) -> FolderScan:
         for name in names:
             path = Path(root, name)
             relative = path.relative_to(folder)
-            if name.startswith((".", "~$")) or name.casefold() in _DESKTOP_LITTER or relative.as_posix() == MANIFEST:
+            if name.startswith((".", "~$")) or name.casefold() in _DESKTOP_LITTER:
                 continue
             entries.append((relative.parts, path))
     for parts, path in sorted(entries):
@@ -101,6 +117,9 @@ def scan_folder(folder: Path) -> FolderScan:
         if not _is_utf8(relative):  # a name from another system's encoding: no id, key or message can hold it
             shown = relative.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
             scan.warnings.append(LoadWarning(shown, "skipped: its name is not valid UTF-8; rename the file"))
+            continue
+        if parts[-1] == MANIFEST:
+            scan.manifests.append(ManifestFile(path, relative))
             continue
         problem = _not_an_article(path)
         if problem:
@@ -160,19 +179,24 @@ def _read_file(path: Path, options: IngestOptions) -> bytes:
 
 
 def read_manifest(folder: Path) -> dict[str, dict]:
-    """corpus/manifest.yaml: {articles: {file name: {title, author, date, publication, url, language}}}."""
+    """<folder>/manifest.yaml: {articles: {file name: {title, author, date, publication, url, language}}},
+    its keys as written (paths inside `folder`)."""
     path = folder / MANIFEST
     if not path.exists():
         return {}
     where = str(path)
+    if not path.is_file():  # a folder or a pipe of that name: opening a pipe would wait for ever
+        raise UnreadableManifest("cannot be read (not a regular file); the corpus loads without it")
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise UnreadableManifest(f"cannot be read ({exc.strerror or exc}); the corpus loads without it") from None
+    except UnicodeDecodeError:
+        raise CorpusError(_not_utf8(where, path.read_bytes())) from None
     try:
         data = yamlfile.load(text) or {}
-    except (UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise CorpusError(f"{where}: cannot be read: {exc}") from None
+    except yaml.YAMLError as exc:
+        raise CorpusError(yamlfile.error_text(where, exc)) from None
     if not isinstance(data, dict) or set(data) - {"articles"}:
         raise CorpusError(f"{where}: expected a mapping with one key, articles")
     articles = data.get("articles") or {}
@@ -198,6 +222,66 @@ def read_manifest(folder: Path) -> dict[str, dict]:
             raise CorpusError(f"{where}: articles.{name}.language must be a two-letter ISO 639-1 code (en, de, ru …)")
         manifest[str(name)] = values
     return manifest
+
+
+def _not_utf8(where: str, raw: bytes) -> str:
+    """Where a file that is not UTF-8 first stops being it (a manifest saved as Windows-1252)."""
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        return f"{where}, line {line}: not UTF-8 text (the byte 0x{raw[exc.start]:02x}); save the file as UTF-8"
+    return f"{where}: not UTF-8 text; save the file as UTF-8"
+
+
+@dataclass
+class Manifests:
+    """The manifests of a folder together: each file's metadata by its path in the folder."""
+
+    entries: dict[str, dict] = field(default_factory=dict)
+    keys: list[tuple[ManifestFile, str, str]] = field(default_factory=list)  # (manifest, key, file's path)
+    warnings: list[LoadWarning] = field(default_factory=list)
+
+    def unknown(self, known: set[str]) -> list[LoadWarning]:
+        """A warning for each key that names no file of the folder."""
+        warnings = []
+        for manifest, key, relative in self.keys:
+            if relative in known:
+                continue
+            inside = manifest.folder or "the corpus folder"
+            said = f"names {key}, which is not in {inside}"
+            if manifest.folder and key.startswith(manifest.folder):  # the path from the top, written inside
+                said += f" (its keys are paths inside {inside}: write {key[len(inside) :]})"
+            warnings.append(LoadWarning(manifest.relative, said))
+        return warnings
+
+
+def read_manifests(manifests: list[ManifestFile]) -> Manifests:
+    """A folder's manifests (the top one first, a subfolder's after those of the folders above it),
+    merged field by field: the one nearer the file wins, with a warning naming both. Raises
+    CorpusError for a broken one; one that cannot be opened is a warning."""
+    merged = Manifests()
+    given_by: dict[tuple[str, str], tuple[ManifestFile, str]] = {}  # (file, field) → (manifest, its key)
+    for manifest in sorted(manifests, key=lambda m: (m.relative.count("/"), m.relative)):
+        try:
+            entries = read_manifest(manifest.path.parent)
+        except UnreadableManifest as exc:
+            merged.warnings.append(LoadWarning(manifest.relative, str(exc)))
+            continue
+        for key, values in entries.items():
+            relative = manifest.folder + key
+            merged.keys.append((manifest, key, relative))
+            entry = merged.entries.setdefault(relative, {})
+            for name, value in values.items():
+                if name in entry and entry[name] != value:
+                    other, other_key = given_by[relative, name]
+                    written = f" (as {other_key})" if other_key != key else ""
+                    merged.warnings.append(LoadWarning(manifest.relative, (
+                        f"gives {key} the {name} {value!r}, but {other.relative} gives it {entry[name]!r}"
+                        f"{written}; the {name} given here is used")))  # fmt: skip
+                entry[name] = value
+                given_by[relative, name] = (manifest, key)
+    return merged
 
 
 PARALLEL_FROM_BYTES = 32_000_000  # below this, starting processes costs more than it saves
@@ -297,14 +381,10 @@ def load_corpus(
     options = options or IngestOptions()
     if max_file_bytes is not None:
         options = replace(options, text_max_bytes=max_file_bytes)
-    warnings: list[LoadWarning] = []
-    try:
-        manifest = read_manifest(folder)
-    except UnreadableManifest as exc:
-        manifest = {}
-        warnings.append(LoadWarning(MANIFEST, str(exc)))
     scan = scan_folder(folder)
-    warnings += scan.warnings
+    manifests = read_manifests(scan.manifests)
+    manifest = manifests.entries
+    warnings = [*manifests.warnings, *scan.warnings]
     from bot.ingest.worker import format_key
 
     analyse = index is not None
@@ -349,8 +429,5 @@ def load_corpus(
                 progress("reading articles", next_file, len(jobs))
     if progress:
         progress("reading articles", len(jobs), len(jobs))
-    known = {f.relative for f in scan.files}
-    for name in manifest:
-        if name not in known:
-            warnings.append(LoadWarning(MANIFEST, f"names {name}, which is not in the corpus folder"))
+    warnings += manifests.unknown({f.relative for f in scan.files})
     return Corpus(tuple(articles), tuple(warnings))

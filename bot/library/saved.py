@@ -32,7 +32,7 @@ from bot.core.indexing import IndexBuilder
 from bot.core.models import Corpus
 from bot.ingest.options import IngestOptions
 from bot.library import packed
-from bot.library.folder import MANIFEST, corpus_files, load_corpus
+from bot.library.folder import load_corpus, scan_folder
 
 try:
     import fcntl  # POSIX: the build lock (_building)
@@ -66,8 +66,9 @@ def _inputs(options: LibraryOptions) -> tuple[hashlib.blake2b, list[Path]]:
     folder = Path(options.corpus_path)
     if not folder.is_dir():
         return digest, []
-    manifest = folder / MANIFEST
-    return digest, [*corpus_files(folder), *([manifest] if manifest.is_file() else [])]
+    scan = scan_folder(folder)
+    manifests = [m.path for m in scan.manifests if m.path.is_file()]  # the top one and each subfolder's
+    return digest, [*(f.path for f in scan.files), *manifests]
 
 
 def stat_key(options: LibraryOptions) -> str:

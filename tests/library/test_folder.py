@@ -14,8 +14,8 @@ from bot.config import bundled_corpus_dir
 from bot.core.engine import Engine
 from bot.ingest.formats import readable_suffixes
 from bot.ingest.options import IngestOptions
-from bot.library import load_corpus
-from bot.library.saved import LibraryOptions, fingerprint
+from bot.library import CorpusError, load_corpus
+from bot.library.saved import LibraryOptions, fingerprint, stat_key
 
 ARTICLE = "A reading on {topic}\n\nThe seminar discussed {topic} at length and with care.\n"
 
@@ -124,6 +124,120 @@ def test_an_unreadable_manifest_is_a_warning_and_the_corpus_loads(weeks, monkeyp
     assert [str(w) for w in corpus.warnings] == [
         "manifest.yaml: cannot be read (Permission denied); the corpus loads without it"
     ]
+
+
+# ---------------------------------------------------------------- a manifest in a subfolder
+
+
+def test_a_subfolders_manifest_describes_that_subfolders_files(weeks):
+    """A librarian's week1/manifest.yaml was skipped as 'not a format Studybot reads'."""
+    (weeks / "week1" / "manifest.yaml").write_text(
+        "articles:\n  reading.md: {title: Treaties of Westphalia, author: Ann Wilson}\n", encoding="utf-8"
+    )
+    (weeks / "week2" / "manifest.yaml").write_text("articles:\n  extra/deep.txt: {date: 2019-05-02}\n", "utf-8")
+    corpus = load_corpus(weeks)
+    week1 = corpus.article("week1/reading")
+    assert (week1.title, week1.author) == ("Treaties of Westphalia", "Ann Wilson")
+    assert corpus.article("week2/extra/deep").date == "2019-05-02"
+    assert corpus.article("week2/reading").title == "A reading on volcanoes"
+    assert corpus.warnings == ()
+    assert len(corpus.articles) == 4  # no manifest became an article
+
+
+def test_top_level_keys_into_a_subfolder_still_work_beside_its_manifest_and_a_conflict_names_both(weeks):
+    (weeks / "manifest.yaml").write_text(
+        "articles:\n  week1/reading.md: {title: Westphalia, date: 2020-01-02, author: Ann Wilson}\n"
+        "  week2/reading.txt: {title: Volcanoes}\n",
+        encoding="utf-8",
+    )
+    (weeks / "week1" / "manifest.yaml").write_text(
+        "articles:\n  reading.md: {title: Treaties of Westphalia, author: Ann Wilson}\n", encoding="utf-8"
+    )
+    corpus = load_corpus(weeks)
+    week1 = corpus.article("week1/reading")
+    assert (week1.title, week1.author, week1.date) == ("Treaties of Westphalia", "Ann Wilson", "2020-01-02")
+    assert corpus.article("week2/reading").title == "Volcanoes"
+    assert [str(w) for w in corpus.warnings] == [  # the same author in both is no conflict
+        "week1/manifest.yaml: gives reading.md the title 'Treaties of Westphalia', but manifest.yaml gives it "
+        "'Westphalia' (as week1/reading.md); the title given here is used"
+    ]
+
+
+def test_a_subfolders_manifest_naming_a_missing_file_says_its_keys_are_inside_it(weeks):
+    (weeks / "week1" / "manifest.yaml").write_text(
+        "articles:\n  week1/reading.md: {title: Treaties}\n  notes.md: {title: Notes}\n", encoding="utf-8"
+    )
+    corpus = load_corpus(weeks)
+    assert corpus.article("week1/reading").title == "A reading on treaties"
+    assert [str(w) for w in corpus.warnings] == [
+        "week1/manifest.yaml: names week1/reading.md, which is not in week1/ "
+        "(its keys are paths inside week1/: write reading.md)",
+        "week1/manifest.yaml: names notes.md, which is not in week1/",
+    ]
+
+
+def test_a_broken_subfolder_manifest_is_a_corpus_error_naming_it_and_the_line(weeks):
+    path = weeks / "week2" / "manifest.yaml"
+    path.write_text("articles:\n  reading.txt: {title: !!int one}\n", encoding="utf-8")
+    with pytest.raises(CorpusError) as caught:
+        load_corpus(weeks)
+    assert str(caught.value) == f"{path}, line 2, column 24: not valid YAML: 'one' is not a valid !!int"
+
+
+def test_changing_a_subfolders_manifest_changes_the_fingerprint(weeks, tmp_path):
+    options = LibraryOptions(corpus_path=weeks, data_dir=tmp_path / "data")
+    before = stat_key(options), fingerprint(options)
+    (weeks / "week1" / "manifest.yaml").write_text("articles:\n  reading.md: {title: Treaties}\n", "utf-8")
+    added = stat_key(options), fingerprint(options)
+    assert added[0] != before[0] and added[1] != before[1]  # the watched folder reloads, the saved index rebuilds
+    (weeks / "week1" / "manifest.yaml").write_text("articles:\n  reading.md: {title: Treaties!}\n", "utf-8")
+    assert fingerprint(options) != added[1]
+
+
+# ---------------------------------------------------------------- a manifest that is no YAML: one line
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        (  # the brace left open on line 2 shows on line 3
+            "articles:\n  intro.txt: {title: One\n  week2/reading.txt: {title: Two}\n",
+            "line 3, column 20: not valid YAML: while parsing a flow mapping that starts at line 2, column 14, "
+            "expected ',' or '}', but got ':'",
+        ),
+        (
+            "articles:\n  intro.txt:\n    title: Treaties: a history\n",
+            "line 3, column 20: not valid YAML: mapping values are not allowed here",
+        ),
+        (
+            "articles:\n  intro.txt: {title: One}\n  intro.txt: {title: Two}\n",
+            "line 3, column 3: not valid YAML: the key 'intro.txt' is given twice",
+        ),
+        (
+            "articles:\n\tintro.txt: {title: One}\n",
+            "line 2, column 1: not valid YAML: tabs are not allowed for indentation in YAML; indent with spaces",
+        ),
+        (
+            "articles:\n  intro.txt: {title: One\x07}\n",
+            "line 2, column 25: not valid YAML: the character #x0007 is not allowed",
+        ),
+    ],
+    ids=["unclosed", "colon", "twice", "tab", "control"],
+)
+def test_a_manifest_that_is_no_yaml_is_one_line_naming_file_line_and_column(weeks, text, said):
+    path = weeks / "manifest.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(CorpusError) as caught:
+        load_corpus(weeks)
+    assert str(caught.value) == f"{path}, {said}"
+
+
+def test_a_manifest_that_is_not_utf8_is_one_line_naming_file_and_line(weeks):
+    path = weeks / "manifest.yaml"
+    path.write_bytes("articles:\n  intro.txt: {title: Café}\n".encode("cp1252"))
+    with pytest.raises(CorpusError) as caught:
+        load_corpus(weeks)
+    assert str(caught.value) == f"{path}, line 2: not UTF-8 text (the byte 0xe9); save the file as UTF-8"
 
 
 def test_a_broken_link_and_a_fifo_are_named_and_never_opened(weeks, tmp_path):
