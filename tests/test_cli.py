@@ -161,7 +161,8 @@ def test_a_value_its_tag_cannot_make_is_named_with_file_and_line(capsys, tmp_pat
     bad = tmp_path / "q.yaml"
     bad.write_text("questions:\n  - {q: !!int three, gold: [x]}\n", encoding="utf-8")
     code, _, err = run(capsys, "eval", str(bad))
-    assert code == 2 and f"{bad}: not valid YAML: 'three' is not a valid !!int" in err and "line 2" in err
+    assert code == 2 and f"{bad}, line 2, column 9: not valid YAML: 'three' is not a valid !!int" in err
+    assert len(err.strip().splitlines()) == 1  # one line, as the config and the manifest say it
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     (corpus / "a.txt").write_text("A reading\n\nThe seminar read about volcanoes.\n", encoding="utf-8")

@@ -142,7 +142,7 @@ def load_questions(path: Path) -> list[EvalQuestion]:
     except (OSError, UnicodeDecodeError) as exc:
         raise QuestionSetError(f"{path}: cannot read it ({exc})") from None
     except yaml.YAMLError as exc:
-        raise QuestionSetError(f"{path}: not valid YAML: {exc}") from None
+        raise QuestionSetError(yamlfile.error_text(str(path), exc)) from None
     if not isinstance(data, dict) or not isinstance(data.get("questions"), list):
         raise QuestionSetError(f"{path}: expected a mapping with a 'questions' list")
     if not data["questions"]:
