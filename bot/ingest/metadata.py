@@ -4,17 +4,27 @@ format and the manifest say."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from urllib.parse import urlsplit
 
 METADATA_KEYS = ("title", "author", "date", "publication", "url", "language")
 _MD_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
-_BYLINE = re.compile(r"^\W*by\s+(.{2,120}?)\W*$", re.IGNORECASE)
-# Bylines in other languages: "Von Anna Schmidt", "Par Jean Dupont", "Автор: Иван Петров", "Por …".
-_FOREIGN_BYLINE = re.compile(r"^\W*(?:von|par|por|di|door|av|автор(?:ы)?\s*[:—–-]?)\s+(.{2,120}?)\W*$", re.IGNORECASE)
-_NAME_WORD = re.compile(r"^(?:[A-ZÀ-ÖØ-ÞА-ЯЁ][\w'’.-]*|von|van|de|der|den|du|da|di|la|le|del|y|и|und|et|and|&|,)$")
+# "By Jane Roe" and, in other languages, "Von Anna Schmidt", "Par Jean Dupont", "Автор: Иван Петров", "Por …"
+# (the names with whatever ends the line: a colon there makes it a title's first part).
+_BYLINE = re.compile(r"^\W*(?:by|von|par|por|di|door|av|автор(?:ы)?\s*[:—–-]?)\s+(.{2,120}?)[\s*_]*$", re.IGNORECASE)
+_NAME_WORD = re.compile(r"^(?:[A-ZÀ-ÖØ-ÞА-ЯЁ]|[dlDO]['’][A-ZÀ-ÖØ-Þ])[\w'’.-]*$")  # "Smith", "O'Brien", "d'Alembert"
+_INITIAL = re.compile(r"^[A-ZÀ-ÖØ-ÞА-ЯЁ]\.?(?:-?[A-ZÀ-ÖØ-ÞА-ЯЁ]\.)*$")  # "J.", "J.R.", "J.-P.", "R"
+_PARTICLES = frozenset("von van de der den du da di la le del della dos das ten ter y bin ibn al".split())
+_JOINS = frozenset(["and", "&", "und", "et", "и", ","])  # between two people's names
+_SUFFIXES = frozenset(["jr", "jr.", "sr", "sr.", "ii", "iii", "iv"])  # "Jane Roe, Jr.": one person's
+# Words no personal name is made of, capitalised in a title-case phrase: "By The Numbers", "By Any Means".
+_FUNCTION_WORDS = frozenset(
+    "the of in on at to for from with without into onto over under through about after before between against among"
+    " upon any all every each no not only our your their my her its this that these those what how why when where"
+    " which some more most other own".split()
+)
 _BYLINE_DESK = re.compile(r"\s+(?:\||—|–|-|/|·)\s+.*$")  # "By X | Politics desk": the author is X
 URL_LINE = re.compile(r"^\W*original url\s*:\s*<?(\S+?)>?\s*$", re.IGNORECASE)
 _ABOUT_AUTHOR = re.compile(r"^about (the )?authors?\W*$", re.IGNORECASE)
@@ -48,7 +58,14 @@ _PUBLISHED = re.compile(
     re.IGNORECASE,
 )
 _WEEKDAY = re.compile(r"^[^\W\d]{2,12}\.?,\s*(?=\d{1,2}\b|[^\W\d]+\s+\d)")  # "Tuesday, June 30, 2011", not "Feb., 1952"
-_TIME_TAIL = re.compile(r"(?:\s*(?:,|\||—|–|-|at|um|à|a las|в)\s*\d{1,2}[:.h]\d{2}.*|\s*\|.*)$", re.IGNORECASE)
+# A dateline's time and what may follow it ("10:30 Uhr", "10.30 p.m. EST", "14:22:09 UTC", "| 5 min read");
+# not the words of a diary's entry after its time ("12 March 1916, 10.30. Rain all day").
+_TIME_TAIL = re.compile(
+    r"(?:\s*(?:,|\||—|–|-|at|um|à|a las|в)\s*\d{1,2}[:.h]\d{2}(?:[:.]\d{2})?"
+    r"(?:\s*(?:[ap]\.?\s?m\b\.?|uhr\b|h\b|(?-i:[A-Z]{1,5})\b|[+-]\d{1,2}(?::?\d{2})?|\([^()]{1,12}\)))*"
+    r"\.?(?:\s*\|.*)?|\s*\|.*)$",
+    re.IGNORECASE,
+)
 _ISO_PARTS = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?")
 _SEASONS = frozenset({"spring", "summer", "autumn", "fall", "winter", "frühjahr", "sommer", "herbst", "printemps",
                       "été", "automne", "hiver", "primavera", "verano", "otoño", "invierno"})  # fmt: skip
@@ -135,38 +152,87 @@ def _strict_iso(text: str) -> str | None:
     return None
 
 
-def parse_byline(text: str, *, names_only: bool = False) -> str | None:
-    """'By Jane Roe' / 'By Jane Roe | Politics desk' / 'Von Anna Schmidt' / 'Автор: Иван Петров' → the name.
-    A foreign byline (and, with `names_only`, an English one: a line of running text may open with
-    "by the …") must read as a name: up to eight capitalised words and connectors."""
-    english = _BYLINE.match(text)
-    if english:
-        name = _BYLINE_DESK.sub("", _plain(english.group(1))).strip()
-        return name if name and (not names_only or _is_name(name)) else None
-    foreign = _FOREIGN_BYLINE.match(text)
-    if not foreign:
+def parse_byline(text: str) -> str | None:
+    """'By Jane Roe' / 'By Jane Roe | Politics desk' / 'by Jane Roe, University of X' / 'Von Anna Schmidt' /
+    'Автор: Иван Петров' → the names. They must read as people's names (`_names`): a title that opens with
+    "By" ("By Sea and Land", "By Hand and Machine: Printing…", "By the Numbers") is none, nor is a line
+    of running text that opens with "By the …"."""
+    byline = _BYLINE.match(text)
+    if not byline:
         return None
-    name = _BYLINE_DESK.sub("", _plain(foreign.group(1))).strip()
-    return name if _is_name(name) else None
+    names = _BYLINE_DESK.sub("", _plain(byline.group(1))).strip()
+    if ":" in names:  # "By Hand and Machine: Printing in the Fifteenth Century": a title and its subtitle
+        return None
+    return _names(re.sub(r"^\W+|\W+$", "", names))
+
+
+def _names(text: str) -> str | None:
+    """The people a byline names ("J. R. Smith and Ann Lee", "Jane Smith, Ann Lee, and Bo Chen"), without
+    an affiliation or role after a comma ("Jane Smith, University of X" → "Jane Smith"); None when the
+    words are no people's names. Each person is two or more name words (capitalised, initials, particles
+    such as "van" or "de": a given name and a family name) with a full one among them, and no function
+    word ("the", "any", "of"); a byline of one word alone ("By Reuters") is a pen name or an agency, but
+    single words joined ("By Sea and Land", "By Hand and Machine") are a phrase's."""
+    tokens = text.replace(",", " , ").split()
+    people: list[tuple[int, int]] = []  # each person's tokens: [start, end)
+    start = 0
+    for at, token in enumerate([*tokens, ","]):
+        if token.casefold() in _JOINS:
+            if at > start:
+                people.append((start, at))
+            start = at + 1
+    named: list[tuple[int, int]] = []
+    for first, end in people:
+        words = tokens[first:end]
+        if named and len(words) == 1 and words[0].casefold() in _SUFFIXES:  # "Jane Roe, Jr."
+            named[-1] = (named[-1][0], end)
+            continue
+        if not _is_person(words, alone=len(people) == 1):
+            if named and first > 0 and tokens[first - 1] == ",":  # an affiliation, a role: not a name
+                break
+            return None
+        named.append((first, end))
+    if not named or len(named) > 6:
+        return None
+    return " ".join(tokens[: named[-1][1]]).replace(" , ", ", ")
+
+
+def _is_person(words: list[str], *, alone: bool) -> bool:
+    if not 1 <= len(words) <= 6 or any(w.casefold().strip(".") in _FUNCTION_WORDS for w in words):
+        return False
+    if not all(w in _PARTICLES or _NAME_WORD.match(w) for w in words):
+        return False
+    full = [w for w in words if w not in _PARTICLES and not _INITIAL.match(w)]
+    named = [w for w in words if w not in _PARTICLES]
+    return bool(full) and (len(named) >= 2 or alone and len(words) == 1)
 
 
 _ENDS_SENTENCE = re.compile(r"""[.!?:;]["'”’)\]]*$""")
 
 
-def shown_byline_and_date(texts: Sequence[str | None], stated_author: str | None = None) -> tuple[dict, set[int]]:
+def shown_byline_and_date(
+    texts: Sequence[str | None], stated_author: str | None = None, *, run_on: Collection[int] = ()
+) -> tuple[dict, set[int]]:
     """The author and date a document prints under its title ("By Mira Tanaka", "March 2019"), from
     its first lines or paragraphs (None: a heading, passed over), and which of them showed them.
     Read until the body begins (a line longer than a byline, or one ending a sentence), past short
     lines such as an affiliation; a line that is just the `stated_author` (the file's properties) is
-    the byline without "By" and is taken too. A PDF's and a Word file's head alike."""
+    the byline without "By" and is taken too. A PDF's and a Word file's head alike.
+
+    `run_on`: the positions of lines whose paragraph the next one goes on with (a PDF's lines; a Word
+    paragraph is whole). A date line there opens the body, as a diary's first entry does ("12 March
+    1916." over the day's text): the body has begun, and the date is the entry's, not the article's."""
     found: dict[str, str] = {}
     taken: set[int] = set()
     for position, text in enumerate(texts):
         if text is None:
             continue
         text = text.strip()
-        author = "author" not in found and parse_byline(text, names_only=True)
+        author = "author" not in found and parse_byline(text)
         date = "date" not in found and len(text) <= 40 and parse_date(text)
+        following = texts[position + 1] if position + 1 < len(texts) else None
+        if date and position in run_on and _opens_body(following, stated_author):
+            break
         if author or date:
             found.update(author=author) if author else found.update(date=date)
             taken.add(position)
@@ -177,9 +243,15 @@ def shown_byline_and_date(texts: Sequence[str | None], stated_author: str | None
     return found, taken
 
 
-def _is_name(text: str) -> bool:
-    words = text.replace(",", " , ").split()
-    return 1 <= len(words) <= 8 and all(_NAME_WORD.match(w) for w in words)
+def _opens_body(following: str | None, stated_author: str | None = None) -> bool:
+    """Whether a date line whose paragraph goes on with `following` (the next line, None: a heading)
+    is the first line of the body, a dated entry's, rather than the head's: the date stands alone
+    unless text of the paragraph follows it (a byline or another date after it is the head's still)."""
+    if following is None:
+        return False
+    text = _plain(following.strip())
+    head = parse_byline(text) or parse_date(text) or (stated_author and text.casefold() == stated_author.casefold())
+    return bool(text) and not head
 
 
 @dataclass
@@ -246,13 +318,20 @@ def take_metadata(blocks: list[list[str]], *, guess_title: bool = True) -> tuple
 def _head_lines_apart(blocks: list[list[str]]) -> list[list[str]]:
     """A head written without blank lines ("Title", "By Jane Doe", "March 3, 2017" in one block) read
     as the lone lines it would be with them: when the first block is a few short lines, one of them
-    past the first a byline or a date."""
+    past the first a byline or a date. A date line the block goes on from with text is a dated entry's
+    (shown_byline_and_date's rule): from it on, the block stays one paragraph."""
     if not blocks or not 1 < len(blocks[0]) <= 4 or any(len(line.strip()) > 150 for line in blocks[0]):
         return blocks
-    rest = [_plain(line.strip()) for line in blocks[0][1:]]
+    head = blocks[0]
+    rest = [_plain(line.strip()) for line in head[1:]]
     if not any(parse_byline(line) or parse_date(line) for line in rest):
         return blocks
-    return [[line] for line in blocks[0]] + blocks[1:]
+    lone: list[list[str]] = []
+    for at, line in enumerate(head):
+        if at and at + 1 < len(head) and parse_date(_plain(line.strip())) and _opens_body(head[at + 1]):
+            return [*lone, head[at:], *blocks[1:]]  # a dated entry opens the body: one paragraph still
+        lone.append([line])
+    return lone + blocks[1:]
 
 
 def _author_from_bio(blocks: list[list[str]]) -> str | None:

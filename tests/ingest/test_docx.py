@@ -397,3 +397,27 @@ def test_a_byline_and_date_typed_under_the_title_are_the_author_and_date():
     # typed as plain paragraphs: the page still says who wrote it and when, over the file's properties
     assert (parsed.article.author, parsed.article.date) == ("Ruth Allen", "1998-11")
     assert not any("Ruth Allen" in p.text or "November 1998" in p.text for p in parsed.article.passages)
+
+
+@pytest.mark.parametrize(
+    "subtitle", [["By Hand and Machine:", "Printing in the Fifteenth Century"], ["By Sea and Land"]]
+)
+def test_a_subtitle_opening_with_by_is_no_byline(subtitle):
+    body = [("Normal", [line]) for line in subtitle] + BODY
+    parsed = build_article("a", "a.docx", read_document("a.docx", make_docx(body=body)))
+    assert parsed.article.author == AUTHOR  # the core properties': the page names nobody
+    assert parsed.article.passages[0].text.startswith(subtitle[0])
+
+
+def test_a_first_entry_opening_with_its_date_and_time_keeps_them_and_dates_no_article():
+    entry = "12 March 1916, 10.30 p.m. Rain all day."
+    parsed = build_article("a", "a.docx", read_document("a.docx", make_docx(body=[("Normal", [entry]), *BODY])))
+    assert parsed.article.date is None
+    assert parsed.article.passages[0].text == entry
+
+
+def test_a_date_paragraph_alone_under_the_title_is_the_date():
+    body = [("Normal", ["3 April 1865"]), ("Normal", ["12 March 1916. Rain all day, and the trench flooded."]), *BODY]
+    parsed = build_article("a", "a.docx", read_document("a.docx", make_docx(body=body)))
+    assert parsed.article.date == "1865-04-03"
+    assert parsed.article.passages[0].text.startswith("12 March 1916. Rain")

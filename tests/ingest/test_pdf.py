@@ -297,6 +297,66 @@ def test_a_body_line_opening_with_by_is_no_byline():
     assert "by the autumn" in article.passages[0].text
 
 
+@pytest.mark.parametrize(
+    "head", [["By Hand and Machine:", "Printing in the Fifteenth Century"], ["By Sea and Land"], ["By the Numbers"]]
+)
+def test_a_subtitle_opening_with_by_is_no_byline(head):
+    article = _article(_pdf(lambda c: _headed_reading(c, head)))
+    assert article.author == "jsmith"  # the properties' author: the page names nobody
+    assert article.passages[0].text.startswith(head[0])
+
+
+def test_a_byline_naming_people_with_their_affiliation_is_the_author():
+    article = _article(_pdf(lambda c: _headed_reading(c, ["by Jane Smith, University of York", "March 2019"])))
+    assert (article.author, article.date) == ("Jane Smith", "2019-03")
+    assert article.passages[0].text.startswith("The merchants")
+
+
+_ENTRIES = [
+    "12 March 1916.",
+    "Rain all day, and the trench flooded to the knee by evening; the men bailed it out with",
+    "their helmets and the officers with buckets, and nobody slept until the light went",
+    "grey over the wire and the stand-to was called along the line by the sergeants.",
+    "13 March 1916.",
+    "Sun at last. The company marched back to the reserve billets behind the ridge and",
+    "the men slept in the barns of the farm with their boots on, too tired to eat.",
+]
+
+
+def _diary(c, head: list[str]) -> None:
+    """A diary's title, `head` lines under it, then its dated entries (each date a line of its own
+    atop the entry's lines, at the body's leading)."""
+    c.setFont("Helvetica-Bold", 18)
+    c.drawString(72, 700, "A Subaltern's Diary")
+    c.setFont("Times-Roman", 11)
+    y = 676
+    for line in head:
+        c.drawString(72, y, line)
+        y -= 14
+    y -= 14
+    for line in _ENTRIES:
+        c.drawString(72, y, line)
+        y -= 14
+
+
+def test_the_first_entrys_date_opening_a_diary_is_no_article_date():
+    article = _article(_pdf(lambda c: _diary(c, [])))
+    assert article.date is None
+    assert article.passages[0].text.startswith("12 March 1916.")  # the entry keeps its date
+
+
+def test_a_diarys_date_line_under_the_title_is_its_date_not_the_first_entrys():
+    article = _article(_pdf(lambda c: _diary(c, ["3 April 1917"])))
+    assert article.date == "1917-04-03"
+    assert article.passages[0].text.startswith("12 March 1916.")
+
+
+def test_a_date_line_alone_under_the_title_is_the_date():
+    article = _article(_pdf(lambda c: _headed_reading(c, ["3 April 1865"])))
+    assert article.date == "1865-04-03"
+    assert not any("1865" in p.text for p in article.passages)
+
+
 def _two_column_page(c, page: int, markers: tuple[str, str], notes: tuple[str, ...]) -> None:
     """Two columns of body text, each citing one marker; the notes under them, long ones across the
     page, short ones in the left column."""

@@ -201,6 +201,38 @@ def test_a_sentence_starting_with_von_is_no_byline():
     assert parsed.article.author is None
 
 
+@pytest.mark.parametrize(
+    "subtitle", ["By Hand and Machine: Printing in the Fifteenth Century", "By Sea and Land", "By the Numbers"]
+)
+def test_a_subtitle_opening_with_by_is_no_byline(subtitle):
+    parsed = _parse(f"A Title\n\n{subtitle}\n\nThe body of the article begins here and says something.\n")
+    assert parsed.article.author is None
+    assert parsed.article.passages[0].text.startswith(subtitle)
+
+
+def test_a_diarys_first_entry_keeps_its_date_and_dates_no_article():
+    parsed = _parse(
+        "The Diary of Private Jones\n12 March 1916.\nRain all day, and the trench\nflooded to the knee.\n\n"
+        "13 March 1916.\nSun at last.\n"
+    )
+    article = parsed.article
+    assert (article.title, article.date) == ("The Diary of Private Jones", None)
+    assert article.passages[0].text == "12 March 1916. Rain all day, and the trench flooded to the knee."
+
+
+def test_a_first_entry_opening_with_its_date_and_time_keeps_them_and_dates_no_article():
+    entry = "12 March 1916, 10.30 p.m. Rain all day."
+    parsed = _parse(f"A Diary\n\n{entry}\n\n13 March 1916. Sun at last.\n")
+    assert parsed.article.date is None
+    assert parsed.article.passages[0].text == entry
+
+
+def test_a_date_line_alone_under_the_title_is_the_date():
+    parsed = _parse("A Diary\n\n3 April 1865\n\n12 March 1916. Rain all day, and the trench flooded.\n")
+    assert parsed.article.date == "1865-04-03"
+    assert parsed.article.passages[0].text.startswith("12 March 1916. Rain")
+
+
 def test_a_head_written_without_blank_lines_is_still_title_byline_and_date():
     parsed = _parse("Pangolin Facts\nBy Jane Doe\nMarch 3, 2017\n\nThe pangolin is a scaly mammal that eats ants.\n")
     article = parsed.article

@@ -483,9 +483,25 @@ def take_shown_metadata(pages: list[Page], size: float, stated_author: str | Non
     """The author and date printed under the title (metadata.shown_byline_and_date over the first
     page's first lines, headings passed over), taken off that page."""
     first = list(itertools.islice(((line for seg in pages[0].segments for line in seg) if pages else ()), _HEAD_LINES))
-    found, taken = shown_byline_and_date([None if _is_heading(ln, size) else ln.text for ln in first], stated_author)
+    leading = _typical_leading(pages, size)
+    run_on = {at for at, (line, below) in enumerate(itertools.pairwise(first)) if _runs_on(line, below, leading)}
+    texts = [None if _is_heading(ln, size) else ln.text for ln in first]
+    found, taken = shown_byline_and_date(texts, stated_author, run_on=run_on)
     if taken:
         gone = {id(first[i]) for i in taken}
         for seg in pages[0].segments:
             seg[:] = [line for line in seg if id(line) not in gone]
     return found
+
+
+def _runs_on(line: Line, below: Line, leading: float) -> bool:
+    """Whether `below` goes on with `line`'s paragraph, as far as the page shows: the next line down in
+    the same column and type, at the text's leading (no gap such as sets a head's lines apart from the
+    body), neither indented under it nor far to its left (a centred line over the text)."""
+    return (
+        below.column == line.column
+        and abs(below.size - line.size) <= 0.5
+        and below.bold == line.bold
+        and 0 < line.baseline - below.baseline <= 1.3 * leading
+        and line.x0 - 3 * line.size <= below.x0 <= line.x0 + 0.8 * line.size
+    )

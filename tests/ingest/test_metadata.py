@@ -1,0 +1,96 @@
+"""The shared rules for what a reading's head shows (bot.ingest.metadata): a byline names people, and a
+date is the article's only when it stands under the title, not when it opens the body's first paragraph."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.ingest.metadata import parse_byline, parse_date, shown_byline_and_date
+
+
+@pytest.mark.parametrize(
+    ("line", "author"),
+    [
+        ("By Jane Smith", "Jane Smith"),
+        ("By J. R. Smith and Ann Lee", "J. R. Smith and Ann Lee"),
+        ("By J.R. Smith & Ann Lee", "J.R. Smith & Ann Lee"),
+        ("By Jane Smith, Ann Lee, and Bo Chen", "Jane Smith, Ann Lee, and Bo Chen"),
+        ("By Vincent van Gogh", "Vincent van Gogh"),
+        ("By Charles de Gaulle and Ann O'Brien", "Charles de Gaulle and Ann O'Brien"),
+        ("BY JANE SMITH AND ANN LEE", "JANE SMITH AND ANN LEE"),
+        ("By Reuters", "Reuters"),  # one word alone: a pen name or an agency
+        # an affiliation after the names is no part of them
+        ("by Jane Smith, University of X", "Jane Smith"),
+        ("By Jane Roe | Politics Desk", "Jane Roe"),
+        ("Von Anna Schmidt", "Anna Schmidt"),
+    ],
+)
+def test_a_byline_names_people(line, author):
+    assert parse_byline(line) == author
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # a subtitle opening with "By": common words, single words joined by "and", a colon
+        "By Hand and Machine: Printing in the Fifteenth Century",
+        "By Hand and Machine:",
+        "By Sea and Land",
+        "By Fire and Sword",
+        "By the Numbers",
+        "By The Numbers",
+        "BY SEA AND LAND",
+        "By Any Means Necessary",
+        "By Invitation Only",
+        "By the fourteenth century the towns had taken over",
+        "Von Berlin aus betrachtet",
+    ],
+)
+def test_a_subtitle_opening_with_by_is_no_byline(line):
+    assert parse_byline(line) is None
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "12 March 1916, 10.30. Rain all day, and the trench flooded.",
+        "3 April 1865 at 9:15 Left camp before dawn.",
+        "Monday, 3 April 1865 — 9.15 The city fell this morning.",
+    ],
+)
+def test_a_date_and_time_opening_a_line_of_text_is_no_date_line(line):
+    # the words after the time are the entry's: the line is no dateline (nor is its text to drop)
+    assert parse_date(line) is None
+
+
+@pytest.mark.parametrize(
+    ("line", "iso"),
+    [
+        ("Veröffentlicht am 9. November 2019, 10:30 Uhr", "2019-11-09"),
+        ("June 30, 2011 at 10:30 am EST", "2011-06-30"),
+        ("March 3, 2021, 14:22:09 UTC", "2021-03-03"),
+        ("April 12, 2021 | 5 min read", "2021-04-12"),
+        ("April 12, 2021, 10:30 | Politics", "2021-04-12"),
+    ],
+)
+def test_a_dateline_with_its_time_is_still_the_date(line, iso):
+    assert parse_date(line) == iso
+
+
+BODY_LINE = "Rain all day, and the trench flooded to the knee by evening, so the men"
+
+
+def test_a_date_the_paragraph_runs_on_from_opens_the_body():
+    lines = ["12 March 1916.", BODY_LINE]
+    found, taken = shown_byline_and_date(lines, run_on={0})
+    assert (found, taken) == ({}, set())
+
+
+def test_a_date_line_alone_under_the_title_is_the_date():
+    lines = ["By Mira Tanaka", "3 April 1865", BODY_LINE]
+    assert shown_byline_and_date(lines, run_on={0, 2}) == ({"author": "Mira Tanaka", "date": "1865-04-03"}, {0, 1})
+
+
+def test_a_date_running_on_into_the_byline_is_still_the_heads():
+    lines = ["3 April 1865", "By Mira Tanaka", BODY_LINE]
+    assert shown_byline_and_date(lines, run_on={0}) == ({"date": "1865-04-03", "author": "Mira Tanaka"}, {0, 1})
