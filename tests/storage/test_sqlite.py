@@ -8,6 +8,7 @@ import resource
 import shutil
 import signal
 import sqlite3
+import threading
 from pathlib import Path
 
 import pytest
@@ -87,6 +88,30 @@ async def test_a_folder_in_place_of_the_database_gives_storage_error(tmp_path: P
     folder.mkdir()
     with pytest.raises(StorageError, match="studybot.sqlite3"):
         await SqliteStore.open(folder)
+
+
+def threads_left(before: set[threading.Thread]) -> list[threading.Thread]:
+    return [thread for thread in threading.enumerate() if thread not in before and thread.is_alive()]
+
+
+async def test_a_database_that_cannot_be_opened_leaves_no_worker_thread_behind(tmp_path: Path):
+    """aiosqlite stops its thread after a failed open without waiting; unwaited, the thread answered
+    after the test's event loop had closed ("Event loop is closed" in a later test)."""
+    folder = tmp_path / "studybot.sqlite3"
+    folder.mkdir()
+    before = set(threading.enumerate())
+    with pytest.raises(StorageError):
+        await SqliteStore.open(folder)
+    assert threads_left(before) == []
+
+
+async def test_a_read_that_cannot_open_its_connection_leaves_no_worker_thread_behind(db: SqliteStore, db_path: Path):
+    await db.log_question(GUILD, 1, "q", False, False, None, 1.0)
+    shutil.rmtree(db_path.parent)  # the store's open connection still reads; a new one cannot open the file
+    before = set(threading.enumerate())
+    with pytest.raises(StorageError, match="cannot read table"):
+        [rows async for rows in db.read_rows("question_log")]
+    assert threads_left(before) == []
 
 
 def test_split_statements_keeps_semicolons_inside_strings_and_triggers():

@@ -16,6 +16,7 @@ import os
 import re
 import secrets
 import sqlite3
+import threading
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -432,11 +433,14 @@ class SqliteStore:
         # A second connection: one consistent snapshot (WAL lets writers go on), and the store stays
         # free for other calls while the caller works through the batches.
         try:
-            async with aiosqlite.connect(self.path, isolation_level=None) as reader:
+            reader = await _connect(self.path)
+            try:
                 await reader.execute("BEGIN")
                 async with reader.execute(f'SELECT {order} FROM "{table}" ORDER BY {order}') as cursor:
                     while rows := await cursor.fetchmany(batch):
                         yield [tuple(row) for row in rows]
+            finally:
+                await reader.close()
         except sqlite3.Error as exc:
             raise StorageError(f"{self.path}: cannot read table {table}: {exc}") from exc
 
@@ -521,15 +525,44 @@ async def _user_version(db: aiosqlite.Connection) -> int:
     return version
 
 
+async def _connect(path: Path) -> aiosqlite.Connection:
+    """An aiosqlite connection to `path`; when opening fails, its worker thread has ended before the error
+    reaches the caller.
+
+    On a failed open aiosqlite queues the stop of its worker thread without waiting for it. The thread's
+    last act is to answer that stop on this event loop; if the loop has closed by then (the caller gave
+    up, a test ended) the thread dies on "Event loop is closed". Waiting for the thread here keeps every
+    connection's thread inside the loop that started it.
+    """
+    pending = aiosqlite.connect(path, isolation_level=None)  # no implicit transactions: BEGIN/COMMIT explicit
+    try:
+        return await pending
+    except BaseException:
+        await _worker_ended(pending)
+        raise
+
+
+async def _worker_ended(connection: aiosqlite.Connection, timeout: float = 10.0) -> None:
+    """Wait (at most `timeout` seconds) for the worker thread of a connection that failed to open."""
+    # aiosqlite before 0.22: the Connection is the thread; since 0.22 it holds one.
+    thread = connection if isinstance(connection, threading.Thread) else getattr(connection, "_thread", None)
+    if not isinstance(thread, threading.Thread):
+        return
+    # Polled, not joined in the executor: the loop must keep running to take the thread's answer, and
+    # the executor may be busy with long work.
+    deadline = asyncio.get_running_loop().time() + timeout
+    while thread.is_alive() and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.001)
+
+
 async def _connect_and_migrate(path: Path) -> tuple[aiosqlite.Connection, MigrationResult]:
     """A configured connection to `path` with every migration applied (StorageError naming the file)."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise StorageError(f"cannot create the folder of the database {path}: {exc}") from exc
-    # isolation_level=None: no implicit transactions; every BEGIN/COMMIT is explicit.
     try:
-        connection = await aiosqlite.connect(path, isolation_level=None)
+        connection = await _connect(path)
     except sqlite3.Error as exc:
         raise StorageError(f"cannot open the database {path}: {exc}") from exc
     connection.row_factory = aiosqlite.Row
