@@ -80,6 +80,7 @@ async def test_backup_while_another_process_is_writing(db_path: Path, tmp_path: 
     finally:
         stop.touch()
         assert writer.wait(timeout=10) == 0
+        writer.stdout.close()
     async with await SqliteStore.open(dest) as copy:
         for answer_id in ids:
             assert await copy.get_answer(answer_id) is not None
