@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Sequence
 
 import discord
 from discord import app_commands
@@ -16,12 +17,13 @@ from bot.app.interactions import defer, member, refused, report_failure, respond
 from bot.app.progress import ProgressReply
 from bot.app.render.fit import new_embed
 from bot.service import messages
-from bot.service.library import COMMAND_LINE_USER, DocumentEdit, Upload, UploadProgress, first_readable, readable_name
-from bot.service.rules import Refusal
+from bot.service.library import COMMAND_LINE_USER, DocumentEdit, FirstAdded, Upload, UploadProgress
 from bot.storage import DocumentRecord, DocumentStats
 
 PAGE_SIZE = 10
 WARNINGS_SHOWN = 5
+# A reply naming several of a message's files: how much of each it shows, so that all fit one message.
+ADDED_SHOWN, FILE_NAME_SHOWN, REASON_SHOWN, UNTRIED_SHOWN = 800, 80, 160, 400
 NO_EDIT = DocumentEdit()  # frozen: safe to share as a default
 
 
@@ -34,14 +36,54 @@ def _upload(attachment: discord.Attachment) -> Upload:
                   shown_name=render.file_name(attachment.filename))  # fmt: skip
 
 
-def added_text(doc: DocumentRecord) -> str:
-    """The upload reply, its title and warnings made inert, within Discord's message limit."""
+def added_text(doc: DocumentRecord, filename: str | None = None) -> str:
+    """The upload reply (naming the file it came from, when given), its title and warnings made inert,
+    within Discord's message limit."""
     warnings = [render.safe(w, 200) for w in doc.warnings[:WARNINGS_SHOWN]]
     if len(doc.warnings) > WARNINGS_SHOWN:
         warnings.append(f"and {len(doc.warnings) - WARNINGS_SHOWN} more")
+    shown_file = render.file_name(filename, 100) if filename else None
     text = messages.document_added(render.safe(doc.title, 200), doc.passages, doc.footnotes, doc.first_page,
-                                   doc.last_page, tuple(warnings))  # fmt: skip
+                                   doc.last_page, tuple(warnings), shown_file)  # fmt: skip
     return text if len(text) <= render.CONTENT else text[: render.CONTENT - 1] + "…"
+
+
+def first_added_text(outcome: FirstAdded) -> str:
+    """The reply to files tried in turn. One file: its own reply, as `/library add` gives. Several: the
+    one added (named) or why none was, a line for each refused on the way with why (as many as fit,
+    then how many more), and the readable ones not tried; within Discord's message limit."""
+    if outcome.considered <= 1:
+        if outcome.added:
+            return added_text(outcome.added[1])
+        return (outcome.stopped or outcome.refused[0][1]).message
+    if outcome.added:
+        head = render.cut(added_text(outcome.added[1], outcome.added[0].filename), ADDED_SHOWN)
+    else:
+        head = outcome.stopped.message if outcome.stopped else messages.NONE_OF_THE_FILES
+    heading = [messages.REFUSED_ON_THE_WAY] if outcome.refused and (outcome.added or outcome.stopped) else []
+    untried = []
+    if outcome.untried and not outcome.stopped:
+        names = [render.file_name(upload.filename, 100) for upload in outcome.untried]
+        untried = [messages.others_not_tried(render.join_some(names, UNTRIED_SHOWN, "files"))]
+    lines = [messages.file_refused(render.file_name(upload.filename, FILE_NAME_SHOWN),
+                                   render.safe(refusal.reason or refusal.message, REASON_SHOWN))
+             for upload, refusal in outcome.refused]  # fmt: skip
+    room = render.CONTENT - len("\n".join([head, *heading, *untried]))
+    return "\n".join([head, *heading, *_fitting(lines, room), *untried])
+
+
+def _fitting(lines: list[str], room: int) -> list[str]:
+    """As many of `lines` as fit in `room` characters (each after a newline), then a line counting the rest."""
+    kept: list[str] = []
+    used = 0
+    for at, line in enumerate(lines):
+        rest = len(lines) - at - 1
+        after = 1 + len(messages.more_refused(rest)) if rest else 0  # the count of the rest must fit too
+        if used + 1 + len(line) + after > room:
+            return kept + [messages.more_refused(len(lines) - at)]
+        kept.append(line)
+        used += 1 + len(line)
+    return kept
 
 
 def progress_text(progress: UploadProgress) -> str:
@@ -90,25 +132,28 @@ async def _document_to_change(interaction: discord.Interaction, document: str) -
     return None if await refused(interaction, found) else found
 
 
-async def add_attachment(interaction: discord.Interaction, attachment: discord.Attachment | None,
-                         metadata: DocumentEdit = NO_EDIT, others: list[str] | None = None) -> None:  # fmt: skip
-    """Refuse at once when a cheap check says no; else acknowledge, then download, parse and store,
-    the deferred reply showing how far it has got until it says what came in (and which `others`
-    files of the message it left out)."""
-    if attachment is None:
+async def add_attachments(interaction: discord.Interaction, attachments: Sequence[discord.Attachment],
+                          metadata: DocumentEdit = NO_EDIT) -> None:  # fmt: skip
+    """Add the first of the files that can be added (Library.add_first, which tries them in turn): a
+    refusal before any download is answered at once; else the reply is acknowledged before the first
+    download and shows how far the work has got, until it says what came in and what did not."""
+    if not attachments:
         await respond(interaction, content=messages.NO_ATTACHMENT, ephemeral=True)
         return
-    library, who, upload = _library(interaction), member(interaction), _upload(attachment)
-    left_out = "\n" + messages.others_not_added([render.file_name(name, 100) for name in others]) if others else ""
-    checked = await library.check(who, upload, metadata)
-    if isinstance(checked, Refusal):
-        await respond(interaction, content=checked.message + left_out, ephemeral=True)
-        return
-    await defer(interaction, ephemeral=True)
-    async with ProgressReply(lambda text: interaction.edit_original_response(content=text)) as reply:
-        added = await library.store_upload(who, upload, metadata, lambda step: reply.show(progress_text(step)))
-    text = added.message if isinstance(added, Refusal) else added_text(added)
-    await respond(interaction, content=text + left_out)
+    progress: list[ProgressReply] = []
+
+    async def acknowledge() -> None:
+        await defer(interaction, ephemeral=True)
+        progress.append(ProgressReply(lambda text: interaction.edit_original_response(content=text)))
+
+    try:
+        outcome = await _library(interaction).add_first(member(interaction), [_upload(a) for a in attachments],
+                                                        metadata, lambda step: progress[0].show(progress_text(step)),
+                                                        acknowledge)  # fmt: skip
+    finally:
+        for reply in progress:
+            await reply.close()
+    await respond(interaction, content=first_added_text(outcome), ephemeral=True)
 
 
 library_group = app_commands.Group(name="library", description="This server's reading list", guild_only=True)
@@ -120,20 +165,14 @@ library_group = app_commands.Group(name="library", description="This server's re
 @tracked
 async def library_add(interaction: discord.Interaction, file: discord.Attachment, title: str | None = None,
                       author: str | None = None, date: str | None = None, url: str | None = None) -> None:  # fmt: skip
-    await add_attachment(interaction, file, DocumentEdit(title, author, date, url))
+    await add_attachments(interaction, [file], DocumentEdit(title, author, date, url))
 
 
 @app_commands.context_menu(name="Add to reading list")
 @app_commands.guild_only()
 @tracked
 async def add_to_reading_list(interaction: discord.Interaction, message: discord.Message) -> None:
-    files = message.attachments
-    if not files:
-        await add_attachment(interaction, None)
-        return
-    chosen = first_readable([f.filename for f in files])
-    others = [f.filename for i, f in enumerate(files) if i != chosen and readable_name(f.filename)]  # not a cover image
-    await add_attachment(interaction, files[chosen], others=others)
+    await add_attachments(interaction, message.attachments)  # its readable files in turn, one added at most
 
 
 @library_group.command(name="list", description="The documents of this server's reading list")

@@ -6,6 +6,8 @@ configured attachment hosts, refused before download when its declared size is o
 parsed in a worker process (bot.ingest.worker), and stored only whole (quotas checked in the adding transaction).
 An upload reports how far it has got (UploadProgress: downloading, reading page k of n, indexing)
 to a callback the front end gives, which words it with messages.upload_progress.
+A message's files are tried in turn (`add_first`): its readable files in order, until one is added
+or a refusal not about one file (rights, a full list, the cooldown) ends the tries; one file per call.
 """
 
 from __future__ import annotations
@@ -90,6 +92,29 @@ def _unheard(progress: UploadProgress) -> None:
     pass
 
 
+async def _no_acknowledgement() -> None:
+    pass
+
+
+# How long `add_first` goes on starting files: one try may take the download's and the reader's time
+# limits (30 s each by default), and the reply must come within Discord's 15 minutes of an interaction.
+TRY_FILES_FOR_SECONDS = 300.0
+
+
+@dataclass(frozen=True)
+class FirstAdded:
+    """What `add_first` did with a message's files, in their order: the one `added` (its upload and
+    record), the ones `refused` on the way (each with its refusal, whose reason says why briefly),
+    the readable ones `untried` (one file per call), and `stopped`: a refusal not about one file
+    (rights, a full list, the cooldown) that ended the tries. `considered`: how many it was to try."""
+
+    considered: int
+    added: tuple[Upload, DocumentRecord] | None = None
+    refused: tuple[tuple[Upload, Refusal], ...] = ()
+    untried: tuple[Upload, ...] = ()
+    stopped: Refusal | None = None
+
+
 class Library:
     def __init__(self, store, libraries, rules: ServerRules, options: ServerLibraryOptions | None = None,
                  download: Download | None = None):  # fmt: skip
@@ -148,18 +173,66 @@ class Library:
     async def check(self, member: Member, upload: Upload, metadata: DocumentEdit = DocumentEdit()) -> Refusal | None:
         """The cheap checks before anything is downloaded (rights, options, declared size, quotas,
         the server's upload cooldown, which this starts): a front end answers a refusal at once."""
+        return await self._upload_refusal(member, upload, metadata) or self._cooldown_refusal(member.guild_id)
+
+    async def _upload_refusal(self, member: Member, upload: Upload, metadata: DocumentEdit) -> Refusal | None:
+        """`check` but the cooldown."""
         refusal = await self._change_refusal(member) or _metadata_refusal(metadata)
         if refusal:
             return refusal
         limits = self.options
         if not 0 <= upload.size <= limits.max_file_bytes:
-            return Refusal(messages.file_too_large(upload.shown, limits.max_file_bytes))
+            return _too_large(upload, limits.max_file_bytes)
         usage = await self.store.library_usage(member.guild_id)
         if usage.documents >= limits.max_documents:
             return Refusal(messages.library_full("documents", limits.max_documents))
         if usage.total_bytes + upload.size > limits.max_total_bytes:
             return Refusal(messages.library_full("total_bytes", limits.max_total_bytes))
-        return self._cooldown_refusal(member.guild_id)
+        return None
+
+    async def add_first(
+        self, member: Member, uploads: Sequence[Upload], metadata: DocumentEdit = DocumentEdit(),
+        progress: OnProgress = _unheard, before_work: Callable[[], Awaitable[None]] = _no_acknowledgement,
+        try_for: float = TRY_FILES_FOR_SECONDS,
+    ) -> FirstAdded:  # fmt: skip
+        """Add the first of a message's files that can be added: its files of a readable format (by
+        name; the first file when none is) in order, each checked, downloaded, parsed and stored as
+        `add` does, the next tried when one is refused for itself (damaged, too large, no text, there
+        already: a refusal with a reason). A refusal not about one file ends the tries, and no file is
+        started once `try_for` seconds have passed (every file is tried once at most). `before_work` is
+        awaited once, before the first download (a front end acknowledges there): a reply to a
+        refusal before it may come at once. The server's upload cooldown is held while the files are
+        tried and started only by the one added, from when it was added."""
+        candidates = [upload for upload in uploads if readable_name(upload.filename)] or list(uploads[:1])
+        refused: list[tuple[Upload, Refusal]] = []
+        started_at, acknowledged, holding, added = time.monotonic(), False, False, None
+        try:
+            for at, upload in enumerate(candidates):
+                if at and time.monotonic() - started_at > try_for:
+                    return FirstAdded(len(candidates), refused=tuple(refused), untried=tuple(candidates[at:]))
+                refusal = await self._upload_refusal(member, upload, metadata)
+                if refusal is None and not holding:
+                    refusal = self._cooldown_refusal(member.guild_id)
+                    holding = refusal is None
+                if refusal is None:
+                    if not acknowledged:
+                        acknowledged = True
+                        await before_work()
+                    stored = await self._store_upload(member, upload, metadata, progress)
+                    if isinstance(stored, DocumentRecord):
+                        added = stored
+                        self._last_upload[member.guild_id] = time.monotonic()  # the cooldown runs from now
+                        return FirstAdded(len(candidates), (upload, stored), tuple(refused),
+                                          tuple(candidates[at + 1 :]))  # fmt: skip
+                    refusal = stored
+                if refusal.reason is None:  # not about this file: the next would fare no better
+                    return FirstAdded(len(candidates), refused=tuple(refused), untried=tuple(candidates[at + 1 :]),
+                                      stopped=refusal)  # fmt: skip
+                refused.append((upload, refusal))
+            return FirstAdded(len(candidates), refused=tuple(refused))
+        finally:
+            if holding and added is None:
+                self._last_upload.pop(member.guild_id, None)  # none was added since this took it
 
     async def add(
         self, member: Member, upload: Upload, metadata: DocumentEdit = DocumentEdit(), progress: OnProgress = _unheard
@@ -200,7 +273,7 @@ class Library:
         sha256 = hashlib.sha256(data).hexdigest()
         same = next((d for d in await self.store.list_documents(guild_id) if d.sha256 == sha256), None)
         if same is not None:
-            return Refusal(messages.already_in_library(same.title))
+            return Refusal(messages.already_in_library(same.title), messages.already_in_library_reason(same.title))
         progress(UploadProgress("reading", name))
         parsed = await parse_upload(name, data, limits,
                                     lambda at, total: progress(UploadProgress("reading", name, at, total)),
@@ -209,7 +282,7 @@ class Library:
             return parsed
         article = _with_metadata(parsed.article, metadata)
         if not article.passages:
-            return Refusal(messages.no_text_in(upload.shown))
+            return Refusal(messages.no_text_in(upload.shown), messages.NO_TEXT_REASON)
         pages = [page for p in article.passages for page in p.pages]
         record = DocumentRecord(
             id=None, guild_id=guild_id, filename=upload.filename, content_type=upload.content_type or "",
@@ -282,24 +355,22 @@ class Library:
                     upload.attachment_url, self.options.max_file_bytes, self.options.download_timeout_seconds
                 )
             except ValueError:
-                return Refusal(messages.file_too_large(upload.shown, self.options.max_file_bytes))
+                return _too_large(upload, self.options.max_file_bytes)
             except Exception as exc:  # aiohttp's errors, a timeout, a refused connection: all "try again"
                 log.warning("download of attachment %r failed: %s", upload.filename, exc)  # %r: one line always
-                return Refusal(messages.download_failed(upload.shown))
+                return Refusal(messages.download_failed(upload.shown), messages.DOWNLOAD_FAILED_REASON)
         if len(data) > self.options.max_file_bytes:
-            return Refusal(messages.file_too_large(upload.shown, self.options.max_file_bytes))
+            return _too_large(upload, self.options.max_file_bytes)
         return data
+
+
+def _too_large(upload: Upload, limit: int) -> Refusal:
+    return Refusal(messages.file_too_large(upload.shown, limit), messages.too_large_reason(limit))
 
 
 def readable_name(filename: str) -> bool:
     """Whether a file's name says a format Studybot reads (its content decides in the end)."""
     return PurePosixPath(filename.lower()).suffix in readable_suffixes()
-
-
-def first_readable(filenames: Sequence[str]) -> int:
-    """Which of a message's files to add: the first one of a format Studybot reads by its name (a cover
-    image before the reading is passed over), else the first."""
-    return next((i for i, name in enumerate(filenames) if readable_name(name)), 0)
 
 
 def allowed_host(url: str, hosts: tuple[str, ...]) -> bool:
@@ -350,10 +421,11 @@ async def parse_upload(
         return await ingest_file_async(filename, data, article_id="upload", path=filename, on_progress=on_page,
                                        max_passage_chars=options.max_passage_chars, options=options.ingest)  # fmt: skip
     except SkipFile as exc:
-        return Refusal(messages.cannot_read(shown_name or filename, str(exc)))
+        return Refusal(messages.cannot_read(shown_name or filename, str(exc)), str(exc))
     except Exception:  # a reader's bug on hostile input must not lose the bot
         log.exception("reading upload %r failed", filename)
-        return Refusal(messages.cannot_read(shown_name or filename, "it could not be read"))
+        why = "it could not be read"
+        return Refusal(messages.cannot_read(shown_name or filename, why), why)
 
 
 def _with_metadata(article: Article, metadata: DocumentEdit) -> Article:

@@ -166,13 +166,15 @@ def pages_text(first: int | None, last: int | None) -> str | None:
 
 
 def document_added(title: str, passages: int, footnotes: int, first_page: int | None, last_page: int | None,
-                   warnings: tuple[str, ...]) -> str:  # fmt: skip
-    """"Added ‘Title’ — 214 passages, 38 footnotes, pages 1–30; 2 warnings: …"."""
+                   warnings: tuple[str, ...], filename: str | None = None) -> str:  # fmt: skip
+    """"Added ‘Title’ — 214 passages, 38 footnotes, pages 1–30; 2 warnings: …" ("Added ‘Title’ from
+    week3.pdf — …" given the `filename`: which of a message's files it was)."""
     parts = [plural(passages, "passage"), plural(footnotes, "footnote")]
     pages = pages_text(first_page, last_page)
     if pages:
         parts.append(pages)
-    text = f"Added ‘{title}’ — {', '.join(parts)}"
+    source = f" from {filename}" if filename else ""
+    text = f"Added ‘{title}’{source} — {', '.join(parts)}"
     if warnings:
         text += f"; {plural(len(warnings), 'warning')}: " + "; ".join(warnings)
     return text + "."
@@ -210,9 +212,35 @@ def library_full(what: str, limit: int) -> str:
     )
 
 
-def others_not_added(names: list[str]) -> str:
-    """After an upload from a message with several files: the ones left out."""
-    return f"Not added (one file at a time): {', '.join(names)}. Add each with `/library add`."
+def others_not_tried(names: str) -> str:
+    """After a file of a message was added: its other readable files, not tried (one file per click)."""
+    return f"Not tried (one file per click): {names}. Add each with `/library add`."
+
+
+# A message's files tried in turn: those refused, one line each, under a heading.
+REFUSED_ON_THE_WAY = "Not added:"
+NONE_OF_THE_FILES = "I couldn't add any file of that message. Nothing was stored."
+
+
+def file_refused(filename: str, reason: str) -> str:
+    return f"- {filename}: {reason}"
+
+
+def more_refused(count: int) -> str:
+    return f"- and {plural(count, 'more file')}"
+
+
+# Why one file was refused, in a few words (Refusal.reason), for a reply that names several.
+NO_TEXT_REASON = "no text to search"
+DOWNLOAD_FAILED_REASON = "the download from Discord failed; try again in a moment"
+
+
+def too_large_reason(limit: int) -> str:
+    return f"too large (files up to {size_text(limit)} can be added)"
+
+
+def already_in_library_reason(title: str) -> str:
+    return f"already in this server's reading list as ‘{title}’"
 
 
 def upload_cooldown(seconds: int) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from bot.service import messages
 from bot.service.deadline import before_first_reply
@@ -32,9 +32,12 @@ class Member:
 
 @dataclass(frozen=True)
 class Refusal:
-    """A polite no, shown only to the member."""
+    """A polite no, shown only to the member. `reason`, set on a refusal of one file, says why in a few
+    words, for a reply that names several files; it only words the same refusal shorter, so two refusals
+    saying the same `message` are equal whatever their reason."""
 
     message: str
+    reason: str | None = field(default=None, compare=False)
 
 
 def repaired(guild: GuildSettings) -> GuildSettings:

@@ -33,7 +33,11 @@ async def bot(fake, tmp_path_factory):
 
 
 async def ask(fake, guild_id: int) -> str:
-    interaction = await fake.send_command("ask", {"question": QUESTION}, guild_id=guild_id)
+    return await ask_about(fake, guild_id, QUESTION)
+
+
+async def ask_about(fake, guild_id: int, question: str) -> str:
+    interaction = await fake.send_command("ask", {"question": question}, guild_id=guild_id)
     reply = await interaction.wait_for(timeout=15)
     assert not interaction.errors
     return text_of(reply)
@@ -171,6 +175,73 @@ async def test_the_message_menu_adds_the_first_readable_file_and_names_the_other
     reply = await interaction.wait_for(is_outcome, timeout=20)
     assert reply["content"].startswith("Added ‘The Quokka Census’") and not interaction.errors
     assert "week3-extra.md" in reply["content"] and "cover.png" not in reply["content"]  # no reading: not offered
+
+
+DAMAGED_PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog"  # cut short: no end-of-file marker
+OTTERS = b"# The Otter Survey\n\nThe river wardens counted four hundred and six otters in May.\n"
+
+
+async def titles(fake, guild_id: int) -> list[str]:
+    listing = await fake.send_command("library list", guild_id=guild_id)
+    return re.findall(r"\*\*(.+?)\*\*", text_of(await listing.wait_for(timeout=10)))
+
+
+async def test_the_message_menu_tries_the_next_readable_file_when_one_is_refused(fake, bot):
+    before = await titles(fake, OTHER_GUILD)
+    message = {"content": "week five", "attachments": [
+        ("cover.png", b"\x89PNG\r\n\x1a\n" + bytes(64), "image/png"),
+        ("scan.pdf", DAMAGED_PDF, "application/pdf"),
+        ("again.md", READING + b"\nWeek two.\n", "text/markdown"),  # week2.md's bytes: already in the list
+        ("blank.md", b"   \n\n", "text/markdown"),
+        ("otters.md", OTTERS, "text/markdown"),
+        ("otters-extra.md", OTTERS + b"\nMore otters.\n", "text/markdown"),
+    ]}  # fmt: skip
+    interaction = await fake.send_command("Add to reading list", command_type=3, target_message=message,
+                                          guild_id=OTHER_GUILD)  # fmt: skip
+    reply = await interaction.wait_for(is_outcome, timeout=30)
+    assert not interaction.errors and interaction.first_response_after < 3
+    assert interaction.original["flags"] & EPHEMERAL  # only the member sees what was refused
+    added, *rest = reply["content"].splitlines()
+    assert added.startswith("Added ‘The Otter Survey’") and "otters.md" in added
+    refused = {name: line for line in rest for name in ("scan.pdf", "again.md", "blank.md") if name in line}
+    assert "damaged PDF" in refused["scan.pdf"] and "already in" in refused["again.md"]
+    assert "no text" in refused["blank.md"]
+    assert "otters-extra.md" in reply["content"] and "cover.png" not in reply["content"]  # named, not tried
+    assert len(reply["content"]) <= 2000
+    assert not any("otters-extra.md" in str(d) for d in fake.downloads)
+    assert sorted(await titles(fake, OTHER_GUILD)) == sorted([*before, "The Otter Survey"])  # that one only
+    assert "four hundred and six" in await ask_about(fake, OTHER_GUILD, "How many otters did the wardens count?")
+
+
+async def test_the_message_menu_names_each_refused_file_with_its_reason_when_none_is_added(fake, bot):
+    before = await titles(fake, OTHER_GUILD)
+    message = {"content": "week six", "attachments": [
+        ("broken.pdf", DAMAGED_PDF, "application/pdf"),
+        ("huge.pdf", b"%PDF-1.4", "application/pdf", 10**9),  # declared over the limit
+        ("otters-again.md", OTTERS, "text/markdown"),
+        ("empty.txt", b"", "text/plain"),
+    ]}  # fmt: skip
+    interaction = await fake.send_command("Add to reading list", command_type=3, target_message=message,
+                                          guild_id=OTHER_GUILD)  # fmt: skip
+    reply = await interaction.wait_for(is_outcome, timeout=30)
+    assert not interaction.errors and interaction.first_response_after < 3
+    content = reply["content"]
+    assert not content.startswith("Added") and "Nothing was stored" in content and len(content) <= 2000
+    lines = {name: line for line in content.splitlines()
+             for name in ("broken.pdf", "huge.pdf", "otters-again.md", "empty.txt") if name in line}  # fmt: skip
+    assert "damaged PDF" in lines["broken.pdf"] and "too large" in lines["huge.pdf"]
+    assert "already in" in lines["otters-again.md"] and "empty file" in lines["empty.txt"]
+    assert not any("huge.pdf" in str(d) for d in fake.downloads)  # refused before download
+    assert await titles(fake, OTHER_GUILD) == before
+
+
+async def test_many_refused_files_with_long_names_still_fit_one_message(fake, bot):
+    files = [(f"{'@everyone_**' * 8}{n}{'x' * 150}.pdf", DAMAGED_PDF, "application/pdf") for n in range(10)]
+    interaction = await fake.send_command("Add to reading list", command_type=3,
+                                          target_message={"content": "lots", "attachments": files})  # fmt: skip
+    reply = await interaction.wait_for(is_outcome, timeout=60)
+    assert not interaction.errors and len(reply["content"]) <= 2000
+    assert "damaged PDF" in reply["content"] and "**" not in reply["content"].replace("\\*", "")
 
 
 async def test_a_restart_keeps_every_servers_reading_list(fake, bot):

@@ -336,3 +336,67 @@ async def test_a_refusal_names_the_file_as_the_front_end_shows_it(services):
     shown = Upload("@everyone_**x**.exe", len(exe), None, data=exe, shown_name="SHOWN")
     refused = await services.library.add(MANAGER, shown)
     assert isinstance(refused, Refusal) and "SHOWN" in refused.message and "everyone" not in refused.message
+
+
+DAMAGED_PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog"  # cut short: no end-of-file marker
+
+
+def raw(name: str, data: bytes, declared: int | None = None) -> Upload:
+    return Upload(name, len(data) if declared is None else declared, None, data=data)
+
+
+class Acknowledgements:
+    def __init__(self):
+        self.count = 0
+
+    async def __call__(self) -> None:
+        self.count += 1
+
+
+@pytest.mark.parametrize("limits", [ServerLibraryOptions(upload_cooldown_seconds=600, max_file_bytes=10_000)])
+async def test_a_messages_files_are_tried_in_turn_and_only_the_added_one_starts_the_cooldown(services):
+    acknowledged = Acknowledgements()
+    files = [raw("cover.png", b"\x89PNG\r\n\x1a\n"), raw("scan.pdf", DAMAGED_PDF), raw("huge.md", b"x", 10**6),
+             raw("blank.md", b" \n"), upload(), upload(READING + "\nMore.\n", "more.md")]  # fmt: skip
+    outcome = await services.library.add_first(MANAGER, files, before_work=acknowledged)
+    assert outcome.considered == 5 and acknowledged.count == 1  # the cover is no reading: not tried
+    assert outcome.added is not None and outcome.added[0].filename == "quokkas.md"
+    assert [(u.filename, r.reason) for u, r in outcome.refused] == [
+        ("scan.pdf", "damaged PDF: the file is cut short (no end-of-file marker: a broken download?)"),
+        ("huge.md", messages.too_large_reason(10_000)), ("blank.md", "no text (only whitespace)")]  # fmt: skip
+    assert [u.filename for u in outcome.untried] == ["more.md"] and outcome.stopped is None
+    assert [d.filename for d in await services.library.list(member())] == ["quokkas.md"]
+    again = await services.library.add(MANAGER, upload(READING + "x", "two.md"))
+    assert again == Refusal(messages.upload_cooldown(600))  # a file was added: the next one waits
+
+
+@pytest.mark.parametrize("limits", [ServerLibraryOptions(upload_cooldown_seconds=600)])
+async def test_a_message_whose_every_file_is_refused_does_not_hold_the_next_upload_back(services):
+    files = [raw("scan.pdf", DAMAGED_PDF), raw("blank.md", b" \n"), raw("e.txt", b"")]
+    outcome = await services.library.add_first(MANAGER, files)
+    assert outcome.added is None and outcome.stopped is None and outcome.untried == ()
+    assert [r.reason for _u, r in outcome.refused][1:] == ["no text (only whitespace)", "empty file"]
+    assert isinstance(await services.library.add(MANAGER, upload()), DocumentRecord)
+
+
+async def test_a_refusal_not_about_one_file_ends_the_tries_before_any_download(services):
+    acknowledged = Acknowledgements()
+    files = [upload(), upload(READING + "\nMore.\n", "more.md")]
+    outcome = await services.library.add_first(member(), files, before_work=acknowledged)
+    assert outcome.stopped == Refusal(messages.LIBRARY_CHANGE_NOT_ALLOWED) and outcome.refused == ()
+    assert acknowledged.count == 0 and outcome.added is None  # answered at once: nothing was downloaded
+
+
+@pytest.mark.parametrize("limits", [ServerLibraryOptions(max_documents=1, upload_cooldown_seconds=0)])
+async def test_a_full_reading_list_ends_the_tries(services):
+    await services.library.add(MANAGER, upload())
+    outcome = await services.library.add_first(MANAGER, [raw("scan.pdf", DAMAGED_PDF), upload(READING + "x", "b.md")])
+    assert outcome.stopped == Refusal(messages.library_full("documents", 1)) and outcome.added is None
+
+
+async def test_no_further_file_is_started_once_the_time_for_trying_is_over(services):
+    files = [raw("scan.pdf", DAMAGED_PDF), upload(), upload(READING + "x", "b.md")]
+    outcome = await services.library.add_first(MANAGER, files, try_for=0)
+    assert [u.filename for u, _r in outcome.refused] == ["scan.pdf"] and outcome.added is None
+    assert [u.filename for u in outcome.untried] == ["quokkas.md", "b.md"]
+    assert await services.library.list(member()) == ()
