@@ -9,6 +9,9 @@ text (references as ``[n]``), the physical pages it lies on, the notes and the p
 Lines of a page are drawn row by row across all columns (as some producers do), so a reader that
 trusts the content stream's order instead of the geometry mixes the columns.
 
+`short_column` is the page on which the last paragraph runs over from a full column into only a few
+lines of the next one, at its top or under a figure.
+
 Turned pages (`turned_pages`) are typeset like the others, then drawn sideways on a landscape sheet
 whose /Rotate shows them upright, as landscape table pages are; `margin_stamp` is a line set
 vertically in the left margin of page 1 (like arXiv's), and `sidebar` lines set sideways in the
@@ -69,6 +72,8 @@ class _Typesetter:
         self.labels = labels  # physical page (1-based) → printed label
         self.header = header  # physical page → running header text
         self.truth = Truth()
+        self.figures: dict[tuple[int, int], float] = {}  # (page, column) → the height of a figure at its top
+        self.floor = MARGIN  # the bottom of the columns' text
         self.pages: list[list[_Line]] = []
         self.column = 0
         self.top_of_page = HEIGHT - MARGIN
@@ -91,12 +96,12 @@ class _Typesetter:
 
     def _bottom(self) -> float:
         room = self.note_height[self.column]
-        return MARGIN + (room + 8 if room else 0)
+        return self.floor + (room + 8 if room else 0)
 
     def _next_column(self) -> None:
         if self.column + 1 < self.columns:
             self.column += 1
-            self.y = self.column_top
+            self.y = self.column_top - self.figures.get((self.page, self.column), 0)
         else:
             self._new_page()
             self.column_top = self.top_of_page
@@ -468,3 +473,55 @@ def book_chapter(seed: int = 5, paragraphs: int = 14, notes_count: int = 12) -> 
             setter.pages[-1].append(line)
     setter.truth.notes = notes
     return setter.render(title, "Jonas Brekke"), setter.truth
+
+
+def _plain_sentence(rng: random.Random, serial: list[int], vocabulary: list[str]) -> list[str]:
+    """A sentence's words (no hyphenation points, so measuring it breaks no word), numbered w<n>."""
+    serial[0] += 1
+    words = [rng.choice(vocabulary) for _ in range(rng.randint(9, 18))]
+    return [words[0].title(), f"w{serial[0]}", *words[1:-1], words[-1] + "."]
+
+
+def short_column(
+    last_lines: int,
+    under_figure: bool = False,
+    abstract: int = 0,
+    column_lines: int | None = None,
+    columns: int = 2,
+    long_words: bool = False,
+    seed: int = 7,
+) -> tuple[bytes, Truth]:
+    """One page whose last paragraph fills the left column (and any middle one) and runs over into
+    only `last_lines` lines of the last column: at that column's top, where an article ends, or
+    `under_figure`, at its foot under a figure that fills the rest of it. `abstract`: sentences of an
+    abstract across the page, under a title, above the columns; `column_lines`: how many lines the
+    columns hold (a figure across the page fills the rest), else the page's height. `long_words`:
+    three or four words to a line, justified so far apart that a reader sees each word as a run."""
+    vocabulary = [w.replace("|", "") for w in _LONG] if long_words else _VOCAB
+    rng = random.Random(seed)
+    serial = [0]
+    setter = _Typesetter(columns, size=10, leading=12, note_size=7.5, labels=str, header=lambda n: None)
+    if abstract:
+        setter.full_width("The Congress at Osnabrück", BOLD_FONT, 16, 20)
+        setter.full_width(_paragraph_text(rng, serial, abstract), BODY_FONT, 9, 11, body=True)
+    if column_lines:
+        setter.floor = setter.column_top - column_lines * setter.leading
+    held = int((setter.column_top - setter.floor) / setter.leading + 1e-6)  # lines a column holds
+    if under_figure:
+        setter.figures = {(1, columns - 1): (held - last_lines) * setter.leading}
+    setter.paragraph(" ".join(w for _ in range(3) for w in _plain_sentence(rng, serial, vocabulary)))
+    wanted = int((setter.y - setter.floor) / setter.leading + 1e-6) + (columns - 2) * held + last_lines
+
+    def lines(words: list[str]) -> int:
+        return len(setter._wrap([_Word(w) for w in words], setter.col_width, BODY_FONT, setter.size, setter.size * 1.5))
+
+    words: list[str] = []
+    last = 0  # where the last sentence starts
+    while lines(words) < wanted:
+        last = len(words)
+        words += _plain_sentence(rng, serial, vocabulary)
+    while lines(words) > wanted and len(words) - last > 3:  # the last sentence shortened to end on the last line
+        del words[-2]
+    assert lines(words) == wanted
+    setter.paragraph(" ".join(words))
+    return setter.render("The Congress at Osnabrück", "Ida Berg"), setter.truth

@@ -12,7 +12,7 @@ from reportlab.pdfgen import canvas
 
 from bot.ingest import ReadLimits, SkipFile, build_article, read_document
 from bot.library import load_corpus
-from tests.ingest.pdf_fixtures import book_chapter, journal_article
+from tests.ingest.pdf_fixtures import book_chapter, journal_article, short_column
 
 
 def _article(data: bytes, limits: ReadLimits | None = None):
@@ -84,6 +84,48 @@ def test_columns_are_read_left_to_right_although_drawn_row_by_row(reading, reque
     text = " ".join(p.text for p in article.passages)
     serials = [int(n) for n in re.findall(r"\bw(\d+)\b", text)]  # each sentence's number
     assert serials == [int(n) for n in re.findall(r"\bw(\d+)\b", " ".join(truth.paragraphs))]
+
+
+def _sentences(text: str) -> list[str]:
+    return re.findall(r"[A-Z]\w* w\d+ [^.]*\.", " ".join(text.split()))
+
+
+@pytest.mark.parametrize(
+    "layout",
+    [
+        pytest.param(dict(last_lines=1), id="one-line"),
+        pytest.param(dict(last_lines=2), id="two-lines"),
+        pytest.param(dict(last_lines=2, under_figure=True), id="under-a-figure"),
+        pytest.param(dict(last_lines=2, abstract=3), id="under-an-abstract"),
+        pytest.param(dict(last_lines=2, abstract=3, under_figure=True), id="abstract-and-figure"),
+        pytest.param(dict(last_lines=2, columns=3), id="third-column"),
+        pytest.param(dict(last_lines=10, abstract=8, column_lines=12), id="two-short-columns-under-a-long-abstract"),
+        pytest.param(dict(last_lines=3, long_words=True), id="words-far-apart"),
+        pytest.param(dict(last_lines=1, long_words=True), id="one-line-words-far-apart"),
+    ],
+)
+def test_a_short_last_column_is_read_after_the_full_one_and_whole(layout):
+    """A column of only a line or two, beside a full one, is read after it, not line by line inside
+    it; a title and abstract across the page stay before both."""
+    data, truth = short_column(**layout)
+    passages = _article(data).passages
+    text = " ".join(p.text for p in passages)
+    assert _sentences(text) == _sentences(" ".join(truth.paragraphs))  # no column's lines inside another's
+    assert " ".join(text.split()) == " ".join(" ".join(truth.paragraphs).split())
+
+
+def test_a_table_drawn_cell_by_cell_under_one_column_of_text_reads_row_by_row():
+    rows = [("1803", "4.3"), ("1813", "6.7"), ("1818", "7.9"), ("1823", "5.7")]
+
+    def draw(c):
+        _body_page(c, 0)
+        c.setFont("Times-Roman", 11)
+        for n, (year, amount) in enumerate(rows):
+            c.drawString(72, 250 - 14 * n, year)
+            c.drawString(400, 250 - 14 * n, amount)
+
+    shown = " ".join(p.text for p in _article(_pdf(draw)).passages)
+    assert " ".join(f"{year} {amount}" for year, amount in rows) in shown
 
 
 def test_a_landscape_page_reads_upright_and_sideways_margin_text_is_left_out(turned):

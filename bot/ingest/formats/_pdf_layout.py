@@ -2,12 +2,13 @@
 
     pieces (glyphs set together in one string) → runs (neighbours in the content stream on one
     baseline; superscript digits → [n])
-    → columns (up to three: gutters no run crosses) → lines → running headers, footers and page numbers dropped
+    → columns (up to three: gutters no run crosses; a column may hold only a line or two)
+    → lines → running headers, footers and page numbers dropped
     → footnote areas (trailing smaller type at a column's foot) → headings (larger or bold type)
     → paragraphs (indents, gaps, short last lines; rebuilt across columns and pages, hyphens rejoined)
     → endnote sections ("Notes" heading, numbered entries).
 
-Everything here is linear in the number of characters (a sort per page aside).
+Everything here is linear in the number of characters (a few sorts per page aside).
 """
 
 from __future__ import annotations
@@ -144,9 +145,13 @@ def _marker(chars: list[str]) -> str:
     return "".join(f"[{m}]" for m in "".join(chars).split(",") if m)
 
 
+_GUTTER_TRIES = 4  # the candidate gutters tried in each range
+
+
 def _gutters(runs: list[Line], left: float, right: float) -> tuple[float, ...]:
     """The x of the vertical gaps between columns of text: two for three columns, one for two, none
-    for a one-column page. A gutter is where fewest runs cross, with enough text on either side."""
+    for a one-column page. A gutter is where fewest runs cross (or nearly: see candidates), with text
+    on either side (_columns_fit)."""
     if len(runs) < 6:
         return ()
     width = right - left
@@ -160,25 +165,107 @@ def _gutters(runs: list[Line], left: float, right: float) -> tuple[float, ...]:
     for p in range(1, 102):
         crossing[p] += crossing[p - 1]
 
-    def best(low: int, high: int) -> float:  # the least crossed x in [low%, high%], the middle one on ties
+    def candidates(low: int, high: int) -> list[float]:
+        """Where a gutter may stand in [low%, high%]: the middle of each stretch crossed by fewest
+        runs, or by up to two more (a centred page number or footer line may cross a gutter, and a
+        short column leaves blank page beside it), fewest first, then nearest the range's middle."""
         fewest = min(crossing[low : high + 1])
-        at = [p for p in range(low, high + 1) if crossing[p] == fewest]
-        return left + width * at[len(at) // 2] / 100
+        stretches = []
+        for count, group in itertools.groupby(range(low, high + 1), key=crossing.__getitem__):
+            points = list(group)
+            if count <= fewest + 2:
+                middle = points[len(points) // 2]
+                stretches.append((count, abs(2 * middle - low - high), middle))
+        return [left + width * p / 100 for _, _, p in sorted(stretches)[:_GUTTER_TRIES]]
 
-    for candidate in ((best(20, 45), best(55, 80)), (best(30, 70),)):
-        if _columns_fit(runs, candidate):
-            return candidate
+    firsts, seconds = candidates(20, 45), candidates(55, 80)
+    for pair in sorted(itertools.product(range(len(firsts)), range(len(seconds))), key=sum):
+        if _columns_fit(runs, (firsts[pair[0]], seconds[pair[1]])):
+            return firsts[pair[0]], seconds[pair[1]]
+    for gutter in candidates(30, 70):
+        if _columns_fit(runs, (gutter,)):
+            return (gutter,)
     return ()
 
 
 def _columns_fit(runs: list[Line], gutters: tuple[float, ...]) -> bool:
-    """Each column between the gutters has 3+ runs, and few runs cross each gutter."""
-    bounds = (float("-inf"), *gutters, float("inf"))
-    inside = [sum(1 for r in runs if low <= r.x0 and r.x1 <= high) for low, high in itertools.pairwise(bounds)]
-    if min(inside) < 3:
+    """Text stands in each column between the gutters, and few lines cross them. A column holds three
+    lines or more, or is short: one or two lines just across a gutter from a column of text, as where
+    an article ends a few lines into its last column or a column ends above a figure. When every
+    column is text (a short one: a line of it fills it), lines across the page above or below the
+    columns set side by side (a title and abstract over them, notes under them) do not count: they
+    are a head or a foot, which _segments reads in its place. Otherwise (a table's cells under a page
+    of prose, say) every crossing line counts."""
+    bounds = (min(r.x0 for r in runs), *gutters, max(r.x1 for r in runs))
+    spans = list(itertools.pairwise(bounds))
+    columns = [_lines_between(runs, low, high) for low, high in spans]
+    if not all(columns):
         return False
-    limit = max(2, 0.25 * sum(inside))
-    return all(sum(1 for r in runs if r.x0 < gutter < r.x1) <= limit for gutter in gutters)
+    text = [len(column) >= 3 and _fills(column, *span) for column, span in zip(columns, spans, strict=True)]
+    for i, column in enumerate(columns):
+        if len(column) < 3:  # a short column stands by a column of text
+            by_left = i > 0 and text[i - 1] and _stands_by(columns[i - 1], column, column)
+            by_right = i + 1 < len(columns) and text[i + 1] and _stands_by(column, columns[i + 1], column)
+            if not (by_left or by_right):
+                return False
+    prose = all(  # a short column's last line may be a paragraph's short last one
+        t or len(c) < 3 and _fills(c, *span, share=0) for t, c, span in zip(text, columns, spans, strict=True)
+    )
+    limit = max(2, 0.25 * sum(map(len, columns)))
+    for gutter in gutters:
+        crossing = [r for r in runs if r.x0 < gutter < r.x1]
+        if len(crossing) > limit and (not prose or len(_between_columns(columns, crossing)) > limit):
+            return False
+    return True
+
+
+def _between_columns(columns: list[dict], crossing: list[Line]) -> list[Line]:
+    """The crossing runs that stand between lines set side by side: below the top of the first band
+    (lines between two crossing runs) with lines in two columns, above the foot of the last one."""
+    events = [(b, i) for i, column in enumerate(columns) for b in column] + [(r.baseline, -1) for r in crossing]
+    first_top = last_bottom = None
+    sides: set[int] = set()
+    band_top = band_bottom = 0.0
+    for baseline, column in sorted([(float("-inf"), -1), *events], reverse=True):  # top to bottom, then an end
+        if column >= 0:
+            if not sides:
+                band_top = baseline
+            band_bottom = baseline
+            sides.add(column)
+            continue
+        if len(sides) > 1:
+            first_top = band_top if first_top is None else first_top
+            last_bottom = band_bottom
+        sides = set()
+    if first_top is None:
+        return crossing
+    return [r for r in crossing if last_bottom <= r.baseline <= first_top]
+
+
+def _lines_between(runs: list[Line], low: float, high: float) -> dict[int, tuple[float, float, float]]:
+    """The lines that runs standing between two x's make: baseline → left, right, type size (runs of
+    one line, which wide word spaces may part, as one)."""
+    lines: dict[int, tuple[float, float, float]] = {}
+    for r in runs:
+        if low <= r.x0 and r.x1 <= high:
+            x0, x1, size = lines.get(round(r.baseline), (r.x0, r.x1, r.size))
+            lines[round(r.baseline)] = (min(x0, r.x0), max(x1, r.x1), max(size, r.size))
+    return lines
+
+
+def _fills(column: dict[int, tuple[float, float, float]], low: float, high: float, share: float = 0.6) -> bool:
+    """Whether a column holds lines of text: most of them (`share`, one at least) span most of its
+    width, as a table's cells rarely do."""
+    wide = sum(x1 - x0 >= 0.6 * (high - low) for x0, x1, _ in column.values())
+    return wide >= max(1.0, share * len(column))
+
+
+def _stands_by(left: dict, right: dict, short: dict) -> bool:
+    """Whether a short column stands a gutter away from its neighbour: the right column's text starts
+    within 4 ems (of the short column's type) of where the left one's ends. A line out in the blank
+    half of a page stands farther."""
+    gap = min(x0 for x0, _, _ in right.values()) - max(x1 for _, x1, _ in left.values())
+    return gap <= 4 * max(size for _, _, size in short.values())
 
 
 def _merge_runs(runs: list[Line], column: int) -> list[Line]:
