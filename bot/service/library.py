@@ -187,7 +187,7 @@ class Library:
         if usage.documents >= limits.max_documents:
             return Refusal(messages.library_full("documents", limits.max_documents))
         if usage.total_bytes + upload.size > limits.max_total_bytes:
-            return Refusal(messages.library_full("total_bytes", limits.max_total_bytes))
+            return _over_quota(upload, "total_bytes", limits.max_total_bytes, usage.total_bytes)
         return None
 
     async def add_first(
@@ -295,7 +295,7 @@ class Library:
         try:
             saved = await self.store.add_document(record, data, article, limits.quota)
         except QuotaExceeded as exc:
-            return Refusal(messages.library_full(exc.what, exc.limit))
+            return _over_quota(upload, exc.what, exc.limit, exc.used)
         self.libraries.forget(guild_id)
         log.info("guild %s: added document %s (%r, passages: %d)", guild_id, saved.id, upload.filename, saved.passages)
         await self._index(guild_id)
@@ -362,6 +362,14 @@ class Library:
         if len(data) > self.options.max_file_bytes:
             return _too_large(upload, self.options.max_file_bytes)
         return data
+
+
+def _over_quota(upload: Upload, what: str, limit: int, used: int) -> Refusal:
+    """Full: no file can be added (a refusal not about this one). Not full: this file is too large for
+    the room left, and a smaller one may still fit."""
+    if used >= limit:
+        return Refusal(messages.library_full(what, limit))
+    return Refusal(messages.no_room_for(upload.shown, what, limit, used), messages.no_room_reason(what, limit, used))
 
 
 def _too_large(upload: Upload, limit: int) -> Refusal:

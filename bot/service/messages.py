@@ -204,10 +204,23 @@ def file_too_large(filename: str, limit: int) -> str:
     return f"{filename} is too large: files up to {size_text(limit)} can be added."
 
 
+def no_room_for(name: str, what: str, limit: int, used: int) -> str:
+    """The list is not full, but this file would take it past a limit (a smaller one may still fit)."""
+    return (f"{name} does not fit in this server's reading list: it may hold at most {_amount(what, limit)} and "
+            f"holds {_amount(what, used)}. Remove a document with `/library remove` to make room.")  # fmt: skip
+
+
+def no_room_reason(what: str, limit: int, used: int) -> str:
+    return f"too large for the room left ({_amount(what, limit - used)} of {_amount(what, limit)} free)"
+
+
+def _amount(what: str, count: int) -> str:
+    return size_text(count) if what == "total_bytes" else f"{count:,} {LIMIT_NAMES.get(what, what)}"
+
+
 def library_full(what: str, limit: int) -> str:
-    amount = size_text(limit) if what == "total_bytes" else f"{limit:,} {LIMIT_NAMES.get(what, what)}"
     return (
-        f"This server's reading list is full: it may hold at most {amount}. "
+        f"This server's reading list is full: it may hold at most {_amount(what, limit)}. "
         "Remove a document with `/library remove` to make room."
     )
 

@@ -166,7 +166,10 @@ async def test_a_full_library_refuses_with_the_limit_named(services):
 async def test_the_passage_quota_is_checked_when_storing(services):
     await services.library.add(MANAGER, upload())
     second = await services.library.add(MANAGER, upload(READING + "\nMore here.\n", "more.md"))
-    assert second == Refusal(messages.library_full("passages", 3))
+    used = (await services.library.list(member()))[0].passages
+    assert 0 < used < 3  # not full: this document does not fit the room left, a smaller one might
+    assert second == Refusal(messages.no_room_for("more.md", "passages", 3, used))
+    assert "more.md does not fit" in second.message and "full" not in second.message
 
 
 @pytest.mark.parametrize("limits", [ServerLibraryOptions(upload_cooldown_seconds=600)])
@@ -392,6 +395,17 @@ async def test_a_full_reading_list_ends_the_tries(services):
     await services.library.add(MANAGER, upload())
     outcome = await services.library.add_first(MANAGER, [raw("scan.pdf", DAMAGED_PDF), upload(READING + "x", "b.md")])
     assert outcome.stopped == Refusal(messages.library_full("documents", 1)) and outcome.added is None
+
+
+@pytest.mark.parametrize("limits", [ServerLibraryOptions(max_total_bytes=2_000, upload_cooldown_seconds=0)])
+async def test_a_file_too_large_for_the_room_left_is_refused_for_itself_and_the_next_one_tried(services):
+    big = upload(READING + "\n" + "The quokkas ate leaves all night. " * 80 + "\n", "big.md")
+    outcome = await services.library.add_first(MANAGER, [big, upload()])
+    assert [(u.filename, r.reason) for u, r in outcome.refused] == [("big.md", messages.no_room_reason(
+        "total_bytes", 2_000, 0))]  # fmt: skip
+    assert outcome.added is not None and outcome.added[0].filename == "quokkas.md" and outcome.stopped is None
+    alone = await services.library.add(MANAGER, big)
+    assert "big.md does not fit in this server's reading list" in alone.message and "full" not in alone.message
 
 
 async def test_no_further_file_is_started_once_the_time_for_trying_is_over(services):
