@@ -119,11 +119,12 @@ def where(article: Article, passage) -> str:
 def answer_text(answer: Answer, style: Style) -> str:
     lines = [style.bold(f"Q: {answer.question}")]
     if not answer.answered:
+        if answer.named_articles:
+            return "\n".join([*lines, messages.NAMED_NOT_IN_TEXT, *_named_lines(answer)])
         if not answer.matched_terms and not answer.unknown_terms:
             lines.append(messages.NO_SEARCHABLE_WORDS)
             return "\n".join(lines)
         lines.append(messages.NOT_ANSWERED)
-        lines += _named_lines(answer)
         if answer.unknown_terms:
             lines.append(messages.unknown_words(", ".join(answer.unknown_terms)))
         if answer.matched_terms:

@@ -17,6 +17,9 @@ def plural(count: int, word: str) -> str:
 
 # ---------------------------------------------------------------- answers
 NOT_ANSWERED = "The readings do not answer this question."
+# An unanswered question that names articles by title or author ("Who wrote Rethinking the Reset?"):
+# their cards answer it, so neither "not answered" nor its missing words are said.
+NAMED_NOT_IN_TEXT = "No passage says it, but the reading list does:"
 NO_SEARCHABLE_WORDS = "The question has no words to search for: ask with words, not only symbols or emoji."
 EMPTY_QUESTION = "The question is empty: type a question about the readings."
 def weak_answer(answer) -> str:

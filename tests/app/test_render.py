@@ -173,6 +173,8 @@ def test_an_article_the_question_names_is_shown_with_its_author_and_date():
     art = article(title="Rethinking the **Reset**", author="Andrei Tsygankov")
     unanswered = Answer("Who wrote Rethinking the Reset?", False, True, ("reset",), ("wrote", "rethinking"), (), (art,))
     message = render.unanswered_message(unanswered)
+    assert message.startswith("No passage says it, but the reading list does:")  # the card answers it
+    assert "do not answer" not in message and "wrote" not in message  # nor its frame words "unknown"
     assert "Article: ‘Rethinking the \\*\\*Reset\\*\\*’ — Andrei Tsygankov, 2021-05-04" in message
     assert f"`/source article:{art.id}`" in message
     exs = [excerpt(1, art, passage(art))]

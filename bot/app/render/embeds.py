@@ -21,11 +21,13 @@ from bot.service.citations import byline, footnote_line, place
 
 def unanswered_message(answer: Answer, article: Article | None = None) -> str:
     """The short private reply to a question the readings (or the chosen article) do not answer."""
+    if answer.named_articles:
+        return cut("\n".join([messages.NAMED_NOT_IN_TEXT, *_named_lines(answer)]), CONTENT)
     if not answer.matched_terms and not answer.unknown_terms:
         return messages.NO_SEARCHABLE_WORDS
     if article is not None and answer.matched_terms and not answer.unknown_terms:
         return messages.nothing_in_article(safe(article.title, 200))
-    lines = [messages.NOT_ANSWERED, *_named_lines(answer)]
+    lines = [messages.NOT_ANSWERED]
     if answer.unknown_terms:
         words = ", ".join(safe(t, 60) for t in answer.unknown_terms[:30])
         more = f" and {len(answer.unknown_terms) - 30} more" if len(answer.unknown_terms) > 30 else ""
