@@ -175,11 +175,13 @@ def load_settings(path: Path | None) -> Settings:
     if path is None:
         return Settings()
     try:
-        text = Path(path).read_text(encoding="utf-8-sig")
+        text = yamlfile.read_text(Path(path), str(path))
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such config file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read the config file ({exc})") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the config file ({exc.strerror or exc})") from None
+    except yamlfile.NotUTF8 as exc:
+        raise ConfigError(str(exc)) from None
     return parse_settings(text, source=str(path), base_dir=Path(path).resolve().parent)
 
 
@@ -241,8 +243,7 @@ class _Reader:
                     "set STUDYBOT_DATABASE_PASSWORD (or PGPASSWORD, or use a passfile) in the environment",
                 )
             if key in out:
-                first = out[key][0].start_mark.line + 1
-                raise self.fail(key_node, f"duplicate key '{key}' (first defined on line {first})")
+                raise self.fail(key_node, yamlfile.duplicate_key(key, key_node.start_mark, out[key][0].start_mark))
             out[key] = (key_node, value_node)
         return out
 

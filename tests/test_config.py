@@ -71,6 +71,21 @@ def test_bad_config_names_key_and_line(text, line, words):
         assert word in message
 
 
+def test_a_config_file_that_is_not_utf8_is_said_as_a_manifest_says_it(tmp_path):
+    """Not Python's codec message with a byte offset: the line, the byte, and what to do."""
+    path = tmp_path / "bot.yaml"
+    path.write_bytes("search:\n  top_k: 3\n# caf\u00e9\n".encode("cp1252"))
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path)
+    assert str(caught.value) == f"{path}, line 3: not UTF-8 text (the byte 0xe9); save the file as UTF-8"
+
+
+def test_a_duplicate_key_names_the_line_of_its_first_definition():
+    with pytest.raises(ConfigError) as caught:
+        parse_settings("search:\n  top_k: 3\n  top_k: 4\n", source="bad.yaml")
+    assert str(caught.value) == "bad.yaml, line 3: duplicate key 'top_k' (first defined on line 2)"
+
+
 def test_python_tags_are_refused_and_never_executed(tmp_path):
     marker = tmp_path / "pwned"
     text = f"search: !!python/object/apply:os.system ['touch {marker}']\n"

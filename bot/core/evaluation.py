@@ -138,9 +138,11 @@ def report_text(report: dict) -> str:
 
 def load_questions(path: Path) -> list[EvalQuestion]:
     try:
-        data = yamlfile.load(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise QuestionSetError(f"{path}: cannot read it ({exc})") from None
+        data = yamlfile.load(yamlfile.read_text(Path(path), str(path)))
+    except OSError as exc:
+        raise QuestionSetError(f"{path}: cannot read it ({exc.strerror or exc})") from None
+    except yamlfile.NotUTF8 as exc:
+        raise QuestionSetError(str(exc)) from None
     except yaml.YAMLError as exc:
         raise QuestionSetError(yamlfile.error_text(str(path), exc)) from None
     if not isinstance(data, dict) or not isinstance(data.get("questions"), list):

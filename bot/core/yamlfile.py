@@ -4,13 +4,52 @@ they cannot make, which no reader expected. Here an unquoted date that is no day
 2020-02-30) is the text it was written as, as if quoted, and what reads it judges it as it judges a
 quoted one; any other such value (`!!int three`) is a yaml.YAMLError naming its line, as bad syntax is,
 and so is a key given twice in one mapping, and a character YAML does not allow. error_text says any
-of them in one line, as every reader reports it: the file, the line and column, and what is wrong."""
+of them in one line, as every reader reports it: the file, the line and column, and what is wrong.
+
+What every reader says alike is here too: read_text, whose NotUTF8 names the line and the byte where
+a file stops being UTF-8, and duplicate_key, the words for a key given twice (the config reader finds
+those in its nodes itself)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import yaml
+
+
+class NotUTF8(ValueError):
+    """A file that is not UTF-8 text; its str is the one line to show."""
+
+
+def read_text(path: Path, source: str) -> str:
+    """A YAML file's text (UTF-8, a byte order mark dropped). OSError when it cannot be read; NotUTF8
+    when it is not UTF-8, saying where it stops being it: the line and the byte, not the offset into
+    the chunk Python's decoder was reading."""
+    try:
+        return Path(path).read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise NotUTF8(not_utf8(source, Path(path).read_bytes())) from None
+
+
+def not_utf8(source: str, raw: bytes) -> str:
+    """Where a file that is not UTF-8 first stops being it (a file saved as Windows-1252)."""
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        return f"{source}, line {line}: not UTF-8 text (the byte 0x{raw[exc.start]:02x}); save the file as UTF-8"
+    return f"{source}: not UTF-8 text; save the file as UTF-8"
+
+
+def duplicate_key(key: Any, mark: yaml.Mark, first: yaml.Mark) -> str:
+    """The words for a key given twice in one mapping (at `mark`, first at `first`), after "<file>, line N: "."""
+    where = f"line {first.line + 1}" + (f", column {first.column + 1}" if first.line == mark.line else "")
+    return f"duplicate key {key!r} (first defined on {where})"
+
+
+class DuplicateKeyError(yaml.constructor.ConstructorError):
+    """A key given twice in one mapping: said by error_text with its line only, as the config says it."""
 
 
 class Loader(yaml.SafeLoader):
@@ -25,14 +64,14 @@ class Loader(yaml.SafeLoader):
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
         """A key written twice is an error naming its line: PyYAML keeps the last one without a word,
         so a manifest entry or a question given twice would lose the first silently."""
-        seen: set = set()
+        seen: dict[tuple[str, str], yaml.Node] = {}
         for key_node, _ in node.value:
             if isinstance(key_node, yaml.ScalarNode):
                 key = (key_node.tag, key_node.value)
                 if key in seen:
-                    problem = f"the key {key_node.value!r} is given twice"
-                    raise yaml.constructor.ConstructorError(None, None, problem, key_node.start_mark)
-                seen.add(key)
+                    problem = duplicate_key(key_node.value, key_node.start_mark, seen[key].start_mark)
+                    raise DuplicateKeyError(None, None, problem, key_node.start_mark)
+                seen[key] = key_node
         return super().construct_mapping(node, deep)
 
     def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
@@ -74,9 +113,12 @@ def _marked(text: str, exc: yaml.reader.ReaderError) -> yaml.MarkedYAMLError:
 
 
 def error_text(source: str, exc: yaml.YAMLError) -> str:
-    """A YAML error in one line: "<source>, line 4, column 9: not valid YAML: <what is wrong>".
-    PyYAML's own message takes several lines, quoting the file with a caret under the place."""
+    """A YAML error in one line: "<source>, line 4, column 9: not valid YAML: <what is wrong>", or
+    "<source>, line 4: duplicate key 'title' (first defined on line 3)". PyYAML's own message takes
+    several lines, quoting the file with a caret under the place."""
     mark = getattr(exc, "problem_mark", None)
+    if isinstance(exc, DuplicateKeyError):  # no syntax error: said as the config says it
+        return f"{source}, line {mark.line + 1}: {exc.problem}"
     where = f"{source}, line {mark.line + 1}, column {mark.column + 1}" if mark else source
     context, context_mark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
     if context and context.startswith("while ") and context_mark and mark and context_mark.line != mark.line:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import posixpath
 import re
 import stat
 from collections.abc import Callable
@@ -180,58 +181,75 @@ def _read_file(path: Path, options: IngestOptions) -> bytes:
 
 def read_manifest(folder: Path) -> dict[str, dict]:
     """<folder>/manifest.yaml: {articles: {file name: {title, author, date, publication, url, language}}},
-    its keys as written (paths inside `folder`)."""
+    its keys as written (paths inside `folder`). A bad value is a CorpusError naming the file, the
+    line and the key: "manifest.yaml, line 4: week1/a.txt: 'date' must be a date written YYYY-MM-DD"."""
     path = folder / MANIFEST
     if not path.exists():
+        if path.is_symlink():  # a link to a file moved away: its metadata would be lost without a word
+            raise UnreadableManifest("cannot be read (a broken link); the corpus loads without it")
         return {}
     where = str(path)
     if not path.is_file():  # a folder or a pipe of that name: opening a pipe would wait for ever
         raise UnreadableManifest("cannot be read (not a regular file); the corpus loads without it")
     try:
-        text = path.read_text(encoding="utf-8")
+        text = yamlfile.read_text(path, where)
     except OSError as exc:
         raise UnreadableManifest(f"cannot be read ({exc.strerror or exc}); the corpus loads without it") from None
-    except UnicodeDecodeError:
-        raise CorpusError(_not_utf8(where, path.read_bytes())) from None
+    except yamlfile.NotUTF8 as exc:
+        raise CorpusError(str(exc)) from None
     try:
         data = yamlfile.load(text) or {}
+        root = yamlfile.compose(text)  # the same document's nodes: the line of each key and value
     except yaml.YAMLError as exc:
         raise CorpusError(yamlfile.error_text(where, exc)) from None
+
+    def at(*keys: object, key: bool = False) -> str:
+        """'<file>, line N': of the value at `keys` (of the last key itself, `key`), as far as found."""
+        node, found = root, root
+        for i, name in enumerate(keys):
+            pair = next((pair for pair in getattr(node, "value", ()) if isinstance(pair, tuple)
+                         and isinstance(pair[0], yaml.ScalarNode) and pair[0].value == str(name)), None)  # fmt: skip
+            if pair is None:
+                break
+            node = found = pair[0] if key and i == len(keys) - 1 else pair[1]
+        return f"{where}, line {found.start_mark.line + 1}" if found is not None else where
+
     if not isinstance(data, dict) or set(data) - {"articles"}:
-        raise CorpusError(f"{where}: expected a mapping with one key, articles")
+        extra = sorted(set(data) - {"articles"}, key=str)[:1] if isinstance(data, dict) else []
+        raise CorpusError(f"{at(*extra, key=True)}: expected a mapping with one key, articles")
     articles = data.get("articles") or {}
     if not isinstance(articles, dict):
-        raise CorpusError(f"{where}: articles must map file names to metadata")
+        raise CorpusError(f"{at('articles')}: articles must map file names to metadata")
     manifest: dict[str, dict] = {}
     for name, entry in articles.items():
         if not isinstance(entry, dict):
-            raise CorpusError(f"{where}: articles.{name} must be a mapping of {', '.join(METADATA_KEYS)}")
-        unknown = set(entry) - set(METADATA_KEYS)
-        if unknown:
-            raise CorpusError(f"{where}: articles.{name}: unknown key {sorted(unknown)[0]!r}")
+            raise CorpusError(f"{at('articles', name)}: {name}: expected a mapping of {', '.join(METADATA_KEYS)}")
+        unknown = next((key for key in entry if key not in METADATA_KEYS), None)
+        if unknown is not None:
+            raise CorpusError(f"{at('articles', name, unknown, key=True)}: {name}: unknown key {unknown!r} "
+                              f"(expected one of: {', '.join(METADATA_KEYS)})")  # fmt: skip
         for key, value in entry.items():
             if isinstance(value, (list, dict, bool)):
-                raise CorpusError(f"{where}: articles.{name}.{key} must be text, not {value!r}")
+                raise CorpusError(f"{at('articles', name, key)}: {name}: {key!r} must be text, not {value!r}")
         values = {k: (v.isoformat() if isinstance(v, date) else str(v)) for k, v in entry.items() if v is not None}
         if "date" in values and not is_iso_date(values["date"]):
-            written = values["date"]
-            raise CorpusError(f"{where}: articles.{name}.date must be a date written YYYY-MM-DD, not {written!r}")
+            raise CorpusError(f"{at('articles', name, 'date')}: {name}: 'date' must be a date written YYYY-MM-DD, "
+                              f"not {values['date']!r}")  # fmt: skip
         if "url" in values and not is_web_url(values["url"]):
-            raise CorpusError(f"{where}: articles.{name}.url must be a web address (https://…)")
+            raise CorpusError(f"{at('articles', name, 'url')}: {name}: 'url' must be a web address (https://…)")
         if "language" in values and not re.fullmatch(r"[a-z]{2}", values["language"]):
-            raise CorpusError(f"{where}: articles.{name}.language must be a two-letter ISO 639-1 code (en, de, ru …)")
+            raise CorpusError(f"{at('articles', name, 'language')}: {name}: 'language' must be a two-letter "
+                              f"ISO 639-1 code (en, de, ru …), not {values['language']!r}")  # fmt: skip
         manifest[str(name)] = values
     return manifest
 
 
-def _not_utf8(where: str, raw: bytes) -> str:
-    """Where a file that is not UTF-8 first stops being it (a manifest saved as Windows-1252)."""
-    try:
-        raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        return f"{where}, line {line}: not UTF-8 text (the byte 0x{raw[exc.start]:02x}); save the file as UTF-8"
-    return f"{where}: not UTF-8 text; save the file as UTF-8"
+def manifest_key_path(key: str) -> str | None:
+    """A manifest key as a path inside its folder ("./luther.md" → "luther.md", "a//b.md" → "a/b.md");
+    None for one that leaves the folder: a ".." in it, or an absolute path."""
+    if key.startswith("/") or ".." in key.split("/"):
+        return None
+    return posixpath.normpath(key)
 
 
 @dataclass
@@ -250,8 +268,9 @@ class Manifests:
                 continue
             inside = manifest.folder or "the corpus folder"
             said = f"names {key}, which is not in {inside}"
-            if manifest.folder and key.startswith(manifest.folder):  # the path from the top, written inside
-                said += f" (its keys are paths inside {inside}: write {key[len(inside) :]})"
+            written = relative[len(manifest.folder) :]  # the key as a path ("./" and "//" gone)
+            if manifest.folder and written.startswith(manifest.folder):  # the path from the top, written inside
+                said += f" (its keys are paths inside {inside}: write {written[len(inside) :]})"
             warnings.append(LoadWarning(manifest.relative, said))
         return warnings
 
@@ -269,7 +288,11 @@ def read_manifests(manifests: list[ManifestFile]) -> Manifests:
             merged.warnings.append(LoadWarning(manifest.relative, str(exc)))
             continue
         for key, values in entries.items():
-            relative = manifest.folder + key
+            inside = manifest_key_path(key)
+            if inside is None:
+                merged.warnings.append(LoadWarning(manifest.relative, _outside(key, manifest)))
+                continue
+            relative = manifest.folder + inside
             merged.keys.append((manifest, key, relative))
             entry = merged.entries.setdefault(relative, {})
             for name, value in values.items():
@@ -282,6 +305,13 @@ def read_manifests(manifests: list[ManifestFile]) -> Manifests:
                 entry[name] = value
                 given_by[relative, name] = (manifest, key)
     return merged
+
+
+def _outside(key: str, manifest: ManifestFile) -> str:
+    """The warning for a key that names no path inside the manifest's folder."""
+    said = "an absolute path" if key.startswith("/") else f"which is outside {manifest.folder or 'the corpus folder'}"
+    return (f"names {key}, {said}; a manifest describes only the files of its own folder and the folders "
+            "under it, by their paths inside it; the entry is ignored")  # fmt: skip
 
 
 PARALLEL_FROM_BYTES = 32_000_000  # below this, starting processes costs more than it saves

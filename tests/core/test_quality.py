@@ -387,3 +387,17 @@ def test_the_question_frame_says_what_kind_of_word_answers_it(question, kind):
     from bot.core.answer import expected_answer
 
     assert expected_answer(question) == kind
+
+
+def test_a_question_set_that_is_not_utf8_or_gives_a_key_twice_is_said_as_config_and_manifest_say_it(tmp_path):
+    from bot.core.evaluation import QuestionSetError
+
+    path = tmp_path / "q.yaml"
+    path.write_bytes("questions:\n  - q: Who?\n    gold: [caf\u00e9]\n".encode("cp1252"))
+    with pytest.raises(QuestionSetError) as caught:
+        load_questions(path)
+    assert str(caught.value) == f"{path}, line 3: not UTF-8 text (the byte 0xe9); save the file as UTF-8"
+    path.write_text("questions:\n  - q: Who signed the treaty?\n    q: When?\n", encoding="utf-8")
+    with pytest.raises(QuestionSetError) as caught:
+        load_questions(path)
+    assert str(caught.value) == f"{path}, line 3: duplicate key 'q' (first defined on line 2)"

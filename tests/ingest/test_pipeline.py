@@ -191,18 +191,18 @@ def test_missing_folder_and_bad_manifest_name_the_culprit(tmp_path):
     with pytest.raises(CorpusError, match="no such folder"):
         load_corpus(tmp_path / "nope")
     (tmp_path / "manifest.yaml").write_text("articles:\n  a.txt: {colour: red}\n", encoding="utf-8")
-    with pytest.raises(CorpusError, match=r"manifest.yaml: articles.a.txt: unknown key 'colour'"):
+    with pytest.raises(CorpusError, match=r"manifest.yaml, line 2: a.txt: unknown key 'colour'"):
         load_corpus(tmp_path)
 
 
 @pytest.mark.parametrize(
     ("entry", "complaint"),
     [
-        ("{title: [A, B]}", "articles.a.txt.title must be text, not ['A', 'B']"),
-        ("{url: 'javascript:alert(1)'}", "articles.a.txt.url must be a web address (https://…)"),
-        ("{url: 'https://'}", "articles.a.txt.url must be a web address (https://…)"),
-        ("{language: English}", "articles.a.txt.language must be a two-letter ISO 639-1 code"),
-        ("{title: A, title: B}", "the key 'title' is given twice"),
+        ("{title: [A, B]}", "line 2: a.txt: 'title' must be text, not ['A', 'B']"),
+        ("{url: 'javascript:alert(1)'}", "a.txt: 'url' must be a web address (https://…)"),
+        ("{url: 'https://'}", "a.txt: 'url' must be a web address (https://…)"),
+        ("{language: English}", "a.txt: 'language' must be a two-letter ISO 639-1 code"),
+        ("{title: A, title: B}", "line 2: duplicate key 'title' (first defined on line 2, column 11)"),
     ],
 )
 def test_a_manifest_value_that_no_citation_could_show_is_named(tmp_path, entry, complaint):

@@ -165,12 +165,15 @@ def test_top_level_keys_into_a_subfolder_still_work_beside_its_manifest_and_a_co
 
 def test_a_subfolders_manifest_naming_a_missing_file_says_its_keys_are_inside_it(weeks):
     (weeks / "week1" / "manifest.yaml").write_text(
-        "articles:\n  week1/reading.md: {title: Treaties}\n  notes.md: {title: Notes}\n", encoding="utf-8"
+        "articles:\n  week1/reading.md: {title: Treaties}\n  ./week1/reading.md: {author: Ann}\n"
+        "  notes.md: {title: Notes}\n", encoding="utf-8"
     )
     corpus = load_corpus(weeks)
     assert corpus.article("week1/reading").title == "A reading on treaties"
     assert [str(w) for w in corpus.warnings] == [
         "week1/manifest.yaml: names week1/reading.md, which is not in week1/ "
+        "(its keys are paths inside week1/: write reading.md)",
+        "week1/manifest.yaml: names ./week1/reading.md, which is not in week1/ "
         "(its keys are paths inside week1/: write reading.md)",
         "week1/manifest.yaml: names notes.md, which is not in week1/",
     ]
@@ -211,7 +214,7 @@ def test_changing_a_subfolders_manifest_changes_the_fingerprint(weeks, tmp_path)
         ),
         (
             "articles:\n  intro.txt: {title: One}\n  intro.txt: {title: Two}\n",
-            "line 3, column 3: not valid YAML: the key 'intro.txt' is given twice",
+            "line 3: duplicate key 'intro.txt' (first defined on line 2)",
         ),
         (
             "articles:\n\tintro.txt: {title: One}\n",
@@ -238,6 +241,76 @@ def test_a_manifest_that_is_not_utf8_is_one_line_naming_file_and_line(weeks):
     with pytest.raises(CorpusError) as caught:
         load_corpus(weeks)
     assert str(caught.value) == f"{path}, line 2: not UTF-8 text (the byte 0xe9); save the file as UTF-8"
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        (
+            "articles:\n  intro.txt: {title: One}\n  week1/reading.md:\n    titel: Treaties\n",
+            "line 4: week1/reading.md: unknown key 'titel' (expected one of: title, author, date, publication, "
+            "url, language)",
+        ),
+        (
+            "articles:\n  intro.txt:\n    title: One\n    date: 2017-13-45\n",
+            "line 4: intro.txt: 'date' must be a date written YYYY-MM-DD, not '2017-13-45'",
+        ),
+        (
+            "articles:\n  intro.txt:\n    title:\n      - A\n      - B\n",
+            "line 4: intro.txt: 'title' must be text, not ['A', 'B']",
+        ),
+        ("articles:\n  intro.txt: {title: One}\n\n  week2/reading.txt: {language: EN}\n",
+         "line 4: week2/reading.txt: 'language' must be a two-letter ISO 639-1 code (en, de, ru …), not 'EN'"),
+        ("articles:\n  intro.txt: {url: 'javascript:alert(1)'}\n",
+         "line 2: intro.txt: 'url' must be a web address (https://…)"),
+        ("articles:\n  intro.txt: One\n", "line 2: intro.txt: expected a mapping of title, author, date, "
+         "publication, url, language"),
+        ("articles:\n  - intro.txt\n", "line 2: articles must map file names to metadata"),
+        ("articles: {}\ntitles: {}\n", "line 2: expected a mapping with one key, articles"),
+    ],
+    ids=["typo", "date", "list", "language", "url", "not-a-mapping", "articles-a-list", "second-key"],
+)
+def test_a_bad_manifest_value_names_file_line_and_key(weeks, text, said):
+    """Before, no line: "manifest.yaml: articles.week1/reading.md.titel", dots of file names and keys run together."""
+    path = weeks / "manifest.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(CorpusError) as caught:
+        load_corpus(weeks)
+    assert str(caught.value) == f"{path}, {said}"
+
+
+def test_a_subfolder_manifest_key_written_with_dot_slash_names_the_file_beside_it(weeks):
+    (weeks / "week1" / "manifest.yaml").write_text("articles:\n  ./reading.md: {title: Treaties}\n", "utf-8")
+    (weeks / "manifest.yaml").write_text("articles:\n  ./week2/./reading.txt: {title: Volcanoes}\n", "utf-8")
+    corpus = load_corpus(weeks)
+    assert corpus.article("week1/reading").title == "Treaties"
+    assert corpus.article("week2/reading").title == "Volcanoes"
+    assert corpus.warnings == ()
+
+
+def test_a_manifest_key_outside_its_folder_is_named_as_not_allowed(weeks):
+    (weeks / "week1" / "manifest.yaml").write_text(
+        "articles:\n  ../intro.txt: {title: Syllabus}\n  reading.md: {title: Treaties}\n", encoding="utf-8"
+    )
+    (weeks / "manifest.yaml").write_text(f"articles:\n  {weeks / 'intro.txt'}: {{title: Abs}}\n", "utf-8")
+    corpus = load_corpus(weeks)
+    assert corpus.article("intro").title == "A reading on syllabus"  # neither is used
+    assert corpus.article("week1/reading").title == "Treaties"
+    assert [str(w) for w in corpus.warnings] == [
+        f"manifest.yaml: names {weeks / 'intro.txt'}, an absolute path; a manifest describes only the files of "
+        "its own folder and the folders under it, by their paths inside it; the entry is ignored",
+        "week1/manifest.yaml: names ../intro.txt, which is outside week1/; a manifest describes only the files "
+        "of its own folder and the folders under it, by their paths inside it; the entry is ignored",
+    ]
+
+
+def test_a_manifest_that_is_a_broken_link_is_named_and_the_corpus_loads(weeks):
+    os.symlink(weeks / "gone.yaml", weeks / "week1" / "manifest.yaml")
+    corpus = load_corpus(weeks)
+    assert len(corpus.articles) == 4
+    assert [str(w) for w in corpus.warnings] == [
+        "week1/manifest.yaml: cannot be read (a broken link); the corpus loads without it"
+    ]
 
 
 def test_a_broken_link_and_a_fifo_are_named_and_never_opened(weeks, tmp_path):
