@@ -141,6 +141,7 @@ async def _serve(settings: Settings, token: str) -> int:
         preparing = asyncio.create_task(asyncio.to_thread(libraries.prepare), name="shared-statistics")
         services = Services.create(libraries, store, service_options(settings), server_library_options(settings))
         store.on_change(services.apply_change)
+        libraries.changed_all()  # saved copies of versions changed while this host was down dropped (a task)
         watcher = folder_watcher(settings, libraries, loaded_key)
         watcher.follow(store)  # `studybot reload` on PostgreSQL, from any host
         watching = asyncio.create_task(watcher.run(), name="corpus-watch")

@@ -10,12 +10,21 @@ or copied per server, at start or after the host folder changes.
 A large server library (SAVE_INDEX_PASSAGES passages or more) is saved once built, in the data folder
 keyed by its version (bot.library.saved): after a restart, or once evicted, it opens memory-mapped
 without reading its articles from the store; a new version is built from them and replaces it.
+
+A change to a server's documents, heard on the store's change feed from whichever host made it
+(`changed`), forgets the server's engine at once and, in a task, drops every saved copy of the
+server's index but the current version's: a removed document's text leaves each host's data folder
+within about a second, not at the server's next question there. The drop takes the server's load
+lock (a load in flight finishes first, then its copy goes) and waits for any build thread of the
+server still running (one a cancelled question left behind may yet save a copy). `changed_all` (the
+feed reconnected: notices may have been missed) does the same for every server with a saved copy.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import threading
 from collections import OrderedDict
@@ -32,7 +41,14 @@ from bot.core.models import Article, Corpus
 from bot.core.union import IndexStatistics, Postings, Statistics, UnionIndex
 from bot.library.options import LibraryPolicy
 from bot.library.packed import Concatenated, keys_across
-from bot.library.saved import drop_server_library, open_saved_server_library, save_server_library, server_index_dir
+from bot.library.saved import (
+    drop_server_library,
+    drop_server_versions,
+    open_saved_server_library,
+    save_server_library,
+    saved_servers,
+    server_index_dir,
+)
 
 log = logging.getLogger("studybot.library")
 SAVE_INDEX_PASSAGES = 2_000  # a smaller library builds in well under a second: not worth a saved copy
@@ -91,6 +107,9 @@ class Libraries:
         self._preparing = threading.Lock()
         self._encoder = LibraryEncoder()
         self._locks: dict[int, tuple[asyncio.Lock, list[int]]] = {}  # only servers being loaded: (lock, [users])
+        self._builds: dict[int, set[asyncio.Future]] = {}  # build threads still running, by server
+        self._drops_asked: set[int | None] = set()  # drops asked for and not yet begun (None: every server's)
+        self._drops: set[asyncio.Task] = set()  # drops running (kept from the collector)
 
     @property
     def loaded(self) -> tuple[int, ...]:
@@ -127,16 +146,81 @@ class Libraries:
         self._loaded.pop(guild_id, None)
 
     async def forget_removed(self, guild_id: int) -> None:
-        """A document of this server was removed: its library loads again on next use, and no saved copy
-        of the server's index keeps the removed text in the data folder until then."""
+        """A document of this server was removed here: its library loads again on next use, and no saved
+        copy of the server's index keeps the removed text in the data folder (done when this returns)."""
         self.forget(guild_id)
-        if self.data_dir is not None:
-            async with self._loading(guild_id):  # not while a load of this server saves a copy
-                await asyncio.to_thread(drop_server_library, self.data_dir, guild_id)
+        await self._drop_stale(guild_id)
 
     def forget_all(self) -> None:
-        """Notices may have been missed: every server library loads again on next use."""
+        """Every server library loads again on next use."""
         self._loaded.clear()
+
+    def changed(self, guild_id: int) -> None:
+        """A document of this server was added, edited, replaced or removed, here or on another host (a
+        notice on the change feed): its library loads again on next use, and its saved copies of any
+        version but the current one leave the data folder soon after. Returns at once (the event loop
+        calls it): the drop runs in a task."""
+        self.forget(guild_id)
+        self._drop_soon(guild_id)
+
+    def changed_all(self) -> None:
+        """Notices may have been missed (the change feed reconnected): every server library loads again
+        on next use, and every server's saved copies of a version no longer current leave the data
+        folder soon after (one version read per server with a copy here, in a task)."""
+        self.forget_all()
+        if self.data_dir is not None:
+            self._drop_soon(None)
+
+    async def dropped(self) -> None:
+        """Wait for the drops asked for so far to be done."""
+        while self._drops:
+            await asyncio.wait(set(self._drops))
+
+    def _drop_soon(self, guild_id: int | None) -> None:
+        if guild_id in self._drops_asked:  # one not yet begun reads the version after this notice's change
+            return
+        self._drops_asked.add(guild_id)
+        task = asyncio.get_running_loop().create_task(self._drop(guild_id), name=f"drop-saved-copies-{guild_id}")
+        self._drops.add(task)
+        task.add_done_callback(self._drops.discard)
+
+    async def _drop(self, guild_id: int | None) -> None:
+        try:
+            if guild_id is not None:
+                await self._drop_stale(guild_id, asked=True)
+                return
+            self._drops_asked.discard(None)
+            for server in await asyncio.to_thread(saved_servers, self.data_dir):
+                await self._drop_stale(server)
+        except Exception:  # a surprise here must not go unseen, nor end the feed's other work
+            log.warning("dropping the saved copies of server %s failed", guild_id or "*", exc_info=True)
+        finally:
+            self._drops_asked.discard(guild_id)  # (already, once begun; also when it never began)
+
+    async def _drop_stale(self, guild_id: int, *, asked: bool = False) -> None:
+        """Drop the server's engine and saved copies unless they are of its current version (every one
+        when the store cannot say which that is): after a load in flight, and after any build thread of
+        the server still running, so that no copy of what they read outlives this."""
+        async with self._loading(guild_id):
+            if asked:
+                self._drops_asked.discard(guild_id)  # a notice from now on asks again
+            while running := {b for b in self._builds.get(guild_id, ()) if not b.done()}:
+                await asyncio.wait(running)
+            current = await self._current_version(guild_id)
+            loaded = self._loaded.get(guild_id)
+            if loaded is not None and (current is None or loaded[0] != current):
+                del self._loaded[guild_id]
+            if self.data_dir is not None:
+                await asyncio.to_thread(drop_server_versions, self.data_dir, guild_id, current)
+
+    async def _current_version(self, guild_id: int) -> str | None:
+        if self.guild_version is None:
+            return None
+        try:
+            return await self.guild_version(guild_id)
+        except Exception as exc:  # the store down or closing: no copy is kept on trust
+            log.debug("server %s: its library's version cannot be read now (%s); dropping every copy", guild_id, exc)
+            return None
 
     async def engine_for(self, guild_id: int | None) -> Engine:
         shared = self.shared if self.policy.sees_shared(guild_id) else self.empty
@@ -165,7 +249,7 @@ class Libraries:
                 self._loaded.move_to_end(guild_id)
                 return loaded[1] or shared
             else:
-                engine = await asyncio.to_thread(self._build, guild_id, version, articles, shared)
+                engine = await self._building(guild_id, version, articles, shared)
             self._loaded[guild_id] = (version, engine)
             self._loaded.move_to_end(guild_id)
             while len(self._loaded) > self.policy.max_loaded:
@@ -195,6 +279,25 @@ class Libraries:
             users[0] -= 1
             if not users[0]:
                 del self._locks[guild_id]
+
+    async def _building(self, guild_id: int, version: str, articles: tuple[Article, ...], shared: Engine,
+                        ) -> Engine | None:  # fmt: skip
+        """_build in a thread, known as the server's while it runs: it may save a copy of the server's
+        index, so a drop of the server's copies waits for it, even once the question that started it
+        was cancelled (the thread goes on, and the server's lock is let go)."""
+        running = asyncio.ensure_future(asyncio.to_thread(self._build, guild_id, version, articles, shared))
+        self._builds.setdefault(guild_id, set()).add(running)
+        running.add_done_callback(functools.partial(self._built, guild_id))
+        return await asyncio.shield(running)
+
+    def _built(self, guild_id: int, running: asyncio.Future) -> None:
+        builds = self._builds.get(guild_id)
+        if builds is not None:
+            builds.discard(running)
+            if not builds:
+                del self._builds[guild_id]
+        if not running.cancelled():
+            running.exception()  # seen: a build no question waits for any more fails quietly (it is retried)
 
     def _build(self, guild_id: int, version: str, articles: tuple[Article, ...], shared: Engine) -> Engine | None:
         """The server's engine from its articles (None: it has none), analysed once, ranked beside the

@@ -287,6 +287,20 @@ def drop_server_library(data_dir: Path, guild_id: int, keep: str | None = None) 
         server.rmdir()  # only once empty: the server's library is gone
 
 
+def drop_server_versions(data_dir: Path, guild_id: int, current: str | None) -> None:
+    """Remove the server's saved copies of every version but `current` (None: all of them)."""
+    drop_server_library(data_dir, guild_id, keep=None if current is None else _server_key(current))
+
+
+def saved_servers(data_dir: Path) -> tuple[int, ...]:
+    """The servers with a folder of saved copies in this data folder."""
+    try:
+        names = [p.name for p in server_index_dir(data_dir, 0).parent.iterdir() if p.is_dir()]
+    except OSError:
+        return ()
+    return tuple(sorted(int(name) for name in names if name.isdigit()))
+
+
 def _read_key(path: Path) -> str | None:
     try:
         return path.read_text(encoding="ascii").strip()

@@ -34,11 +34,11 @@ class Services:
                 self.rules.forget_all()
             else:
                 self.rules.forget(change.guild_id)
-        if change.kind in ("library", "*"):
+        if change.kind in ("library", "*"):  # engines forgotten; saved copies of older versions dropped soon
             if change.guild_id is None:
-                self.libraries.forget_all()
+                self.libraries.changed_all()
             else:
-                self.libraries.forget(change.guild_id)
+                self.libraries.changed(change.guild_id)
 
     @classmethod
     def create(cls, libraries, store, options: ServiceOptions, library: ServerLibraryOptions | None = None) -> Services:

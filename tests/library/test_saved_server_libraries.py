@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import threading
 
 import pytest
 
@@ -158,3 +160,111 @@ async def test_beside_a_saved_shared_library_both_are_read_in_place_and_button_k
     for passage in (shared.passages[0], own[0].passages[-1]):
         position = beside.corpus.passage_at_key(passage_key(passage.id))
         assert beside.passages[position].id == passage.id
+
+
+# -- a change heard on the change feed (from this host or another): older copies leave the data folder
+
+FERNS = _noted("ferns", "Ferns spread by spores in damp shade.", "A fern unrolls its fronds in spring.")
+B = 1002
+
+
+def holding(data_dir, text: bytes) -> list:
+    return [p for p in data_dir.rglob("*") if p.is_file() and text in p.read_bytes()]
+
+
+def quotes_ferns(engine: Engine) -> bool:
+    return any(e.passage.id.startswith("ferns:") for e in engine.ask("How do ferns spread by spores?").excerpts)
+
+
+class TwoServers(Store):
+    """Server A's library as Store's; server B's is the commons alone, at version "1" throughout."""
+
+    async def guild_articles(self, guild_id: int):
+        return await super().guild_articles(guild_id) if guild_id == A else ("1", (_noted("commons", *OWN_TEXTS),))
+
+    async def library_version(self, guild_id: int) -> str:
+        return self.version if guild_id == A else "1"
+
+
+async def test_a_change_heard_drops_older_copies_of_that_server_only_and_keeps_the_current_one(tmp_path):
+    store = TwoServers((_noted("commons", *OWN_TEXTS), FERNS))
+    libs = libraries(store, tmp_path)
+    await libs.engine_for(A)
+    await libs.engine_for(B)
+    (current,), others = saved_versions(tmp_path), sorted(server_index_dir(tmp_path, B).rglob("*"))
+    libs.changed(A)  # a notice for a version already saved here (this host's own change): nothing to drop
+    await libs.dropped()
+    assert saved_versions(tmp_path) == [current]
+    store.articles, store.version = store.articles[:1], "2"  # ferns removed on another host
+    libs.changed(A)
+    await libs.dropped()
+    assert not server_index_dir(tmp_path, A).exists() and holding(tmp_path, b"spores") == []
+    assert libs.version_of(A) is None and libs.version_of(B) == "1"
+    assert sorted(server_index_dir(tmp_path, B).rglob("*")) == others
+    assert not quotes_ferns(await libs.engine_for(A))
+
+
+async def test_a_change_heard_while_a_load_reads_the_old_articles_leaves_no_copy_of_them(tmp_path):
+    """The load in flight answers from what it read; the copy it saved goes once it is done, and the
+    next question builds without the removed document."""
+    store = Store((_noted("commons", *OWN_TEXTS), FERNS))
+    read, reading, go_on = store.guild_articles, asyncio.Event(), asyncio.Event()
+
+    async def slow(guild_id: int):
+        found = await read(guild_id)
+        reading.set()
+        await go_on.wait()
+        return found
+
+    store.guild_articles = slow
+    libs = libraries(store, tmp_path)
+    asking = asyncio.create_task(libs.engine_for(A))
+    await reading.wait()
+    store.articles, store.version = store.articles[:1], "2"  # removed meanwhile, on another host
+    libs.changed(A)
+    go_on.set()
+    assert quotes_ferns(await asking)  # in flight before the drop: what it read
+    await libs.dropped()
+    assert holding(tmp_path, b"spores") == [] and libs.version_of(A) is None
+    assert not quotes_ferns(await libs.engine_for(A))
+    assert holding(tmp_path, b"spores") == [] and holding(tmp_path, b"grazing land")
+
+
+async def test_a_load_cancelled_while_its_thread_saves_a_copy_does_not_resurrect_the_removed_text(
+    tmp_path, monkeypatch
+):
+    """A cancelled question lets go of the server's lock, but its build thread goes on and saves a copy
+    of what it read: the drop waits for that thread before removing the server's older copies."""
+    import bot.library.registry as registry
+
+    store = Store((_noted("commons", *OWN_TEXTS), FERNS))
+    libs = libraries(store, tmp_path)
+    building, release, saved = threading.Event(), threading.Event(), threading.Event()
+    encode, save = libs._encoder.encode, registry.save_server_library
+
+    def slow_encode(articles):
+        building.set()
+        release.wait(10)
+        return encode(articles)
+
+    def noted_save(*args):
+        try:
+            return save(*args)
+        finally:
+            saved.set()
+
+    libs._encoder.encode = slow_encode
+    monkeypatch.setattr(registry, "save_server_library", noted_save)
+    asking = asyncio.create_task(libs.engine_for(A))
+    assert await asyncio.to_thread(building.wait, 10)
+    asking.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await asking
+    store.articles, store.version = store.articles[:1], "2"
+    libs.changed(A)
+    await asyncio.sleep(0.05)  # the drop has the lock now: it must wait for the thread
+    release.set()
+    assert await asyncio.to_thread(saved.wait, 10)
+    await libs.dropped()
+    assert holding(tmp_path, b"spores") == []
+    assert not quotes_ferns(await libs.engine_for(A))
