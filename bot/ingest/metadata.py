@@ -7,18 +7,46 @@ import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 from urllib.parse import urlsplit
+
+from bot.core.analysis import analyzer_for
+from bot.core.synonyms import table as english_table
 
 METADATA_KEYS = ("title", "author", "date", "publication", "url", "language")
 _MD_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
 # "By Jane Roe" and, in other languages, "Von Anna Schmidt", "Par Jean Dupont", "Автор: Иван Петров", "Por …"
 # (the names with whatever ends the line: a colon there makes it a title's first part).
-_BYLINE = re.compile(r"^\W*(?:by|von|par|por|di|door|av|автор(?:ы)?\s*[:—–-]?)\s+(.{2,120}?)[\s*_]*$", re.IGNORECASE)
-_NAME_WORD = re.compile(r"^(?:[A-ZÀ-ÖØ-ÞА-ЯЁ]|[dlDO]['’][A-ZÀ-ÖØ-Þ])[\w'’.-]*$")  # "Smith", "O'Brien", "d'Alembert"
+# ("**By** Jane Roe": Markdown's bold on the word.)
+_BYLINE = re.compile(r"^\W*(by|von|par|por|di|door|av|автор(?:ы)?\s*[:—–-]?)[*_]*\s+(.{2,120}?)[\s*_]*$", re.IGNORECASE)
+# "Smith", "O'Brien", "d'Alembert", "al-Farsi", "el-Din", "ibn-Saud"
+_NAME_WORD = re.compile(
+    r"^(?:[A-ZÀ-ÖØ-ÞА-ЯЁ]|[dlDO]['’][A-ZÀ-ÖØ-Þ]|(?:al|el|ad|ar|as|at|an|ash|az|ibn|bin|ben|abu|abd)-[A-Z])[\w'’.-]*$"
+)
 _INITIAL = re.compile(r"^[A-ZÀ-ÖØ-ÞА-ЯЁ]\.?(?:-?[A-ZÀ-ÖØ-ÞА-ЯЁ]\.)*$")  # "J.", "J.R.", "J.-P.", "R"
 _PARTICLES = frozenset("von van de der den du da di la le del della dos das ten ter y bin ibn al".split())
 _JOINS = frozenset(["and", "&", "und", "et", "и", ","])  # between two people's names
 _SUFFIXES = frozenset(["jr", "jr.", "sr", "sr.", "ii", "iii", "iv"])  # "Jane Roe, Jr.": one person's
+_MOST_PEOPLE = 12  # a byline naming more is a list of something else
+# News agencies whose names are English words, or open with "The": a byline of their own ("By The Associated
+# Press"), which the rule for people's names would refuse.
+_AGENCIES = frozenset(
+    "associated press|press association|canadian press|australian associated press|united press international"
+    "|press trust of india|agence france-presse".split("|")
+)
+# Given names that are English words too ("Mark", "Rose", "Will", "John"): with one, two English words
+# ("Mark Brown") are a person's, not a phrase's ("Popular Demand"). Only names the English word table
+# holds need be here (the others are no English word).
+_GIVEN_WORDS = frozenset(
+    "adam alexander amber anthony april art arthur august belle ben benjamin bill billy bob bonnie brittany buck"
+    " candy carlos charles chase cherry christian chuck clay constance crystal cynthia dawn dean destiny dick"
+    " dolly don doris earl ebony edward ethan eve faith fern flora frank gary gene ginger grace grant gregory guy"
+    " harry hazel heather hilary honey hope iris jack jade jean jerry john jordan joshua joy kit lance lawrence"
+    " lee li liberty maria marie mark mary mason matthew max may meg melody mercy miles misty mo mohammed"
+    " muhammad nick page pat patience paul pearl peg penny peter pip primrose prudence randy raven ray rebecca"
+    " rex rich rob robin rocky rod roman rose ruby russell rusty ruth sage sally sandy sky sonny star stormy sue"
+    " summer sunny teresa terry theresa tom trinity victor victoria violet virginia wade ward will".split()
+)
 # Words no personal name is made of, capitalised in a title-case phrase: "By The Numbers", "By Any Means".
 _FUNCTION_WORDS = frozenset(
     "the of in on at to for from with without into onto over under through about after before between against among"
@@ -160,19 +188,29 @@ def parse_byline(text: str) -> str | None:
     byline = _BYLINE.match(text)
     if not byline:
         return None
-    names = _BYLINE_DESK.sub("", _plain(byline.group(1))).strip()
+    names = _BYLINE_DESK.sub("", _plain(byline.group(2))).strip()
     if ":" in names:  # "By Hand and Machine: Printing in the Fifteenth Century": a title and its subtitle
         return None
-    return _names(re.sub(r"^\W+|\W+$", "", names))
+    names = re.sub(r"^\W+|\W+$", "", names) + (names[-1] if _ENDS_ABBREVIATION.search(names) else "")
+    if re.sub(r"^the\s+", "", names.casefold()) in _AGENCIES:
+        return names
+    return _names(names, english=byline.group(1).casefold() == "by")
 
 
-def _names(text: str) -> str | None:
+# A byline's last word written with its full stop: a suffix or an initial ("King Jr.", "Smith, J.")
+_ENDS_ABBREVIATION = re.compile(r"(?:\b(?:[JjSs][Rr])|(?<![\w'’.-])[A-ZÀ-ÖØ-ÞА-ЯЁ])\.$")
+
+
+def _names(text: str, *, english: bool = False) -> str | None:
     """The people a byline names ("J. R. Smith and Ann Lee", "Jane Smith, Ann Lee, and Bo Chen"), without
     an affiliation or role after a comma ("Jane Smith, University of X" → "Jane Smith"); None when the
     words are no people's names. Each person is two or more name words (capitalised, initials, particles
     such as "van" or "de": a given name and a family name) with a full one among them, and no function
     word ("the", "any", "of"); a byline of one word alone ("By Reuters") is a pen name or an agency, but
-    single words joined ("By Sea and Land", "By Hand and Machine") are a phrase's."""
+    single words joined ("By Sea and Land", "By Hand and Machine") are a phrase's. In an `english` byline,
+    one or two English words are a phrase's too ("By Design", "By Popular Demand"; `_english_words`), but
+    for a given name among them ("Mark Brown"). After a person, what is no person's name ends the names:
+    an affiliation or a role after a comma, a desk at the end ("Jane Smith and the Editors")."""
     tokens = text.replace(",", " , ").split()
     people: list[tuple[int, int]] = []  # each person's tokens: [start, end)
     start = 0
@@ -187,24 +225,51 @@ def _names(text: str) -> str | None:
         if named and len(words) == 1 and words[0].casefold() in _SUFFIXES:  # "Jane Roe, Jr."
             named[-1] = (named[-1][0], end)
             continue
-        if not _is_person(words, alone=len(people) == 1):
-            if named and first > 0 and tokens[first - 1] == ",":  # an affiliation, a role: not a name
+        if not _is_person(words, alone=len(people) == 1, english=english):
+            after_comma = first > 0 and tokens[first - 1] == ","
+            desk = words[0].casefold() == "the" and end == len(tokens) and len(words) <= 4  # "and the Editors"
+            if named and (after_comma or desk):  # an affiliation, a role, a desk: not a name
                 break
             return None
         named.append((first, end))
-    if not named or len(named) > 6:
+    if not named or len(named) > _MOST_PEOPLE:
         return None
     return " ".join(tokens[: named[-1][1]]).replace(" , ", ", ")
 
 
-def _is_person(words: list[str], *, alone: bool) -> bool:
+def _is_person(words: list[str], *, alone: bool, english: bool = False) -> bool:
     if not 1 <= len(words) <= 6 or any(w.casefold().strip(".") in _FUNCTION_WORDS for w in words):
         return False
     if not all(w in _PARTICLES or _NAME_WORD.match(w) for w in words):
         return False
     full = [w for w in words if w not in _PARTICLES and not _INITIAL.match(w)]
     named = [w for w in words if w not in _PARTICLES]
-    return bool(full) and (len(named) >= 2 or alone and len(words) == 1)
+    if not full or not (len(named) >= 2 or alone and len(words) == 1):
+        return False
+    if english and len(words) <= 2 and full == words and words[0].casefold() not in _GIVEN_WORDS:
+        return not all(_is_english_word(w) for w in words)  # "By Design", "By Popular Demand": a phrase
+    return True
+
+
+def _is_english_word(word: str) -> bool:
+    """Whether `word` is a common English word, lower-cased ("Design", "DEMAND"; "the"), as the English
+    word table shows it: the synonym table's terms (bot.core.synonyms: WordNet's words, as stems) and the
+    analyzer's stopwords. A name that is no English word ("Weiss", "Reuters") is not there; one that is
+    ("Smith", "Brown") is, which is why a given name counts (_GIVEN_WORDS)."""
+    terms = _analyzer().tokens(word.casefold())
+    return not terms or len(terms) == 1 and terms[0] in _english_words()
+
+
+@cache
+def _analyzer():
+    return analyzer_for("en")
+
+
+@cache
+def _english_words() -> frozenset[str]:
+    """Read once a process (~0.1 s), when a one- or two-word English byline is first met."""
+    found = english_table()
+    return frozenset(found).union(*(others.split() for others in found.values()))
 
 
 _ENDS_SENTENCE = re.compile(r"""[.!?:;]["'”’)\]]*$""")
@@ -221,9 +286,15 @@ def shown_byline_and_date(
 
     `run_on`: the positions of lines whose paragraph the next one goes on with (a PDF's lines; a Word
     paragraph is whole). A date line there opens the body, as a diary's first entry does ("12 March
-    1916." over the day's text): the body has begun, and the date is the entry's, not the article's."""
+    1916." over the day's text): the body has begun, and the date is the entry's, not the article's;
+    unless the line just above it is the byline, which shows the date is the head's (a head set at the
+    body's leading, with no gap over the body).
+
+    A title's first part ending with a colon ("By Hand and Machine:" over "Printing in the Fifteenth
+    Century") ends no sentence: the lines under it are read on."""
     found: dict[str, str] = {}
     taken: set[int] = set()
+    under_byline = False  # the line above was the byline
     for position, text in enumerate(texts):
         if text is None:
             continue
@@ -231,16 +302,28 @@ def shown_byline_and_date(
         author = "author" not in found and parse_byline(text)
         date = "date" not in found and len(text) <= 40 and parse_date(text)
         following = texts[position + 1] if position + 1 < len(texts) else None
-        if date and position in run_on and _opens_body(following, stated_author):
+        if date and position in run_on and not under_byline and _opens_body(following, stated_author):
             break
+        is_author = bool(stated_author) and text.casefold() == stated_author.casefold()
+        under_byline = bool(author) or is_author
         if author or date:
             found.update(author=author) if author else found.update(date=date)
             taken.add(position)
-        elif stated_author and text.casefold() == stated_author.casefold():
+        elif is_author:
             taken.add(position)
-        elif len(text) > 60 or _ENDS_SENTENCE.search(text):
+        elif len(text) > 60 or _ENDS_SENTENCE.search(text) and not _is_title_part(text):
             break  # the body has begun
     return found, taken
+
+
+_SMALL_WORDS = frozenset("a an and as at but by for from in into nor of on or the to with".split())
+
+
+def _is_title_part(text: str) -> bool:
+    """Whether a line ending with a colon is a title's first part ("By Hand and Machine:", "Grain and
+    Salt:"), its words capitalised but for small ones, rather than running text's ("as follows:")."""
+    words = re.findall(r"[^\W\d_][\w'’-]*", text)
+    return text.endswith(":") and bool(words) and all(w[0].isupper() or w in _SMALL_WORDS for w in words)
 
 
 def _opens_body(following: str | None, stated_author: str | None = None) -> bool:
@@ -319,7 +402,8 @@ def _head_lines_apart(blocks: list[list[str]]) -> list[list[str]]:
     """A head written without blank lines ("Title", "By Jane Doe", "March 3, 2017" in one block) read
     as the lone lines it would be with them: when the first block is a few short lines, one of them
     past the first a byline or a date. A date line the block goes on from with text is a dated entry's
-    (shown_byline_and_date's rule): from it on, the block stays one paragraph."""
+    (shown_byline_and_date's rule), unless a byline stands just above it: from it on, the block stays
+    one paragraph."""
     if not blocks or not 1 < len(blocks[0]) <= 4 or any(len(line.strip()) > 150 for line in blocks[0]):
         return blocks
     head = blocks[0]
@@ -328,7 +412,9 @@ def _head_lines_apart(blocks: list[list[str]]) -> list[list[str]]:
         return blocks
     lone: list[list[str]] = []
     for at, line in enumerate(head):
-        if at and at + 1 < len(head) and parse_date(_plain(line.strip())) and _opens_body(head[at + 1]):
+        dated = at and at + 1 < len(head) and parse_date(_plain(line.strip()))
+        under_byline = at and parse_byline(_plain(head[at - 1].strip()))  # the head's date, under its byline
+        if dated and not under_byline and _opens_body(head[at + 1]):
             return [*lone, head[at:], *blocks[1:]]  # a dated entry opens the body: one paragraph still
         lone.append([line])
     return lone + blocks[1:]

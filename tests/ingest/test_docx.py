@@ -421,3 +421,17 @@ def test_a_date_paragraph_alone_under_the_title_is_the_date():
     parsed = build_article("a", "a.docx", read_document("a.docx", make_docx(body=body)))
     assert parsed.article.date == "1865-04-03"
     assert parsed.article.passages[0].text.startswith("12 March 1916. Rain")
+
+
+@pytest.mark.parametrize("line", ["By Design", "By Chance", "By Popular Demand"])
+def test_a_phrase_of_english_words_after_by_keeps_the_properties_author(line):
+    body = [("Normal", [line]), *BODY]
+    parsed = build_article("a", "a.docx", read_document("a.docx", make_docx(body=body)))
+    assert parsed.article.author == AUTHOR
+    assert parsed.article.passages[0].text.startswith(line)
+
+
+def test_a_byline_naming_seven_people_is_the_author():
+    names = "Ann Lee, Bo Chen, Cy Diaz, Di Evans, Ed Fox, Flo Gray and Gus Hill"
+    parsed = build_article("a", "a.docx", read_document("a.docx", make_docx(body=[("Normal", [f"By {names}"]), *BODY])))
+    assert parsed.article.author == names

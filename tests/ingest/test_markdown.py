@@ -199,3 +199,9 @@ def test_any_markdown_is_read_or_skipped_never_crashes(text: str):
         return
     for passage in build_article("x", "x.md", document).article.passages:
         assert passage.text.strip() == passage.text and passage.text
+
+
+def test_a_byline_with_by_in_bold_is_the_author():
+    parsed = _parse("# A Title\n\n**By** Jane Smith\n\nThe body of the essay begins here and says something.\n")
+    assert parsed.article.author == "Jane Smith"
+    assert parsed.article.passages[0].text.startswith("The body")

@@ -399,6 +399,46 @@ def test_a_date_line_alone_under_the_title_is_the_date():
     assert not any("1865" in p.text for p in article.passages)
 
 
+def _unspaced_reading(c, head: list[str]) -> None:
+    """A title, then `head` lines and the body's lines in body type at the body's leading, no gap."""
+    c.setAuthor("jsmith")
+    c.setFont("Helvetica-Bold", 18)
+    c.drawString(72, 700, "Report Five")
+    c.setFont("Times-Roman", 11)
+    y = 680
+    for line in [*head, *_ENTRIES[1:4]]:
+        c.drawString(72, y, line)
+        y -= 14
+
+
+def test_a_head_set_without_a_gap_over_the_body_keeps_its_date_under_the_byline():
+    article = _article(_pdf(lambda c: _unspaced_reading(c, ["By Anna Weiss", "March 3, 2017"])))
+    assert (article.author, article.date) == ("Anna Weiss", "2017-03-03")
+    assert not any("2017" in p.text or "Weiss" in p.text for p in article.passages)
+    assert any(p.text.startswith("Rain all day") for p in article.passages)
+
+
+def test_a_date_under_the_title_without_a_gap_over_the_text_is_a_first_entrys():
+    article = _article(_pdf(lambda c: _unspaced_reading(c, ["12 March 1916."])))
+    assert article.date is None
+    assert any(p.text.startswith("12 March 1916.") for p in article.passages)
+
+
+def test_a_subtitle_opening_with_by_and_ending_with_a_colon_is_passed_over_to_the_byline():
+    head = ["By Hand and Machine:", "Printing in the Fifteenth Century", "By Jane Smith"]
+    article = _article(_pdf(lambda c: _headed_reading(c, head)))
+    assert article.author == "Jane Smith"
+    assert article.passages[0].text.startswith("By Hand and Machine:")
+    assert not any("Jane Smith" in p.text for p in article.passages)
+
+
+@pytest.mark.parametrize("line", ["By Design", "By Popular Demand"])
+def test_a_phrase_of_english_words_after_by_is_no_author(line):
+    article = _article(_pdf(lambda c: _headed_reading(c, [line])))
+    assert article.author == "jsmith"
+    assert article.passages[0].text.startswith(line)
+
+
 def _two_column_page(c, page: int, markers: tuple[str, str], notes: tuple[str, ...]) -> None:
     """Two columns of body text, each citing one marker; the notes under them, long ones across the
     page, short ones in the left column."""

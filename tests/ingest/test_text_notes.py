@@ -271,3 +271,34 @@ def test_notes_at_the_foot_of_each_pasted_page_keep_the_text_between_them():
     ]  # fmt: skip
     assert parsed.article.footnotes[1].source == "Hamlin, Providence and Putrefaction, p. 395."
     assert not any("dropped" in w for w in parsed.warnings)
+
+
+def test_a_head_and_body_written_without_blank_lines_keep_the_date_off_the_passage():
+    parsed = _parse("Report Five\nBy Anna Weiss\nMarch 3, 2017\nThe committee met on Monday. It decided nothing.\n")
+    article = parsed.article
+    assert (article.title, article.author, article.date) == ("Report Five", "Anna Weiss", "2017-03-03")
+    assert [p.text for p in article.passages] == ["The committee met on Monday. It decided nothing."]
+
+
+@pytest.mark.parametrize("line", ["By Design", "By Chance", "By Popular Demand"])
+def test_a_phrase_of_english_words_after_by_is_no_author(line):
+    parsed = _parse(f"A Title\n\n{line}\n\nThe body of the article begins here and says something.\n")
+    assert parsed.article.author is None
+    assert parsed.article.passages[0].text.startswith(line)
+
+
+@pytest.mark.parametrize(
+    ("line", "author"),
+    [
+        ("By The Associated Press", "The Associated Press"),
+        ("By Reuters", "Reuters"),
+        ("By Jane Smith and the Editors", "Jane Smith"),
+        ("By Martin Luther King Jr.", "Martin Luther King Jr."),
+        ("By Abdul Rahman bin Ahmad al-Farsi", "Abdul Rahman bin Ahmad al-Farsi"),
+        ("**By** Jane Smith", "Jane Smith"),
+    ],
+)
+def test_a_byline_under_the_title_is_the_author(line, author):
+    parsed = _parse(f"A Title\n\n{line}\n\nThe body of the article begins here and says something.\n")
+    assert parsed.article.author == author
+    assert parsed.article.passages[0].text.startswith("The body")
