@@ -8,13 +8,14 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from bot.core import semantic, synonyms
 from bot.core.analysis import Analyzer, analyzer_for
 from bot.core.answer import (
+    KNOWN_FLOOR,
     PASSAGE_FLOOR,
     PHRASE_DEPTH,
     QuestionTerms,
@@ -32,6 +33,9 @@ ENGINES = {"numpy": BM25Index, "rank-bm25": ReferenceIndex}
 ENGINE_NAMES = tuple(ENGINES)
 NAMED_MAX = 3
 _ABOUT_A_PERSON = re.compile(r"\s*(?:who|whom|whose)\b|\s*(?:tell me about|what do you know about)\b", re.IGNORECASE)
+# Verbs that report what an author wrote ("What does Weber say …", "According to Holm, …").
+_REPORTING = ("say", "says", "said", "according", "write", "writes", "wrote", "think", "thinks", "argue", "argues",
+              "claim", "claims", "mention", "mentions", "describe", "describes")  # fmt: skip
 # A question about a reading as a piece of writing: who wrote it, when, what it is called.
 _ABOUT_WRITING = re.compile(
     r"\b(?:wr[io]te|written|writes|writer|authors?|authored|published|publish|article|articles|paper|essay"
@@ -150,7 +154,31 @@ class Engine:
 
     def understand(self, question: str) -> QuestionTerms:
         """The evidence gate's view of a question: its terms, their weights, what the corpus knows."""
-        return question_terms(question, self.analyzers, self.index.idf, self.index.n_documents)
+        return self._authors_known(question, question_terms(question, self.analyzers, self.index.idf,
+                                                            self.index.n_documents))  # fmt: skip
+
+    def _authors_known(self, question: str, terms: QuestionTerms) -> QuestionTerms:
+        """A question that names an author as one ("What does Weber say about tariffs?", "According to
+        Holm, …"): the name is a word of the reading list (bylines are in no passage), known at the
+        floor weight, and a verb that only reports it ("say", "according") is the question's frame when
+        no passage uses it. Before, the name and the verb were "in no article" and outweighed the rest."""
+        if _ABOUT_A_PERSON.match(question):
+            return terms
+        _, authors, _ = self._name_index()
+        named = terms.names & authors.keys()
+        if not named:
+            return terms
+        analyzer = self.analyzers[0]
+        reporting = {t for word in _REPORTING for t in analyzer.tokens(word)} - terms.matched
+        framed = terms.without(frozenset(reporting))
+        words = {w: set(analyzer.tokens(w)) for w in terms.unknown_words}
+        return replace(
+            framed,
+            weights={t: KNOWN_FLOOR if t in named else w for t, w in framed.weights.items()},
+            matched=framed.matched | named,
+            matched_words=(*framed.matched_words, *(w for w, ts in words.items() if ts & named)),
+            unknown_words=tuple(w for w, ts in words.items() if not ts & (named | reporting)),
+        )
 
     def ask(
         self, question: str, top_k: int | None = None, article_id: str | None = None, terms: QuestionTerms | None = None
@@ -230,7 +258,8 @@ class Engine:
     def named_articles(self, question: str, terms: QuestionTerms) -> tuple[Article, ...]:
         """The articles (all of them, in corpus order) a question asks about by their title or
         author: the most of a title's words (half at least), or an author's name, when the question is
-        about the writing ("Who wrote …", "the … article") or the title's words are in no passage."""
+        about the writing ("Who wrote …", "the … article") or two or more of the title's words are and
+        some are in no passage (one everyday word, "question" or "notes", names no article)."""
         titles, authors, title_sizes = self._name_index()
         asked = set(terms.terms)
         about_writing = bool(_ABOUT_WRITING.search(question))
@@ -241,7 +270,7 @@ class Engine:
         shares = {
             position: len(found) / title_sizes[position]
             for position, found in in_title.items()
-            if len(found) * 2 >= title_sizes[position] and (about_writing or found - terms.matched)
+            if len(found) * 2 >= title_sizes[position] and (about_writing or len(found) > 1 and found - terms.matched)
         }
         if about_writing:  # the author's name written as one ("Brown", not "brown bears")
             shares.update({position: 1.0 for term in terms.names for position in authors.get(term, ())})
@@ -278,7 +307,7 @@ class Engine:
         _, authors, _ = self._name_index()
         named = terms.names & authors.keys()  # written as a name: "brown bears" asks of no Mark Brown
         positions = sorted({p for term in named for p in authors[term]})
-        if not named or len(positions) > NAMED_MAX:
+        if not named:
             return None
         rest = terms.without(frozenset(named))
         if not rest.terms or not rest.answerable:

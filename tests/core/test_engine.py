@@ -149,6 +149,16 @@ def test_every_article_a_question_names_is_in_the_answer_and_three_are_shown(cap
     assert "…and 2 more articles it names (`studybot source` lists every article)." in out
 
 
+def test_one_everyday_word_of_a_title_names_no_article(tmp_path):
+    (tmp_path / "harbour.md").write_text("---\ntitle: The Question of the Harbour\n---\n\nThe harbour was "
+                                         "dredged in 1911 for larger ships.\n", encoding="utf-8")  # fmt: skip
+    (tmp_path / "notes.md").write_text("---\ntitle: Notes\n---\n\nThe mill burned in 1890.\n", encoding="utf-8")
+    engine = Engine(load_corpus(tmp_path))
+    assert engine.ask("What is the question about the mill fire?").named_articles == ()
+    assert engine.ask("Which notes mention when the harbour was dredged?").named_articles == ()
+    assert [a.title for a in engine.ask("Who wrote Notes?").named_articles] == ["Notes"]  # about the writing
+
+
 def test_a_question_about_the_text_names_no_article(engine):
     assert engine.ask("Who heads the Joint Chiefs of Staff?").named_articles == ()
     assert engine.ask("What did Tsygankov say about the reset?").named_articles == ()  # asks what he wrote in it
@@ -165,6 +175,21 @@ def test_a_question_about_the_text_names_no_article(engine):
 )
 def test_an_authors_name_in_the_question_reads_that_authors_article(engine, question, expected):
     assert engine.ask(question).excerpts[0].passage.id == expected
+
+
+def test_an_author_of_many_articles_is_a_known_name_and_the_verb_reporting_them_is_no_missing_word(tmp_path):
+    for n in range(1, 6):
+        text = f"The tariffs on grain rose in year {n}, and boats stayed in port when storms came.\n"
+        (tmp_path / f"harbour{n}.md").write_text(f"---\ntitle: Harbour Report {n}\nauthor: Lena Holm\n---\n\n{text}",
+                                                 encoding="utf-8")  # fmt: skip
+    (tmp_path / "fleet.md").write_text("---\ntitle: The Fleet\nauthor: Ann Lee\n---\n\nBoats left port at dawn "
+                                       "to fish, and tariffs did not touch them.\n", encoding="utf-8")  # fmt: skip
+    engine = Engine(load_corpus(tmp_path))
+    for question in ("According to Holm, why did boats stay in port?", "What does Holm say about tariffs on grain?"):
+        answer = engine.ask(question)
+        assert answer.answered and not answer.weak, question
+        assert answer.unknown_terms == () and "holm" in answer.matched_terms  # not "in no article"
+        assert {e.article.author for e in answer.excerpts} == {"Lena Holm"}  # five articles: still hers only
 
 
 def test_an_authors_name_counts_only_written_as_a_name():
