@@ -163,14 +163,21 @@ async def test_a_document_removed_on_one_host_leaves_the_other_hosts_disk_soon(e
         assert holding(b.data_dir, REMOVED_TEXT) == [] and holding(b.data_dir, b"cured in the sun")
 
 
+async def removed_while_b_is_deaf(a, b):
+    """A removal through A while B hears no notice: (the kept and the removed document, B's files of the
+    other server)."""
+    kept, added = await two_hosts_with_copies(a, b)
+    others = files_of(b.data_dir, OTHER_GUILD)
+    b.ears.deaf = True
+    assert isinstance(await a.services.library.remove(MANAGER, added.id), DocumentRecord)
+    await went_by(a, b)
+    b.ears.deaf = False
+    return kept, added, others
+
+
 async def test_a_host_that_missed_the_notice_drops_its_copy_at_the_servers_next_question(engine, pg_url, tmp_path):
     async with host(engine, pg_url, tmp_path / "a") as a, host(engine, pg_url, tmp_path / "b") as b:
-        kept, added = await two_hosts_with_copies(a, b)
-        others = files_of(b.data_dir, OTHER_GUILD)
-        b.ears.deaf = True
-        assert isinstance(await a.services.library.remove(MANAGER, added.id), DocumentRecord)
-        await went_by(a, b)
-        b.ears.deaf = False
+        kept, added, others = await removed_while_b_is_deaf(a, b)
         assert holding(b.data_dir, REMOVED_TEXT)  # missed: still there until B is asked
 
         assert not quotes(await ask(b, GUILD), added.id)
@@ -181,12 +188,7 @@ async def test_a_host_that_missed_the_notice_drops_its_copy_at_the_servers_next_
 
 async def test_a_host_that_missed_the_notice_drops_its_copy_once_its_change_feed_reconnects(engine, pg_url, tmp_path):
     async with host(engine, pg_url, tmp_path / "a") as a, host(engine, pg_url, tmp_path / "b") as b:
-        kept, added = await two_hosts_with_copies(a, b)
-        others = files_of(b.data_dir, OTHER_GUILD)
-        b.ears.deaf = True
-        assert isinstance(await a.services.library.remove(MANAGER, added.id), DocumentRecord)
-        await went_by(a, b)
-        b.ears.deaf = False
+        kept, added, others = await removed_while_b_is_deaf(a, b)
         assert holding(b.data_dir, REMOVED_TEXT)
 
         async with connected(pg_url) as admin:  # the listening connections dropped (both hosts')
