@@ -64,7 +64,7 @@ def first_added_text(outcome: FirstAdded) -> str:
     untried = []
     if outcome.untried and not outcome.stopped:
         names = [render.file_name(upload.filename, 100) for upload in outcome.untried]
-        untried = [messages.others_not_tried(render.join_some(names, UNTRIED_SHOWN, "files"))]
+        untried = [messages.others_not_tried(render.join_some(names, UNTRIED_SHOWN, "files"), outcome.out_of_time)]
     lines = [messages.file_refused(render.file_name(upload.filename, FILE_NAME_SHOWN),
                                    render.safe(refusal.reason or refusal.message, REASON_SHOWN))
              for upload, refusal in outcome.refused]  # fmt: skip

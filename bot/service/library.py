@@ -113,6 +113,7 @@ class FirstAdded:
     refused: tuple[tuple[Upload, Refusal], ...] = ()
     untried: tuple[Upload, ...] = ()
     stopped: Refusal | None = None
+    out_of_time: bool = False  # the untried ones were left because the time for trying ran out
 
 
 class Library:
@@ -209,7 +210,8 @@ class Library:
         try:
             for at, upload in enumerate(candidates):
                 if at and time.monotonic() - started_at > try_for:
-                    return FirstAdded(len(candidates), refused=tuple(refused), untried=tuple(candidates[at:]))
+                    return FirstAdded(len(candidates), refused=tuple(refused), untried=tuple(candidates[at:]),
+                                      out_of_time=True)  # fmt: skip
                 refusal = await self._upload_refusal(member, upload, metadata)
                 if refusal is None and not holding:
                     refusal = self._cooldown_refusal(member.guild_id)

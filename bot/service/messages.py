@@ -228,9 +228,11 @@ def library_full(what: str, limit: int) -> str:
     )
 
 
-def others_not_tried(names: str) -> str:
-    """After a file of a message was added: its other readable files, not tried (one file per click)."""
-    return f"Not tried (one file per click): {names}. Add each with `/library add`."
+def others_not_tried(names: str, out_of_time: bool = False) -> str:
+    """A message's readable files not tried: one was added (one file per click), or the time for trying
+    ran out before them."""
+    why = "no time was left to try them" if out_of_time else "one file per click"
+    return f"Not tried ({why}): {names}. Add each with `/library add`."
 
 
 # A message's files tried in turn: those refused, one line each, under a heading.

@@ -412,5 +412,9 @@ async def test_no_further_file_is_started_once_the_time_for_trying_is_over(servi
     files = [raw("scan.pdf", DAMAGED_PDF), upload(), upload(READING + "x", "b.md")]
     outcome = await services.library.add_first(MANAGER, files, try_for=0)
     assert [u.filename for u, _r in outcome.refused] == ["scan.pdf"] and outcome.added is None
-    assert [u.filename for u in outcome.untried] == ["quokkas.md", "b.md"]
+    assert [u.filename for u in outcome.untried] == ["quokkas.md", "b.md"] and outcome.out_of_time
+    from bot.app.library import first_added_text
+
+    reply = first_added_text(outcome)
+    assert "Not tried (no time was left to try them): quokkas.md, b.md" in reply and "one file per click" not in reply
     assert await services.library.list(member()) == ()
