@@ -204,7 +204,11 @@ class Library:
         awaited once, before the first download (a front end acknowledges there): a reply to a
         refusal before it may come at once. The server's upload cooldown is held while the files are
         tried and started only by the one added, from when it was added."""
-        candidates = [upload for upload in uploads if readable_name(upload.filename)] or list(uploads[:1])
+        readable = [upload for upload in uploads if readable_name(upload.filename)] or list(uploads[:1])
+        candidates: list[Upload] = []  # the same file attached twice (name and size) once: its copy is a duplicate
+        for upload in readable:
+            if all((upload.filename, upload.size) != (other.filename, other.size) for other in candidates):
+                candidates.append(upload)
         refused: list[tuple[Upload, Refusal]] = []
         started_at, acknowledged, holding, added = time.monotonic(), False, False, None
         try:

@@ -373,6 +373,12 @@ async def test_a_messages_files_are_tried_in_turn_and_only_the_added_one_starts_
     assert again == Refusal(messages.upload_cooldown(600))  # a file was added: the next one waits
 
 
+async def test_the_same_file_attached_twice_is_one_candidate(services):
+    outcome = await services.library.add_first(MANAGER, [upload(), upload(), upload(READING + "x", "b.md")])
+    assert outcome.considered == 2 and outcome.added[0].filename == "quokkas.md"
+    assert [u.filename for u in outcome.untried] == ["b.md"]  # not quokkas.md again, which is in the list now
+
+
 @pytest.mark.parametrize("limits", [ServerLibraryOptions(upload_cooldown_seconds=600)])
 async def test_a_message_whose_every_file_is_refused_does_not_hold_the_next_upload_back(services):
     files = [raw("scan.pdf", DAMAGED_PDF), raw("blank.md", b" \n"), raw("e.txt", b"")]
