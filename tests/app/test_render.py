@@ -184,6 +184,12 @@ def test_an_article_the_question_names_is_shown_with_its_author_and_date():
     assert_fits(embed)
 
 
+def test_a_named_article_whose_id_no_code_span_holds_is_shown_without_it():
+    odd = article("week`1/" + "d" * 200, "Odd", "Ada Quill")
+    message = render.unanswered_message(Answer("Who wrote Odd?", False, True, (), (), (), (odd,)))
+    assert "(`/source article:`)" in message and "ddd" not in message and message.count("`") == 2
+
+
 def test_of_many_articles_a_question_names_three_are_shown_and_the_rest_counted():
     named = tuple(article(f"letters{n}", f"Letters, Part {n}", "Ada Quill") for n in range(1, 8))
     unanswered = Answer("Which articles did Quill write?", False, True, (), ("write",), (), named)

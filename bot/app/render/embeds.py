@@ -44,7 +44,9 @@ def _named_lines(answer: Answer) -> list[str]:
     rest): its author and date, and how to see it."""
 
     def line(a: Article) -> str:
-        return messages.named_article(safe(a.title or a.id, 150), safe(byline(a), 150), f"/source article:{a.id}")
+        # an id a code span cannot hold whole (a backtick, a long path) is left for the option's autocomplete
+        shown_id = a.id if len(a.id) <= 80 and "`" not in a.id else ""
+        return messages.named_article(safe(a.title or a.id, 150), safe(byline(a), 150), f"/source article:{shown_id}")
 
     return messages.named_article_lines(answer.named_articles, line, "/source")
 
