@@ -142,7 +142,7 @@ def test_eval_rejects_a_bad_question_file(capsys, tmp_path):
                              ("{q: Who, article: nope, paragraph: 0}", "questions[1]: 'article' nope")):
         bad.write_text(f"questions:\n  - {entry}\n", encoding="utf-8")
         code, _, err = run(capsys, "eval", str(bad))
-        assert code == 2 and f"q.yaml: {complaint}" in err
+        assert code == 2 and f"q.yaml, line 2: {complaint}" in err  # the item's line
     bad.write_text("questions: []\n", encoding="utf-8")
     code, _, err = run(capsys, "eval", str(bad))
     assert code == 2 and f"no questions in {bad}" in err

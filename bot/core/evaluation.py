@@ -138,7 +138,8 @@ def report_text(report: dict) -> str:
 
 def load_questions(path: Path) -> list[EvalQuestion]:
     try:
-        data = yamlfile.load(yamlfile.read_text(Path(path), str(path)))
+        text = yamlfile.read_text(Path(path), str(path))
+        data = yamlfile.load(text)
     except OSError as exc:
         raise QuestionSetError(f"{path}: cannot read it ({exc.strerror or exc})") from None
     except yamlfile.NotUTF8 as exc:
@@ -150,8 +151,9 @@ def load_questions(path: Path) -> list[EvalQuestion]:
     if not data["questions"]:
         raise QuestionSetError(f"no questions in {path}")
     questions = []
+    lines = _item_lines(text)
     for i, item in enumerate(data["questions"], 1):
-        where = f"{path}: questions[{i}]"
+        where = f"{path}, line {lines[i - 1]}: questions[{i}]" if i <= len(lines) else f"{path}: questions[{i}]"
         if not isinstance(item, dict) or not isinstance(item.get("q"), str) or not item["q"].strip():
             raise QuestionSetError(f"{where}: needs 'q', the question text")
         if (unknown := next((key for key in item if key not in KEYS), None)) is not None:
@@ -174,6 +176,15 @@ def load_questions(path: Path) -> list[EvalQuestion]:
             EvalQuestion(item["q"], kind, tuple(map(str, gold)), tuple(map(str, notes)), article, paragraph, where)
         )
     return questions
+
+
+def _item_lines(text: str) -> list[int]:
+    """The line each item of the 'questions' list starts on (the YAML was loaded already: it composes)."""
+    root = yamlfile.compose(text)
+    if not isinstance(root, yaml.MappingNode):
+        return []
+    found = next((value for key, value in root.value if key.value == "questions"), None)
+    return [item.start_mark.line + 1 for item in found.value] if isinstance(found, yaml.SequenceNode) else []
 
 
 def evaluate(engine: Engine, questions: list[EvalQuestion]) -> EvalReport:

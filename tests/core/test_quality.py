@@ -264,7 +264,7 @@ def test_a_bad_squad_style_entry_is_named(tmp_path, item, complaint):
 
     path = tmp_path / "bad.yaml"
     path.write_text(f"questions:\n  - {item}\n", encoding="utf-8")
-    with pytest.raises(QuestionSetError, match="bad.yaml: questions\\[1\\]") as error:
+    with pytest.raises(QuestionSetError, match="bad.yaml, line 2: questions\\[1\\]") as error:
         load_questions(path)
     assert complaint in str(error.value)
 
@@ -280,7 +280,7 @@ def test_a_squad_style_entry_outside_the_corpus_is_named(tmp_path, squad_corpus,
 
     path = tmp_path / "bad.yaml"
     path.write_text(f"questions:\n  - {{q: 'Who?', gold: [x]}}\n  - {item}\n", encoding="utf-8")
-    with pytest.raises(QuestionSetError, match="bad.yaml: questions\\[2\\]") as error:
+    with pytest.raises(QuestionSetError, match="bad.yaml, line 3: questions\\[2\\]") as error:
         evaluate(Engine(squad_corpus), load_questions(path))
     assert complaint in str(error.value)
 
