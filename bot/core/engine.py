@@ -172,9 +172,10 @@ class Engine:
         reporting = {t for word in _REPORTING for t in analyzer.tokens(word)} - terms.matched
         framed = terms.without(frozenset(reporting))
         words = {w: set(analyzer.tokens(w)) for w in terms.unknown_words}
+        bylines_only = named - framed.matched  # a name some passage says keeps its own weight
         return replace(
             framed,
-            weights={t: KNOWN_FLOOR if t in named else w for t, w in framed.weights.items()},
+            weights={t: KNOWN_FLOOR if t in bylines_only else w for t, w in framed.weights.items()},
             matched=framed.matched | named,
             matched_words=(*framed.matched_words, *(w for w, ts in words.items() if ts & named)),
             unknown_words=tuple(w for w, ts in words.items() if not ts & (named | reporting)),
@@ -300,8 +301,8 @@ class Engine:
         """For a question that names an author ("… according to Tsygankov?", "What does Mironova say …"):
         (that author's articles' passages, the question's terms without the name), or None. The name
         says whose article to read, not what to find in it: searched for, it finds the author's bio.
-        None for a question about the person ("Who is Andrei Tsygankov?"), when the author has more
-        than NAMED_MAX articles, or when the rest of the question is not enough to answer."""
+        None for a question about the person ("Who is Andrei Tsygankov?"), or when the rest of the
+        question is not enough to answer."""
         if _ABOUT_A_PERSON.match(question):
             return None
         _, authors, _ = self._name_index()
