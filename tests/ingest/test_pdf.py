@@ -301,16 +301,22 @@ def test_a_footnote_running_over_to_the_next_page_is_one_note():
     assert not any("chest" in p.text or "note" in p.text for p in article.passages)
 
 
-def _headed_reading(c, head: list[str], author: str = "jsmith") -> None:
-    """A title in large type, `head` lines in body type under it, then a paragraph."""
-    c.setAuthor(author)
+def _title_and_head(c, title: str, head: list[str]) -> float:
+    """A title in large type and `head` lines in body type under it; the height of the next line."""
     c.setFont("Helvetica-Bold", 18)
-    c.drawString(72, 700, "The Grain Trade of the Baltic")
+    c.drawString(72, 700, title)
     c.setFont("Times-Roman", 11)
     y = 676
     for line in head:
         c.drawString(72, y, line)
         y -= 14
+    return y
+
+
+def _headed_reading(c, head: list[str], author: str = "jsmith") -> None:
+    """A title in large type, `head` lines in body type under it, then a paragraph."""
+    c.setAuthor(author)
+    y = _title_and_head(c, "The Grain Trade of the Baltic", head)
     for _ in range(12):
         y -= 14
         c.drawString(72, y, "The merchants of the northern towns shipped rye and barley to the western ports by")
@@ -368,14 +374,7 @@ _ENTRIES = [
 def _diary(c, head: list[str]) -> None:
     """A diary's title, `head` lines under it, then its dated entries (each date a line of its own
     atop the entry's lines, at the body's leading)."""
-    c.setFont("Helvetica-Bold", 18)
-    c.drawString(72, 700, "A Subaltern's Diary")
-    c.setFont("Times-Roman", 11)
-    y = 676
-    for line in head:
-        c.drawString(72, y, line)
-        y -= 14
-    y -= 14
+    y = _title_and_head(c, "A Subaltern's Diary", head) - 14
     for line in _ENTRIES:
         c.drawString(72, y, line)
         y -= 14

@@ -200,6 +200,14 @@ def test_changing_a_subfolders_manifest_changes_the_fingerprint(weeks, tmp_path)
 # ---------------------------------------------------------------- a manifest that is no YAML: one line
 
 
+def manifest_error(folder: Path, text: str) -> str:
+    """The corpus error a folder's manifest.yaml of `text` stops loading with."""
+    (folder / "manifest.yaml").write_text(text, encoding="utf-8")
+    with pytest.raises(CorpusError) as caught:
+        load_corpus(folder)
+    return str(caught.value)
+
+
 @pytest.mark.parametrize(
     ("text", "said"),
     [
@@ -228,11 +236,7 @@ def test_changing_a_subfolders_manifest_changes_the_fingerprint(weeks, tmp_path)
     ids=["unclosed", "colon", "twice", "tab", "control"],
 )
 def test_a_manifest_that_is_no_yaml_is_one_line_naming_file_line_and_column(weeks, text, said):
-    path = weeks / "manifest.yaml"
-    path.write_text(text, encoding="utf-8")
-    with pytest.raises(CorpusError) as caught:
-        load_corpus(weeks)
-    assert str(caught.value) == f"{path}, {said}"
+    assert manifest_error(weeks, text) == f"{weeks / 'manifest.yaml'}, {said}"
 
 
 def test_a_manifest_that_is_not_utf8_is_one_line_naming_file_and_line(weeks):
@@ -272,11 +276,7 @@ def test_a_manifest_that_is_not_utf8_is_one_line_naming_file_and_line(weeks):
 )
 def test_a_bad_manifest_value_names_file_line_and_key(weeks, text, said):
     """Before, no line: "manifest.yaml: articles.week1/reading.md.titel", dots of file names and keys run together."""
-    path = weeks / "manifest.yaml"
-    path.write_text(text, encoding="utf-8")
-    with pytest.raises(CorpusError) as caught:
-        load_corpus(weeks)
-    assert str(caught.value) == f"{path}, {said}"
+    assert manifest_error(weeks, text) == f"{weeks / 'manifest.yaml'}, {said}"
 
 
 def test_a_subfolder_manifest_key_written_with_dot_slash_names_the_file_beside_it(weeks):
