@@ -13,6 +13,7 @@ Everything here is linear in the number of characters (a few sorts per page asid
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from collections import Counter
@@ -179,26 +180,30 @@ def _gutters(runs: list[Line], left: float, right: float) -> tuple[float, ...]:
         return [left + width * p / 100 for _, _, p in sorted(stretches)[:_GUTTER_TRIES]]
 
     firsts, seconds = candidates(20, 45), candidates(55, 80)
+    outer = (min(r.x0 for r in runs), max(r.x1 for r in runs))
+    lines = functools.cache(lambda low, high: _lines_between(runs, low, high))  # spans recur across tries
     for pair in sorted(itertools.product(range(len(firsts)), range(len(seconds))), key=sum):
-        if _columns_fit(runs, (firsts[pair[0]], seconds[pair[1]])):
+        if _columns_fit(runs, (firsts[pair[0]], seconds[pair[1]]), outer, lines):
             return firsts[pair[0]], seconds[pair[1]]
     for gutter in candidates(30, 70):
-        if _columns_fit(runs, (gutter,)):
+        if _columns_fit(runs, (gutter,), outer, lines):
             return (gutter,)
     return ()
 
 
-def _columns_fit(runs: list[Line], gutters: tuple[float, ...]) -> bool:
+def _columns_fit(
+    runs: list[Line], gutters: tuple[float, ...], outer: tuple[float, float], lines_between
+) -> bool:
     """Text stands in each column between the gutters, and few lines cross them. A column holds three
     lines or more, or is short: one or two lines just across a gutter from a column of text, as where
     an article ends a few lines into its last column or a column ends above a figure. When every
     column is text (a short one: a line of it fills it), lines across the page above or below the
     columns set side by side (a title and abstract over them, notes under them) do not count: they
     are a head or a foot, which _segments reads in its place. Otherwise (a table's cells under a page
-    of prose, say) every crossing line counts."""
-    bounds = (min(r.x0 for r in runs), *gutters, max(r.x1 for r in runs))
-    spans = list(itertools.pairwise(bounds))
-    columns = [_lines_between(runs, low, high) for low, high in spans]
+    of prose, say) every crossing line counts. `outer`: the runs' leftmost and rightmost x;
+    `lines_between(low, high)`: _lines_between of the runs, which the tries of one page share."""
+    spans = list(itertools.pairwise((outer[0], *gutters, outer[1])))
+    columns = [lines_between(low, high) for low, high in spans]
     if not all(columns):
         return False
     text = [len(column) >= 3 and _fills(column, *span) for column, span in zip(columns, spans, strict=True)]
