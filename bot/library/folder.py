@@ -199,12 +199,13 @@ def read_manifest(folder: Path) -> dict[str, dict]:
         raise CorpusError(str(exc)) from None
     try:
         data = yamlfile.load(text) or {}
-        root = yamlfile.compose(text)  # the same document's nodes: the line of each key and value
     except yaml.YAMLError as exc:
         raise CorpusError(yamlfile.error_text(where, exc)) from None
 
     def at(*keys: object, key: bool = False) -> str:
-        """'<file>, line N': of the value at `keys` (of the last key itself, `key`), as far as found."""
+        """'<file>, line N': of the value at `keys` (of the last key itself, `key`), as far as found.
+        Only a manifest in error is read again for its nodes (it loaded, so it composes)."""
+        root = yamlfile.compose(text)
         node, found = root, root
         for i, name in enumerate(keys):
             pair = next((pair for pair in getattr(node, "value", ()) if isinstance(pair, tuple)
