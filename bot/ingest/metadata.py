@@ -256,13 +256,8 @@ def _is_english_word(word: str) -> bool:
     word table shows it: the synonym table's terms (bot.core.synonyms: WordNet's words, as stems) and the
     analyzer's stopwords. A name that is no English word ("Weiss", "Reuters") is not there; one that is
     ("Smith", "Brown") is, which is why a given name counts (_GIVEN_WORDS)."""
-    terms = _analyzer().tokens(word.casefold())
+    terms = analyzer_for("en").tokens(word.casefold())
     return not terms or len(terms) == 1 and terms[0] in _english_words()
-
-
-@cache
-def _analyzer():
-    return analyzer_for("en")
 
 
 @cache
