@@ -31,7 +31,7 @@ from bot.core.ranking import RerankOptions, rerank, with_synonyms
 
 ENGINES = {"numpy": BM25Index, "rank-bm25": ReferenceIndex}
 ENGINE_NAMES = tuple(ENGINES)
-NAMED_MAX = 3
+TITLES_MAX = 3  # a question word in more titles than this gives no article its context
 _ABOUT_A_PERSON = re.compile(r"\s*(?:who|whom|whose)\b|\s*(?:tell me about|what do you know about)\b", re.IGNORECASE)
 # Verbs that report what an author wrote ("What does Weber say …", "According to Holm, …").
 _REPORTING = ("say", "says", "said", "according", "write", "writes", "wrote", "think", "thinks", "argue", "argues",
@@ -81,18 +81,6 @@ class EngineOptions:
     quote_fill: bool = True
 
 
-def _not_named(words: Sequence[str], named: Sequence[Article]) -> tuple[str, ...]:
-    """The question's words no article uses, but those the named articles' titles or authors hold
-    (no reply says "'rethinking' is in no article" under the article called Rethinking the Reset)."""
-    if not named:
-        return tuple(words)
-    shown = set()
-    for article in named:
-        analyzer = analyzer_for(article.language)
-        shown |= set(analyzer.tokens(f"{article.title or ''} {article.author or ''}"))
-    return tuple(w for w in words if not set(analyzer_for(named[0].language).tokens(w)) <= shown)
-
-
 class EngineUnavailable(Exception):
     """The configured search engine cannot run here (an optional package is missing)."""
 
@@ -133,6 +121,7 @@ class Engine:
             _load_semantic_model()
         languages = list(dict.fromkeys(a.language for a in corpus.articles)) or ["en"]
         self.analyzers: list[Analyzer] = [analyzer_for(lang) for lang in languages]
+        self._reporting = frozenset(t for word in _REPORTING for t in self.analyzers[0].tokens(word))
         # Synonyms work in the second stage, from an English table: without either it stays unread.
         with_table = synonyms.LANGUAGE in languages and self.options.rerank.depth
         self._synonym_weight = self.options.rerank.synonym_weight if with_table else 0.0
@@ -169,7 +158,7 @@ class Engine:
         if not named:
             return terms
         analyzer = self.analyzers[0]
-        reporting = {t for word in _REPORTING for t in analyzer.tokens(word)} - terms.matched
+        reporting = self._reporting - terms.matched
         framed = terms.without(frozenset(reporting))
         words = {w: set(analyzer.tokens(w)) for w in terms.unknown_words}
         bylines_only = named - framed.matched  # a name some passage says keeps its own weight
@@ -218,19 +207,19 @@ class Engine:
             answered=True,
             weak=terms.weak or (self.options.passage_gate and not (self._carried(excerpts, terms) and names_together)),
             matched_terms=shown_terms.matched_words,
-            unknown_terms=_not_named(shown_terms.unknown_words, named),
+            unknown_terms=self._not_named(shown_terms.unknown_words, named),
             excerpts=excerpts,
             named_articles=named,
         )
 
     def _title_context(self, terms: QuestionTerms) -> dict[str, frozenset[str]]:
         """Article id -> the question's terms its title holds (the second stage's title context). A term
-        in more than NAMED_MAX titles is left out: it says little about any one article."""
+        in more than TITLES_MAX titles is left out: it says little about any one article."""
         titles, _, _ = self._name_index()
         context: dict[str, frozenset[str]] = {}
         for term in dict.fromkeys(terms.terms):
             positions = titles.get(term, ())
-            for position in positions if len(positions) <= NAMED_MAX else ():
+            for position in positions if len(positions) <= TITLES_MAX else ():
                 article_id = self.articles[position].id
                 context[article_id] = context.get(article_id, frozenset()) | {term}
         return context
@@ -254,7 +243,23 @@ class Engine:
 
     def unanswered(self, question: str, terms: QuestionTerms) -> Answer:
         named = self.named_articles(question, terms)
-        return Answer(question, False, True, terms.matched_words, _not_named(terms.unknown_words, named), (), named)
+        return Answer(question, False, True, terms.matched_words, self._not_named(terms.unknown_words, named), (),
+                      named)  # fmt: skip
+
+    def _not_named(self, words: Sequence[str], named: Sequence[Article]) -> tuple[str, ...]:
+        """The question's words no article uses, but those the named articles' titles or authors hold
+        (no reply says "'rethinking' is in no article" under the article called Rethinking the Reset),
+        looked up in the titles' and authors' index, not analysed again."""
+        if not named:
+            return tuple(words)
+        titles, authors, _ = self._name_index()
+        ids = {article.id for article in named}
+
+        def shown(term: str) -> bool:
+            return any(self.articles[p].id in ids for p in (*titles.get(term, ()), *authors.get(term, ())))
+
+        analyzer = analyzer_for(named[0].language)
+        return tuple(w for w in words if not all(shown(t) for t in analyzer.tokens(w)))
 
     def named_articles(self, question: str, terms: QuestionTerms) -> tuple[Article, ...]:
         """The articles (all of them, in corpus order) a question asks about by their title or
