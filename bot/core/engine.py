@@ -179,11 +179,7 @@ class Engine:
         if not terms.answerable:
             return self.unanswered(question, terms)
         shown_terms = terms
-        candidates = self._article_candidates(article_id)
-        if article_id is None:
-            by_author = self._by_author_asked(question, terms)
-            if by_author is not None:
-                candidates, terms = by_author
+        candidates, terms = self._searched(question, terms, article_id)
         depth = self.options.rerank.depth
         phrases = self.options.passage_gate and self.options.name_phrase_gate and bool(terms.phrases)
         ranked = self.index.top_k(list(terms.terms), max(k, depth, PHRASE_DEPTH * phrases), candidates=candidates)
@@ -211,6 +207,25 @@ class Engine:
             excerpts=excerpts,
             named_articles=named,
         )
+
+    def _searched(
+        self, question: str, terms: QuestionTerms, article_id: str | None
+    ) -> tuple[np.ndarray | None, QuestionTerms]:
+        """(the passages to search, None for all; the terms to search them for): the article asked
+        about, else a named author's articles without the name, else everything."""
+        if article_id is None:
+            by_author = self._by_author_asked(question, terms)
+            if by_author is not None:
+                return by_author
+        return self._article_candidates(article_id), terms
+
+    def articles_named_by(self, question: str) -> tuple[Article, ...]:
+        """The articles an answer to `question` names, as ask() finds them (a stored answer's other
+        pages look them up again: the reading list may have changed)."""
+        terms = self.understand(question)
+        if terms.answerable:
+            terms = self._searched(question, terms, None)[1]
+        return self.named_articles(question, terms)
 
     def _title_context(self, terms: QuestionTerms) -> dict[str, frozenset[str]]:
         """Article id -> the question's terms its title holds (the second stage's title context). A term

@@ -79,6 +79,10 @@ def as_quoted(engine: Engine, stored: ExcerptRecord) -> PassageLookup | Document
     return DocumentChange(stored.document_title, replaced=article is not None or same_title)
 
 
+def _quoted_now(engine: Engine, record: AnswerRecord) -> dict[int, PassageLookup | DocumentChange]:
+    return {stored.rank: as_quoted(engine, stored) for stored in record.excerpts}
+
+
 class StoredAnswers:
     def __init__(self, libraries, store):
         self.libraries = libraries
@@ -102,12 +106,12 @@ class StoredAnswers:
         """rank → each excerpt as the readings have it now (fingerprints take a while for a long
         document the first time: off the event loop)."""
         engine = await self.libraries.engine_for(record.guild_id)
-        return await asyncio.to_thread(lambda: {stored.rank: as_quoted(engine, stored) for stored in record.excerpts})
+        return await asyncio.to_thread(_quoted_now, engine, record)
 
     async def view(self, record: AnswerRecord, page: int) -> PageView:
-        now = await self._as_quoted(record)
-        engine = await self.libraries.engine_for(record.guild_id)  # the one _as_quoted read: cached
-        named = engine.named_articles(record.question, engine.understand(record.question))  # the articles now
+        engine = await self.libraries.engine_for(record.guild_id)
+        now, named = await asyncio.to_thread(  # and the articles the question names now
+            lambda: (_quoted_now(engine, record), engine.articles_named_by(record.question)))
         on_page = {e.rank for e in page_excerpts(record, page)}
         excerpts, changes = [], []
         for stored in record.excerpts:
