@@ -7,6 +7,9 @@ import re
 # A sentence ends at . ! ? or … (closing quotes, brackets and footnote markers may follow), then
 # whitespace, then something that can open a sentence.
 _BOUNDARY = re.compile(r"""[.!?…]+["'”’»)\]]*(?:\[\s*\^?\s*\w{1,6}\s*\])*\s+(?=["'“‘«(\[]?[\w\d])""")
+# A text ending a sentence or a clause (. ! ? … : ;), closing quotes, brackets and note markers after
+# it ("…signed in 1919.[1]"): the passage splitter's, a document head's and a PDF line's one rule.
+ENDS_CLAUSE = re.compile(r"""[.!?…:;]["'”’»)\]]*(?:\[[^\[\]\n]{1,20}\])*$""")
 # Words whose trailing dot is no sentence end: titles (clergy's too: "the Rev. John Jenkins" is one
 # name, not a sentence ending in "Rev."), initials, common short forms.
 _ABBREVIATIONS = frozenset(

@@ -11,6 +11,7 @@ from functools import cache
 from urllib.parse import urlsplit
 
 from bot.core.analysis import analyzer_for
+from bot.core.sentences import ENDS_CLAUSE
 from bot.core.synonyms import table as english_table
 
 METADATA_KEYS = ("title", "author", "date", "publication", "url", "language")
@@ -267,7 +268,6 @@ def _english_words() -> frozenset[str]:
     return frozenset(found).union(*(others.split() for others in found.values()))
 
 
-_ENDS_SENTENCE = re.compile(r"""[.!?:;]["'”’)\]]*$""")
 
 
 def shown_byline_and_date(
@@ -306,7 +306,7 @@ def shown_byline_and_date(
             taken.add(position)
         elif is_author:
             taken.add(position)
-        elif len(text) > 60 or _ENDS_SENTENCE.search(text) and not _is_title_part(text):
+        elif len(text) > 60 or ENDS_CLAUSE.search(text) and not _is_title_part(text):
             break  # the body has begun
     return found, taken
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import re
 
-from bot.core.sentences import sentence_spans
+from bot.core.sentences import ENDS_CLAUSE, sentence_spans
 
-_ENDS_SENTENCE = re.compile(r"""[.!?…:;]["'”’»)\]]*(?:\[[^\[\]\n]{1,20}\])*$""")  # markers after it
 MAX_HEADING_WORDS = 12
 
 
@@ -102,7 +101,7 @@ def _leads_in(previous: str) -> bool:
 
 def _broken_off(previous: str, block: str) -> bool:
     first = block.lstrip()[:1]
-    return bool(first) and first.islower() and not _ENDS_SENTENCE.search(previous.rstrip())
+    return bool(first) and first.islower() and not ENDS_CLAUSE.search(previous.rstrip())
 
 
 def split_long(paragraph: str, max_chars: int) -> list[str]:

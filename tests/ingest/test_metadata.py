@@ -147,3 +147,10 @@ def test_a_subtitle_opening_with_by_and_ending_with_a_colon_is_read_past():
 def test_a_line_ending_with_a_colon_in_running_text_still_opens_the_body():
     lines = ["The findings are these:", "By Jane Smith", BODY_LINE]
     assert shown_byline_and_date(lines) == ({}, set())
+
+
+@pytest.mark.parametrize("ending", ["1919.[1]", "1919.”[12]", "1919…", "1919.»"])
+def test_a_sentence_ending_in_a_note_marker_or_an_ellipsis_opens_the_body(ending):
+    # a date further down is the body's, not the article's
+    lines = [f"The treaty was signed in {ending}", "June 1920", BODY_LINE]
+    assert shown_byline_and_date(lines) == ({}, set())

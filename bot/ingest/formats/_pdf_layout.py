@@ -19,6 +19,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from bot.core.sentences import ENDS_CLAUSE
 from bot.ingest.cleaning import PAGE_OF
 from bot.ingest.document import HEADING, NOTE, PARAGRAPH, Block
 from bot.ingest.hyphenation import Vocabulary
@@ -26,7 +27,6 @@ from bot.ingest.metadata import shown_byline_and_date
 from bot.ingest.notes import NOTES_HEADINGS
 
 SUPERSCRIPT_MARKS = "*†‡§¶"
-_ENDS_SENTENCE = re.compile(r"""[.!?:;]["'”’)\]]*(?:\[\w{1,6}\])*$""")
 _BARE_NUMBER = re.compile(r"^(?:page\s+)?(?:\d{1,5}|[ivxlcdm]{1,8})(?:\s+(?:of|/)\s+\d{1,5})?$", re.IGNORECASE)
 _NOTE_START = re.compile(r"^(?:\[(\d{1,4}|[*†‡§¶]{1,3})\]|(\d{1,4})[.)]?(?=\s)|([*†‡§¶]{1,3}))\s*(?=\S)")
 _LIGATURES = str.maketrans({"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st"})
@@ -516,7 +516,7 @@ def _next_marker(note: _Paragraph | None) -> str | None:
 
 def _is_heading(line: Line, size: float) -> bool:
     words = len(line.text.split())
-    if words > 16 or _ENDS_SENTENCE.search(line.text) and not line.text.endswith("?"):
+    if words > 16 or ENDS_CLAUSE.search(line.text) and not line.text.endswith("?"):
         return False
     return line.size >= 1.15 * size or (line.bold and line.size >= 0.95 * size)
 
@@ -554,7 +554,7 @@ def _starts_paragraph(
     if previous is not None and previous.baseline - line.baseline > 1.6 * leading:
         return True
     short = last.x1 < (right if previous is not None else last.x1 + 1) - 2 * last.size
-    return bool(short and _ENDS_SENTENCE.search(last.text))
+    return bool(short and ENDS_CLAUSE.search(last.text))
 
 
 def _typical_leading(pages: list[Page], size: float) -> float:
