@@ -27,7 +27,7 @@ from bot.core.answer import (
 from bot.core.index import BM25Index, ReferenceIndex
 from bot.core.indexing import build_index, cited_sources, with_sources
 from bot.core.models import Answer, Article, Corpus, Excerpt, FootnoteLookup, Passage, PassageLookup
-from bot.core.ranking import RerankOptions, rerank, with_synonyms
+from bot.core.ranking import RerankOptions, posting_weight_of, rerank, with_synonyms
 
 ENGINES = {"numpy": BM25Index, "rank-bm25": ReferenceIndex}
 ENGINE_NAMES = tuple(ENGINES)
@@ -192,6 +192,7 @@ class Engine:
             scored = rerank(
                 ranked, self.passages, self._analyzer_of, terms, self.index, self.options.rerank, question,
                 lambda passage: context.get(passage.article_id, frozenset()),
+                self._untitled(ranked[:depth], terms, context, candidates),
             )  # fmt: skip
             ranked = [(s.doc, s.score) for s in scored]
         names_together = not phrases or self._names_together(ranked[:PHRASE_DEPTH], terms)
@@ -238,6 +239,27 @@ class Engine:
                 article_id = self.articles[position].id
                 context[article_id] = context.get(article_id, frozenset()) | {term}
         return context
+
+    def _untitled(
+        self, head: Sequence[tuple[int, float]], terms: QuestionTerms, context: dict[str, frozenset[str]],
+        candidates: np.ndarray | None,
+    ) -> list[tuple[int, float]]:
+        """The best passages of the titled articles (`context`) by the question's other words, with
+        their first-stage score: the title's words say which article, not which passage, and plain
+        BM25 put the passages repeating them first ("… the Notre Dame College of Science formed?"
+        found the College of Science's paragraph 27th). The second stage weighs them with the rest."""
+        titled = frozenset().union(*context.values())
+        rest = [t for t in terms.terms if t not in titled]
+        if not titled or not rest:
+            return []
+        spans = [np.arange(*self._span.get(article_id, (0, 0)), dtype=np.int64) for article_id in context]
+        within = np.concatenate(spans)
+        if candidates is not None:
+            within = np.intersect1d(within, candidates)
+        seen = {doc for doc, _ in head}
+        weight = posting_weight_of(self.index)
+        found = self.index.top_k(rest, self.options.rerank.depth, candidates=within)
+        return [(doc, sum(weight(t, doc) for t in terms.terms)) for doc, _ in found if doc not in seen]
 
     def _analyzer_of(self, passage: Passage) -> Analyzer:
         return analyzer_for(self._articles[passage.article_id].language)

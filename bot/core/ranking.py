@@ -146,11 +146,17 @@ def rerank(
     options: RerankOptions,
     question: str,
     context_of: Callable[[Passage], frozenset[str]] | None = None,
+    joined: Sequence[tuple[int, float]] = (),
 ) -> list[Scored]:
-    """The first stage's (doc, score) list, best first, re-ordered over its first `options.depth`.
+    """The first stage's (doc, score) list, best first, re-ordered over its first `options.depth`
+    and the `joined` passages (doc, first-stage score), whatever their rank.
     `question`: its text, which the semantic similarity embeds (only with options.semantic_weight);
     `context_of`: a passage's title context (title_context), if any."""
-    head, tail = ranked[: options.depth], ranked[options.depth :]
+    head, tail = list(ranked[: options.depth]), ranked[options.depth :]
+    if joined:
+        extra = {doc for doc, _ in joined} - {doc for doc, _ in head}
+        head += [(doc, score) for doc, score in joined if doc in extra]
+        tail = [(doc, score) for doc, score in tail if doc not in extra]
     posting_weight = posting_weight_of(index)
     rows = []
     for doc, score in head:

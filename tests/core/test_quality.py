@@ -8,6 +8,7 @@ import os
 import re
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -401,3 +402,22 @@ def test_a_question_set_that_is_not_utf8_or_gives_a_key_twice_is_said_as_config_
     with pytest.raises(QuestionSetError) as caught:
         load_questions(path)
     assert str(caught.value) == f"{path}, line 3: duplicate key 'q' (first defined on line 2)"
+
+
+
+def test_a_passage_that_does_not_repeat_the_title_is_searched_for_the_rest_of_the_question(tmp_path):
+    """The words of the article's title ("Westbrook") say which article, not which passage: a passage
+    that says the rest of the question but never the title joins the second stage's candidates, though
+    plain BM25 puts the passages repeating the title above it (here: past the second stage's depth)."""
+    mills = [f"The {w} college by the river rebuilt its mill in {1900 + n}." for n, w in enumerate(
+        "old new small first".split())]  # fmt: skip
+    floods = [f"The river flooded the {w} in {1920 + n}." for n, w in enumerate("town fields road bridge mill quay".split())]
+    clubs = [f"Westbrook science students met at Westbrook to talk about {w}." for w in ("chess", "rowing", "film")]
+    answer = ("The College of Science was formed in 1865 by Father Patrick Dillon, who had come from Ireland to "
+              "teach mathematics and stayed on for thirty years as the head of its faculty.")
+    write(tmp_path, "westbrook.txt", "University of Westbrook\n\n" + "\n\n".join([*mills, *floods, *clubs, answer]))
+    question = "In what year was the Westbrook College of Science formed?"
+    corpus, depth = load_corpus(tmp_path), RerankOptions(depth=3)
+    assert "1865" in Engine(corpus, EngineOptions(rerank=depth)).ask(question).excerpts[0].passage.text
+    without = replace(depth, title_context=False)
+    assert "1865" not in Engine(corpus, EngineOptions(rerank=without)).ask(question).excerpts[0].passage.text
