@@ -411,7 +411,8 @@ def test_a_passage_that_does_not_repeat_the_title_is_searched_for_the_rest_of_th
     plain BM25 puts the passages repeating the title above it (here: past the second stage's depth)."""
     mills = [f"The {w} college by the river rebuilt its mill in {1900 + n}." for n, w in enumerate(
         "old new small first".split())]  # fmt: skip
-    floods = [f"The river flooded the {w} in {1920 + n}." for n, w in enumerate("town fields road bridge mill quay".split())]
+    floods = [f"The river flooded the {w} in {1920 + n}." for n, w in enumerate(
+        "town fields road bridge mill quay".split())]  # fmt: skip
     clubs = [f"Westbrook science students met at Westbrook to talk about {w}." for w in ("chess", "rowing", "film")]
     answer = ("The College of Science was formed in 1865 by Father Patrick Dillon, who had come from Ireland to "
               "teach mathematics and stayed on for thirty years as the head of its faculty.")
