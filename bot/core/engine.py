@@ -198,7 +198,7 @@ class Engine:
         names_together = not phrases or self._names_together(ranked[:PHRASE_DEPTH], terms)
         ranked = ranked[:k]
         excerpts = tuple(self._excerpt(rank, doc, score, terms) for rank, (doc, score) in enumerate(ranked, 1))
-        named = self.named_articles(question, terms)
+        named = self.named_articles(question, shown_terms)  # as asked: a named author names their articles
         return Answer(
             question=question,
             answered=True,
@@ -223,10 +223,7 @@ class Engine:
     def articles_named_by(self, question: str) -> tuple[Article, ...]:
         """The articles an answer to `question` names, as ask() finds them (a stored answer's other
         pages look them up again: the reading list may have changed)."""
-        terms = self.understand(question)
-        if terms.answerable:
-            terms = self._searched(question, terms, None)[1]
-        return self.named_articles(question, terms)
+        return self.named_articles(question, self.understand(question))
 
     def _title_context(self, terms: QuestionTerms) -> dict[str, frozenset[str]]:
         """Article id -> the question's terms its title holds (the second stage's title context). A term
