@@ -14,6 +14,7 @@ from bot.service import messages
 from bot.service.admin import Channel, Role, SettingsChange
 from bot.service.asking import QUESTION_MAX
 from bot.service.rules import COOLDOWN_MAX, PAGE_SIZE_MAX
+from bot.storage import StorageUnavailable
 
 MAX_CHOICES = 25
 
@@ -58,7 +59,10 @@ async def footnote_choices(interaction: discord.Interaction, current: str) -> li
 async def document_choices(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
     """The server's own documents (never another server's, none in a DM)."""
     library = interaction.client.services.library  # type: ignore[attr-defined]
-    items = await library.document_items(member(interaction))
+    try:
+        items = await library.document_items(member(interaction))
+    except StorageUnavailable:  # logged; no choices this time
+        return []
     return [app_commands.Choice(name=n, value=v) for n, v in render.choices(items, current)]
 
 

@@ -189,11 +189,10 @@ async def library_list(interaction: discord.Interaction, page: app_commands.Rang
 @app_commands.autocomplete(document=document_choices)
 @tracked
 async def library_info(interaction: discord.Interaction, document: str) -> None:
-    library, who = _library(interaction), member(interaction)
-    found = await library.info(who, document.strip())
-    if await refused(interaction, found):
+    card = await _library(interaction).card(member(interaction), document.strip())
+    if await refused(interaction, card):
         return
-    await respond(interaction, embed=document_embed(found, await library.stats(who, found.id)), ephemeral=True)
+    await respond(interaction, embed=document_embed(*card), ephemeral=True)
 
 
 @library_group.command(name="edit", description="Change a document's title, author, date or link")

@@ -75,8 +75,7 @@ async def _library(args, settings: Settings) -> int:
                 else:
                     print(documents_text(documents, args.guild))
             elif args.action == "info":
-                found = _or_fail(await library.info(who, args.document), args.document)
-                stats = await library.stats(who, found.id)
+                found, stats = _or_fail(await library.card(who, args.document), args.document)
                 if args.json:
                     data = {**document_dict(found), "stats": dataclasses.asdict(stats)}
                     print(json.dumps(data, ensure_ascii=False, indent=2))

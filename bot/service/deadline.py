@@ -24,10 +24,25 @@ T = TypeVar("T")
 
 
 async def before_first_reply(call: Awaitable[T], what: str) -> T:
-    """`await call`, or StorageUnavailable once FIRST_REPLY_DATABASE_SECONDS have passed."""
+    """`await call`, or StorageUnavailable once FIRST_REPLY_DATABASE_SECONDS have passed. The call
+    is then cancelled but not waited for: a statement queued behind another process's write lock
+    ends (its rollback) only when the store's busy timeout does, seconds later."""
+    task = asyncio.ensure_future(call)
     try:
-        return await asyncio.wait_for(call, FIRST_REPLY_DATABASE_SECONDS)
-    except TimeoutError:
-        log.warning("the database took over %.1f s to %s; the member is asked to try again",
-                    FIRST_REPLY_DATABASE_SECONDS, what)  # fmt: skip
-        raise StorageUnavailable(f"the database did not {what} in time") from None
+        done, _ = await asyncio.wait({task}, timeout=FIRST_REPLY_DATABASE_SECONDS)
+    except asyncio.CancelledError:
+        task.cancel()
+        raise
+    if done:
+        return task.result()
+    task.cancel()
+    task.add_done_callback(_outcome_dropped)
+    log.warning("the database took over %.1f s to %s; the member is asked to try again",
+                FIRST_REPLY_DATABASE_SECONDS, what)  # fmt: skip
+    raise StorageUnavailable(f"the database did not {what} in time")
+
+
+def _outcome_dropped(task: asyncio.Future) -> None:
+    """A call given up on: its late outcome is read (no "exception never retrieved") and dropped."""
+    if not task.cancelled() and task.exception() is not None:
+        log.debug("a call given up on ended later with %r", task.exception())

@@ -30,6 +30,7 @@ from bot.ingest.metadata import is_iso_date, is_web_url
 from bot.ingest.pipeline import ParsedArticle
 from bot.ingest.worker import ingest_file_async
 from bot.service import messages
+from bot.service.deadline import before_first_reply
 from bot.service.options import ServerLibraryOptions
 from bot.service.rules import Member, Refusal, ServerRules
 from bot.storage import DocumentRecord, DocumentStats, QuotaExceeded
@@ -149,25 +150,32 @@ class Library:
     async def list(self, member: Member) -> tuple[DocumentRecord, ...] | Refusal:
         if member.guild_id is None:
             return Refusal(messages.LIBRARY_IN_SERVERS_ONLY)
-        return await self.store.list_documents(member.guild_id)
+        return await before_first_reply(self.store.list_documents(member.guild_id), "list the documents")
 
     async def info(self, member: Member, document_id: str) -> DocumentRecord | Refusal:
         if member.guild_id is None:
             return Refusal(messages.LIBRARY_IN_SERVERS_ONLY)
-        found = await self.store.get_document(member.guild_id, document_id)
+        found = await before_first_reply(self.store.get_document(member.guild_id, document_id), "find the document")
         return found or Refusal(messages.UNKNOWN_DOCUMENT)
 
-    async def stats(self, member: Member, document_id: str) -> DocumentStats:
-        """Answers in the member's server that quote the document, and their votes."""
+    async def card(self, member: Member, document_id: str) -> tuple[DocumentRecord, DocumentStats] | Refusal:
+        """The document, and the answers in the member's server that quote it with their votes."""
         if member.guild_id is None:
-            return DocumentStats(0, 0, 0)
-        return await self.store.document_stats(member.guild_id, document_id)
+            return Refusal(messages.LIBRARY_IN_SERVERS_ONLY)
+
+        async def read() -> tuple[DocumentRecord | None, DocumentStats]:
+            found = await self.store.get_document(member.guild_id, document_id)
+            return found, await self.store.document_stats(member.guild_id, document_id) if found else None
+
+        found, stats = await before_first_reply(read(), "find the document")  # both reads within one bound
+        return (found, stats) if found else Refusal(messages.UNKNOWN_DOCUMENT)
 
     async def document_items(self, member: Member) -> list[tuple[str, str]]:
         """(shown name, document id) of every document of the member's server, for autocomplete."""
         if member.guild_id is None:
             return []
-        return [(_choice_name(doc), doc.id) for doc in await self.store.list_documents(member.guild_id)]
+        documents = await before_first_reply(self.store.list_documents(member.guild_id), "list the documents")
+        return [(_choice_name(doc), doc.id) for doc in documents]
 
     # -- changing ----------------------------------------------------------------------------
 
@@ -184,7 +192,7 @@ class Library:
         limits = self.options
         if not 0 <= upload.size <= limits.max_file_bytes:
             return _too_large(upload, limits.max_file_bytes)
-        usage = await self.store.library_usage(member.guild_id)
+        usage = await before_first_reply(self.store.library_usage(member.guild_id), "read the library's size")
         if usage.documents >= limits.max_documents:
             return Refusal(messages.library_full("documents", limits.max_documents))
         if usage.total_bytes + upload.size > limits.max_total_bytes:
@@ -325,8 +333,14 @@ class Library:
         refusal = await self._change_refusal(member)
         if refusal:
             return refusal
-        found = await self.store.get_document(member.guild_id, document_id)
-        if found is None or not await self.store.remove_document(member.guild_id, document_id):
+
+        async def remove() -> DocumentRecord | None:
+            found = await self.store.get_document(member.guild_id, document_id)
+            removed = found is not None and await self.store.remove_document(member.guild_id, document_id)
+            return found if removed else None
+
+        found = await before_first_reply(remove(), "remove the document")
+        if found is None:
             return Refusal(messages.UNKNOWN_DOCUMENT)
         await self.libraries.forget_removed(member.guild_id)
         log.info("guild %s: removed document %s", member.guild_id, document_id)

@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import json
 import shutil
+import sqlite3
 import subprocess
 import sys
+import threading
 
 import pytest
 import pytest_asyncio
@@ -103,6 +105,36 @@ async def test_start_without_a_network_is_one_line_and_no_voice_warning(tmp_path
         assert done.returncode == 1, done.stderr
         assert len(lines) == 1 and "cannot reach Discord at http://127.0.0.1:9/api/v10" in lines[0], done.stderr
         assert "Traceback" not in done.stderr and "PyNaCl" not in done.stderr and TOKEN not in done.stderr
+
+
+async def test_another_process_holding_the_database_lock_gets_try_again_in_time(fake, bot):
+    """A writer elsewhere (a terminal's `studybot library add`) holds SQLite's write lock for seconds: a
+    write waits behind it and what follows on the bot's connection waits behind the write; still every
+    command answers inside Discord's 3 s, asking to try again, and works once the lock is let go."""
+    locked, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        connection = sqlite3.connect(bot.data_dir / "studybot.sqlite3", isolation_level=None)
+        connection.execute("BEGIN EXCLUSIVE")
+        locked.set()
+        release.wait(20)
+        connection.execute("ROLLBACK")
+        connection.close()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert await asyncio.to_thread(locked.wait, 10)
+        sent = [await fake.send_command("settings", {"excerpts": 2}, permissions=MANAGE_GUILD, user_id=ASKER)]
+        sent.append(await fake.send_command("library list", permissions=MANAGE_GUILD, user_id=ASKER))
+        replies = [await interaction.wait_for(timeout=10) for interaction in sent]
+    finally:
+        release.set()
+        await asyncio.to_thread(holder.join, 20)
+    for interaction, reply in zip(sent, replies, strict=True):
+        assert interaction.first_response_after < 3 and reply["content"] == messages.STORAGE_DOWN
+    saved = await fake.send_command("settings", {"excerpts": 2}, permissions=MANAGE_GUILD, user_id=ASKER)
+    assert (await saved.wait_for(timeout=15))["content"] != messages.STORAGE_DOWN  # the store is back
 
 
 async def test_the_database_folder_deleted_while_running_is_said_not_hidden(fake, bot):

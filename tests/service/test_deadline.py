@@ -9,6 +9,7 @@ import pytest
 from bot.service import deadline
 from bot.service.admin import SettingsChange
 from bot.service.asking import Question
+from bot.service.library import Upload
 from bot.storage import StorageUnavailable
 from tests.service.conftest import GUILD, member
 
@@ -25,12 +26,29 @@ class HangingStore:
         return hang
 
 
-@pytest.fixture
-def hanging(services, monkeypatch):
+class SlowToCancelStore:
+    """Every call waits forever, and once cancelled takes seconds to end: a statement queued behind
+    another process's write lock, whose rollback waits out the store's busy timeout."""
+
+    def __getattr__(self, name):
+        async def stuck(*_args, **_kwargs):
+            try:
+                await asyncio.Event().wait()
+            finally:
+                await asyncio.shield(asyncio.sleep(3))
+
+        return stuck
+
+
+@pytest.fixture(params=[HangingStore, SlowToCancelStore], ids=["hanging", "slow-to-cancel"])
+def hanging(services, monkeypatch, request):
     monkeypatch.setattr(deadline, "FIRST_REPLY_DATABASE_SECONDS", BUDGET_S)
-    for service in (services.rules, services.admin, services.answers, services.asking):
-        monkeypatch.setattr(service, "store", HangingStore())
+    for service in (services.rules, services.admin, services.answers, services.asking, services.library):
+        monkeypatch.setattr(service, "store", request.param())
     return services
+
+
+DOCUMENT = "0123456789"
 
 
 @pytest.mark.parametrize(
@@ -40,12 +58,21 @@ def hanging(services, monkeypatch):
         lambda s: s.admin.settings(member(can_manage=True), SettingsChange(excerpts=2)),
         lambda s: s.admin.stats(member(can_manage=True)),
         lambda s: s.answers.find("0123456789ab", member()),
+        lambda s: s.library.list(member()),
+        lambda s: s.library.card(member(), DOCUMENT),
+        lambda s: s.library.info(member(), DOCUMENT),
+        lambda s: s.library.document_items(member()),
+        lambda s: s.library.check(member(can_manage=True), Upload("notes.md", 100)),
+        lambda s: s.library.remove(member(can_manage=True), DOCUMENT),
     ],
-    ids=["ask", "settings", "stats", "button"],
+    ids=["ask", "settings", "stats", "button", "library-list", "library-info", "library-document", "autocomplete",
+         "library-add", "library-remove"],  # fmt: skip
 )
 async def test_a_hanging_database_is_unavailable_before_the_first_reply(hanging, call, caplog):
+    started = asyncio.get_running_loop().time()
     with pytest.raises(StorageUnavailable, match="in time"):
         await asyncio.wait_for(call(hanging), 5)  # the outer bound only keeps a failing test from hanging
+    assert asyncio.get_running_loop().time() - started < 1  # not the seconds a cancelled call takes to end
     assert "try again" in caplog.text
 
 
