@@ -25,6 +25,15 @@ log = logging.getLogger("studybot.app")
 NO_ANSWER = "-"  # the answer id of a passage shown from /source, outside any answer
 _ANSWER = r"(?P<answer>[A-Za-z0-9_-]{1,32})"
 _ARG = r"(?P<arg>[A-Za-z0-9_-]{1,40})"
+# Discord's markup that names no word of a question: mentions of members, roles and channels,
+# @everyone and @here, custom emoji and timestamps (a command mention keeps its name).
+_MARKUP = re.compile(r"<(?:@[!&]?|#)\d+>|@(?:everyone|here)\b|<a?:\w+:\d+>|<t:-?\d+(?::[tTdDfFR])?>")
+_COMMAND_MENTION = re.compile(r"</([\w -]+):\d+>")
+
+
+def searchable(text: str) -> str:
+    """A message's or option's text without Discord's markup, spaces folded."""
+    return normalise(_MARKUP.sub(" ", _COMMAND_MENTION.sub(r"\1", text)))
 
 
 class PassageKeys:
@@ -249,7 +258,7 @@ def page_embed(view: PageView) -> discord.Embed:
 async def ask(interaction: discord.Interaction, text: str, *, article_id: str | None = None,
               private: bool | None = None) -> None:  # fmt: skip
     asking = interaction.client.services.asking  # type: ignore[attr-defined]
-    question = Question(member(interaction), normalise(text), article_id, private)
+    question = Question(member(interaction), searchable(text), article_id, private)
     step = await asking.check(question)
     if await refused(interaction, step):
         return

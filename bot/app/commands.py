@@ -102,7 +102,10 @@ async def find_sources(interaction: discord.Interaction, message: discord.Messag
     if interaction.client.user is not None and message.author.id == interaction.client.user.id:
         await respond(interaction, content=messages.OWN_ANSWER, ephemeral=True)  # its text is excerpts and notes
         return
-    text = message.content or " ".join(e.description or e.title or "" for e in message.embeds)
+    text = answering.searchable(message.content or " ".join(e.description or e.title or "" for e in message.embeds))
+    if not text:  # an image alone, or mentions only: nothing of the member's to search
+        await respond(interaction, content=messages.NO_TEXT_TO_SEARCH, ephemeral=True)
+        return
     await answering.ask(interaction, text)
 
 

@@ -22,6 +22,7 @@ NOT_ANSWERED = "The readings do not answer this question."
 NAMED_NOT_IN_TEXT = "No passage says it, but the reading list does:"
 NO_SEARCHABLE_WORDS = "The question has no words to search for: ask with words, not only symbols or emoji."
 EMPTY_QUESTION = "The question is empty: type a question about the readings."
+NO_TEXT_TO_SEARCH = "That message has no text to search for: Find sources reads a message's words."
 def weak_answer(answer) -> str:
     """Why an answer is weak: some of the question's words are in no reading, or all are but no passage
     holds enough of them (the excerpts' words are scattered)."""

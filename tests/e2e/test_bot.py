@@ -11,6 +11,7 @@ import re
 
 import pytest
 
+from bot.service import messages
 from testing.bot_process import GUILD, MANAGE_GUILD, OTHER_GUILD
 from testing.fake_discord import custom_ids
 
@@ -191,6 +192,23 @@ async def test_find_sources_context_menu(fake, bot):
     interaction = await fake.send_command("Find sources", command_type=3, target_message=target)
     reply = await interaction.wait_for(lambda m: m.get("embeds"), timeout=15)
     assert "transit routes to Afghanistan" in reply["embeds"][0]["fields"][0]["value"].replace("**", "")
+
+
+async def test_mentions_and_discord_markup_are_not_searched_as_words(fake, bot):
+    question = "<@123456> Who is **Andrei** ||Tsygankov||? @everyone <#42> <:wave:987654> <t:1700000000:R>"
+    _, reply = await ask(fake, question)
+    assert reply.get("embeds") and "Weak answer" not in all_text(reply), all_text(reply)
+    assert "everyone" not in all_text(reply) and "123456" not in all_text(reply)
+    target = {"content": "<@6666> <@&77> @everyone", "author_id": OTHER_USER}
+    only_mentions = await fake.send_command("Find sources", command_type=3, target_message=target)
+    assert (await only_mentions.wait_for(timeout=15))["content"] == messages.NO_TEXT_TO_SEARCH
+
+
+async def test_find_sources_on_a_message_without_text_says_so(fake, bot):
+    target = {"content": "", "author_id": OTHER_USER}  # an image alone
+    interaction = await fake.send_command("Find sources", command_type=3, target_message=target)
+    reply = await interaction.wait_for(timeout=15)
+    assert reply["content"] == messages.NO_TEXT_TO_SEARCH and reply["flags"] & EPHEMERAL
 
 
 async def test_an_answer_to_a_question_naming_an_article_shows_that_article(fake, bot):
