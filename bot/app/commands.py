@@ -114,6 +114,7 @@ async def find_sources(interaction: discord.Interaction, message: discord.Messag
     article="An article: shows its card (with footnote: that footnote)",
     footnote="A footnote of the chosen article",
     passage="A passage id (from an answer), shown whole",
+    page="Which page of the list of articles",
 )
 @app_commands.autocomplete(article=article_choices, footnote=footnote_choices, passage=passage_choices)
 @tracked
@@ -122,6 +123,7 @@ async def source_command(
     article: str | None = None,
     footnote: str | None = None,
     passage: str | None = None,
+    page: app_commands.Range[int, 1, 1000] = 1,
 ) -> None:
     article, footnote, passage = (value.strip() if value else None for value in (article, footnote, passage))
     private = await _private_default(interaction)
@@ -133,7 +135,7 @@ async def source_command(
         await respond(interaction, content=messages.FOOTNOTE_NEEDS_ARTICLE, ephemeral=True)
         return
     if not article:
-        await respond(interaction, embed=render.articles_embed(engine.articles), ephemeral=private)
+        await respond(interaction, embed=render.articles_embed(engine.articles, page), ephemeral=private)
         return
     found_article = engine.article(article)
     if found_article is None:

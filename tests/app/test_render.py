@@ -235,18 +235,19 @@ def test_short_passage_shows_all_sources():
     assert "R. Kaplan" in embed.author.name and "2021-05-04" in embed.author.name
 
 
-def test_articles_embed_lists_at_most_25_and_says_how_many_more():
-    arts = [
-        article(f"a{i}", "Title " * 60, "Author " * 30, "2020-01-01", passages=(), footnotes=(DOD,)) for i in range(40)
-    ]
-    embed = render.articles_embed(arts)
-    assert_fits(embed)
-    assert "more article" in embed.fields[-1].value
-    shown = len(embed.fields) - 1
-    assert f"and {40 - shown} more" in embed.fields[-1].value
+def test_articles_embed_shows_every_article_on_one_of_its_pages():
+    arts = [article(f"a{i}", f"T{i} " + "Title " * 60, "Author " * 30, "2020-01-01", passages=(), footnotes=(DOD,))
+            for i in range(45)]  # fmt: skip
+    pages = [render.articles_embed(arts, page) for page in (1, 2, 3)]
+    for embed in pages:
+        assert_fits(embed)
+    shown = [field.name.split()[0] for embed in pages for field in embed.fields]
+    assert shown == [f"T{i}" for i in range(45)]  # each once, in order
+    assert pages[0].footer.text.startswith("page 1/3") and "/source page:2" in pages[0].description
+    assert render.articles_embed(arts, 99).footer.text.startswith("page 3/3")  # past the end: the last page
     small = render.articles_embed([article()])
     assert "1 footnote" not in small.fields[0].value and "0 passages" in small.fields[0].value
-    assert render.articles_embed([]).description
+    assert not small.footer.text and render.articles_embed([]).description
 
 
 def test_article_and_footnote_cards():

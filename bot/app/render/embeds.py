@@ -224,18 +224,25 @@ def _counts(article: Article) -> str:
     return f"{p} passage{'s' * (p != 1)} · {f} footnote{'s' * (f != 1)}"
 
 
-def articles_embed(articles: Sequence[Article]) -> discord.Embed:
-    """The readings: one field per article (title; author, date, counts, id)."""
+ARTICLES_PER_PAGE = 20  # fields of a title and a short line each: a page stays well inside an embed's 6,000
+
+
+def articles_embed(articles: Sequence[Article], page: int = 1) -> discord.Embed:
+    """The readings, a page of them: one field per article (title; author, date, counts). A page
+    past the last shows the last."""
     articles = list(articles)
     n = len(articles)
+    pages = max(1, -(-n // ARTICLES_PER_PAGE))
+    page = min(max(1, page), pages)
     description = (
         f"{n} article{'s' * (n != 1)} in the readings. Pick one with `/source article:` for its card."
         if n
         else "No articles are loaded yet."
     )
+    if pages > 1:
+        description += f" More with `/source page:{page % pages + 1}`."
     embed = new_embed("Readings", description)
-    keep = n if n <= FIELDS else FIELDS - 1
-    for article in articles[:keep]:
+    for article in articles[(page - 1) * ARTICLES_PER_PAGE : page * ARTICLES_PER_PAGE]:
         bits = [
             safe(article.author, 60) if article.author else "",
             safe(article.date, 20) if article.date else "",
@@ -243,12 +250,8 @@ def articles_embed(articles: Sequence[Article]) -> discord.Embed:
         line = " · ".join(b for b in bits if b)
         value = (line + "\n" if line else "") + _counts(article)
         embed.add_field(name=safe(article.title or article.id, 90) or "—", value=value, inline=False)
-    hidden = n - keep
-    while embed_size(embed) + 40 > EMBED_TOTAL and embed.fields:
-        embed.remove_field(len(embed.fields) - 1)
-        hidden += 1
-    if hidden:
-        embed.add_field(name="…", value=f"and {hidden} more article{'s' * (hidden != 1)}", inline=False)
+    if pages > 1:
+        embed.set_footer(text=f"page {page}/{pages}")
     return shrink(embed)
 
 
