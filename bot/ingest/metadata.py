@@ -186,16 +186,34 @@ def parse_byline(text: str) -> str | None:
     'Автор: Иван Петров' → the names. They must read as people's names (`_names`): a title that opens with
     "By" ("By Sea and Land", "By Hand and Machine: Printing…", "By the Numbers") is none, nor is a line
     of running text that opens with "By the …"."""
+    return parse_byline_and_date(text)[0]
+
+
+# What may part a byline's names from a date on its line: "By X, March 3, 2020", "By X | …", "By X on …"
+_BYLINE_DATE_SEPARATOR = re.compile(r"\s*[,|—–·]\s*|\s+-\s+|\s+on\s+", re.IGNORECASE)
+
+
+def parse_byline_and_date(text: str) -> tuple[str | None, str | None]:
+    """A byline's names (parse_byline) and the date on its line after them ("By Jane Roe, March 3, 2020",
+    "By Jane Roe | 3 March 2020", "By Jane Roe on March 3, 2020"): the whole rest of the line after a
+    separator, read by parse_date; otherwise None ("By Jane Roe, University of X"). No names, no date."""
     byline = _BYLINE.match(text)
     if not byline:
-        return None
-    names = _BYLINE_DESK.sub("", _plain(byline.group(2))).strip()
+        return None, None
+    names, found_date = _plain(byline.group(2)), None
+    for separator in _BYLINE_DATE_SEPARATOR.finditer(names):
+        found_date = parse_date(names[separator.end() :])
+        if found_date:
+            names = names[: separator.start()]
+            break
+    names = _BYLINE_DESK.sub("", names).strip()
     if ":" in names:  # "By Hand and Machine: Printing in the Fifteenth Century": a title and its subtitle
-        return None
+        return None, None
     names = re.sub(r"^\W+|\W+$", "", names) + (names[-1] if _ENDS_ABBREVIATION.search(names) else "")
     if re.sub(r"^the\s+", "", names.casefold()) in _AGENCIES:
-        return names
-    return _names(names, english=byline.group(1).casefold() == "by")
+        return names, found_date
+    people = _names(names, english=byline.group(1).casefold() == "by")
+    return people, found_date if people else None
 
 
 # A byline's last word written with its full stop: a suffix or an initial ("King Jr.", "Smith, J.")
@@ -294,15 +312,15 @@ def shown_byline_and_date(
         if text is None:
             continue
         text = text.strip()
-        author = "author" not in found and parse_byline(text)
-        date = "date" not in found and len(text) <= 40 and parse_date(text)
+        author, byline_date = parse_byline_and_date(text) if "author" not in found else (None, None)
+        date = "date" not in found and (byline_date or len(text) <= 40 and parse_date(text))
         following = texts[position + 1] if position + 1 < len(texts) else None
-        if date and position in run_on and not under_byline and _opens_body(following, stated_author):
-            break
+        if date and not author and position in run_on and not under_byline and _opens_body(following, stated_author):
+            break  # a dated entry opens the body (a byline with its date does not)
         is_author = bool(stated_author) and text.casefold() == stated_author.casefold()
         under_byline = bool(author) or is_author
         if author or date:
-            found.update(author=author) if author else found.update(date=date)
+            found.update({key: value for key, value in (("author", author), ("date", date)) if value})
             taken.add(position)
         elif is_author:
             taken.add(position)
@@ -373,9 +391,11 @@ def take_metadata(blocks: list[list[str]], *, guess_title: bool = True) -> tuple
                 if meta.title is None and text.startswith("# "):
                     meta.title = _plain(text[2:])
                     continue
-                author = parse_byline(_plain(text)) if meta.author is None and len(text) <= 150 else None
+                author, dated = (None, None)
+                if meta.author is None and len(text) <= 150:
+                    author, dated = parse_byline_and_date(_plain(text))
                 if author:
-                    meta.author = author
+                    meta.author, meta.date = author, meta.date or dated  # "By Jane Roe, March 3, 2020"
                     continue
                 found_date = parse_date(_plain(text))
                 if meta.date is None and found_date:

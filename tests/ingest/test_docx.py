@@ -399,6 +399,13 @@ def test_a_byline_and_date_typed_under_the_title_are_the_author_and_date():
     assert not any("Ruth Allen" in p.text or "November 1998" in p.text for p in parsed.article.passages)
 
 
+def test_a_date_on_the_bylines_paragraph_is_the_date():
+    body = [("Normal", ["By Ruth Allen — 3 November 1998"]), *BODY]
+    parsed = build_article("a", "a.docx", read_document("a.docx", make_docx(body=body)))
+    assert (parsed.article.author, parsed.article.date) == ("Ruth Allen", "1998-11-03")
+    assert not any("Ruth Allen" in p.text or "1998" in p.text for p in parsed.article.passages)
+
+
 @pytest.mark.parametrize(
     "subtitle", [["By Hand and Machine:", "Printing in the Fifteenth Century"], ["By Sea and Land"]]
 )

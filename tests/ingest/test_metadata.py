@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.ingest.metadata import parse_byline, parse_date, shown_byline_and_date
+from bot.ingest.metadata import parse_byline, parse_byline_and_date, parse_date, shown_byline_and_date
 
 
 @pytest.mark.parametrize(
@@ -84,6 +84,38 @@ def test_a_subtitle_opening_with_by_is_no_byline(line):
 @pytest.mark.parametrize(
     "line",
     [
+        "By Lena Hoffmann, March 3, 2020",
+        "By Lena Hoffmann | 3 March 2020",
+        "By Lena Hoffmann — March 3, 2020",
+        "By Lena Hoffmann – 3 March 2020",
+        "By Lena Hoffmann · March 3, 2020",
+        "By Lena Hoffmann on March 3, 2020",
+        "By Lena Hoffmann, Tuesday, March 3, 2020, 10:30 am",
+        "*By Lena Hoffmann* — March 3, 2020",  # Markdown's emphasis on the byline
+        "By Lena Hoffmann, University of Kent, March 3, 2020",  # the affiliation dropped, the date kept
+    ],
+)
+def test_a_date_on_the_bylines_own_line_is_the_date(line):
+    assert parse_byline_and_date(line) == ("Lena Hoffmann", "2020-03-03")
+    assert parse_byline(line) == "Lena Hoffmann"
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["By Lena Hoffmann, University of Kent", "By Lena Hoffmann | Politics Desk", "By Lena Hoffmann, 2020"],
+)
+def test_a_bylines_tail_that_is_no_date_gives_no_date(line):
+    assert parse_byline_and_date(line) == ("Lena Hoffmann", None)
+
+
+@pytest.mark.parametrize("line", ["By the Numbers — March 2020", "By Design, March 3, 2020", "March 3, 2020"])
+def test_a_date_after_what_is_no_byline_is_no_bylines_date(line):
+    assert parse_byline_and_date(line) == (None, None)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
         "12 March 1916, 10.30. Rain all day, and the trench flooded.",
         "3 April 1865 at 9:15 Left camp before dawn.",
         "Monday, 3 April 1865 — 9.15 The city fell this morning.",
@@ -137,6 +169,17 @@ def test_a_date_under_the_stated_author_is_the_heads_though_the_body_runs_on_fro
     lines = ["Anna Weiss", "March 3, 2017", "The committee met on Monday. It decided nothing."]
     found, taken = shown_byline_and_date(lines, "Anna Weiss", run_on={0, 1})
     assert (found, taken) == ({"date": "2017-03-03"}, {0, 1})
+
+
+def test_a_byline_with_its_date_gives_both_though_the_body_runs_on_from_it():
+    lines = ["By Lena Hoffmann, March 3, 2020", BODY_LINE]
+    found = ({"author": "Lena Hoffmann", "date": "2020-03-03"}, {0})
+    assert shown_byline_and_date(lines) == shown_byline_and_date(lines, run_on={0}) == found
+
+
+def test_a_date_line_above_a_byline_with_a_date_stays_the_date():
+    lines = ["3 April 1865", "By Mira Tanaka, March 3, 2020", BODY_LINE]
+    assert shown_byline_and_date(lines) == ({"date": "1865-04-03", "author": "Mira Tanaka"}, {0, 1})
 
 
 def test_a_subtitle_opening_with_by_and_ending_with_a_colon_is_read_past():

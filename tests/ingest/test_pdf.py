@@ -360,6 +360,14 @@ def test_a_byline_naming_people_with_their_affiliation_is_the_author():
     assert article.passages[0].text.startswith("The merchants")
 
 
+@pytest.mark.parametrize("byline", ["By Lena Hoffmann, March 3, 2020", "By Lena Hoffmann | 3 March 2020"])
+def test_a_date_on_the_bylines_line_is_the_date(byline):
+    article = _article(_pdf(lambda c: _headed_reading(c, [byline])))
+    assert (article.author, article.date) == ("Lena Hoffmann", "2020-03-03")
+    assert not any("Hoffmann" in p.text or "2020" in p.text for p in article.passages)
+    assert article.passages[0].text.startswith("The merchants")
+
+
 _ENTRIES = [
     "12 March 1916.",
     "Rain all day, and the trench flooded to the knee by evening; the men bailed it out with",

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import bundled_corpus_dir
-from bot.ingest import build_article
+from bot.ingest import build_article, read_document
 from bot.ingest.cleaning import is_boilerplate
 from bot.ingest.formats.text import decode, text_document
 from bot.library import CorpusError, load_corpus
@@ -126,6 +126,28 @@ def test_markdown_metadata_and_odd_markers():
     assert article.footnote("ii").ibid_of == "1"
     assert any("second entry" in w for w in parsed.warnings)
     assert all(p.text != "Notes" for p in article.passages)
+
+
+@pytest.mark.parametrize(
+    ("name", "byline"),
+    [
+        ("soil.txt", "By Lena Hoffmann, March 3, 2020"),
+        ("soil.txt", "By Lena Hoffmann | 3 March 2020"),
+        ("soil.txt", "By Lena Hoffmann — March 3, 2020"),
+        ("soil.md", "*By Lena Hoffmann* — March 3, 2020"),
+    ],
+)
+def test_a_date_on_the_bylines_line_is_the_articles_date(name, byline):
+    text = f"Soil Carbon Under Pasture\n\n{byline}\n\nGrazed pasture stores more carbon than expected.\n"
+    article = build_article("soil", name, read_document(name, text.encode())).article
+    assert (article.title, article.author, article.date) == ("Soil Carbon Under Pasture", "Lena Hoffmann", "2020-03-03")
+    assert [p.text for p in article.passages] == ["Grazed pasture stores more carbon than expected."]
+
+
+def test_a_bylines_affiliation_is_dropped_and_gives_no_date():
+    text = "Soil Carbon Under Pasture\n\nBy Lena Hoffmann, University of Kent\n\nGrazed pasture stores carbon.\n"
+    article = build_article("soil", "soil.txt", text_document(text)).article
+    assert (article.author, article.date) == ("Lena Hoffmann", None)
 
 
 def test_marker_without_entry_warns():
