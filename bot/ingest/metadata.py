@@ -146,9 +146,15 @@ def is_iso_date(text: str, *, partial: bool = False) -> bool:
 
 
 # What an application or a template writes into a file's properties when nobody named the document:
-# never a title or an author to cite ("Microsoft Word - Document1", "User").
+# never a title or an author to cite ("Microsoft Word - Document1", "Untitled-1", "User"). A title that is
+# the file's name ("untitled.doc", "draft2.pdf") or a file stem ("Thesis_final_v3": one token, underscores)
+# is none either.
 _PLACEHOLDER = {
-    "title": re.compile(r"untitled(?: document)?|document\s*\d*|title|word document|microsoft word\s*-.*", re.I),
+    "title": re.compile(
+        r"untitled(?: document|[\s_-]*\d+)?|document\s*\d*|title|word document|microsoft word\s*-.*"
+        r"|.*[^\s.]\.(?:docx?|pdf|odt|rtf|tex|txt|indd|qxd)|[\w.-]*_[\w.-]*",
+        re.I,
+    ),
     "author": re.compile(r"anonymous|unknown|(?:windows |microsoft office |office )?user|admin(?:istrator)?|author"
                          r"|owner", re.I),  # fmt: skip
 }

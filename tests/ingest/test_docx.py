@@ -105,6 +105,13 @@ def test_a_templates_placeholder_title_and_author_give_way_to_the_title_paragrap
     assert all("The Hanse, Briefly" not in p.text for p in a.passages)
 
 
+@pytest.mark.parametrize("stated", ["Thesis_final_v3", "essay.docx", "Untitled-1"])
+def test_a_file_name_in_the_title_property_gives_way_to_the_title_paragraph(stated):
+    document = read_document("hanse.docx", make_docx(core=CORE.replace(TITLE, stated), title_paragraph="The Hanse"))
+    a = build_article("hanse", "hanse.docx", document).article
+    assert (a.title, a.author) == ("The Hanse", AUTHOR)
+
+
 def test_only_endnotes_keep_word_roman_numbering_and_footnotes_alone_are_numbers():
     only_endnotes = [(s, [x for x in seg if isinstance(x, str) or x[0] == "en"]) for s, seg in BODY]
     document = read_document("e.docx", make_docx(body=only_endnotes))

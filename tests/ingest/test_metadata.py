@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.ingest.metadata import parse_byline, parse_byline_and_date, parse_date, shown_byline_and_date
+from bot.ingest.metadata import is_placeholder, parse_byline, parse_byline_and_date, parse_date, shown_byline_and_date
 
 
 @pytest.mark.parametrize(
@@ -197,3 +197,43 @@ def test_a_sentence_ending_in_a_note_marker_or_an_ellipsis_opens_the_body(ending
     # a date further down is the body's, not the article's
     lines = [f"The treaty was signed in {ending}", "June 1920", BODY_LINE]
     assert shown_byline_and_date(lines) == ({}, set())
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "untitled.doc",
+        "Thesis_final_v3",
+        "report_v2_FINAL",
+        "Microsoft Word - essay.docx",
+        "draft2.pdf",
+        "My Essay (final).DOCX",
+        "chapter3.tex",
+        "layout.indd",
+        "Untitled-1",
+        "Untitled Document",
+        "Document1",
+    ],
+)
+def test_a_file_name_or_an_applications_name_for_it_is_no_title(title):
+    assert is_placeholder("title", title)
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Copper and Commerce: The Baltic Trade",
+        "Why I Left .NET",
+        "Notes on the .pdf Format",
+        "Plato",
+        "The Rise of snake_case in Code",
+        "Untitled Poems",
+    ],
+)
+def test_a_real_title_is_no_placeholder(title):
+    assert not is_placeholder("title", title)
+
+
+@pytest.mark.parametrize(("author", "placeholder"), [("User", True), ("admin", True), ("Plato", False)])
+def test_an_applications_author_is_a_placeholder_and_a_one_word_name_is_not(author, placeholder):
+    assert is_placeholder("author", author) is placeholder

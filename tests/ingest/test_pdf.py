@@ -313,10 +313,10 @@ def _title_and_head(c, title: str, head: list[str]) -> float:
     return y
 
 
-def _headed_reading(c, head: list[str], author: str = "jsmith") -> None:
+def _headed_reading(c, head: list[str], author: str = "jsmith", title: str = "The Grain Trade of the Baltic") -> None:
     """A title in large type, `head` lines in body type under it, then a paragraph."""
     c.setAuthor(author)
-    y = _title_and_head(c, "The Grain Trade of the Baltic", head)
+    y = _title_and_head(c, title, head)
     for _ in range(12):
         y -= 14
         c.drawString(72, y, "The merchants of the northern towns shipped rye and barley to the western ports by")
@@ -366,6 +366,21 @@ def test_a_date_on_the_bylines_line_is_the_date(byline):
     assert (article.author, article.date) == ("Lena Hoffmann", "2020-03-03")
     assert not any("Hoffmann" in p.text or "2020" in p.text for p in article.passages)
     assert article.passages[0].text.startswith("The merchants")
+
+
+@pytest.mark.parametrize(
+    "stated", ["untitled.doc", "Thesis_final_v3", "Microsoft Word - essay.docx", "draft2.pdf", "Untitled-1", ""]
+)
+def test_the_printed_title_wins_over_a_file_name_in_the_title_property(stated):
+    title = "Copper and Commerce: The Baltic Trade"
+
+    def draw(c):
+        c.setTitle(stated)
+        _headed_reading(c, ["By Mira Tanaka"], title=title)
+
+    article = _article(_pdf(draw))
+    assert (article.title, article.author) == (title, "Mira Tanaka")
+    assert not any("Copper" in p.text for p in article.passages)
 
 
 _ENTRIES = [
