@@ -40,7 +40,7 @@ except ImportError:  # elsewhere each process builds on its own
     fcntl = None
 
 log = logging.getLogger("studybot.library")
-CACHE_VERSION = 44  # bump when loading or passage rules change what a corpus parses into, or the saved layout
+CACHE_VERSION = 45  # bump when loading or passage rules change what a corpus parses into, or the saved layout
 
 
 @dataclass(frozen=True)
