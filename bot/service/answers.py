@@ -75,8 +75,13 @@ def as_quoted(engine: Engine, stored: ExcerptRecord) -> PassageLookup | Document
     if found is not None and article is not None and article_version(article) == stored.document_version:
         return found
     title = (stored.document_title or "").casefold()
-    same_title = bool(title) and any(a.title.casefold() == title for a in engine.articles)
-    return DocumentChange(stored.document_title, replaced=article is not None or same_title)
+    same_title = [a for a in engine.articles if title and a.title.casefold() == title and a is not article]
+    ordinal = stored.passage_id.rpartition(":")[2]
+    for other in same_title:  # removed and added again unchanged: under a new id, the text quoted
+        moved = engine.passage(f"{other.id}:{ordinal}")
+        if moved is not None and article_version(other) == stored.document_version:
+            return moved
+    return DocumentChange(stored.document_title, replaced=article is not None or bool(same_title))
 
 
 def _quoted_now(engine: Engine, record: AnswerRecord) -> dict[int, PassageLookup | DocumentChange]:
@@ -152,7 +157,7 @@ class StoredAnswers:
         if stored is None:
             return Refusal(messages.NO_SUCH_EXCERPT)
         found = (await self._as_quoted(record))[stored.rank]
-        return found if isinstance(found, DocumentChange) else stored.passage_id
+        return found if isinstance(found, DocumentChange) else found.passage.id
 
     async def document_change(self, record: AnswerRecord, passage_id: str | None) -> DocumentChange | None:
         """For a passage reached from the answer (a neighbour, a share): its document's change since

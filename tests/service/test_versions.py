@@ -103,6 +103,20 @@ async def test_a_document_removed_and_added_again_with_new_text_is_reported_repl
     assert await services.answers.document_change(done.record, None) == replaced  # a passage key no longer known
 
 
+async def test_a_document_removed_and_added_again_unchanged_is_still_the_one_quoted(services):
+    added = await services.library.add(MANAGER, upload())
+    done = await ask(services)
+    excerpt = quoting(done, added.id)
+    await services.library.remove(MANAGER, added.id)
+    again = await services.library.add(MANAGER, upload())  # the same bytes: a new id, the same text
+    assert again.id != added.id
+    view = await services.answers.view(done.record, 1)
+    assert view.changes == () and any(e.article.id == again.id for e in view.shown)
+    shown = await services.answers.excerpt_passage(done.record, str(excerpt.rank))
+    assert shown == f"{again.id}:{excerpt.passage_id.rpartition(':')[2]}"  # its Full passage button works
+    assert await services.answers.document_change(done.record, shown) is None
+
+
 async def test_a_metadata_edit_is_not_a_new_version(services):
     added = await services.library.add(MANAGER, upload())
     done = await ask(services)
