@@ -216,7 +216,7 @@ class EditModal(discord.ui.Modal):
                                            required=False, custom_id="author"),  # fmt: skip
             "date": discord.ui.TextInput(label="Date (2024, 2024-05 or 2024-05-31)", default=doc.date or "",
                                          max_length=10, required=False, custom_id="date"),  # fmt: skip
-            "url": discord.ui.TextInput(label="Link", default=(doc.url or "")[:512], max_length=512,
+            "url": discord.ui.TextInput(label="Link (url)", default=(doc.url or "")[:512], max_length=512,
                                         required=False, custom_id="url"),  # fmt: skip
         }
         self.shown = {name: item.default for name, item in self.fields.items()}

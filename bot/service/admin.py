@@ -130,6 +130,8 @@ def _validated(member: Member, change: SettingsChange) -> dict | Refusal:
         if channel.guild_id != member.guild_id:
             return Refusal(messages.bad_option(option, "must be a channel of this server."))
         changes[option] = channel.id
+    if change.allow_channel and change.disallow_channel and change.allow_channel.id == change.disallow_channel.id:
+        return Refusal(messages.bad_option("disallow_channel", "names the channel `allow_channel` allows: pick one."))
     if change.librarian_role is not None:
         if change.librarian_role.guild_id != member.guild_id:
             return Refusal(messages.bad_option("librarian_role", messages.LIBRARIAN_ROLE_NOT_HERE))

@@ -38,6 +38,7 @@ async def test_settings_are_saved_and_shown(services):
         (SettingsChange(allow_channel=Channel(77, OTHER_GUILD)), "allow_channel"),
         (SettingsChange(disallow_channel=Channel(77, None)), "disallow_channel"),
         (SettingsChange(librarian_role=Role(GUILD, GUILD)), "librarian_role"),  # @everyone: every member
+        (SettingsChange(allow_channel=Channel(100, GUILD), disallow_channel=Channel(100, GUILD)), "disallow_channel"),
     ],
 )
 async def test_values_out_of_range_are_refused_and_nothing_is_stored(services, change, option):
