@@ -171,6 +171,11 @@ def test_a_docx_that_is_no_zip_is_refused_by_its_content():
     assert skip_message(b"Plain text.") == "its name says Word (.docx), but its content is not"
 
 
+@pytest.mark.parametrize("name", ["reading.docx", "reading.pdf", "reading.epub", "reading.html", "reading.md"])
+def test_an_empty_file_is_said_to_be_empty_whatever_its_format(name):
+    assert skip_message(b"", name) == "empty file"
+
+
 def test_a_zip_that_is_no_word_document():
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:

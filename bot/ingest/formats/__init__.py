@@ -97,6 +97,8 @@ def read_bytes(name: str, data: bytes, limits: ReadLimits, reader: Reader | None
     reader = reader or reader_for(name)
     if reader is None:
         raise unreadable_format()
+    if not data:
+        raise SkipFile("empty file")
     if not reader.sniff(data[:SNIFF_BYTES]):
         what = binary_kind(data[:SNIFF_BYTES])
         raise SkipFile(f"its name says {reader.name}, but its content is {what or 'not'}")
