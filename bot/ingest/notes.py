@@ -67,10 +67,12 @@ _OP_CIT = re.compile(
 _PAGE = r"\b(?:pp?|pgs?|pág(?:s|ina)?|s|ss|с|сс|стр|p\.\s*p)\.?\s*[\divxlcdm]+(?:\s*[–—-]\s*[\divxlcdm]+)?(?:\s*ff?\.)?"
 _STARTS_WITH_PAGE = re.compile(rf"^{_PAGE}", re.IGNORECASE)
 _ENDS_WITH_PAGE = re.compile(rf"([,;]?\s*){_PAGE}\s*\.?\s*$", re.IGNORECASE)
-# Chicago's bare page: "Ibid., 45." after "… (London, 1968), 42." (a year there is no page: 1968 stays).
-_BARE_PAGE = r"(\d{1,4})(?:\s*[–—-]\s*\d{1,4})?"
+# Chicago's bare page: "Ibid., 45." after "… (London, 1968), 42." (a year there is no page: 1968 stays),
+# "xii", "12 ff."; a journal's ends "(1990): 45–67.". Lower-case roman only: "Vol. II" is no page.
+_ROMAN = r"(?=[ivxlc])c{0,3}(?:xc|xl|l?x{0,3})(?:ix|iv|v?i{0,3})\b"
+_BARE_PAGE = rf"(\d{{1,4}}|{_ROMAN})(?:\s*[–—-]\s*(?:\d{{1,4}}|{_ROMAN}))?(?:\s*ff?\.)?"
 _IS_BARE_PAGE = re.compile(rf"^{_BARE_PAGE}\.?$")
-_ENDS_WITH_BARE_PAGE = re.compile(rf"(,\s*){_BARE_PAGE}\s*\.?\s*$")
+_ENDS_WITH_BARE_PAGE = re.compile(rf"(,\s*|:\s+){_BARE_PAGE}\s*\.?\s*$")  # not "Genesis 1:3."
 
 
 @dataclass(frozen=True)
@@ -133,20 +135,27 @@ def with_detail(source: str, detail: str) -> str:
     """The source a back-reference points to, with its detail: a page replaces the source's page.
 
     ("Smith, Book (1987), p. 89.", "p. 414.") → "Smith, Book (1987), p. 414."; Chicago's bare pages too,
-    ("Smith, Book (1987), 89.", "414.") → "Smith, Book (1987), 414."; ("…", "") → the source.
+    ("Smith, Book (1987), 89.", "414.") → "Smith, Book (1987), 414.", and the one style for the other,
+    ("Smith, Book (1987), 89.", "p. 414.") → "Smith, Book (1987), p. 414."; ("…", "") → the source.
     """
     detail = detail.strip()
     if not detail:
         return source
-    if _STARTS_WITH_PAGE.match(detail):
-        page = _ENDS_WITH_PAGE.search(source)
+    bare = bool(_IS_BARE_PAGE.match(detail))
+    if bare or _STARTS_WITH_PAGE.match(detail):  # either style of page replaces either style at the end
+        page = _ENDS_WITH_PAGE.search(source) or _ENDS_WITH_BARE_PAGE.search(source)
+        if page and page.re is _ENDS_WITH_BARE_PAGE and _is_year(page.group(2)):
+            page = None  # a year ends the source: the page is added
         if page:
-            return f"{source[: page.start()]}{page.group(1) or ' '}{detail}"
-    if _IS_BARE_PAGE.match(detail):
-        page = _ENDS_WITH_BARE_PAGE.search(source)
-        if page and not 1400 <= int(page.group(2)) <= 2100:  # a year ends the source: the page is added
-            return f"{source[: page.start()]}{page.group(1)}{detail}"
+            separator = page.group(1)
+            if not separator.strip():  # "(1990) p. 12." then "15." → "(1990), 15."
+                separator = ", " if bare else separator or " "
+            return f"{source[: page.start()]}{separator}{detail}"
     return f"{source.rstrip().rstrip('.')}, {detail}"
+
+
+def _is_year(number: str) -> bool:
+    return number.isdigit() and 1400 <= int(number) <= 2100
 
 
 def _by_author(footnotes: list[Footnote], author: str) -> list[Footnote]:

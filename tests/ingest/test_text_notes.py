@@ -102,6 +102,53 @@ def test_a_chicago_bare_page_replaces_the_page_and_never_the_year(first, then, e
     assert footnotes[1].source == expected
 
 
+@pytest.mark.parametrize(
+    ("first", "then", "expected"),
+    [
+        ("Ward, Canals (Oxford, 1974), 164.", "Ibid., p. 170.", "Ward, Canals (Oxford, 1974), p. 170."),
+        ("Ward, Canals (Oxford, 1974), 164.", "ibid, pp. 170–171.", "Ward, Canals (Oxford, 1974), pp. 170–171."),
+        ("Ward, Canals (Oxford, 1974), 164–66.", "Ibidem, 22.", "Ward, Canals (Oxford, 1974), 22."),
+        ("Ward, Canals (Oxford, 1974), 164f.", "Ibid., 12 ff.", "Ward, Canals (Oxford, 1974), 12 ff."),
+        ("Ward, Canals (Oxford, 1974), xii.", "Ibid., 3.", "Ward, Canals (Oxford, 1974), 3."),
+        ("Ward, Canals (Oxford, 1974), 164.", "Ibid., xiv.", "Ward, Canals (Oxford, 1974), xiv."),
+        ("Smith, Locks (London, 1990), p. 12.", "Ibid., 15.", "Smith, Locks (London, 1990), 15."),
+        ("Smith, Locks (London, 1990), p. 12.", "Ibid., 15-16.", "Smith, Locks (London, 1990), 15-16."),
+        ("Smith, Locks (London, 1990) p. 12.", "Ibid., 15.", "Smith, Locks (London, 1990), 15."),
+        ("Lee, “Weirs,” Canals 12, no. 3 (1990): 45–67.", "Ibid., 50.", "Lee, “Weirs,” Canals 12, no. 3 (1990): 50."),
+        # no locator at the end of the source: the page is added, a year or a bracket kept
+        ("Ward, Canals (Oxford, 1974).", "Ibid., p. 170.", "Ward, Canals (Oxford, 1974), p. 170."),
+        ("Ward, Canals (Oxford, 1974).", "Ibid., 170.", "Ward, Canals (Oxford, 1974), 170."),
+        ("Ward, Canal Finance, Oxford, 1974.", "Ibid., p. 170.", "Ward, Canal Finance, Oxford, 1974, p. 170."),
+        ("Ward, Canal Finance, Oxford: 1974.", "Ibid., 170.", "Ward, Canal Finance, Oxford: 1974, 170."),
+        ("Ward, Canal Finance, Vol. II.", "Ibid., 170.", "Ward, Canal Finance, Vol. II, 170."),
+        ("Ward, https://example.org/canals/164.", "Ibid., 170.", "Ward, https://example.org/canals/164, 170."),
+        ("Quoted in Ward, Genesis 1:3.", "Ibid., p. 9.", "Quoted in Ward, Genesis 1:3, p. 9."),
+        # no locator in the Ibid.: the source whole, or the words added
+        ("Ward, Canals (Oxford, 1974), 164.", "Ibid.", "Ward, Canals (Oxford, 1974), 164."),
+        ("Ward, Canals (Oxford, 1974), 164.", "Ibid., ill. 4.", "Ward, Canals (Oxford, 1974), 164, ill. 4."),
+        ("Ward, Canals (Oxford, 1974), 164.", "Ibid., n. 3.", "Ward, Canals (Oxford, 1974), 164, n. 3."),
+    ],
+)
+def test_an_ibid_page_replaces_the_page_whichever_style_each_note_gives_it_in(first, then, expected):
+    footnotes, _ = resolve([Entry("1", first), Entry("2", then)])
+    assert footnotes[1].source == expected
+
+
+def test_an_ibid_with_its_own_page_in_a_text_file_drops_the_earlier_page():
+    parsed = _parse(
+        "Ibid Test Article\n\nBy Ann Lee\n\nAlpha.[1] Beta.[2] Gamma.[3] Delta.[4] Epsilon.[5]\n\nNotes\n\n"
+        "1. Ward, Canal Finance (Oxford, 1974), 164.\n2. Ibid., p. 170.\n3. Smith, Locks (London, 1990), p. 12.\n"
+        "4. Ibid., 15.\n5. Ibid., 15-16.\n"
+    )
+    assert [f.source for f in parsed.article.footnotes] == [
+        "Ward, Canal Finance (Oxford, 1974), 164.",
+        "Ward, Canal Finance (Oxford, 1974), p. 170.",
+        "Smith, Locks (London, 1990), p. 12.",
+        "Smith, Locks (London, 1990), 15.",
+        "Smith, Locks (London, 1990), 15-16.",
+    ]
+
+
 def test_op_cit_resolves_to_that_authors_earlier_note():
     footnotes, _ = resolve(
         [
