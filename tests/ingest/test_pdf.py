@@ -196,6 +196,17 @@ def test_a_pdf_without_page_labels_cites_the_page_numbers_it_prints(header):
     assert not any(re.search(r"\b21[4-7]\b", p.text) for p in article.passages)
 
 
+def test_pages_before_the_printed_page_1_are_front_matter_not_a_second_page_1():
+    def draw(c):
+        for n in range(2):  # a title page and a preface, unnumbered
+            _body_page(c, n + 10)
+            c.showPage()
+        _offprint(c, 1, pages=3)  # the body, printed 1-3 on pages 3-5
+
+    labels = _article(_pdf(draw)).page_labels
+    assert labels == ("i", "ii", "1", "2", "3")  # never "1" and "2" twice
+
+
 @pytest.mark.parametrize("footer", ["- {} -", "[{}]", "Page {} of 40"])
 def test_page_numbers_printed_in_other_footers_are_the_labels_too(footer):
     def draw(c):

@@ -370,7 +370,19 @@ def printed_labels(printed: dict[int, set[int]], count: int) -> dict[int, str]:
     offset, pages = max(offsets.items(), key=lambda item: (item[1], -abs(item[0])))
     if offset == 0 or pages < 2 or pages * 2 < len(printed):
         return {}
-    return {page: str(page + offset) for page in range(1, count + 1) if page + offset > 0}
+    # pages before the printed page 1 are front matter: i, ii, … as books number it (their physical
+    # numbers would cite a second "p. 1")
+    return {page: str(page + offset) if page + offset > 0 else _roman(page) for page in range(1, count + 1)}
+
+
+def _roman(number: int) -> str:
+    """1 → "i", 14 → "xiv" (front matter is short: up to 399)."""
+    out = ""
+    for value, letters in ((100, "c"), (90, "xc"), (50, "l"), (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"),
+                           (1, "i")):  # fmt: skip
+        count, number = divmod(number, value)
+        out += letters * count
+    return out
 
 
 def _furniture_key(text: str) -> str:
