@@ -50,8 +50,20 @@ async def article_choices(interaction: discord.Interaction, current: str) -> lis
     return [app_commands.Choice(name=n, value=v) for n, v in render.choices(items, current)]
 
 
+def _chosen_article(engine, typed: str | None) -> str | None:
+    """The article id an option names: as typed, or the one id that a choice cut to Discord's 100
+    characters is the start of (the id of a long file name)."""
+    typed = typed.strip() if typed else None
+    if typed and engine.article(typed) is None and len(typed) >= render.CHOICE_VALUE:
+        longer = [article.id for article in engine.articles if article.id.startswith(typed)]
+        if len(longer) == 1:
+            return longer[0]
+    return typed
+
+
 async def footnote_choices(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-    article = (await _engine(interaction)).article(str(interaction.namespace.article or ""))
+    engine = await _engine(interaction)
+    article = engine.article(_chosen_article(engine, str(interaction.namespace.article or "")) or "")
     items = [(f"[{f.marker}] {f.source}", f.marker) for f in article.footnotes] if article else []
     return [app_commands.Choice(name=n, value=v) for n, v in render.choices(items, current)]
 
@@ -93,7 +105,8 @@ async def ask_command(
     article: str | None = None,
     private: bool | None = None,
 ) -> None:
-    await answering.ask(interaction, question, article_id=article.strip() if article else None, private=private)
+    article_id = _chosen_article(await _engine(interaction), article) if article else None
+    await answering.ask(interaction, question, article_id=article_id, private=private)
 
 
 @app_commands.context_menu(name="Find sources")
@@ -128,6 +141,7 @@ async def source_command(
     article, footnote, passage = (value.strip() if value else None for value in (article, footnote, passage))
     private = await _private_default(interaction)
     engine = await _engine(interaction)
+    article = _chosen_article(engine, article)
     if passage:
         await answering.show_passage(interaction, passage, ephemeral=private)
         return

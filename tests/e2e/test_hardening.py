@@ -22,6 +22,8 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 ASKER, OTHER_MEMBER = 5555, 6666
 ONE_PARAGRAPH = "Quokkas are small marsupials that live on Rottnest Island and smile at visitors."
+WOMBATS = "Wombats dig burrows with their front claws and leave cube-shaped droppings on rocks."
+LONG_NAME = "a_very_long_file_name_" * 8  # an article id longer than an autocomplete value (100 characters)
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
@@ -30,6 +32,8 @@ async def bot(fake, tmp_path_factory):
     corpus = folder / "corpus"
     shutil.copytree(bundled_corpus_dir(), corpus)
     (corpus / "quokkas.txt").write_text(f"Quokkas\n\n{ONE_PARAGRAPH}\n", encoding="utf-8")
+    (corpus / "week1").mkdir()
+    (corpus / "week1" / f"{LONG_NAME}.txt").write_text(f"Wombats\n\n{WOMBATS}\n", encoding="utf-8")
     config = write_config(folder / "config.yaml", fake, folder / "data", corpus=corpus, cooldown_seconds=0)
     process = BotProcess(config, folder / "data", folder / "bot.log", bot_env(folder / "data"))
     await process.start(fake)
@@ -105,6 +109,17 @@ async def test_start_without_a_network_is_one_line_and_no_voice_warning(tmp_path
         assert done.returncode == 1, done.stderr
         assert len(lines) == 1 and "cannot reach Discord at http://127.0.0.1:9/api/v10" in lines[0], done.stderr
         assert "Traceback" not in done.stderr and "PyNaCl" not in done.stderr and TOKEN not in done.stderr
+
+
+async def test_an_article_whose_id_is_longer_than_a_choice_can_be_picked(fake, bot):
+    offered = await (await fake.send_command("source", {"article": "a_very"}, focused="article")).wait_for(timeout=10)
+    value = next(c["value"] for c in offered["choices"] if c["name"].startswith("Wombats"))
+    assert len(value) <= 100 < len(f"week1/{LONG_NAME}")
+    card = await (await fake.send_command("source", {"article": value})).wait_for(timeout=10)
+    assert card.get("embeds") and card["embeds"][0]["title"] == "Wombats", card
+    asked = await fake.send_command("ask", {"question": "How do wombats dig burrows?", "article": value})
+    answer = await asked.wait_for(lambda m: bool(m.get("embeds")) or bool(m.get("content")), timeout=15)
+    assert "front claws" in json.dumps(answer, ensure_ascii=False), answer
 
 
 async def test_another_process_holding_the_database_lock_gets_try_again_in_time(fake, bot):
