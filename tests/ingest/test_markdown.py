@@ -116,7 +116,8 @@ def test_named_footnotes_are_linked_with_one_marker_in_text_and_sources():
         ("2", "Wilson, Print Culture in the Reformation (Oxford, 2009), p. 40.", "wilson2009")
     ]
     profits = by_first_words["Printers paid for th"]
-    assert profits.footnotes[0].source == "Roe, The Economics of Print, p. 7. Quoted from the second edition."
+    assert profits.footnotes[0].source == (
+        "Roe, The Economics of Print (https://example.org/roe), p. 7. Quoted from the second edition.")  # fmt: skip
 
 
 @pytest.mark.parametrize("refs", ["[^1][^2]", "[^1] [^2]", "[^a][^b][^c]"])
@@ -205,3 +206,15 @@ def test_a_byline_with_by_in_bold_is_the_author():
     parsed = _parse("# A Title\n\n**By** Jane Smith\n\nThe body of the essay begins here and says something.\n")
     assert parsed.article.author == "Jane Smith"
     assert parsed.article.passages[0].text.startswith("The body")
+
+
+def test_a_footnote_keeps_the_address_of_the_source_it_links():
+    text = ("# Bees\n\nBees choose a new home by a vote.[^1] Scouts dance for sites.[^2]\n\n"
+            "[^1]: Seeley, [Honeybee Democracy](https://press.princeton.edu/books/honeybee) (Princeton, 2010), p. 4.\n"
+            "[^2]: See <https://example.org/dance> and [https://example.org/x](https://example.org/x).\n")  # fmt: skip
+    notes = {f.marker: f.source for f in _parse(text).article.footnotes}
+    address = "https://press.princeton.edu/books/honeybee"
+    assert notes["1"] == f"Seeley, Honeybee Democracy ({address}) (Princeton, 2010), p. 4."
+    assert notes["2"] == "See https://example.org/dance and https://example.org/x."  # an address shown once
+    body = " ".join(p.text for p in _parse(text).article.passages)
+    assert "https" not in body  # the text keeps a link's words only

@@ -37,6 +37,8 @@ _NOT_PROSE = re.compile(r"<(script|style|svg|iframe|noscript)\b[^>]*>.*?</\1\s*>
 _CODE_SPAN = re.compile(r"(`+)(.+?)\1")
 _IMAGE = re.compile(r"\s*!\[[^\]]*\](?:\([^)]*\)|\[[^\]]*\])")
 _LINK = re.compile(r"\[([^\]^][^\]]*)\](?:\((?:[^()]|\([^)]*\))*\)|\[[^\]]*\])")
+# An inline link to a web address, in a note: its address is part of the source ("[Title](https://…)")
+_WEB_LINK = re.compile(r"\[([^\]^][^\]]*)\]\((https?://[^\s()]*(?:\([^\s()]*\)[^\s()]*)*)(?:\s+\"[^\"]*\")?\)")
 _AUTOLINK = re.compile(r"<((?:https?|mailto):[^>\s]+)>")
 _TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
 _FOOTNOTE_REF = re.compile(r"\[\^([^\]\s]+)\]")
@@ -144,7 +146,7 @@ def _plain_lines(body: str) -> tuple[list[str], list[tuple[str, str]]]:
             continue
         definition = _FOOTNOTE_DEF.match(line)
         if definition:
-            notes.append((definition.group(1).lower(), inline_plain(definition.group(2))))
+            notes.append((definition.group(1).lower(), inline_plain(definition.group(2), addresses=True)))
             in_note = True
             out.append("")
             continue
@@ -152,7 +154,7 @@ def _plain_lines(body: str) -> tuple[list[str], list[tuple[str, str]]]:
             lazy = out and out[-1] == "" and source[index - 1].strip()
             if line.strip() and (line.startswith(("    ", "\t")) or lazy):
                 marker, text = notes[-1]
-                notes[-1] = (marker, f"{text} {inline_plain(line.strip())}")
+                notes[-1] = (marker, f"{text} {inline_plain(line.strip(), addresses=True)}")
                 continue
             if not line.strip():
                 continue
@@ -181,9 +183,15 @@ def _plain_lines(body: str) -> tuple[list[str], list[tuple[str, str]]]:
     return out, notes
 
 
-def inline_plain(text: str) -> str:
+def _with_address(link: re.Match) -> str:
+    words, address = link.group(1), link.group(2)
+    return address if words.strip() == address else f"{words} ({address})"  # an address shown once
+
+
+def inline_plain(text: str, addresses: bool = False) -> str:
     """One line's inline markdown → its plain words: `**x**`, `*x*`, `_x_`, `` `x` ``, `[x](url)` → x,
-    images dropped, `[^id]` → `[id]`, tags dropped, `\\*` → `*`."""
+    images dropped, `[^id]` → `[id]`, tags dropped, `\\*` → `*`. With `addresses` (a note's source), a
+    link to a web address keeps it: `[x](https://…)` → "x (https://…)"."""
     if not any(c in text for c in "*_`[]<>!\\~"):
         return text
     codes: list[str] = []
@@ -197,6 +205,8 @@ def inline_plain(text: str) -> str:
     text = _IMAGE.sub("", text)
     # kept aside until links are read: "[^1][^2]" would read as a reference link "[1][2]"
     text = _FOOTNOTE_REF.sub(lambda m: f"\x02{m.group(1).lower()}\x02", text)
+    if addresses:
+        text = _WEB_LINK.sub(_with_address, text)
     text = _LINK.sub(r"\1", text)
     text = _AUTOLINK.sub(r"\1", text)
     text = _TAG.sub("", text)
