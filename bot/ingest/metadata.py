@@ -318,9 +318,11 @@ def shown_byline_and_date(
         if text is None:
             continue
         text = text.strip()
-        author, byline_date = parse_byline_and_date(text) if "author" not in found else (None, None)
-        date = "date" not in found and (byline_date or len(text) <= 40 and parse_date(text))
         following = texts[position + 1] if position + 1 < len(texts) else None
+        author, byline_date = parse_byline_and_date(text) if "author" not in found else (None, None)
+        if "author" not in found and not author and not stated_author:
+            author = _name_over_date(text, following)
+        date = "date" not in found and (byline_date or len(text) <= 40 and parse_date(text))
         if date and not author and position in run_on and not under_byline and _opens_body(following, stated_author):
             break  # a dated entry opens the body (a byline with its date does not)
         is_author = bool(stated_author) and text.casefold() == stated_author.casefold()
@@ -343,6 +345,19 @@ def _is_title_part(text: str) -> bool:
     Salt:"), its words capitalised but for small ones, rather than running text's ("as follows:")."""
     words = re.findall(r"[^\W\d_][\w'’-]*", text)
     return text.endswith(":") and bool(words) and all(w[0].isupper() or w in _SMALL_WORDS for w in words)
+
+
+def _name_over_date(text: str, following: str | None) -> str | None:
+    """A line of people's names alone over a date line ("Aisha Rahman" over "12 January 2023"): a
+    byline without "By", as essays and handouts set it under their title (`_names`: "Early Modern
+    England" is no one's name)."""
+    if following is None or len(text) > 80 or not parse_date(_plain(following.strip())):
+        return None
+    names = _names(_plain(text).strip(), english=True)
+    words = (names or "").replace(",", " ").split()
+    # without "By", stricter: each word a given name, a particle, an initial or no English word
+    ordinary = (w for w in words if w.casefold() not in _GIVEN_WORDS and w not in _PARTICLES and not _INITIAL.match(w))
+    return names if names and not any(_is_english_word(w) for w in ordinary if w.casefold() not in _JOINS) else None
 
 
 def _opens_body(following: str | None, stated_author: str | None = None) -> bool:
@@ -385,7 +400,8 @@ def take_metadata(blocks: list[list[str]], *, guess_title: bool = True) -> tuple
     meta = Metadata()
     kept: list[list[str]] = []
     in_head = True
-    for block in _head_lines_apart(blocks):
+    heads = _head_lines_apart(blocks)
+    for at, block in enumerate(heads):
         lines = []
         for line in block:
             url = URL_LINE.match(line)
@@ -400,6 +416,9 @@ def take_metadata(blocks: list[list[str]], *, guess_title: bool = True) -> tuple
                 author, dated = (None, None)
                 if meta.author is None and len(text) <= 150:
                     author, dated = parse_byline_and_date(_plain(text))
+                if meta.author is None and not author and meta.title is not None:
+                    following = heads[at + 1] if at + 1 < len(heads) and len(heads[at + 1]) == 1 else [None]
+                    author = _name_over_date(text, following[0])
                 if author:
                     meta.author, meta.date = author, meta.date or dated  # "By Jane Roe, March 3, 2020"
                     continue

@@ -237,3 +237,9 @@ def test_a_real_title_is_no_placeholder(title):
 @pytest.mark.parametrize(("author", "placeholder"), [("User", True), ("admin", True), ("Plato", False)])
 def test_an_applications_author_is_a_placeholder_and_a_one_word_name_is_not(author, placeholder):
     assert is_placeholder("author", author) is placeholder
+
+
+def test_a_name_over_a_date_is_the_heads_author_without_by():
+    lines = ["Aisha Rahman", "12 January 2023", BODY_LINE]
+    assert shown_byline_and_date(lines) == ({"author": "Aisha Rahman", "date": "2023-01-12"}, {0, 1})
+    assert shown_byline_and_date(["Early Modern England", "12 January 2023", BODY_LINE])[0] == {"date": "2023-01-12"}

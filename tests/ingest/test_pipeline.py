@@ -150,6 +150,21 @@ def test_a_bylines_affiliation_is_dropped_and_gives_no_date():
     assert (article.author, article.date) == ("Lena Hoffmann", None)
 
 
+@pytest.mark.parametrize("name", ["Aisha Rahman", "Thomas Greenhalgh", "J. K. Okafor and Lena Weiss"])
+def test_a_name_over_the_date_under_the_title_is_the_author(name):
+    body = "Coffee reached Oxford in 1650 and London soon after."
+    text = f"Coffee and the Coffeehouse\n\n{name}\n\n12 January 2023\n\n{body}\n"
+    article = build_article("coffee", "coffee.txt", text_document(text)).article
+    assert (article.title, article.author, article.date) == ("Coffee and the Coffeehouse", name, "2023-01-12")
+    assert [p.text for p in article.passages] == [body]
+
+
+@pytest.mark.parametrize("line", ["Coffee Houses", "Early Modern England", "Part One"])
+def test_a_subtitle_over_the_date_is_no_author(line):
+    text = f"Coffee and the Coffeehouse\n\n{line}\n\n12 January 2023\n\nCoffee reached Oxford in 1650.\n"
+    assert build_article("coffee", "coffee.txt", text_document(text)).article.author is None
+
+
 def test_marker_without_entry_warns():
     parsed = build_article("m", "m.txt", text_document("Body text cites a source[7].\n\n[1] The only entry\n"))
     assert any("[7] has no entry" in w for w in parsed.warnings)
