@@ -77,6 +77,16 @@ async def defer(interaction: discord.Interaction, *, ephemeral: bool) -> None:
     interaction.extras[DEFERRED] = True
 
 
+async def defer_update(interaction: discord.Interaction) -> None:
+    """Acknowledge a button before slow work; the reply then edits the button's message."""
+    try:
+        await interaction.response.defer()
+    except discord.HTTPException as exc:
+        if exc.code != ALREADY_ACKNOWLEDGED:
+            raise
+    interaction.extras[DEFERRED] = True
+
+
 async def report_failure(interaction: discord.Interaction, error: BaseException) -> None:
     """Log the traceback; tell the member briefly, unless the interaction can no longer be answered."""
     data = interaction.data or {}

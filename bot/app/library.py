@@ -13,11 +13,12 @@ from discord import app_commands
 
 from bot.app import render
 from bot.app.commands import document_choices, tracked
-from bot.app.interactions import defer, member, refused, report_failure, respond
+from bot.app.interactions import defer, defer_update, member, refused, report_failure, respond
 from bot.app.progress import ProgressReply
 from bot.app.render.fit import new_embed
 from bot.service import messages
 from bot.service.library import COMMAND_LINE_USER, DocumentEdit, FirstAdded, Upload, UploadProgress
+from bot.service.rules import Refusal
 from bot.storage import DocumentRecord, DocumentStats
 
 PAGE_SIZE = 10
@@ -270,11 +271,13 @@ class RemoveButton(discord.ui.DynamicItem[discord.ui.Button], template=r"sb:lrm:
     async def callback(self, interaction: discord.Interaction) -> None:
         async with interaction.client.in_flight():  # type: ignore[attr-defined]
             try:
+                await defer_update(interaction)  # the removal's write may outlast Discord's 3 s
                 removed = await _library(interaction).remove(member(interaction), self.document_id)
-                if await refused(interaction, removed):
+                if isinstance(removed, Refusal):  # to whoever clicked, privately: the confirmation stays
+                    await interaction.followup.send(content=removed.message, ephemeral=True)
                     return
-                text = messages.document_removed(render.safe(removed.title, 200))
-                await interaction.response.edit_message(content=text, view=None)
+                await respond(interaction, content=messages.document_removed(render.safe(removed.title, 200)),
+                              view=None)  # fmt: skip
             except Exception as error:  # noqa: BLE001 — a button must never die silently
                 await report_failure(interaction, error)
 

@@ -31,18 +31,27 @@ async def before_first_reply(call: Awaitable[T], what: str) -> T:
     try:
         done, _ = await asyncio.wait({task}, timeout=FIRST_REPLY_DATABASE_SECONDS)
     except asyncio.CancelledError:
-        task.cancel()
+        _give_up(task)
         raise
     if done:
         return task.result()
-    task.cancel()
-    task.add_done_callback(_outcome_dropped)
+    _give_up(task)
     log.warning("the database took over %.1f s to %s; the member is asked to try again",
                 FIRST_REPLY_DATABASE_SECONDS, what)  # fmt: skip
     raise StorageUnavailable(f"the database did not {what} in time")
 
 
+_GIVEN_UP: set[asyncio.Future] = set()  # held until they end: a task nobody references may be collected
+
+
+def _give_up(task: asyncio.Future) -> None:
+    task.cancel()
+    _GIVEN_UP.add(task)
+    task.add_done_callback(_outcome_dropped)
+
+
 def _outcome_dropped(task: asyncio.Future) -> None:
     """A call given up on: its late outcome is read (no "exception never retrieved") and dropped."""
+    _GIVEN_UP.discard(task)
     if not task.cancelled() and task.exception() is not None:
         log.debug("a call given up on ended later with %r", task.exception())

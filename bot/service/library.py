@@ -163,7 +163,7 @@ class Library:
         if member.guild_id is None:
             return Refusal(messages.LIBRARY_IN_SERVERS_ONLY)
 
-        async def read() -> tuple[DocumentRecord | None, DocumentStats]:
+        async def read() -> tuple[DocumentRecord | None, DocumentStats | None]:
             found = await self.store.get_document(member.guild_id, document_id)
             return found, await self.store.document_stats(member.guild_id, document_id) if found else None
 
@@ -333,14 +333,11 @@ class Library:
         refusal = await self._change_refusal(member)
         if refusal:
             return refusal
-
-        async def remove() -> DocumentRecord | None:
-            found = await self.store.get_document(member.guild_id, document_id)
-            removed = found is not None and await self.store.remove_document(member.guild_id, document_id)
-            return found if removed else None
-
-        found = await before_first_reply(remove(), "remove the document")
-        if found is None:
+        found = await self.info(member, document_id)  # bounded: a front end may reply to a refusal at once
+        if isinstance(found, Refusal):
+            return found
+        # not bounded: a write given up on may still commit, unseen by the caches (a front end defers first)
+        if not await self.store.remove_document(member.guild_id, document_id):
             return Refusal(messages.UNKNOWN_DOCUMENT)
         await self.libraries.forget_removed(member.guild_id)
         log.info("guild %s: removed document %s", member.guild_id, document_id)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from bot.service import messages
 from bot.service.deadline import before_first_reply
 from bot.service.options import ServiceOptions
+from bot.storage import StorageUnavailable
 from bot.storage.records import GuildSettings
 
 PAGE_SIZE_MAX = 5  # five "Full passage" buttons fit one row
@@ -65,7 +66,11 @@ class ServerRules:
         return self._cache[guild_id]
 
     async def update(self, guild_id: int, **changes) -> GuildSettings:
-        stored = await before_first_reply(self.store.update_guild_settings(guild_id, **changes), "save settings")
+        try:
+            stored = await before_first_reply(self.store.update_guild_settings(guild_id, **changes), "save settings")
+        except StorageUnavailable:
+            self.forget(guild_id)  # a write given up on may still commit: read them again next time
+            raise
         self._cache[guild_id] = repaired(stored)
         return self._cache[guild_id]
 

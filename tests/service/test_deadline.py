@@ -65,7 +65,7 @@ DOCUMENT = "0123456789"
         lambda s: s.library.check(member(can_manage=True), Upload("notes.md", 100)),
         lambda s: s.library.remove(member(can_manage=True), DOCUMENT),
     ],
-    ids=["ask", "settings", "stats", "button", "library-list", "library-info", "library-document", "autocomplete",
+    ids=["ask", "settings", "stats", "button", "library-list", "library-card", "library-info", "autocomplete",
          "library-add", "library-remove"],  # fmt: skip
 )
 async def test_a_hanging_database_is_unavailable_before_the_first_reply(hanging, call, caplog):
@@ -81,3 +81,27 @@ async def test_cached_settings_need_no_database(services, monkeypatch):
     monkeypatch.setattr(deadline, "FIRST_REPLY_DATABASE_SECONDS", BUDGET_S)
     monkeypatch.setattr(services.rules, "store", HangingStore())
     assert (await services.rules.settings(GUILD)).top_k is None
+
+
+async def test_a_call_given_up_on_is_held_until_it_ends_and_its_late_error_is_read(monkeypatch):
+    """The member's task is cancelled (Discord gave up, the bot stops) while its call is stuck."""
+    monkeypatch.setattr(deadline, "FIRST_REPLY_DATABASE_SECONDS", 5)
+    ended = asyncio.Event()
+
+    async def fails_late():
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await asyncio.shield(asyncio.sleep(0.1))
+            ended.set()
+            raise RuntimeError("the rollback failed too")
+
+    outer = asyncio.ensure_future(deadline.before_first_reply(fails_late(), "save settings"))
+    await asyncio.sleep(0.01)
+    outer.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await outer
+    assert len(deadline._GIVEN_UP) == 1  # referenced until it ends
+    await asyncio.wait_for(ended.wait(), 2)
+    await asyncio.sleep(0.01)
+    assert not deadline._GIVEN_UP  # ended, its error read: no "Task exception was never retrieved"
