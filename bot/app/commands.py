@@ -53,12 +53,12 @@ async def article_choices(interaction: discord.Interaction, current: str) -> lis
 def _chosen_article(engine, typed: str | None) -> str | None:
     """The article id an option names: as typed, or the one id that a choice cut to Discord's 100
     characters is the start of (the id of a long file name)."""
-    typed = typed.strip() if typed else None
-    if typed and engine.article(typed) is None and len(typed) >= render.CHOICE_VALUE:
-        longer = [article.id for article in engine.articles if article.id.startswith(typed)]
+    cut = typed.strip() if typed else None
+    if cut and engine.article(cut) is None and len(typed) >= render.CHOICE_VALUE:  # a cut at a space: 99 left
+        longer = [article.id for article in engine.articles if article.id.startswith(cut)]
         if len(longer) == 1:
             return longer[0]
-    return typed
+    return cut
 
 
 async def footnote_choices(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
@@ -115,7 +115,8 @@ async def find_sources(interaction: discord.Interaction, message: discord.Messag
     if interaction.client.user is not None and message.author.id == interaction.client.user.id:
         await respond(interaction, content=messages.OWN_ANSWER, ephemeral=True)  # its text is excerpts and notes
         return
-    text = answering.searchable(message.content or " ".join(e.description or e.title or "" for e in message.embeds))
+    text = answering.searchable(message.content) or answering.searchable(
+        " ".join(e.description or e.title or "" for e in message.embeds))  # fmt: skip
     if not text:  # an image alone, or mentions only: nothing of the member's to search
         await respond(interaction, content=messages.NO_TEXT_TO_SEARCH, ephemeral=True)
         return

@@ -192,7 +192,7 @@ class Engine:
             scored = rerank(
                 ranked, self.passages, self._analyzer_of, terms, self.index, self.options.rerank, question,
                 lambda passage: context.get(passage.article_id, frozenset()),
-                self._untitled(ranked[:depth], terms, context, candidates),
+                self._untitled(terms, context, candidates),
             )  # fmt: skip
             ranked = [(s.doc, s.score) for s in scored]
         names_together = not phrases or self._names_together(ranked[:PHRASE_DEPTH], terms)
@@ -238,8 +238,7 @@ class Engine:
         return context
 
     def _untitled(
-        self, head: Sequence[tuple[int, float]], terms: QuestionTerms, context: dict[str, frozenset[str]],
-        candidates: np.ndarray | None,
+        self, terms: QuestionTerms, context: dict[str, frozenset[str]], candidates: np.ndarray | None
     ) -> list[tuple[int, float]]:
         """The best passages of the titled articles (`context`) by the question's other words, with
         their first-stage score: the title's words say which article, not which passage, and plain
@@ -253,10 +252,9 @@ class Engine:
         within = np.concatenate(spans)
         if candidates is not None:
             within = np.intersect1d(within, candidates)
-        seen = {doc for doc, _ in head}
         weight = posting_weight_of(self.index)
         found = self.index.top_k(rest, self.options.rerank.depth, candidates=within)
-        return [(doc, sum(weight(t, doc) for t in terms.terms)) for doc, _ in found if doc not in seen]
+        return [(doc, sum(weight(t, doc) for t in terms.terms)) for doc, _ in found]
 
     def _analyzer_of(self, passage: Passage) -> Analyzer:
         return analyzer_for(self._articles[passage.article_id].language)

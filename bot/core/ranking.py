@@ -154,8 +154,9 @@ def rerank(
     `context_of`: a passage's title context (title_context), if any."""
     head, tail = list(ranked[: options.depth]), ranked[options.depth :]
     if joined:
+        ranked_score = dict(tail)  # a joined passage the first stage ranked keeps that score (synonyms' credit)
         extra = {doc for doc, _ in joined} - {doc for doc, _ in head}
-        head += [(doc, score) for doc, score in joined if doc in extra]
+        head += [(doc, ranked_score.get(doc, score)) for doc, score in joined if doc in extra]
         tail = [(doc, score) for doc, score in tail if doc not in extra]
     posting_weight = posting_weight_of(index)
     rows = []

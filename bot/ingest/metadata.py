@@ -208,7 +208,11 @@ def parse_byline_and_date(text: str) -> tuple[str | None, str | None]:
         return None, None
     names, found_date = _plain(byline.group(2)), None
     for separator in _BYLINE_DATE_SEPARATOR.finditer(names):
-        found_date = parse_date(names[separator.end() :])
+        rest = names[separator.end() :]
+        first = rest.split(maxsplit=1)
+        if first and first[0].rstrip(",").casefold() in _SUFFIXES:  # "Jane Roe, Jr., March 3, 2020"
+            continue
+        found_date = parse_date(rest)
         if found_date:
             names = names[: separator.start()]
             break

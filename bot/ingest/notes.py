@@ -150,6 +150,8 @@ def with_detail(source: str, detail: str) -> str:
             separator = page.group(1)
             if not separator.strip():  # "(1990) p. 12." then "15." → "(1990), 15."
                 separator = ", " if bare else separator or " "
+            elif separator.strip() == ":" and not bare:  # "(1990): 45–67." then "p. 50." → "(1990), p. 50."
+                separator = ", "
             return f"{source[: page.start()]}{separator}{detail}"
     return f"{source.rstrip().rstrip('.')}, {detail}"
 

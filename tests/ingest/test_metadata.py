@@ -243,3 +243,8 @@ def test_a_name_over_a_date_is_the_heads_author_without_by():
     lines = ["Aisha Rahman", "12 January 2023", BODY_LINE]
     assert shown_byline_and_date(lines) == ({"author": "Aisha Rahman", "date": "2023-01-12"}, {0, 1})
     assert shown_byline_and_date(["Early Modern England", "12 January 2023", BODY_LINE])[0] == {"date": "2023-01-12"}
+
+
+def test_a_name_suffix_before_the_bylines_date_stays_with_the_name():
+    assert parse_byline_and_date("By Jane Roe, Jr., March 3, 2020") == ("Jane Roe, Jr.", "2020-03-03")
+    assert parse_byline_and_date("By Jane Roe III | March 3, 2020") == ("Jane Roe III", "2020-03-03")

@@ -115,6 +115,8 @@ def test_a_chicago_bare_page_replaces_the_page_and_never_the_year(first, then, e
         ("Smith, Locks (London, 1990), p. 12.", "Ibid., 15-16.", "Smith, Locks (London, 1990), 15-16."),
         ("Smith, Locks (London, 1990) p. 12.", "Ibid., 15.", "Smith, Locks (London, 1990), 15."),
         ("Lee, “Weirs,” Canals 12, no. 3 (1990): 45–67.", "Ibid., 50.", "Lee, “Weirs,” Canals 12, no. 3 (1990): 50."),
+        ("Lee, “Weirs,” Canals 12, no. 3 (1990): 45–67.", "Ibid., p. 50.",
+         "Lee, “Weirs,” Canals 12, no. 3 (1990), p. 50."),
         # no locator at the end of the source: the page is added, a year or a bracket kept
         ("Ward, Canals (Oxford, 1974).", "Ibid., p. 170.", "Ward, Canals (Oxford, 1974), p. 170."),
         ("Ward, Canals (Oxford, 1974).", "Ibid., 170.", "Ward, Canals (Oxford, 1974), 170."),

@@ -56,10 +56,11 @@ async def test_expiry_and_excerpts(services):
 
 
 async def test_a_stored_answers_pages_name_the_articles_its_first_page_named(services):
-    # the author's name says whose article to read: the first page names no article, nor may page 2
+    # the question names Mironova's article (its author, about the writing): every page says so
     step = await services.asking.check(Question(member(), "What did Mironova write about NATO enlargement?"))
     assert isinstance(step, Ready)
     done = await services.asking.answer(step)
+    assert [a.author for a in done.answer.named_articles] == ["Daria Mironova"]
     first = (await services.answers.view(done.record, 1)).answer
     assert first.named_articles == done.answer.named_articles
     assert (await services.answers.turn_page(done.record, "2")).answer.named_articles == done.answer.named_articles

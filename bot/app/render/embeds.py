@@ -239,8 +239,8 @@ def articles_embed(articles: Sequence[Article], page: int = 1) -> discord.Embed:
         if n
         else "No articles are loaded yet."
     )
-    if pages > 1:
-        description += f" More with `/source page:{page % pages + 1}`."
+    if page < pages:
+        description += f" More with `/source page:{page + 1}`."
     embed = new_embed("Readings", description)
     for article in articles[(page - 1) * ARTICLES_PER_PAGE : page * ARTICLES_PER_PAGE]:
         bits = [
