@@ -4,12 +4,14 @@ out, results rendered. No rule of the bot lives here."""
 from __future__ import annotations
 
 import functools
+import re
 
 import discord
 from discord import app_commands
 
 from bot.app import answering, render
 from bot.app.interactions import member, refused, respond
+from bot.core.models import passage_key
 from bot.service import messages
 from bot.service.admin import Channel, Role, SettingsChange
 from bot.service.asking import QUESTION_MAX
@@ -50,6 +52,11 @@ async def article_choices(interaction: discord.Interaction, current: str) -> lis
     return [app_commands.Choice(name=n, value=v) for n, v in render.choices(items, current)]
 
 
+def _passage_value(passage_id: str) -> str:
+    """A passage's autocomplete value: its id, or its key when the id is longer than a value can be."""
+    return passage_id if len(passage_id) <= render.CHOICE_VALUE else passage_key(passage_id)
+
+
 def _chosen_article(engine, typed: str | None) -> str | None:
     """The article id an option names: as typed, or the one id that a choice cut to Discord's 100
     characters is the start of (the id of a long file name)."""
@@ -85,7 +92,8 @@ async def passage_choices(interaction: discord.Interaction, current: str) -> lis
     shown = engine.passages_by_id_prefix(typed, MAX_CHOICES)
     if typed and not shown and len(typed) >= 3:
         shown = [e.passage for e in engine.ask(typed, top_k=MAX_CHOICES).excerpts]
-    items = [(f"{engine.article(p.article_id).title} ¶{p.paragraph} · {p.text[:90]}", p.id) for p in shown]
+    items = [(f"{engine.article(p.article_id).title} ¶{p.paragraph} · {p.text[:90]}", _passage_value(p.id))
+             for p in shown]  # fmt: skip
     return [app_commands.Choice(name=n, value=v) for n, v in render.choices(items, "")]
 
 
@@ -144,6 +152,8 @@ async def source_command(
     engine = await _engine(interaction)
     article = _chosen_article(engine, article)
     if passage:
+        if engine.passage(passage) is None and re.fullmatch(r"[0-9a-f]{18}", passage):  # a long id's choice
+            passage = (await interaction.client.passage_keys(interaction.guild_id)).passage_id(passage) or passage
         await answering.show_passage(interaction, passage, ephemeral=private)
         return
     if footnote and not article:

@@ -120,6 +120,11 @@ async def test_an_article_whose_id_is_longer_than_a_choice_can_be_picked(fake, b
     asked = await fake.send_command("ask", {"question": "How do wombats dig burrows?", "article": value})
     answer = await asked.wait_for(lambda m: bool(m.get("embeds")) or bool(m.get("content")), timeout=15)
     assert "front claws" in json.dumps(answer, ensure_ascii=False), answer
+    passages = await (await fake.send_command("source", {"passage": "wombats dig"}, focused="passage")).wait_for(
+        timeout=10)  # fmt: skip
+    value = next(c["value"] for c in passages["choices"] if c["name"].startswith("Wombats"))
+    shown = await (await fake.send_command("source", {"passage": value})).wait_for(timeout=10)
+    assert "front claws" in json.dumps(shown.get("embeds"), ensure_ascii=False), shown
 
 
 async def test_another_process_holding_the_database_lock_gets_try_again_in_time(fake, bot):
