@@ -49,6 +49,7 @@ def cmd_library(args, settings: Settings) -> int:
 
 
 async def _library(args, settings: Settings) -> int:
+    from bot.service.deadline import unbounded
     from bot.service.library import COMMAND_LINE_USER, DocumentEdit, Library, Upload
     from bot.service.rules import Member, ServerRules
     from bot.storage import StorageError, open_store
@@ -60,7 +61,7 @@ async def _library(args, settings: Settings) -> int:
         async with await open_store(storage_options(settings)) as store:
             rules = ServerRules(store, service_options(settings))
             options = dataclasses.replace(server_library_options(settings), upload_cooldown_seconds=0)
-            library = Library(store, _NoLoadedLibraries(settings.data_dir), rules, options)
+            library = Library(store, _NoLoadedLibraries(settings.data_dir), rules, options, bounded=unbounded)
             who = Member(user_id=COMMAND_LINE_USER, guild_id=args.guild, can_manage=True)
             if args.action == "add":
                 upload = Upload(args.file.name, len(data), mimetypes.guess_type(args.file.name)[0], data=data)

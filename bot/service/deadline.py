@@ -55,3 +55,8 @@ def _outcome_dropped(task: asyncio.Future) -> None:
     _GIVEN_UP.discard(task)
     if not task.cancelled() and task.exception() is not None:
         log.debug("a call given up on ended later with %r", task.exception())
+
+
+async def unbounded(call: Awaitable[T], what: str) -> T:
+    """before_first_reply's stand-in where no first reply waits (a terminal's command): the call."""
+    return await call

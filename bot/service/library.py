@@ -119,8 +119,10 @@ class FirstAdded:
 
 class Library:
     def __init__(self, store, libraries, rules: ServerRules, options: ServerLibraryOptions | None = None,
-                 download: Download | None = None):  # fmt: skip
+                 download: Download | None = None, bounded=before_first_reply):  # fmt: skip
+        """`bounded`: how a read a first reply waits on is bounded (a terminal passes deadline.unbounded)."""
         self.store = store
+        self.bounded = bounded
         self.libraries = libraries
         self.rules = rules
         self.options = options or ServerLibraryOptions()
@@ -150,12 +152,12 @@ class Library:
     async def list(self, member: Member) -> tuple[DocumentRecord, ...] | Refusal:
         if member.guild_id is None:
             return Refusal(messages.LIBRARY_IN_SERVERS_ONLY)
-        return await before_first_reply(self.store.list_documents(member.guild_id), "list the documents")
+        return await self.bounded(self.store.list_documents(member.guild_id), "list the documents")
 
     async def info(self, member: Member, document_id: str) -> DocumentRecord | Refusal:
         if member.guild_id is None:
             return Refusal(messages.LIBRARY_IN_SERVERS_ONLY)
-        found = await before_first_reply(self.store.get_document(member.guild_id, document_id), "find the document")
+        found = await self.bounded(self.store.get_document(member.guild_id, document_id), "find the document")
         return found or Refusal(messages.UNKNOWN_DOCUMENT)
 
     async def card(self, member: Member, document_id: str) -> tuple[DocumentRecord, DocumentStats] | Refusal:
@@ -167,14 +169,14 @@ class Library:
             found = await self.store.get_document(member.guild_id, document_id)
             return found, await self.store.document_stats(member.guild_id, document_id) if found else None
 
-        found, stats = await before_first_reply(read(), "find the document")  # both reads within one bound
+        found, stats = await self.bounded(read(), "find the document")  # both reads within one bound
         return (found, stats) if found else Refusal(messages.UNKNOWN_DOCUMENT)
 
     async def document_items(self, member: Member) -> list[tuple[str, str]]:
         """(shown name, document id) of every document of the member's server, for autocomplete."""
         if member.guild_id is None:
             return []
-        documents = await before_first_reply(self.store.list_documents(member.guild_id), "list the documents")
+        documents = await self.bounded(self.store.list_documents(member.guild_id), "list the documents")
         return [(_choice_name(doc), doc.id) for doc in documents]
 
     # -- changing ----------------------------------------------------------------------------
@@ -192,7 +194,7 @@ class Library:
         limits = self.options
         if not 0 <= upload.size <= limits.max_file_bytes:
             return _too_large(upload, limits.max_file_bytes)
-        usage = await before_first_reply(self.store.library_usage(member.guild_id), "read the library's size")
+        usage = await self.bounded(self.store.library_usage(member.guild_id), "read the library's size")
         if usage.documents >= limits.max_documents:
             return Refusal(messages.library_full("documents", limits.max_documents))
         if usage.total_bytes + upload.size > limits.max_total_bytes:

@@ -9,7 +9,7 @@ import pytest
 from bot.service import deadline
 from bot.service.admin import SettingsChange
 from bot.service.asking import Question
-from bot.service.library import Upload
+from bot.service.library import Library, Upload
 from bot.storage import StorageUnavailable
 from tests.service.conftest import GUILD, member
 
@@ -105,3 +105,23 @@ async def test_a_call_given_up_on_is_held_until_it_ends_and_its_late_error_is_re
     await asyncio.wait_for(ended.wait(), 2)
     await asyncio.sleep(0.01)
     assert not deadline._GIVEN_UP  # ended, its error read: no "Task exception was never retrieved"
+
+
+class SlowStore:
+    """Every read answers, after longer than a first reply may wait."""
+
+    def __getattr__(self, name):
+        async def slow(*_args, **_kwargs):
+            await asyncio.sleep(0.3)
+            return ()
+
+        return slow
+
+
+async def test_a_terminals_library_waits_for_a_slow_database(services, monkeypatch):
+    monkeypatch.setattr(deadline, "FIRST_REPLY_DATABASE_SECONDS", BUDGET_S)
+    terminal = Library(SlowStore(), services.libraries, services.rules, bounded=deadline.unbounded)
+    assert await terminal.list(member()) == ()
+    monkeypatch.setattr(services.library, "store", SlowStore())
+    with pytest.raises(StorageUnavailable):  # the bot's: bounded
+        await services.library.list(member())
