@@ -139,7 +139,7 @@ def report_text(report: dict) -> str:
 def load_questions(path: Path) -> list[EvalQuestion]:
     try:
         text = yamlfile.read_text(Path(path), str(path))
-        data = yamlfile.load(text)
+        data, root = yamlfile.load_with_nodes(text)
     except OSError as exc:
         raise QuestionSetError(f"{path}: cannot read it ({exc.strerror or exc})") from None
     except yamlfile.NotUTF8 as exc:
@@ -151,7 +151,7 @@ def load_questions(path: Path) -> list[EvalQuestion]:
     if not data["questions"]:
         raise QuestionSetError(f"no questions in {path}")
     questions = []
-    lines = _item_lines(text)
+    lines = _item_lines(root)
     for i, item in enumerate(data["questions"], 1):
         where = f"{path}, line {lines[i - 1]}: questions[{i}]" if i <= len(lines) else f"{path}: questions[{i}]"
         if not isinstance(item, dict) or not isinstance(item.get("q"), str) or not item["q"].strip():
@@ -178,9 +178,8 @@ def load_questions(path: Path) -> list[EvalQuestion]:
     return questions
 
 
-def _item_lines(text: str) -> list[int]:
-    """The line each item of the 'questions' list starts on (the YAML was loaded already: it composes)."""
-    root = yamlfile.compose(text)
+def _item_lines(root: yaml.Node | None) -> list[int]:
+    """The line each item of the 'questions' list starts on."""
     if not isinstance(root, yaml.MappingNode):
         return []
     found = next((value for key, value in root.value if key.value == "questions"), None)

@@ -93,6 +93,19 @@ def load(text: str) -> Any:
         raise _marked(text, exc) from None
 
 
+def load_with_nodes(text: str) -> tuple[Any, yaml.Node | None]:
+    """load() and compose() from one parse: the values and the node tree they were made from (where
+    each item starts, for messages); yaml.YAMLError when it is no YAML."""
+    loader = Loader(text)
+    try:
+        node = loader.get_single_node()
+        return (loader.construct_document(node) if node is not None else None), node
+    except yaml.reader.ReaderError as exc:
+        raise _marked(text, exc) from None
+    finally:
+        loader.dispose()
+
+
 def compose(text: str) -> yaml.Node | None:
     """A YAML document → its node tree (the safe composer: no tag constructs anything); yaml.YAMLError
     when it is no YAML."""
