@@ -23,6 +23,11 @@ FIRST_REPLY_DATABASE_SECONDS = 1.5  # of Discord's 3 s: the rest is for the repl
 T = TypeVar("T")
 
 
+class GaveUp(StorageUnavailable):
+    """A call before_first_reply stopped waiting for: unlike a store that refused, it may still end well
+    (a write behind a lock may commit)."""
+
+
 async def before_first_reply(call: Awaitable[T], what: str) -> T:
     """`await call`, or StorageUnavailable once FIRST_REPLY_DATABASE_SECONDS have passed. The call
     is then cancelled but not waited for: a statement queued behind another process's write lock
@@ -38,7 +43,7 @@ async def before_first_reply(call: Awaitable[T], what: str) -> T:
     _give_up(task)
     log.warning("the database took over %.1f s to %s; the member is asked to try again",
                 FIRST_REPLY_DATABASE_SECONDS, what)  # fmt: skip
-    raise StorageUnavailable(f"the database did not {what} in time")
+    raise GaveUp(f"the database did not {what} in time")
 
 
 _GIVEN_UP: set[asyncio.Future] = set()  # held until they end: a task nobody references may be collected

@@ -9,9 +9,8 @@ import time
 from dataclasses import dataclass, field, replace
 
 from bot.service import messages
-from bot.service.deadline import before_first_reply
+from bot.service.deadline import GaveUp, before_first_reply
 from bot.service.options import ServiceOptions
-from bot.storage import StorageUnavailable
 from bot.storage.records import GuildSettings
 
 PAGE_SIZE_MAX = 5  # five "Full passage" buttons fit one row
@@ -68,7 +67,7 @@ class ServerRules:
     async def update(self, guild_id: int, **changes) -> GuildSettings:
         try:
             stored = await before_first_reply(self.store.update_guild_settings(guild_id, **changes), "save settings")
-        except StorageUnavailable:
+        except GaveUp:
             self.forget(guild_id)  # a write given up on may still commit: read them again next time
             raise
         self._cache[guild_id] = repaired(stored)

@@ -125,3 +125,27 @@ async def test_a_terminals_library_waits_for_a_slow_database(services, monkeypat
     monkeypatch.setattr(services.library, "store", SlowStore())
     with pytest.raises(StorageUnavailable):  # the bot's: bounded
         await services.library.list(member())
+
+
+class RefusingStore:
+    """A database that is down: every call refuses at once."""
+
+    def __getattr__(self, name):
+        async def refuse(*_args, **_kwargs):
+            raise StorageUnavailable("the database is down")
+
+        return refuse
+
+
+async def test_a_settings_write_given_up_on_is_read_again_and_a_refused_one_keeps_the_cache(services, monkeypatch):
+    await services.rules.settings(GUILD)  # cached while the database answers
+    monkeypatch.setattr(deadline, "FIRST_REPLY_DATABASE_SECONDS", BUDGET_S)
+    monkeypatch.setattr(services.rules, "store", RefusingStore())
+    with pytest.raises(StorageUnavailable):
+        await services.rules.update(GUILD, top_k=3)
+    assert (await services.rules.settings(GUILD)).top_k is None  # nothing was written: the cache serves
+    monkeypatch.setattr(services.rules, "store", HangingStore())
+    with pytest.raises(StorageUnavailable):
+        await services.rules.update(GUILD, top_k=3)  # given up on: it may still commit
+    with pytest.raises(StorageUnavailable, match="in time"):
+        await services.rules.settings(GUILD)  # so they are read again
