@@ -196,7 +196,7 @@ class Engine:
             )  # fmt: skip
             ranked = [(s.doc, s.score) for s in scored]
         names_together = not phrases or self._names_together(ranked[:PHRASE_DEPTH], terms)
-        ranked = ranked[:k]
+        ranked = self._said_or_needed(ranked[:k], terms)
         excerpts = tuple(self._excerpt(rank, doc, score, terms) for rank, (doc, score) in enumerate(ranked, 1))
         named = self.named_articles(question, shown_terms)  # as asked: a named author names their articles
         return Answer(
@@ -208,6 +208,25 @@ class Engine:
             excerpts=excerpts,
             named_articles=named,
         )
+
+    def _said_or_needed(self, ranked: list[tuple[int, float]], terms: QuestionTerms) -> list[tuple[int, float]]:
+        """The ranked passages but those holding none of the question's words (found by synonyms alone)
+        when the first holds every one: a better passage says it all, and a synonym of another sense
+        ("initiative" for "enlightenment") would quote something unrelated. When a word is in no
+        passage, such a passage may be the paraphrase that answers ("established" for "founded")."""
+        asked = {t for t in terms.terms if t in terms.matched}
+        if len(ranked) < 2 or not asked or terms.unknown_words:  # a word no passage says: synonyms may
+            return ranked
+
+        def said(doc: int) -> set[str]:  # the question's words the passage holds, its notes included
+            passage = self.passages[doc]
+            analyzer = self._analyzer_of(passage)
+            texts = [passage.text, *(note.source for note in passage.footnotes)]
+            return {t for text in texts for t in analyzer.tokens(text) if t in asked}
+
+        if said(ranked[0][0]) != asked:
+            return ranked
+        return [ranked[0], *((doc, score) for doc, score in ranked[1:] if said(doc))]
 
     def _searched(
         self, question: str, terms: QuestionTerms, article_id: str | None

@@ -161,3 +161,15 @@ def test_the_bot_reads_the_table_while_it_warms_up_not_on_the_first_question(tmp
     synonyms.table.cache_clear()
     Engine(load_corpus(tmp_path), NO_SYNONYMS).prepare_lookups()  # switched off: never read
     assert synonyms.table.cache_info().currsize == 0
+
+
+def test_no_passage_holding_only_synonyms_pads_an_answer_whose_first_passage_says_it_all(tmp_path):
+    write(tmp_path, "kant.txt", "Immanuel Kant\n\nKant argued that enlightenment is humanity's emergence from its "
+          "self-incurred immaturity.\n")  # fmt: skip
+    write(tmp_path, "treaty.txt", "Treaties\n\nThe Kremlin's initiatives demonstrate the desire for mutual trust.\n")
+    answer = Engine(load_corpus(tmp_path)).ask("What is enlightenment?", top_k=5)
+    assert [e.article.id for e in answer.excerpts] == ["kant"]  # not "initiatives", a synonym of another sense
+    write(tmp_path, "history.txt", "History\n\nIt was established in 1660 at Gresham College.\n")
+    write(tmp_path, "meetings.txt", "Meetings\n\nThe Royal Society meets in London on Thursdays.\n")
+    paraphrase = Engine(load_corpus(tmp_path)).ask("When was the Royal Society founded?", top_k=5)
+    assert {"history", "meetings"} <= {e.article.id for e in paraphrase.excerpts}  # the first lacks a word: kept
