@@ -204,6 +204,9 @@ async def _sync(settings: Settings, token: str) -> int:
     except discord.LoginFailure:
         print("studybot: Discord refused the token (check DISCORD_TOKEN)", file=sys.stderr)
         return 1
+    except discord.HTTPException as exc:  # a 5xx after discord.py's retries, a guild the bot is not in (403)
+        print(f"studybot: Discord refused a request while registering the commands: {exc}", file=sys.stderr)
+        return 1
     finally:
         await client.close()
     print("Commands registered.")

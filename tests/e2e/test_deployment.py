@@ -42,6 +42,16 @@ async def test_sync_globally_when_no_guild_is_listed(fake, tmp_path):
     assert {c["name"] for c in fake.commands["global"]} >= {"ask", "source"}
 
 
+async def test_sync_refused_by_discord_is_one_line_not_a_traceback(fake, tmp_path):
+    fake.fail_next("PUT", "/applications/*/commands", 403, {"message": "Missing Access", "code": 50001})
+    config = write_config(tmp_path / "c.yaml", fake, tmp_path / "data", sync_on_start="false")
+    code, out = await run_cli("sync", "--config", str(config), env=bot_env(tmp_path / "data"))
+    lines = [line for line in out.splitlines() if line.strip() and " | " not in line]  # not log lines
+    assert code == 1 and "Traceback" not in out, out
+    assert len(lines) == 1 and "Discord refused a request while registering the commands" in lines[0], out
+    assert not fake.pending_injections() and TOKEN not in out
+
+
 async def test_wrong_token_is_a_clear_error_without_the_token(fake, tmp_path):
     env = bot_env(tmp_path / "data") | {"DISCORD_TOKEN": "not-the-right-token-XYZ"}
     config = write_config(tmp_path / "c.yaml", fake, tmp_path / "data")
