@@ -150,15 +150,16 @@ class Engine:
         """A question that names an author as one ("What does Weber say about tariffs?", "According to
         Holm, …"): the name is a word of the reading list (bylines are in no passage), known at the
         floor weight, and a verb that only reports it ("say", "according") is the question's frame when
-        no passage uses it. Before, the name and the verb were "in no article" and outweighed the rest."""
+        no passage uses it. Before, the name and the verb were "in no article" and outweighed the rest.
+        The verb is the frame too after a name the passages say ("What did Kant say about …?")."""
         if _ABOUT_A_PERSON.match(question):
             return terms
         _, authors, _ = self._name_index()
         named = terms.names & authors.keys()
-        if not named:
-            return terms
         analyzer = self.analyzers[0]
         reporting = self._reporting - terms.matched
+        if not named and not (terms.names & terms.matched and reporting & set(terms.terms)):
+            return terms  # a person the passages name ("What did Kant say …?") frames the question alike
         framed = terms.without(frozenset(reporting))
         words = {w: set(analyzer.tokens(w)) for w in terms.unknown_words}
         bylines_only = named - framed.matched  # a name some passage says keeps its own weight

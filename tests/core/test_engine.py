@@ -12,6 +12,7 @@ from bot.core.engine import Engine, EngineOptions
 from bot.core.evaluation import evaluate, load_questions
 from bot.core.models import Corpus
 from bot.library import load_corpus
+from tests.support.files import write
 
 DEV_QUESTIONS = Path(__file__).resolve().parents[1] / "data" / "dev-questions.yaml"  # copy of shared/eval/
 
@@ -204,3 +205,14 @@ def test_an_authors_name_counts_only_written_as_a_name():
     answer = engine.ask("Where do brown bears sleep in winter?")
     assert answer.excerpts[0].passage.id == "woods:1" and answer.named_articles == ()
     assert engine.ask("What does Brown say about salmon?").excerpts[0].passage.id == "bears:1"
+
+
+@pytest.mark.parametrize("question", ["What did Kant say about enlightenment?", "What does Kant write about it?"])
+def test_a_verb_reporting_a_person_the_readings_name_is_the_questions_frame(tmp_path, question):
+    write(tmp_path, "kant.txt", "Immanuel Kant\n\nKant argued that enlightenment is humanity's emergence from its "
+          "self-incurred immaturity.\n\nHe published the essay in a Berlin monthly in 1784.\n")  # fmt: skip
+    answer = Engine(load_corpus(tmp_path)).ask(question)
+    assert not answer.weak and "say" not in answer.unknown_terms and "write" not in answer.unknown_terms
+    assert "emergence" in answer.excerpts[0].quote
+    lower = Engine(load_corpus(tmp_path)).ask("What did they say about enlightenment?")
+    assert "say" in lower.unknown_terms  # no one named: "say" is a word of the question like any other
