@@ -140,10 +140,11 @@ def test_storage_url_names_sqlite_or_postgresql_and_defaults_come_from_storage_o
     [
         ("storage:\n  url: mysql://bot@db/studybot\n", "line 2: 'storage.url' must start with sqlite:/// or postgresql://"),
         ("storage:\n  url: sqlite://relative.db\n", "'storage.url' must be sqlite:///PATH"),
+        ("storage:\n  url: sqlite:///relative.db\n", "/relative.db, a file at the root of the filesystem"),
         ("storage:\n  url: postgresql://bot:hunter2@db/studybot\n", "'storage.url' carries a password"),
         ("storage:\n  url: postgresql://bot@db/s?password=hunter2\n", "'storage.url' carries a password"),
         ("storage:\n  password: hunter2\n", "STUDYBOT_DATABASE_PASSWORD"),
-        ("storage:\n  path: a.db\n  url: sqlite:///b.db\n", "both name the database"),
+        ("storage:\n  path: a.db\n  url: sqlite:///srv/b.db\n", "both name the database"),
         ("storage:\n  pool_size: 1\n", "'storage.pool_size' must be between 2 and 100"),
         ("storage:\n  acquire_timeout: 0\n", "'storage.acquire_timeout' must be a number of seconds"),
         ("storage:\n  statement_timeout: .nan\n", "'storage.statement_timeout' must be a number of seconds"),

@@ -49,8 +49,12 @@ def sqlite_url(path: Path | str) -> str:
 def url_backend(url: str) -> str:
     """Which backend a storage url names; ValueError with the reason when it names none or has a password."""
     if url.startswith(SQLITE_PREFIX):
-        if not url[len(SQLITE_PREFIX) :].startswith("/") or url == SQLITE_PREFIX + "/":
+        path = url[len(SQLITE_PREFIX) :]
+        if not path.startswith("/") or url == SQLITE_PREFIX + "/":
             raise ValueError("must be sqlite:///PATH with an absolute PATH")
+        if Path(path).parent == Path("/"):  # "sqlite:///relative.db", written as a relative path elsewhere
+            raise ValueError(f"names {path}, a file at the root of the filesystem: write the database's whole "
+                             "path (sqlite:///srv/studybot/studybot.sqlite3)")  # fmt: skip
         return "sqlite"
     parts = urlsplit(url)
     if parts.scheme in POSTGRES_SCHEMES:
