@@ -170,9 +170,17 @@ _SECTIONS = {
 }
 
 
+def _env_data_dir_checked() -> None:
+    """STUDYBOT_DATA_DIR naming a file, not a folder, is said here, naming it (no config key holds it)."""
+    env = os.environ.get("STUDYBOT_DATA_DIR")
+    if env and Path(env).exists() and not Path(env).is_dir():
+        raise ConfigError(f"STUDYBOT_DATA_DIR names {env}, a file, not a folder: name a folder for the bot's data")
+
+
 def load_settings(path: Path | None) -> Settings:
     """Read a config file; None means the documented defaults. Raises ConfigError."""
     if path is None:
+        _env_data_dir_checked()
         return Settings()
     try:
         text = yamlfile.read_text(Path(path), str(path))
@@ -191,6 +199,7 @@ def parse_settings(text: str, *, source: str = "<config>", base_dir: Path | None
     except yaml.YAMLError as exc:
         raise ConfigError(yamlfile.error_text(source, exc)) from None
     if root is None or (root.tag == _TAG + "null" and root.value in ("", "~", "null")):  # empty: defaults
+        _env_data_dir_checked()
         return Settings()
     reader = _Reader(source, base_dir or Path.cwd())
     top = reader.mapping(root, "the top level")
@@ -204,6 +213,10 @@ def parse_settings(text: str, *, source: str = "<config>", base_dir: Path | None
             reader.unknown(key, key_node, ["data_dir", *_SECTIONS])
     settings = Settings(**values)
     _check_values(settings, reader, top)
+    if "data_dir" not in top:
+        _env_data_dir_checked()
+    elif settings.data_dir.exists() and not settings.data_dir.is_dir():
+        raise reader.fail(top["data_dir"][1], f"'data_dir' names {settings.data_dir}, a file, not a folder")
     return settings
 
 

@@ -230,3 +230,18 @@ def test_corpus_watch_seconds_defaults_to_a_few_seconds_and_names_the_key_when_b
     for bad in ("-1", "0.01", ".nan", "7200", "often"):
         with pytest.raises(ConfigError, match=re.escape("'corpus.watch_seconds'")):
             parse_settings(f"corpus:\n  watch_seconds: {bad}\n", source="bot.yaml")
+
+
+def test_a_data_dir_that_is_a_file_names_the_key_or_the_environment_variable(tmp_path, monkeypatch):
+    afile = tmp_path / "afile"
+    afile.write_text("not a folder\n", encoding="utf-8")
+    config = tmp_path / "bot.yaml"
+    config.write_text(f"search:\n  top_k: 3\ndata_dir: {afile}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=rf"bot.yaml, line 3: 'data_dir' names {afile}, a file, not a folder"):
+        load_settings(config)
+    monkeypatch.setenv("STUDYBOT_DATA_DIR", str(afile))
+    plain = tmp_path / "plain.yaml"
+    plain.write_text("search:\n  top_k: 3\n", encoding="utf-8")
+    for path in (None, plain):
+        with pytest.raises(ConfigError, match=f"STUDYBOT_DATA_DIR names {afile}, a file, not a folder"):
+            load_settings(path)
