@@ -236,6 +236,8 @@ def read_manifest(folder: Path) -> dict[str, dict]:
         if "date" in values and not is_iso_date(values["date"]):
             raise CorpusError(f"{at('articles', name, 'date')}: {name}: 'date' must be a date written YYYY-MM-DD, "
                               f"not {values['date']!r}")  # fmt: skip
+        if "title" in values and not values["title"].strip():
+            raise CorpusError(f"{at('articles', name, 'title')}: {name}: 'title' cannot be empty")
         if "url" in values and not is_web_url(values["url"]):
             raise CorpusError(f"{at('articles', name, 'url')}: {name}: 'url' must be a web address (https://…)")
         if "language" in values and not re.fullmatch(r"[a-z]{2}", values["language"]):

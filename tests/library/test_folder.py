@@ -267,12 +267,13 @@ def test_a_manifest_that_is_not_utf8_is_one_line_naming_file_and_line(weeks):
          "line 4: week2/reading.txt: 'language' must be a two-letter ISO 639-1 code (en, de, ru …), not 'EN'"),
         ("articles:\n  intro.txt: {url: 'javascript:alert(1)'}\n",
          "line 2: intro.txt: 'url' must be a web address (https://…)"),
+        ("articles:\n  intro.txt: {title: '  '}\n", "line 2: intro.txt: 'title' cannot be empty"),
         ("articles:\n  intro.txt: One\n", "line 2: intro.txt: expected a mapping of title, author, date, "
          "publication, url, language"),
         ("articles:\n  - intro.txt\n", "line 2: articles must map file names to metadata"),
         ("articles: {}\ntitles: {}\n", "line 2: expected a mapping with one key, articles"),
     ],
-    ids=["typo", "date", "list", "language", "url", "not-a-mapping", "articles-a-list", "second-key"],
+    ids=["typo", "date", "list", "language", "url", "empty-title", "not-a-mapping", "articles-a-list", "second-key"],
 )
 def test_a_bad_manifest_value_names_file_line_and_key(weeks, text, said):
     """Before, no line: "manifest.yaml: articles.week1/reading.md.titel", dots of file names and keys run together."""
