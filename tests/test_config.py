@@ -1,5 +1,7 @@
 import dataclasses
+import os
 import re
+import threading
 from pathlib import Path
 
 import pytest
@@ -245,3 +247,21 @@ def test_a_data_dir_that_is_a_file_names_the_key_or_the_environment_variable(tmp
     for path in (None, plain):
         with pytest.raises(ConfigError, match=f"STUDYBOT_DATA_DIR names {afile}, a file, not a folder"):
             load_settings(path)
+
+
+def test_a_pipe_given_as_the_config_file_is_refused_not_waited_on(tmp_path):
+    pipe = tmp_path / "config.yaml"
+    os.mkfifo(pipe)
+    outcome: list[BaseException] = []
+
+    def load() -> None:
+        try:
+            load_settings(pipe)
+        except BaseException as exc:  # noqa: BLE001 — handed to the test's thread
+            outcome.append(exc)
+
+    reader = threading.Thread(target=load, daemon=True)  # before: blocked forever, waiting for a writer
+    reader.start()
+    reader.join(5)
+    assert not reader.is_alive(), "load_settings waited on the pipe"
+    assert isinstance(outcome[0], ConfigError) and "not a regular file" in str(outcome[0])

@@ -12,6 +12,7 @@ those in its nodes itself)."""
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,8 @@ def read_text(path: Path, source: str) -> str:
     """A YAML file's text (UTF-8, a byte order mark dropped). OSError when it cannot be read; NotUTF8
     when it is not UTF-8, saying where it stops being it: the line and the byte, not the offset into
     the chunk Python's decoder was reading."""
+    if Path(path).exists() and not Path(path).is_file() and not Path(path).is_dir():  # reading would block
+        raise OSError(errno.EINVAL, "not a regular file (a pipe or a device)")
     try:
         return Path(path).read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
