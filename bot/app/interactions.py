@@ -66,24 +66,15 @@ async def refused(interaction: discord.Interaction, outcome: object) -> bool:
     return True
 
 
-async def defer(interaction: discord.Interaction, *, ephemeral: bool) -> None:
-    """Acknowledge before slow work ("Studybot is thinking…"); a defer Discord already took is fine."""
+async def defer(interaction: discord.Interaction, *, ephemeral: bool = False, thinking: bool = True) -> None:
+    """Acknowledge before slow work ("Studybot is thinking…"; for a button with `thinking` False, the
+    reply then edits the button's message); a defer Discord already took is fine."""
     try:
-        await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+        await interaction.response.defer(ephemeral=ephemeral, thinking=thinking)
     except discord.HTTPException as exc:
         if exc.code != ALREADY_ACKNOWLEDGED:
             raise
         log.warning("interaction %s was already acknowledged; answering by editing it", interaction.id)
-    interaction.extras[DEFERRED] = True
-
-
-async def defer_update(interaction: discord.Interaction) -> None:
-    """Acknowledge a button before slow work; the reply then edits the button's message."""
-    try:
-        await interaction.response.defer()
-    except discord.HTTPException as exc:
-        if exc.code != ALREADY_ACKNOWLEDGED:
-            raise
     interaction.extras[DEFERRED] = True
 
 

@@ -13,7 +13,7 @@ from discord import app_commands
 
 from bot.app import render
 from bot.app.commands import document_choices, tracked
-from bot.app.interactions import defer, defer_update, member, refused, report_failure, respond
+from bot.app.interactions import defer, member, refused, report_failure, respond
 from bot.app.progress import ProgressReply
 from bot.app.render.fit import new_embed
 from bot.service import messages
@@ -271,7 +271,7 @@ class RemoveButton(discord.ui.DynamicItem[discord.ui.Button], template=r"sb:lrm:
     async def callback(self, interaction: discord.Interaction) -> None:
         async with interaction.client.in_flight():  # type: ignore[attr-defined]
             try:
-                await defer_update(interaction)  # the removal's write may outlast Discord's 3 s
+                await defer(interaction, thinking=False)  # the removal's write may outlast Discord's 3 s
                 removed = await _library(interaction).remove(member(interaction), self.document_id)
                 if isinstance(removed, Refusal):  # to whoever clicked, privately: the confirmation stays
                     await interaction.followup.send(content=removed.message, ephemeral=True)

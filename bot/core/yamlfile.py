@@ -90,23 +90,21 @@ Loader.add_constructor("tag:yaml.org,2002:timestamp", Loader.construct_yaml_time
 def load(text: str) -> Any:
     """A YAML document → plain values (dicts, lists, str, int, float, bool, None, dates); yaml.YAMLError
     when it is no YAML."""
-    try:
-        return yaml.load(text, Loader=Loader)
-    except yaml.reader.ReaderError as exc:
-        raise _marked(text, exc) from None
+    return load_with_nodes(text)[0]
 
 
 def load_with_nodes(text: str) -> tuple[Any, yaml.Node | None]:
     """load() and compose() from one parse: the values and the node tree they were made from (where
     each item starts, for messages); yaml.YAMLError when it is no YAML."""
-    loader = Loader(text)
     try:
-        node = loader.get_single_node()
-        return (loader.construct_document(node) if node is not None else None), node
+        loader = Loader(text)  # its reader checks the characters already
+        try:
+            node = loader.get_single_node()
+            return (loader.construct_document(node) if node is not None else None), node
+        finally:
+            loader.dispose()
     except yaml.reader.ReaderError as exc:
         raise _marked(text, exc) from None
-    finally:
-        loader.dispose()
 
 
 def compose(text: str) -> yaml.Node | None:

@@ -296,8 +296,6 @@ def _english_words() -> frozenset[str]:
     return frozenset(found).union(*(others.split() for others in found.values()))
 
 
-
-
 def shown_byline_and_date(
     texts: Sequence[str | None], stated_author: str | None = None, *, run_on: Collection[int] = ()
 ) -> tuple[dict, set[int]]:

@@ -19,6 +19,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from pdfminer.utils import format_int_roman
+
 from bot.core.sentences import ENDS_CLAUSE
 from bot.ingest.cleaning import PAGE_OF
 from bot.ingest.document import HEADING, NOTE, PARAGRAPH, Block
@@ -372,17 +374,7 @@ def printed_labels(printed: dict[int, set[int]], count: int) -> dict[int, str]:
         return {}
     # pages before the printed page 1 are front matter: i, ii, … as books number it (their physical
     # numbers would cite a second "p. 1")
-    return {page: str(page + offset) if page + offset > 0 else _roman(page) for page in range(1, count + 1)}
-
-
-def _roman(number: int) -> str:
-    """1 → "i", 14 → "xiv" (front matter is short: up to 399)."""
-    out = ""
-    for value, letters in ((100, "c"), (90, "xc"), (50, "l"), (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"),
-                           (1, "i")):  # fmt: skip
-        count, number = divmod(number, value)
-        out += letters * count
-    return out
+    return {page: str(page + offset) if page + offset > 0 else format_int_roman(page) for page in range(1, count + 1)}
 
 
 def _furniture_key(text: str) -> str:
